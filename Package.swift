@@ -1,0 +1,89 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Funnel",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "FunnelTensor", targets: ["FunnelTensor"]),
+        .library(name: "FunnelData", targets: ["FunnelData"]),
+        .library(name: "FunnelMetrics", targets: ["FunnelMetrics"]),
+        .library(name: "FunnelBenchmarks", targets: ["FunnelBenchmarks"]),
+        .executable(name: "funnel", targets: ["funnel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: Kernels (C, run-time CPU dispatch; imported only by FunnelTensor and benchmarks)
+        .target(
+            name: "CFunnelKernels",
+            linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m"), .linkedLibrary("dl")]
+        ),
+
+        // MARK: Engine
+        .target(
+            name: "FunnelTensor",
+            dependencies: ["CFunnelKernels"],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Data and metrics
+        .target(
+            name: "FunnelData",
+            dependencies: ["FunnelTensor"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "FunnelMetrics",
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Benchmarks (`funnel bench`)
+        .target(
+            name: "FunnelBenchmarks",
+            dependencies: ["FunnelTensor", "FunnelData", "CFunnelKernels"],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Command-line tool
+        .executableTarget(
+            name: "funnel",
+            dependencies: [
+                "FunnelTensor",
+                "FunnelData",
+                "FunnelMetrics",
+                "FunnelBenchmarks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "CFunnelKernelsTests",
+            dependencies: ["CFunnelKernels"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FunnelTensorTests",
+            dependencies: ["FunnelTensor"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FunnelDataTests",
+            dependencies: ["FunnelData"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FunnelMetricsTests",
+            dependencies: ["FunnelMetrics"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+    ]
+)
+
+var strictSettings: [SwiftSetting] {
+    [.enableUpcomingFeature("ExistentialAny")]
+}

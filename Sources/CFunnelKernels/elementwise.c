@@ -1,0 +1,241 @@
+// Element-wise kernels: the loops of elementwise_body.h compiled per CPU path, dispatched at
+// run time, and split across the thread pool when the work is large.
+#include "kernels_internal.h"
+
+#define FUNNEL_BODY_TARGET
+#define FUNNEL_BODY_SUFFIX portable
+#include "elementwise_body.h"
+#undef FUNNEL_BODY_TARGET
+#undef FUNNEL_BODY_SUFFIX
+
+#if FUNNEL_X86
+#define FUNNEL_BODY_TARGET FUNNEL_TARGET_AVX2
+#define FUNNEL_BODY_SUFFIX avx2
+#include "elementwise_body.h"
+#undef FUNNEL_BODY_TARGET
+#undef FUNNEL_BODY_SUFFIX
+
+#define FUNNEL_BODY_TARGET FUNNEL_TARGET_AVX512
+#define FUNNEL_BODY_SUFFIX avx512
+#include "elementwise_body.h"
+#undef FUNNEL_BODY_TARGET
+#undef FUNNEL_BODY_SUFFIX
+#define FUNNEL_DISPATCH(name, ...)                                                             \
+    switch (funnel_active_path()) {                                                            \
+    case FUNNEL_PATH_AVX512: name##avx512(__VA_ARGS__); break;                                 \
+    case FUNNEL_PATH_AVX2: name##avx2(__VA_ARGS__); break;                                     \
+    default: name##portable(__VA_ARGS__); break;                                               \
+    }
+#define FUNNEL_DISPATCH_VALUE(name, ...)                                                       \
+    (funnel_active_path() == FUNNEL_PATH_AVX512 ? name##avx512(__VA_ARGS__)                    \
+     : funnel_active_path() == FUNNEL_PATH_AVX2 ? name##avx2(__VA_ARGS__)                      \
+                                                : name##portable(__VA_ARGS__))
+#else
+#define FUNNEL_DISPATCH(name, ...) name##portable(__VA_ARGS__)
+#define FUNNEL_DISPATCH_VALUE(name, ...) name##portable(__VA_ARGS__)
+#endif
+
+// Below this many elements a second thread costs more than it saves.
+enum { PARALLEL_GRAIN = 1 << 15 };
+
+// MARK: Unary
+
+typedef struct {
+    funnel_unary_op op;
+    const float *x;
+    float *y;
+    long n, tasks;
+} unary_job;
+
+static void unary_task(void *context, long index) {
+    unary_job *job = context;
+    long begin, end;
+    funnel_task_range(job->n, job->tasks, index, &begin, &end);
+    FUNNEL_DISPATCH(funnel_unary_, job->op, job->x + begin, job->y + begin, end - begin);
+}
+
+void funnel_unary(funnel_unary_op op, const float *x, float *y, long n) {
+    unary_job job = {op, x, y, n, funnel_task_count(n, PARALLEL_GRAIN)};
+    funnel_parallel_for(job.tasks, unary_task, &job);
+}
+
+// MARK: Binary
+
+typedef struct {
+    funnel_binary_op op;
+    const float *x, *y;
+    long x_row, x_step, y_row, y_step;
+    float *z;
+    long rows, n, tasks;
+} binary_job;
+
+static void binary_task(void *context, long index) {
+    binary_job *job = context;
+    long begin, end;
+    if (job->rows == 1) {
+        funnel_task_range(job->n, job->tasks, index, &begin, &end);
+        FUNNEL_DISPATCH(funnel_binary_row_, job->op, job->x + begin * job->x_step, job->x_step,
+                        job->y + begin * job->y_step, job->y_step, job->z + begin, end - begin);
+        return;
+    }
+    funnel_task_range(job->rows, job->tasks, index, &begin, &end);
+    for (long row = begin; row < end; row++) {
+        FUNNEL_DISPATCH(funnel_binary_row_, job->op, job->x + row * job->x_row, job->x_step,
+                        job->y + row * job->y_row, job->y_step, job->z + row * job->n, job->n);
+    }
+}
+
+void funnel_binary(funnel_binary_op op, const float *x, long x_row, long x_step, const float *y,
+                   long y_row, long y_step, float *z, long rows, long n) {
+    binary_job job = {op, x, y, x_row, x_step, y_row, y_step, z, rows, n, 1};
+    long total = rows * n;
+    long tasks = funnel_task_count(total, PARALLEL_GRAIN);
+    job.tasks = rows == 1 ? tasks : (tasks < rows ? tasks : rows);
+    funnel_parallel_for(job.tasks, binary_task, &job);
+}
+
+// MARK: Small helpers
+
+void funnel_axpy(long n, float alpha, const float *x, float *y) {
+    for (long i = 0; i < n; i++) y[i] += alpha * x[i];
+}
+
+void funnel_scale(long n, float alpha, float *x) {
+    for (long i = 0; i < n; i++) x[i] *= alpha;
+}
+
+void funnel_clamp(const float *x, float *y, long n, float low, float high) {
+    for (long i = 0; i < n; i++) {
+        float v = x[i];
+        v = v < low ? low : v;
+        y[i] = v > high ? high : v;
+    }
+}
+
+void funnel_select(const float *condition, const float *a, const float *b, float *y, long n) {
+    for (long i = 0; i < n; i++) y[i] = condition[i] != 0.0f ? a[i] : b[i];
+}
+
+float funnel_dot(const float *x, const float *y, long n) {
+    return FUNNEL_DISPATCH_VALUE(funnel_dot_row_, x, y, n);
+}
+
+// MARK: Reductions
+
+typedef struct {
+    funnel_reduce_op op;
+    const float *x;
+    float *y;
+    long outer, axis, inner, tasks;
+    int split_outer;
+} reduce_job;
+
+// Reduces x[o, :, begin ..< end] for one outer index into y[o, begin ..< end].
+static void reduce_block(const reduce_job *job, long o, long begin, long end) {
+    const float *x = job->x + o * job->axis * job->inner;
+    float *y = job->y + o * job->inner;
+    long width = end - begin;
+    if (job->inner == 1) {
+        const float *row = x;
+        float value;
+        switch (job->op) {
+        case FUNNEL_REDUCE_SUM: value = FUNNEL_DISPATCH_VALUE(funnel_sum_row_, row, job->axis); break;
+        default: {
+            value = row[0];
+            for (long a = 1; a < job->axis; a++) {
+                float v = row[a];
+                if (job->op == FUNNEL_REDUCE_MIN) value = (v < value || v != v) ? v : value;
+                else value = (v > value || v != v) ? v : value;
+            }
+            if (job->op == FUNNEL_REDUCE_LOG_SUM_EXP) {
+                float shift = (value == -INFINITY || value == INFINITY) ? 0.0f : value;
+                float total = 0.0f;
+                for (long a = 0; a < job->axis; a++) total += funnel_exp(row[a] - shift);
+                value = value == INFINITY ? INFINITY : shift + funnel_log(total);
+            }
+        }
+        }
+        y[0] = value;
+        return;
+    }
+    funnel_reduce_op pass = job->op == FUNNEL_REDUCE_LOG_SUM_EXP ? FUNNEL_REDUCE_MAX : job->op;
+    for (long i = 0; i < width; i++) y[begin + i] = x[begin + i];
+    for (long a = 1; a < job->axis; a++) {
+        FUNNEL_DISPATCH(funnel_accumulate_row_, pass, x + a * job->inner + begin, y + begin, width);
+    }
+    if (job->op != FUNNEL_REDUCE_LOG_SUM_EXP) return;
+    float shift[256], total[256];
+    for (long chunk = begin; chunk < end; chunk += 256) {
+        long count = end - chunk < 256 ? end - chunk : 256;
+        for (long i = 0; i < count; i++) {
+            float m = y[chunk + i];
+            shift[i] = (m == -INFINITY || m == INFINITY) ? 0.0f : m;
+            total[i] = 0.0f;
+        }
+        for (long a = 0; a < job->axis; a++) {
+            FUNNEL_DISPATCH(funnel_accumulate_exp_row_, x + a * job->inner + chunk, shift, total,
+                            count);
+        }
+        for (long i = 0; i < count; i++) {
+            y[chunk + i] = y[chunk + i] == INFINITY ? INFINITY : shift[i] + funnel_log(total[i]);
+        }
+    }
+}
+
+static void reduce_task(void *context, long index) {
+    reduce_job *job = context;
+    long begin, end;
+    if (job->split_outer) {
+        funnel_task_range(job->outer, job->tasks, index, &begin, &end);
+        for (long o = begin; o < end; o++) reduce_block(job, o, 0, job->inner);
+    } else {
+        funnel_task_range(job->inner, job->tasks, index, &begin, &end);
+        for (long o = 0; o < job->outer; o++) reduce_block(job, o, begin, end);
+    }
+}
+
+void funnel_reduce(funnel_reduce_op op, const float *x, float *y, long outer, long axis,
+                   long inner) {
+    if (outer * inner == 0) return;
+    if (axis == 0) {
+        float empty = op == FUNNEL_REDUCE_SUM ? 0.0f
+                      : op == FUNNEL_REDUCE_MAX || op == FUNNEL_REDUCE_LOG_SUM_EXP ? -INFINITY
+                                                                                 : INFINITY;
+        for (long i = 0; i < outer * inner; i++) y[i] = empty;
+        return;
+    }
+    reduce_job job = {op, x, y, outer, axis, inner, 1, 1};
+    long tasks = funnel_task_count(outer * axis * inner, PARALLEL_GRAIN);
+    if (outer >= tasks) {
+        job.tasks = tasks;
+    } else if (inner >= tasks * 16) {
+        job.tasks = tasks;
+        job.split_outer = 0;
+    }
+    funnel_parallel_for(job.tasks, reduce_task, &job);
+}
+
+// MARK: Softmax
+
+typedef struct {
+    const float *x;
+    float *y;
+    long rows, n, tasks;
+    int log;
+} softmax_job;
+
+static void softmax_task(void *context, long index) {
+    softmax_job *job = context;
+    long begin, end;
+    funnel_task_range(job->rows, job->tasks, index, &begin, &end);
+    for (long row = begin; row < end; row++) {
+        FUNNEL_DISPATCH(funnel_softmax_row_, job->x + row * job->n, job->y + row * job->n, job->n,
+                        job->log);
+    }
+}
+
+void funnel_softmax(const float *x, float *y, long rows, long n, int log) {
+    long tasks = funnel_task_count(rows * n, PARALLEL_GRAIN);
+    softmax_job job = {x, y, rows, n, tasks < rows ? tasks : (rows < 1 ? 1 : rows), log};
+    funnel_parallel_for(job.tasks, softmax_task, &job);
+}

@@ -1,0 +1,163 @@
+// The element-wise loops, compiled once per CPU path: the including file defines
+// FUNNEL_BODY_TARGET (a target attribute or nothing) and FUNNEL_BODY_SUFFIX.
+#include "vector_math.h"
+
+#define FUNNEL_CONCAT_(a, b) a##b
+#define FUNNEL_CONCAT(a, b) FUNNEL_CONCAT_(a, b)
+#define FUNNEL_NAME(name) FUNNEL_CONCAT(name, FUNNEL_BODY_SUFFIX)
+
+#define FUNNEL_MAP(expression)                                                                 \
+    for (long i = 0; i < n; i++) {                                                             \
+        float v = x[i];                                                                        \
+        y[i] = (expression);                                                                   \
+    }                                                                                          \
+    break
+
+FUNNEL_BODY_TARGET
+void FUNNEL_NAME(funnel_unary_)(funnel_unary_op op, const float *x, float *y, long n) {
+    switch (op) {
+    case FUNNEL_UNARY_NEG: FUNNEL_MAP(-v);
+    case FUNNEL_UNARY_EXP: FUNNEL_MAP(funnel_exp(v));
+    case FUNNEL_UNARY_LOG: FUNNEL_MAP(funnel_log(v));
+    case FUNNEL_UNARY_SQRT: FUNNEL_MAP(sqrtf(v));
+    case FUNNEL_UNARY_ABS: FUNNEL_MAP(fabsf(v));
+    case FUNNEL_UNARY_RELU: FUNNEL_MAP(v > 0.0f ? v : (v != v ? v : 0.0f));
+    case FUNNEL_UNARY_SIGMOID: FUNNEL_MAP(funnel_sigmoid(v));
+    case FUNNEL_UNARY_TANH: FUNNEL_MAP(funnel_tanh(v));
+    case FUNNEL_UNARY_SOFTPLUS: FUNNEL_MAP(funnel_softplus(v));
+    case FUNNEL_UNARY_LOG_SIGMOID: FUNNEL_MAP(-funnel_softplus(-v));
+    case FUNNEL_UNARY_SIGN: FUNNEL_MAP(v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : v));
+    case FUNNEL_UNARY_RECIPROCAL: FUNNEL_MAP(1.0f / v);
+    case FUNNEL_UNARY_SQUARE: FUNNEL_MAP(v * v);
+    }
+}
+#undef FUNNEL_MAP
+
+// One binary operation over a row, for a pair of steps (1 = walk, 0 = broadcast scalar).
+#define FUNNEL_ZIP(expression)                                                                 \
+    if (x_step && y_step) {                                                                    \
+        for (long i = 0; i < n; i++) { float a = x[i], b = y[i]; z[i] = (expression); }        \
+    } else if (x_step) {                                                                       \
+        float b = y[0];                                                                        \
+        for (long i = 0; i < n; i++) { float a = x[i]; z[i] = (expression); }                  \
+    } else if (y_step) {                                                                       \
+        float a = x[0];                                                                        \
+        for (long i = 0; i < n; i++) { float b = y[i]; z[i] = (expression); }                  \
+    } else {                                                                                   \
+        float a = x[0], b = y[0], value = (expression);                                        \
+        for (long i = 0; i < n; i++) z[i] = value;                                             \
+    }                                                                                          \
+    break
+
+FUNNEL_BODY_TARGET
+void FUNNEL_NAME(funnel_binary_row_)(funnel_binary_op op, const float *x, long x_step,
+                                     const float *y, long y_step, float *z, long n) {
+    switch (op) {
+    case FUNNEL_BINARY_ADD: FUNNEL_ZIP(a + b);
+    case FUNNEL_BINARY_SUB: FUNNEL_ZIP(a - b);
+    case FUNNEL_BINARY_MUL: FUNNEL_ZIP(a * b);
+    case FUNNEL_BINARY_DIV: FUNNEL_ZIP(a / b);
+    case FUNNEL_BINARY_MAX: FUNNEL_ZIP(a > b ? a : (b != b ? b : (a != a ? a : b)));
+    case FUNNEL_BINARY_MIN: FUNNEL_ZIP(a < b ? a : (b != b ? b : (a != a ? a : b)));
+    case FUNNEL_BINARY_POW: FUNNEL_ZIP(powf(a, b));
+    case FUNNEL_BINARY_GREATER: FUNNEL_ZIP(a > b ? 1.0f : 0.0f);
+    case FUNNEL_BINARY_GREATER_EQUAL: FUNNEL_ZIP(a >= b ? 1.0f : 0.0f);
+    case FUNNEL_BINARY_LESS: FUNNEL_ZIP(a < b ? 1.0f : 0.0f);
+    case FUNNEL_BINARY_LESS_EQUAL: FUNNEL_ZIP(a <= b ? 1.0f : 0.0f);
+    case FUNNEL_BINARY_EQUAL: FUNNEL_ZIP(a == b ? 1.0f : 0.0f);
+    case FUNNEL_BINARY_NOT_EQUAL: FUNNEL_ZIP(a != b ? 1.0f : 0.0f);
+    }
+}
+#undef FUNNEL_ZIP
+
+/// Sum of x[0 ..< n] with 16 independent partial sums combined in a fixed order.
+FUNNEL_BODY_TARGET
+float FUNNEL_NAME(funnel_sum_row_)(const float *x, long n) {
+    float partial[16] = {0};
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        for (int lane = 0; lane < 16; lane++) partial[lane] += x[i + lane];
+    }
+    for (; i < n; i++) partial[i & 15] += x[i];
+    for (int width = 8; width >= 1; width /= 2) {
+        for (int lane = 0; lane < width; lane++) partial[lane] += partial[lane + width];
+    }
+    return partial[0];
+}
+
+/// Dot product with the same fixed order as the row sum.
+FUNNEL_BODY_TARGET
+float FUNNEL_NAME(funnel_dot_row_)(const float *x, const float *y, long n) {
+    float partial[16] = {0};
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        for (int lane = 0; lane < 16; lane++) partial[lane] += x[i + lane] * y[i + lane];
+    }
+    for (; i < n; i++) partial[i & 15] += x[i] * y[i];
+    for (int width = 8; width >= 1; width /= 2) {
+        for (int lane = 0; lane < width; lane++) partial[lane] += partial[lane + width];
+    }
+    return partial[0];
+}
+
+/// y[i] op= x[i] over a row (accumulating a reduction across rows).
+FUNNEL_BODY_TARGET
+void FUNNEL_NAME(funnel_accumulate_row_)(funnel_reduce_op op, const float *x, float *y, long n) {
+    switch (op) {
+    case FUNNEL_REDUCE_SUM:
+        for (long i = 0; i < n; i++) y[i] += x[i];
+        break;
+    case FUNNEL_REDUCE_MAX:
+    case FUNNEL_REDUCE_LOG_SUM_EXP:
+        for (long i = 0; i < n; i++) y[i] = (x[i] > y[i] || x[i] != x[i]) ? x[i] : y[i];
+        break;
+    case FUNNEL_REDUCE_MIN:
+        for (long i = 0; i < n; i++) y[i] = (x[i] < y[i] || x[i] != x[i]) ? x[i] : y[i];
+        break;
+    }
+}
+
+/// y[i] += exp(x[i] − shift[i]) over a row.
+FUNNEL_BODY_TARGET
+void FUNNEL_NAME(funnel_accumulate_exp_row_)(const float *x, const float *shift, float *y,
+                                             long n) {
+    for (long i = 0; i < n; i++) y[i] += funnel_exp(x[i] - shift[i]);
+}
+
+/// Softmax or log-softmax of one row.
+FUNNEL_BODY_TARGET
+void FUNNEL_NAME(funnel_softmax_row_)(const float *x, float *y, long n, int log) {
+    float maximum = -INFINITY;
+    for (long i = 0; i < n; i++) maximum = x[i] > maximum ? x[i] : maximum;
+    if (maximum == -INFINITY || maximum != maximum) maximum = 0.0f;
+    float partial[16] = {0};
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        for (int lane = 0; lane < 16; lane++) {
+            float e = funnel_exp(x[i + lane] - maximum);
+            if (!log) y[i + lane] = e;
+            partial[lane] += e;
+        }
+    }
+    for (; i < n; i++) {
+        float e = funnel_exp(x[i] - maximum);
+        if (!log) y[i] = e;
+        partial[i & 15] += e;
+    }
+    for (int width = 8; width >= 1; width /= 2) {
+        for (int lane = 0; lane < width; lane++) partial[lane] += partial[lane + width];
+    }
+    if (log) {
+        // (x − max) − log Σ keeps full precision near the maximum, where x − (max + log Σ)
+        // would round the shift to the spacing of large values first.
+        float logarithm = funnel_log(partial[0]);
+        for (long j = 0; j < n; j++) y[j] = (x[j] - maximum) - logarithm;
+    } else {
+        float scale = 1.0f / partial[0];
+        for (long j = 0; j < n; j++) y[j] *= scale;
+    }
+}
+
+#undef FUNNEL_NAME
+#undef FUNNEL_CONCAT
+#undef FUNNEL_CONCAT_

@@ -1,0 +1,149 @@
+// CFunnelKernels: the hot loops of Funnel's tensor engine.
+//
+// Every kernel here is plain C with run-time CPU dispatch (AVX-512, AVX2+FMA, portable).
+// CPU-specific code is compiled with `__attribute__((target(...)))`, so the package needs no
+// `unsafeFlags` and stays usable as a versioned SwiftPM dependency.
+//
+// All matrices are row-major Float32. All work splitting is deterministic: for a given thread
+// count each output element is computed by the same arithmetic in the same order, whatever the
+// timing of the threads.
+#ifndef CFUNNEL_KERNELS_H
+#define CFUNNEL_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// MARK: - CPU dispatch
+
+typedef enum {
+    FUNNEL_PATH_PORTABLE = 0,
+    FUNNEL_PATH_AVX2 = 1,
+    FUNNEL_PATH_AVX512 = 2,
+} funnel_cpu_path;
+
+/// The best path this CPU supports.
+funnel_cpu_path funnel_detected_path(void);
+/// The path kernels use now (the detected one unless lowered by `funnel_set_path`).
+funnel_cpu_path funnel_active_path(void);
+/// Lowers (or restores) the active path; a path the CPU lacks is clamped to the detected one.
+void funnel_set_path(funnel_cpu_path path);
+/// "avx512", "avx2" or "portable".
+const char *funnel_path_name(funnel_cpu_path path);
+
+// MARK: - Threads
+
+/// Number of threads kernels split large work across (1 ... 64, default 1).
+void funnel_set_thread_count(int count);
+int funnel_thread_count(void);
+
+typedef void (*funnel_task)(void *context, long task_index);
+/// Runs `task(context, i)` for i in 0 ..< task_count on the pool (the caller takes part) and
+/// returns when all are done. Nested calls run serially on the calling thread.
+void funnel_parallel_for(long task_count, funnel_task task, void *context);
+
+// MARK: - GEMM
+
+/// C[m×n] = alpha · op(A) · op(B) + beta · C, row-major.
+/// op(A) is A[m×k] (lda ≥ k) or, when transpose_a ≠ 0, Aᵀ with A stored [k×m] (lda ≥ m).
+/// op(B) is B[k×n] (ldb ≥ n) or, when transpose_b ≠ 0, Bᵀ with B stored [n×k] (ldb ≥ k).
+/// beta = 0 overwrites C without reading it (NaN in C does not propagate).
+/// n = 1 (and m = 1) take a matrix-vector path. Large products split across the thread pool.
+void funnel_sgemm(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
+                  const float *a, long lda, const float *b, long ldb, float beta, float *c,
+                  long ldc);
+
+/// `batch` independent GEMMs; matrix i uses a + i·stride_a, b + i·stride_b, c + i·stride_c.
+/// A stride of 0 reuses one operand for every product.
+void funnel_sgemm_batched(int transpose_a, int transpose_b, long batch, long m, long n, long k,
+                          float alpha, const float *a, long lda, long stride_a, const float *b,
+                          long ldb, long stride_b, float beta, float *c, long ldc,
+                          long stride_c);
+
+// MARK: - Element-wise
+
+typedef enum {
+    FUNNEL_UNARY_NEG = 0,
+    FUNNEL_UNARY_EXP,
+    FUNNEL_UNARY_LOG,
+    FUNNEL_UNARY_SQRT,
+    FUNNEL_UNARY_ABS,
+    FUNNEL_UNARY_RELU,
+    FUNNEL_UNARY_SIGMOID,
+    FUNNEL_UNARY_TANH,
+    FUNNEL_UNARY_SOFTPLUS,
+    FUNNEL_UNARY_LOG_SIGMOID,
+    FUNNEL_UNARY_SIGN,
+    FUNNEL_UNARY_RECIPROCAL,
+    FUNNEL_UNARY_SQUARE,
+} funnel_unary_op;
+
+/// y[i] = op(x[i]); x and y may alias.
+void funnel_unary(funnel_unary_op op, const float *x, float *y, long n);
+
+typedef enum {
+    FUNNEL_BINARY_ADD = 0,
+    FUNNEL_BINARY_SUB,
+    FUNNEL_BINARY_MUL,
+    FUNNEL_BINARY_DIV,
+    FUNNEL_BINARY_MAX,
+    FUNNEL_BINARY_MIN,
+    FUNNEL_BINARY_POW,
+    FUNNEL_BINARY_GREATER,
+    FUNNEL_BINARY_GREATER_EQUAL,
+    FUNNEL_BINARY_LESS,
+    FUNNEL_BINARY_LESS_EQUAL,
+    FUNNEL_BINARY_EQUAL,
+    FUNNEL_BINARY_NOT_EQUAL,
+} funnel_binary_op;
+
+/// Broadcast binary operation over an outer loop of `rows` rows of `n` elements:
+/// z[r·n + i] = op(x[r·x_row + i·x_step], y[r·y_row + i·y_step]), where a step is 1 or 0 (a
+/// broadcast scalar within the row) and a row stride may be 0 (a broadcast row).
+void funnel_binary(funnel_binary_op op, const float *x, long x_row, long x_step, const float *y,
+                   long y_row, long y_step, float *z, long rows, long n);
+
+/// y[i] = alpha · x[i] + y[i].
+void funnel_axpy(long n, float alpha, const float *x, float *y);
+/// x[i] = alpha · x[i].
+void funnel_scale(long n, float alpha, float *x);
+/// x[i] = min(max(x[i], low), high); NaN stays NaN.
+void funnel_clamp(const float *x, float *y, long n, float low, float high);
+/// y[i] = condition[i] ≠ 0 ? a[i] : b[i].
+void funnel_select(const float *condition, const float *a, const float *b, float *y, long n);
+
+// MARK: - Reductions over the middle axis of [outer, axis, inner]
+
+typedef enum {
+    FUNNEL_REDUCE_SUM = 0,
+    FUNNEL_REDUCE_MAX,
+    FUNNEL_REDUCE_MIN,
+    FUNNEL_REDUCE_LOG_SUM_EXP,
+} funnel_reduce_op;
+
+/// y[o, i] = reduce over a of x[o, a, i]; y has outer·inner elements. The summation order is
+/// fixed, so the result does not depend on the thread count.
+void funnel_reduce(funnel_reduce_op op, const float *x, float *y, long outer, long axis,
+                   long inner);
+
+/// Softmax (or log-softmax when `log` ≠ 0) over the last axis of [rows, n], stable.
+void funnel_softmax(const float *x, float *y, long rows, long n, int log);
+
+// MARK: - Copies
+
+/// Copies the strided view (shape[rank], x_strides[rank], in elements; a stride may be 0) of x
+/// into y in row-major order. rank ≤ 8.
+void funnel_strided_copy(const float *x, float *y, int rank, const long *shape,
+                         const long *x_strides);
+
+/// Dot product with a fixed summation order.
+float funnel_dot(const float *x, const float *y, long n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,28 @@
+// Shared declarations of the kernel files; not part of the public header.
+#ifndef CFUNNEL_KERNELS_INTERNAL_H
+#define CFUNNEL_KERNELS_INTERNAL_H
+
+#include "CFunnelKernels.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define FUNNEL_X86 1
+#define FUNNEL_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
+#define FUNNEL_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define FUNNEL_X86 0
+#define FUNNEL_TARGET_AVX512
+#define FUNNEL_TARGET_AVX2
+#endif
+
+/// Splits `count` items into tasks of at least `grain` items, at most one task per thread, and
+/// returns the number of tasks (1 when the work is too small to be worth a thread).
+long funnel_task_count(long count, long grain);
+
+/// The [begin, end) range of task `index` out of `tasks` over `count` items.
+static inline void funnel_task_range(long count, long tasks, long index, long *begin, long *end) {
+    long base = count / tasks, extra = count % tasks;
+    *begin = index * base + (index < extra ? index : extra);
+    *end = *begin + base + (index < extra ? 1 : 0);
+}
+
+#endif

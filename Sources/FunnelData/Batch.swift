@@ -1,0 +1,96 @@
+import FunnelTensor
+
+/// One mini-batch: the selected rows' values gathered column by column.
+///
+/// Columns of a side table appear under `"<side table>.<column>"`, with
+/// `present["<side table>"]` telling which rows found their key (rows that did not hold zeros).
+public struct Batch: @unchecked Sendable {
+    /// The rows of the table, in batch order.
+    public let rows: [Int32]
+    /// Categorical ids, `[size]` per column.
+    public var ids: [String: [Int32]] = [:]
+    /// Dense features and labels, `[size]` per column.
+    public var floats: [String: [Float]] = [:]
+    /// Timestamps, `[size]` per column.
+    public var integers: [String: [Int64]] = [:]
+    /// Id lists padded or truncated to a fixed length.
+    public var sequences: [String: PaddedSequence] = [:]
+    /// Raw keys of grouping columns (user, item, day, group), `[size]` per column.
+    public var keys: [String: [Int64]] = [:]
+    /// Per side table: 1 where the row found its key, 0 where not, `[size]`.
+    public var present: [String: [Float]] = [:]
+
+    /// The number of rows.
+    public var size: Int { rows.count }
+
+    public init(rows: [Int32]) {
+        self.rows = rows
+    }
+
+    /// The ids of several categorical columns side by side: `[size, columns.count]` row-major.
+    public func idMatrix(_ columns: [String]) throws -> [Int32] {
+        let values = try columns.map { name in
+            guard let values = ids[name] else { throw missing(name, "a categorical column") }
+            return values
+        }
+        var matrix = [Int32](repeating: 0, count: size * columns.count)
+        for (column, values) in values.enumerated() {
+            for row in 0..<size { matrix[row * columns.count + column] = values[row] }
+        }
+        return matrix
+    }
+
+    /// Dense columns side by side as a tensor of shape `[size, columns.count]`.
+    public func denseTensor(_ columns: [String]) throws -> Tensor {
+        let values = try columns.map { name in
+            guard let values = floats[name] else { throw missing(name, "a dense or label column") }
+            return values
+        }
+        var matrix = [Float](repeating: 0, count: size * columns.count)
+        for (column, values) in values.enumerated() {
+            for row in 0..<size { matrix[row * columns.count + column] = values[row] }
+        }
+        return Tensor(shape: [size, columns.count], scalars: matrix)
+    }
+
+    /// One dense or label column as a tensor of shape `[size]`.
+    public func tensor(_ column: String) throws -> Tensor {
+        guard let values = floats[column] else { throw missing(column, "a dense or label column") }
+        return Tensor(values)
+    }
+
+    private func missing(_ column: String, _ kind: String) -> DataError {
+        .missingRequirement(dataset: "batch", column: column, reason: "expected \(kind) gathered into the batch")
+    }
+}
+
+/// Id lists of a batch at a fixed length: `ids` and `mask` are `[size, length]` row-major;
+/// the mask is 1 at real ids and 0 at padding (whose id is 0).
+public struct PaddedSequence: Sendable {
+    public var length: Int
+    public var ids: [Int32]
+    public var mask: [Float]
+
+    /// The mask as a tensor of shape `[size, length]`.
+    public var maskTensor: Tensor {
+        Tensor(shape: [mask.count / Swift.max(length, 1), length], scalars: mask)
+    }
+}
+
+/// How an id list becomes a fixed-length sequence.
+public struct SequencePolicy: Sendable, Codable, Equatable {
+    /// Which end of a long list is kept.
+    public enum Keep: String, Sendable, Codable {
+        /// The most recent ids (lists are stored oldest first).
+        case last
+        case first
+    }
+
+    public var length: Int
+    public var keep: Keep
+
+    public init(length: Int, keep: Keep = .last) {
+        self.length = length
+        self.keep = keep
+    }
+}

@@ -1,0 +1,141 @@
+import FunnelTensor
+
+/// Cuts a split into mini-batches: an optional row filter (samplers such as USD's plug in
+/// here), a seeded shuffle per epoch, fixed-length sequences with masks, side tables joined,
+/// grouping keys carried along.
+///
+/// The same seed, epoch and filter give the same batches on every run and machine.
+public struct Batcher: Sendable {
+    /// Decides whether a row takes part in an epoch; may draw from `random` (seeded per epoch).
+    public typealias RowFilter = @Sendable (_ row: Int, _ epoch: Int, _ random: inout RandomGenerator) -> Bool
+
+    public let table: Table
+    public let sideTables: [String: Table]
+    public var batchSize: Int
+    public var shuffle: Bool
+    public var seed: UInt64
+    /// Whether a last batch smaller than `batchSize` is dropped.
+    public var dropLast: Bool
+    /// The columns to gather (all when `nil`); side-table columns as `"side.column"`.
+    public var columns: Set<String>?
+    /// Fixed lengths for id lists (a list column without a policy keeps its longest length in
+    /// the batch).
+    public var sequences: [String: SequencePolicy]
+    public var filter: RowFilter?
+
+    public init(
+        dataset: Dataset, split: String, batchSize: Int, shuffle: Bool = true, seed: UInt64 = 0,
+        dropLast: Bool = false, columns: Set<String>? = nil, sequences: [String: SequencePolicy] = [:],
+        filter: RowFilter? = nil
+    ) throws {
+        precondition(batchSize > 0, "Funnel: batch size must be positive")
+        table = try dataset.split(split)
+        sideTables = dataset.sideTables
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.seed = seed
+        self.dropLast = dropLast
+        self.columns = columns
+        self.sequences = sequences
+        self.filter = filter
+        if let columns {
+            for name in columns where table.column(name) == nil && sideColumn(name) == nil {
+                throw DataError.missingRequirement(
+                    dataset: dataset.schema.name, column: name, reason: "requested for batches of split '\(split)'")
+            }
+        }
+    }
+
+    /// The rows of an epoch, filtered and shuffled, in batch order.
+    public func rowOrder(epoch: Int) -> [Int32] {
+        var random = RandomGenerator(seed: seed &+ 0x5851_F42D_4C95_7F2D &* UInt64(epoch + 1))
+        var rows: [Int32]
+        if let filter {
+            rows = []
+            rows.reserveCapacity(table.rowCount)
+            for row in 0..<table.rowCount where filter(row, epoch, &random) { rows.append(Int32(row)) }
+        } else {
+            rows = (0..<Int32(table.rowCount)).map { $0 }
+        }
+        if shuffle {
+            for index in stride(from: rows.count - 1, to: 0, by: -1) {
+                let other = Int(random.next() % UInt64(index + 1))
+                rows.swapAt(index, other)
+            }
+        }
+        return rows
+    }
+
+    /// The batches of an epoch.
+    public func batches(epoch: Int) -> [ArraySlice<Int32>] {
+        let rows = rowOrder(epoch: epoch)
+        var result: [ArraySlice<Int32>] = []
+        var start = 0
+        while start < rows.count {
+            let end = Swift.min(start + batchSize, rows.count)
+            if end - start < batchSize && dropLast { break }
+            result.append(rows[start..<end])
+            start = end
+        }
+        return result
+    }
+
+    /// Gathers the given rows into a batch.
+    public func batch(_ rows: ArraySlice<Int32>) -> Batch {
+        var batch = Batch(rows: Array(rows))
+        gather(table, rows: batch.rows, prefix: "", into: &batch)
+        for (name, join) in table.joins.sorted(by: { $0.key < $1.key }) {
+            guard let side = sideTables[name] else { continue }
+            let sideRows = batch.rows.map { join[Int($0)] }
+            batch.present[name] = sideRows.map { $0 >= 0 ? 1 : 0 }
+            gather(side, rows: sideRows, prefix: name + ".", into: &batch)
+        }
+        return batch
+    }
+
+    private func wanted(_ name: String) -> Bool {
+        columns?.contains(name) ?? true
+    }
+
+    private func sideColumn(_ name: String) -> Column? {
+        guard let dot = name.firstIndex(of: ".") else { return nil }
+        return sideTables[String(name[..<dot])]?.column(String(name[name.index(after: dot)...]))
+    }
+
+    /// Copies the values of `rows` (−1 gives zeros) of every wanted column of `source`.
+    private func gather(_ source: Table, rows: [Int32], prefix: String, into batch: inout Batch) {
+        for column in source.columns {
+            let name = prefix + column.schema.name
+            guard wanted(name) else { continue }
+            switch column.values {
+            case .ids(let values): batch.ids[name] = rows.map { $0 >= 0 ? values[Int($0)] : 0 }
+            case .floats(let values): batch.floats[name] = rows.map { $0 >= 0 ? values[Int($0)] : 0 }
+            case .integers(let values): batch.integers[name] = rows.map { $0 >= 0 ? values[Int($0)] : 0 }
+            case .lists(let ids, let offsets):
+                batch.sequences[name] = pad(ids: ids, offsets: offsets, rows: rows, policy: sequences[name])
+            }
+            if let keys = column.keys { batch.keys[name] = rows.map { $0 >= 0 ? keys[Int($0)] : 0 } }
+        }
+    }
+
+    private func pad(
+        ids: ColumnBuffer<Int32>, offsets: ColumnBuffer<Int64>, rows: [Int32], policy: SequencePolicy?
+    ) -> PaddedSequence {
+        let longest = rows.map { $0 >= 0 ? Int(offsets[Int($0) + 1] - offsets[Int($0)]) : 0 }.max() ?? 0
+        let length: Int = policy?.length ?? longest
+        var sequence = PaddedSequence(
+            length: length, ids: [Int32](repeating: 0, count: rows.count * length),
+            mask: [Float](repeating: 0, count: rows.count * length))
+        for (position, row) in rows.enumerated() where row >= 0 {
+            let start = Int(offsets[Int(row)])
+            let count = Int(offsets[Int(row) + 1]) - start
+            let kept = Swift.min(count, length)
+            let first = policy?.keep == .first ? start : start + count - kept
+            for index in 0..<kept {
+                sequence.ids[position * length + index] = ids[first + index]
+                sequence.mask[position * length + index] = 1
+            }
+        }
+        return sequence
+    }
+}

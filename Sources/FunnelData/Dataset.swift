@@ -1,0 +1,194 @@
+import Foundation
+
+/// A canonical dataset folder, loaded: its schema, its splits, its side tables and its
+/// vocabularies.
+///
+/// ```swift
+/// let dataset = try Dataset.load("data/esmm")      // uses or (re)builds the binary cache
+/// let train = try dataset.split("train")
+/// ```
+public final class Dataset: @unchecked Sendable {
+    /// The folder.
+    public let directory: String
+    public let schema: DatasetSchema
+    /// The splits by name.
+    public let splits: [String: Table]
+    /// The side tables by name.
+    public let sideTables: [String: Table]
+    /// The vocabularies by the name of the column that owns them.
+    public let vocabularies: [String: VocabularyTable]
+    /// What loading each file did (empty when the data came from the cache, which holds only
+    /// data that loaded cleanly; the reports of the compile are stored with it).
+    public let reports: [LoadReport]
+    /// Whether the data came from the binary cache.
+    public let loadedFromCache: Bool
+
+    init(
+        directory: String, schema: DatasetSchema, splits: [String: Table], sideTables: [String: Table],
+        vocabularies: [String: VocabularyTable], reports: [LoadReport], loadedFromCache: Bool
+    ) {
+        self.directory = directory
+        self.schema = schema
+        self.splits = splits
+        self.sideTables = sideTables
+        self.vocabularies = vocabularies
+        self.reports = reports
+        self.loadedFromCache = loadedFromCache
+    }
+
+    /// How ``load(_:cache:)`` uses the binary cache.
+    public enum CachePolicy: Sendable {
+        /// Parse the text files; neither read nor write a cache.
+        case ignore
+        /// Use the cache when it is valid; otherwise parse the text and write a new cache
+        /// (a cache whose sources changed, or whose bytes are damaged, is rebuilt).
+        case useOrRebuild
+        /// Use the cache, or fail with the reason it cannot be used.
+        case require
+    }
+
+    /// The path of a dataset's binary cache.
+    public static func cachePath(_ directory: String) -> String {
+        directory + "/dataset.funnelcache"
+    }
+
+    /// Loads a dataset folder.
+    /// - Parameters:
+    ///   - directory: the folder holding `schema.json`.
+    ///   - cache: how to use the binary cache.
+    ///   - rebuilt: called with the reason when an existing cache had to be rebuilt.
+    public static func load(
+        _ directory: String, cache: CachePolicy = .useOrRebuild, rebuilt: (String) -> Void = { _ in }
+    ) throws -> Dataset {
+        let schema = try DatasetSchema.read(directory: directory)
+        let path = cachePath(directory)
+        switch cache {
+        case .ignore:
+            return try DatasetTextLoader(directory: directory, schema: schema).load()
+        case .require:
+            return try DatasetCache.read(path: path, directory: directory, schema: schema)
+        case .useOrRebuild:
+            if FileManager.default.fileExists(atPath: path) {
+                do {
+                    return try DatasetCache.read(path: path, directory: directory, schema: schema)
+                } catch let error as DataError {
+                    rebuilt(error.description)
+                }
+            }
+            let dataset = try DatasetTextLoader(directory: directory, schema: schema).load()
+            try DatasetCache.write(dataset, to: path)
+            return dataset
+        }
+    }
+
+    /// Parses the text files and writes the binary cache; returns the dataset as parsed.
+    @discardableResult
+    public static func compile(_ directory: String) throws -> Dataset {
+        let schema = try DatasetSchema.read(directory: directory)
+        let dataset = try DatasetTextLoader(directory: directory, schema: schema).load()
+        try DatasetCache.write(dataset, to: cachePath(directory))
+        return dataset
+    }
+
+    /// The split with the given name, or an error listing the splits there are.
+    public func split(_ name: String) throws -> Table {
+        guard let table = splits[name] else {
+            throw DataError.missingRequirement(
+                dataset: schema.name, column: name,
+                reason: "no such split (splits: \(splits.keys.sorted().joined(separator: ", ")))")
+        }
+        return table
+    }
+
+    /// The vocabulary a column's ids come from (following `vocabularyOf`).
+    public func vocabulary(for column: String) -> VocabularyTable? {
+        let owner = schema.column(named: column)?.vocabularyOf
+            ?? schema.sideTables.lazy.flatMap(\.columns).first { $0.name == column }?.vocabularyOf
+            ?? column
+        return vocabularies[owner]
+    }
+}
+
+extension DatasetSchema {
+    /// Reads and checks `directory/schema.json`.
+    public static func read(directory: String) throws -> DatasetSchema {
+        let path = directory + "/schema.json"
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw DataError.unreadable(path: path, reason: "\(error.localizedDescription)")
+        }
+        let schema: DatasetSchema
+        do {
+            schema = try JSONDecoder().decode(DatasetSchema.self, from: data)
+        } catch let error as DecodingError {
+            throw DataError.invalidSchema(path: path, reason: error.readableDescription)
+        }
+        try schema.validate(path: path)
+        return schema
+    }
+
+    /// Writes `directory/schema.json` (through a temporary file and a rename).
+    public func write(directory: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try encoder.encode(self), to: directory + "/schema.json")
+    }
+
+    func validate(path: String) throws {
+        var names = Set<String>()
+        for column in columns {
+            guard names.insert(column.name).inserted else {
+                throw DataError.invalidSchema(path: path, reason: "column '\(column.name)' is declared twice")
+            }
+        }
+        let owners = Set(columns.filter { $0.vocabulary != nil }.map(\.name))
+            .union(sideTables.flatMap(\.columns).filter { $0.vocabulary != nil }.map(\.name))
+        for column in columns + sideTables.flatMap(\.columns) {
+            if let owner = column.vocabularyOf, !owners.contains(owner) {
+                throw DataError.invalidSchema(
+                    path: path, reason: "column '\(column.name)' uses the vocabulary of '\(owner)', which declares none")
+            }
+        }
+        guard tables[vocabularySplit] != nil || !columns.contains(where: { $0.vocabulary.map(Self.isBuilt) ?? false }) else {
+            throw DataError.invalidSchema(
+                path: path, reason: "vocabularies are built from split '\(vocabularySplit)', which is not among the tables")
+        }
+        for side in sideTables {
+            for key in side.key where side.columns.first(where: { $0.name == key }) == nil {
+                throw DataError.invalidSchema(
+                    path: path, reason: "side table '\(side.name)' declares key '\(key)' but no such column")
+            }
+            for key in side.key where column(named: key) == nil {
+                throw DataError.invalidSchema(
+                    path: path, reason: "side table '\(side.name)' is keyed by '\(key)', which the splits lack")
+            }
+        }
+    }
+
+    private static func isBuilt(_ vocabulary: Vocabulary) -> Bool {
+        if case .built = vocabulary { return true }
+        return false
+    }
+}
+
+extension DecodingError {
+    /// The coding path and the reason, e.g. "columns[3].kind: cannot read 'float'".
+    var readableDescription: String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+                .trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        switch self {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            let location = path(context.codingPath)
+            return (location.isEmpty ? "" : location + ": ") + context.debugDescription
+        case .keyNotFound(let key, let context):
+            let location = path(context.codingPath + [key])
+            return "\(location): required field is missing"
+        @unknown default:
+            return "\(self)"
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import CFunnelKernels
+
+/// Whether operations record how they were computed. A task-local value, so a no-gradient
+/// scope in one task (evaluation) never switches gradients off in another (training).
+public enum GradientMode {
+    @TaskLocal public static var isEnabled = true
+}
+
+/// Runs `body` without recording operations: results of operations inside have no gradient
+/// history and do not require gradients (inference, optimizer updates, evaluation).
+public func withoutGradients<Result>(_ body: () throws -> Result) rethrows -> Result {
+    try GradientMode.$isEnabled.withValue(false) { try body() }
+}
+
+/// How a tensor was computed: its inputs and the rule mapping the output's gradient to the
+/// gradients of the inputs (`nil` where an input gets none).
+struct GradientNode {
+    let inputs: [Tensor]
+    let backward: (Tensor) -> [Tensor?]
+}
+
+extension Tensor {
+    /// Wraps freshly computed values as the result of an operation on `inputs`, recording
+    /// `backward` when gradients are on and an input requires one. Forward and backward of every
+    /// primitive sit side by side in the operation that calls this.
+    static func result(
+        _ output: Tensor, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]
+    ) -> Tensor {
+        if GradientMode.isEnabled && inputs.contains(where: { $0.requiresGradient }) {
+            output.requiresGradient = true
+            output.node = GradientNode(inputs: inputs, backward: backward)
+        }
+        return output
+    }
+
+    /// The same values with no gradient history: a constant for whatever is computed from it
+    /// (stop-gradient; IPS weights need it). Shares memory with this tensor.
+    public func detached() -> Tensor {
+        Tensor(shape: shape, storage: storage)
+    }
+
+    /// Back-propagates from this scalar: adds d(self)/d(leaf) to the ``gradient`` of every leaf
+    /// that requires one. Gradients accumulate across calls until reset with ``zeroGradient()``
+    /// or by assigning `nil`; a tensor used twice receives the sum of both contributions.
+    /// - Parameter seed: the gradient of the final objective with respect to this tensor;
+    ///   defaults to 1 and must be given for a tensor that is not a scalar.
+    public func backward(seed: Tensor? = nil) {
+        precondition(
+            seed != nil || count == 1,
+            "Funnel: backward() from a tensor of shape \(shape) needs a seed gradient")
+        guard requiresGradient else { return }
+        let order = topologicalOrder()
+        var pending: [ObjectIdentifier: Tensor] = [:]
+        pending[ObjectIdentifier(self)] = seed ?? Tensor(shape: shape, repeating: 1)
+        withoutGradients {
+            for tensor in order.reversed() {
+                guard let outputGradient = pending.removeValue(forKey: ObjectIdentifier(tensor))
+                else { continue }
+                guard let node = tensor.node else {
+                    tensor.accumulate(outputGradient)
+                    continue
+                }
+                let inputGradients = node.backward(outputGradient)
+                for (input, gradient) in zip(node.inputs, inputGradients) {
+                    guard input.requiresGradient, let gradient else { continue }
+                    precondition(
+                        gradient.shape == input.shape,
+                        "Funnel: gradient of shape \(gradient.shape) for an input of shape \(input.shape)")
+                    let key = ObjectIdentifier(input)
+                    pending[key] = pending[key].map { $0 + gradient } ?? gradient
+                }
+            }
+        }
+    }
+
+    /// Resets the accumulated gradient.
+    public func zeroGradient() {
+        gradient = nil
+    }
+
+    // The first gradient is copied: backward rules may return a tensor that shares memory with
+    // another gradient (a reshape does), and later accumulation writes in place.
+    private func accumulate(_ incoming: Tensor) {
+        if let gradient {
+            funnel_axpy(count, 1, incoming.storage.pointer, gradient.storage.pointer)
+        } else {
+            gradient = incoming.copy()
+        }
+    }
+
+    /// Every tensor this one depends on through recorded operations, inputs before outputs.
+    private func topologicalOrder() -> [Tensor] {
+        var order: [Tensor] = []
+        var visited: Set<ObjectIdentifier> = []
+        // Iterative depth-first search: deep graphs (long sequences) must not overflow the stack.
+        var stack: [(tensor: Tensor, expanded: Bool)] = [(self, false)]
+        while let (tensor, expanded) = stack.popLast() {
+            if expanded {
+                order.append(tensor)
+                continue
+            }
+            guard visited.insert(ObjectIdentifier(tensor)).inserted else { continue }
+            stack.append((tensor, true))
+            for input in tensor.node?.inputs ?? [] where input.requiresGradient {
+                if !visited.contains(ObjectIdentifier(input)) { stack.append((input, false)) }
+            }
+        }
+        return order
+    }
+}

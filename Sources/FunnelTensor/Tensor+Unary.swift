@@ -1,0 +1,80 @@
+import CFunnelKernels
+
+// Element-wise functions. The kernels are stable for any finite input: exp saturates to 0 or
+// +inf, softplus and log-sigmoid never form exp of a large positive number, and sigmoid never
+// divides by an overflowed value.
+
+extension Tensor {
+    /// Applies a unary kernel; `backward(outputGradient, output)` gives the input's gradient.
+    func unary(
+        _ operation: funnel_unary_op, backward: @escaping (Tensor, Tensor) -> Tensor
+    ) -> Tensor {
+        let output = Tensor.uninitialized(shape)
+        funnel_unary(operation, storage.pointer, output.storage.pointer, count)
+        return Tensor.result(output, inputs: [self]) { gradient in
+            [backward(gradient, output.detached())]
+        }
+    }
+
+    /// e^x; subnormal results flush to 0.
+    public func exp() -> Tensor {
+        unary(FUNNEL_UNARY_EXP) { gradient, output in gradient * output }
+    }
+
+    /// Natural logarithm: −inf at 0, NaN below 0.
+    public func log() -> Tensor {
+        unary(FUNNEL_UNARY_LOG) { gradient, _ in gradient / self.detached() }
+    }
+
+    public func sqrt() -> Tensor {
+        unary(FUNNEL_UNARY_SQRT) { gradient, output in gradient / (output * 2) }
+    }
+
+    /// |x|; the gradient at 0 is 0.
+    public func abs() -> Tensor {
+        unary(FUNNEL_UNARY_ABS) { gradient, _ in gradient * self.detached().sign() }
+    }
+
+    /// −1, 0 or 1 (no gradient).
+    public func sign() -> Tensor {
+        let output = Tensor.uninitialized(shape)
+        funnel_unary(FUNNEL_UNARY_SIGN, storage.pointer, output.storage.pointer, count)
+        return output
+    }
+
+    /// max(x, 0); the gradient at 0 is 0.
+    public func relu() -> Tensor {
+        unary(FUNNEL_UNARY_RELU) { gradient, output in gradient * (output .> 0) }
+    }
+
+    /// 1 / (1 + e^−x).
+    public func sigmoid() -> Tensor {
+        unary(FUNNEL_UNARY_SIGMOID) { gradient, output in gradient * output * (1 - output) }
+    }
+
+    public func tanh() -> Tensor {
+        unary(FUNNEL_UNARY_TANH) { gradient, output in gradient * (1 - output * output) }
+    }
+
+    /// log(1 + e^x), computed as max(x, 0) + log1p(e^−|x|).
+    public func softplus() -> Tensor {
+        unary(FUNNEL_UNARY_SOFTPLUS) { gradient, _ in gradient * self.detached().sigmoid() }
+    }
+
+    /// log σ(x) = −softplus(−x), finite for any finite x.
+    public func logSigmoid() -> Tensor {
+        unary(FUNNEL_UNARY_LOG_SIGMOID) { gradient, _ in gradient * (-self.detached()).sigmoid() }
+    }
+
+    /// Limits every value to [minimum, maximum]; the gradient passes where the input lies
+    /// inside the closed interval (as PyTorch).
+    public func clamped(min minimum: Float = -.infinity, max maximum: Float = .infinity) -> Tensor {
+        precondition(minimum <= maximum, "Funnel: clamp with min \(minimum) > max \(maximum)")
+        let output = Tensor.uninitialized(shape)
+        funnel_clamp(storage.pointer, output.storage.pointer, count, minimum, maximum)
+        return Tensor.result(output, inputs: [self]) { gradient in
+            let input = self.detached()
+            return [gradient * (input .>= minimum) * (input .<= maximum)]
+        }
+    }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The `funnel` command-line tool: every subcommand is a thin layer over a public library API.
+@main
+struct Funnel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "funnel",
+        abstract: "Learn debiased recommendation models from exposure logs.",
+        discussion: """
+            Examples:
+              funnel bench gemm            GEMM GFLOP/s on 1 and 2 threads, against OpenBLAS
+              funnel bench gemm --json     the same as JSON
+            """,
+        subcommands: [DataCommand.self, MetricsCommand.self])
+}

@@ -1,0 +1,73 @@
+import Testing
+
+@testable import FunnelTensor
+
+@Suite struct AutomaticDifferentiationTests {
+    @Test func tensorUsedTwiceAccumulates() {
+        let x = Tensor([3], requiresGradient: true)
+        (x * x + x).sum().backward()
+        #expect(x.gradient?.scalars == [7])
+    }
+
+    @Test func gradientsAccumulateAcrossBackwardCalls() {
+        let x = Tensor([1, 2], requiresGradient: true)
+        (x * 2).sum().backward()
+        (x * 3).sum().backward()
+        #expect(x.gradient?.scalars == [5, 5])
+        x.zeroGradient()
+        #expect(x.gradient == nil)
+    }
+
+    @Test func detachedStopsTheGradient() {
+        let x = Tensor([2], requiresGradient: true)
+        let weight = x.detached() * 10
+        (weight * x).sum().backward()
+        #expect(x.gradient?.scalars == [20])
+        #expect(!weight.requiresGradient)
+    }
+
+    @Test func noGradientScopeRecordsNothing() {
+        let x = Tensor([2], requiresGradient: true)
+        let y = withoutGradients { x * x }
+        #expect(!y.requiresGradient && y.node == nil)
+        #expect((x * x).requiresGradient)
+    }
+
+    @Test func noGradientScopeIsTaskLocal() async {
+        let otherTask = withoutGradients {
+            #expect(!GradientMode.isEnabled)
+            return Task.detached { GradientMode.isEnabled }
+        }
+        #expect(await otherTask.value)
+        #expect(GradientMode.isEnabled)
+    }
+
+    @Test func diamondGraph() {
+        // y = a·b + a·c with b = 2a, c = a²: dy/da = 2a·... = 4a + 3a² at a = 2 → 8 + 12.
+        let a = Tensor([2], requiresGradient: true)
+        let b = a * 2
+        let c = a * a
+        (a * b + a * c).sum().backward()
+        #expect(a.gradient?.scalars == [20])
+    }
+
+    @Test func deepChainDoesNotOverflowTheStack() {
+        let x = Tensor([1], requiresGradient: true)
+        var y = x
+        for _ in 0..<5_000 { y = y * 1 }
+        y.sum().backward()
+        #expect(x.gradient?.scalars == [1])
+    }
+
+    @Test func seededBackwardForNonScalar() {
+        let x = Tensor([1, 2], requiresGradient: true)
+        (x * 3).backward(seed: Tensor([1, 10]))
+        #expect(x.gradient?.scalars == [3, 30])
+    }
+
+    @Test func sameSeedSameNumbers() {
+        var first = RandomGenerator(seed: 7)
+        var second = RandomGenerator(seed: 7)
+        #expect(Tensor.randomNormal([5], using: &first).scalars == Tensor.randomNormal([5], using: &second).scalars)
+    }
+}

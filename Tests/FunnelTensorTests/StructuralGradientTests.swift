@@ -1,0 +1,138 @@
+import Testing
+
+@testable import FunnelTensor
+
+// Reductions, shape operations, indexing and products: forward values by hand, gradients by
+// finite differences.
+
+@Suite struct ReductionTests {
+    @Test func sumAll() { checkGradients([uniform([2, 3])]) { $0[0].sum() } }
+    @Test func sumAxes() { checkGradients([uniform([2, 3, 4])]) { $0[0].sum(alongAxes: [0, 2]) } }
+    @Test func meanKeepingDimensions() {
+        checkGradients([uniform([2, 3, 4])]) { $0[0].mean(alongAxes: [1], keepingDimensions: true) }
+    }
+    @Test func maximumAlongAxis() { checkGradients([uniform([3, 5])]) { $0[0].max(alongAxes: [1]) } }
+    @Test func minimumAlongAxis() { checkGradients([uniform([3, 5])]) { $0[0].min(alongAxes: [0]) } }
+    @Test func logSumExp() { checkGradients([uniform([3, 5], -5, 5)]) { $0[0].logSumExp(alongAxes: [-1]) } }
+    @Test func logSumExpMiddleAxis() { checkGradients([uniform([2, 5, 3], -5, 5)]) { $0[0].logSumExp(alongAxes: [1]) } }
+    @Test func softmax() { checkGradients([uniform([3, 5], -4, 4)]) { $0[0].softmax() } }
+    @Test func softmaxFirstAxis() { checkGradients([uniform([3, 5], -4, 4)]) { $0[0].softmax(alongAxis: 0) } }
+    @Test func logSoftmax() { checkGradients([uniform([3, 5], -4, 4)]) { $0[0].logSoftmax() } }
+
+    @Test func forwardValues() {
+        let x = Tensor(shape: [2, 3], scalars: [1, 5, 3, 4, 2, 6])
+        #expect(x.sum().scalar == 21)
+        #expect(x.sum(alongAxes: [0]).scalars == [5, 7, 9])
+        #expect(x.sum(alongAxes: [1], keepingDimensions: true).shape == [2, 1])
+        #expect(x.mean(alongAxes: [1]).scalars == [3, 4])
+        #expect(x.max(alongAxes: [1]).scalars == [5, 6])
+        #expect(x.min(alongAxes: [0]).scalars == [1, 2, 3])
+        expectClose(Tensor([1, 2, 3]).softmax().scalars, [0.09003057, 0.24472847, 0.66524096])
+        expectClose(Tensor([1, 2, 3]).logSumExp().scalars, [3.4076059])
+    }
+
+    @Test func largeSumsDoNotDependOnThreadCount() {
+        let x = uniform([3, 300_000])
+        let one = Compute.withThreads(1) { (x.sum(alongAxes: [1]).scalars, x.sum(alongAxes: [0]).scalars) }
+        let two = Compute.withThreads(2) { (x.sum(alongAxes: [1]).scalars, x.sum(alongAxes: [0]).scalars) }
+        #expect(one.0 == two.0 && one.1 == two.1)
+    }
+}
+
+@Suite struct ShapeTests {
+    @Test func reshape() { checkGradients([uniform([2, 6])]) { $0[0].reshaped([3, -1]) * $0[0].reshaped([3, 4]) } }
+    @Test func permute() { checkGradients([uniform([2, 3, 4])]) { $0[0].permuted([2, 0, 1]) } }
+    @Test func transpose() { checkGradients([uniform([3, 4])]) { $0[0].transposed() } }
+    @Test func broadcast() { checkGradients([uniform([3, 1])]) { $0[0].broadcasted(to: [2, 3, 4]) } }
+    @Test func slice() { checkGradients([uniform([4, 5])]) { $0[0].sliced(alongAxis: 1, 1..<4) } }
+    @Test func concat() {
+        checkGradients([uniform([2, 3]), uniform([2, 2], seed: 3)]) { Tensor.concatenated($0, alongAxis: 1) }
+    }
+    @Test func split() {
+        checkGradients([uniform([5, 2])]) { input in
+            let parts = input[0].split(sizes: [2, 3], alongAxis: 0)
+            return parts[0].sum() * parts[1].sum(alongAxes: [0])
+        }
+    }
+
+    @Test func forwardValues() {
+        let x = Tensor(shape: [2, 3], scalars: [0, 1, 2, 3, 4, 5])
+        #expect(x.transposed().scalars == [0, 3, 1, 4, 2, 5])
+        #expect(x.reshaped([3, -1]).shape == [3, 2])
+        #expect(x.sliced(alongAxis: 1, 1..<3).scalars == [1, 2, 4, 5])
+        #expect(Tensor.concatenated([x, x], alongAxis: 0).shape == [4, 3])
+        #expect(Tensor.concatenated([x, x], alongAxis: 1).scalars == [0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5])
+        #expect(x.split(sizes: [1, 2], alongAxis: 1).map(\.scalars) == [[0, 3], [1, 2, 4, 5]])
+        #expect(Tensor([1, 2]).broadcasted(to: [2, 2]).scalars == [1, 2, 1, 2])
+        let cube = Tensor(shape: [2, 2, 2], scalars: (0..<8).map(Float.init))
+        #expect(cube.permuted([2, 1, 0]).scalars == [0, 4, 2, 6, 1, 5, 3, 7])
+    }
+}
+
+@Suite struct IndexingTests {
+    @Test func indexSelectRows() {
+        checkGradients([uniform([4, 3])]) { $0[0].indexSelect([2, 0, 2, 3], alongAxis: 0) }
+    }
+    @Test func indexSelectColumns() {
+        checkGradients([uniform([2, 4, 3])]) { $0[0].indexSelect([1, 1, 0], alongAxis: 1) }
+    }
+    @Test func gather() {
+        checkGradients([uniform([3, 4])]) { $0[0].gathered(alongAxis: 1, indices: [0, 3, 3, 1, 2, 0], indexShape: [3, 2]) }
+    }
+    @Test func scatterAdd() {
+        checkGradients([uniform([3, 4]), uniform([2, 4], seed: 7)]) {
+            $0[0].scatteringAdd(alongAxis: 0, indices: [2, 0, 1, 2, 0, 0, 2, 1], indexShape: [2, 4], source: $0[1])
+        }
+    }
+
+    @Test func forwardValues() {
+        let x = Tensor(shape: [3, 2], scalars: [0, 1, 2, 3, 4, 5])
+        #expect(x.indexSelect([2, 0]).scalars == [4, 5, 0, 1])
+        #expect(x.gathered(alongAxis: 1, indices: [1, 0, 0], indexShape: [3, 1]).scalars == [1, 2, 4])
+        let scattered = Tensor.zeros([2, 2]).scatteringAdd(
+            alongAxis: 0, indices: [1, 1, 1, 0], indexShape: [2, 2], source: Tensor(shape: [2, 2], scalars: [1, 2, 3, 4]))
+        #expect(scattered.scalars == [0, 4, 4, 2])
+        #expect(Tensor.oneHot([2, 0], classes: 3).scalars == [0, 0, 1, 1, 0, 0])
+    }
+}
+
+@Suite struct MatrixMultiplyTests {
+    @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
+    func matrices(transposeLeft: Bool, transposeRight: Bool) {
+        let left = uniform(transposeLeft ? [4, 3] : [3, 4])
+        let right = uniform(transposeRight ? [5, 4] : [4, 5], seed: 8)
+        checkGradients([left, right]) {
+            Tensor.matmul($0[0], $0[1], transposeLeft: transposeLeft, transposeRight: transposeRight)
+        }
+    }
+
+    @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
+    func batches(transposeLeft: Bool, transposeRight: Bool) {
+        let left = uniform(transposeLeft ? [2, 4, 3] : [2, 3, 4])
+        let right = uniform(transposeRight ? [2, 5, 4] : [2, 4, 5], seed: 8)
+        checkGradients([left, right]) {
+            Tensor.matmul($0[0], $0[1], transposeLeft: transposeLeft, transposeRight: transposeRight)
+        }
+    }
+
+    @Test func sharedWeightAcrossBatch() {
+        checkGradients([uniform([2, 3, 4]), uniform([4, 2], seed: 9)]) { Tensor.matmul($0[0], $0[1]) }
+        checkGradients([uniform([3, 4]), uniform([2, 4, 2], seed: 9)]) { Tensor.matmul($0[0], $0[1]) }
+        checkGradients([uniform([2, 4, 3]), uniform([4, 2], seed: 9)]) { Tensor.matmul($0[0], $0[1], transposeLeft: true) }
+    }
+
+    @Test func fourDimensionalAttentionShapes() {
+        checkGradients([uniform([2, 2, 3, 4]), uniform([2, 2, 3, 4], seed: 10)]) {
+            Tensor.matmul($0[0], $0[1], transposeRight: true)
+        }
+    }
+
+    @Test func forwardValues() {
+        let left = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
+        let right = Tensor(shape: [3, 2], scalars: [7, 8, 9, 10, 11, 12])
+        #expect(Tensor.matmul(left, right).scalars == [58, 64, 139, 154])
+        #expect(Tensor.matmul(left, left, transposeRight: true).scalars == [14, 32, 32, 77])
+        #expect(Tensor.matmul(left, left, transposeLeft: true).shape == [3, 3])
+        #expect(Tensor.matmul(left, Tensor(shape: [3, 1], scalars: [1, 1, 1])).scalars == [6, 15])
+    }
+}
