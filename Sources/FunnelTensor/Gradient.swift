@@ -73,9 +73,10 @@ extension Tensor {
         }
     }
 
-    /// Resets the accumulated gradient.
+    /// Resets the accumulated gradients, dense and row-sparse.
     public func zeroGradient() {
         gradient = nil
+        sparseGradient = nil
     }
 
     // The first gradient is copied: backward rules may return a tensor that shares memory with

@@ -1,5 +1,11 @@
 import CFunnelKernels
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 // Element-wise functions. The kernels are stable for any finite input: exp saturates to 0 or
 // +inf, softplus and log-sigmoid never form exp of a large positive number, and sigmoid never
 // divides by an overflowed value.
@@ -77,4 +83,44 @@ extension Tensor {
             return [gradient * (input .>= minimum) * (input .<= maximum)]
         }
     }
+}
+
+extension Tensor {
+    /// log(1 − eˣ) for x ≤ 0: `log(−expm1(x))` above −ln 2 and `log1p(−eˣ)` below, accurate on
+    /// both sides (Mächler 2012). With x = log p it gives log(1 − p) without forming 1 − p, as
+    /// products of probabilities need (entire-space.md §0, convention 2). NaN for x > 0.
+    public func log1mexp() -> Tensor {
+        let output = Tensor.uninitialized(shape)
+        for index in 0..<count {
+            let value = Double(storage.pointer[index])
+            let result = value > -0.6931471805599453 ? logarithm(-expm1(value)) : log1p(-exponential(value))
+            output.storage.pointer[index] = Float(result)
+        }
+        // d/dx log(1 − eˣ) = −eˣ / (1 − eˣ) = −1 / expm1(−x).
+        return Tensor.result(output, inputs: [self]) { gradient in
+            let input = self.detached()
+            let denominator = Tensor.uninitialized(self.shape)
+            for index in 0..<self.count {
+                denominator.storage.pointer[index] = Float(expm1(-Double(input.storage.pointer[index])))
+            }
+            return [-gradient / denominator]
+        }
+    }
+}
+
+// The C library's functions, under names that Tensor's own `log()` and `exp()` do not shadow.
+private func logarithm(_ value: Double) -> Double {
+    #if canImport(Glibc)
+    Glibc.log(value)
+    #else
+    Darwin.log(value)
+    #endif
+}
+
+private func exponential(_ value: Double) -> Double {
+    #if canImport(Glibc)
+    Glibc.exp(value)
+    #else
+    Darwin.exp(value)
+    #endif
 }

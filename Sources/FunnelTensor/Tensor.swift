@@ -14,6 +14,9 @@ public final class Tensor {
     let storage: TensorStorage
     /// The accumulated gradient of the last ``backward()`` calls, for a tensor that requires one.
     public var gradient: Tensor?
+    /// The accumulated row-sparse gradient of an embedding table read through
+    /// ``embeddingLookup(_:)``.
+    public var sparseGradient: RowSparseGradient?
     /// Whether operations on this tensor are recorded for differentiation.
     public var requiresGradient: Bool
     /// How this tensor was computed, for the backward pass; `nil` for a leaf.

@@ -1,0 +1,69 @@
+/// The gradient of an embedding table as rows: `values[i]` is the gradient of row `rows[i]`.
+///
+/// A recommendation model's tables dwarf its dense layers, and a batch touches a few thousand
+/// of their rows; a dense gradient the size of the table would cost more than the whole model.
+/// Lookups append here in the backward pass; optimizers coalesce and update only these rows.
+public final class RowSparseGradient {
+    /// The width of a row (the embedding dimension).
+    public let width: Int
+    /// The touched rows, possibly repeated, in the order lookups met them.
+    public private(set) var rows: [Int32] = []
+    /// `rows.count × width` values.
+    public private(set) var values: [Float] = []
+
+    public init(width: Int) {
+        self.width = width
+    }
+
+    /// Adds gradient rows for `rows` (`rows.count × width` values).
+    func append(rows newRows: [Int32], values source: UnsafePointer<Float>) {
+        rows.append(contentsOf: newRows)
+        values.append(contentsOf: UnsafeBufferPointer(start: source, count: newRows.count * width))
+    }
+
+    /// The distinct rows in increasing order, each with the sum of its gradients.
+    public func coalesced() -> (rows: [Int32], values: [Float]) {
+        guard !rows.isEmpty else { return ([], []) }
+        let order = rows.indices.sorted { rows[$0] < rows[$1] || (rows[$0] == rows[$1] && $0 < $1) }
+        var uniqueRows: [Int32] = []
+        var sums: [Float] = []
+        uniqueRows.reserveCapacity(rows.count)
+        sums.reserveCapacity(values.count)
+        values.withUnsafeBufferPointer { source in
+            for index in order {
+                let row = rows[index]
+                if uniqueRows.last != row {
+                    uniqueRows.append(row)
+                    sums.append(contentsOf: source[index * width..<(index + 1) * width])
+                } else {
+                    let base = sums.count - width
+                    for column in 0..<width { sums[base + column] += source[index * width + column] }
+                }
+            }
+        }
+        return (uniqueRows, sums)
+    }
+}
+
+extension Tensor {
+    /// Rows of a rank-2 table gathered by id, with a row-sparse gradient: the output has shape
+    /// `indices.count × width`, and the backward pass appends to the table's
+    /// ``sparseGradient`` instead of producing a dense gradient the size of the table.
+    public func embeddingLookup(_ indices: [Int32]) -> Tensor {
+        precondition(rank == 2, "Funnel: an embedding table must be rank 2, got shape \(shape)")
+        let width = shape[1]
+        let output = Tensor.uninitialized([indices.count, width])
+        for (position, index) in indices.enumerated() {
+            precondition(
+                index >= 0 && Int(index) < shape[0],
+                "Funnel: id \(index) at position \(position) outside the table's \(shape[0]) rows")
+            (output.storage.pointer + position * width)
+                .update(from: storage.pointer + Int(index) * width, count: width)
+        }
+        return Tensor.result(output, inputs: [self]) { gradient in
+            if self.sparseGradient == nil { self.sparseGradient = RowSparseGradient(width: width) }
+            self.sparseGradient!.append(rows: indices, values: gradient.storage.pointer)
+            return [nil]
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Testing
+
+@testable import FunnelTensor
+
+@Suite struct SparseGradientTests {
+    @Test func lookupProducesRowSparseGradients() {
+        let table = Tensor(shape: [5, 2], scalars: (0..<10).map(Float.init), requiresGradient: true)
+        let rows = table.embeddingLookup([3, 1, 3])
+        #expect(rows.scalars == [6, 7, 2, 3, 6, 7])
+        (rows * Tensor(shape: [3, 2], scalars: [1, 2, 3, 4, 5, 6])).sum().backward()
+        #expect(table.gradient == nil, "no dense gradient the size of the table")
+        let (ids, values) = table.sparseGradient!.coalesced()
+        #expect(ids == [1, 3])
+        #expect(values == [3, 4, 6, 8])
+        table.zeroGradient()
+        #expect(table.sparseGradient == nil)
+    }
+
+    @Test func lookupGradientMatchesTheDenseIndexSelect() {
+        let values = uniform([6, 3])
+        let dense = Tensor(shape: [6, 3], scalars: values.scalars, requiresGradient: true)
+        let sparse = Tensor(shape: [6, 3], scalars: values.scalars, requiresGradient: true)
+        let weights = uniform([4, 3], seed: 4)
+        (dense.indexSelect([5, 0, 5, 2]) * weights).sum().backward()
+        (sparse.embeddingLookup([5, 0, 5, 2]) * weights).sum().backward()
+        let (ids, rows) = sparse.sparseGradient!.coalesced()
+        var expanded = [Float](repeating: 0, count: 18)
+        for (position, id) in ids.enumerated() {
+            for column in 0..<3 { expanded[Int(id) * 3 + column] = rows[position * 3 + column] }
+        }
+        expectClose(expanded, dense.gradient!.scalars)
+    }
+}
+
+@Suite struct LogOneMinusExpTests {
+    @Test func gradient() { checkGradients([uniform([6], -4, -0.1)]) { $0[0].log1mexp() } }
+
+    /// entire-space.md §0: for p = σ(20)·σ(20), log(1 − p) = −19.3068528…, where the naive
+    /// formula loses about 8 digits.
+    @Test func productOfSigmoidsInLogSpace() {
+        let logits = Tensor([20])
+        let logProduct = logits.logSigmoid() + logits.logSigmoid()
+        let value = logProduct.log1mexp().scalar
+        #expect(Swift.abs(value + 19.3068528) < 1e-5)
+    }
+
+    @Test func bothBranchesAreAccurate() {
+        let values = Tensor([-1e-7, -0.5, -0.7, -5, -40]).log1mexp().scalars
+        expectClose(values, [-16.118096, -0.9327521, -0.6863410, -0.0067607, -4.2483543e-18], tolerance: 1e-5)
+    }
+}
