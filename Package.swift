@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "FunnelTensor", targets: ["FunnelTensor"]),
+        .library(name: "FunnelNN", targets: ["FunnelNN"]),
         .library(name: "FunnelData", targets: ["FunnelData"]),
         .library(name: "FunnelMetrics", targets: ["FunnelMetrics"]),
         .library(name: "FunnelBenchmarks", targets: ["FunnelBenchmarks"]),
@@ -25,6 +26,12 @@ let package = Package(
         .target(
             name: "FunnelTensor",
             dependencies: ["CFunnelKernels"],
+            swiftSettings: strictSettings
+        ),
+
+        .target(
+            name: "FunnelNN",
+            dependencies: ["FunnelTensor"],
             swiftSettings: strictSettings
         ),
 
@@ -60,6 +67,12 @@ let package = Package(
         ),
 
         // MARK: Tests
+        .target(
+            name: "FunnelTestSupport",
+            dependencies: ["FunnelTensor"],
+            path: "Sources/FunnelTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "CFunnelKernelsTests",
             dependencies: ["CFunnelKernels"],
@@ -67,7 +80,12 @@ let package = Package(
         ),
         .testTarget(
             name: "FunnelTensorTests",
-            dependencies: ["FunnelTensor"],
+            dependencies: ["FunnelTensor", "FunnelTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FunnelNNTests",
+            dependencies: ["FunnelNN", "FunnelTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -67,3 +67,10 @@ extension Tensor {
         }
     }
 }
+
+extension RowSparseGradient {
+    /// Multiplies every value (gradient clipping).
+    public func scale(by factor: Float) {
+        for index in values.indices { values[index] *= factor }
+    }
+}

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import FunnelTensor
+import FunnelTestSupport
 
 @Suite struct AutomaticDifferentiationTests {
     @Test func tensorUsedTwiceAccumulates() {

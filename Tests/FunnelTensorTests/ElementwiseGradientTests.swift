@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import FunnelTensor
+import FunnelTestSupport
 
 // One line per differentiable element-wise operation: forward against a reference, gradient
 // against central finite differences.

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import FunnelTensor
+import FunnelTestSupport
 
 /// Where the mathematics is finite, values and gradients must be finite too, for any input.
 @Suite struct ExtremeInputTests {

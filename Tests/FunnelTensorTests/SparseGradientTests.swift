@@ -1,6 +1,7 @@
 import Testing
 
 @testable import FunnelTensor
+import FunnelTestSupport
 
 @Suite struct SparseGradientTests {
     @Test func lookupProducesRowSparseGradients() {

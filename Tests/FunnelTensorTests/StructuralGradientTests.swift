@@ -1,6 +1,7 @@
 import Testing
 
 @testable import FunnelTensor
+import FunnelTestSupport
 
 // Reductions, shape operations, indexing and products: forward values by hand, gradients by
 // finite differences.

@@ -1,0 +1,121 @@
+import FunnelTensor
+
+/// A table of `count` learned vectors of `dimensions` values, read by id with row-sparse
+/// gradients (only the rows a batch touched are updated by the optimizer).
+///
+/// Shapes: ids `[n]` (or any shape given as `shape`) → output `[n, dimensions]`
+/// (`shape + [dimensions]`). A `paddingID` reads as zeros and receives no gradient, as
+/// PyTorch's `padding_idx`.
+public final class Embedding: Module {
+    public let table: Tensor
+    public let paddingID: Int32?
+
+    public init(
+        count: Int, dimensions: Int, paddingID: Int32? = nil,
+        initializer: Initializer = .normal(mean: 0, standardDeviation: 1), generator: inout RandomGenerator
+    ) {
+        table = initializer.make([count, dimensions], fanIn: count, fanOut: dimensions, using: &generator)
+        self.paddingID = paddingID
+        if let paddingID {
+            table.withUnsafeMutableBufferPointer { values in
+                for column in 0..<dimensions { values[Int(paddingID) * dimensions + column] = 0 }
+            }
+        }
+        super.init()
+    }
+
+    public var count: Int { table.shape[0] }
+    public var dimensions: Int { table.shape[1] }
+
+    /// The vectors of `ids`, shaped `shape + [dimensions]` (default `[ids.count, dimensions]`).
+    public func callAsFunction(_ ids: [Int32], shape: [Int]? = nil) -> Tensor {
+        var rows = table.embeddingLookup(ids)
+        if let paddingID {
+            let mask = Tensor(shape: [ids.count, 1], scalars: ids.map { $0 == paddingID ? 0 : 1 })
+            rows = rows * mask
+        }
+        return shape.map { rows.reshaped($0 + [dimensions]) } ?? rows
+    }
+}
+
+/// Embeddings for many categorical fields at once: either one table per field or one shared
+/// table with per-field row offsets (one lookup for all fields: what DLRM-style models do),
+/// optionally hashing large vocabularies into fewer rows.
+///
+/// Shapes: ids `[batch, fields]` row-major → output `[batch, fields, dimensions]`.
+public final class FieldEmbedding: Module {
+    public let tables: [Embedding]
+    /// The first row of each field in a shared table.
+    public let offsets: [Int32]
+    /// The rows each field uses (its vocabulary, or the bucket count when hashed).
+    public let rowsPerField: [Int]
+    public let dimensions: Int
+
+    /// - Parameters:
+    ///   - vocabularySizes: the ids of field f lie in `0 ..< vocabularySizes[f]`.
+    ///   - dimensions: the vector width.
+    ///   - shared: one table with offsets (default) or one table per field.
+    ///   - hashBuckets: fields with more ids than this share `hashBuckets` rows (id mod buckets).
+    public init(
+        vocabularySizes: [Int], dimensions: Int, shared: Bool = true, hashBuckets: Int? = nil,
+        initializer: Initializer = .normal(mean: 0, standardDeviation: 1), generator: inout RandomGenerator
+    ) {
+        let rows = vocabularySizes.map { size in hashBuckets.map { Swift.min(size, $0) } ?? size }
+        rowsPerField = rows
+        self.dimensions = dimensions
+        if shared {
+            var running: Int32 = 0
+            offsets = rows.map { size in
+                defer { running += Int32(size) }
+                return running
+            }
+            tables = [Embedding(count: rows.reduce(0, +), dimensions: dimensions, initializer: initializer, generator: &generator)]
+        } else {
+            offsets = Array(repeating: 0, count: rows.count)
+            tables = rows.map { Embedding(count: $0, dimensions: dimensions, initializer: initializer, generator: &generator) }
+        }
+        super.init()
+    }
+
+    public var fieldCount: Int { rowsPerField.count }
+
+    /// - Parameter ids: `[batch × fields]` ids, row-major.
+    public func callAsFunction(_ ids: [Int32]) -> Tensor {
+        let fields = fieldCount
+        precondition(ids.count % fields == 0, "Funnel: \(ids.count) ids for \(fields) fields")
+        let batch = ids.count / fields
+        if tables.count == 1 {
+            var rows = [Int32](repeating: 0, count: ids.count)
+            for index in ids.indices {
+                let field = index % fields
+                rows[index] = offsets[field] + checkedRow(ids[index], field: field)
+            }
+            return tables[0](rows, shape: [batch, fields])
+        }
+        let columns = (0..<fields).map { field in
+            tables[field]((0..<batch).map { checkedRow(ids[$0 * fields + field], field: field) }, shape: [batch, 1])
+        }
+        return Tensor.concatenated(columns, alongAxis: 1)
+    }
+
+    private func checkedRow(_ id: Int32, field: Int) -> Int32 {
+        precondition(id >= 0, "Funnel: negative id \(id) in field \(field)")
+        return id % Int32(rowsPerField[field])
+    }
+}
+
+/// Pools an embedded id list over its valid positions.
+///
+/// Shapes: embeddings `[batch, length, dimensions]`, mask `[batch, length]` (1 = real id) →
+/// `[batch, dimensions]`. The mean of an empty list is 0.
+public enum SequencePooling: String, Sendable, Codable {
+    case sum, mean
+
+    public func callAsFunction(_ embeddings: Tensor, mask: Tensor) -> Tensor {
+        let masked = embeddings * mask.reshaped(mask.shape + [1])
+        let summed = masked.sum(alongAxes: [1])
+        guard self == .mean else { return summed }
+        let counts = Tensor.maximum(mask.sum(alongAxes: [1], keepingDimensions: true), Tensor(1))
+        return summed / counts
+    }
+}

@@ -1,0 +1,54 @@
+import FunnelTensor
+
+/// An affine map `y = x·Wᵀ + b`.
+///
+/// Shapes: input `[..., inputDimensions]`, output `[..., outputDimensions]`; `weight` is
+/// `[outputDimensions, inputDimensions]` (read transposed by the GEMM, never copied) and `bias`
+/// `[outputDimensions]`. Initialised as PyTorch's `nn.Linear` by default (uniform in ±1/√in for
+/// both), so that results can be compared with PyTorch references.
+public final class Linear: Module {
+    public let weight: Tensor
+    public let bias: Tensor?
+
+    public init(
+        _ inputDimensions: Int, _ outputDimensions: Int, bias: Bool = true,
+        initializer: Initializer = .fanInUniform, generator: inout RandomGenerator
+    ) {
+        weight = initializer.make(
+            [outputDimensions, inputDimensions], fanIn: inputDimensions, fanOut: outputDimensions,
+            using: &generator)
+        self.bias = bias
+            ? Initializer.fanInUniform.make(
+                [outputDimensions], fanIn: inputDimensions, fanOut: outputDimensions, using: &generator)
+            : nil
+        super.init()
+    }
+
+    public var inputDimensions: Int { weight.shape[1] }
+    public var outputDimensions: Int { weight.shape[0] }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        let product = Tensor.matmul(input, weight, transposeRight: true)
+        guard let bias else { return product }
+        return product + bias
+    }
+}
+
+/// An element-wise non-linearity.
+public enum Activation: String, Sendable, Codable, CaseIterable {
+    case relu, sigmoid, tanh, identity
+    /// GELU, tanh approximation (Hendrycks & Gimpel, arXiv 1606.08415).
+    case gelu
+
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        switch self {
+        case .relu: return input.relu()
+        case .sigmoid: return input.sigmoid()
+        case .tanh: return input.tanh()
+        case .identity: return input
+        case .gelu:
+            let cubic = input * input * input
+            return input * 0.5 * (1 + ((input + cubic * 0.044715) * 0.7978845608).tanh())
+        }
+    }
+}

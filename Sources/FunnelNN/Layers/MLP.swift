@@ -1,0 +1,51 @@
+import FunnelTensor
+
+/// A multi-layer perceptron: Linear → (LayerNorm) → activation → (Dropout) per hidden layer,
+/// then an optional output Linear without activation (a tower's logit).
+///
+/// Shapes: input `[..., inputDimensions]`; output `[..., outputDimensions ?? hiddenDimensions.last]`.
+public final class MLP: Module {
+    public let layers: [Linear]
+    public let norms: [LayerNorm]
+    public let dropouts: [Dropout]
+    public let output: Linear?
+    public let activation: Activation
+
+    /// - Parameters:
+    ///   - inputDimensions: the width of the input.
+    ///   - hiddenDimensions: the width of each hidden layer.
+    ///   - outputDimensions: the width of a final linear layer without activation (1 for a
+    ///     logit), or `nil` for none.
+    ///   - activation: the hidden layers' non-linearity.
+    ///   - dropout: the drop probability after each hidden layer (0 for none).
+    ///   - layerNorm: whether each hidden layer is normalised before its activation.
+    public init(
+        inputDimensions: Int, hiddenDimensions: [Int], outputDimensions: Int? = nil,
+        activation: Activation = .relu, dropout: Float = 0, layerNorm: Bool = false,
+        generator: inout RandomGenerator
+    ) {
+        var layers: [Linear] = []
+        var width = inputDimensions
+        for hidden in hiddenDimensions {
+            layers.append(Linear(width, hidden, generator: &generator))
+            width = hidden
+        }
+        self.layers = layers
+        norms = layerNorm ? hiddenDimensions.map { LayerNorm(dimensions: $0) } : []
+        dropouts = dropout > 0 ? hiddenDimensions.map { _ in Dropout(probability: dropout, seed: generator.next()) } : []
+        output = outputDimensions.map { Linear(width, $0, generator: &generator) }
+        self.activation = activation
+        super.init()
+    }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        var hidden = input
+        for (index, layer) in layers.enumerated() {
+            hidden = layer(hidden)
+            if !norms.isEmpty { hidden = norms[index](hidden) }
+            hidden = activation(hidden)
+            if !dropouts.isEmpty { hidden = dropouts[index](hidden) }
+        }
+        return output.map { $0(hidden) } ?? hidden
+    }
+}

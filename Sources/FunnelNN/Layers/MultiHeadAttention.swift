@@ -1,0 +1,67 @@
+import FunnelTensor
+
+/// Scaled dot-product attention with several heads (Vaswani et al., "Attention Is All You
+/// Need", arXiv 1706.03762), with optional additive masks.
+///
+/// Shapes: queries `[batch, queryLength, queryInputDimensions]`, keys
+/// `[batch, keyLength, keyInputDimensions]`, values `[batch, keyLength, valueInputDimensions]`,
+/// mask broadcastable to `[batch, heads, queryLength, keyLength]` (0 where attention is allowed,
+/// a large negative value where not) → `[batch, queryLength, outputDimensions]`.
+public final class MultiHeadAttention: Module {
+    public let queryProjection: Linear
+    public let keyProjection: Linear
+    public let valueProjection: Linear
+    public let outputProjection: Linear
+    public let numHeads: Int
+
+    /// The additive value that blocks a position (finite, so a fully blocked row gives a uniform
+    /// average instead of NaN).
+    public static let blocked: Float = -1e9
+
+    public init(
+        dimensions: Int, numHeads: Int, queryInputDimensions: Int? = nil, keyInputDimensions: Int? = nil,
+        valueInputDimensions: Int? = nil, outputDimensions: Int? = nil, bias: Bool = true,
+        generator: inout RandomGenerator
+    ) {
+        precondition(dimensions % numHeads == 0, "Funnel: \(dimensions) dimensions do not split into \(numHeads) heads")
+        queryProjection = Linear(queryInputDimensions ?? dimensions, dimensions, bias: bias, generator: &generator)
+        keyProjection = Linear(keyInputDimensions ?? dimensions, dimensions, bias: bias, generator: &generator)
+        valueProjection = Linear(valueInputDimensions ?? dimensions, dimensions, bias: bias, generator: &generator)
+        outputProjection = Linear(dimensions, outputDimensions ?? dimensions, bias: bias, generator: &generator)
+        self.numHeads = numHeads
+        super.init()
+    }
+
+    public func callAsFunction(queries: Tensor, keys: Tensor, values: Tensor, mask: Tensor? = nil) -> Tensor {
+        let batch = queries.shape[0]
+        let queryLength = queries.shape[1]
+        let keyLength = keys.shape[1]
+        let dimensions = queryProjection.outputDimensions
+        let headDimensions = dimensions / numHeads
+        func heads(_ projected: Tensor, length: Int) -> Tensor {
+            projected.reshaped([batch, length, numHeads, headDimensions]).permuted([0, 2, 1, 3])
+        }
+        let query = heads(queryProjection(queries), length: queryLength)
+        let key = heads(keyProjection(keys), length: keyLength)
+        let value = heads(valueProjection(values), length: keyLength)
+        var scores = Tensor.matmul(query, key, transposeRight: true) * (1 / Float(headDimensions).squareRoot())
+        if let mask { scores = scores + mask }
+        let attended = Tensor.matmul(scores.softmax(), value)
+        return outputProjection(attended.permuted([0, 2, 1, 3]).reshaped([batch, queryLength, dimensions]))
+    }
+
+    /// `[length, length]`: 0 on and below the diagonal, ``blocked`` above (position i attends
+    /// to positions ≤ i).
+    public static func causalMask(length: Int) -> Tensor {
+        var values = [Float](repeating: 0, count: length * length)
+        for row in 0..<length {
+            for column in (row + 1)..<Swift.max(row + 1, length) { values[row * length + column] = blocked }
+        }
+        return Tensor(shape: [length, length], scalars: values)
+    }
+
+    /// `[batch, 1, 1, keyLength]` from a `[batch, keyLength]` 0/1 mask of valid keys.
+    public static func keyPaddingMask(_ valid: Tensor) -> Tensor {
+        ((valid - 1) * -blocked).reshaped([valid.shape[0], 1, 1, valid.shape[1]])
+    }
+}

@@ -1,0 +1,120 @@
+import FunnelTensor
+
+/// A layer or a model: holds parameters (tensors that require gradients) and sub-modules as
+/// stored properties, and finds them by reflection.
+///
+/// Parameter names follow the property path — `ctrTower.layers.0.weight` — so they are stable
+/// across runs and usable as checkpoint keys. Subclasses store `Tensor`, `Module`, arrays and
+/// optionals of them; nothing needs registering.
+///
+/// ```swift
+/// final class Tower: Module {
+///     let layers: [Linear]
+///     init(...) { layers = ...; super.init() }
+/// }
+/// ```
+open class Module {
+    /// Whether the module is in training mode (dropout active) or evaluation mode.
+    public private(set) var isTraining = true
+
+    public init() {}
+
+    /// Every parameter with its path name, in declaration order.
+    public func namedParameters() -> [(name: String, parameter: Tensor)] {
+        namedTensors().filter { $0.tensor.requiresGradient }.map { ($0.name, $0.tensor) }
+    }
+
+    /// Every parameter, in declaration order.
+    public func parameters() -> [Tensor] {
+        namedParameters().map(\.parameter)
+    }
+
+    /// The number of trainable values.
+    public var parameterCount: Int {
+        parameters().reduce(0) { $0 + $1.count }
+    }
+
+    /// Every tensor held (parameters and constant buffers) with its path name.
+    public func namedTensors() -> [(name: String, tensor: Tensor)] {
+        var result: [(String, Tensor)] = []
+        var seen = Set<ObjectIdentifier>()
+        visit(prefix: "") { name, value in
+            if let tensor = value as? Tensor, seen.insert(ObjectIdentifier(tensor)).inserted {
+                result.append((name, tensor))
+            }
+        }
+        return result
+    }
+
+    /// Direct and indirect sub-modules with their path names (not including this one).
+    public func namedModules() -> [(name: String, module: Module)] {
+        var result: [(String, Module)] = []
+        visit(prefix: "") { name, value in
+            if let module = value as? Module { result.append((name, module)) }
+        }
+        return result
+    }
+
+    /// Switches this module and every sub-module to training (`true`) or evaluation mode.
+    public func train(_ training: Bool = true) {
+        isTraining = training
+        for (_, module) in namedModules() { module.isTraining = training }
+    }
+
+    /// Resets the gradients of every parameter.
+    public func zeroGradients() {
+        for parameter in parameters() { parameter.zeroGradient() }
+    }
+
+    /// Walks stored properties depth-first, calling `body` for every tensor and module met.
+    private func visit(prefix: String, _ body: (String, Any) -> Void) {
+        var mirror: Mirror? = Mirror(reflecting: self)
+        var children: [(String, Any)] = []
+        // Superclass properties first, so names follow declaration order from the base down.
+        var levels: [Mirror] = []
+        while let current = mirror {
+            levels.append(current)
+            mirror = current.superclassMirror
+        }
+        for level in levels.reversed() {
+            for child in level.children {
+                guard let label = child.label, label != "isTraining" else { continue }
+                children.append((label, child.value))
+            }
+        }
+        for (label, value) in children {
+            Module.visitValue(value, name: prefix + label, body)
+        }
+    }
+
+    private static func visitValue(_ value: Any, name: String, _ body: (String, Any) -> Void) {
+        switch value {
+        case let tensor as Tensor:
+            body(name, tensor)
+        case let module as Module:
+            body(name, module)
+            module.visit(prefix: name + ".", body)
+        default:
+            let mirror = Mirror(reflecting: value)
+            switch mirror.displayStyle {
+            case .optional:
+                if let wrapped = mirror.children.first { visitValue(wrapped.value, name: name, body) }
+            case .collection:
+                for (index, element) in mirror.children.enumerated() {
+                    visitValue(element.value, name: "\(name).\(index)", body)
+                }
+            case .dictionary:
+                let entries = mirror.children.compactMap { entry -> (String, Any)? in
+                    let pair = Array(Mirror(reflecting: entry.value).children)
+                    guard pair.count == 2 else { return nil }
+                    return ("\(pair[0].value)", pair[1].value)
+                }
+                for (key, element) in entries.sorted(by: { $0.0 < $1.0 }) {
+                    visitValue(element, name: "\(name).\(key)", body)
+                }
+            default:
+                break
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FunnelTensor
+
+/// Adam (Kingma & Ba, arXiv 1412.6980) and AdamW (decoupled weight decay; Loshchilov & Hutter,
+/// arXiv 1711.05101).
+///
+/// `m = β₁m + (1−β₁)g; v = β₂v + (1−β₂)g²; θ −= lr·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)`, as
+/// PyTorch's `torch.optim.Adam`. Row-sparse gradients update only the touched rows, and `t`
+/// counts the steps in which a parameter received a gradient (PyTorch's `SparseAdam`): a lazy
+/// Adam, whose untouched rows do not move at all.
+public final class Adam: Optimizer {
+    public var beta1: Float
+    public var beta2: Float
+    public var epsilon: Float
+    /// L2 penalty added to the gradient (Adam) or decoupled decay of the values (AdamW).
+    public var weightDecay: Float
+    public let decoupledWeightDecay: Bool
+    /// Per parameter: first and second moments, and the steps that had a gradient.
+    public private(set) var firstMoments: [[Float]] = []
+    public private(set) var secondMoments: [[Float]] = []
+    public private(set) var parameterSteps: [Int]
+
+    public init(
+        parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false
+    ) {
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        self.decoupledWeightDecay = decoupledWeightDecay
+        parameterSteps = Array(repeating: 0, count: parameters.count)
+        super.init(parameters: parameters, learningRate: learningRate)
+        firstMoments = zeroState()
+        secondMoments = zeroState()
+    }
+
+    /// AdamW: decoupled weight decay (default 0.01, as PyTorch).
+    public static func adamW(
+        parameters: [Tensor], learningRate: Float = 1e-3, weightDecay: Float = 0.01
+    ) -> Adam {
+        Adam(parameters: parameters, learningRate: learningRate, weightDecay: weightDecay, decoupledWeightDecay: true)
+    }
+
+    public override func updateDense(_ index: Int, values: UnsafeMutableBufferPointer<Float>, gradient: UnsafeBufferPointer<Float>) {
+        parameterSteps[index] += 1
+        firstMoments[index].withUnsafeMutableBufferPointer { first in
+            secondMoments[index].withUnsafeMutableBufferPointer { second in
+                update(values.baseAddress!, gradient.baseAddress!, first.baseAddress!, second.baseAddress!, count: values.count, step: parameterSteps[index])
+            }
+        }
+    }
+
+    public override func updateRows(
+        _ index: Int, values: UnsafeMutableBufferPointer<Float>, rows: [Int32], gradient: UnsafeBufferPointer<Float>, width: Int
+    ) {
+        parameterSteps[index] += 1
+        let step = parameterSteps[index]
+        firstMoments[index].withUnsafeMutableBufferPointer { first in
+            secondMoments[index].withUnsafeMutableBufferPointer { second in
+                for (position, row) in rows.enumerated() {
+                    let offset = Int(row) * width
+                    update(
+                        values.baseAddress! + offset, gradient.baseAddress! + position * width,
+                        first.baseAddress! + offset, second.baseAddress! + offset, count: width, step: step)
+                }
+            }
+        }
+    }
+
+    private func update(
+        _ values: UnsafeMutablePointer<Float>, _ gradient: UnsafePointer<Float>, _ first: UnsafeMutablePointer<Float>,
+        _ second: UnsafeMutablePointer<Float>, count: Int, step: Int
+    ) {
+        let correction1 = 1 - powf(beta1, Float(step))
+        let correction2 = 1 - powf(beta2, Float(step))
+        let stepSize = learningRate / correction1
+        let root2 = correction2.squareRoot()
+        let (beta1, beta2, epsilon, decay) = (self.beta1, self.beta2, self.epsilon, weightDecay)
+        let coupled = decoupledWeightDecay ? Float(0) : decay
+        let decoupled = decoupledWeightDecay ? 1 - learningRate * decay : 1
+        for index in 0..<count {
+            let g = gradient[index] + coupled * values[index]
+            let m = beta1 * first[index] + (1 - beta1) * g
+            let v = beta2 * second[index] + (1 - beta2) * g * g
+            first[index] = m
+            second[index] = v
+            values[index] = values[index] * decoupled - stepSize * m / ((v.squareRoot() / root2) + epsilon)
+        }
+    }
+}
