@@ -49,7 +49,7 @@ let package = Package(
         // MARK: Benchmarks (`funnel bench`)
         .target(
             name: "FunnelBenchmarks",
-            dependencies: ["FunnelTensor", "FunnelData", "CFunnelKernels"],
+            dependencies: ["FunnelTensor", "FunnelNN", "FunnelData", "FunnelMetrics", "CFunnelKernels"],
             swiftSettings: strictSettings
         ),
 

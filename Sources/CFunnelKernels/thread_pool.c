@@ -1,5 +1,10 @@
 // A small persistent thread pool. The caller runs tasks too; workers spin briefly after a job
 // (small GEMMs come back to back during training) and then sleep on a condition variable.
+//
+// A worker takes part in a job only if it joins while the job is open; the caller closes the
+// job once it runs out of tasks and then waits only for the workers that joined. A worker that
+// is descheduled (another process on its core) or asleep therefore never holds up a job it did
+// not join, and it cannot stray into a later job: joining checks the job's generation.
 #include "kernels_internal.h"
 
 #include <pthread.h>
@@ -15,24 +20,24 @@ static pthread_mutex_t submit_lock = PTHREAD_MUTEX_INITIALIZER;
 static int requested_threads = 1;
 static int started_workers = 0;
 
-// The current job. `generation` changes when a job is published; workers copy the job fields
-// after seeing a new generation.
+// The current job. `generation` changes when a job is published. The job fields are written
+// before the job opens and read by a worker only after it has joined.
 static _Atomic unsigned long generation = 0;
 static funnel_task job_task;
 static void *job_context;
 static long job_count;
+static int job_workers;  // workers allowed to take tasks of this job
 static _Atomic long job_next;
 static _Atomic long job_done;
-static _Atomic int job_workers;  // workers allowed to take tasks of this job
-// Every started worker acknowledges every job, so none can lag behind into the next one.
-static _Atomic int job_acknowledged;
+
+// (generation << ENTRY_SHIFT) | CLOSED? | joined workers.
+static _Atomic unsigned long job_entry;
+static _Atomic long job_left;  // joined workers that have finished
+#define ENTRY_SHIFT 16
+#define ENTRY_CLOSED (1ul << 15)
+#define ENTRY_JOINED 0x7FFFul
 
 static _Thread_local int inside_pool = 0;
-
-// The generation current when each worker was created. A worker must start from this value, not
-// from what it reads once running: the job that created it is published before the new thread
-// gets to run, and a worker that skipped that job would never acknowledge it.
-static unsigned long worker_start_generation[MAX_THREADS];
 
 static void run_tasks(funnel_task task, void *context, long count) {
     for (;;) {
@@ -43,10 +48,22 @@ static void run_tasks(funnel_task task, void *context, long count) {
     }
 }
 
+// Joins job `current` if it is still open.
+static int join(unsigned long current) {
+    unsigned long entry = atomic_load_explicit(&job_entry, memory_order_acquire);
+    for (;;) {
+        if ((entry >> ENTRY_SHIFT) != (current & (~0ul >> ENTRY_SHIFT)) || (entry & ENTRY_CLOSED))
+            return 0;
+        if (atomic_compare_exchange_weak_explicit(&job_entry, &entry, entry + 1,
+                                                  memory_order_acq_rel, memory_order_acquire))
+            return 1;
+    }
+}
+
 static void *worker_main(void *argument) {
     long worker_index = (long)argument;
     inside_pool = 1;
-    unsigned long seen = worker_start_generation[worker_index];
+    unsigned long seen = 0;
     for (;;) {
         unsigned long current = seen;
         for (int spin = 0; spin < SPIN_ROUNDS; spin++) {
@@ -64,10 +81,10 @@ static void *worker_main(void *argument) {
             pthread_mutex_unlock(&pool_lock);
         }
         seen = current;
-        if (worker_index < atomic_load_explicit(&job_workers, memory_order_acquire)) {
-            run_tasks(job_task, job_context, job_count);
-        }
-        atomic_fetch_add_explicit(&job_acknowledged, 1, memory_order_release);
+        if (!join(current)) continue;
+        // Joined: the caller waits for this worker before it publishes another job.
+        if (worker_index < job_workers) run_tasks(job_task, job_context, job_count);
+        atomic_fetch_add_explicit(&job_left, 1, memory_order_release);
     }
     return NULL;
 }
@@ -105,30 +122,34 @@ void funnel_parallel_for(long task_count, funnel_task task, void *context) {
     int workers = requested_threads - 1;
     while (started_workers < workers) {
         pthread_t thread;
-        worker_start_generation[started_workers] =
-            atomic_load_explicit(&generation, memory_order_relaxed);
         if (pthread_create(&thread, NULL, worker_main, (void *)(long)started_workers) != 0) break;
         pthread_detach(thread);
         started_workers++;
     }
     if (workers > started_workers) workers = started_workers;
+    unsigned long next_generation = atomic_load_explicit(&generation, memory_order_relaxed) + 1;
     job_task = task;
     job_context = context;
     job_count = task_count;
+    job_workers = workers;
     atomic_store_explicit(&job_next, 0, memory_order_relaxed);
     atomic_store_explicit(&job_done, 0, memory_order_relaxed);
-    atomic_store_explicit(&job_workers, workers, memory_order_relaxed);
-    atomic_store_explicit(&job_acknowledged, 0, memory_order_relaxed);
+    atomic_store_explicit(&job_left, 0, memory_order_relaxed);
+    atomic_store_explicit(&job_entry, next_generation << ENTRY_SHIFT, memory_order_release);
     pthread_mutex_lock(&pool_lock);
-    atomic_fetch_add_explicit(&generation, 1, memory_order_release);
+    atomic_store_explicit(&generation, next_generation, memory_order_release);
     pthread_cond_broadcast(&pool_wake);
     pthread_mutex_unlock(&pool_lock);
 
     inside_pool = 1;
     run_tasks(task, context, task_count);
     inside_pool = 0;
+    // Close the job; only the workers that joined before this can still be running it.
+    unsigned long entry =
+        atomic_fetch_or_explicit(&job_entry, ENTRY_CLOSED, memory_order_acq_rel);
+    long joined = (long)(entry & ENTRY_JOINED);
     while (atomic_load_explicit(&job_done, memory_order_acquire) < task_count ||
-           atomic_load_explicit(&job_acknowledged, memory_order_acquire) < started_workers) {
+           atomic_load_explicit(&job_left, memory_order_acquire) < joined) {
 #if FUNNEL_X86
         __builtin_ia32_pause();
 #else

@@ -5,12 +5,16 @@ struct DatasetTextLoader {
     let schema: DatasetSchema
 
     func load() throws -> Dataset {
+        let owners = Dictionary(
+            (schema.columns + schema.sideTables.flatMap(\.columns)).compactMap { column in
+                column.vocabulary.map { (column.name, $0) }
+            }, uniquingKeysWith: { first, _ in first })
         var reports: [LoadReport] = []
         var rawSides: [String: RawTable] = [:]
         for side in schema.sideTables {
             let (raw, report) = try TableReader(
                 path: directory + "/" + side.table.file, table: side.table, columns: side.columns,
-                badRows: schema.badRows
+                badRows: schema.badRows, vocabularies: owners
             ).read()
             rawSides[side.name] = raw
             reports.append(report)
@@ -23,7 +27,8 @@ struct DatasetTextLoader {
         for name in order {
             let file = schema.tables[name]!
             let (raw, report) = try TableReader(
-                path: directory + "/" + file.file, table: file, columns: schema.columns, badRows: schema.badRows
+                path: directory + "/" + file.file, table: file, columns: schema.columns, badRows: schema.badRows,
+                vocabularies: owners
             ).read()
             rawSplits[name] = raw
             splitReports[name] = report

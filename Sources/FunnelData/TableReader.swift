@@ -8,6 +8,9 @@ struct TableReader {
     let table: TableFile
     let columns: [ColumnSchema]
     let badRows: BadRowPolicy
+    /// The vocabulary of every column that owns one, so that a column declared with
+    /// `vocabularyOf` is read the way its owner is (an identity vocabulary's ids as integers).
+    var vocabularies: [String: Vocabulary] = [:]
     /// How many error messages a report keeps.
     static let keptErrors = 20
 
@@ -42,7 +45,11 @@ struct TableReader {
 
         let estimatedRows = Swift.max(16, file.bytes.count / Swift.max(1, 8 * expectedFields))
         var raw = RawTable(columns: columns.map { RawColumn(schema: $0, capacity: estimatedRows) })
-        let parsers = try zip(columns, positions).map { try ValueParser(schema: $0, position: $1, path: path) }
+        let parsers = try zip(columns, positions).map { column, position in
+            try ValueParser(
+                schema: column, vocabulary: column.vocabulary ?? column.vocabularyOf.flatMap { vocabularies[$0] },
+                position: position, path: path)
+        }
         guard let base = file.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
             return (raw, report)
         }
@@ -106,11 +113,11 @@ struct ValueParser {
     private let separator: UInt8
     private let defaultBytes: [UInt8]
 
-    init(schema: ColumnSchema, position: Int, path: String) throws {
+    init(schema: ColumnSchema, vocabulary: Vocabulary?, position: Int, path: String) throws {
         kind = schema.kind
         self.position = position
         empty = schema.empty
-        if case .identity(let size) = schema.vocabulary { identitySize = size } else { identitySize = -1 }
+        if case .identity(let size) = vocabulary { identitySize = size } else { identitySize = -1 }
         separator = schema.separator?.utf8.first ?? 0x7C
         if schema.empty == .useDefault {
             guard let value = schema.defaultValue else {

@@ -7,7 +7,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Compile, inspect and convert dataset folders (schema.json + tables).",
-        subcommands: [Compile.self, Inspect.self])
+        subcommands: [Convert.self, Compile.self, Inspect.self])
 }
 
 extension DataCommand {
@@ -53,9 +53,7 @@ extension DataCommand {
             let seconds = Date().timeIntervalSince(start)
             let summary = DatasetSummary(dataset)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+                print(try encodeJSON(summary))
             } else {
                 print(summary.text)
                 print("\nloaded in \(String(format: "%.2f", seconds)) s")

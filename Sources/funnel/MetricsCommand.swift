@@ -52,9 +52,7 @@ struct MetricsCommand: ParsableCommand {
         let evaluation = try BinaryEvaluation(scores: scores, labels: labels, groups: groups)
         if json {
             let object = Dictionary(uniqueKeysWithValues: evaluation.values.map { ($0.name, $0.value) })
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(object), as: UTF8.self))
+            print(try encodeJSON(object))
         } else {
             print(report.summary)
             if group != nil {

@@ -55,4 +55,15 @@ import Testing
             "\(error)".contains("expected one row per key of side table 'user-day'")
         }
     }
+
+    @Test func sharedIdentityVocabularyKeysJoin() throws {
+        var schema = schema
+        schema.columns[0].vocabulary = .identity(size: 10)
+        let folder = try TemporaryDataset(schema: schema, files: [
+            "train.tsv": "user\tday\tclick\n3\t1\t1\n4\t1\t0\n",
+            "user_day.tsv": "user\tday\tintent\tportal\n4\t1\t2\t1\n",
+        ])
+        let train = try Dataset.load(folder.directory, cache: .ignore).split("train")
+        #expect(train.joins["user-day"]?.array == [-1, 0])
+    }
 }

@@ -48,9 +48,10 @@ public final class Adam: Optimizer {
 
     public override func updateDense(_ index: Int, values: UnsafeMutableBufferPointer<Float>, gradient: UnsafeBufferPointer<Float>) {
         parameterSteps[index] += 1
+        let corrections = biasCorrections(step: parameterSteps[index])
         firstMoments[index].withUnsafeMutableBufferPointer { first in
             secondMoments[index].withUnsafeMutableBufferPointer { second in
-                update(values.baseAddress!, gradient.baseAddress!, first.baseAddress!, second.baseAddress!, count: values.count, step: parameterSteps[index])
+                update(values.baseAddress!, gradient.baseAddress!, first.baseAddress!, second.baseAddress!, count: values.count, corrections)
             }
         }
     }
@@ -59,27 +60,29 @@ public final class Adam: Optimizer {
         _ index: Int, values: UnsafeMutableBufferPointer<Float>, rows: [Int32], gradient: UnsafeBufferPointer<Float>, width: Int
     ) {
         parameterSteps[index] += 1
-        let step = parameterSteps[index]
+        let corrections = biasCorrections(step: parameterSteps[index])
         firstMoments[index].withUnsafeMutableBufferPointer { first in
             secondMoments[index].withUnsafeMutableBufferPointer { second in
                 for (position, row) in rows.enumerated() {
                     let offset = Int(row) * width
                     update(
                         values.baseAddress! + offset, gradient.baseAddress! + position * width,
-                        first.baseAddress! + offset, second.baseAddress! + offset, count: width, step: step)
+                        first.baseAddress! + offset, second.baseAddress! + offset, count: width, corrections)
                 }
             }
         }
     }
 
+    /// The step size lr/(1 − β₁ᵗ) and √(1 − β₂ᵗ).
+    private func biasCorrections(step: Int) -> (stepSize: Float, root2: Float) {
+        (learningRate / (1 - powf(beta1, Float(step))), (1 - powf(beta2, Float(step))).squareRoot())
+    }
+
     private func update(
         _ values: UnsafeMutablePointer<Float>, _ gradient: UnsafePointer<Float>, _ first: UnsafeMutablePointer<Float>,
-        _ second: UnsafeMutablePointer<Float>, count: Int, step: Int
+        _ second: UnsafeMutablePointer<Float>, count: Int, _ corrections: (stepSize: Float, root2: Float)
     ) {
-        let correction1 = 1 - powf(beta1, Float(step))
-        let correction2 = 1 - powf(beta2, Float(step))
-        let stepSize = learningRate / correction1
-        let root2 = correction2.squareRoot()
+        let (stepSize, root2) = corrections
         let (beta1, beta2, epsilon, decay) = (self.beta1, self.beta2, self.epsilon, weightDecay)
         let coupled = decoupledWeightDecay ? Float(0) : decay
         let decoupled = decoupledWeightDecay ? 1 - learningRate * decay : 1

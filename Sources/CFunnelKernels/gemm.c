@@ -1,0 +1,337 @@
+// SGEMM driver: argument handling, path dispatch, cache blocking, packing buffers, the
+// matrix-vector path and the split over the thread pool. The arithmetic lives in the per-path
+// files (gemm_avx512.c, gemm_avx2.c, gemm_portable.c).
+//
+// Blocking (the loops around the micro-kernel), for each block of nc columns and kc depth:
+//   pack op(B)[kc×nc] into nr-column panels (shared by all tasks; stays in L2);
+//   each task owns a fixed range of mr-row panels (or of nr-column panels when m is small):
+//     for each mc-row block: pack op(A)[mc×kc] into mr-row panels, or read A in place (always
+//     when it is row-major, and when it is depth-major but meets few column panels)
+//       for each mr-row panel (stays in L1): for each nr-column panel: micro-kernel.
+// Depth blocks after the first accumulate into C (beta = 1), so every element of C is summed in
+// the same order whatever the thread count and wherever its tile falls.
+#include "gemm_kernels.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    // Multiply-adds below which a task costs more to hand to another thread than to run.
+    MINIMUM_TASK_WORK = 1L << 20,
+    MINIMUM_GEMV_TASK_WORK = 1L << 18,
+    // Floats of B below which packing a block is quicker than waking the other threads for it.
+    MINIMUM_PARALLEL_PACK = 1L << 16,
+    // Work is cut into a few tasks per thread, so that a thread slowed down by other work on
+    // its core holds up the others less. The cut depends only on the shape and the thread
+    // count, and which thread runs a task does not change its arithmetic.
+    TASKS_PER_THREAD = 4,
+    // Column panels up to which depth-major A is read in place rather than packed: a packed
+    // copy costs a write and a read of A, a strided micro-panel of it a few cache misses per use
+    // (measured: in place wins at 1 and 2 panels, packing at 4).
+    IN_PLACE_TRANSPOSED_A_PANELS = 2,
+};
+
+static const funnel_gemm_kernels *active_kernels(void) {
+#if FUNNEL_X86
+    switch (funnel_active_path()) {
+    case FUNNEL_PATH_AVX512: return &funnel_gemm_kernels_avx512;
+    case FUNNEL_PATH_AVX2: return &funnel_gemm_kernels_avx2;
+    default: break;
+    }
+#endif
+    return &funnel_gemm_kernels_portable;
+}
+
+static long minimum(long x, long y) { return x < y ? x : y; }
+
+// Tasks for `units` pieces of `unit_work` multiply-adds each (1 when not worth splitting).
+static long split(long units, long unit_work, long minimum_task_work) {
+    long threads = funnel_task_count(units * unit_work, minimum_task_work);
+    return threads > 1 ? minimum(threads * TASKS_PER_THREAD, units) : 1;
+}
+
+// MARK: - Scratch buffers
+
+// Packing buffers are per thread and kept between calls: allocating (and faulting in) half a
+// megabyte on every call would cost as much as a small product.
+typedef struct {
+    float *data;
+    size_t capacity;
+} scratch_buffer;
+
+static _Thread_local scratch_buffer scratch_a, scratch_b, scratch_vector;
+
+static float *reserve(scratch_buffer *buffer, size_t count) {
+    if (count > buffer->capacity) {
+        free(buffer->data);
+        size_t bytes = (count * sizeof(float) + 63) & ~(size_t)63;
+        buffer->data = aligned_alloc(64, bytes);
+        if (!buffer->data) abort();
+        buffer->capacity = bytes / sizeof(float);
+    }
+    return buffer->data;
+}
+
+// MARK: - Trivial cases
+
+static void scale_c(long m, long n, float beta, float *c, long ldc) {
+    for (long i = 0; i < m; i++) {
+        float *row = c + i * ldc;
+        if (beta == 0.0f) {
+            memset(row, 0, (size_t)n * sizeof(float));
+        } else if (beta != 1.0f) {
+            for (long j = 0; j < n; j++) row[j] *= beta;
+        }
+    }
+}
+
+// MARK: - Matrix-vector path
+
+typedef struct {
+    const funnel_gemm_kernels *kernels;
+    int columns_form;  // y[i] = Σ_p M[p, i] x[p] rather than Σ_p M[i, p] x[p]
+    long outputs, depth;
+    const float *matrix;
+    long ld;
+    const float *x;
+    float alpha, beta;
+    float *y;
+    long incy, tasks;
+} gemv_job;
+
+static void gemv_task(void *context, long index) {
+    const gemv_job *job = context;
+    long blocks = (job->outputs + 15) / 16, begin, end;
+    funnel_task_range(blocks, job->tasks, index, &begin, &end);
+    begin *= 16;
+    end = minimum(end * 16, job->outputs);
+    if (begin >= end) return;
+    if (job->columns_form) {
+        job->kernels->gemv_columns(end - begin, job->depth, job->matrix + begin, job->ld, job->x,
+                                   job->alpha, job->beta, job->y + begin * job->incy, job->incy);
+    } else {
+        job->kernels->gemv_rows(end - begin, job->depth, job->matrix + begin * job->ld, job->ld,
+                                job->x, job->alpha, job->beta, job->y + begin * job->incy,
+                                job->incy);
+    }
+}
+
+// n = 1 or m = 1: one operand is a vector, and a blocked kernel would spend its time packing.
+static void gemv_path(const funnel_gemm_kernels *kernels, int transpose_a, int transpose_b,
+                      long m, long n, long k, float alpha, const float *a, long lda,
+                      const float *b, long ldb, float beta, float *c, long ldc) {
+    gemv_job job = {.kernels = kernels, .depth = k, .alpha = alpha, .beta = beta, .y = c};
+    const float *vector;
+    long vector_stride;
+    if (n == 1) {
+        // c[i] = Σ_p op(A)(i, p) · op(B)(p, 0)
+        vector = b;
+        vector_stride = transpose_b ? 1 : ldb;
+        job.columns_form = transpose_a;
+        job.outputs = m;
+        job.matrix = a;
+        job.ld = lda;
+        job.incy = ldc;
+    } else {
+        // c[j] = Σ_p op(A)(0, p) · op(B)(p, j)
+        vector = a;
+        vector_stride = transpose_a ? lda : 1;
+        job.columns_form = !transpose_b;
+        job.outputs = n;
+        job.matrix = b;
+        job.ld = ldb;
+        job.incy = 1;
+    }
+    if (vector_stride != 1) {
+        float *copy = reserve(&scratch_vector, (size_t)k);
+        for (long p = 0; p < k; p++) copy[p] = vector[p * vector_stride];
+        vector = copy;
+    }
+    job.x = vector;
+    job.tasks = split((job.outputs + 15) / 16, 16 * k, MINIMUM_GEMV_TASK_WORK);
+    funnel_parallel_for(job.tasks, gemv_task, &job);
+}
+
+// MARK: - Blocked path
+
+typedef struct {
+    const funnel_gemm_kernels *kernels;
+    int transpose_a, transpose_b;
+    long m, nc, kc;
+    float alpha, beta;
+    const float *a;  // op(A)(0, first depth of the block)
+    long lda;
+    const float *b;  // op(B)(first depth of the block, first column of the block)
+    long ldb;
+    float *c;  // C(0, first column of the block)
+    long ldc;
+    float *b_packed;
+    long row_panels, column_panels;
+    long pack_tasks, row_tasks, column_tasks;
+} block_job;
+
+static void pack_b_task(void *context, long index) {
+    const block_job *job = context;
+    long nr = job->kernels->nr, begin, end;
+    funnel_task_range(job->column_panels, job->pack_tasks, index, &begin, &end);
+    long first = begin * nr, cols = minimum(end * nr, job->nc) - first;
+    if (cols <= 0) return;
+    const float *source = job->transpose_b ? job->b + first * job->ldb : job->b + first;
+    job->kernels->pack_b(job->kc, cols, source, job->ldb, job->transpose_b,
+                         job->b_packed + first * job->kc);
+}
+
+static void compute_task(void *context, long index) {
+    const block_job *job = context;
+    const funnel_gemm_kernels *kernels = job->kernels;
+    long mr = kernels->mr, nr = kernels->nr, kc = job->kc;
+    long row_task = index / job->column_tasks, column_task = index % job->column_tasks;
+    long row_begin, row_end, column_begin, column_end;
+    funnel_task_range(job->row_panels, job->row_tasks, row_task, &row_begin, &row_end);
+    funnel_task_range(job->column_panels, job->column_tasks, column_task, &column_begin,
+                      &column_end);
+    row_begin *= mr;
+    row_end = minimum(row_end * mr, job->m);
+    column_begin *= nr;
+    column_end = minimum(column_end * nr, job->nc);
+    float *packed_a = reserve(&scratch_a, (size_t)(kernels->mc * kc));
+    // A is read in place when it is row-major (each micro-panel stays in L1 while it meets
+    // every column panel) and when it is depth-major but meets few column panels; otherwise
+    // mc-row blocks of it are packed.
+    int in_place = !job->transpose_a ||
+                   column_end - column_begin <= IN_PLACE_TRANSPOSED_A_PANELS * nr;
+    long in_place_row_stride = job->transpose_a ? 1 : job->lda;
+    long in_place_depth_stride = job->transpose_a ? job->lda : 1;
+    for (long ic = row_begin; ic < row_end; ic += kernels->mc) {
+        long mc = minimum(kernels->mc, row_end - ic);
+        if (!in_place) {
+            const float *source = job->transpose_a ? job->a + ic : job->a + ic * job->lda;
+            kernels->pack_a(mc, kc, source, job->lda, job->transpose_a, packed_a);
+        }
+        for (long ir = 0; ir < mc; ir += mr) {
+            long rows = minimum(mr, mc - ir);
+            const float *panel = packed_a + ir * kc;
+            long row_stride = 1, depth_stride = mr;
+            if (in_place) {
+                panel = job->a + (ic + ir) * in_place_row_stride;
+                if (rows == mr) {
+                    row_stride = in_place_row_stride;
+                    depth_stride = in_place_depth_stride;
+                } else {
+                    // The last rows: the kernel reads mr rows, so give it a zero-padded copy.
+                    kernels->pack_a(rows, kc, panel, job->lda, job->transpose_a, packed_a);
+                    panel = packed_a;
+                }
+            }
+            float *c_row = job->c + (ic + ir) * job->ldc;
+            for (long jr = column_begin; jr < column_end; jr += nr) {
+                kernels->kernel(kc, panel, row_stride, depth_stride, job->b_packed + jr * kc,
+                                c_row + jr, job->ldc, rows, minimum(nr, column_end - jr),
+                                job->alpha, job->beta);
+            }
+        }
+    }
+}
+
+static void blocked_path(const funnel_gemm_kernels *kernels, int transpose_a, int transpose_b,
+                         long m, long n, long k, float alpha, const float *a, long lda,
+                         const float *b, long ldb, float beta, float *c, long ldc) {
+    long mr = kernels->mr, nr = kernels->nr;
+    long row_panels = (m + mr - 1) / mr;
+    block_job job = {
+        .kernels = kernels, .transpose_a = transpose_a, .transpose_b = transpose_b,
+        .m = m, .alpha = alpha, .lda = lda, .ldb = ldb, .ldc = ldc, .row_panels = row_panels,
+    };
+    long work_per_row_panel = mr * minimum(n, kernels->nc) * minimum(k, kernels->kc);
+    long threads = funnel_task_count(row_panels * work_per_row_panel, MINIMUM_TASK_WORK);
+    long tasks = threads > 1 ? threads * TASKS_PER_THREAD : 1;
+    long n_panels = (minimum(n, kernels->nc) + nr - 1) / nr;
+    if (threads > 1 && row_panels < 4 * threads && n_panels >= threads) {
+        job.row_tasks = 1;  // too few rows to share out evenly: split the columns instead
+        job.column_tasks = minimum(tasks, n_panels);
+    } else {
+        job.row_tasks = minimum(tasks, row_panels);
+        job.column_tasks = 1;
+    }
+    float *b_packed = reserve(&scratch_b, (size_t)(minimum(k, kernels->kc) *
+                                                    n_panels * nr));
+    for (long jc = 0; jc < n; jc += kernels->nc) {
+        job.nc = minimum(kernels->nc, n - jc);
+        job.column_panels = (job.nc + nr - 1) / nr;
+        for (long pc = 0; pc < k; pc += kernels->kc) {
+            job.kc = minimum(kernels->kc, k - pc);
+            job.beta = pc == 0 ? beta : 1.0f;
+            job.a = transpose_a ? a + pc * lda : a + pc;
+            job.b = transpose_b ? b + jc * ldb + pc : b + pc * ldb + jc;
+            job.c = c + jc;
+            job.b_packed = b_packed;
+            job.pack_tasks = threads > 1 && job.kc * job.nc >= MINIMUM_PARALLEL_PACK
+                                 ? minimum(tasks, job.column_panels)
+                                 : 1;
+            funnel_parallel_for(job.pack_tasks, pack_b_task, &job);
+            funnel_parallel_for(job.row_tasks * job.column_tasks, compute_task, &job);
+        }
+    }
+}
+
+// MARK: - Public entry points
+
+void funnel_sgemm(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
+                  const float *a, long lda, const float *b, long ldb, float beta, float *c,
+                  long ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0 || alpha == 0.0f) {
+        scale_c(m, n, beta, c, ldc);
+        return;
+    }
+    const funnel_gemm_kernels *kernels = active_kernels();
+    if (n == 1 || m == 1) {
+        gemv_path(kernels, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                  ldc);
+    } else {
+        blocked_path(kernels, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                     ldc);
+    }
+}
+
+typedef struct {
+    int transpose_a, transpose_b;
+    long batch, m, n, k;
+    float alpha, beta;
+    const float *a;
+    long lda, stride_a;
+    const float *b;
+    long ldb, stride_b;
+    float *c;
+    long ldc, stride_c, tasks;
+} batch_job;
+
+static void batch_task(void *context, long index) {
+    const batch_job *job = context;
+    long begin, end;
+    funnel_task_range(job->batch, job->tasks, index, &begin, &end);
+    // Inside a pool task the nested splits in funnel_sgemm run serially on this thread.
+    for (long i = begin; i < end; i++) {
+        funnel_sgemm(job->transpose_a, job->transpose_b, job->m, job->n, job->k, job->alpha,
+                     job->a + i * job->stride_a, job->lda, job->b + i * job->stride_b, job->ldb,
+                     job->beta, job->c + i * job->stride_c, job->ldc);
+    }
+}
+
+void funnel_sgemm_batched(int transpose_a, int transpose_b, long batch, long m, long n, long k,
+                          float alpha, const float *a, long lda, long stride_a, const float *b,
+                          long ldb, long stride_b, float beta, float *c, long ldc,
+                          long stride_c) {
+    if (batch <= 0 || m <= 0 || n <= 0) return;
+    batch_job job = {
+        .transpose_a = transpose_a, .transpose_b = transpose_b, .batch = batch, .m = m, .n = n,
+        .k = k, .alpha = alpha, .beta = beta, .a = a, .lda = lda, .stride_a = stride_a, .b = b,
+        .ldb = ldb, .stride_b = stride_b, .c = c, .ldc = ldc, .stride_c = stride_c, .tasks = 1,
+    };
+    long work = m * n * (k > 0 ? k : 1);
+    // Products big enough to split on their own keep all threads; small ones share the batch.
+    if (batch > 1 && work < 4 * MINIMUM_TASK_WORK) {
+        job.tasks = split(batch, work, MINIMUM_TASK_WORK);
+    }
+    funnel_parallel_for(job.tasks, batch_task, &job);
+}

@@ -1,0 +1,144 @@
+import Foundation
+import FunnelData
+import FunnelMetrics
+import FunnelNN
+import FunnelTensor
+
+/// `funnel bench esmm`: trains the network of `torch_esmm.py` for one epoch on the rows that
+/// `torch_esmm.py --dump` writes and reports training and inference samples/s, peak resident
+/// memory and the held-out AUC of CTR and CTCVR — optionally beside the PyTorch reference run
+/// in the same invocation.
+public enum ESMMBenchmark {
+    /// One system's figures.
+    public struct Result: Codable, Sendable {
+        public var system: String
+        public var trainSamplesPerSecond: Double
+        public var inferenceSamplesPerSecond: Double
+        public var peakResidentMebibytes: Double
+        public var ctrAUC: Double
+        public var ctcvrAUC: Double
+        public var trainingRows: Int
+        public var threads: Int
+    }
+
+    public struct Options: Sendable {
+        public var dataDirectory: String
+        public var threads = 2
+        public var batchSize = 1024
+        public var seed: UInt64 = 0
+        /// `torch_esmm.py`, to run as the reference in the same invocation (nil: Funnel only).
+        public var referenceScript: String?
+        /// The PyTorch optimizer variants to run.
+        public var referenceVariants = ["dense-fused", "dense"]
+        /// Progress lines go here.
+        public var log: @Sendable (String) -> Void = { _ in }
+
+        public init(dataDirectory: String) {
+            self.dataDirectory = dataDirectory
+        }
+    }
+
+    static let fields = (0..<20).map { "f\($0)" }
+    static let denseColumns = (0..<40).map { "d\($0)" }
+
+    /// Runs Funnel (and the reference, when given) and returns every system's figures.
+    public static func run(_ options: Options) throws -> [Result] {
+        var results = [try runFunnel(options)]
+        if let script = options.referenceScript {
+            for variant in options.referenceVariants {
+                options.log("running PyTorch \(variant) …")
+                results.append(try runReference(script: script, variant: variant, options: options))
+            }
+        }
+        return results
+    }
+
+    static func runFunnel(_ options: Options) throws -> Result {
+        Compute.threadCount = options.threads
+        let dataset = try Dataset.load(options.dataDirectory)
+        let train = try dataset.split("train")
+        let vocabularies = try fields.map { field in
+            guard let vocabulary = dataset.vocabulary(for: field) else {
+                throw DataError.missingRequirement(dataset: dataset.schema.name, column: field, reason: "ESMM needs f0…f19")
+            }
+            return vocabulary.size
+        }
+        let network = ESMMNetwork(vocabularySizes: vocabularies, denseCount: denseColumns.count, seed: options.seed)
+        let optimizer = Adam(parameters: network.parameters(), learningRate: 1e-3)
+        let columns = Set(fields + denseColumns + ["click", "conversion"])
+        let batcher = try Batcher(
+            dataset: dataset, split: "train", batchSize: options.batchSize, shuffle: false, columns: columns)
+        let batches = batcher.batches(epoch: 0)
+        options.log("Funnel: \(train.rowCount) rows, \(batches.count) batches of \(options.batchSize), \(options.threads) threads")
+        // Warm-up (as the reference's 30 batches): buffers, thread pool, page cache.
+        for slice in batches.prefix(30) { try step(network, optimizer, batcher.batch(slice)) }
+        let start = DispatchTime.now()
+        for (index, slice) in batches.enumerated() {
+            try step(network, optimizer, batcher.batch(slice))
+            if index % 200 == 199 { options.log("  batch \(index + 1)/\(batches.count)") }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        let trained = batches.count * options.batchSize
+        let (ctrAUC, ctcvrAUC, inference) = try evaluate(network, dataset: dataset, batchSize: options.batchSize)
+        return Result(
+            system: "Funnel", trainSamplesPerSecond: Double(trained) / seconds, inferenceSamplesPerSecond: inference,
+            peakResidentMebibytes: peakResidentMebibytes(), ctrAUC: ctrAUC, ctcvrAUC: ctcvrAUC,
+            trainingRows: trained, threads: options.threads)
+    }
+
+    private static func step(_ network: ESMMNetwork, _ optimizer: Optimizer, _ batch: Batch) throws {
+        let loss = network.loss(
+            ids: try batch.idMatrix(fields), dense: try batch.denseTensor(denseColumns),
+            clicks: try batch.tensor("click"), conversions: try batch.tensor("conversion"))
+        loss.backward()
+        optimizer.step()
+    }
+
+    /// Held-out AUCs and inference samples/s (median of 5 passes at the training batch size).
+    private static func evaluate(_ network: ESMMNetwork, dataset: Dataset, batchSize: Int) throws -> (Double, Double, Double) {
+        network.train(false)
+        defer { network.train() }
+        let batcher = try Batcher(
+            dataset: dataset, split: "test", batchSize: batchSize, shuffle: false,
+            columns: Set(fields + denseColumns + ["click", "conversion"]))
+        let batches = try batcher.batches(epoch: 0).map { slice -> (ids: [Int32], dense: Tensor, clicks: [Float], conversions: [Float]) in
+            let batch = batcher.batch(slice)
+            return (try batch.idMatrix(fields), try batch.denseTensor(denseColumns), batch.floats["click"]!, batch.floats["conversion"]!)
+        }
+        var ctr: [Double] = []
+        var ctcvr: [Double] = []
+        var rates: [Double] = []
+        for pass in 0..<6 {
+            let start = DispatchTime.now()
+            withoutGradients {
+                for batch in batches {
+                    let (ctrLogits, cvrLogits) = network(ids: batch.ids, dense: batch.dense)
+                    let click = ctrLogits.sigmoid()
+                    let conversion = click * cvrLogits.sigmoid()
+                    if pass == 0 {
+                        ctr.append(contentsOf: click.scalars.map(Double.init))
+                        ctcvr.append(contentsOf: conversion.scalars.map(Double.init))
+                    }
+                }
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+            if pass > 0 { rates.append(Double(batches.reduce(0) { $0 + $1.clicks.count }) / seconds) }
+        }
+        let clicks = batches.flatMap(\.clicks).map(Double.init)
+        let conversions = batches.flatMap(\.conversions).map(Double.init)
+        return (
+            try Metrics.auc(scores: ctr, labels: clicks), try Metrics.auc(scores: ctcvr, labels: conversions),
+            rates.sorted()[rates.count / 2]
+        )
+    }
+
+    /// VmHWM of this process, in MiB.
+    static func peakResidentMebibytes() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kibibytes = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+            return kibibytes / 1024
+        }
+        return 0
+    }
+}

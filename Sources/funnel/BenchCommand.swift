@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import FunnelBenchmarks
+
+/// `funnel bench …`: benchmarks, measured and printed (never asserted by tests).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure Funnel's speed against its yardsticks.",
+        subcommands: [GEMMCommand.self, ESMMCommand.self])
+}
+
+extension BenchCommand {
+    struct GEMMCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "gemm",
+            abstract: "GFLOP/s of the SGEMM kernels on 1 and 2 threads, and OpenBLAS's when present.",
+            discussion: """
+                Shapes M×K×N: 1024×256×128, 1024×512×256, 1024×128×64, 1024×64×1 and 2048³, each
+                in the NN, NT and TN forms. OpenBLAS (libopenblas.so.0) is loaded at run time when
+                installed, for example with `apt-get install libopenblas0-pthread`, and measured
+                on 1 thread in the same run, alternating with Funnel.
+
+                Example: swift run -c release funnel bench gemm --json
+                """)
+
+        @Flag(help: "Print JSON instead of a table.")
+        var json = false
+
+        func run() throws {
+            let rows = GEMMBenchmark.run(progress: json ? nil : { row in
+                FileHandle.standardError.write(Data("measured \(row.shape) \(row.form.rawValue)\n".utf8))
+            })
+            if json {
+                print(try encodeJSON(rows))
+            } else {
+                print(GEMMBenchmark.table(rows))
+            }
+        }
+    }
+
+    struct ESMMCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "esmm",
+            abstract: "Train the ESMM network of torch_esmm.py for one epoch; samples/s, memory, AUC.",
+            discussion: """
+                The data are the rows `torch_esmm.py --dump DIR` writes, converted once:
+                  python3 ../shared/bench/torch_esmm.py --dump /tmp/esmm-dump
+                  funnel data convert --format esmm-dump /tmp/esmm-dump data/esmm
+                With --reference, PyTorch (`pip install torch==2.13.0+cpu`) runs the same work in the
+                same invocation (--opt dense-fused and --opt dense, one epoch each) and the ratios
+                are printed.
+
+                Example: swift run -c release funnel bench esmm --data data/esmm --reference ../shared/bench/torch_esmm.py
+                """)
+
+        @Option(help: "The converted dataset folder (schema.json + train/test).")
+        var data: String
+
+        @Option(help: "torch_esmm.py, to run as the reference in the same invocation.")
+        var reference: String?
+
+        @Option(help: "Threads for Funnel and the reference.")
+        var threads = 2
+
+        @Flag(help: "Print JSON instead of a table.")
+        var json = false
+
+        func run() throws {
+            var options = ESMMBenchmark.Options(dataDirectory: data)
+            options.threads = threads
+            options.referenceScript = reference
+            options.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            let results = try ESMMBenchmark.run(options)
+            print(json ? try encodeJSON(results) : ESMMBenchmark.table(results))
+        }
+    }
+}
