@@ -66,6 +66,7 @@ void FUNNEL_NAME(funnel_binary_row_)(funnel_binary_op op, const float *x, long x
     case FUNNEL_BINARY_LESS_EQUAL: FUNNEL_ZIP(a <= b ? 1.0f : 0.0f);
     case FUNNEL_BINARY_EQUAL: FUNNEL_ZIP(a == b ? 1.0f : 0.0f);
     case FUNNEL_BINARY_NOT_EQUAL: FUNNEL_ZIP(a != b ? 1.0f : 0.0f);
+    case FUNNEL_BINARY_PASS_WHERE_POSITIVE: FUNNEL_ZIP(b > 0.0f ? a : 0.0f);
     }
 }
 #undef FUNNEL_ZIP

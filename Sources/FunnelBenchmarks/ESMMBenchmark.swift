@@ -136,7 +136,7 @@ public enum ESMMBenchmark {
     static func peakResidentMebibytes() -> Double {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let kibibytes = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+            let kibibytes = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { Double($0) }.first ?? 0
             return kibibytes / 1024
         }
         return 0

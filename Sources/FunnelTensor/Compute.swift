@@ -39,3 +39,35 @@ public enum Compute {
         return try body()
     }
 }
+
+extension Compute {
+    /// Runs `body(task)` for every task in `0 ..< tasks` on the kernels' thread pool (the caller
+    /// takes part) and returns when all are done. Tasks must write disjoint memory; which thread
+    /// runs which task does not matter to the result.
+    public static func parallelFor(tasks: Int, _ body: (Int) -> Void) {
+        guard tasks > 1, threadCount > 1 else {
+            for task in 0..<tasks { body(task) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            var box = TaskBox(body: body)
+            withUnsafeMutablePointer(to: &box) { pointer in
+                funnel_parallel_for(tasks, { context, task in
+                    context!.assumingMemoryBound(to: TaskBox.self).pointee.body(task)
+                }, pointer)
+            }
+        }
+    }
+
+    /// The [begin, end) range of task `task` when `count` items are split into `tasks` tasks.
+    public static func range(of task: Int, tasks: Int, count: Int) -> Range<Int> {
+        let base = count / tasks
+        let extra = count % tasks
+        let begin = task * base + Swift.min(task, extra)
+        return begin..<(begin + base + (task < extra ? 1 : 0))
+    }
+}
+
+private struct TaskBox {
+    let body: (Int) -> Void
+}

@@ -42,9 +42,13 @@ extension Tensor {
     /// Back-propagates from this scalar: adds d(self)/d(leaf) to the ``gradient`` of every leaf
     /// that requires one. Gradients accumulate across calls until reset with ``zeroGradient()``
     /// or by assigning `nil`; a tensor used twice receives the sum of both contributions.
+    ///
+    /// As PyTorch, the recorded graph is released as the pass goes (each intermediate's inputs and
+    /// rule are dropped once used), so activations are freed early; pass `retainingGraph: true`
+    /// to back-propagate through the same graph again.
     /// - Parameter seed: the gradient of the final objective with respect to this tensor;
     ///   defaults to 1 and must be given for a tensor that is not a scalar.
-    public func backward(seed: Tensor? = nil) {
+    public func backward(seed: Tensor? = nil, retainingGraph: Bool = false) {
         precondition(
             seed != nil || count == 1,
             "Funnel: backward() from a tensor of shape \(shape) needs a seed gradient")
@@ -61,6 +65,7 @@ extension Tensor {
                     continue
                 }
                 let inputGradients = node.backward(outputGradient)
+                if !retainingGraph { tensor.node = nil }
                 for (input, gradient) in zip(node.inputs, inputGradients) {
                     guard input.requiresGradient, let gradient else { continue }
                     precondition(

@@ -24,23 +24,31 @@ public final class RowSparseGradient {
     /// The distinct rows in increasing order, each with the sum of its gradients.
     public func coalesced() -> (rows: [Int32], values: [Float]) {
         guard !rows.isEmpty else { return ([], []) }
-        let order = rows.indices.sorted { rows[$0] < rows[$1] || (rows[$0] == rows[$1] && $0 < $1) }
+        // Sorting (row, position) packed in one integer keeps equal rows in lookup order, so the
+        // sums are taken in a fixed order.
+        var order = rows.enumerated().map { UInt64(UInt32(bitPattern: $1)) << 32 | UInt64($0) }
+        order.sort()
         var uniqueRows: [Int32] = []
-        var sums: [Float] = []
         uniqueRows.reserveCapacity(rows.count)
-        sums.reserveCapacity(values.count)
+        var sums = [Float](repeating: 0, count: rows.count * width)
+        let width = self.width
         values.withUnsafeBufferPointer { source in
-            for index in order {
-                let row = rows[index]
-                if uniqueRows.last != row {
-                    uniqueRows.append(row)
-                    sums.append(contentsOf: source[index * width..<(index + 1) * width])
-                } else {
-                    let base = sums.count - width
-                    for column in 0..<width { sums[base + column] += source[index * width + column] }
+            sums.withUnsafeMutableBufferPointer { target in
+                var slot = -1
+                for key in order {
+                    let row = Int32(bitPattern: UInt32(key >> 32))
+                    let position = Int(key & 0xFFFF_FFFF)
+                    if uniqueRows.last != row {
+                        uniqueRows.append(row)
+                        slot += 1
+                    }
+                    let from = source.baseAddress! + position * width
+                    let to = target.baseAddress! + slot * width
+                    for column in 0..<width { to[column] += from[column] }
                 }
             }
         }
+        sums.removeLast((rows.count - uniqueRows.count) * width)
         return (uniqueRows, sums)
     }
 }

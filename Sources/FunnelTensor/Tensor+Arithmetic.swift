@@ -66,13 +66,14 @@ extension Tensor {
     /// Element-wise `base^exponent` for a positive base; d/dexponent = base^exponent·log(base).
     public static func pow(_ base: Tensor, _ exponent: Tensor) -> Tensor {
         let output = Broadcast.binary(FUNNEL_BINARY_POW, base, exponent)
+        let values = output.detached()
         return result(output, inputs: [base, exponent]) { gradient in
             [
                 base.requiresGradient
                     ? (gradient * exponent * Tensor.pow(base, exponent - 1)).sum(toShape: base.shape)
                     : nil,
                 exponent.requiresGradient
-                    ? (gradient * output * base.log()).sum(toShape: exponent.shape) : nil,
+                    ? (gradient * values * base.log()).sum(toShape: exponent.shape) : nil,
             ]
         }
     }

@@ -92,8 +92,9 @@ extension Tensor {
         if axes.isEmpty { values = copy() }
         let outputShape = keepingDimensions ? keptShape : shape.indices.filter { !axes.contains($0) }.map { shape[$0] }
         let output = Tensor(shape: outputShape, storage: values.storage)
+        let outputValues = output.detached()
         return Tensor.result(output, inputs: [self]) { gradient in
-            [backward(gradient, output.detached(), keptShape)]
+            [backward(gradient, outputValues, keptShape)]
         }
     }
 }

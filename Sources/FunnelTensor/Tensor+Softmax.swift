@@ -24,8 +24,9 @@ extension Tensor {
             funnel_softmax(
                 storage.pointer, output.storage.pointer, count / columns, columns, logarithm ? 1 : 0)
         }
+        let values = output.detached()
         return Tensor.result(output, inputs: [self]) { gradient in
-            let output = output.detached()
+            let output = values
             if logarithm {
                 return [gradient - output.exp() * gradient.sum(alongAxes: [-1], keepingDimensions: true)]
             }

@@ -17,8 +17,10 @@ extension Tensor {
     ) -> Tensor {
         let output = Tensor.uninitialized(shape)
         funnel_unary(operation, storage.pointer, output.storage.pointer, count)
+        // The closure keeps the values, never the output itself: the output holds the closure.
+        let values = output.detached()
         return Tensor.result(output, inputs: [self]) { gradient in
-            [backward(gradient, output.detached())]
+            [backward(gradient, values)]
         }
     }
 
@@ -50,7 +52,9 @@ extension Tensor {
 
     /// max(x, 0); the gradient at 0 is 0.
     public func relu() -> Tensor {
-        unary(FUNNEL_UNARY_RELU) { gradient, output in gradient * (output .> 0) }
+        unary(FUNNEL_UNARY_RELU) { gradient, output in
+            Broadcast.binary(FUNNEL_BINARY_PASS_WHERE_POSITIVE, gradient, output)
+        }
     }
 
     /// 1 / (1 + e^−x).

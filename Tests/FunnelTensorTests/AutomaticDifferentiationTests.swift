@@ -72,3 +72,31 @@ import FunnelTestSupport
         #expect(Tensor.randomNormal([5], using: &first).scalars == Tensor.randomNormal([5], using: &second).scalars)
     }
 }
+
+@Suite struct GraphLifetimeTests {
+    /// A backward rule must not keep its own output alive (a reference cycle would leak every
+    /// activation of every training step).
+    @Test func everyIntermediateIsFreed() {
+        weak var intermediate: Tensor?
+        let x = Tensor([0.5, -1, 2], requiresGradient: true)
+        do {
+            let values = [
+                x.exp(), x.sigmoid(), x.relu(), x.softmax(), x.logSoftmax(), x.max(alongAxes: [0]),
+                x.logSumExp(), x.sum(), Tensor.pow(x.abs() + 1, x), x.tanh().mean(),
+            ]
+            intermediate = values[0]
+            let loss = values.map { $0.sum() }.reduce(Tensor(0), +)
+            loss.backward()
+        }
+        #expect(intermediate == nil)
+        #expect(x.gradient != nil)
+    }
+
+    @Test func retainedGraphCanBeUsedTwice() {
+        let x = Tensor([2], requiresGradient: true)
+        let y = (x * x).sum()
+        y.backward(retainingGraph: true)
+        y.backward()
+        #expect(x.gradient?.scalars == [8])
+    }
+}

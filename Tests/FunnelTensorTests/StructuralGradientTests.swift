@@ -137,3 +137,18 @@ import FunnelTestSupport
         #expect(Tensor.matmul(left, Tensor(shape: [3, 1], scalars: [1, 1, 1])).scalars == [6, 15])
     }
 }
+
+@Suite struct LinearTests {
+    @Test func gradient() {
+        checkGradients([uniform([4, 3]), uniform([5, 3], seed: 2), uniform([5], seed: 3)]) {
+            Tensor.linear($0[0], weight: $0[1], bias: $0[2])
+        }
+    }
+
+    @Test func matchesTheComposite() {
+        let input = uniform([7, 3])
+        let weight = uniform([2, 3], seed: 2)
+        let bias = uniform([2], seed: 3)
+        expectClose(Tensor.linear(input, weight: weight, bias: bias).scalars, (Tensor.matmul(input, weight, transposeRight: true) + bias).scalars)
+    }
+}

@@ -98,6 +98,8 @@ typedef enum {
     FUNNEL_BINARY_LESS_EQUAL,
     FUNNEL_BINARY_EQUAL,
     FUNNEL_BINARY_NOT_EQUAL,
+    /// x where y > 0, else 0 (the backward pass of ReLU: x = gradient, y = output).
+    FUNNEL_BINARY_PASS_WHERE_POSITIVE,
 } funnel_binary_op;
 
 /// Broadcast binary operation over an outer loop of `rows` rows of `n` elements:

@@ -28,9 +28,10 @@ public final class Linear: Module {
     public var outputDimensions: Int { weight.shape[0] }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        let product = Tensor.matmul(input, weight, transposeRight: true)
-        guard let bias else { return product }
-        return product + bias
+        guard let bias else { return Tensor.matmul(input, weight, transposeRight: true) }
+        if input.rank == 2 { return Tensor.linear(input, weight: weight, bias: bias) }
+        let rows = input.reshaped([-1, inputDimensions])
+        return Tensor.linear(rows, weight: weight, bias: bias).reshaped(Array(input.shape.dropLast()) + [outputDimensions])
     }
 }
 

@@ -49,9 +49,16 @@ public final class Adam: Optimizer {
     public override func updateDense(_ index: Int, values: UnsafeMutableBufferPointer<Float>, gradient: UnsafeBufferPointer<Float>) {
         parameterSteps[index] += 1
         let corrections = biasCorrections(step: parameterSteps[index])
+        let count = values.count
         firstMoments[index].withUnsafeMutableBufferPointer { first in
             secondMoments[index].withUnsafeMutableBufferPointer { second in
-                update(values.baseAddress!, gradient.baseAddress!, first.baseAddress!, second.baseAddress!, count: values.count, corrections)
+                let (values, gradient, first, second) = (values.baseAddress!, gradient.baseAddress!, first.baseAddress!, second.baseAddress!)
+                let tasks = Self.tasks(for: count)
+                Compute.parallelFor(tasks: tasks) { task in
+                    let range = Compute.range(of: task, tasks: tasks, count: count)
+                    let start = range.lowerBound
+                    update(values + start, gradient + start, first + start, second + start, count: range.count, corrections)
+                }
             }
         }
     }
@@ -63,14 +70,24 @@ public final class Adam: Optimizer {
         let corrections = biasCorrections(step: parameterSteps[index])
         firstMoments[index].withUnsafeMutableBufferPointer { first in
             secondMoments[index].withUnsafeMutableBufferPointer { second in
-                for (position, row) in rows.enumerated() {
-                    let offset = Int(row) * width
-                    update(
-                        values.baseAddress! + offset, gradient.baseAddress! + position * width,
-                        first.baseAddress! + offset, second.baseAddress! + offset, count: width, corrections)
+                let (values, gradient, first, second) = (values.baseAddress!, gradient.baseAddress!, first.baseAddress!, second.baseAddress!)
+                let tasks = Self.tasks(for: rows.count * width)
+                Compute.parallelFor(tasks: tasks) { task in
+                    for position in Compute.range(of: task, tasks: tasks, count: rows.count) {
+                        let offset = Int(rows[position]) * width
+                        update(
+                            values + offset, gradient + position * width, first + offset, second + offset, count: width,
+                            corrections)
+                    }
                 }
             }
         }
+    }
+
+    /// Splits updates of more than 32k values across the kernels' threads (rows are
+    /// independent, so the result does not depend on the split).
+    static func tasks(for count: Int) -> Int {
+        count < 1 << 15 ? 1 : Compute.threadCount
     }
 
     /// The step size lr/(1 − β₁ᵗ) and √(1 − β₂ᵗ).
