@@ -90,7 +90,8 @@ public struct DatasetSummary: Codable, Sendable {
     private static func describe(
         _ ids: UnsafeBufferPointer<Int32>, column: String, dataset: Dataset, into result: inout ColumnStatistics
     ) {
-        let size = dataset.vocabulary(for: column)?.size ?? 0
+        let vocabulary = dataset.vocabulary(for: column)
+        let size = vocabulary?.size ?? 0
         result.vocabularySize = size
         var seen = [Bool](repeating: false, count: Swift.max(size, 1))
         var distinct = 0, reserved = 0
@@ -102,6 +103,8 @@ public struct DatasetSummary: Codable, Sendable {
             }
         }
         result.distinctIDs = distinct
+        // Identity vocabularies reserve nothing: their id 0 is a real value.
+        if case .identity = vocabulary?.kind { return }
         result.reservedIDShare = ids.isEmpty ? 0 : Double(reserved) / Double(ids.count)
     }
 
@@ -122,8 +125,9 @@ public struct DatasetSummary: Codable, Sendable {
                     parts.append("mean \(format(mean)) min \(format(minimum)) max \(format(maximum))")
                 }
                 if let missing = column.missing, missing > 0 { parts.append("missing \(missing)") }
-                if let size = column.vocabularySize, let distinct = column.distinctIDs, let share = column.reservedIDShare {
-                    parts.append("vocabulary \(size), distinct \(distinct), id 0 \(percent(share))")
+                if let size = column.vocabularySize, let distinct = column.distinctIDs {
+                    parts.append("vocabulary \(size), distinct \(distinct)")
+                    if let share = column.reservedIDShare { parts.append("out-of-vocabulary \(percent(share))") }
                 }
                 if let mean = column.meanLength, let longest = column.maximumLength {
                     parts.append("length mean \(format(mean)) max \(longest)")
