@@ -42,7 +42,7 @@ import Testing
             optimizer.step()
         }
         expectClose([optimizer.accumulators[0][0], optimizer.accumulators[0][1], optimizer.accumulators[0][2]], [0.128, 0.1, 0.11], tolerance: 1e-6)
-        #expect(optimizer.decayCounters[0] == [1, 0, 1])
+        #expect(optimizer.rowDecayCounters[0].values == [1, 0, 1])
         #expect(table.scalars[1] == 1)
     }
 

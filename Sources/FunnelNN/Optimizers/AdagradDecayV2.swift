@@ -12,11 +12,15 @@ public final class AdagradDecayV2: Optimizer {
     public let initialAccumulator: Float
     public let decayStep: Int
     public let decayRate: Float
-    public private(set) var accumulators: [[Float]] = []
-    /// Per parameter: one decay counter (dense) or one per row (row-sparse).
-    public private(set) var decayCounters: [[Int]] = []
+    public private(set) var accumulators: [StateBuffer<Float>] = []
+    /// Per parameter: the decay counter P of the whole tensor (dense gradients).
+    public private(set) var tensorDecayCounters: [Int]
+    /// Per parameter: one decay counter per row (row-sparse gradients; rank-2 tables).
+    public private(set) var rowDecayCounters: [StateBuffer<Int>] = []
     /// g: the number of completed steps.
     public private(set) var globalStep = 0
+    /// Whether the dense tensor being updated decays at this step.
+    private var tensorDecays = false
 
     public init(
         parameters: [Tensor], learningRate: Float = 0.01, initialAccumulator: Float = 0.1,
@@ -27,11 +31,10 @@ public final class AdagradDecayV2: Optimizer {
         self.initialAccumulator = initialAccumulator
         self.decayStep = decayStep
         self.decayRate = decayRate
+        tensorDecayCounters = Array(repeating: 0, count: parameters.count)
         super.init(parameters: parameters, learningRate: learningRate)
-        accumulators = parameters.map { [Float](repeating: initialAccumulator, count: $0.count) }
-        decayCounters = parameters.map { parameter in
-            [Int](repeating: 0, count: parameter.rank == 2 ? parameter.shape[0] : 1)
-        }
+        accumulators = stateBuffers(repeating: initialAccumulator)
+        rowDecayCounters = parameters.map { StateBuffer(count: $0.rank == 2 ? $0.shape[0] : 0, repeating: 0) }
     }
 
     public override func step() {
@@ -39,44 +42,34 @@ public final class AdagradDecayV2: Optimizer {
         globalStep += 1
     }
 
+    /// ⌊(g + 1) / T⌋: the number of decays due by this step.
     private var period: Int { (globalStep + 1) / decayStep }
 
-    public override func updateDense(_ index: Int, values: UnsafeMutableBufferPointer<Float>, gradient: UnsafeBufferPointer<Float>) {
-        let decays = period > decayCounters[index][0]
-        if decays { decayCounters[index][0] += 1 }
-        accumulators[index].withUnsafeMutableBufferPointer { accumulator in
-            update(values.baseAddress!, gradient.baseAddress!, accumulator.baseAddress!, count: values.count, decays: decays)
-        }
+    public override func beginUpdate(_ index: Int, sparse: Bool) {
+        guard !sparse else { return }
+        tensorDecays = period > tensorDecayCounters[index]
+        if tensorDecays { tensorDecayCounters[index] += 1 }
     }
 
-    public override func updateRows(
-        _ index: Int, values: UnsafeMutableBufferPointer<Float>, rows: [Int32], gradient: UnsafeBufferPointer<Float>, width: Int
+    public override func update(
+        _ index: Int, values: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, offset: Int, count: Int,
+        row: Int?
     ) {
-        let period = self.period
-        accumulators[index].withUnsafeMutableBufferPointer { accumulator in
-            for (position, row) in rows.enumerated() {
-                let decays = period > decayCounters[index][Int(row)]
-                if decays { decayCounters[index][Int(row)] += 1 }
-                let offset = Int(row) * width
-                update(
-                    values.baseAddress! + offset, gradient.baseAddress! + position * width, accumulator.baseAddress! + offset,
-                    count: width, decays: decays)
-            }
+        var decays = tensorDecays
+        if let row {
+            // Rows are distinct within a step, so each counter is touched by one task only.
+            decays = period > rowDecayCounters[index][row]
+            if decays { rowDecayCounters[index][row] += 1 }
         }
-    }
-
-    private func update(
-        _ values: UnsafeMutablePointer<Float>, _ gradient: UnsafePointer<Float>, _ accumulator: UnsafeMutablePointer<Float>,
-        count: Int, decays: Bool
-    ) {
+        let accumulator = accumulators[index].pointer + offset
         let (rate, floor, decayRate) = (learningRate, initialAccumulator, self.decayRate)
-        for index in 0..<count {
-            var sum = accumulator[index]
+        for element in 0..<count {
+            var sum = accumulator[element]
             if decays { sum = Swift.max(sum * decayRate, floor) }
-            let g = gradient[index]
+            let g = gradient[element]
             sum += g * g
-            accumulator[index] = sum
-            values[index] -= rate * g / sum.squareRoot()
+            accumulator[element] = sum
+            values[element] -= rate * g / sum.squareRoot()
         }
     }
 }

@@ -20,9 +20,11 @@ public final class Adam: Optimizer {
     public var weightDecay: Float
     public let decoupledWeightDecay: Bool
     /// Per parameter: first and second moments, and the steps that had a gradient.
-    public private(set) var firstMoments: [[Float]] = []
-    public private(set) var secondMoments: [[Float]] = []
+    public private(set) var firstMoments: [StateBuffer<Float>] = []
+    public private(set) var secondMoments: [StateBuffer<Float>] = []
     public private(set) var parameterSteps: [Int]
+    /// lr/(1 − β₁ᵗ) and √(1 − β₂ᵗ) of the parameter being updated.
+    private var corrections: (stepSize: Float, root2: Float) = (0, 1)
 
     public init(
         parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
@@ -35,8 +37,8 @@ public final class Adam: Optimizer {
         self.decoupledWeightDecay = decoupledWeightDecay
         parameterSteps = Array(repeating: 0, count: parameters.count)
         super.init(parameters: parameters, learningRate: learningRate)
-        firstMoments = zeroState()
-        secondMoments = zeroState()
+        firstMoments = stateBuffers()
+        secondMoments = stateBuffers()
     }
 
     /// AdamW: decoupled weight decay (default 0.01, as PyTorch).
@@ -46,70 +48,28 @@ public final class Adam: Optimizer {
         Adam(parameters: parameters, learningRate: learningRate, weightDecay: weightDecay, decoupledWeightDecay: true)
     }
 
-    public override func updateDense(_ index: Int, values: UnsafeMutableBufferPointer<Float>, gradient: UnsafeBufferPointer<Float>) {
+    public override func beginUpdate(_ index: Int, sparse: Bool) {
         parameterSteps[index] += 1
-        let corrections = biasCorrections(step: parameterSteps[index])
-        let count = values.count
-        firstMoments[index].withUnsafeMutableBufferPointer { first in
-            secondMoments[index].withUnsafeMutableBufferPointer { second in
-                let (values, gradient, first, second) = (values.baseAddress!, gradient.baseAddress!, first.baseAddress!, second.baseAddress!)
-                let tasks = Self.tasks(for: count)
-                Compute.parallelFor(tasks: tasks) { task in
-                    let range = Compute.range(of: task, tasks: tasks, count: count)
-                    let start = range.lowerBound
-                    update(values + start, gradient + start, first + start, second + start, count: range.count, corrections)
-                }
-            }
-        }
+        let step = Float(parameterSteps[index])
+        corrections = (learningRate / (1 - powf(beta1, step)), (1 - powf(beta2, step)).squareRoot())
     }
 
-    public override func updateRows(
-        _ index: Int, values: UnsafeMutableBufferPointer<Float>, rows: [Int32], gradient: UnsafeBufferPointer<Float>, width: Int
+    public override func update(
+        _ index: Int, values: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, offset: Int, count: Int,
+        row: Int?
     ) {
-        parameterSteps[index] += 1
-        let corrections = biasCorrections(step: parameterSteps[index])
-        firstMoments[index].withUnsafeMutableBufferPointer { first in
-            secondMoments[index].withUnsafeMutableBufferPointer { second in
-                let (values, gradient, first, second) = (values.baseAddress!, gradient.baseAddress!, first.baseAddress!, second.baseAddress!)
-                let tasks = Self.tasks(for: rows.count * width)
-                Compute.parallelFor(tasks: tasks) { task in
-                    for position in Compute.range(of: task, tasks: tasks, count: rows.count) {
-                        let offset = Int(rows[position]) * width
-                        update(
-                            values + offset, gradient + position * width, first + offset, second + offset, count: width,
-                            corrections)
-                    }
-                }
-            }
-        }
-    }
-
-    /// Splits updates of more than 32k values across the kernels' threads (rows are
-    /// independent, so the result does not depend on the split).
-    static func tasks(for count: Int) -> Int {
-        count < 1 << 15 ? 1 : Compute.threadCount
-    }
-
-    /// The step size lr/(1 − β₁ᵗ) and √(1 − β₂ᵗ).
-    private func biasCorrections(step: Int) -> (stepSize: Float, root2: Float) {
-        (learningRate / (1 - powf(beta1, Float(step))), (1 - powf(beta2, Float(step))).squareRoot())
-    }
-
-    private func update(
-        _ values: UnsafeMutablePointer<Float>, _ gradient: UnsafePointer<Float>, _ first: UnsafeMutablePointer<Float>,
-        _ second: UnsafeMutablePointer<Float>, count: Int, _ corrections: (stepSize: Float, root2: Float)
-    ) {
+        let (first, second) = (firstMoments[index].pointer + offset, secondMoments[index].pointer + offset)
         let (stepSize, root2) = corrections
         let (beta1, beta2, epsilon, decay) = (self.beta1, self.beta2, self.epsilon, weightDecay)
         let coupled = decoupledWeightDecay ? Float(0) : decay
         let decoupled = decoupledWeightDecay ? 1 - learningRate * decay : 1
-        for index in 0..<count {
-            let g = gradient[index] + coupled * values[index]
-            let m = beta1 * first[index] + (1 - beta1) * g
-            let v = beta2 * second[index] + (1 - beta2) * g * g
-            first[index] = m
-            second[index] = v
-            values[index] = values[index] * decoupled - stepSize * m / ((v.squareRoot() / root2) + epsilon)
+        for element in 0..<count {
+            let g = gradient[element] + coupled * values[element]
+            let m = beta1 * first[element] + (1 - beta1) * g
+            let v = beta2 * second[element] + (1 - beta2) * g * g
+            first[element] = m
+            second[element] = v
+            values[element] = values[element] * decoupled - stepSize * m / ((v.squareRoot() / root2) + epsilon)
         }
     }
 }

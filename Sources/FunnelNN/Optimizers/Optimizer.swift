@@ -10,7 +10,10 @@ import FunnelTensor
 /// An optimizer is built over a list of parameters and keeps its state per parameter (and, for
 /// embedding tables, per row). ``step()`` applies the gradients found on the parameters — dense
 /// ones to every value, row-sparse ones (from ``Tensor/embeddingLookup(_:)``) only to the touched
-/// rows (lazy updates) — and then clears them.
+/// rows (lazy updates) — and then clears them. A subclass implements one element-wise rule,
+/// ``update(_:values:gradient:offset:count:row:)``; this class walks the dense tensor or the
+/// touched rows and splits large updates across the kernels' threads (rows and elements are
+/// independent, so the result does not depend on the split).
 open class Optimizer {
     /// The parameters, in a fixed order (their index keys the state).
     public let parameters: [Tensor]
@@ -25,22 +28,41 @@ open class Optimizer {
     }
 
     /// Applies every parameter's gradient and clears it.
-    public func step() {
+    open func step() {
         stepCount += 1
         for (index, parameter) in parameters.enumerated() {
             if let gradient = parameter.gradient {
                 precondition(gradient.shape == parameter.shape, "Funnel: gradient shape \(gradient.shape) for parameter \(parameter.shape)")
+                beginUpdate(index, sparse: false)
                 parameter.withUnsafeMutableBufferPointer { values in
                     gradient.withUnsafeBufferPointer { gradient in
-                        updateDense(index, values: values, gradient: gradient)
+                        let (values, gradient, count) = (values.baseAddress!, gradient.baseAddress!, values.count)
+                        let tasks = Self.tasks(for: count)
+                        Compute.parallelFor(tasks: tasks) { task in
+                            let range = Compute.range(of: task, tasks: tasks, count: count)
+                            update(
+                                index, values: values + range.lowerBound, gradient: gradient + range.lowerBound,
+                                offset: range.lowerBound, count: range.count, row: nil)
+                        }
                     }
                 }
             }
             if let sparse = parameter.sparseGradient {
-                let (rows, values) = sparse.coalesced()
-                parameter.withUnsafeMutableBufferPointer { parameterValues in
-                    values.withUnsafeBufferPointer { gradient in
-                        updateRows(index, values: parameterValues, rows: rows, gradient: gradient, width: sparse.width)
+                beginUpdate(index, sparse: true)
+                let (rows, rowGradients) = sparse.coalesced()
+                let width = sparse.width
+                parameter.withUnsafeMutableBufferPointer { values in
+                    rowGradients.withUnsafeBufferPointer { gradient in
+                        let (values, gradient) = (values.baseAddress!, gradient.baseAddress!)
+                        let tasks = Self.tasks(for: rows.count * width)
+                        Compute.parallelFor(tasks: tasks) { task in
+                            for position in Compute.range(of: task, tasks: tasks, count: rows.count) {
+                                let row = Int(rows[position])
+                                update(
+                                    index, values: values + row * width, gradient: gradient + position * width,
+                                    offset: row * width, count: width, row: row)
+                            }
+                        }
                     }
                 }
             }
@@ -48,24 +70,50 @@ open class Optimizer {
         }
     }
 
-    /// Updates all values of parameter `index` from a dense gradient.
-    open func updateDense(_ index: Int, values: UnsafeMutableBufferPointer<Float>, gradient: UnsafeBufferPointer<Float>) {
-        fatalError("\(Self.self) must implement updateDense")
-    }
+    /// Called once per parameter and step before its updates (bias corrections, decay decisions).
+    open func beginUpdate(_ index: Int, sparse: Bool) {}
 
-    /// Updates the given rows of parameter `index` (`gradient` holds `rows.count × width`
-    /// values, rows distinct).
-    open func updateRows(
-        _ index: Int, values: UnsafeMutableBufferPointer<Float>, rows: [Int32],
-        gradient: UnsafeBufferPointer<Float>, width: Int
+    /// Updates `count` values of parameter `index` starting at element `offset` (where its state
+    /// lives too); `row` is the table row for a row-sparse update, `nil` for a dense one.
+    open func update(
+        _ index: Int, values: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, offset: Int, count: Int,
+        row: Int?
     ) {
-        fatalError("\(Self.self) must implement updateRows")
+        fatalError("\(Self.self) must implement update")
     }
 
-    /// Zero-filled state of the same size as each parameter.
-    func zeroState() -> [[Float]] {
-        parameters.map { [Float](repeating: 0, count: $0.count) }
+    /// One state buffer per parameter, the parameter's size, filled with `value`.
+    func stateBuffers(repeating value: Float = 0) -> [StateBuffer<Float>] {
+        parameters.map { StateBuffer(count: $0.count, repeating: value) }
     }
+
+    /// Splits updates of more than 32k values across the kernels' threads.
+    static func tasks(for count: Int) -> Int {
+        count < 1 << 15 ? 1 : Compute.threadCount
+    }
+}
+
+/// Optimizer state that stays in place: pointers into it are stable, so updates of disjoint
+/// rows can run on several threads.
+public final class StateBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<Element>
+    public let count: Int
+
+    public init(count: Int, repeating value: Element) {
+        self.count = count
+        pointer = .allocate(capacity: Swift.max(count, 1))
+        pointer.initialize(repeating: value, count: count)
+    }
+
+    deinit { pointer.deallocate() }
+
+    public subscript(index: Int) -> Element {
+        get { pointer[index] }
+        set { pointer[index] = newValue }
+    }
+
+    /// A copy of the values.
+    public var values: [Element] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 }
 
 extension Optimizer {
