@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "FunnelNN", targets: ["FunnelNN"]),
         .library(name: "FunnelData", targets: ["FunnelData"]),
         .library(name: "FunnelMetrics", targets: ["FunnelMetrics"]),
+        .library(name: "FunnelSimulation", targets: ["FunnelSimulation"]),
         .library(name: "FunnelBenchmarks", targets: ["FunnelBenchmarks"]),
         .executable(name: "funnel", targets: ["funnel"]),
     ],
@@ -46,6 +47,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        .target(
+            name: "FunnelSimulation",
+            dependencies: ["FunnelData", "FunnelTensor"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Benchmarks (`funnel bench`)
         .target(
             name: "FunnelBenchmarks",
@@ -60,6 +67,7 @@ let package = Package(
                 "FunnelTensor",
                 "FunnelData",
                 "FunnelMetrics",
+                "FunnelSimulation",
                 "FunnelBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -91,6 +99,11 @@ let package = Package(
         .testTarget(
             name: "FunnelDataTests",
             dependencies: ["FunnelData"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FunnelSimulationTests",
+            dependencies: ["FunnelSimulation", "FunnelMetrics", "FunnelNN", "FunnelTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

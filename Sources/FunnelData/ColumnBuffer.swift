@@ -23,6 +23,22 @@ public struct ColumnBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
         buffer = UnsafeBufferPointer(start: values.isEmpty ? nil : typed, count: values.count)
     }
 
+    /// Copies the concatenation of `chunks` into owned memory (one copy, no intermediate array).
+    public init(concatenating chunks: [[Element]]) {
+        let count = chunks.reduce(0) { $0 + $1.count }
+        let memory = OwnedMemory(bytes: count * MemoryLayout<Element>.stride)
+        let typed = memory.pointer.bindMemory(to: Element.self, capacity: count)
+        var position = 0
+        for chunk in chunks {
+            chunk.withUnsafeBufferPointer { source in
+                if let base = source.baseAddress { (typed + position).initialize(from: base, count: source.count) }
+            }
+            position += chunk.count
+        }
+        owner = memory
+        buffer = UnsafeBufferPointer(start: count == 0 ? nil : typed, count: count)
+    }
+
     /// Views `count` values at `offset` bytes into a mapped file (the offset must be aligned).
     init(mapped file: MappedFile, offset: Int, count: Int) {
         owner = file

@@ -62,6 +62,8 @@ public final class Dataset: @unchecked Sendable {
     ) throws -> Dataset {
         let schema = try DatasetSchema.read(directory: directory)
         let path = cachePath(directory)
+        // A binary dataset has no text to parse or to rebuild from.
+        if schema.storage == .binary { return try DatasetCache.read(path: path, directory: directory, schema: schema) }
         switch cache {
         case .ignore:
             return try DatasetTextLoader(directory: directory, schema: schema).load()
@@ -85,6 +87,10 @@ public final class Dataset: @unchecked Sendable {
     @discardableResult
     public static func compile(_ directory: String) throws -> Dataset {
         let schema = try DatasetSchema.read(directory: directory)
+        guard schema.storage == .text else {
+            throw DataError.invalidSchema(
+                path: directory + "/schema.json", reason: "a binary dataset has no text tables to compile")
+        }
         let dataset = try DatasetTextLoader(directory: directory, schema: schema).load()
         try DatasetCache.write(dataset, to: cachePath(directory))
         return dataset

@@ -17,9 +17,9 @@ enum DatasetCache {
 
     // MARK: Writing
 
-    static func write(_ dataset: Dataset, to path: String) throws {
+    static func write(_ dataset: Dataset, to path: String, sourceDirectory: String? = nil) throws {
         var manifest = CacheManifest(
-            schema: dataset.schema, sources: try sourceFingerprints(dataset.directory, dataset.schema),
+            schema: dataset.schema, sources: try sourceFingerprints(sourceDirectory ?? dataset.directory, dataset.schema),
             reports: dataset.reports)
         try AtomicFile.write(to: path) { handle in
             handle.write(Data(count: headerSize))
@@ -28,7 +28,11 @@ enum DatasetCache {
                 let padding = (alignment - offset % alignment) % alignment
                 if padding > 0 { handle.write(Data(count: padding)) }
                 offset += padding
-                if bytes.count > 0 { handle.write(Data(bytes: bytes.baseAddress!, count: bytes.count)) }
+                if bytes.count > 0 {
+                    // No copy: the bytes are only read while the call runs.
+                    let view = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: bytes.baseAddress!), count: bytes.count, deallocator: .none)
+                    handle.write(view)
+                }
                 manifest.blocks.append(.init(offset: offset, length: bytes.count, checksum: Checksum.of(bytes)))
                 offset += bytes.count
                 return manifest.blocks.count - 1
@@ -48,7 +52,9 @@ enum DatasetCache {
                     entry.keys = column.keys.map { block($0.rawBytes) }
                     return entry
                 }
-                let joins = table.joins.mapValues { block($0.rawBytes) }
+                // Sorted, so that the same dataset gives the same bytes (dictionary order is random).
+                var joins: [String: Int] = [:]
+                for (name, rows) in table.joins.sorted(by: { $0.key < $1.key }) { joins[name] = block(rows.rawBytes) }
                 return .init(name: table.name, side: side, rowCount: table.rowCount, columns: columns, joins: joins)
             }
             for table in dataset.sideTables.values.sorted(by: { $0.name < $1.name }) {
@@ -86,8 +92,11 @@ enum DatasetCache {
         }
     }
 
-    /// Size and modification time of the schema and every table file.
+    /// Size and modification time of the schema and every table file (none for binary storage).
     static func sourceFingerprints(_ directory: String, _ schema: DatasetSchema) throws -> [CacheManifest.Source] {
+        // A binary dataset's cache is its data: the manifest's copy of the schema is checked
+        // instead, and leaving out modification times keeps the same simulation byte-identical.
+        if schema.storage == .binary { return [] }
         let files = ["schema.json"] + schema.tables.values.map(\.file) + schema.sideTables.map(\.table.file)
         return try Set(files).sorted().map { file in
             let mapped = try MappedFile(path: directory + "/" + file)

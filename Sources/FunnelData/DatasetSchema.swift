@@ -20,11 +20,19 @@ public struct DatasetSchema: Codable, Sendable, Equatable {
     public var vocabularySplit: String
     /// Free text: where the data came from, its licence, what was changed.
     public var notes: String?
+    /// Where the rows live: in the text files (compiled to a cache), or only in the binary
+    /// cache (written directly, as the simulator does; the table files are then optional
+    /// human-readable copies and are not read).
+    public var storage: Storage
+
+    public enum Storage: String, Codable, Sendable {
+        case text, binary
+    }
 
     public init(
         name: String, tables: [String: TableFile], columns: [ColumnSchema],
         sideTables: [SideTableSchema] = [], badRows: BadRowPolicy = .stop,
-        vocabularySplit: String = "train", notes: String? = nil
+        vocabularySplit: String = "train", notes: String? = nil, storage: Storage = .text
     ) {
         self.name = name
         self.tables = tables
@@ -33,6 +41,7 @@ public struct DatasetSchema: Codable, Sendable, Equatable {
         self.badRows = badRows
         self.vocabularySplit = vocabularySplit
         self.notes = notes
+        self.storage = storage
     }
 
     public init(from decoder: any Decoder) throws {
@@ -44,6 +53,7 @@ public struct DatasetSchema: Codable, Sendable, Equatable {
         badRows = try container.decodeIfPresent(BadRowPolicy.self, forKey: .badRows) ?? .stop
         vocabularySplit = try container.decodeIfPresent(String.self, forKey: .vocabularySplit) ?? "train"
         notes = try container.decodeIfPresent(String.self, forKey: .notes)
+        storage = try container.decodeIfPresent(Storage.self, forKey: .storage) ?? .text
     }
 
     /// The column with the given name.

@@ -10,27 +10,19 @@ enum SideTableJoin {
         for side in schema.sideTables {
             guard let sideTable = sideTables[side.name] else { continue }
             let sideKeys = try side.key.map { try keys(of: sideTable, column: $0) }
-            var index: [JoinKey: Int32] = [:]
-            index.reserveCapacity(sideTable.rowCount)
-            for row in 0..<sideTable.rowCount {
-                let key = JoinKey(sideKeys.map { $0[row] })
-                guard index[key] == nil else {
-                    throw DataError.badValue(
-                        FileLocation(file: side.table.file, line: row + (side.table.header ? 2 : 1)),
-                        found: side.key.enumerated().map { "\($1)=\(sideKeys[$0][row])" }.joined(separator: ", "),
-                        expected: "one row per key of side table '\(side.name)'")
-                }
-                index[key] = Int32(row)
-            }
             let rowKeys = try side.key.map { try keys(of: table, column: $0) }
+            let index = try JoinIndex(keys: sideKeys, rows: sideTable.rowCount) { row in
+                DataError.badValue(
+                    FileLocation(file: side.table.file, line: row + (side.table.header ? 2 : 1)),
+                    found: side.key.enumerated().map { "\($1)=\(sideKeys[$0][row])" }.joined(separator: ", "),
+                    expected: "one row per key of side table '\(side.name)'")
+            }
             var rows = [Int32](repeating: -1, count: table.rowCount)
             var unmatched = 0
             for row in 0..<table.rowCount {
-                if let match = index[JoinKey(rowKeys.map { $0[row] })] {
-                    rows[row] = match
-                } else {
-                    unmatched += 1
-                }
+                let match = index.row(for: rowKeys.map { $0[row] })
+                rows[row] = match
+                if match < 0 { unmatched += 1 }
             }
             if unmatched > 0 { report.unmatchedJoins[side.name, default: 0] += unmatched }
             joins[side.name] = ColumnBuffer(rows)
@@ -45,6 +37,56 @@ enum SideTableJoin {
         if let integers = column.values.integers { return integers }
         throw DataError.missingRequirement(
             dataset: table.name, column: name, reason: "a side-table key must be categorical or a timestamp")
+    }
+}
+
+/// Finds the side-table row of a key: a direct table when the keys are small non-negative
+/// integers (ids and day numbers, the common case), a hash map otherwise.
+struct JoinIndex {
+    private var direct: [Int32] = []
+    private var minimums: [Int64] = []
+    private var extents: [Int64] = []
+    private var hashed: [JoinKey: Int32] = [:]
+
+    init(keys: [ColumnBuffer<Int64>], rows: Int, duplicate: (Int) -> DataError) throws {
+        precondition(keys.count <= 3, "Funnel: side tables are keyed by at most three columns")
+        minimums = keys.map { $0.buffer.min() ?? 0 }
+        extents = zip(keys, minimums).map { ($0.buffer.max() ?? 0) - $1 + 1 }
+        let cells = extents.reduce(Int64(1)) { product, extent in
+            product > Int64(1 << 40) / Swift.max(extent, 1) ? Int64(1 << 40) : product * extent
+        }
+        if cells <= Int64(Swift.max(4 * rows, 1 << 20)) {
+            direct = [Int32](repeating: -1, count: Int(cells))
+            for row in 0..<rows {
+                let cell = self.cell(keys.map { $0[row] })!
+                guard direct[cell] < 0 else { throw duplicate(row) }
+                direct[cell] = Int32(row)
+            }
+        } else {
+            hashed.reserveCapacity(rows)
+            for row in 0..<rows {
+                let key = JoinKey(keys.map { $0[row] })
+                guard hashed[key] == nil else { throw duplicate(row) }
+                hashed[key] = Int32(row)
+            }
+        }
+    }
+
+    /// The row with this key, or −1.
+    func row(for key: [Int64]) -> Int32 {
+        if direct.isEmpty { return hashed[JoinKey(key)] ?? -1 }
+        guard let cell = cell(key) else { return -1 }
+        return direct[cell]
+    }
+
+    private func cell(_ key: [Int64]) -> Int? {
+        var cell: Int64 = 0
+        for (position, value) in key.enumerated() {
+            let offset = value - minimums[position]
+            guard offset >= 0, offset < extents[position] else { return nil }
+            cell = cell * extents[position] + offset
+        }
+        return Int(cell)
     }
 }
 

@@ -11,5 +11,5 @@ struct Funnel: ParsableCommand {
               funnel bench gemm            GEMM GFLOP/s on 1 and 2 threads, against OpenBLAS
               funnel bench gemm --json     the same as JSON
             """,
-        subcommands: [DataCommand.self, MetricsCommand.self, BenchCommand.self])
+        subcommands: [SimulateCommand.self, DataCommand.self, MetricsCommand.self, BenchCommand.self])
 }

@@ -1,0 +1,54 @@
+extension HomepageScenario {
+    /// The homepage world's knobs. Defaults are fixed by the simulator issue and must not be tuned
+    /// later to favour a method; each has its rationale in ``documentation``.
+    public struct Knobs: Codable, Sendable, Equatable {
+        public var items = 2_000
+        public var itemCategories = 50
+        public var userSegments = 16
+        public var latentDimensions = 8
+        public var evaluationDays = 2
+        public var historyDays = 30
+        public var clickHistoryLength = 50
+        public var interestBias = -3.0
+        public var interestScale = 1.0
+        public var itemPopularitySpread = 0.5
+        public var dailyActivity = 0.6
+        public var goalDrivenShare = 0.4
+        public var goalDrivenAttention = 0.2
+        public var browsingAttention = 0.9
+        public var attentionBias = true
+        public var portalHabitMean = -1.5
+        public var portalHabitSpread = 1.2
+        public var dailyIntentNoise = 0.5
+        public var blockEntryShare = 0.5
+        public var portalDrivenClicks = true
+        public var otherEntryProbability = 0.8
+
+        public init() {}
+
+        /// Every knob, its default and why the default is plausible.
+        public static let documentation: [(name: String, value: String, rationale: String)] = [
+            ("items", "2000", "marketing-block items in rotation; enough for items to repeat across users (GAUC needs both classes per user)"),
+            ("itemCategories", "50", "item side feature; coarse categories as in Ali-CCP's field 206"),
+            ("userSegments", "16", "profile feature: a quantised view of the user's tastes, so profile features carry some but not all signal"),
+            ("latentDimensions", "8", "dimension of user tastes and item traits; interest = their inner product"),
+            ("evaluationDays", "2", "the last days form the evaluation split, train on the earlier ones (split by date, as USD §3.1)"),
+            ("historyDays", "30", "the past-month daily sequence T = 30 (entire-space.md §10.1 [A]: daily, T = 30); simulated as a warm-up month before day 0"),
+            ("clickHistoryLength", "50", "long behaviour sequence kept per user-day for the ETA-like BASE (the most recent clicked items)"),
+            ("interestBias", "-3.0", "σ(−3) ≈ 4.7 %: an interest-driven click rate of a looked-at item close to Ali-CCP's ≈ 4 % CTR (ESMM Table 1: 3.4M clicks in 84M impressions)"),
+            ("interestScale", "1.0", "spread of interest across user–item pairs; with it BASE-like models reach AUCs of 0.6–0.7, the range of USD Table 1"),
+            ("itemPopularitySpread", "0.5", "item bias on interest and on how often the policy shows the item (popular items are shown more)"),
+            ("dailyActivity", "0.6", "share of days a user opens the homepage (daily active users of a large app)"),
+            ("goalDrivenShare", "0.4", "share of visits that are goal-driven (a search): USD §1 names goal-driven interactions as the cause of neglected exposures"),
+            ("goalDrivenAttention", "0.2", "probability of looking at the block during a goal-driven visit"),
+            ("browsingAttention", "0.9", "probability of looking at the block while browsing"),
+            ("attentionBias", "true", "false: every exposed block is looked at (switches the pseudo-negative bias off)"),
+            ("portalHabitMean", "-1.5", "logit of a user's daily intent to visit the portal: σ(−1.5) ≈ 18 % of days for the median user"),
+            ("portalHabitSpread", "1.2", "habits differ strongly between users (USD: habitual block clickers vs. occasional ones)"),
+            ("dailyIntentNoise", "0.5", "day-to-day variation of the intent around the habit (USD §2.2: same-day behaviour is more telling than cross-day)"),
+            ("blockEntryShare", "0.5", "mean share of portal intents entered through the block (the block is one of three entry points, USD Fig. 1a)"),
+            ("portalDrivenClicks", "true", "false: no clicks made only to reach the portal (switches the pseudo-positive bias off)"),
+            ("otherEntryProbability", "0.8", "an intent not served by the block reaches the portal through icons or notifications (USD §2.2)"),
+        ]
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import FunnelData
+import FunnelTensor
+
+/// The homepage world of USD (Zheng et al., RecSys 2025; seed `002_…`; entire-space.md §10).
+///
+/// Users open the homepage on some days and see a marketing block of two items. A visit is
+/// goal-driven (a search) or browsing; goal-driven visits rarely look at the block, so many
+/// non-clicks are pseudo-negatives. Each day a user may intend to visit the marketing portal;
+/// some enter it by clicking a block item — a pseudo-positive, unrelated to interest in the item —
+/// and others through icons or notifications. Clicks driven by interest happen only on looked-at
+/// blocks, with probability σ(bias + scale·⟨taste, trait⟩ + item bias).
+///
+/// Tables: `train`/`test` exposures (user, item, day, position, click, and the truth columns
+/// `interest_probability` — the click probability had the user looked, `attention_propensity`,
+/// `portal_click_propensity`); side tables `user` (profile), `item` (category, price level)
+/// and `user-day` (`portal_visit` y_p, `block_click` y_b, the past-month `intent_sequence` with
+/// tokens −1/0/1 stored as ids 1/2/3, `recent_portal` r_p, the recent `clicked_items`, and the
+/// truth `portal_intent_probability`). Invariants: y = 1 ⇒ y_b = 1 ⇒ y_p = 1; the sequence
+/// covers the 30 days before the day, never the day itself.
+public enum HomepageScenario: Scenario {
+    public static func simulate(users: Int, days: Int, seed: UInt64, knobs: Knobs) throws -> SimulatedWorld {
+        guard users > 0, days > knobs.evaluationDays, knobs.evaluationDays > 0 else {
+            throw KnobParser.KnobError(description: "homepage needs users > 0 and days > evaluationDays > 0")
+        }
+        let world = HomepageWorld(seed: seed, knobs: knobs)
+        // Users are independent given the items: simulate them in parallel chunks, each user
+        // from its own seeded generator, and concatenate in user order.
+        let chunks = Swift.max(1, Swift.min(users, Compute.threadCount * 4))
+        var logs = [HomepageLog](repeating: HomepageLog(), count: chunks)
+        logs.withUnsafeMutableBufferPointer { logs in
+            Compute.parallelFor(tasks: chunks) { chunk in
+                var log = HomepageLog()
+                for user in Compute.range(of: chunk, tasks: chunks, count: users) {
+                    world.simulateUser(user, days: days, into: &log)
+                }
+                logs[chunk] = log
+            }
+        }
+        return HomepageTables(knobs: knobs, users: users, days: days, world: world).assemble(logs)
+    }
+}
+
+/// The fixed parts of a homepage world: item traits and the exposure policy.
+struct HomepageWorld: Sendable {
+    let knobs: HomepageScenario.Knobs
+    let seed: UInt64
+    let itemTraits: [Float]
+    let itemBias: [Float]
+    let itemCategory: [Int32]
+    let itemPriceLevel: [Int32]
+    /// Walker's alias table of the exposure policy (popular items are shown more): item i is
+    /// shown with probability ∝ exp(item bias).
+    let aliasProbability: [Float]
+    let alias: [Int32]
+
+    init(seed: UInt64, knobs: HomepageScenario.Knobs) {
+        self.knobs = knobs
+        self.seed = seed
+        var random = RandomGenerator(seed: seed ^ 0x1717_1717)
+        let scale = Float(1 / Double(knobs.latentDimensions).squareRoot())
+        itemTraits = (0..<knobs.items * knobs.latentDimensions).map { _ in random.nextNormal() * scale }
+        itemBias = (0..<knobs.items).map { _ in random.nextNormal() * Float(knobs.itemPopularitySpread) }
+        itemCategory = (0..<knobs.items).map { _ in Int32(random.next() % UInt64(knobs.itemCategories)) }
+        itemPriceLevel = (0..<knobs.items).map { _ in Int32(random.next() % 5) }
+        (aliasProbability, alias) = Self.aliasTable(itemBias.map { Foundation.exp(Double($0)) })
+    }
+
+    /// O(1) draws from a discrete distribution (Walker 1977, Vose's construction).
+    static func aliasTable(_ weights: [Double]) -> ([Float], [Int32]) {
+        let count = weights.count
+        let total = weights.reduce(0, +)
+        var scaled = weights.map { $0 * Double(count) / total }
+        var probability = [Float](repeating: 1, count: count)
+        var alias = [Int32](repeating: 0, count: count)
+        var small = scaled.indices.filter { scaled[$0] < 1 }
+        var large = scaled.indices.filter { scaled[$0] >= 1 }
+        while let lower = small.popLast(), let higher = large.last {
+            probability[lower] = Float(scaled[lower])
+            alias[lower] = Int32(higher)
+            scaled[higher] -= 1 - scaled[lower]
+            if scaled[higher] < 1 {
+                large.removeLast()
+                small.append(higher)
+            }
+        }
+        return (probability, alias)
+    }
+
+    func drawItem(_ random: inout RandomGenerator) -> Int {
+        let slot = Int(random.next() % UInt64(aliasProbability.count))
+        return random.nextUnitFloat() < aliasProbability[slot] ? slot : Int(alias[slot])
+    }
+}
+
+func sigmoid(_ value: Double) -> Double { 1 / (1 + Foundation.exp(-value)) }
+func logit(_ probability: Double) -> Double { Foundation.log(probability / (1 - probability)) }

@@ -1,0 +1,116 @@
+import FunnelTensor
+
+/// Exposure rows, column by column.
+struct HomepageExposures {
+    var user: [Int32] = [], item: [Int32] = [], day: [Int64] = [], position: [Int32] = []
+    var click: [Float] = [], interest: [Float] = [], attention: [Float] = [], portalClick: [Float] = []
+}
+
+/// The rows one chunk of homepage users produced, column by column.
+struct HomepageLog {
+    /// Exposures of the training days and of the evaluation days.
+    var training = HomepageExposures(), evaluation = HomepageExposures()
+    // User-days with exposures.
+    var dayUser: [Int32] = [], dayDay: [Int64] = [], portalVisit: [Float] = [], blockClick: [Float] = []
+    var recentPortal: [Float] = [], intentProbability: [Float] = []
+    var sequence: [Int32] = [], sequenceOffsets: [Int64] = [0]
+    var clicked: [Int32] = [], clickedOffsets: [Int64] = [0]
+    // Users.
+    var profileUser: [Int32] = [], segment: [Int32] = [], age: [Int32] = []
+    // Buffers reused from one user to the next.
+    var scratchTaste: [Float] = [], scratchTokens: [Int32] = [], scratchClicks: [Int32] = []
+}
+
+extension HomepageWorld {
+    /// Simulates one user's warm-up month and logged days, appending the logged rows.
+    func simulateUser(_ user: Int, days: Int, into log: inout HomepageLog) {
+        let knobs = self.knobs
+        var random = RandomGenerator(seed: seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(user + 1))
+        let dimensions = knobs.latentDimensions
+        var taste = log.scratchTaste
+        taste.removeAll(keepingCapacity: true)
+        for _ in 0..<dimensions { taste.append(random.nextNormal()) }
+        defer { log.scratchTaste = taste }
+        let activity = sigmoid(logit(knobs.dailyActivity) + Double(random.nextNormal()))
+        let goalShare = sigmoid(logit(knobs.goalDrivenShare) + 0.8 * Double(random.nextNormal()))
+        let habit = knobs.portalHabitMean + knobs.portalHabitSpread * Double(random.nextNormal())
+        let entry = knobs.portalDrivenClicks ? sigmoid(logit(knobs.blockEntryShare) + Double(random.nextNormal())) : 0
+        // The profile sees a coarse, noisy view of the first taste dimension.
+        let segmentPosition = sigmoid(1.7 * (Double(taste[0]) + 0.5 * Double(random.nextNormal())))
+        log.profileUser.append(Int32(user))
+        log.segment.append(Int32(Swift.min(knobs.userSegments - 1, Int(segmentPosition * Double(knobs.userSegments)))))
+        log.age.append(Int32(random.next() % 8))
+
+        let history = knobs.historyDays
+        var tokens = log.scratchTokens  // id 1 = token −1 (no portal visit)
+        tokens.removeAll(keepingCapacity: true)
+        tokens.append(contentsOf: repeatElement(1, count: history + days))
+        var clicks = log.scratchClicks
+        clicks.removeAll(keepingCapacity: true)
+        defer {
+            log.scratchTokens = tokens
+            log.scratchClicks = clicks
+        }
+        for day in -history..<days {
+            let intentProbability = sigmoid(habit + knobs.dailyIntentNoise * Double(random.nextNormal()))
+            let intends = Double(random.nextUnitFloat()) < intentProbability
+            var blockClicked = false
+            let clicksBefore = clicks.count
+            if Double(random.nextUnitFloat()) < activity {
+                let goalDriven = Double(random.nextUnitFloat()) < goalShare
+                let attention = knobs.attentionBias ? (goalDriven ? knobs.goalDrivenAttention : knobs.browsingAttention) : 1
+                let looked = Double(random.nextUnitFloat()) < attention
+                let first = drawItem(&random)
+                var second = drawItem(&random)
+                for _ in 0..<4 where second == first { second = drawItem(&random) }
+                let portalPosition = looked && intends && Double(random.nextUnitFloat()) < entry ? Int(random.next() % 2) : -1
+                for position in 0..<2 {
+                    let item = position == 0 ? first : second
+                    var affinity: Float = 0
+                    for dimension in 0..<dimensions { affinity += taste[dimension] * itemTraits[item * dimensions + dimension] }
+                    let interest = sigmoid(knobs.interestBias + knobs.interestScale * Double(affinity) + Double(itemBias[item]))
+                    let interested = looked && Double(random.nextUnitFloat()) < interest
+                    let clicked = interested || position == portalPosition
+                    if clicked {
+                        blockClicked = true
+                        clicks.append(Int32(item))
+                    }
+                    guard day >= 0 else { continue }
+                    let evaluation = day >= days - knobs.evaluationDays
+                    func record(_ exposures: inout HomepageExposures) {
+                        exposures.user.append(Int32(user))
+                        exposures.item.append(Int32(item))
+                        exposures.day.append(Int64(day))
+                        exposures.position.append(Int32(position))
+                        exposures.click.append(clicked ? 1 : 0)
+                        exposures.interest.append(Float(interest))
+                        exposures.attention.append(Float(attention))
+                        exposures.portalClick.append(Float(intentProbability * entry / 2))
+                    }
+                    if evaluation { record(&log.evaluation) } else { record(&log.training) }
+                }
+                let portal = blockClicked || (intends && Double(random.nextUnitFloat()) < knobs.otherEntryProbability)
+                if day >= 0 {
+                    log.dayUser.append(Int32(user))
+                    log.dayDay.append(Int64(day))
+                    log.portalVisit.append(portal ? 1 : 0)
+                    log.blockClick.append(blockClicked ? 1 : 0)
+                    log.intentProbability.append(Float(intentProbability))
+                    // The 30 days before this one, oldest first; never the day itself.
+                    let past = tokens[day..<(day + history)]
+                    log.sequence.append(contentsOf: past)
+                    log.sequenceOffsets.append(Int64(log.sequence.count))
+                    log.recentPortal.append(past.suffix(7).contains { $0 >= 2 } ? 1 : 0)
+                    // The clicks before today only.
+                    let before = clicks[..<clicksBefore]
+                    log.clicked.append(contentsOf: before.suffix(knobs.clickHistoryLength))
+                    log.clickedOffsets.append(Int64(log.clicked.count))
+                }
+                tokens[day + history] = blockClicked ? 3 : (portal ? 2 : 1)
+            } else {
+                let portal = intends && Double(random.nextUnitFloat()) < knobs.otherEntryProbability
+                tokens[day + history] = portal ? 2 : 1
+            }
+        }
+    }
+}

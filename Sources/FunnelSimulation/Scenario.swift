@@ -1,0 +1,76 @@
+import FunnelData
+import FunnelTensor
+
+/// A simulated world that knows its ground truth.
+///
+/// A scenario draws users, items and behaviour from a seed and knobs, and returns a dataset
+/// whose `truth`-role columns hold what real logs never show (the probability of an
+/// interest-driven click, the attention propensity, the true conversion probability, …).
+/// The same seed and knobs give the same bytes.
+public protocol Scenario {
+    /// The scenario's knobs, each with a documented default (see the type's documentation).
+    associatedtype Knobs: Codable, Sendable, Equatable
+
+    /// Simulates `users` users over `days` days; the last `knobs`-defined days form the
+    /// evaluation split `test`, the others `train`.
+    static func simulate(users: Int, days: Int, seed: UInt64, knobs: Knobs) throws -> SimulatedWorld
+}
+
+/// A simulated dataset, in memory, ready to be written.
+public struct SimulatedWorld {
+    public var schema: DatasetSchema
+    public var splits: [String: Table]
+    public var sideTables: [String: Table]
+
+    public init(schema: DatasetSchema, splits: [String: Table], sideTables: [String: Table] = [:]) {
+        self.schema = schema
+        self.splits = splits
+        self.sideTables = sideTables
+    }
+
+    /// Writes the canonical dataset folder (`schema.json` and the binary cache) to `directory`.
+    /// - Returns: the dataset as written.
+    @discardableResult
+    public func write(to directory: String) throws -> Dataset {
+        let dataset = try Dataset.inMemory(directory: directory, schema: schema, splits: splits, sideTables: sideTables)
+        try dataset.write(to: directory)
+        return dataset
+    }
+
+    /// The number of exposure rows over all splits.
+    public var exposureCount: Int {
+        splits.values.reduce(0) { $0 + $1.rowCount }
+    }
+}
+
+/// The scenarios, by name (what `funnel simulate SCENARIO` accepts).
+public enum ScenarioKind: String, CaseIterable, Sendable, Codable {
+    case homepage
+    case funnel
+    case watchtime
+
+    /// Simulates with the default knobs, overridden by the given JSON object (unknown keys and
+    /// wrong types are refused with the field's name).
+    public func simulate(users: Int, days: Int, seed: UInt64, knobs: [String: String] = [:]) throws -> SimulatedWorld {
+        switch self {
+        case .homepage:
+            return try HomepageScenario.simulate(
+                users: users, days: days, seed: seed, knobs: KnobParser.apply(knobs, to: HomepageScenario.Knobs()))
+        case .funnel:
+            return try FunnelScenario.simulate(
+                users: users, days: days, seed: seed, knobs: KnobParser.apply(knobs, to: FunnelScenario.Knobs()))
+        case .watchtime:
+            return try WatchTimeScenario.simulate(
+                users: users, days: days, seed: seed, knobs: KnobParser.apply(knobs, to: WatchTimeScenario.Knobs()))
+        }
+    }
+
+    /// Every knob with its default value and documentation, for `--help` and reports.
+    public var knobDocumentation: [(name: String, value: String, rationale: String)] {
+        switch self {
+        case .homepage: return HomepageScenario.Knobs.documentation
+        case .funnel: return FunnelScenario.Knobs.documentation
+        case .watchtime: return WatchTimeScenario.Knobs.documentation
+        }
+    }
+}
