@@ -56,7 +56,7 @@ let package = Package(
         // MARK: Benchmarks (`funnel bench`)
         .target(
             name: "FunnelBenchmarks",
-            dependencies: ["FunnelTensor", "FunnelNN", "FunnelData", "FunnelMetrics", "CFunnelKernels"],
+            dependencies: ["FunnelTensor", "FunnelNN", "FunnelData", "FunnelMetrics", "FunnelSimulation", "CFunnelKernels"],
             swiftSettings: strictSettings
         ),
 

@@ -24,18 +24,9 @@ public enum HomepageScenario: Scenario {
             throw KnobParser.KnobError(description: "homepage needs users > 0 and days > evaluationDays > 0")
         }
         let world = HomepageWorld(seed: seed, knobs: knobs)
-        // Users are independent given the items: simulate them in parallel chunks, each user
-        // from its own seeded generator, and concatenate in user order.
-        let chunks = Swift.max(1, Swift.min(users, Compute.threadCount * 4))
-        var logs = [HomepageLog](repeating: HomepageLog(), count: chunks)
-        logs.withUnsafeMutableBufferPointer { logs in
-            Compute.parallelFor(tasks: chunks) { chunk in
-                var log = HomepageLog()
-                for user in Compute.range(of: chunk, tasks: chunks, count: users) {
-                    world.simulateUser(user, days: days, into: &log)
-                }
-                logs[chunk] = log
-            }
+        // Users are independent given the items.
+        let logs = simulateInChunks(users: users, empty: HomepageLog()) { user, log in
+            world.simulateUser(user, days: days, into: &log)
         }
         return HomepageTables(knobs: knobs, users: users, days: days, world: world).assemble(logs)
     }

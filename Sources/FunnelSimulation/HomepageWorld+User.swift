@@ -25,7 +25,7 @@ extension HomepageWorld {
     /// Simulates one user's warm-up month and logged days, appending the logged rows.
     func simulateUser(_ user: Int, days: Int, into log: inout HomepageLog) {
         let knobs = self.knobs
-        var random = RandomGenerator(seed: seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(user + 1))
+        var random = userGenerator(seed: seed, user: user)
         let dimensions = knobs.latentDimensions
         var taste = log.scratchTaste
         taste.removeAll(keepingCapacity: true)

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Funnel's speed against its yardsticks.",
-        subcommands: [GEMMCommand.self, ESMMCommand.self])
+        subcommands: [GEMMCommand.self, ESMMCommand.self, SimulateBenchmarkCommand.self])
 }
 
 extension BenchCommand {
@@ -73,6 +73,35 @@ extension BenchCommand {
             options.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
             let results = try ESMMBenchmark.run(options)
             print(json ? try encodeJSON(results) : ESMMBenchmark.table(results))
+        }
+    }
+}
+
+extension BenchCommand {
+    struct SimulateBenchmarkCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "simulate",
+            abstract: "Exposures per second written to the binary format, and peak memory, per scenario.",
+            discussion: "Example: swift run -c release funnel bench simulate --users 100000 --days 30")
+
+        @Option(help: "Users per scenario.")
+        var users = 100_000
+
+        @Option(help: "Days per scenario.")
+        var days = 30
+
+        @Option(help: "Threads.")
+        var threads = 2
+
+        @Option(help: "A scratch folder (the datasets are removed afterwards).")
+        var directory = NSTemporaryDirectory()
+
+        @Flag(help: "Print JSON instead of a table.")
+        var json = false
+
+        func run() throws {
+            let results = try SimulationBenchmark.run(users: users, days: days, threads: threads, directory: directory)
+            print(json ? try encodeJSON(results) : SimulationBenchmark.table(results))
         }
     }
 }
