@@ -51,11 +51,16 @@ struct JoinIndex {
     init(keys: [ColumnBuffer<Int64>], rows: Int, duplicate: (Int) -> DataError) throws {
         precondition(keys.count <= 3, "Funnel: side tables are keyed by at most three columns")
         minimums = keys.map { $0.buffer.min() ?? 0 }
-        extents = zip(keys, minimums).map { ($0.buffer.max() ?? 0) - $1 + 1 }
-        let cells = extents.reduce(Int64(1)) { product, extent in
-            product > Int64(1 << 40) / Swift.max(extent, 1) ? Int64(1 << 40) : product * extent
+        // Hashed keys span all of Int64: their range overflows and they take the hash map.
+        let limit = Int64(Swift.max(4 * rows, 1 << 20))
+        var cells: Int64 = 1
+        for (column, minimum) in zip(keys, minimums) {
+            let (span, overflow) = (column.buffer.max() ?? 0).subtractingReportingOverflow(minimum)
+            let extent = overflow || span >= limit ? limit + 1 : span + 1
+            extents.append(extent)
+            cells = extent > limit || cells > limit / extent ? limit + 1 : cells * extent
         }
-        if cells <= Int64(Swift.max(4 * rows, 1 << 20)) {
+        if cells <= limit {
             direct = [Int32](repeating: -1, count: Int(cells))
             for row in 0..<rows {
                 let cell = self.cell(keys.map { $0[row] })!

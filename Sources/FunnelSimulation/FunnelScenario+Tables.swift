@@ -1,0 +1,90 @@
+import FunnelData
+
+/// Turns the funnel logs into the canonical dataset: schema, splits by date, side tables.
+struct FunnelTables {
+    let knobs: FunnelScenario.Knobs
+    let users: Int
+    let days: Int
+    let world: FunnelWorld
+
+    private var exposureColumns: [ColumnSchema] {
+        [
+            ColumnSchema(name: "user", kind: .categorical, role: .user, vocabulary: .identity(size: users)),
+            ColumnSchema(name: "item", kind: .categorical, role: .item, vocabulary: .identity(size: knobs.items)),
+            ColumnSchema(name: "day", kind: .timestamp, role: .day),
+            ColumnSchema(name: "click", kind: .label),
+            ColumnSchema(name: "conversion", kind: .label),
+            ColumnSchema(name: "true_ctr", kind: .dense, role: .truth),
+            ColumnSchema(name: "true_cvr", kind: .dense, role: .truth),
+            ColumnSchema(name: "true_ctcvr", kind: .dense, role: .truth),
+        ]
+    }
+
+    private var sideSchemas: [SideTableSchema] {
+        [
+            SideTableSchema(
+                name: "user", table: TableFile(file: "user.csv"), key: ["user"],
+                columns: [
+                    ColumnSchema(name: "user", kind: .categorical, vocabularyOf: "user"),
+                    ColumnSchema(name: "user_segment", kind: .categorical, vocabulary: .identity(size: knobs.userSegments)),
+                    ColumnSchema(name: "user_age", kind: .categorical, vocabulary: .identity(size: 8)),
+                    ColumnSchema(name: "user_gender", kind: .categorical, vocabulary: .identity(size: 2)),
+                ]),
+            SideTableSchema(
+                name: "item", table: TableFile(file: "item.csv"), key: ["item"],
+                columns: [
+                    ColumnSchema(name: "item", kind: .categorical, vocabularyOf: "item"),
+                    ColumnSchema(name: "item_category", kind: .categorical, vocabulary: .identity(size: knobs.itemCategories)),
+                    ColumnSchema(
+                        name: "item_price_level", kind: .categorical, vocabulary: .identity(size: FunnelWorld.priceLevels)),
+                ]),
+        ]
+    }
+
+    func assemble(_ logs: [FunnelLog]) -> SimulatedWorld {
+        var log = FunnelLog()
+        for chunk in logs { log.append(chunk) }
+        let firstEvaluationDay = Int64(days - knobs.evaluationDays)
+        var splits: [String: Table] = [:]
+        for (name, keep) in [("train", { (day: Int64) in day < firstEvaluationDay }), ("test", { $0 >= firstEvaluationDay })] {
+            let rows = log.day.indices.filter { keep(log.day[$0]) }
+            var table = TableAssembler(name: name, columns: exposureColumns)
+            table.values = [
+                "user": .ids(rows.map { log.user[$0] }), "item": .ids(rows.map { log.item[$0] }),
+                "day": .integers(rows.map { log.day[$0] }),
+                "click": .floats(rows.map { log.click[$0] }), "conversion": .floats(rows.map { log.conversion[$0] }),
+                "true_ctr": .floats(rows.map { log.trueCTR[$0] }), "true_cvr": .floats(rows.map { log.trueCVR[$0] }),
+                "true_ctcvr": .floats(rows.map { log.trueCTCVR[$0] }),
+            ]
+            splits[name] = table.table(rowCount: rows.count)
+        }
+        let sides = sideSchemas
+        var user = TableAssembler(name: "user", columns: sides[0].columns)
+        user.values = [
+            "user": .ids(log.profileUser), "user_segment": .ids(log.segment), "user_age": .ids(log.age),
+            "user_gender": .ids(log.gender),
+        ]
+        var item = TableAssembler(name: "item", columns: sides[1].columns)
+        item.values = [
+            "item": .ids((0..<Int32(knobs.items)).map { $0 }), "item_category": .ids(world.itemCategory),
+            "item_price_level": .ids(world.itemPriceLevel),
+        ]
+        let schema = DatasetSchema(
+            name: "funnel", tables: ["train": TableFile(file: "train.csv"), "test": TableFile(file: "test.csv")],
+            columns: exposureColumns, sideTables: sides,
+            notes: """
+                Simulated by Funnel's funnel scenario (ESMM's click → conversion world): \(users) users, \(days) days, \
+                the last \(knobs.evaluationDays) for evaluation. conversion = click ∧ purchase (0 on non-clicked rows, \
+                as Ali-CCP). Truth columns on every exposure, clicked or not: true_ctr, true_cvr (purchase probability \
+                had the user clicked), true_ctcvr = true_ctr·true_cvr. A hidden user–item affinity drives clicks and, \
+                with weight sharedCauseWeight = \(knobs.sharedCauseWeight), purchases (sample selection bias).
+                """,
+            storage: .binary)
+        return SimulatedWorld(
+            schema: schema, splits: splits,
+            sideTables: [
+                "user": user.table(rowCount: log.profileUser.count, keyColumns: ["user"]),
+                "item": item.table(rowCount: knobs.items, keyColumns: ["item"]),
+            ])
+    }
+}

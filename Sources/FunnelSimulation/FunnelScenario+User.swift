@@ -1,0 +1,72 @@
+import FunnelTensor
+
+/// The rows one chunk of funnel users produced, column by column.
+struct FunnelLog {
+    // Exposures.
+    var user: [Int32] = [], item: [Int32] = [], day: [Int64] = []
+    var click: [Float] = [], conversion: [Float] = []
+    var trueCTR: [Float] = [], trueCVR: [Float] = [], trueCTCVR: [Float] = []
+    // Users.
+    var profileUser: [Int32] = [], segment: [Int32] = [], age: [Int32] = [], gender: [Int32] = []
+
+    mutating func append(_ other: FunnelLog) {
+        user += other.user; item += other.item; day += other.day
+        click += other.click; conversion += other.conversion
+        trueCTR += other.trueCTR; trueCVR += other.trueCVR; trueCTCVR += other.trueCTCVR
+        profileUser += other.profileUser; segment += other.segment; age += other.age; gender += other.gender
+    }
+}
+
+extension FunnelWorld {
+    /// Simulates one user's days, appending the exposures and the user's profile.
+    func simulateUser(_ user: Int, days: Int, into log: inout FunnelLog) {
+        let knobs = self.knobs
+        var random = userGenerator(seed: seed, user: user)
+        let dimensions = knobs.latentDimensions
+        let taste = (0..<dimensions).map { _ in random.nextNormal() }
+        let clickiness = knobs.userClickSpread * Double(random.nextNormal())
+        let buying = knobs.userConversionSpread * Double(random.nextNormal())
+        let activity = sigmoid(logit(knobs.dailyActivity) + Double(random.nextNormal()))
+        // The profile sees a coarse, noisy view of the first taste dimension.
+        let segmentPosition = sigmoid(1.7 * (Double(taste[0]) + 0.5 * Double(random.nextNormal())))
+        log.profileUser.append(Int32(user))
+        log.segment.append(Int32(Swift.min(knobs.userSegments - 1, Int(segmentPosition * Double(knobs.userSegments)))))
+        log.age.append(Int32(random.next() % 8))
+        log.gender.append(Int32(random.next() % 2))
+
+        var shown: [Int] = []
+        for day in 0..<days {
+            guard Double(random.nextUnitFloat()) < activity else { continue }
+            shown.removeAll(keepingCapacity: true)
+            for _ in 0..<knobs.exposuresPerVisit {
+                var item = drawItem(&random)
+                // A page rarely shows the same item twice.
+                for _ in 0..<4 where shown.contains(item) { item = drawItem(&random) }
+                shown.append(item)
+                var affinity: Float = 0
+                for dimension in 0..<dimensions { affinity += taste[dimension] * itemTraits[item * dimensions + dimension] }
+                // Every exposure draws the same three values, so conversion knobs leave clicks alone.
+                let hidden = Double(affinity) + knobs.momentaryIntentSpread * Double(random.nextNormal())
+                let clickDraw = Double(random.nextUnitFloat())
+                let purchaseDraw = Double(random.nextUnitFloat())
+                let price = Double(itemPriceLevel[item]) - Double(FunnelWorld.priceLevels - 1) / 2
+                let ctr = sigmoid(
+                    knobs.clickBias + knobs.affinityScale * hidden + Double(itemPopularity[item]) + clickiness
+                        - knobs.priceClickEffect * price)
+                let cvr = sigmoid(
+                    knobs.conversionBias + knobs.sharedCauseWeight * hidden + buying + Double(itemConversion[item])
+                        - knobs.priceConversionEffect * price)
+                let clicked = clickDraw < ctr
+                let converted = clicked && purchaseDraw < cvr
+                log.user.append(Int32(user))
+                log.item.append(Int32(item))
+                log.day.append(Int64(day))
+                log.click.append(clicked ? 1 : 0)
+                log.conversion.append(converted ? 1 : 0)
+                log.trueCTR.append(Float(ctr))
+                log.trueCVR.append(Float(cvr))
+                log.trueCTCVR.append(Float(ctr * cvr))
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import FunnelData
+import FunnelTensor
+
+/// The click → conversion world of ESMM (Ma et al., SIGIR 2018, arXiv 1804.07931;
+/// entire-space.md §1, §4): conversions are observed only after clicks, and clicks and
+/// conversions share a cause that no model sees, so clicked rows are a biased sample for CVR.
+///
+/// Users visit on some days and are shown a page of items drawn by popularity. Each exposure
+/// has a hidden affinity `a = ⟨taste, trait⟩ + momentary intent` (latent tastes and traits are
+/// seen only through ids and coarse side features; the momentary intent by nothing), and
+///
+///     pCTR = σ(clickBias + affinityScale·a + item popularity + user clickiness − priceClickEffect·(price − 2))
+///     pCVR = σ(conversionBias + sharedCauseWeight·a + user buying + item conversion − priceConversionEffect·(price − 2))
+///
+/// click ~ Bernoulli(pCTR); a purchase ~ Bernoulli(pCVR) happens only after a click, and
+/// `conversion` stores click ∧ purchase (0 on non-clicked rows), as Ali-CCP does.
+/// `sharedCauseWeight = 0` makes click and conversion causes independent given the observed
+/// price, so a CVR model trained on clicked rows is then unbiased over all exposures; with the
+/// default 1 it overestimates the entire-space CVR (≈ 3×).
+///
+/// Tables: `train`/`test` exposures by day (user, item, day, `click`, `conversion`, and the
+/// truth of every exposure, clicked or not: `true_ctr`, `true_cvr` — the purchase probability
+/// had the user clicked — and `true_ctcvr` = `true_ctr`·`true_cvr`); side tables `user`
+/// (segment, age, gender) and `item` (category, price level). Invariant: conversion ⇒ click.
+/// Exposures draw a fixed number of random values each, so changing `sharedCauseWeight`,
+/// `conversionBias` or the conversion spreads leaves every click unchanged.
+public enum FunnelScenario: Scenario {
+    public static func simulate(users: Int, days: Int, seed: UInt64, knobs: Knobs) throws -> SimulatedWorld {
+        try validate(users: users, days: days, knobs: knobs)
+        let world = FunnelWorld(seed: seed, knobs: knobs)
+        // Users are independent given the items.
+        let logs = simulateInChunks(users: users, empty: FunnelLog()) { user, log in
+            world.simulateUser(user, days: days, into: &log)
+        }
+        return FunnelTables(knobs: knobs, users: users, days: days, world: world).assemble(logs)
+    }
+
+    private static func validate(users: Int, days: Int, knobs: Knobs) throws {
+        func refuse(_ reason: String) -> KnobParser.KnobError {
+            KnobParser.KnobError(description: "funnel: \(reason)")
+        }
+        guard users > 0, days > knobs.evaluationDays, knobs.evaluationDays > 0 else {
+            throw refuse("needs users > 0 and days > evaluationDays > 0")
+        }
+        guard knobs.items > 0, knobs.itemCategories > 0, knobs.userSegments > 0, knobs.latentDimensions > 0,
+            knobs.exposuresPerVisit > 0
+        else { throw refuse("items, itemCategories, userSegments, latentDimensions and exposuresPerVisit must be positive") }
+        guard knobs.dailyActivity > 0, knobs.dailyActivity < 1 else { throw refuse("dailyActivity must lie in (0, 1)") }
+        let spreads = [
+            knobs.itemPopularitySpread, knobs.momentaryIntentSpread, knobs.userClickSpread,
+            knobs.userConversionSpread, knobs.itemConversionSpread,
+        ]
+        guard spreads.allSatisfy({ $0 >= 0 }) else { throw refuse("spreads must be 0 or more") }
+    }
+}
+
+/// The fixed parts of a funnel world: item traits, biases, features and the exposure policy.
+struct FunnelWorld: Sendable {
+    static let priceLevels = 5
+
+    let knobs: FunnelScenario.Knobs
+    let seed: UInt64
+    let itemTraits: [Float]
+    let itemPopularity: [Float]
+    let itemConversion: [Float]
+    let itemCategory: [Int32]
+    let itemPriceLevel: [Int32]
+    /// Cumulative exposure weights of the items (popular items are shown more).
+    let exposureCumulative: [Double]
+
+    init(seed: UInt64, knobs: FunnelScenario.Knobs) {
+        self.knobs = knobs
+        self.seed = seed
+        var random = RandomGenerator(seed: seed ^ 0xE5_5A_0C_C1)
+        let dimensions = knobs.latentDimensions
+        let scale = Float(1 / Double(dimensions).squareRoot())
+        let traits = (0..<knobs.items * dimensions).map { _ in random.nextNormal() * scale }
+        itemTraits = traits
+        itemPopularity = (0..<knobs.items).map { _ in random.nextNormal() * Float(knobs.itemPopularitySpread) }
+        itemConversion = (0..<knobs.items).map { _ in random.nextNormal() * Float(knobs.itemConversionSpread) }
+        // The category is a coarse, noisy view of the first trait (scaled back to unit variance).
+        itemCategory = (0..<knobs.items).map { item in
+            let position = sigmoid(1.7 * (Double(traits[item * dimensions]) / Double(scale) + 0.5 * Double(random.nextNormal())))
+            return Int32(Swift.min(knobs.itemCategories - 1, Int(position * Double(knobs.itemCategories))))
+        }
+        itemPriceLevel = (0..<knobs.items).map { _ in Int32(random.next() % UInt64(Self.priceLevels)) }
+        var running = 0.0
+        exposureCumulative = itemPopularity.map { bias in
+            running += Foundation.exp(Double(bias))
+            return running
+        }
+    }
+
+    func drawItem(_ random: inout RandomGenerator) -> Int {
+        let target = Double(random.nextUnitFloat()) * exposureCumulative[exposureCumulative.count - 1]
+        var low = 0
+        var high = exposureCumulative.count - 1
+        while low < high {
+            let middle = (low + high) / 2
+            if exposureCumulative[middle] <= target { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+}
