@@ -18,9 +18,11 @@ enum SideTableJoin {
                     expected: "one row per key of side table '\(side.name)'")
             }
             var rows = [Int32](repeating: -1, count: table.rowCount)
+            var key = [Int64](repeating: 0, count: rowKeys.count)
             var unmatched = 0
             for row in 0..<table.rowCount {
-                let match = index.row(for: rowKeys.map { $0[row] })
+                for position in rowKeys.indices { key[position] = rowKeys[position][row] }
+                let match = index.row(for: key)
                 rows[row] = match
                 if match < 0 { unmatched += 1 }
             }

@@ -21,7 +21,20 @@ import FunnelTensor
 public enum HomepageScenario: Scenario {
     public static func simulate(users: Int, days: Int, seed: UInt64, knobs: Knobs) throws -> SimulatedWorld {
         guard users > 0, days > knobs.evaluationDays, knobs.evaluationDays > 0 else {
-            throw KnobParser.KnobError(description: "homepage needs users > 0 and days > evaluationDays > 0")
+            throw KnobParser.KnobError(description: "homepage: needs users > 0 and days > evaluationDays > 0")
+        }
+        guard knobs.items > 1, knobs.itemCategories > 0, knobs.userSegments > 0, knobs.latentDimensions > 0,
+            knobs.historyDays >= 7, knobs.clickHistoryLength >= 0
+        else {
+            throw KnobParser.KnobError(
+                description: "homepage: needs items > 1, positive categories, segments and dimensions, historyDays ≥ 7")
+        }
+        // Shares enter as logits (open interval); attention and entry are plain probabilities.
+        let shares = [knobs.dailyActivity, knobs.goalDrivenShare, knobs.blockEntryShare]
+        let probabilities = [knobs.goalDrivenAttention, knobs.browsingAttention, knobs.otherEntryProbability]
+        guard shares.allSatisfy({ $0 > 0 && $0 < 1 }), probabilities.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
+            throw KnobParser.KnobError(
+                description: "homepage: dailyActivity, goalDrivenShare and blockEntryShare must lie in (0, 1), attentions and otherEntryProbability in [0, 1]")
         }
         let world = HomepageWorld(seed: seed, knobs: knobs)
         // Users are independent given the items.
