@@ -19,11 +19,7 @@ import Testing
     }
 
     @Test func sameSeedGivesIdenticalBytesAndAnotherSeedDoesNot() throws {
-        let folders = try (0..<3).map { _ in try Scratch() }
-        try Self.simulate(seed: 5).write(to: folders[0].path)
-        try Self.simulate(seed: 5).write(to: folders[1].path)
-        try Self.simulate(seed: 6).write(to: folders[2].path)
-        let bytes = try folders.map { try Data(contentsOf: URL(fileURLWithPath: Dataset.cachePath($0.path))) }
+        let bytes = try writtenBytes(.funnel, users: Self.users, days: Self.days, seeds: [5, 5, 6])
         #expect(bytes[0].count > 100_000)
         #expect(bytes[0] == bytes[1])
         #expect(bytes[0] != bytes[2])
@@ -33,9 +29,9 @@ import Testing
         let world = try Self.simulate()
         let knobs = FunnelScenario.Knobs()
         for (name, table) in world.splits {
-            let click = Self.floats(table, "click"), conversion = Self.floats(table, "conversion")
-            let ctr = Self.floats(table, "true_ctr"), cvr = Self.floats(table, "true_cvr"), ctcvr = Self.floats(table, "true_ctcvr")
-            let day = Self.integers(table, "day"), user = Self.ids(table, "user"), item = Self.ids(table, "item")
+            let click = floats(table, "click"), conversion = floats(table, "conversion")
+            let ctr = floats(table, "true_ctr"), cvr = floats(table, "true_cvr"), ctcvr = floats(table, "true_ctcvr")
+            let day = integers(table, "day"), user = ids(table, "user"), item = ids(table, "item")
             #expect(table.rowCount > 10_000, "\(name): \(table.rowCount) rows")
             var failures: [String] = []
             for row in 0..<table.rowCount where failures.count < 5 {
@@ -58,9 +54,9 @@ import Testing
     /// Defaults: CTR ≈ 4 % (Ali-CCP) and CVR of clicks ≈ 1 % (0.5–1.5 %), from the truth columns.
     @Test func defaultsMatchAliCCPRates() throws {
         let rows = Self.allRows(try Self.simulate())
-        let meanCTR = Self.mean(rows.ctr), clickRate = Self.mean(rows.click)
+        let meanCTR = mean(rows.ctr), clickRate = mean(rows.click)
         let clicked = rows.click.indices.filter { rows.click[$0] == 1 }
-        let clickedCVR = Self.mean(clicked.map { rows.cvr[$0] }), entireCVR = Self.mean(rows.cvr)
+        let clickedCVR = mean(clicked.map { rows.cvr[$0] }), entireCVR = mean(rows.cvr)
         print("funnel defaults: mean true CTR \(meanCTR), click rate \(clickRate), CVR of clicks \(clickedCVR), entire-space CVR \(entireCVR)")
         #expect(meanCTR > 0.03 && meanCTR < 0.05, "mean true CTR \(meanCTR)")
         #expect(abs(clickRate - meanCTR) < 0.003, "click rate \(clickRate) vs mean true CTR \(meanCTR)")
@@ -88,25 +84,25 @@ import Testing
         let world = try Self.simulate(seed: 23, ["sharedCauseWeight": "\(weight)", "conversionBias": "-2", "exposuresPerVisit": "20"])
         let train = try #require(world.splits["train"]), test = try #require(world.splits["test"])
         let fields = try ObservedFields(world)
-        let (click, conversion) = (Self.floats(train, "click"), Self.floats(train, "conversion"))
+        let (click, conversion) = (floats(train, "click"), floats(train, "conversion"))
         let clicked = click.indices.filter { click[$0] == 1 }
         let labels = clicked.map { conversion[$0] }
         let naive = Logistic(fields: fields.sizes)
         naive.fit(ids: fields.ids(train, rows: clicked), labels: labels, epochs: 20)
-        let truth = Self.mean(Self.floats(test, "true_cvr"))
+        let truth = mean(floats(test, "true_cvr"))
         let testIDs = fields.ids(test, rows: Array(0..<test.rowCount))
-        let estimate = Self.mean(naive.predict(ids: testIDs))
-        let rate = Self.mean(labels)
+        let estimate = mean(naive.predict(ids: testIDs))
+        let rate = mean(labels)
         let standardError = (rate * (1 - rate) / Double(labels.count)).squareRoot()
         print("funnel sharedCauseWeight \(weight): naive CVR \(estimate) vs true \(truth) (×\(estimate / truth)); \(labels.count) clicks, \(Int(rate * Double(labels.count))) conversions, SE \(standardError)")
         if weight > 0 {
             #expect(estimate / truth > 1.4, "naive \(estimate) vs truth \(truth)")
             #expect(estimate - truth > 5 * standardError, "naive \(estimate) vs truth \(truth), SE \(standardError)")
             var random = RandomGenerator(seed: 41)
-            let drawn = Self.floats(train, "true_cvr").map { Float(random.nextUnitFloat() < $0 ? 1 : 0) }
+            let drawn = floats(train, "true_cvr").map { Float(random.nextUnitFloat() < $0 ? 1 : 0) }
             let entireSpace = Logistic(fields: fields.sizes)
             entireSpace.fit(ids: fields.ids(train, rows: Array(0..<train.rowCount)), labels: drawn, epochs: 1)
-            let oracle = Self.mean(entireSpace.predict(ids: testIDs))
+            let oracle = mean(entireSpace.predict(ids: testIDs))
             print("funnel sharedCauseWeight \(weight): model on all exposures, labels drawn from true CVR: \(oracle) vs true \(truth) (×\(oracle / truth))")
             #expect(abs(oracle / truth - 1) < 0.08, "entire-space model \(oracle) vs truth \(truth)")
         } else {
@@ -116,7 +112,7 @@ import Testing
 
     @Test func writtenFolderLoadsBack() throws {
         let world = try Self.simulate()
-        let folder = try Scratch()
+        let folder = try TemporaryFolder()
         try world.write(to: folder.path)
         let loaded = try Dataset.load(folder.path)
         #expect(loaded.schema == world.schema)
@@ -125,10 +121,10 @@ import Testing
             let read = try loaded.split(name)
             #expect(read.rowCount == table.rowCount)
             for column in ["click", "conversion", "true_ctr", "true_cvr", "true_ctcvr"] {
-                #expect(Self.floats(read, column) == Self.floats(table, column), "\(name).\(column)")
+                #expect(floats(read, column) == floats(table, column), "\(name).\(column)")
             }
-            #expect(Self.ids(read, "item") == Self.ids(table, "item"))
-            #expect(read.joins["item"]?.array == Self.ids(table, "item"), "side table item joins by id")
+            #expect(ids(read, "item") == ids(table, "item"))
+            #expect(read.joins["item"]?.array == ids(table, "item"), "side table item joins by id")
         }
         #expect(loaded.sideTables["user"]?.rowCount == Self.users)
     }
@@ -155,7 +151,7 @@ extension FunnelScenarioTests {
         /// Mini-batch Adam from the bias at the labels' log-odds, its rate decaying to 1 % by a
         /// cosine so that the last batches do not leave the mean prediction noisy.
         func fit(ids: [Int32], labels: [Float], epochs: Int, batch: Int = 1_024) {
-            let rate = Swift.min(Swift.max(FunnelScenarioTests.mean(labels), 1e-4), 1 - 1e-4)
+            let rate = Swift.min(Swift.max(mean(labels), 1e-4), 1 - 1e-4)
             bias.withUnsafeMutableBufferPointer { $0[0] = Float(Foundation.log(rate / (1 - rate))) }
             let fields = weights.fieldCount
             let optimizer = Adam(parameters: weights.parameters() + [bias], learningRate: 0.05)
@@ -185,14 +181,14 @@ extension FunnelScenarioTests {
 
         init(_ world: SimulatedWorld) throws {
             let item = try #require(world.sideTables["item"]), user = try #require(world.sideTables["user"])
-            price = FunnelScenarioTests.ids(item, "item_price_level")
-            age = FunnelScenarioTests.ids(user, "user_age")
-            gender = FunnelScenarioTests.ids(user, "user_gender")
+            price = FunnelSimulationTests.ids(item, "item_price_level")
+            age = FunnelSimulationTests.ids(user, "user_age")
+            gender = FunnelSimulationTests.ids(user, "user_gender")
         }
 
         /// Row-major `[rows × 3]` ids.
         func ids(_ table: Table, rows: [Int]) -> [Int32] {
-            let items = FunnelScenarioTests.ids(table, "item"), users = FunnelScenarioTests.ids(table, "user")
+            let items = FunnelSimulationTests.ids(table, "item"), users = FunnelSimulationTests.ids(table, "user")
             var ids: [Int32] = []
             ids.reserveCapacity(rows.count * sizes.count)
             for row in rows {
@@ -203,12 +199,6 @@ extension FunnelScenarioTests {
         }
     }
 
-    /// A fresh temporary folder, removed when released.
-    final class Scratch {
-        let path = NSTemporaryDirectory() + "funnel-simulation-\(UUID().uuidString)"
-        init() throws { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
-        deinit { try? FileManager.default.removeItem(atPath: path) }
-    }
 
 
     /// Clicks and the true probabilities of both splits, train first.
@@ -217,11 +207,5 @@ extension FunnelScenarioTests {
         return (tables.flatMap { floats($0, "click") }, tables.flatMap { floats($0, "true_ctr") }, tables.flatMap { floats($0, "true_cvr") })
     }
 
-    static func floats(_ table: Table, _ name: String) -> [Float] { table.column(name)?.values.floats?.array ?? [] }
-    static func ids(_ table: Table, _ name: String) -> [Int32] { table.column(name)?.values.ids?.array ?? [] }
-    static func integers(_ table: Table, _ name: String) -> [Int64] { table.column(name)?.values.integers?.array ?? [] }
 
-    static func mean(_ values: [Float]) -> Double {
-        values.isEmpty ? 0 : values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
-    }
 }

@@ -13,16 +13,10 @@ import Testing
         return (folder, try Dataset.load(folder.path))
     }
 
-    private func bytes(_ folder: TemporaryFolder) throws -> Data {
-        try Data(contentsOf: URL(fileURLWithPath: Dataset.cachePath(folder.path)))
-    }
-
     @Test func sameSeedSameBytes() throws {
-        let (first, _) = try simulate(users: 500)
-        let (second, _) = try simulate(users: 500)
-        let (other, _) = try simulate(users: 500, seed: 8)
-        #expect(try bytes(first) == bytes(second))
-        #expect(try bytes(first) != bytes(other))
+        let bytes = try writtenBytes(.homepage, users: 500, days: 8, seeds: [7, 7, 8])
+        #expect(bytes[0] == bytes[1])
+        #expect(bytes[0] != bytes[2])
     }
 
     /// y = 1 ⇒ y_b = 1 ⇒ y_p = 1; the sequence holds the 30 days before the day (its last token is
@@ -77,7 +71,6 @@ import Testing
         let sizes = [dataset.vocabulary(for: "item")!.size, 2]
         let onLabels = LogisticModel(vocabularySizes: sizes, ids: ids, labels: clicks).probabilities(ids, fields: 2)
         let onTruth = LogisticModel(vocabularySizes: sizes, ids: ids, labels: drawn).probabilities(ids, fields: 2)
-        let mean = { (values: [Float]) in values.reduce(0.0) { $0 + Double($1) } / Double(values.count) }
         // How well each model ranks by the true interest: close when the labels are unbiased.
         let truth = interest.map(Double.init)
         let labelsCorrelation = try TruthEvaluation(scores: onLabels.map(Double.init), trueProbabilities: truth).correlation

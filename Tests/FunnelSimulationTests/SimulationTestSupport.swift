@@ -44,3 +44,21 @@ struct LogisticModel {
         withoutGradients { (weights(ids).sum(alongAxes: [1, 2]) + bias).sigmoid().scalars }
     }
 }
+
+// Column readers and small statistics shared by the scenario tests.
+func floats(_ table: Table, _ name: String) -> [Float] { table.column(name)?.values.floats?.array ?? [] }
+func ids(_ table: Table, _ name: String) -> [Int32] { table.column(name)?.values.ids?.array ?? [] }
+func integers(_ table: Table, _ name: String) -> [Int64] { table.column(name)?.values.integers?.array ?? [] }
+
+func mean(_ values: [Float]) -> Double {
+    values.isEmpty ? 0 : values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
+}
+
+/// The binary dataset bytes of `scenario` written twice with one seed and once with another.
+func writtenBytes(_ scenario: ScenarioKind, users: Int, days: Int, seeds: [UInt64]) throws -> [Data] {
+    try seeds.map { seed in
+        let folder = try TemporaryFolder()
+        try scenario.simulate(users: users, days: days, seed: seed).write(to: folder.path)
+        return try Data(contentsOf: URL(fileURLWithPath: Dataset.cachePath(folder.path)))
+    }
+}

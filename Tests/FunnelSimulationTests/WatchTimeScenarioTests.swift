@@ -19,11 +19,7 @@ import Testing
     }
 
     @Test func sameSeedGivesIdenticalBytesAndAnotherSeedDoesNot() throws {
-        let folders = try (0..<3).map { _ in try Scratch() }
-        try Self.simulate(seed: 5).write(to: folders[0].path)
-        try Self.simulate(seed: 5).write(to: folders[1].path)
-        try Self.simulate(seed: 6).write(to: folders[2].path)
-        let bytes = try folders.map { try Data(contentsOf: URL(fileURLWithPath: Dataset.cachePath($0.path))) }
+        let bytes = try writtenBytes(.watchtime, users: Self.users, days: Self.days, seeds: [5, 5, 6])
         #expect(bytes[0].count > 100_000)
         #expect(bytes[0] == bytes[1])
         #expect(bytes[0] != bytes[2])
@@ -34,7 +30,7 @@ import Testing
         let knobs = WatchTimeScenario.Knobs()
         for (name, table) in world.splits {
             let views = Views(table)
-            let day = Self.integers(table, "day")
+            let day = integers(table, "day")
             #expect(table.rowCount > 10_000, "\(name): \(table.rowCount) rows")
             var failures: [String] = []
             for row in 0..<table.rowCount where failures.count < 5 {
@@ -66,8 +62,8 @@ import Testing
         let complete = Double(views.watch.indices.filter { views.watch[$0] >= views.duration[$0] }.count) / Double(views.watch.count)
         let world = WatchTimeWorld(seed: 19, knobs: WatchTimeScenario.Knobs())
         let median = world.videoDuration.sorted()[world.videoDuration.count / 2]
-        let noisy = Self.mean(views.noisy)
-        print("watchtime defaults: complete plays \(complete), median duration \(median) s, noisy views \(noisy), mean watch \(Self.mean(views.watch)) s")
+        let noisy = mean(views.noisy)
+        print("watchtime defaults: complete plays \(complete), median duration \(median) s, noisy views \(noisy), mean watch \(mean(views.watch)) s")
         #expect(complete > 0.14 && complete < 0.21, "complete plays \(complete)")
         #expect(median > 70 && median < 95, "median duration \(median)")
         #expect(abs(noisy - 0.2) < 0.01, "noisy views \(noisy)")
@@ -134,7 +130,7 @@ import Testing
 
     @Test func writtenFolderLoadsBack() throws {
         let world = try Self.simulate()
-        let folder = try Scratch()
+        let folder = try TemporaryFolder()
         try world.write(to: folder.path)
         let loaded = try Dataset.load(folder.path)
         #expect(loaded.schema == world.schema)
@@ -144,9 +140,9 @@ import Testing
             let read = try loaded.split(name)
             #expect(read.rowCount == table.rowCount)
             for column in ["watch_time", "duration", "long_view", "interest", "counterfactual_watch_time"] {
-                #expect(Self.floats(read, column) == Self.floats(table, column), "\(name).\(column)")
+                #expect(floats(read, column) == floats(table, column), "\(name).\(column)")
             }
-            #expect(read.joins["video"]?.array == Self.ids(table, "video"), "side table video joins by id")
+            #expect(read.joins["video"]?.array == ids(table, "video"), "side table video joins by id")
         }
         #expect(loaded.sideTables["video"]?.rowCount == WatchTimeScenario.Knobs().videos)
     }
@@ -170,12 +166,12 @@ extension WatchTimeScenarioTests {
         }
 
         init(_ table: Table) {
-            (user, video) = (WatchTimeScenarioTests.ids(table, "user"), WatchTimeScenarioTests.ids(table, "video"))
-            (watch, duration) = (WatchTimeScenarioTests.floats(table, "watch_time"), WatchTimeScenarioTests.floats(table, "duration"))
-            longView = WatchTimeScenarioTests.floats(table, "long_view")
-            interest = WatchTimeScenarioTests.floats(table, "interest")
-            counterfactual = WatchTimeScenarioTests.floats(table, "counterfactual_watch_time")
-            noisy = WatchTimeScenarioTests.floats(table, "noisy_view")
+            (user, video) = (ids(table, "user"), ids(table, "video"))
+            (watch, duration) = (floats(table, "watch_time"), floats(table, "duration"))
+            longView = floats(table, "long_view")
+            interest = floats(table, "interest")
+            counterfactual = floats(table, "counterfactual_watch_time")
+            noisy = floats(table, "noisy_view")
         }
 
         /// XAUC of watch time (the prediction) against interest (the target), over all views.
@@ -205,20 +201,7 @@ extension WatchTimeScenarioTests {
         }
     }
 
-    /// A fresh temporary folder, removed when released.
-    final class Scratch {
-        let path = NSTemporaryDirectory() + "funnel-watchtime-\(UUID().uuidString)"
-        init() throws { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
-        deinit { try? FileManager.default.removeItem(atPath: path) }
-    }
 
-    static func floats(_ table: Table, _ name: String) -> [Float] { table.column(name)?.values.floats?.array ?? [] }
-    static func ids(_ table: Table, _ name: String) -> [Int32] { table.column(name)?.values.ids?.array ?? [] }
-    static func integers(_ table: Table, _ name: String) -> [Int64] { table.column(name)?.values.integers?.array ?? [] }
-
-    static func mean(_ values: [Float]) -> Double {
-        values.isEmpty ? 0 : values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
-    }
 
     static func deviation(_ values: [Float]) -> Double {
         let center = mean(values)
