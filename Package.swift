@@ -10,11 +10,14 @@ let package = Package(
         .library(name: "FunnelData", targets: ["FunnelData"]),
         .library(name: "FunnelMetrics", targets: ["FunnelMetrics"]),
         .library(name: "FunnelSimulation", targets: ["FunnelSimulation"]),
+        .library(name: "FunnelModels", targets: ["FunnelModels"]),
+        .library(name: "FunnelTraining", targets: ["FunnelTraining"]),
         .library(name: "FunnelBenchmarks", targets: ["FunnelBenchmarks"]),
         .executable(name: "funnel", targets: ["funnel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // MARK: Kernels (C, run-time CPU dispatch; imported only by FunnelTensor and benchmarks)
@@ -53,6 +56,21 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Models and training
+        .target(
+            name: "FunnelModels",
+            dependencies: ["FunnelNN", "FunnelData"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "FunnelTraining",
+            dependencies: [
+                "FunnelModels", "FunnelData", "FunnelMetrics", "FunnelNN",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Benchmarks (`funnel bench`)
         .target(
             name: "FunnelBenchmarks",
@@ -68,6 +86,8 @@ let package = Package(
                 "FunnelData",
                 "FunnelMetrics",
                 "FunnelSimulation",
+                "FunnelModels",
+                "FunnelTraining",
                 "FunnelBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -104,6 +124,16 @@ let package = Package(
         .testTarget(
             name: "FunnelSimulationTests",
             dependencies: ["FunnelSimulation", "FunnelMetrics", "FunnelNN", "FunnelTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FunnelModelsTests",
+            dependencies: ["FunnelModels", "FunnelSimulation", "FunnelTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FunnelTrainingTests",
+            dependencies: ["FunnelTraining", "FunnelSimulation", "FunnelModels", "FunnelMetrics"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -11,5 +11,8 @@ struct Funnel: ParsableCommand {
               funnel bench gemm            GEMM GFLOP/s on 1 and 2 threads, against OpenBLAS
               funnel bench gemm --json     the same as JSON
             """,
-        subcommands: [SimulateCommand.self, DataCommand.self, MetricsCommand.self, BenchCommand.self])
+        subcommands: [
+            SimulateCommand.self, DataCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
+            ExperimentCommand.self, ModelsCommand.self, MetricsCommand.self, BenchCommand.self,
+        ])
 }

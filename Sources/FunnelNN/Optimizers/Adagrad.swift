@@ -13,6 +13,17 @@ public final class Adagrad: Optimizer {
         accumulators = stateBuffers(repeating: initialAccumulator)
     }
 
+    public override func exportState() -> OptimizerState {
+        var state = super.exportState()
+        Self.export(accumulators, as: "accumulators", into: &state)
+        return state
+    }
+
+    public override func importState(_ state: OptimizerState) throws {
+        try super.importState(state)
+        try Self.restore(accumulators, from: "accumulators", state)
+    }
+
     public override func update(
         _ index: Int, values: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, offset: Int, count: Int,
         row: Int?
@@ -42,6 +53,17 @@ public final class SGD: Optimizer {
         self.weightDecay = weightDecay
         super.init(parameters: parameters, learningRate: learningRate)
         velocities = stateBuffers()
+    }
+
+    public override func exportState() -> OptimizerState {
+        var state = super.exportState()
+        Self.export(velocities, as: "velocities", into: &state)
+        return state
+    }
+
+    public override func importState(_ state: OptimizerState) throws {
+        try super.importState(state)
+        try Self.restore(velocities, from: "velocities", state)
     }
 
     public override func update(

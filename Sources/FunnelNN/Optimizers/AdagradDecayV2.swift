@@ -37,6 +37,27 @@ public final class AdagradDecayV2: Optimizer {
         rowDecayCounters = parameters.map { StateBuffer(count: $0.rank == 2 ? $0.shape[0] : 0, repeating: 0) }
     }
 
+    public override func exportState() -> OptimizerState {
+        var state = super.exportState()
+        Self.export(accumulators, as: "accumulators", into: &state)
+        state.integers["tensorDecayCounters"] = tensorDecayCounters.map(Int64.init)
+        for (index, counters) in rowDecayCounters.enumerated() {
+            state.integers["rowDecayCounters.\(index)"] = counters.values.map(Int64.init)
+        }
+        state.integers["globalStep"] = [Int64(globalStep)]
+        return state
+    }
+
+    public override func importState(_ state: OptimizerState) throws {
+        try super.importState(state)
+        try Self.restore(accumulators, from: "accumulators", state)
+        tensorDecayCounters = try state.integers("tensorDecayCounters", count: parameters.count)
+        for (index, counters) in rowDecayCounters.enumerated() {
+            try state.restore("rowDecayCounters.\(index)", into: counters)
+        }
+        globalStep = try state.integers("globalStep", count: 1)[0]
+    }
+
     public override func step() {
         super.step()
         globalStep += 1

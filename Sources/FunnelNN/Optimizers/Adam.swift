@@ -48,6 +48,21 @@ public final class Adam: Optimizer {
         Adam(parameters: parameters, learningRate: learningRate, weightDecay: weightDecay, decoupledWeightDecay: true)
     }
 
+    public override func exportState() -> OptimizerState {
+        var state = super.exportState()
+        Self.export(firstMoments, as: "firstMoments", into: &state)
+        Self.export(secondMoments, as: "secondMoments", into: &state)
+        state.integers["parameterSteps"] = parameterSteps.map(Int64.init)
+        return state
+    }
+
+    public override func importState(_ state: OptimizerState) throws {
+        try super.importState(state)
+        try Self.restore(firstMoments, from: "firstMoments", state)
+        try Self.restore(secondMoments, from: "secondMoments", state)
+        parameterSteps = try state.integers("parameterSteps", count: parameters.count)
+    }
+
     public override func beginUpdate(_ index: Int, sparse: Bool) {
         parameterSteps[index] += 1
         let step = Float(parameterSteps[index])

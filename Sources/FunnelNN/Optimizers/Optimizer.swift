@@ -20,7 +20,7 @@ open class Optimizer {
     /// The step size; a schedule may change it between steps.
     public var learningRate: Float
     /// Steps taken so far.
-    public private(set) var stepCount = 0
+    public internal(set) var stepCount = 0
 
     public init(parameters: [Tensor], learningRate: Float) {
         self.parameters = parameters
@@ -68,6 +68,16 @@ open class Optimizer {
             }
             parameter.zeroGradient()
         }
+    }
+
+    /// The state to checkpoint (subclasses add theirs to the step count).
+    open func exportState() -> OptimizerState {
+        OptimizerState(integers: ["stepCount": [Int64(stepCount)]])
+    }
+
+    /// Restores a checkpointed state; throws naming a missing or mismatched entry.
+    open func importState(_ state: OptimizerState) throws {
+        stepCount = try state.integers("stepCount", count: 1)[0]
     }
 
     /// Called once per parameter and step before its updates (bias corrections, decay decisions).

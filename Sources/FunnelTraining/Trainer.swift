@@ -1,0 +1,154 @@
+import Foundation
+import FunnelData
+import FunnelModels
+import FunnelNN
+import FunnelTensor
+import Logging
+
+/// One training run: the configuration's data, model and optimizer, epochs of seeded batches,
+/// evaluation, early stopping and checkpoints. A run resumed from a checkpoint continues from the
+/// batch after it and reaches the same parameters as an uninterrupted run with the same seed.
+public final class Trainer {
+    public let configuration: TrainingConfiguration
+    public let dataset: Dataset
+    public let model: any FunnelModel
+    public let optimizer: Optimizer
+    public private(set) var state: RunState
+    /// Called after every step with the run's progress.
+    public var progress: ((TrainingProgress) -> Void)?
+    /// The last evaluation's metrics.
+    public private(set) var lastEvaluation: Evaluation?
+    let logger = Logger(label: "funnel.train")
+
+    public init(configuration: TrainingConfiguration) throws {
+        self.configuration = configuration
+        Compute.threadCount = configuration.threads
+        dataset = try Dataset.load(configuration.data)
+        model = try configuration.model.make(dataset: dataset, configuration: configuration.modelConfiguration?.data, seed: configuration.seed)
+        for column in model.columns where !Self.has(dataset, column) {
+            throw DataError.missingRequirement(dataset: dataset.schema.name, column: column, reason: "model '\(configuration.model.rawValue)' needs it")
+        }
+        optimizer = Self.makeOptimizer(configuration.optimizer, parameters: model.parameters())
+        state = RunState(configuration: configuration)
+    }
+
+    private static func has(_ dataset: Dataset, _ column: String) -> Bool {
+        if dataset.schema.column(named: column) != nil { return true }
+        let parts = column.split(separator: ".", maxSplits: 1).map(String.init)
+        return parts.count == 2 && dataset.schema.sideTables.contains { $0.name == parts[0] && $0.columns.contains { $0.name == parts[1] } }
+    }
+
+    static func makeOptimizer(_ configuration: OptimizerConfiguration, parameters: [Tensor]) -> Optimizer {
+        let rate = configuration.learningRate
+        switch configuration.kind {
+        case .adam: return Adam(parameters: parameters, learningRate: rate, weightDecay: configuration.weightDecay)
+        case .adamW: return Adam.adamW(parameters: parameters, learningRate: rate, weightDecay: configuration.weightDecay)
+        case .adagrad: return Adagrad(parameters: parameters, learningRate: rate)
+        case .adagradDecayV2: return AdagradDecayV2(parameters: parameters, learningRate: rate)
+        case .sgd: return SGD(parameters: parameters, learningRate: rate, weightDecay: configuration.weightDecay)
+        }
+    }
+
+    /// Continues from the newest checkpoint of the configured directory, if there is one.
+    /// - Returns: whether a checkpoint was loaded.
+    @discardableResult
+    public func resume() throws -> Bool {
+        guard let directory = configuration.checkpointDirectory, let path = Checkpoint.latest(in: directory) else { return false }
+        let saved = try Checkpoint.readState(path)
+        guard saved.configuration.model == configuration.model, saved.configuration.seed == configuration.seed,
+            saved.configuration.data == configuration.data, saved.configuration.batchSize == configuration.batchSize
+        else {
+            throw Checkpoint.Error(description: "\(path): written by a run with another model, seed, dataset or batch size")
+        }
+        try Checkpoint.load(path, into: model, optimizer: optimizer)
+        state = saved
+        state.configuration = configuration
+        logger.info("resumed from \(path) at step \(saved.step) (epoch \(saved.epoch + 1), batch \(saved.nextBatch))")
+        return true
+    }
+
+    /// Trains until the epochs end or early stopping fires; returns the final evaluation.
+    @discardableResult
+    public func train() throws -> Evaluation {
+        let batcher = try Batcher(
+            dataset: dataset, split: configuration.trainSplit, batchSize: configuration.batchSize, shuffle: true,
+            seed: configuration.seed, columns: model.columns)
+        let perEpoch = batcher.batches(epoch: 0).count
+        let totalSteps = perEpoch * configuration.epochs
+        let start = Date()
+        let startStep = state.step
+        var stopped = state.finished
+        while !stopped && state.epoch < configuration.epochs {
+            let batches = batcher.batches(epoch: state.epoch)
+            while state.nextBatch < batches.count {
+                let batch = batcher.batch(batches[state.nextBatch])
+                let outputs = try model(batch)
+                let (loss, _) = try model.loss(outputs, batch: batch)
+                loss.backward()
+                if let clip = configuration.optimizer.clipNorm { optimizer.clipGradientNorm(clip) }
+                optimizer.step()
+                state.nextBatch += 1
+                state.step += 1
+                var point = CurvePoint(step: state.step, loss: Double(loss.scalar))
+                let endOfEpoch = state.nextBatch == batches.count
+                let evaluateNow = configuration.evaluateEvery > 0 ? state.step % configuration.evaluateEvery == 0 : endOfEpoch
+                if evaluateNow {
+                    let evaluation = try evaluate()
+                    point.evaluation = evaluation.metrics[configuration.earlyStopping?.metric ?? "auc"]
+                    stopped = updateEarlyStopping(evaluation)
+                }
+                state.curve.append(point)
+                if endOfEpoch {
+                    state.epoch += 1
+                    state.nextBatch = 0
+                }
+                if stopped || (state.epoch == configuration.epochs && endOfEpoch) { state.finished = true }
+                if let directory = configuration.checkpointDirectory,
+                    state.finished || state.step % Swift.max(configuration.checkpointEvery, 1) == 0
+                {
+                    try Checkpoint.write(directory: directory, model: model, optimizer: optimizer, state: state)
+                }
+                let elapsed = Date().timeIntervalSince(start)
+                progress?(TrainingProgress(
+                    step: state.step, totalSteps: totalSteps, epoch: Swift.min(state.epoch + 1, configuration.epochs),
+                    loss: point.loss, samplesPerSecond: Double((state.step - startStep) * configuration.batchSize) / Swift.max(elapsed, 1e-9),
+                    lastEvaluation: lastEvaluation?.metrics))
+                if stopped || endOfEpoch { break }
+            }
+        }
+        let evaluation = try lastEvaluation ?? evaluate()
+        return evaluation
+    }
+
+    /// Evaluates the configured split now.
+    public func evaluate() throws -> Evaluation {
+        let evaluation = try Evaluator.evaluate(
+            model: model, dataset: dataset, split: configuration.evaluationSplit, groupColumn: configuration.groupColumn,
+            truthColumn: configuration.truthColumn)
+        lastEvaluation = evaluation
+        logger.info("step \(state.step): \(evaluation.metrics.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4f", $0.value))" }.joined(separator: ", "))")
+        return evaluation
+    }
+
+    /// Whether early stopping fires after this evaluation.
+    private func updateEarlyStopping(_ evaluation: Evaluation) -> Bool {
+        guard let rule = configuration.earlyStopping, let value = evaluation.metrics[rule.metric] else { return false }
+        if let best = state.best, rule.higherIsBetter ? value <= best : value >= best {
+            state.evaluationsWithoutImprovement += 1
+            return state.evaluationsWithoutImprovement >= rule.patience
+        }
+        state.best = value
+        state.evaluationsWithoutImprovement = 0
+        return false
+    }
+}
+
+/// What a progress display shows after a step.
+public struct TrainingProgress: Sendable {
+    public var step: Int
+    public var totalSteps: Int
+    public var epoch: Int
+    public var loss: Double
+    public var samplesPerSecond: Double
+    public var lastEvaluation: [String: Double]?
+}

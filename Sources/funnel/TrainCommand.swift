@@ -1,0 +1,148 @@
+import ArgumentParser
+import Foundation
+import FunnelData
+import FunnelModels
+import FunnelTraining
+
+/// `funnel train --config FILE`: one run, with progress, evaluation and checkpoints.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a model from a JSON configuration (flags override its fields).",
+        discussion: """
+            A configuration names the data, the model and its configuration, the optimizer,
+            epochs, batch size, evaluation, early stopping, seed, threads and checkpoints. Unknown
+            fields and wrong types are refused with the field's name.
+
+            Example: funnel train --config train.json --epochs 2 --checkpoint-directory runs/lr
+            """)
+
+    @Option(help: "The configuration (JSON).")
+    var config: String
+
+    @Flag(help: "Continue from the newest checkpoint of the checkpoint directory.")
+    var resume = false
+
+    @Option(help: "Override: epochs.") var epochs: Int?
+    @Option(help: "Override: batch size.") var batchSize: Int?
+    @Option(help: "Override: seed.") var seed: UInt64?
+    @Option(help: "Override: threads.") var threads: Int?
+    @Option(help: "Override: learning rate.") var learningRate: Float?
+    @Option(help: "Override: checkpoint directory.") var checkpointDirectory: String?
+    @Option(help: "Override: the dataset folder.") var data: String?
+    @Option(help: "Override: the model.") var model: ModelKind?
+
+    func run() throws {
+        bootstrapLogging()
+        var configuration = try TrainingConfiguration.read(config)
+        if let epochs { configuration.epochs = epochs }
+        if let batchSize { configuration.batchSize = batchSize }
+        if let seed { configuration.seed = seed }
+        if let threads { configuration.threads = threads }
+        if let learningRate { configuration.optimizer.learningRate = learningRate }
+        if let checkpointDirectory { configuration.checkpointDirectory = checkpointDirectory }
+        if let data { configuration.data = data }
+        if let model { configuration.model = model }
+        let trainer = try Trainer(configuration: configuration)
+        if resume { try trainer.resume() }
+        let display = ProgressDisplay()
+        trainer.progress = display.show
+        let evaluation = try trainer.train()
+        for line in evaluation.protocolDescription { print(line) }
+        for (name, value) in evaluation.metrics.sorted(by: { $0.key < $1.key }) {
+            print(name.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: "%.6f", value))
+        }
+    }
+}
+
+/// `funnel evaluate --checkpoint DIR`: the metrics of a checkpoint on a split.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate", abstract: "Evaluate a checkpoint on a split.",
+        discussion: "Example: funnel evaluate --checkpoint runs/lr/step-000000977 --split test --json")
+
+    @Option(help: "A checkpoint folder (or a checkpoint directory: its newest).") var checkpoint: String
+    @Option(help: "The split (default: the run's evaluation split).") var split: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let (trainer, path) = try restore(checkpoint)
+        let evaluation = try Evaluator.evaluate(
+            model: trainer.model, dataset: trainer.dataset, split: split ?? trainer.configuration.evaluationSplit,
+            groupColumn: trainer.configuration.groupColumn, truthColumn: trainer.configuration.truthColumn)
+        if json {
+            print(try encodeJSON(evaluation.metrics))
+        } else {
+            print("checkpoint \(path)")
+            for line in evaluation.protocolDescription { print(line) }
+            for (name, value) in evaluation.metrics.sorted(by: { $0.key < $1.key }) {
+                print(name.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: "%.6f", value))
+            }
+        }
+    }
+}
+
+/// `funnel predict --checkpoint DIR --out FILE`: scores as CSV.
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict", abstract: "Write a checkpoint's scores for a split as CSV (row,group,label,score).",
+        discussion: "Example: funnel predict --checkpoint runs/lr --split test --out scores.csv")
+
+    @Option(help: "A checkpoint folder (or a checkpoint directory: its newest).") var checkpoint: String
+    @Option(help: "The split (default: the run's evaluation split).") var split: String?
+    @Option(help: "The CSV file to write.") var out: String
+
+    func run() throws {
+        let (trainer, _) = try restore(checkpoint)
+        let evaluation = try Predictor.write(
+            model: trainer.model, dataset: trainer.dataset, split: split ?? trainer.configuration.evaluationSplit, to: out)
+        print("wrote \(evaluation.scores.count) scores to \(out)")
+    }
+}
+
+/// A trainer whose model holds a checkpoint's parameters.
+func restore(_ checkpoint: String) throws -> (Trainer, String) {
+    let path = Checkpoint.latest(in: checkpoint) ?? checkpoint
+    let state = try Checkpoint.readState(path)
+    let trainer = try Trainer(configuration: state.configuration)
+    try Checkpoint.load(path, into: trainer.model)
+    return (trainer, path)
+}
+
+/// `funnel models`: every model with its inputs and a one-line description.
+struct ModelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "models", abstract: "List the models and their default configurations.")
+
+    func run() {
+        for kind in ModelKind.allCases {
+            print("\(kind.rawValue)\n    \(kind.summary)\n    configuration: \(kind.defaultConfiguration)")
+        }
+    }
+}
+
+/// `funnel experiment --config FILE`: models × seeds, a table, JSON, Markdown and charts.
+struct ExperimentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "experiment", abstract: "Train several models with several seeds and report mean ± std.",
+        discussion: """
+            The configuration holds "training" (as for funnel train), "models", optional
+            "modelConfigurations" by model name, "seeds" and "output" (a folder for
+            experiment.txt/.json/.md and the SVG charts).
+
+            Example: funnel experiment --config experiment.json
+            """)
+
+    @Option(help: "The configuration (JSON).") var config: String
+
+    func run() throws {
+        bootstrapLogging(level: .warning)
+        let configuration = try ExperimentConfiguration.read(config)
+        let result = try ExperimentRunner.run(configuration) { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        try FileManager.default.createDirectory(atPath: configuration.output, withIntermediateDirectories: true)
+        let files = try ExperimentReport.write(result, to: configuration.output)
+        print(ExperimentReport.table(result))
+        print("wrote " + files.joined(separator: ", "))
+    }
+}
+
+extension ModelKind: ExpressibleByArgument {}

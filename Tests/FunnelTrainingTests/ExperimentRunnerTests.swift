@@ -1,0 +1,44 @@
+import Foundation
+import FunnelModels
+import Testing
+
+@testable import FunnelTraining
+
+@Suite struct ExperimentRunnerTests {
+    /// Two models × three seeds on a small simulated set: the table, JSON, Markdown and charts.
+    @Test func producesEveryReport() throws {
+        var training = RunnerFixture.configuration()
+        training.epochs = 1
+        var configuration = ExperimentConfiguration(training: training, models: [.logisticRegression, .mlp])
+        configuration.seeds = [1, 2, 3]
+        let result = try ExperimentRunner.run(configuration)
+        #expect(result.runs.count == 6)
+        #expect(result.metricNames.prefix(4) == ["auc", "gauc_avg", "gauc_show", "gauc_click"])
+        #expect(result.metricNames.contains("truth_auc"))
+        #expect(result.protocolDescription.contains { $0.contains("groups dropped") })
+        // Different seeds give different models.
+        let aucs = result.runs.filter { $0.model == "mlp" }.map { $0.metrics["auc"]! }
+        #expect(Set(aucs).count > 1)
+        let output = RunnerFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let files = try ExperimentReport.write(result, to: output)
+        let names = Set(files.map { URL(fileURLWithPath: $0).lastPathComponent })
+        #expect(names.isSuperset(of: ["experiment.json", "experiment.md", "experiment.txt", "training-curves.svg", "roc.svg", "metric-auc.svg"]))
+        #expect(ExperimentReport.table(result).contains("±"))
+    }
+
+    @Test func configurationFileIsReadStrictly() throws {
+        let path = RunnerFixture.temporaryDirectory() + ".json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(#"{"training": {"data": "x", "model": "mlp"}, "models": ["mlp"], "seed": [1]}"#.utf8).write(to: URL(fileURLWithPath: path))
+        #expect {
+            try ExperimentConfiguration.read(path)
+        } throws: { error in
+            "\(error)".contains("unknown field 'seed'")
+        }
+        try Data(#"{"training": {"data": "x", "model": "mlp"}, "models": ["mlp", "logistic-regression"], "seeds": [4, 5]}"#.utf8)
+            .write(to: URL(fileURLWithPath: path))
+        let configuration = try ExperimentConfiguration.read(path)
+        #expect(configuration.seeds == [4, 5] && configuration.models == [.mlp, .logisticRegression])
+    }
+}

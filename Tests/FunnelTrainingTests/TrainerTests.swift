@@ -1,0 +1,120 @@
+import Foundation
+import FunnelData
+import FunnelMetrics
+import FunnelModels
+import FunnelSimulation
+import Testing
+
+@testable import FunnelTraining
+
+/// A simulated homepage dataset shared by the runner tests, and a configuration for it.
+enum RunnerFixture {
+    static let data: String = {
+        let path = NSTemporaryDirectory() + "funnel-runner-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        // Few items, so that each is seen often enough for a small model to learn it.
+        try! ScenarioKind.homepage.simulate(users: 3_000, days: 6, seed: 2, knobs: ["items": "200"]).write(to: path)
+        return path
+    }()
+
+    static func configuration(model: ModelKind = .logisticRegression, checkpoints: String? = nil) -> TrainingConfiguration {
+        var configuration = TrainingConfiguration(data: data, model: model)
+        configuration.epochs = 2
+        configuration.batchSize = 256
+        configuration.optimizer.learningRate = 0.05
+        configuration.seed = 4
+        configuration.checkpointDirectory = checkpoints
+        configuration.checkpointEvery = 7
+        configuration.truthColumn = "interest_probability"
+        return configuration
+    }
+
+    static func temporaryDirectory() -> String {
+        NSTemporaryDirectory() + "funnel-run-\(UUID().uuidString)"
+    }
+}
+
+@Suite struct TrainerTests {
+    /// train → checkpoint → evaluate → predict, and the predicted scores give the evaluated metrics.
+    @Test func endToEnd() throws {
+        let checkpoints = RunnerFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: checkpoints) }
+        let trainer = try Trainer(configuration: RunnerFixture.configuration(checkpoints: checkpoints))
+        let trained = try trainer.train()
+        #expect(trained.metrics["auc"]! > 0.54 && trained.metrics["truth_correlation"]! > 0.1)
+        #expect(trained.metrics["gauc_avg"] != nil && trained.metrics["groups_dropped"] != nil)
+
+        let path = try #require(Checkpoint.latest(in: checkpoints))
+        let state = try Checkpoint.readState(path)
+        #expect(state.finished && state.step == trainer.state.step)
+        let restored = try Trainer(configuration: state.configuration)
+        try Checkpoint.load(path, into: restored.model)
+        let evaluated = try Evaluator.evaluate(
+            model: restored.model, dataset: restored.dataset, split: "test", truthColumn: "interest_probability")
+        #expect(evaluated.metrics["auc"] == trained.metrics["auc"])
+
+        let csv = checkpoints + "/scores.csv"
+        try Predictor.write(model: restored.model, dataset: restored.dataset, split: "test", to: csv)
+        let (table, _) = try Dataset.readTable(path: csv, columns: [
+            ColumnSchema(name: "label", kind: .label), ColumnSchema(name: "score", kind: .dense),
+        ])
+        let auc = try Metrics.auc(
+            scores: table.column("score")!.values.floats!.buffer.map(Double.init),
+            labels: table.column("label")!.values.floats!.buffer.map(Double.init))
+        // The CSV carries Float-rounded scores: ties may shift the AUC in the last digits only.
+        #expect(Swift.abs(auc - evaluated.metrics["auc"]!) < 1e-4)
+    }
+
+    @Test func truncatedCheckpointIsRefused() throws {
+        let checkpoints = RunnerFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: checkpoints) }
+        var configuration = RunnerFixture.configuration(checkpoints: checkpoints)
+        configuration.epochs = 1
+        try Trainer(configuration: configuration).train()
+        let path = try #require(Checkpoint.latest(in: checkpoints))
+        let file = URL(fileURLWithPath: path + "/model.safetensors")
+        let bytes = try Data(contentsOf: file)
+        try bytes.prefix(bytes.count - 5).write(to: file)
+        let trainer = try Trainer(configuration: configuration)
+        #expect {
+            try Checkpoint.load(path, into: trainer.model)
+        } throws: { error in
+            "\(error)".contains("model.safetensors: not a valid safetensors file") && "\(error)".contains("truncated")
+        }
+    }
+
+    @Test func configurationErrorsNameTheField() throws {
+        func refusal(_ json: String) -> String {
+            do {
+                _ = try TrainingConfiguration.decode(Data(json.utf8))
+                return "accepted"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(refusal(#"{"data": "x", "model": "mlp", "epoch": 3}"#) == "unknown field 'epoch'")
+        #expect(refusal(#"{"data": "x", "model": "mlp", "epochs": "three"}"#) == "field 'epochs': expected Int")
+        #expect(refusal(#"{"data": "x", "model": "mlp", "optimizer": {"kind": "adam", "rate": 1}}"#) == "unknown field 'optimizer.rate'")
+        #expect(refusal(#"{"data": "x"}"#) == "field 'model' is required")
+        #expect(refusal(#"{"data": "x", "model": "mlp", "epochs": 3}"#) == "accepted")
+        var configuration = RunnerFixture.configuration()
+        configuration.modelConfiguration = .object(["features": .object(["label": .string("purchase")])])
+        #expect {
+            try Trainer(configuration: configuration)
+        } throws: { error in
+            "\(error)".contains("no column 'purchase'")
+        }
+    }
+
+    @Test func safetensorsRoundTrip() throws {
+        let entries: [String: SafeTensors.Entry] = [
+            "a.weight": SafeTensors.Entry(shape: [2, 2], values: .float32([1, 2, 3, 4])),
+            "steps": SafeTensors.Entry(shape: [1], values: .int64([7])),
+        ]
+        let data = try SafeTensors.encode(entries, metadata: ["format": "pt"])
+        let headerLength = data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+        #expect(headerLength % 8 == 0)
+        let (decoded, metadata) = try SafeTensors.decode(data, file: "x")
+        #expect(decoded == entries && metadata == ["format": "pt"])
+    }
+}
