@@ -18,11 +18,14 @@ public struct ColumnSchema: Codable, Sendable, Equatable {
     /// Another column whose vocabulary this one uses (a behaviour sequence of item ids shares
     /// the item column's ids); its values count toward building that vocabulary.
     public var vocabularyOf: String?
+    /// For a truth column: the label whose true probability it holds (the simulator's
+    /// `interest_probability` is the truth of `click`), so that evaluation finds it.
+    public var truthOf: String?
 
     public init(
         name: String, kind: Kind, role: Role = .feature, vocabulary: Vocabulary? = nil,
         separator: String? = nil, empty: EmptyPolicy = .error, defaultValue: String? = nil,
-        vocabularyOf: String? = nil
+        vocabularyOf: String? = nil, truthOf: String? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -32,6 +35,7 @@ public struct ColumnSchema: Codable, Sendable, Equatable {
         self.empty = empty
         self.defaultValue = defaultValue
         self.vocabularyOf = vocabularyOf
+        self.truthOf = truthOf
     }
 
     public init(from decoder: any Decoder) throws {
@@ -44,6 +48,7 @@ public struct ColumnSchema: Codable, Sendable, Equatable {
         empty = try container.decodeIfPresent(EmptyPolicy.self, forKey: .empty) ?? .error
         defaultValue = try container.decodeIfPresent(String.self, forKey: .defaultValue)
         vocabularyOf = try container.decodeIfPresent(String.self, forKey: .vocabularyOf)
+        truthOf = try container.decodeIfPresent(String.self, forKey: .truthOf)
         if (kind == .categorical || kind == .idList) && vocabulary == nil && vocabularyOf == nil {
             throw DecodingError.dataCorruptedError(
                 forKey: .vocabulary, in: container,

@@ -14,9 +14,9 @@ struct FunnelTables {
             ColumnSchema(name: "day", kind: .timestamp, role: .day),
             ColumnSchema(name: "click", kind: .label),
             ColumnSchema(name: "conversion", kind: .label),
-            ColumnSchema(name: "true_ctr", kind: .dense, role: .truth),
+            ColumnSchema(name: "true_ctr", kind: .dense, role: .truth, truthOf: "click"),
             ColumnSchema(name: "true_cvr", kind: .dense, role: .truth),
-            ColumnSchema(name: "true_ctcvr", kind: .dense, role: .truth),
+            ColumnSchema(name: "true_ctcvr", kind: .dense, role: .truth, truthOf: "conversion"),
         ]
     }
 

@@ -14,7 +14,7 @@ struct HomepageTables {
             ColumnSchema(name: "day", kind: .timestamp, role: .day),
             ColumnSchema(name: "position", kind: .categorical, vocabulary: .identity(size: 2)),
             ColumnSchema(name: "click", kind: .label),
-            ColumnSchema(name: "interest_probability", kind: .dense, role: .truth),
+            ColumnSchema(name: "interest_probability", kind: .dense, role: .truth, truthOf: "click"),
             ColumnSchema(name: "attention_propensity", kind: .dense, role: .truth),
             ColumnSchema(name: "portal_click_propensity", kind: .dense, role: .truth),
         ]

@@ -27,6 +27,8 @@ public enum Evaluator {
         let table = try dataset.split(split)
         let label = model.labels[model.primaryOutput] ?? model.primaryOutput
         let group = groupColumn ?? dataset.schema.columns.first { $0.role == .user }?.name
+        // A simulated dataset names the truth of each label; its metrics join by default.
+        let truthColumn = truthColumn ?? dataset.schema.columns.first { $0.role == .truth && $0.truthOf == label }?.name
         var columns = model.columns
         if let group { columns.insert(group) }
         if let truthColumn {

@@ -25,7 +25,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var checkpointEvery = 500
     /// The grouping column of GAUC (default: the dataset's user column).
     public var groupColumn: String?
-    /// A truth column of a simulated dataset scored against the predictions (default: none).
+    /// A truth column of a simulated dataset scored against the predictions (default: the
+    /// column the dataset marks as the truth of the model's label, if any).
     public var truthColumn: String?
 
     public init(data: String, model: ModelKind) {

@@ -25,7 +25,6 @@ enum RunnerFixture {
         configuration.seed = 4
         configuration.checkpointDirectory = checkpoints
         configuration.checkpointEvery = 7
-        configuration.truthColumn = "interest_probability"
         return configuration
     }
 
@@ -49,8 +48,9 @@ enum RunnerFixture {
         #expect(state.finished && state.step == trainer.state.step)
         let restored = try Trainer(configuration: state.configuration)
         try Checkpoint.load(path, into: restored.model)
-        let evaluated = try Evaluator.evaluate(
-            model: restored.model, dataset: restored.dataset, split: "test", truthColumn: "interest_probability")
+        // The truth column is found through the schema (`truthOf: "click"`).
+        let evaluated = try Evaluator.evaluate(model: restored.model, dataset: restored.dataset, split: "test")
+        #expect(evaluated.metrics["truth_auc"] != nil)
         #expect(evaluated.metrics["auc"] == trained.metrics["auc"])
 
         let csv = checkpoints + "/scores.csv"
