@@ -3,7 +3,10 @@
 
 #include <stdatomic.h>
 
-static _Atomic int active_path = -1;
+// Per thread: a test that lowers the path (to check the portable kernels) must not change the
+// arithmetic of work running on other threads at the same time. A GEMM chooses its kernels once,
+// on the calling thread, and hands them to its tasks.
+static _Thread_local int active_path = -1;
 
 funnel_cpu_path funnel_detected_path(void) {
 #if FUNNEL_X86
@@ -27,15 +30,13 @@ funnel_cpu_path funnel_detected_path(void) {
 }
 
 funnel_cpu_path funnel_active_path(void) {
-    int value = atomic_load_explicit(&active_path, memory_order_relaxed);
-    if (value >= 0) return (funnel_cpu_path)value;
-    return funnel_detected_path();
+    return active_path >= 0 ? (funnel_cpu_path)active_path : funnel_detected_path();
 }
 
 void funnel_set_path(funnel_cpu_path path) {
     funnel_cpu_path detected = funnel_detected_path();
     if ((int)path > (int)detected || (int)path < 0) path = detected;
-    atomic_store_explicit(&active_path, (int)path, memory_order_relaxed);
+    active_path = (int)path;
 }
 
 const char *funnel_path_name(funnel_cpu_path path) {

@@ -23,7 +23,8 @@ public enum Compute {
         Path(rawValue: Int(funnel_detected_path().rawValue)) ?? .portable
     }
 
-    /// The path in use; setting a path the CPU lacks falls back to the detected one.
+    /// The path the calling thread uses; setting a path the CPU lacks falls back to the detected
+    /// one.
     public static var path: Path {
         get { Path(rawValue: Int(funnel_active_path().rawValue)) ?? .portable }
         set { funnel_set_path(funnel_cpu_path(rawValue: UInt32(newValue.rawValue))) }

@@ -4,7 +4,8 @@ import Logging
 /// Shows training progress: on a terminal a bar redrawn in place (rate, ETA, loss, the last
 /// evaluation); otherwise a plain log line every `interval` steps, through swift-log.
 public final class ProgressDisplay: @unchecked Sendable {
-    private let isTerminal: Bool
+    /// Whether standard error is a terminal (a bar is drawn) or not (log lines are written).
+    public let isTerminal: Bool
     private let interval: Int
     private var logger = Logger(label: "funnel.train")
 
@@ -14,14 +15,12 @@ public final class ProgressDisplay: @unchecked Sendable {
     }
 
     public func show(_ progress: TrainingProgress) {
-        let remaining = Double(progress.totalSteps - progress.step) * (progress.samplesPerSecond > 0 ? 1 : 0)
-        let stepsPerSecond = progress.samplesPerSecond > 0 ? progress.samplesPerSecond : 1
         let evaluation = progress.lastEvaluation.flatMap { metrics in metrics["auc"].map { String(format: " auc %.4f", $0) } } ?? ""
         if isTerminal {
             let width = 30
             let done = progress.totalSteps == 0 ? width : width * progress.step / progress.totalSteps
             let bar = String(repeating: "█", count: done) + String(repeating: "·", count: width - done)
-            let eta = Int(remaining / stepsPerSecond * 1)
+            let eta = Int(progress.secondsRemaining.rounded())
             let line = String(
                 format: "\r%@ %d/%d epoch %d  %.0f samples/s  eta %ds  loss %.4f%@", bar, progress.step, progress.totalSteps,
                 progress.epoch, progress.samplesPerSecond, eta, progress.loss, evaluation)

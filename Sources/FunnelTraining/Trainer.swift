@@ -16,6 +16,8 @@ public final class Trainer {
     public private(set) var state: RunState
     /// Called after every step with the run's progress.
     public var progress: ((TrainingProgress) -> Void)?
+    /// Whether evaluations are logged (a terminal progress bar shows them instead).
+    public var logsEvaluations = true
     /// The last evaluation's metrics.
     public private(set) var lastEvaluation: Evaluation?
     let logger = Logger(label: "funnel.train")
@@ -108,10 +110,12 @@ public final class Trainer {
                 {
                     try Checkpoint.write(directory: directory, model: model, optimizer: optimizer, state: state)
                 }
-                let elapsed = Date().timeIntervalSince(start)
+                let elapsed = Swift.max(Date().timeIntervalSince(start), 1e-9)
+                let stepsPerSecond = Double(state.step - startStep) / elapsed
                 progress?(TrainingProgress(
                     step: state.step, totalSteps: totalSteps, epoch: Swift.min(state.epoch + 1, configuration.epochs),
-                    loss: point.loss, samplesPerSecond: Double((state.step - startStep) * configuration.batchSize) / Swift.max(elapsed, 1e-9),
+                    loss: point.loss, samplesPerSecond: stepsPerSecond * Double(configuration.batchSize),
+                    secondsRemaining: Double(totalSteps - state.step) / Swift.max(stepsPerSecond, 1e-9),
                     lastEvaluation: lastEvaluation?.metrics))
                 if stopped || endOfEpoch { break }
             }
@@ -126,6 +130,7 @@ public final class Trainer {
             model: model, dataset: dataset, split: configuration.evaluationSplit, groupColumn: configuration.groupColumn,
             truthColumn: configuration.truthColumn)
         lastEvaluation = evaluation
+        guard logsEvaluations else { return evaluation }
         logger.info("step \(state.step): \(evaluation.metrics.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4f", $0.value))" }.joined(separator: ", "))")
         return evaluation
     }
@@ -150,5 +155,6 @@ public struct TrainingProgress: Sendable {
     public var epoch: Int
     public var loss: Double
     public var samplesPerSecond: Double
+    public var secondsRemaining: Double
     public var lastEvaluation: [String: Double]?
 }

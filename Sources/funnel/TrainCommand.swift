@@ -47,6 +47,7 @@ struct TrainCommand: ParsableCommand {
         if resume { try trainer.resume() }
         let display = ProgressDisplay()
         trainer.progress = display.show
+        trainer.logsEvaluations = !display.isTerminal
         let evaluation = try trainer.train()
         for line in evaluation.protocolDescription { print(line) }
         for (name, value) in evaluation.metrics.sorted(by: { $0.key < $1.key }) {

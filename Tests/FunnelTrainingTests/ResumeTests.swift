@@ -60,9 +60,20 @@ import Testing
         resume.waitUntilExit()
         #expect(resume.terminationStatus == 0)
 
-        // The same run without interruption, in process.
+        // The same run without interruption, also in its own process: tests running beside this
+        // one switch the kernels' CPU path and thread count process-wide.
         configuration.checkpointDirectory = uninterrupted
-        try Trainer(configuration: configuration).train()
+        let straightConfig = uninterrupted + ".json"
+        defer { try? FileManager.default.removeItem(atPath: straightConfig) }
+        try JSONEncoder().encode(configuration).write(to: URL(fileURLWithPath: straightConfig))
+        let straightRun = Process()
+        straightRun.executableURL = URL(fileURLWithPath: funnel)
+        straightRun.arguments = ["train", "--config", straightConfig]
+        straightRun.standardOutput = FileHandle.nullDevice
+        straightRun.standardError = FileHandle.nullDevice
+        try straightRun.run()
+        straightRun.waitUntilExit()
+        #expect(straightRun.terminationStatus == 0)
 
         let resumedState = try Checkpoint.readState(try #require(Checkpoint.latest(in: killed)))
         let straightState = try Checkpoint.readState(try #require(Checkpoint.latest(in: uninterrupted)))
@@ -76,7 +87,7 @@ import Testing
                 continue
             }
             let difference = zip(expected, actual).map { Swift.abs($0 - $1) }.max() ?? 0
-            #expect(difference <= 1e-6, "\(name) differs by \(difference)")
+            #expect(difference == 0, "\(name) differs by \(difference)")
         }
     }
 }

@@ -29,7 +29,8 @@ typedef enum {
 funnel_cpu_path funnel_detected_path(void);
 /// The path kernels use now (the detected one unless lowered by `funnel_set_path`).
 funnel_cpu_path funnel_active_path(void);
-/// Lowers (or restores) the active path; a path the CPU lacks is clamped to the detected one.
+/// Lowers (or restores) the active path of the calling thread; a path the CPU lacks is clamped
+/// to the detected one. GEMMs use the caller's path on every thread they split across.
 void funnel_set_path(funnel_cpu_path path);
 /// "avx512", "avx2" or "portable".
 const char *funnel_path_name(funnel_cpu_path path);
