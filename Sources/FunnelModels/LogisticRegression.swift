@@ -6,7 +6,7 @@ import FunnelTensor
 /// categorical field (row-sparse), one per dense column, and a bias.
 ///
 /// Shapes: a batch of `n` rows → logits `[n]` under the label's name.
-public final class LogisticRegression: Module, FunnelModel {
+public final class LogisticRegression: Module, FeatureModel {
     public struct Configuration: Codable, Sendable, Equatable {
         public var features = FeatureSelection()
         public init() {}
@@ -15,9 +15,9 @@ public final class LogisticRegression: Module, FunnelModel {
     public let weights: FieldEmbedding?
     public let denseWeights: Linear?
     public let bias: Tensor
-    let categorical: [String]
-    let dense: [String]
-    let label: String
+    public let categorical: [String]
+    public let dense: [String]
+    public let label: String
 
     public init(dataset: Dataset, configuration: Configuration, seed: UInt64) throws {
         let (categorical, sizes, dense) = try configuration.features.resolve(in: dataset)
@@ -31,10 +31,6 @@ public final class LogisticRegression: Module, FunnelModel {
         super.init()
     }
 
-    public var columns: Set<String> { Set(categorical + dense + [label]) }
-    public var labels: [String: String] { [label: label] }
-    public var primaryOutput: String { label }
-
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
         var logits = bias.broadcasted(to: [batch.size])
         if let weights {
@@ -46,8 +42,4 @@ public final class LogisticRegression: Module, FunnelModel {
         return [label: logits]
     }
 
-    public func loss(_ outputs: [String: Tensor], batch: Batch) throws -> (loss: Tensor, logs: [String: Double]) {
-        let loss = Losses.binaryCrossEntropy(logits: outputs[label]!, labels: try batch.tensor(label))
-        return (loss, ["loss": Double(loss.scalar)])
-    }
 }

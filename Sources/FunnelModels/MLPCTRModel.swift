@@ -7,7 +7,7 @@ import FunnelTensor
 /// al., RecSys 2016).
 ///
 /// Shapes: a batch of `n` rows → `[n, fields·dimensions + dense]` → logits `[n]`.
-public final class MLPCTRModel: Module, FunnelModel {
+public final class MLPCTRModel: Module, FeatureModel {
     public struct Configuration: Codable, Sendable, Equatable {
         public var features = FeatureSelection()
         public var embeddingDimensions = 16
@@ -18,9 +18,9 @@ public final class MLPCTRModel: Module, FunnelModel {
 
     public let embedding: FieldEmbedding?
     public let tower: MLP
-    let categorical: [String]
-    let dense: [String]
-    let label: String
+    public let categorical: [String]
+    public let dense: [String]
+    public let label: String
 
     public init(dataset: Dataset, configuration: Configuration, seed: UInt64) throws {
         let (categorical, sizes, dense) = try configuration.features.resolve(in: dataset)
@@ -38,10 +38,6 @@ public final class MLPCTRModel: Module, FunnelModel {
         super.init()
     }
 
-    public var columns: Set<String> { Set(categorical + dense + [label]) }
-    public var labels: [String: String] { [label: label] }
-    public var primaryOutput: String { label }
-
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
         var parts: [Tensor] = []
         if let embedding { parts.append(embedding(try batch.idMatrix(categorical)).reshaped([batch.size, -1])) }
@@ -50,8 +46,4 @@ public final class MLPCTRModel: Module, FunnelModel {
         return [label: tower(input).reshaped([batch.size])]
     }
 
-    public func loss(_ outputs: [String: Tensor], batch: Batch) throws -> (loss: Tensor, logs: [String: Double]) {
-        let loss = Losses.binaryCrossEntropy(logits: outputs[label]!, labels: try batch.tensor(label))
-        return (loss, ["loss": Double(loss.scalar)])
-    }
 }

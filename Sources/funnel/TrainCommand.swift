@@ -48,11 +48,7 @@ struct TrainCommand: ParsableCommand {
         let display = ProgressDisplay()
         trainer.progress = display.show
         trainer.logsEvaluations = !display.isTerminal
-        let evaluation = try trainer.train()
-        for line in evaluation.protocolDescription { print(line) }
-        for (name, value) in evaluation.metrics.sorted(by: { $0.key < $1.key }) {
-            print(name.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: "%.6f", value))
-        }
+        printEvaluation(try trainer.train())
     }
 }
 
@@ -75,10 +71,7 @@ struct EvaluateCommand: ParsableCommand {
             print(try encodeJSON(evaluation.metrics))
         } else {
             print("checkpoint \(path)")
-            for line in evaluation.protocolDescription { print(line) }
-            for (name, value) in evaluation.metrics.sorted(by: { $0.key < $1.key }) {
-                print(name.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: "%.6f", value))
-            }
+            printEvaluation(evaluation)
         }
     }
 }
@@ -98,6 +91,14 @@ struct PredictCommand: ParsableCommand {
         let evaluation = try Predictor.write(
             model: trainer.model, dataset: trainer.dataset, split: split ?? trainer.configuration.evaluationSplit, to: out)
         print("wrote \(evaluation.scores.count) scores to \(out)")
+    }
+}
+
+/// The protocol lines and every metric, one per line.
+func printEvaluation(_ evaluation: Evaluation) {
+    for line in evaluation.protocolDescription { print(line) }
+    for (name, value) in evaluation.metrics.sorted(by: { $0.key < $1.key }) {
+        print(name.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: "%.6f", value))
     }
 }
 

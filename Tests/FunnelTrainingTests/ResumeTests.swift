@@ -13,6 +13,17 @@ import Testing
             .appendingPathComponent("funnel").path
     }
 
+    /// Starts the executable with its output discarded.
+    private func launch(_ executable: String, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     private func parameters(_ checkpoint: String) throws -> [String: SafeTensors.Entry] {
         let file = checkpoint + "/model.safetensors"
         return try SafeTensors.decode(Data(contentsOf: URL(fileURLWithPath: file)), file: file).entries
@@ -36,12 +47,7 @@ import Testing
         try JSONEncoder().encode(configuration).write(to: URL(fileURLWithPath: configPath))
 
         // Start, wait for the first checkpoint, kill without warning.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: funnel)
-        process.arguments = ["train", "--config", configPath]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try launch(funnel, ["train", "--config", configPath])
         let deadline = Date().addingTimeInterval(120)
         while Checkpoint.latest(in: killed) == nil && process.isRunning && Date() < deadline { usleep(2_000) }
         kill(process.processIdentifier, SIGKILL)
@@ -51,12 +57,7 @@ import Testing
         #expect(interrupted.nextBatch > 0, "killed mid-epoch")
 
         // Resume to the end.
-        let resume = Process()
-        resume.executableURL = URL(fileURLWithPath: funnel)
-        resume.arguments = ["train", "--config", configPath, "--resume"]
-        resume.standardOutput = FileHandle.nullDevice
-        resume.standardError = FileHandle.nullDevice
-        try resume.run()
+        let resume = try launch(funnel, ["train", "--config", configPath, "--resume"])
         resume.waitUntilExit()
         #expect(resume.terminationStatus == 0)
 
@@ -66,12 +67,7 @@ import Testing
         let straightConfig = uninterrupted + ".json"
         defer { try? FileManager.default.removeItem(atPath: straightConfig) }
         try JSONEncoder().encode(configuration).write(to: URL(fileURLWithPath: straightConfig))
-        let straightRun = Process()
-        straightRun.executableURL = URL(fileURLWithPath: funnel)
-        straightRun.arguments = ["train", "--config", straightConfig]
-        straightRun.standardOutput = FileHandle.nullDevice
-        straightRun.standardError = FileHandle.nullDevice
-        try straightRun.run()
+        let straightRun = try launch(funnel, ["train", "--config", straightConfig])
         straightRun.waitUntilExit()
         #expect(straightRun.terminationStatus == 0)
 
