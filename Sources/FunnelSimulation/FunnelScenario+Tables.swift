@@ -22,18 +22,16 @@ struct FunnelTables {
 
     private var sideSchemas: [SideTableSchema] {
         [
-            SideTableSchema(
-                name: "user", table: TableFile(file: "user.csv"), key: ["user"],
-                columns: [
-                    ColumnSchema(name: "user", kind: .categorical, vocabularyOf: "user"),
+            SideTableSchema.keyed(
+                by: "user",
+                features: [
                     ColumnSchema(name: "user_segment", kind: .categorical, vocabulary: .identity(size: knobs.userSegments)),
                     ColumnSchema(name: "user_age", kind: .categorical, vocabulary: .identity(size: 8)),
                     ColumnSchema(name: "user_gender", kind: .categorical, vocabulary: .identity(size: 2)),
                 ]),
-            SideTableSchema(
-                name: "item", table: TableFile(file: "item.csv"), key: ["item"],
-                columns: [
-                    ColumnSchema(name: "item", kind: .categorical, vocabularyOf: "item"),
+            SideTableSchema.keyed(
+                by: "item",
+                features: [
                     ColumnSchema(name: "item_category", kind: .categorical, vocabulary: .identity(size: knobs.itemCategories)),
                     ColumnSchema(
                         name: "item_price_level", kind: .categorical, vocabulary: .identity(size: FunnelWorld.priceLevels)),
@@ -69,8 +67,8 @@ struct FunnelTables {
             "item": .ids((0..<Int32(knobs.items)).map { $0 }), "item_category": .ids(world.itemCategory),
             "item_price_level": .ids(world.itemPriceLevel),
         ]
-        let schema = DatasetSchema(
-            name: "funnel", tables: ["train": TableFile(file: "train.csv"), "test": TableFile(file: "test.csv")],
+        let schema = DatasetSchema.simulated(
+            name: "funnel",
             columns: exposureColumns, sideTables: sides,
             notes: """
                 Simulated by Funnel's funnel scenario (ESMM's click → conversion world): \(users) users, \(days) days, \
@@ -78,8 +76,7 @@ struct FunnelTables {
                 as Ali-CCP). Truth columns on every exposure, clicked or not: true_ctr, true_cvr (purchase probability \
                 had the user clicked), true_ctcvr = true_ctr·true_cvr. A hidden user–item affinity drives clicks and, \
                 with weight sharedCauseWeight = \(knobs.sharedCauseWeight), purchases (sample selection bias).
-                """,
-            storage: .binary)
+                """)
         return SimulatedWorld(
             schema: schema, splits: splits,
             sideTables: [

@@ -22,17 +22,15 @@ struct HomepageTables {
 
     private var sideSchemas: [SideTableSchema] {
         [
-            SideTableSchema(
-                name: "user", table: TableFile(file: "user.csv"), key: ["user"],
-                columns: [
-                    ColumnSchema(name: "user", kind: .categorical, vocabularyOf: "user"),
+            SideTableSchema.keyed(
+                by: "user",
+                features: [
                     ColumnSchema(name: "user_segment", kind: .categorical, vocabulary: .identity(size: knobs.userSegments)),
                     ColumnSchema(name: "user_age", kind: .categorical, vocabulary: .identity(size: 8)),
                 ]),
-            SideTableSchema(
-                name: "item", table: TableFile(file: "item.csv"), key: ["item"],
-                columns: [
-                    ColumnSchema(name: "item", kind: .categorical, vocabularyOf: "item"),
+            SideTableSchema.keyed(
+                by: "item",
+                features: [
                     ColumnSchema(name: "item_category", kind: .categorical, vocabulary: .identity(size: knobs.itemCategories)),
                     ColumnSchema(name: "item_price_level", kind: .categorical, vocabulary: .identity(size: 5)),
                 ]),
@@ -83,11 +81,10 @@ struct HomepageTables {
         ]
         let users = logs.reduce(0) { $0 + $1.profileUser.count }
         let userDays = logs.reduce(0) { $0 + $1.dayUser.count }
-        let schema = DatasetSchema(
-            name: "homepage", tables: ["train": TableFile(file: "train.csv"), "test": TableFile(file: "test.csv")],
+        let schema = DatasetSchema.simulated(
+            name: "homepage",
             columns: exposureColumns, sideTables: sides,
-            notes: "Simulated by Funnel's homepage scenario (USD's world): \(users) users, \(days) days, the last \(knobs.evaluationDays) for evaluation. Truth columns: interest_probability (click probability had the user looked), attention_propensity, portal_click_propensity; user-day truth portal_intent_probability.",
-            storage: .binary)
+            notes: "Simulated by Funnel's homepage scenario (USD's world): \(users) users, \(days) days, the last \(knobs.evaluationDays) for evaluation. Truth columns: interest_probability (click probability had the user looked), attention_propensity, portal_click_propensity; user-day truth portal_intent_probability.")
         return SimulatedWorld(
             schema: schema, splits: splits,
             sideTables: [

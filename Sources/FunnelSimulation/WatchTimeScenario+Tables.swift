@@ -23,18 +23,16 @@ struct WatchTimeTables {
 
     private var sideSchemas: [SideTableSchema] {
         [
-            SideTableSchema(
-                name: "user", table: TableFile(file: "user.csv"), key: ["user"],
-                columns: [
-                    ColumnSchema(name: "user", kind: .categorical, vocabularyOf: "user"),
+            SideTableSchema.keyed(
+                by: "user",
+                features: [
                     ColumnSchema(name: "user_segment", kind: .categorical, vocabulary: .identity(size: knobs.userSegments)),
                     ColumnSchema(
                         name: "user_activity", kind: .categorical, vocabulary: .identity(size: WatchTimeWorld.activityLevels)),
                 ]),
-            SideTableSchema(
-                name: "video", table: TableFile(file: "video.csv"), key: ["video"],
-                columns: [
-                    ColumnSchema(name: "video", kind: .categorical, vocabularyOf: "video"),
+            SideTableSchema.keyed(
+                by: "video",
+                features: [
                     ColumnSchema(name: "video_tag", kind: .categorical, vocabulary: .identity(size: knobs.videoTags)),
                 ]),
         ]
@@ -64,8 +62,8 @@ struct WatchTimeTables {
         user.values = ["user": .ids(log.profileUser), "user_segment": .ids(log.segment), "user_activity": .ids(log.activityLevel)]
         var video = TableAssembler(name: "video", columns: sides[1].columns)
         video.values = ["video": .ids((0..<Int32(knobs.videos)).map { $0 }), "video_tag": .ids(world.videoTag)]
-        let schema = DatasetSchema(
-            name: "watchtime", tables: ["train": TableFile(file: "train.csv"), "test": TableFile(file: "test.csv")],
+        let schema = DatasetSchema.simulated(
+            name: "watchtime",
             columns: viewColumns, sideTables: sides,
             notes: """
                 Simulated by Funnel's watchtime scenario (CWM's and D2Co's world): \(users) users, \(days) days, the last \
@@ -76,8 +74,7 @@ struct WatchTimeTables {
                 long_view: D2Co's ground-truth rule with θ = \(knobs.longViewThreshold) s. Truth: interest in (0, 1), \
                 counterfactual_watch_time (CWM's cost model, c⁻¹ = \(knobs.costInverse)), noisy_view. Duration bias \
                 \(knobs.durationBias ? "on" : "off"), noisy watching \(knobs.noisyWatching ? "on" : "off").
-                """,
-            storage: .binary)
+                """)
         return SimulatedWorld(
             schema: schema, splits: splits,
             sideTables: [
