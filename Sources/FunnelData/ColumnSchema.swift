@@ -21,11 +21,15 @@ public struct ColumnSchema: Codable, Sendable, Equatable {
     /// For a truth column: the label whose true probability it holds (the simulator's
     /// `interest_probability` is the truth of `click`), so that evaluation finds it.
     public var truthOf: String?
+    /// For a truth column of a conditional probability: the label it is conditioned on (the
+    /// funnel world's `true_cvr` is the truth of `conversion` given `click`, defined on every
+    /// exposure, clicked or not).
+    public var truthGiven: String?
 
     public init(
         name: String, kind: Kind, role: Role = .feature, vocabulary: Vocabulary? = nil,
         separator: String? = nil, empty: EmptyPolicy = .error, defaultValue: String? = nil,
-        vocabularyOf: String? = nil, truthOf: String? = nil
+        vocabularyOf: String? = nil, truthOf: String? = nil, truthGiven: String? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -36,6 +40,7 @@ public struct ColumnSchema: Codable, Sendable, Equatable {
         self.defaultValue = defaultValue
         self.vocabularyOf = vocabularyOf
         self.truthOf = truthOf
+        self.truthGiven = truthGiven
     }
 
     public init(from decoder: any Decoder) throws {
@@ -49,6 +54,7 @@ public struct ColumnSchema: Codable, Sendable, Equatable {
         defaultValue = try container.decodeIfPresent(String.self, forKey: .defaultValue)
         vocabularyOf = try container.decodeIfPresent(String.self, forKey: .vocabularyOf)
         truthOf = try container.decodeIfPresent(String.self, forKey: .truthOf)
+        truthGiven = try container.decodeIfPresent(String.self, forKey: .truthGiven)
         if (kind == .categorical || kind == .idList) && vocabulary == nil && vocabularyOf == nil {
             throw DecodingError.dataCorruptedError(
                 forKey: .vocabulary, in: container,

@@ -15,6 +15,9 @@ public protocol FunnelModel: Module {
     var labels: [String: String] { get }
     /// The output evaluation scores first (its probability is σ(logit)).
     var primaryOutput: String { get }
+    /// What evaluation scores, in order; the first task is the primary one (the default:
+    /// `primaryOutput` against its label over every row).
+    var evaluationTasks: [EvaluationTask] { get }
     /// Named logits, each of shape `[batch]`.
     func callAsFunction(_ batch: Batch) throws -> [String: Tensor]
     /// The training loss (a scalar) and the values worth logging.

@@ -16,34 +16,26 @@ public final class MLPCTRModel: Module, FeatureModel {
         public init() {}
     }
 
-    public let embedding: FieldEmbedding?
+    public let input: FeatureInput
     public let tower: MLP
-    public let categorical: [String]
-    public let dense: [String]
     public let label: String
 
     public init(dataset: Dataset, configuration: Configuration, seed: UInt64) throws {
-        let (categorical, sizes, dense) = try configuration.features.resolve(in: dataset)
         var generator = RandomGenerator(seed: seed)
-        let dimensions = configuration.embeddingDimensions
-        embedding = sizes.isEmpty ? nil : FieldEmbedding(
-            vocabularySizes: sizes, dimensions: dimensions, initializer: .normal(mean: 0, standardDeviation: 0.05),
+        input = try FeatureInput(
+            dataset: dataset, features: configuration.features, dimensions: configuration.embeddingDimensions,
             generator: &generator)
         tower = MLP(
-            inputDimensions: sizes.count * dimensions + dense.count, hiddenDimensions: configuration.hiddenDimensions,
+            inputDimensions: input.width, hiddenDimensions: configuration.hiddenDimensions,
             outputDimensions: 1, dropout: configuration.dropout, generator: &generator)
-        self.categorical = categorical
-        self.dense = dense
         label = configuration.features.label
         super.init()
     }
 
-    public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
-        var parts: [Tensor] = []
-        if let embedding { parts.append(embedding(try batch.idMatrix(categorical)).reshaped([batch.size, -1])) }
-        if !dense.isEmpty { parts.append(try batch.denseTensor(dense)) }
-        let input = parts.count == 1 ? parts[0] : Tensor.concatenated(parts, alongAxis: 1)
-        return [label: tower(input).reshaped([batch.size])]
-    }
+    public var categorical: [String] { input.categorical }
+    public var dense: [String] { input.dense }
 
+    public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
+        [label: tower(try input(batch)).reshaped([batch.size])]
+    }
 }

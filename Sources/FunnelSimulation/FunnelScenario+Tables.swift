@@ -15,7 +15,7 @@ struct FunnelTables {
             ColumnSchema(name: "click", kind: .label),
             ColumnSchema(name: "conversion", kind: .label),
             ColumnSchema(name: "true_ctr", kind: .dense, role: .truth, truthOf: "click"),
-            ColumnSchema(name: "true_cvr", kind: .dense, role: .truth),
+            ColumnSchema(name: "true_cvr", kind: .dense, role: .truth, truthOf: "conversion", truthGiven: "click"),
             ColumnSchema(name: "true_ctcvr", kind: .dense, role: .truth, truthOf: "conversion"),
         ]
     }

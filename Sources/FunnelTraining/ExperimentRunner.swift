@@ -11,6 +11,9 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
     /// Per model, its configuration (by registry name).
     public var modelConfigurations: [String: JSONValue] = [:]
     public var seeds: [UInt64] = [1, 2, 3]
+    /// The metrics the table and charts show, in order (`nil`: every compared metric; the
+    /// JSON keeps every metric of every run either way).
+    public var metrics: [String]?
     /// Where the table, JSON, Markdown and charts go.
     public var output = "experiment"
 
@@ -53,23 +56,22 @@ public enum ExperimentRunner {
                 log("training \(model.rawValue) with seed \(seed) …")
                 let trainer = try Trainer(configuration: training)
                 datasetName = trainer.dataset.schema.name
-                let start = Date()
                 let evaluation = try trainer.train()
-                let seconds = Date().timeIntervalSince(start)
-                let samples = Double(trainer.state.step * training.batchSize)
                 if protocolLines.isEmpty { protocolLines = evaluation.protocolDescription }
-                for name in evaluation.metrics.keys.sorted() where !metricNames.contains(name) { metricNames.append(name) }
+                for name in evaluation.metricOrder where !metricNames.contains(name) { metricNames.append(name) }
                 runs.append(RunResult(
                     model: model.rawValue, seed: seed, metrics: evaluation.metrics, curve: trainer.state.curve,
                     roc: ExperimentReport.rocCurve(scores: evaluation.scores, labels: evaluation.labels),
-                    samplesPerSecond: samples / Swift.max(seconds, 1e-9)))
+                    samplesPerSecond: trainer.trainingSamplesPerSecond))
             }
         }
-        let preferred = ["auc", "gauc_avg", "gauc_show", "gauc_click", "logloss", "truth_auc", "truth_logloss", "truth_correlation"]
-        // Counts (rows, positives, groups) belong to the protocol lines, not to the compared metrics.
-        let counts: Set<String> = ["rows", "positives", "groups_used", "groups_dropped", "rows_in_dropped_groups"]
-        metricNames = preferred.filter(metricNames.contains) + metricNames.filter { !preferred.contains($0) && !counts.contains($0) }
-        protocolLines.append("\(configuration.models.count) models × \(configuration.seeds.count) seeds (\(configuration.seeds.map(String.init).joined(separator: ", "))); mean ± standard deviation over seeds")
+        if let selected = configuration.metrics {
+            if let unknown = selected.first(where: { !metricNames.contains($0) }) {
+                throw StrictJSON.Error(description: "field 'metrics': no run produced '\(unknown)' (known: \(metricNames.joined(separator: ", ")))")
+            }
+            metricNames = selected
+        }
+        protocolLines.append("\(configuration.models.count) models × \(configuration.seeds.count) seeds (\(configuration.seeds.map(String.init).joined(separator: ", "))); mean ± standard deviation over seeds; samples/s counts training steps only (\(configuration.training.threads) threads)")
         return ExperimentResult(dataset: datasetName, protocolDescription: protocolLines, metricNames: metricNames, runs: runs)
     }
 }

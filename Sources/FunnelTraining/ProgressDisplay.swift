@@ -15,7 +15,7 @@ public final class ProgressDisplay: @unchecked Sendable {
     }
 
     public func show(_ progress: TrainingProgress) {
-        let evaluation = progress.lastEvaluation.flatMap { metrics in metrics["auc"].map { String(format: " auc %.4f", $0) } } ?? ""
+        let evaluation = progress.lastEvaluation.map { String(format: " %@ %.4f", $0.name, $0.value) } ?? ""
         if isTerminal {
             let width = 30
             let done = progress.totalSteps == 0 ? width : width * progress.step / progress.totalSteps

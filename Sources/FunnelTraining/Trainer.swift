@@ -20,6 +20,14 @@ public final class Trainer {
     public var logsEvaluations = true
     /// The last evaluation's metrics.
     public private(set) var lastEvaluation: Evaluation?
+    /// Seconds spent in training steps (forward, backward, update) by this process — not in
+    /// evaluation or checkpoints.
+    public private(set) var trainingSeconds: Double = 0
+    /// Training samples per second of this process's steps.
+    public var trainingSamplesPerSecond: Double {
+        Double(trainedSamples) / Swift.max(trainingSeconds, 1e-9)
+    }
+    private var trainedSamples = 0
     let logger = Logger(label: "funnel.train")
 
     public init(configuration: TrainingConfiguration) throws {
@@ -83,12 +91,15 @@ public final class Trainer {
         while !stopped && state.epoch < configuration.epochs {
             let batches = batcher.batches(epoch: state.epoch)
             while state.nextBatch < batches.count {
+                let stepStart = DispatchTime.now().uptimeNanoseconds
                 let batch = batcher.batch(batches[state.nextBatch])
                 let outputs = try model(batch)
                 let (loss, _) = try model.loss(outputs, batch: batch)
                 loss.backward()
                 if let clip = configuration.optimizer.clipNorm { optimizer.clipGradientNorm(clip) }
                 optimizer.step()
+                trainingSeconds += Double(DispatchTime.now().uptimeNanoseconds - stepStart) / 1e9
+                trainedSamples += batch.size
                 state.nextBatch += 1
                 state.step += 1
                 var point = CurvePoint(step: state.step, loss: Double(loss.scalar))
@@ -96,8 +107,8 @@ public final class Trainer {
                 let evaluateNow = configuration.evaluateEvery > 0 ? state.step % configuration.evaluateEvery == 0 : endOfEpoch
                 if evaluateNow {
                     let evaluation = try evaluate()
-                    point.evaluation = evaluation.metrics[configuration.earlyStopping?.metric ?? "auc"]
-                    stopped = updateEarlyStopping(evaluation)
+                    point.evaluation = evaluation.metrics[configuration.earlyStopping?.metric ?? evaluation.primaryMetric]
+                    stopped = try updateEarlyStopping(evaluation)
                 }
                 state.curve.append(point)
                 if endOfEpoch {
@@ -116,7 +127,7 @@ public final class Trainer {
                     step: state.step, totalSteps: totalSteps, epoch: Swift.min(state.epoch + 1, configuration.epochs),
                     loss: point.loss, samplesPerSecond: stepsPerSecond * Double(configuration.batchSize),
                     secondsRemaining: Double(totalSteps - state.step) / Swift.max(stepsPerSecond, 1e-9),
-                    lastEvaluation: lastEvaluation?.metrics))
+                    lastEvaluation: lastEvaluation.flatMap { evaluation in evaluation.metrics[evaluation.primaryMetric].map { (evaluation.primaryMetric, $0) } }))
                 if stopped || endOfEpoch { break }
             }
         }
@@ -136,8 +147,12 @@ public final class Trainer {
     }
 
     /// Whether early stopping fires after this evaluation.
-    private func updateEarlyStopping(_ evaluation: Evaluation) -> Bool {
-        guard let rule = configuration.earlyStopping, let value = evaluation.metrics[rule.metric] else { return false }
+    private func updateEarlyStopping(_ evaluation: Evaluation) throws -> Bool {
+        guard let rule = configuration.earlyStopping else { return false }
+        let metric = rule.metric ?? evaluation.primaryMetric
+        guard let value = evaluation.metrics[metric] else {
+            throw StrictJSON.Error(description: "field 'earlyStopping.metric': the evaluation has no metric '\(metric)' (it has \(evaluation.metrics.keys.sorted().joined(separator: ", ")))")
+        }
         if let best = state.best, rule.higherIsBetter ? value <= best : value >= best {
             state.evaluationsWithoutImprovement += 1
             return state.evaluationsWithoutImprovement >= rule.patience
@@ -156,5 +171,6 @@ public struct TrainingProgress: Sendable {
     public var loss: Double
     public var samplesPerSecond: Double
     public var secondsRemaining: Double
-    public var lastEvaluation: [String: Double]?
+    /// The primary metric of the last evaluation.
+    public var lastEvaluation: (name: String, value: Double)?
 }

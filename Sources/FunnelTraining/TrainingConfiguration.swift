@@ -79,7 +79,8 @@ public struct OptimizerConfiguration: Codable, Sendable, Equatable {
 
 /// Stop when a metric has not improved for `patience` evaluations.
 public struct EarlyStopping: Codable, Sendable, Equatable {
-    public var metric = "auc"
+    /// The metric watched (`nil`: the AUC of the model's primary evaluation task).
+    public var metric: String?
     public var patience = 3
     public var higherIsBetter = true
 

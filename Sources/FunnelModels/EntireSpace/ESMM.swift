@@ -1,0 +1,36 @@
+import FunnelData
+import FunnelNN
+import FunnelTensor
+
+/// ESMM, the entire space multi-task model (Ma et al., SIGIR 2018, arXiv 1804.07931,
+/// DOI 10.1145/3209978.3210007; entire-space.md §4): CTR and CTCVR = CTR × CVR are supervised
+/// on every exposure, CVR never directly, over one shared embedding table (ESMM-NS:
+/// `network.sharedEmbedding = false`).
+///
+/// Loss (Eq. 3, batch means): `mean_B e(o, ô) + mean_B e(o·r, ô·r̂)`, the product in log space.
+/// Defaults as the paper's Ali-CCP setting: embedding 18, towers 200 → 80 → 1, Adam.
+public final class ESMM: Module, EntireSpaceModel {
+    public struct Configuration: Codable, Sendable, Equatable {
+        public var network = EntireSpaceNetwork.Configuration()
+        public init() {}
+    }
+
+    public let network: EntireSpaceNetwork
+
+    public init(dataset: Dataset, configuration: Configuration, seed: UInt64) throws {
+        network = try EntireSpaceNetwork(dataset: dataset, configuration: configuration.network, heads: ["ctr", "cvr"], seed: seed)
+        super.init()
+    }
+
+    public func loss(_ outputs: [String: Tensor], batch: Batch) throws -> (loss: Tensor, logs: [String: Double]) {
+        let (click, conversion) = try funnelLabels(batch)
+        let terms = Self.losses(ctr: outputs["ctr"]!, cvr: outputs["cvr"]!, click: click, conversion: conversion)
+        let loss = terms.ctr + terms.ctcvr
+        return (loss, EntireSpaceTerms.logs(["loss": loss, "ctr_loss": terms.ctr, "ctcvr_loss": terms.ctcvr]))
+    }
+
+    /// `L_CTR` and `L_CTCVR`, from logits `[n]` and labels `[n]`.
+    public static func losses(ctr: Tensor, cvr: Tensor, click: Tensor, conversion: Tensor) -> (ctr: Tensor, ctcvr: Tensor) {
+        (EntireSpaceTerms.clickLoss(ctr, click: click), EntireSpaceTerms.clickConversionLoss(ctr, cvr, conversion: conversion))
+    }
+}

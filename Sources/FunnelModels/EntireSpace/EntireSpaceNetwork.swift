@@ -1,0 +1,118 @@
+import FunnelData
+import FunnelNN
+import FunnelTensor
+
+/// The network every entire-space CVR model of entire-space.md §4–§8 is built on: field
+/// embeddings (shared by all heads, or one table per head for ESMM-NS and the naive model),
+/// a backbone, and one tower per head ending in one logit.
+///
+/// Backbones: `towers` (each head's MLP reads the embeddings: ESMM's "BASE" network, §4),
+/// `shared-bottom` (a shared MLP, then small towers: ChorusCVR, §8), `mmoe` (multi-gate mixture
+/// of experts, one gate per head: ESCM²'s public code, §5).
+///
+/// Shapes: a batch of `n` rows → `[n, width]` → one logit `[n]` per head.
+public final class EntireSpaceNetwork: Module {
+    public struct Configuration: Codable, Sendable, Equatable {
+        public enum Backbone: String, Codable, Sendable {
+            case towers
+            case sharedBottom = "shared-bottom"
+            case mixtureOfExperts = "mmoe"
+        }
+
+        /// The feature columns; `features.label` names the click (stage-one) label.
+        public var features = FeatureSelection()
+        /// The conversion label: click ∧ conversion, 0 on non-clicked rows.
+        public var conversionLabel = "conversion"
+        public var embeddingDimensions: Int
+        /// One embedding table for all heads (`false`: one per head; `towers` only).
+        public var sharedEmbedding = true
+        public var backbone: Backbone
+        /// Each head's hidden layers before its logit.
+        public var towerHidden: [Int]
+        /// The shared MLP of `shared-bottom`.
+        public var sharedHidden = [256]
+        /// The experts of `mmoe`: how many, and each one's hidden layers.
+        public var experts = 8
+        public var expertHidden = [16]
+
+        public init(embeddingDimensions: Int = 18, backbone: Backbone = .towers, towerHidden: [Int] = [200, 80]) {
+            self.embeddingDimensions = embeddingDimensions
+            self.backbone = backbone
+            self.towerHidden = towerHidden
+        }
+    }
+
+    /// One input, or one per head when embeddings are not shared.
+    public let inputs: [FeatureInput]
+    public let bottom: MLP?
+    public let mixture: MixtureOfExperts?
+    public let towers: [MLP]
+    /// The head names, in tower order.
+    public let heads: [String]
+    public let click: String
+    public let conversion: String
+
+    public init(dataset: Dataset, configuration: Configuration, heads: [String], seed: UInt64) throws {
+        guard configuration.sharedEmbedding || configuration.backbone == .towers else {
+            throw StrictJSON.Error(description: "field 'network.sharedEmbedding': separate embeddings need the 'towers' backbone")
+        }
+        try Self.requireLabel(configuration.conversionLabel, in: dataset)
+        var generator = RandomGenerator(seed: seed)
+        inputs = try (0..<(configuration.sharedEmbedding ? 1 : heads.count)).map { _ in
+            try FeatureInput(
+                dataset: dataset, features: configuration.features, dimensions: configuration.embeddingDimensions,
+                generator: &generator)
+        }
+        var width = inputs[0].width
+        switch configuration.backbone {
+        case .towers:
+            bottom = nil
+            mixture = nil
+        case .sharedBottom:
+            bottom = MLP(inputDimensions: width, hiddenDimensions: configuration.sharedHidden, generator: &generator)
+            mixture = nil
+            width = configuration.sharedHidden.last ?? width
+        case .mixtureOfExperts:
+            bottom = nil
+            let mixture = MixtureOfExperts(
+                inputDimensions: width, expertDimensions: configuration.expertHidden, experts: configuration.experts,
+                gates: heads.count, generator: &generator)
+            self.mixture = mixture
+            width = mixture.outputDimensions
+        }
+        towers = heads.map { _ in
+            MLP(inputDimensions: width, hiddenDimensions: configuration.towerHidden, outputDimensions: 1, generator: &generator)
+        }
+        self.heads = heads
+        click = configuration.features.label
+        conversion = configuration.conversionLabel
+        super.init()
+    }
+
+    private static func requireLabel(_ name: String, in dataset: Dataset) throws {
+        guard dataset.schema.column(named: name)?.kind == .label else {
+            throw DataError.missingRequirement(dataset: dataset.schema.name, column: name, reason: "the model's conversion label")
+        }
+    }
+
+    /// The feature and label columns the batcher must gather.
+    public var columns: Set<String> { inputs[0].columns.union([click, conversion]) }
+
+    /// One logit `[n]` per head.
+    public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
+        let encoded = try inputs.map { try $0(batch) }
+        let representations: [Tensor]
+        if let mixture {
+            representations = mixture(encoded[0])
+        } else if let bottom {
+            representations = Array(repeating: bottom(encoded[0]), count: heads.count)
+        } else {
+            representations = heads.indices.map { encoded[encoded.count == 1 ? 0 : $0] }
+        }
+        var logits: [String: Tensor] = [:]
+        for (index, head) in heads.enumerated() {
+            logits[head] = towers[index](representations[index]).reshaped([batch.size])
+        }
+        return logits
+    }
+}

@@ -1,0 +1,42 @@
+import FunnelData
+import FunnelNN
+import FunnelTensor
+
+/// The input layer of the embedding + MLP models: one embedding per selected categorical
+/// field (one shared table with offsets), concatenated with the selected dense columns.
+///
+/// Shapes: a batch of `n` rows → `[n, fields·dimensions + dense]`.
+public final class FeatureInput: Module {
+    public let embedding: FieldEmbedding?
+    public let categorical: [String]
+    public let dense: [String]
+    public let dimensions: Int
+
+    /// - Parameters:
+    ///   - features: the selection, resolved against `dataset`.
+    ///   - dimensions: the embedding width per field.
+    public init(dataset: Dataset, features: FeatureSelection, dimensions: Int, generator: inout RandomGenerator) throws {
+        let (categorical, sizes, dense) = try features.resolve(in: dataset)
+        embedding = sizes.isEmpty ? nil : FieldEmbedding(
+            vocabularySizes: sizes, dimensions: dimensions, initializer: .normal(mean: 0, standardDeviation: 0.05),
+            generator: &generator)
+        self.categorical = categorical
+        self.dense = dense
+        self.dimensions = dimensions
+        super.init()
+    }
+
+    /// The width of the output.
+    public var width: Int { categorical.count * dimensions + dense.count }
+
+    /// The columns the batcher must gather.
+    public var columns: Set<String> { Set(categorical + dense) }
+
+    public func callAsFunction(_ batch: Batch) throws -> Tensor {
+        var parts: [Tensor] = []
+        if let embedding { parts.append(embedding(try batch.idMatrix(categorical)).reshaped([batch.size, -1])) }
+        if !dense.isEmpty { parts.append(try batch.denseTensor(dense)) }
+        precondition(!parts.isEmpty, "Funnel: a feature input without features")
+        return parts.count == 1 ? parts[0] : Tensor.concatenated(parts, alongAxis: 1)
+    }
+}
