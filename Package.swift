@@ -118,7 +118,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FunnelDataTests",
-            dependencies: ["FunnelData"],
+            dependencies: ["FunnelData", "FunnelTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -133,7 +133,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FunnelTrainingTests",
-            dependencies: ["FunnelTraining", "FunnelSimulation", "FunnelModels", "FunnelMetrics"],
+            dependencies: ["FunnelTraining", "FunnelSimulation", "FunnelModels", "FunnelMetrics", "FunnelTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -69,17 +69,25 @@ public enum Evaluator {
         var description = ["rows: split '\(split)' (\(table.rowCount) rows, no sampling)"]
         for (index, task) in tasks.enumerated() {
             let rows = gathered[index]
-            let evaluation = try BinaryEvaluation(scores: rows.scores, labels: rows.labels, groups: group == nil ? nil : rows.groups)
-            for (name, value) in evaluation.values { metrics[task.metricName(name)] = value }
-            let names = evaluation.values.map(\.name) + (truths[index] == nil ? [] : ["truth_auc", "truth_logloss", "truth_correlation"])
-            order += (Self.preferred.filter(names.contains) + names.filter { !Self.preferred.contains($0) && !Self.counts.contains($0) })
-                .map(task.metricName)
             let prefix = task.name.isEmpty ? "" : "\(task.name): "
             let scope = task.rowsWhere.map { "rows with \($0) = 1 (\(rows.scores.count))" } ?? "every row"
             var line = "\(prefix)score \(task.scoreDescription) against '\(task.label)' on \(scope)"
-            if let group, let gauc = evaluation.groupedAUC[.uniform] {
-                line += "; GAUC by '\(group)' (avg: weight 1, show: exposures, click: positives), \(gauc.groupsDropped) of \(gauc.groupsUsed + gauc.groupsDropped) groups dropped for one class"
+            let values: [(name: String, value: Double)]
+            do {
+                let evaluation = try BinaryEvaluation(scores: rows.scores, labels: rows.labels, groups: group == nil ? nil : rows.groups)
+                values = evaluation.values
+                if let group, let gauc = evaluation.groupedAUC[.uniform] {
+                    line += "; GAUC by '\(group)' (avg: weight 1, show: exposures, click: positives), \(gauc.groupsDropped) of \(gauc.groupsUsed + gauc.groupsDropped) groups dropped for one class"
+                }
+            } catch {
+                // An undefined metric (one class, no group with both) is NaN in the table, named here.
+                values = Self.definedValues(rows, grouped: group != nil)
+                line += "; undefined: \(error)"
             }
+            for (name, value) in values { metrics[task.metricName(name)] = value }
+            let names = values.map(\.name) + (truths[index] == nil ? [] : ["truth_auc", "truth_logloss", "truth_correlation"])
+            order += (Self.preferred.filter(names.contains) + names.filter { !Self.preferred.contains($0) && !Self.counts.contains($0) })
+                .map(task.metricName)
             if let truth = truths[index] {
                 let truthEvaluation = try TruthEvaluation(scores: rows.scores, trueProbabilities: rows.truth, seed: 0)
                 metrics[task.metricName("truth_auc")] = truthEvaluation.auc
@@ -97,13 +105,28 @@ public enum Evaluator {
 }
 
 extension Evaluator {
+    /// The metrics of rows whose labels leave AUC or every GAUC undefined: counts, logloss and
+    /// the defined values, NaN for the rest.
+    static func definedValues(_ rows: TaskRows, grouped: Bool) -> [(name: String, value: Double)] {
+        var values: [(name: String, value: Double)]
+        if let ungrouped = try? BinaryEvaluation(scores: rows.scores, labels: rows.labels, groups: nil as [Int64]?) {
+            values = ungrouped.values
+        } else {
+            let positives = Double(rows.labels.filter { $0 > 0 }.count)
+            values = [("rows", Double(rows.scores.count)), ("positives", positives), ("auc", .nan)]
+            values.append(("logloss", (try? Metrics.logLoss(probabilities: rows.scores, labels: rows.labels)) ?? .nan))
+        }
+        if grouped { values += ["gauc_avg", "gauc_show", "gauc_click"].map { ($0, Double.nan) } }
+        return values
+    }
+
     static let preferred = ["auc", "gauc_avg", "gauc_show", "gauc_click", "logloss", "truth_auc", "truth_logloss", "truth_correlation"]
     // Counts belong to the protocol lines, not to the compared metrics.
     static let counts: Set<String> = ["rows", "positives", "groups_used", "groups_dropped", "rows_in_dropped_groups"]
 }
 
 /// The rows one task scores, gathered batch by batch.
-private struct TaskRows {
+struct TaskRows {
     var scores: [Double] = []
     var labels: [Double] = []
     var groups: [Int64] = []

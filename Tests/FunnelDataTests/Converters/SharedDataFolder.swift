@@ -1,50 +1,15 @@
 import Foundation
+import FunnelTestSupport
 import Testing
 
 @testable import FunnelData
 
-/// The real datasets kept beside the repository, at `<repository>/../shared/data` (CI clones
-/// the repository with `shared/` next to it). Converter tests fail, never skip, without them.
-enum SharedDataFolder {
-    /// Why the shared data could not be found.
-    struct Missing: Error, CustomStringConvertible {
-        var path: String
-        var description: String {
-            "the real datasets are not at \(path): converter tests need shared/data beside the repository "
-                + "(<repository>/../shared/data, as CI clones it); they are not skipped without it"
-        }
-    }
+typealias SharedDataFolder = SharedData
 
-    /// The repository root: the nearest folder above this file holding `Package.swift`.
-    static func repositoryRoot(from file: String = #filePath) -> URL? {
-        var folder = URL(fileURLWithPath: file).deletingLastPathComponent()
-        while folder.path != "/" {
-            if FileManager.default.fileExists(
-                atPath: folder.appendingPathComponent("Package.swift").path)
-            {
-                return folder
-            }
-            folder.deleteLastPathComponent()
-        }
-        return nil
-    }
-
-    /// `<repository>/../shared/data`.
-    static var root: String {
-        let repository = repositoryRoot() ?? URL(fileURLWithPath: #filePath)
-        return repository.appendingPathComponent("../shared/data").standardizedFileURL.path
-    }
-
+extension SharedData {
     /// The folder of a kept format, or an error saying where it was looked for.
     static func folder(for format: DatasetFormat) throws -> String {
-        let path = root + "/" + (format.sharedFolder ?? format.rawValue)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
-            isDirectory.boolValue
-        else {
-            throw Missing(path: path)
-        }
-        return path
+        try folder(named: format.sharedFolder ?? format.rawValue)
     }
 }
 
