@@ -74,7 +74,7 @@ let package = Package(
         // MARK: Benchmarks (`funnel bench`)
         .target(
             name: "FunnelBenchmarks",
-            dependencies: ["FunnelTensor", "FunnelNN", "FunnelData", "FunnelMetrics", "FunnelSimulation", "CFunnelKernels"],
+            dependencies: ["FunnelTensor", "FunnelNN", "FunnelData", "FunnelMetrics", "FunnelModels", "FunnelSimulation", "CFunnelKernels"],
             swiftSettings: strictSettings
         ),
 

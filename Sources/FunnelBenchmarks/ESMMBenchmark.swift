@@ -1,6 +1,7 @@
 import Foundation
 import FunnelData
 import FunnelMetrics
+import FunnelModels
 import FunnelNN
 import FunnelTensor
 
@@ -57,17 +58,10 @@ public enum ESMMBenchmark {
         Compute.threadCount = options.threads
         let dataset = try Dataset.load(options.dataDirectory)
         let train = try dataset.split("train")
-        let vocabularies = try fields.map { field in
-            guard let vocabulary = dataset.vocabulary(for: field) else {
-                throw DataError.missingRequirement(dataset: dataset.schema.name, column: field, reason: "ESMM needs f0…f19")
-            }
-            return vocabulary.size
-        }
-        let network = ESMMNetwork(vocabularySizes: vocabularies, denseCount: denseColumns.count, seed: options.seed)
+        let network = try ESMM(dataset: dataset, configuration: referenceConfiguration, seed: options.seed)
         let optimizer = Adam(parameters: network.parameters(), learningRate: 1e-3)
-        let columns = Set(fields + denseColumns + ["click", "conversion"])
         let batcher = try Batcher(
-            dataset: dataset, split: "train", batchSize: options.batchSize, shuffle: false, columns: columns)
+            dataset: dataset, split: "train", batchSize: options.batchSize, shuffle: false, columns: network.columns)
         let batches = batcher.batches(epoch: 0)
         options.log("Funnel: \(train.rowCount) rows, \(batches.count) batches of \(options.batchSize), \(options.threads) threads")
         // Warm-up (as the reference's 30 batches): buffers, thread pool, page cache.
@@ -86,35 +80,39 @@ public enum ESMMBenchmark {
             trainingRows: trained, threads: options.threads)
     }
 
-    private static func step(_ network: ESMMNetwork, _ optimizer: Optimizer, _ batch: Batch) throws {
-        let loss = network.loss(
-            ids: try batch.idMatrix(fields), dense: try batch.denseTensor(denseColumns),
-            clicks: try batch.tensor("click"), conversions: try batch.tensor("conversion"))
+    /// The network of `torch_esmm.py`: one shared table for f0…f19 (dimension 16, N(0, 0.05)),
+    /// d0…d39 concatenated, towers 360 → 256 → 128 → 64 → 1.
+    static var referenceConfiguration: ESMM.Configuration {
+        var configuration = ESMM.Configuration()
+        configuration.network.features = FeatureSelection(categorical: fields, dense: denseColumns, label: "click")
+        configuration.network.embeddingDimensions = 16
+        configuration.network.towerHidden = [256, 128, 64]
+        return configuration
+    }
+
+    private static func step(_ network: ESMM, _ optimizer: Optimizer, _ batch: Batch) throws {
+        let (loss, _) = try network.loss(try network(batch), batch: batch)
         loss.backward()
         optimizer.step()
     }
 
     /// Held-out AUCs and inference samples/s (median of 5 passes at the training batch size).
-    private static func evaluate(_ network: ESMMNetwork, dataset: Dataset, batchSize: Int) throws -> (Double, Double, Double) {
+    private static func evaluate(_ network: ESMM, dataset: Dataset, batchSize: Int) throws -> (Double, Double, Double) {
         network.train(false)
         defer { network.train() }
-        let batcher = try Batcher(
-            dataset: dataset, split: "test", batchSize: batchSize, shuffle: false,
-            columns: Set(fields + denseColumns + ["click", "conversion"]))
-        let batches = try batcher.batches(epoch: 0).map { slice -> (ids: [Int32], dense: Tensor, clicks: [Float], conversions: [Float]) in
-            let batch = batcher.batch(slice)
-            return (try batch.idMatrix(fields), try batch.denseTensor(denseColumns), batch.floats["click"]!, batch.floats["conversion"]!)
-        }
+        let batcher = try Batcher(dataset: dataset, split: "test", batchSize: batchSize, shuffle: false, columns: network.columns)
+        // Batches are gathered before timing, as the reference holds its tensors in memory.
+        let batches = batcher.batches(epoch: 0).map { batcher.batch($0) }
         var ctr: [Double] = []
         var ctcvr: [Double] = []
         var rates: [Double] = []
         for pass in 0..<6 {
             let start = DispatchTime.now()
-            withoutGradients {
+            try withoutGradients {
                 for batch in batches {
-                    let (ctrLogits, cvrLogits) = network(ids: batch.ids, dense: batch.dense)
-                    let click = ctrLogits.sigmoid()
-                    let conversion = click * cvrLogits.sigmoid()
+                    let logits = try network(batch)
+                    let click = logits["ctr"]!.sigmoid()
+                    let conversion = click * logits["cvr"]!.sigmoid()
                     if pass == 0 {
                         ctr.append(contentsOf: click.scalars.map(Double.init))
                         ctcvr.append(contentsOf: conversion.scalars.map(Double.init))
@@ -122,10 +120,10 @@ public enum ESMMBenchmark {
                 }
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-            if pass > 0 { rates.append(Double(batches.reduce(0) { $0 + $1.clicks.count }) / seconds) }
+            if pass > 0 { rates.append(Double(batches.reduce(0) { $0 + $1.size }) / seconds) }
         }
-        let clicks = batches.flatMap(\.clicks).map(Double.init)
-        let conversions = batches.flatMap(\.conversions).map(Double.init)
+        let clicks = batches.flatMap { $0.floats["click"]! }.map(Double.init)
+        let conversions = batches.flatMap { $0.floats["conversion"]! }.map(Double.init)
         return (
             try Metrics.auc(scores: ctr, labels: clicks), try Metrics.auc(scores: ctcvr, labels: conversions),
             rates.sorted()[rates.count / 2]
