@@ -17,7 +17,8 @@ static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_wake = PTHREAD_COND_INITIALIZER;
 static pthread_mutex_t submit_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int requested_threads = 1;
+// Read without the submit lock: a task running inside a job asks for it (nested GEMMs).
+static _Atomic int requested_threads = 1;
 static int started_workers = 0;
 
 // The current job. `generation` changes when a job is published. The job fields are written
@@ -93,15 +94,12 @@ void funnel_set_thread_count(int count) {
     if (count < 1) count = 1;
     if (count > MAX_THREADS) count = MAX_THREADS;
     pthread_mutex_lock(&submit_lock);
-    requested_threads = count;
+    atomic_store_explicit(&requested_threads, count, memory_order_relaxed);
     pthread_mutex_unlock(&submit_lock);
 }
 
 int funnel_thread_count(void) {
-    pthread_mutex_lock(&submit_lock);
-    int count = requested_threads;
-    pthread_mutex_unlock(&submit_lock);
-    return count;
+    return atomic_load_explicit(&requested_threads, memory_order_relaxed);
 }
 
 long funnel_task_count(long count, long grain) {
@@ -119,7 +117,7 @@ void funnel_parallel_for(long task_count, funnel_task task, void *context) {
         return;
     }
     pthread_mutex_lock(&submit_lock);
-    int workers = requested_threads - 1;
+    int workers = atomic_load_explicit(&requested_threads, memory_order_relaxed) - 1;
     while (started_workers < workers) {
         pthread_t thread;
         if (pthread_create(&thread, NULL, worker_main, (void *)(long)started_workers) != 0) break;

@@ -71,6 +71,12 @@ public struct PaddedSequence: Sendable {
     public var ids: [Int32]
     public var mask: [Float]
 
+    public init(length: Int, ids: [Int32], mask: [Float]) {
+        self.length = length
+        self.ids = ids
+        self.mask = mask
+    }
+
     /// The mask as a tensor of shape `[size, length]`.
     public var maskTensor: Tensor {
         Tensor(shape: [mask.count / Swift.max(length, 1), length], scalars: mask)

@@ -22,6 +22,26 @@ public protocol FunnelModel: Module {
     func callAsFunction(_ batch: Batch) throws -> [String: Tensor]
     /// The training loss (a scalar) and the values worth logging.
     func loss(_ outputs: [String: Tensor], batch: Batch) throws -> (loss: Tensor, logs: [String: Double])
+    /// The fixed length of each id-list column it reads (`"side.column"` names).
+    var sequencePolicies: [String: SequencePolicy] { get }
+    /// Which rows of a training split the model learns from — its sampler (USD keeps the
+    /// exposures of the day's portal visitors, Eq. 1); `nil`: every row.
+    func trainingRows(in dataset: Dataset, split: String) throws -> [Bool]?
+}
+
+extension FunnelModel {
+    public var sequencePolicies: [String: SequencePolicy] { [:] }
+    public func trainingRows(in dataset: Dataset, split: String) throws -> [Bool]? { nil }
+
+    /// The rows of `split` where every named label column (side columns as `"side.column"`)
+    /// is 1 — for samplers.
+    public func rows(of dataset: Dataset, split: String, whereAllOf columns: [String]) throws -> [Bool] {
+        var keep = [Bool](repeating: true, count: try dataset.split(split).rowCount)
+        for column in columns {
+            for (row, value) in try dataset.rowValues(split: split, column: column).enumerated() where value != 1 { keep[row] = false }
+        }
+        return keep
+    }
 }
 
 /// The categorical and dense features and the label of a plain CTR model, chosen by name or,
@@ -45,7 +65,7 @@ public struct FeatureSelection: Codable, Sendable, Equatable {
     /// The columns resolved against a dataset, with each categorical column's vocabulary size.
     public func resolve(in dataset: Dataset) throws -> (categorical: [String], sizes: [Int], dense: [String]) {
         let schema = dataset.schema
-        guard schema.column(named: label)?.kind == .label else {
+        guard schema.resolvedColumn(label)?.kind == .label else {
             throw DataError.missingRequirement(dataset: schema.name, column: label, reason: "the model's label")
         }
         let sideKeys = Set(schema.sideTables.flatMap { side in side.key.map { "\(side.name).\($0)" } })

@@ -13,6 +13,8 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable {
     case dcmt
     case nise
     case chorusCVR = "chorus-cvr"
+    case base
+    case usd
 
     /// Builds the model for a dataset from its JSON configuration (`nil`: the defaults).
     public func make(dataset: Dataset, configuration: Data?, seed: UInt64) throws -> any FunnelModel {
@@ -28,6 +30,8 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable {
         case .dcmt: return try DCMT(dataset: dataset, configuration: decode(configuration), seed: seed)
         case .nise: return try NISE(dataset: dataset, configuration: decode(configuration), seed: seed)
         case .chorusCVR: return try ChorusCVR(dataset: dataset, configuration: decode(configuration), seed: seed)
+        case .base: return try ETAModel(dataset: dataset, configuration: decode(configuration), seed: seed)
+        case .usd: return try USDModel(dataset: dataset, configuration: decode(configuration), seed: seed)
         }
     }
 
@@ -43,6 +47,8 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable {
         case .dcmt: return "DCMT: factual and counterfactual CVR towers tied by r̂ + r̂* = 1 (ICDE 2023; click, conversion)"
         case .nise: return "NISE: non-clicks as unlabelled rows, entropy pseudo-labels, adaptive CTR weight (RecSys 2024; click, conversion)"
         case .chorusCVR: return "ChorusCVR: un-conversion tower and soft alignment of CVR and unCVR (WSDM 2026; click, conversion)"
+        case .base: return "BASE of USD: ETA-like CTR model, SimHash retrieval + target attention, DIN on the short sequence (click, item, behaviours)"
+        case .usd: return "USD: portal-visitor sampling + intent module + dual-debiasing weights on BASE (RecSys 2025; click, user-day labels, intent sequence)"
         }
     }
 
@@ -58,6 +64,8 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable {
         case .dcmt: configuration = DCMT.Configuration()
         case .nise: configuration = NISE.Configuration()
         case .chorusCVR: configuration = ChorusCVR.Configuration()
+        case .base: configuration = ETAModel.Configuration()
+        case .usd: configuration = USDModel.Configuration()
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -83,3 +91,5 @@ extension ESCM2.Configuration: DefaultInitializable {}
 extension DCMT.Configuration: DefaultInitializable {}
 extension NISE.Configuration: DefaultInitializable {}
 extension ChorusCVR.Configuration: DefaultInitializable {}
+extension ETAModel.Configuration: DefaultInitializable {}
+extension USDModel.Configuration: DefaultInitializable {}

@@ -50,7 +50,8 @@ public enum Evaluator {
         var columns = model.columns.union(tasks.flatMap { [$0.label] + ($0.rowsWhere.map { [$0] } ?? []) })
         columns.formUnion(truths.compactMap { $0 })
         if let group { columns.insert(group) }
-        let batcher = try Batcher(dataset: dataset, split: split, batchSize: batchSize, shuffle: false, columns: columns)
+        let batcher = try Batcher(
+            dataset: dataset, split: split, batchSize: batchSize, shuffle: false, columns: columns, sequences: model.sequencePolicies)
         var gathered = tasks.map { _ in TaskRows() }
         model.train(false)
         defer { model.train() }

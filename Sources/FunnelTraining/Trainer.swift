@@ -28,6 +28,11 @@ public final class Trainer {
         Double(trainedSamples) / Swift.max(trainingSeconds, 1e-9)
     }
     private var trainedSamples = 0
+    private var logSums: [String: (sum: Double, count: Int)] = [:]
+    /// The mean over this process's steps of every value the model's loss logged (NaNs left out).
+    public var logMeans: [String: Double] {
+        logSums.compactMapValues { $0.count > 0 ? $0.sum / Double($0.count) : nil }
+    }
     let logger = Logger(label: "funnel.train")
 
     public init(configuration: TrainingConfiguration) throws {
@@ -43,9 +48,7 @@ public final class Trainer {
     }
 
     private static func has(_ dataset: Dataset, _ column: String) -> Bool {
-        if dataset.schema.column(named: column) != nil { return true }
-        let parts = column.split(separator: ".", maxSplits: 1).map(String.init)
-        return parts.count == 2 && dataset.schema.sideTables.contains { $0.name == parts[0] && $0.columns.contains { $0.name == parts[1] } }
+        dataset.schema.resolvedColumn(column) != nil
     }
 
     static func makeOptimizer(_ configuration: OptimizerConfiguration, parameters: [Tensor]) -> Optimizer {
@@ -80,9 +83,13 @@ public final class Trainer {
     /// Trains until the epochs end or early stopping fires; returns the final evaluation.
     @discardableResult
     public func train() throws -> Evaluation {
+        var filter: Batcher.RowFilter?
+        if let kept = try model.trainingRows(in: dataset, split: configuration.trainSplit) {
+            filter = { row, _, _ in kept[row] }
+        }
         let batcher = try Batcher(
             dataset: dataset, split: configuration.trainSplit, batchSize: configuration.batchSize, shuffle: true,
-            seed: configuration.seed, columns: model.columns)
+            seed: configuration.seed, columns: model.columns, sequences: model.sequencePolicies, filter: filter)
         let perEpoch = batcher.batches(epoch: 0).count
         let totalSteps = perEpoch * configuration.epochs
         let start = Date()
@@ -94,7 +101,11 @@ public final class Trainer {
                 let stepStart = DispatchTime.now().uptimeNanoseconds
                 let batch = batcher.batch(batches[state.nextBatch])
                 let outputs = try model(batch)
-                let (loss, _) = try model.loss(outputs, batch: batch)
+                let (loss, logs) = try model.loss(outputs, batch: batch)
+                for (name, value) in logs where value.isFinite {
+                    let running = logSums[name] ?? (0, 0)
+                    logSums[name] = (running.sum + value, running.count + 1)
+                }
                 loss.backward()
                 if let clip = configuration.optimizer.clipNorm { optimizer.clipGradientNorm(clip) }
                 optimizer.step()

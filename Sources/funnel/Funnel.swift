@@ -13,6 +13,6 @@ struct Funnel: ParsableCommand {
             """,
         subcommands: [
             SimulateCommand.self, DataCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
-            ExperimentCommand.self, ModelsCommand.self, MetricsCommand.self, BenchCommand.self,
+            ExperimentCommand.self, ModelsCommand.self, MetricsCommand.self, BenchCommand.self, DemoCommand.self,
         ])
 }

@@ -272,6 +272,23 @@ struct GEMMTests {
         }
     }
 
+    /// Many small products split across the pool: each task's own GEMM asks for the thread
+    /// count from inside the job (this deadlocked while that read took the submit lock).
+    @Test func manySmallBatchedProductsOnTwoThreads() {
+        let batch = 512, m = 30, n = 30, k = 8
+        var generator = SystemRandomNumberGenerator()
+        let a = (0..<(batch * m * k)).map { _ in Float.random(in: -1...1, using: &generator) }
+        let b = (0..<(batch * n * k)).map { _ in Float.random(in: -1...1, using: &generator) }
+        func run(threads: Int) -> [Float] {
+            var c = [Float](repeating: 0, count: batch * m * n)
+            Self.with(path: funnel_detected_path(), threads: threads) {
+                funnel_sgemm_batched(0, 1, batch, m, n, k, 1, a, k, m * k, b, k, n * k, 0, &c, n, m * n)
+            }
+            return c
+        }
+        #expect(run(threads: 2).map(\.bitPattern) == run(threads: 1).map(\.bitPattern))
+    }
+
     @Test func emptyAndDegenerateProducts() {
         var c: [Float] = [1, 2, 3, 4, 5, 6]
         let a: [Float] = [.nan, .nan, .nan, .nan, .nan, .nan]

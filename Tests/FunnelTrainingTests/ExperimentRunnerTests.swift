@@ -9,7 +9,7 @@ import Testing
     @Test func producesEveryReport() throws {
         var training = RunnerFixture.configuration()
         training.epochs = 1
-        var configuration = ExperimentConfiguration(training: training, models: [.logisticRegression, .mlp])
+        var configuration = ExperimentConfiguration(training: training, models: [ExperimentModel(model: .logisticRegression), ExperimentModel(model: .mlp)])
         configuration.seeds = [1, 2, 3]
         let result = try ExperimentRunner.run(configuration)
         #expect(result.runs.count == 6)
@@ -39,6 +39,18 @@ import Testing
         try Data(#"{"training": {"data": "x", "model": "mlp"}, "models": ["mlp", "logistic-regression"], "seeds": [4, 5]}"#.utf8)
             .write(to: URL(fileURLWithPath: path))
         let configuration = try ExperimentConfiguration.read(path)
-        #expect(configuration.seeds == [4, 5] && configuration.models == [.mlp, .logisticRegression])
+        #expect(configuration.seeds == [4, 5] && configuration.models.map(\.model) == [.mlp, .logisticRegression])
+        // Named variants carry their own configuration.
+        let variants = #"{"training": {"data": "x", "model": "mlp"}, "models": ["mlp", {"name": "wide", "model": "mlp", "configuration": {"hiddenDimensions": [128]}}]}"#
+        try Data(variants.utf8).write(to: URL(fileURLWithPath: path))
+        let named = try ExperimentConfiguration.read(path)
+        #expect(named.models.map(\.name) == ["mlp", "wide"] && named.models[1].configuration != nil)
+        try Data(#"{"training": {"data": "x", "model": "mlp"}, "models": [{"model": "mlp", "nmae": "x"}]}"#.utf8)
+            .write(to: URL(fileURLWithPath: path))
+        #expect {
+            try ExperimentConfiguration.read(path)
+        } throws: { error in
+            "\(error)".contains("unknown field 'models[0].nmae'")
+        }
     }
 }

@@ -22,6 +22,9 @@ extension EntireSpaceModel {
     public var evaluationTasks: [EvaluationTask] {
         let click = network.click
         let conversion = network.conversion
+        if network.configuration.evaluation == .clickThroughConversion {
+            return [EvaluationTask(name: "", outputs: ["ctr", "cvr"], label: conversion, scoreDescription: "σ(ctr)·σ(cvr) (adapter of entire-space.md §12)")]
+        }
         return [
             EvaluationTask(name: "ctcvr", outputs: ["ctr", "cvr"], label: conversion),
             EvaluationTask(name: "cvr_clicked", outputs: ["cvr"], label: conversion, rowsWhere: click, truth: nil),
@@ -32,6 +35,10 @@ extension EntireSpaceModel {
 
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
         try network(batch)
+    }
+
+    public func trainingRows(in dataset: Dataset, split: String) throws -> [Bool]? {
+        try network.trainingRows(in: dataset, split: split)
     }
 
     /// The click `o` and conversion `o·r` labels of a batch, `[n]` each.

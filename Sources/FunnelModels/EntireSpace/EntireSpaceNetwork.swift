@@ -34,6 +34,20 @@ public final class EntireSpaceNetwork: Module {
         /// The experts of `mmoe`: how many, and each one's hidden layers.
         public var experts = 8
         public var expertHidden = [16]
+        /// Train only on rows where this label column is 1 (`nil`: every row). The adapter of
+        /// entire-space.md §12 trains on USD's sample: `user-day.portal_visit`.
+        public var trainOnlyWhere: String?
+        /// What evaluation scores.
+        public var evaluation = Evaluation.entireSpace
+
+        /// The evaluation protocols of an entire-space model.
+        public enum Evaluation: String, Codable, Sendable {
+            /// The four protocols of entire-space.md §1.
+            case entireSpace
+            /// One task, `ô·r̂` against the conversion label with the plain metric names: the
+            /// adapter of §12, where the "conversion" is the item click after a block click.
+            case clickThroughConversion
+        }
 
         public init(embeddingDimensions: Int = 18, backbone: Backbone = .towers, towerHidden: [Int] = [200, 80]) {
             self.embeddingDimensions = embeddingDimensions
@@ -51,6 +65,7 @@ public final class EntireSpaceNetwork: Module {
     public let heads: [String]
     public let click: String
     public let conversion: String
+    public let configuration: Configuration
 
     public init(dataset: Dataset, configuration: Configuration, heads: [String], seed: UInt64) throws {
         guard configuration.sharedEmbedding || configuration.backbone == .towers else {
@@ -86,17 +101,28 @@ public final class EntireSpaceNetwork: Module {
         self.heads = heads
         click = configuration.features.label
         conversion = configuration.conversionLabel
+        self.configuration = configuration
         super.init()
     }
 
     private static func requireLabel(_ name: String, in dataset: Dataset) throws {
-        guard dataset.schema.column(named: name)?.kind == .label else {
+        guard dataset.schema.resolvedColumn(name)?.kind == .label else {
             throw DataError.missingRequirement(dataset: dataset.schema.name, column: name, reason: "the model's conversion label")
         }
     }
 
     /// The feature and label columns the batcher must gather.
     public var columns: Set<String> { inputs[0].columns.union([click, conversion]) }
+
+    /// The training rows `trainOnlyWhere` keeps.
+    public func trainingRows(in dataset: Dataset, split: String) throws -> [Bool]? {
+        guard let column = configuration.trainOnlyWhere else { return nil }
+        guard dataset.schema.resolvedColumn(column)?.kind == .label else {
+            throw DataError.missingRequirement(dataset: dataset.schema.name, column: column, reason: "the label 'trainOnlyWhere' samples by")
+        }
+        let values = try dataset.rowValues(split: split, column: column)
+        return values.map { $0 == 1 }
+    }
 
     /// One logit `[n]` per head.
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {

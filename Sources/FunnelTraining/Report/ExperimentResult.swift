@@ -28,8 +28,11 @@ public struct RunResult: Codable, Sendable {
     public var curve: [CurvePoint]
     /// The ROC curve of the main label on the evaluation split (at most a few hundred points).
     public var roc: [ROCPoint]
-    /// Training throughput.
+    /// Training throughput (training steps only).
     public var samplesPerSecond: Double
+    /// The mean over the run's steps of every value the model's loss logged (USD: the mean
+    /// weight per partition).
+    public var trainingLogMeans: [String: Double]?
 
     public init(model: String, seed: UInt64, metrics: [String: Double], curve: [CurvePoint], roc: [ROCPoint], samplesPerSecond: Double) {
         self.model = model

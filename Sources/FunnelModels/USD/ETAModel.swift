@@ -1,0 +1,181 @@
+import FunnelData
+import FunnelNN
+import FunnelTensor
+
+/// BASE of USD: an ETA-like CTR model (USD §2.4; entire-space.md §9). The long behaviour
+/// sequence is searched by SimHash signatures of the current embeddings for the `k` behaviours
+/// nearest the target item (Chen et al., arXiv 2108.04468), which multi-head target attention
+/// pools; DIN attention (Zhou et al., KDD 2018, arXiv 1706.06978) pools the short sequence;
+/// both interests join the profile, context and item features in an MLP.
+///
+/// An item is its id embedding ⊕ its category embedding (`d = 2·embeddingDimensions`), for the
+/// target and for every behaviour (the category comes from the item side table).
+///
+/// Shapes: a batch of `n` rows, long sequence `[n, L]`, short `[n, S]` (its last `S` valid
+/// behaviours) → logits `[n]` under the label's name.
+public final class ETAModel: Module, FunnelModel {
+    public struct Configuration: Codable, Sendable, Equatable {
+        /// Profile, context and item features (`nil` categorical: every usable one but the
+        /// target item and its category, which the model embeds itself); the label.
+        public var features = FeatureSelection()
+        /// The target item column and its category (a side-table column keyed by the item).
+        public var item = "item"
+        public var itemCategory = "item.item_category"
+        /// The behaviour sequence: item ids, oldest first (the day itself excluded).
+        public var behaviours = "user-day.clicked_items"
+        /// L, the long sequence's length, and S, the short sequence's (its most recent part).
+        public var longLength = 1000
+        public var shortLength = 50
+        public var embeddingDimensions = 16
+        /// m signature bits and k retrieved behaviours (FuxiCTR's defaults).
+        public var hashBits = 32
+        public var retrieved = 50
+        public var attentionDimensions = 64
+        public var heads = 2
+        public var dinHidden = [80, 40]
+        public var dinNormalisation = DINAttention.Normalisation.softmax
+        public var hidden = [200, 80]
+        /// Whether the short sequence uses DIN attention (`false`: the same target attention).
+        public var dinForShortSequence = true
+
+        public init() {}
+    }
+
+    public let items: Embedding
+    public let categories: Embedding
+    public let features: FeatureInput
+    public let retrieval: SimHashRetrieval
+    public let longAttention: TargetAttention
+    public let shortDIN: DINAttention?
+    public let shortAttention: TargetAttention?
+    public let tower: MLP
+    public let configuration: Configuration
+    /// The category id of every item id.
+    let categoryOfItem: [Int32]
+
+    public init(dataset: Dataset, configuration: Configuration, seed: UInt64) throws {
+        var generator = RandomGenerator(seed: seed)
+        let schema = dataset.schema
+        guard let itemVocabulary = dataset.vocabulary(for: configuration.item) else {
+            throw DataError.missingRequirement(dataset: schema.name, column: configuration.item, reason: "BASE's target item")
+        }
+        guard schema.resolvedColumn(configuration.behaviours)?.kind == .idList else {
+            throw DataError.missingRequirement(dataset: schema.name, column: configuration.behaviours, reason: "BASE's behaviour sequence (an id list of items)")
+        }
+        let (categoryOfItem, categoryCount) = try Self.categories(of: configuration, in: dataset, items: itemVocabulary.size)
+        self.categoryOfItem = categoryOfItem
+        let dimensions = configuration.embeddingDimensions
+        let initializer = Initializer.normal(mean: 0, standardDeviation: 0.05)
+        items = Embedding(count: itemVocabulary.size, dimensions: dimensions, initializer: initializer, generator: &generator)
+        categories = Embedding(count: categoryCount, dimensions: dimensions, initializer: initializer, generator: &generator)
+        var selection = configuration.features
+        if selection.categorical == nil {
+            let all = try selection.resolve(in: dataset).categorical
+            selection.categorical = all.filter { $0 != configuration.item && $0 != configuration.itemCategory }
+        }
+        features = try FeatureInput(dataset: dataset, features: selection, dimensions: dimensions, generator: &generator)
+        let itemWidth = 2 * dimensions
+        retrieval = SimHashRetrieval(
+            dimensions: itemWidth, bits: configuration.hashBits,
+            retrievedCount: Swift.min(configuration.retrieved, configuration.longLength), generator: &generator)
+        longAttention = TargetAttention(
+            dimensions: itemWidth, attentionDimensions: configuration.attentionDimensions, numHeads: configuration.heads,
+            generator: &generator)
+        if configuration.dinForShortSequence {
+            shortDIN = DINAttention(
+                dimensions: itemWidth, hiddenDimensions: configuration.dinHidden, normalisation: configuration.dinNormalisation,
+                generator: &generator)
+            shortAttention = nil
+        } else {
+            shortDIN = nil
+            shortAttention = TargetAttention(
+                dimensions: itemWidth, attentionDimensions: configuration.attentionDimensions, numHeads: configuration.heads,
+                generator: &generator)
+        }
+        tower = MLP(
+            inputDimensions: features.width + 3 * itemWidth, hiddenDimensions: configuration.hidden, outputDimensions: 1,
+            generator: &generator)
+        self.configuration = configuration
+        super.init()
+    }
+
+    /// The category of every item, read from the side table that `itemCategory` names.
+    private static func categories(of configuration: Configuration, in dataset: Dataset, items: Int) throws -> ([Int32], Int) {
+        let parts = configuration.itemCategory.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let side = dataset.sideTables[parts[0]], let schema = dataset.schema.sideTables.first(where: { $0.name == parts[0] }),
+            schema.key.count == 1, let keys = side.column(schema.key[0])?.values.ids,
+            let values = side.column(parts[1])?.values.ids, let vocabulary = dataset.vocabulary(for: parts[1])
+        else {
+            throw DataError.missingRequirement(
+                dataset: dataset.schema.name, column: configuration.itemCategory,
+                reason: "BASE's item category: a categorical column of a side table keyed by the item")
+        }
+        var categoryOfItem = [Int32](repeating: 0, count: items)
+        for row in 0..<side.rowCount where Int(keys[row]) < items { categoryOfItem[Int(keys[row])] = values[row] }
+        return (categoryOfItem, vocabulary.size)
+    }
+
+    public var columns: Set<String> {
+        features.columns.union([configuration.item, configuration.behaviours, configuration.features.label])
+    }
+    public var labels: [String: String] { [label: label] }
+    public var primaryOutput: String { label }
+    public var label: String { configuration.features.label }
+    public var sequencePolicies: [String: SequencePolicy] {
+        [configuration.behaviours: SequencePolicy(length: configuration.longLength, keep: .last)]
+    }
+
+    /// Item ids → `[count, 2·dimensions]` (id embedding ⊕ category embedding).
+    func embedItems(_ ids: [Int32], shape: [Int]) -> Tensor {
+        let categoryIDs = ids.map { categoryOfItem[Int($0)] }
+        let joined = Tensor.concatenated([items(ids), categories(categoryIDs)], alongAxis: 1)
+        return joined.reshaped(shape + [2 * configuration.embeddingDimensions])
+    }
+
+    public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
+        [label: try logits(batch)]
+    }
+
+    /// The CTR logits `[n]`.
+    public func logits(_ batch: Batch) throws -> Tensor {
+        guard let sequence = batch.sequences[configuration.behaviours], let itemIDs = batch.ids[configuration.item] else {
+            throw DataError.missingRequirement(dataset: "batch", column: configuration.behaviours, reason: "BASE's behaviours and target item")
+        }
+        let rows = batch.size
+        let length = sequence.length
+        let target = embedItems(itemIDs, shape: [rows])
+        let behaviours = embedItems(sequence.ids, shape: [rows, length])
+        let valid = sequence.maskTensor
+        let retrieved = retrieval(target: target, behaviours: behaviours, valid: valid)
+        let longInterest = longAttention(target: target, keys: retrieved.embeddings, valid: retrieved.valid)
+        let (shortIDs, shortMask) = Self.mostRecent(sequence, count: configuration.shortLength)
+        let short = embedItems(shortIDs, shape: [rows, configuration.shortLength])
+        let shortValid = Tensor(shape: [rows, configuration.shortLength], scalars: shortMask)
+        let shortInterest = shortDIN.map { $0(target: target, sequence: short, mask: shortValid) }
+            ?? shortAttention!(target: target, keys: short, valid: shortValid)
+        let input = Tensor.concatenated([try features(batch), target, shortInterest, longInterest], alongAxis: 1)
+        return tower(input).reshaped([rows])
+    }
+
+    /// The last `count` valid ids of each right-padded row, oldest first, right-padded.
+    static func mostRecent(_ sequence: PaddedSequence, count: Int) -> (ids: [Int32], mask: [Float]) {
+        let length = sequence.length
+        let rows = sequence.ids.count / Swift.max(length, 1)
+        var ids = [Int32](repeating: 0, count: rows * count)
+        var mask = [Float](repeating: 0, count: rows * count)
+        for row in 0..<rows {
+            let valid = (0..<length).reduce(0) { $0 + (sequence.mask[row * length + $1] > 0 ? 1 : 0) }
+            let first = Swift.max(valid - count, 0)
+            for position in first..<valid {
+                ids[row * count + position - first] = sequence.ids[row * length + position]
+                mask[row * count + position - first] = 1
+            }
+        }
+        return (ids, mask)
+    }
+
+    public func loss(_ outputs: [String: Tensor], batch: Batch) throws -> (loss: Tensor, logs: [String: Double]) {
+        let loss = Losses.binaryCrossEntropy(logits: outputs[label]!, labels: try batch.tensor(label))
+        return (loss, ["loss": Double(loss.scalar)])
+    }
+}

@@ -1,0 +1,175 @@
+import FunnelData
+import FunnelNN
+import FunnelTensor
+
+/// USD, user-intent-driven sampling and dual debiasing (Zheng et al., RecSys 2025,
+/// DOI 10.1145/3705328.3748096; entire-space.md §10): BASE (``ETAModel``) trained on the
+/// exposures of the day's portal visitors (Eq. 1) with inverse-intent weights from the
+/// ``UserIntentModule`` (Eq. 7), which learns from the past week's portal visitors (Eqs. 5–6).
+///
+/// Loss (Eq. 8): `L'_CTR + α·L_portal + β·L_block`, with
+/// `L'_CTR = (1/|B'|) Σ_{B'} w·e(y, ŷ)` over the batch rows in the sample `U'`, and the
+/// stop-gradient weight `w = clip(1/(1 − ŷ_p), 1, 15)` on `U'_portal` (portal visit, no block
+/// click: non-clicks of portal-minded users weigh more) and `w = clip(1/ŷ_b, 1, 15)` on
+/// `U'_block` (block clickers: habitual clickers' rows weigh less). The ablations of §3.2 are
+/// configurations: `sampler: blockClick` (-w/o PS), both weightings off (-w/o D), portal
+/// weighting off (-w/o P), block weighting off (-w/o B).
+public final class USDModel: Module, FunnelModel {
+    /// Which exposures the CTR loss learns from.
+    public enum Sampler: String, Codable, Sendable {
+        /// `y_p = 1`: the user visited the portal that day (Eq. 1).
+        case portalVisit
+        /// `y_b = 1`: click-based sampling (the -w/o PS ablation).
+        case blockClick
+        /// Every exposure.
+        case none
+    }
+
+    public struct Configuration: Codable, Sendable, Equatable {
+        public var base = ETAModel.Configuration()
+        public var intent = UserIntentModule.Configuration()
+        /// The user-day labels: portal visit `y_p`, block click `y_b`, portal visit in the past
+        /// week `r_p`.
+        public var portalVisit = "user-day.portal_visit"
+        public var blockClick = "user-day.block_click"
+        public var recentPortal = "user-day.recent_portal"
+        public var sampler = Sampler.portalVisit
+        public var portalWeighting = true
+        public var blockWeighting = true
+        /// The clip range of both weights.
+        public var minimumWeight: Float = 1
+        public var maximumWeight: Float = 15
+        /// α and β of Eq. 8.
+        public var portalLossWeight: Float = 1e-4
+        public var blockLossWeight: Float = 1e-4
+        /// UIEM's losses count each (user, day) of a batch once instead of once per exposure.
+        public var dedupeUsers = false
+        /// The user and day columns that identify a user-day for `dedupeUsers`.
+        public var userColumn = "user"
+        public var dayColumn = "day"
+
+        public init() {}
+    }
+
+    public let base: ETAModel
+    public let intent: UserIntentModule
+    public let configuration: Configuration
+
+    public init(dataset: Dataset, configuration: Configuration, seed: UInt64) throws {
+        for label in [configuration.portalVisit, configuration.blockClick, configuration.recentPortal]
+        where dataset.schema.resolvedColumn(label)?.kind != .label {
+            throw DataError.missingRequirement(dataset: dataset.schema.name, column: label, reason: "a user-day label of USD")
+        }
+        base = try ETAModel(dataset: dataset, configuration: configuration.base, seed: seed)
+        var generator = RandomGenerator(seed: seed ^ 0x05D_1A7E)
+        intent = UserIntentModule(configuration: configuration.intent, generator: &generator)
+        self.configuration = configuration
+        super.init()
+    }
+
+    public var columns: Set<String> {
+        let keys = configuration.dedupeUsers ? [configuration.userColumn, configuration.dayColumn] : []
+        return base.columns.union([configuration.intent.sequence, configuration.portalVisit, configuration.blockClick, configuration.recentPortal] + keys)
+    }
+    public var labels: [String: String] {
+        [base.label: base.label, "portal": configuration.portalVisit, "block": configuration.blockClick]
+    }
+    public var primaryOutput: String { base.label }
+    public var sequencePolicies: [String: SequencePolicy] {
+        base.sequencePolicies.merging([configuration.intent.sequence: SequencePolicy(length: configuration.intent.length)]) { first, _ in first }
+    }
+
+    /// The CTR task, then UIEM's two intents against the day's labels on every row.
+    public var evaluationTasks: [EvaluationTask] {
+        [
+            EvaluationTask(name: "", outputs: [base.label], label: base.label),
+            EvaluationTask(name: "portal_intent", outputs: ["portal"], label: configuration.portalVisit, truth: nil),
+            EvaluationTask(name: "block_intent", outputs: ["block"], label: configuration.blockClick, truth: nil),
+        ]
+    }
+
+    /// The CTR sample `U'` and UIEM's sample `Û` (`r_p = 1`): a batch must hold both.
+    public func trainingRows(in dataset: Dataset, split: String) throws -> [Bool]? {
+        let recent = try rows(of: dataset, split: split, whereAllOf: [configuration.recentPortal])
+        guard let sampled = try sample(in: dataset, split: split) else { return nil }
+        return zip(sampled, recent).map { $0 || $1 }
+    }
+
+    private func sample(in dataset: Dataset, split: String) throws -> [Bool]? {
+        switch configuration.sampler {
+        case .portalVisit: return try rows(of: dataset, split: split, whereAllOf: [configuration.portalVisit])
+        case .blockClick: return try rows(of: dataset, split: split, whereAllOf: [configuration.blockClick])
+        case .none: return nil
+        }
+    }
+
+    public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
+        let (portal, block) = try intent(batch)
+        return [base.label: try base.logits(batch), "portal": portal, "block": block]
+    }
+
+    public func loss(_ outputs: [String: Tensor], batch: Batch) throws -> (loss: Tensor, logs: [String: Double]) {
+        let click = try batch.tensor(base.label)
+        let portalVisit = try batch.tensor(configuration.portalVisit)
+        let blockClick = try batch.tensor(configuration.blockClick)
+        let recent = try uiemRows(batch)
+        let inSample: Tensor
+        switch configuration.sampler {
+        case .portalVisit: inSample = portalVisit
+        case .blockClick: inSample = blockClick
+        case .none: inSample = Tensor(Array(repeating: 1, count: batch.size))
+        }
+        let blockRows = inSample * blockClick
+        let portalRows = inSample * portalVisit * (1 - blockClick)
+        let weights = dualWeights(portalLogits: outputs["portal"]!, blockLogits: outputs["block"]!, portalRows: portalRows, blockRows: blockRows, inSample: inSample)
+        let ctrLoss = Self.weightedClickLoss(logits: outputs[base.label]!, labels: click, weights: weights, inSample: inSample)
+        let uiemRows = Swift.max(recent.sum().scalar, 1)
+        let portalLoss = Losses.binaryCrossEntropy(logits: outputs["portal"]!, labels: portalVisit, weights: recent, reduction: .sum) / uiemRows
+        let blockLoss = Losses.binaryCrossEntropy(logits: outputs["block"]!, labels: blockClick, weights: recent, reduction: .sum) / uiemRows
+        let loss = ctrLoss + configuration.portalLossWeight * portalLoss + configuration.blockLossWeight * blockLoss
+        func mean(_ rows: Tensor) -> Double {
+            let count = rows.sum().scalar
+            return count > 0 ? Double((weights * rows).sum().scalar / count) : .nan
+        }
+        return (loss, [
+            "loss": Double(loss.scalar), "ctr_loss": Double(ctrLoss.scalar), "portal_loss": Double(portalLoss.scalar),
+            "block_loss": Double(blockLoss.scalar), "portal_weight_mean": mean(portalRows), "block_weight_mean": mean(blockRows),
+            "sampled_rows": Double(inSample.sum().scalar),
+        ])
+    }
+
+    /// 1 on the batch rows UIEM learns from (`r_p = 1`; with `dedupeUsers`, the first row of
+    /// each user-day), `[n]`.
+    private func uiemRows(_ batch: Batch) throws -> Tensor {
+        let recent = try batch.tensor(configuration.recentPortal)
+        guard configuration.dedupeUsers else { return recent }
+        guard let users = batch.keys[configuration.userColumn], let days = batch.integers[configuration.dayColumn] else {
+            throw DataError.missingRequirement(dataset: "batch", column: configuration.userColumn, reason: "dedupeUsers needs the user and day of every row")
+        }
+        var seen = Set<[Int64]>()
+        let first = zip(users, days).map { seen.insert([$0, $1]).inserted ? Float(1) : 0 }
+        return recent * Tensor(first)
+    }
+
+    /// Eq. 7's weights `[n]`, constants: `clip(1 + e^{z_p}, min, max)` on portal rows
+    /// (= 1/(1 − ŷ_p)), `clip(1 + e^{−z_b}, min, max)` on block rows (= 1/ŷ_b), 1 on other
+    /// sampled rows and wherever a weighting is switched off.
+    public func dualWeights(portalLogits: Tensor, blockLogits: Tensor, portalRows: Tensor, blockRows: Tensor, inSample: Tensor) -> Tensor {
+        withoutGradients {
+            let low = configuration.minimumWeight
+            let high = configuration.maximumWeight
+            // exp of a logit clamped at 30 already exceeds any cap; the clamp keeps it finite.
+            let portal = configuration.portalWeighting
+                ? (1 + portalLogits.detached().clamped(max: 30).exp()).clamped(min: low, max: high) : Tensor(1)
+            let block = configuration.blockWeighting
+                ? (1 + (-blockLogits.detached()).clamped(max: 30).exp()).clamped(min: low, max: high) : Tensor(1)
+            return portalRows * portal + blockRows * block + (inSample - portalRows - blockRows)
+        }
+    }
+
+    /// `L'_CTR = (1/|B'|) Σ_{B'} w·e(y, ŷ)`, `|B'|` the sampled rows of the batch.
+    public static func weightedClickLoss(logits: Tensor, labels: Tensor, weights: Tensor, inSample: Tensor) -> Tensor {
+        let sampled = Swift.max(inSample.sum().scalar, 1)
+        return Losses.binaryCrossEntropy(logits: logits, labels: labels, weights: weights * inSample, reduction: .sum) / sampled
+    }
+}

@@ -1,0 +1,97 @@
+import FunnelTensor
+
+/// The local activation unit of DIN (Zhou et al., "Deep Interest Network for Click-Through Rate
+/// Prediction", KDD 2018, arXiv 1706.06978, DOI 10.1145/3219819.3219823; entire-space.md §9.2):
+/// target-aware pooling of a short behaviour sequence.
+///
+/// By default it follows the official code (`zhougr1993/DeepInterestNetwork`,
+/// `din/model.py::attention`):
+/// ```
+/// in_j = [t, e_j, t − e_j, t ⊙ e_j]                              4d
+/// a_j  = Dense(1)(σ(Dense(40)(σ(Dense(80)(in_j)))))
+/// a_j  = −2^32 + 1 where position j is padding,  then a_j / √d
+/// u    = Σ_j softmax(a)_j · e_j
+/// ```
+/// The paper's variant (``Normalisation/none``, Eq. 3: "keep the intensity of user interests")
+/// uses the scores `a_j` directly as weights (no √d scaling, no softmax), padded weights 0.
+///
+/// Shapes: target `[n, d]`, sequence `[n, S, d]`, mask `[n, S]` (1 valid, 0 padding) → `[n, d]`.
+/// A fully padded row gives 0 with ``Normalisation/none`` and the (finite) mean of its padded
+/// embeddings with ``Normalisation/softmax``, as the official code.
+public final class DINAttention: Module {
+    /// How the scores become pooling weights.
+    public enum Normalisation: String, Sendable, Codable, CaseIterable {
+        /// Official code: padding set to −2^32+1, scores divided by √d, softmax over positions.
+        case softmax
+        /// Paper: the scores are the weights; padding weight 0.
+        case none
+    }
+
+    /// The score given to padded positions before the √d scaling, `−2^32 + 1` as the official
+    /// code (which rounds to −2^32 in Float32).
+    public static let paddingScore: Float = -4_294_967_295
+
+    /// The attention MLP: `4d →` hidden layers with sigmoid `→ 1`.
+    public let scorer: MLP
+    public let normalisation: Normalisation
+    /// `d`.
+    public let dimensions: Int
+
+    /// - Parameters:
+    ///   - dimensions: `d`, the width of the target and of the behaviour embeddings.
+    ///   - hiddenDimensions: the attention MLP's hidden layers ([80, 40] by default, the
+    ///     official code).
+    ///   - activation: their activation (sigmoid, the official code; the paper uses PReLU or Dice).
+    ///   - normalisation: softmax (official code, default) or none (paper).
+    public init(
+        dimensions: Int, hiddenDimensions: [Int] = [80, 40], activation: Activation = .sigmoid,
+        normalisation: Normalisation = .softmax, generator: inout RandomGenerator
+    ) {
+        scorer = MLP(
+            inputDimensions: 4 * dimensions, hiddenDimensions: hiddenDimensions, outputDimensions: 1,
+            activation: activation, generator: &generator)
+        self.normalisation = normalisation
+        self.dimensions = dimensions
+        super.init()
+    }
+
+    /// `[n, S]`: the attention MLP's raw score `a_j` of every position (before masking).
+    public func scores(target: Tensor, sequence: Tensor) -> Tensor {
+        let (rows, length) = checkShapes(target: target, sequence: sequence, mask: nil)
+        let targets = target.reshaped([rows, 1, dimensions]).broadcasted(to: [rows, length, dimensions])
+        let input = Tensor.concatenated(
+            [targets, sequence, targets - sequence, targets * sequence], alongAxis: 2)
+        return scorer(input).reshaped([rows, length])
+    }
+
+    /// `[n, S]`: the pooling weight of every position (0 on padding with ``Normalisation/none``;
+    /// a softmax over the row with ``Normalisation/softmax``).
+    public func weights(target: Tensor, sequence: Tensor, mask: Tensor) -> Tensor {
+        _ = checkShapes(target: target, sequence: sequence, mask: mask)
+        let raw = scores(target: target, sequence: sequence)
+        switch normalisation {
+        case .softmax:
+            let masked = Tensor.where(mask, raw, Tensor(DINAttention.paddingScore))
+            return (masked * (1 / Float(dimensions).squareRoot())).softmax(alongAxis: 1)
+        case .none:
+            // `where`, not a product with the mask: padding weighs exactly 0 whatever its score.
+            return Tensor.where(mask, raw, Tensor(0))
+        }
+    }
+
+    /// The user's interest in the target (see the type's documentation for shapes).
+    public func callAsFunction(target: Tensor, sequence: Tensor, mask: Tensor) -> Tensor {
+        let (rows, length) = checkShapes(target: target, sequence: sequence, mask: mask)
+        let pooling = weights(target: target, sequence: sequence, mask: mask).reshaped([rows, 1, length])
+        return Tensor.matmul(pooling, sequence).reshaped([rows, dimensions])
+    }
+
+    private func checkShapes(target: Tensor, sequence: Tensor, mask: Tensor?) -> (rows: Int, length: Int) {
+        precondition(
+            target.rank == 2 && sequence.rank == 3 && target.shape[0] == sequence.shape[0]
+                && target.shape[1] == dimensions && sequence.shape[2] == dimensions
+                && (mask == nil || mask!.shape == Array(sequence.shape.prefix(2))),
+            "Funnel: DIN attention of target \(target.shape), sequence \(sequence.shape), mask \(mask?.shape ?? []), d = \(dimensions)")
+        return (sequence.shape[0], sequence.shape[1])
+    }
+}

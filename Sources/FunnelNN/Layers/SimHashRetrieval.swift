@@ -1,0 +1,173 @@
+import FunnelTensor
+
+/// ETA's end-to-end behaviour retrieval (Chen et al., "End-to-End User Behavior Retrieval in
+/// CTR Prediction Model", arXiv 2108.04468; reference code `reczoo/FuxiCTR`,
+/// `model_zoo/ETA/src/ETA.py`; entire-space.md §9.1 steps 1–6): SimHash signatures of the
+/// target and of every behaviour, Hamming distances between them, and the `k` nearest
+/// behaviours gathered for target attention.
+///
+/// Shapes: target `[n, d]`, behaviours `[n, L, d]` (oldest first: a later position is a more
+/// recent behaviour), valid `[n, L]` (1 valid, 0 padding) → embeddings `[n, k', d]` and
+/// valid `[n, k']`, with `k' = min(k, L)`.
+///
+/// Signatures are recomputed from the current embeddings on every call (never cached: stale
+/// signatures would break "end-to-end") and without gradients; the selection is a constant,
+/// and gradients reach exactly the selected behaviour rows through the gather.
+public final class SimHashRetrieval: Module {
+    /// How equal distances are ordered.
+    public enum TieBreaking: String, Sendable, Codable, CaseIterable {
+        /// The later position (the more recent behaviour) first — the spec's choice [A].
+        case mostRecentFirst
+        /// The earlier position first.
+        case oldestFirst
+    }
+
+    /// What `callAsFunction` returns.
+    public struct Retrieved {
+        /// `[n, k', d]`: the selected behaviour embeddings, nearest first, with gradient.
+        public let embeddings: Tensor
+        /// `[n, k']`: 1 where the selected slot is a valid behaviour, 0 where it is padding.
+        public let valid: Tensor
+        /// `[n][k']`: the selected positions in the behaviour sequence.
+        public let positions: [[Int]]
+    }
+
+    /// `R`, `[d, m]`: the fixed random projection, a constant buffer (it never requires a
+    /// gradient, so it is not among ``parameters()``).
+    public let projection: Tensor
+    /// `k`: how many behaviours are kept per row.
+    public let retrievedCount: Int
+    public let tieBreaking: TieBreaking
+    /// The distance given to padded positions; `m + 1` by default, so padding ranks after every
+    /// valid behaviour (FuxiCTR uses the worst valid value instead, which can tie).
+    public let paddingDistance: Int
+
+    /// Draws `R` with i.i.d. N(0, 1) entries from `generator`.
+    /// - Parameters:
+    ///   - dimensions: `d`, the width of the embeddings.
+    ///   - bits: `m`, the signature length (32 by default, FuxiCTR's class default).
+    ///   - retrievedCount: `k` (50 by default, FuxiCTR's class default).
+    ///   - tieBreaking: the order of equal distances (most recent first by default).
+    ///   - paddingDistance: the distance of padded positions (`nil`: `m + 1`).
+    public convenience init(
+        dimensions: Int, bits: Int = 32, retrievedCount: Int = 50,
+        tieBreaking: TieBreaking = .mostRecentFirst, paddingDistance: Int? = nil,
+        generator: inout RandomGenerator
+    ) {
+        self.init(
+            projection: Tensor.randomNormal([dimensions, bits], using: &generator),
+            retrievedCount: retrievedCount, tieBreaking: tieBreaking, paddingDistance: paddingDistance)
+    }
+
+    /// Uses the given `[d, m]` projection (a copy, never trained).
+    public init(
+        projection: Tensor, retrievedCount: Int = 50, tieBreaking: TieBreaking = .mostRecentFirst,
+        paddingDistance: Int? = nil
+    ) {
+        precondition(projection.rank == 2 && projection.shape[1] > 0, "Funnel: SimHash projection of shape \(projection.shape)")
+        precondition(retrievedCount > 0, "Funnel: SimHash retrieval of \(retrievedCount) behaviours")
+        self.projection = Tensor(shape: projection.shape, scalars: projection.scalars)
+        self.retrievedCount = retrievedCount
+        self.tieBreaking = tieBreaking
+        self.paddingDistance = paddingDistance ?? projection.shape[1] + 1
+        precondition(self.paddingDistance >= 0, "Funnel: negative SimHash padding distance")
+        super.init()
+    }
+
+    /// `d`.
+    public var dimensions: Int { projection.shape[0] }
+    /// `m`.
+    public var bits: Int { projection.shape[1] }
+
+    /// The signature bits of each row of `vectors` (`[..., d]`): bit j is 1 where `(xR)_j > 0`
+    /// and 0 otherwise (0 on exact zero). Packed 64 bits a word, bit j in word j / 64 at
+    /// position j % 64; one `[UInt64]` per row.
+    public func signatures(_ vectors: Tensor) -> [[UInt64]] {
+        precondition(vectors.shape.last == dimensions, "Funnel: SimHash of vectors of shape \(vectors.shape), d = \(dimensions)")
+        let projected = withoutGradients {
+            Tensor.matmul(vectors.detached().reshaped([-1, dimensions]), projection)
+        }.scalars
+        let rows = projected.count / bits
+        let words = (bits + 63) / 64
+        var packed = [[UInt64]](repeating: [UInt64](repeating: 0, count: words), count: rows)
+        for row in 0..<rows {
+            for bit in 0..<bits where projected[row * bits + bit] > 0 {
+                packed[row][bit / 64] |= 1 << UInt64(bit % 64)
+            }
+        }
+        return packed
+    }
+
+    /// The signature of each row of `vectors` as 0/1 values, bit 0 first (readable form of
+    /// ``signatures(_:)``).
+    public func signatureBits(_ vectors: Tensor) -> [[Int]] {
+        signatures(vectors).map { words in
+            (0..<bits).map { Int((words[$0 / 64] >> UInt64($0 % 64)) & 1) }
+        }
+    }
+
+    /// `[n][L]`: the Hamming distance between each row's target signature and each behaviour's,
+    /// ``paddingDistance`` at padded positions.
+    public func distances(target: Tensor, behaviours: Tensor, valid: Tensor) -> [[Int]] {
+        let (rows, length) = checkShapes(target: target, behaviours: behaviours, valid: valid)
+        let targetSignatures = signatures(target)
+        let behaviourSignatures = signatures(behaviours)
+        let validity = valid.scalars
+        return (0..<rows).map { row in
+            (0..<length).map { position in
+                let index = row * length + position
+                guard validity[index] != 0 else { return paddingDistance }
+                return zip(targetSignatures[row], behaviourSignatures[index])
+                    .reduce(0) { $0 + ($1.0 ^ $1.1).nonzeroBitCount }
+            }
+        }
+    }
+
+    /// `[n][k']`: per row, the positions of the `k' = min(k, L)` smallest distances, nearest
+    /// first, equal distances ordered by ``tieBreaking``.
+    public func selectedPositions(distances: [[Int]]) -> [[Int]] {
+        let largest = distances.lazy.flatMap { $0 }.max() ?? 0
+        var counts = [Int](repeating: 0, count: largest + 2)
+        return distances.map { row in
+            // A counting sort: O(L + m) per row, and stable in the tie order by construction.
+            for index in counts.indices { counts[index] = 0 }
+            for distance in row { counts[distance + 1] += 1 }
+            for index in 1..<counts.count { counts[index] += counts[index - 1] }
+            var order = [Int](repeating: 0, count: row.count)
+            let tieOrder: [Int] = tieBreaking == .mostRecentFirst
+                ? Array(row.indices.reversed()) : Array(row.indices)
+            for position in tieOrder {
+                order[counts[row[position]]] = position
+                counts[row[position]] += 1
+            }
+            return Array(order.prefix(retrievedCount))
+        }
+    }
+
+    /// The `k` behaviours nearest to the target (see the type's documentation for shapes).
+    public func callAsFunction(target: Tensor, behaviours: Tensor, valid: Tensor) -> Retrieved {
+        let (rows, length) = checkShapes(target: target, behaviours: behaviours, valid: valid)
+        let positions = selectedPositions(
+            distances: distances(target: target, behaviours: behaviours, valid: valid))
+        let kept = Swift.min(retrievedCount, length)
+        var flatIndices: [Int32] = []
+        flatIndices.reserveCapacity(rows * kept)
+        for (row, selected) in positions.enumerated() {
+            for position in selected { flatIndices.append(Int32(row * length + position)) }
+        }
+        let validity = valid.scalars
+        let embeddings = behaviours.reshaped([rows * length, dimensions]).indexSelect(flatIndices)
+            .reshaped([rows, kept, dimensions])
+        let selectedValidity = Tensor(shape: [rows, kept], scalars: flatIndices.map { validity[Int($0)] })
+        return Retrieved(embeddings: embeddings, valid: selectedValidity, positions: positions)
+    }
+
+    private func checkShapes(target: Tensor, behaviours: Tensor, valid: Tensor) -> (rows: Int, length: Int) {
+        precondition(
+            target.rank == 2 && behaviours.rank == 3 && target.shape[1] == dimensions
+                && behaviours.shape[0] == target.shape[0] && behaviours.shape[2] == dimensions
+                && valid.shape == Array(behaviours.shape.prefix(2)),
+            "Funnel: SimHash retrieval of target \(target.shape), behaviours \(behaviours.shape), valid \(valid.shape), d = \(dimensions)")
+        return (behaviours.shape[0], behaviours.shape[1])
+    }
+}
