@@ -34,4 +34,10 @@ extension Dataset {
             return sideRow >= 0 ? values[sideRow] : 0
         }
     }
+
+    /// Whether each row of a split has 1 in a label column (`"side.column"` joined per row):
+    /// the rows a sampler keeps.
+    public func rows(split: String, where column: String) throws -> [Bool] {
+        try rowValues(split: split, column: column).map { $0 == 1 }
+    }
 }

@@ -32,16 +32,6 @@ public protocol FunnelModel: Module {
 extension FunnelModel {
     public var sequencePolicies: [String: SequencePolicy] { [:] }
     public func trainingRows(in dataset: Dataset, split: String) throws -> [Bool]? { nil }
-
-    /// The rows of `split` where every named label column (side columns as `"side.column"`)
-    /// is 1 — for samplers.
-    public func rows(of dataset: Dataset, split: String, whereAllOf columns: [String]) throws -> [Bool] {
-        var keep = [Bool](repeating: true, count: try dataset.split(split).rowCount)
-        for column in columns {
-            for (row, value) in try dataset.rowValues(split: split, column: column).enumerated() where value != 1 { keep[row] = false }
-        }
-        return keep
-    }
 }
 
 /// The categorical and dense features and the label of a plain CTR model, chosen by name or,

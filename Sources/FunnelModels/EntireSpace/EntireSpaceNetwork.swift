@@ -120,8 +120,7 @@ public final class EntireSpaceNetwork: Module {
         guard dataset.schema.resolvedColumn(column)?.kind == .label else {
             throw DataError.missingRequirement(dataset: dataset.schema.name, column: column, reason: "the label 'trainOnlyWhere' samples by")
         }
-        let values = try dataset.rowValues(split: split, column: column)
-        return values.map { $0 == 1 }
+        return try dataset.rows(split: split, where: column)
     }
 
     /// One logit `[n]` per head.

@@ -88,19 +88,21 @@ public final class USDModel: Module, FunnelModel {
         ]
     }
 
-    /// The CTR sample `U'` and UIEM's sample `Û` (`r_p = 1`): a batch must hold both.
-    public func trainingRows(in dataset: Dataset, split: String) throws -> [Bool]? {
-        let recent = try rows(of: dataset, split: split, whereAllOf: [configuration.recentPortal])
-        guard let sampled = try sample(in: dataset, split: split) else { return nil }
-        return zip(sampled, recent).map { $0 || $1 }
-    }
-
-    private func sample(in dataset: Dataset, split: String) throws -> [Bool]? {
+    /// The label column whose 1s form the CTR sample `U'` (`nil`: every exposure).
+    private var sampleColumn: String? {
         switch configuration.sampler {
-        case .portalVisit: return try rows(of: dataset, split: split, whereAllOf: [configuration.portalVisit])
-        case .blockClick: return try rows(of: dataset, split: split, whereAllOf: [configuration.blockClick])
+        case .portalVisit: return configuration.portalVisit
+        case .blockClick: return configuration.blockClick
         case .none: return nil
         }
+    }
+
+    /// The CTR sample `U'` and UIEM's sample `Û` (`r_p = 1`): a batch must hold both.
+    public func trainingRows(in dataset: Dataset, split: String) throws -> [Bool]? {
+        guard let sampleColumn else { return nil }
+        let sampled = try dataset.rows(split: split, where: sampleColumn)
+        let recent = try dataset.rows(split: split, where: configuration.recentPortal)
+        return zip(sampled, recent).map { $0 || $1 }
     }
 
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
@@ -113,12 +115,7 @@ public final class USDModel: Module, FunnelModel {
         let portalVisit = try batch.tensor(configuration.portalVisit)
         let blockClick = try batch.tensor(configuration.blockClick)
         let recent = try uiemRows(batch)
-        let inSample: Tensor
-        switch configuration.sampler {
-        case .portalVisit: inSample = portalVisit
-        case .blockClick: inSample = blockClick
-        case .none: inSample = Tensor(Array(repeating: 1, count: batch.size))
-        }
+        let inSample = try sampleColumn.map { try batch.tensor($0) } ?? Tensor(Array(repeating: 1, count: batch.size))
         let blockRows = inSample * blockClick
         let portalRows = inSample * portalVisit * (1 - blockClick)
         let weights = dualWeights(portalLogits: outputs["portal"]!, blockLogits: outputs["block"]!, portalRows: portalRows, blockRows: blockRows, inSample: inSample)
