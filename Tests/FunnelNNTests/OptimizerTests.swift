@@ -111,11 +111,39 @@ import Testing
         expectClose(table.scalars, [0, -2 / Float(13).squareRoot()])
     }
 
-    @Test func schedules() {
-        #expect(LearningRateSchedule.constant.learningRate(base: 1, step: 99) == 1)
-        expectClose([LearningRateSchedule.step(every: 10, factor: 0.5).learningRate(base: 1, step: 25)], [0.25])
-        let cosine = LearningRateSchedule.warmupCosine(warmupSteps: 10, totalSteps: 110, minimumFactor: 0.1)
-        expectClose([cosine.learningRate(base: 1, step: 0), cosine.learningRate(base: 1, step: 9)], [0.1, 1])
-        expectClose([cosine.learningRate(base: 1, step: 60), cosine.learningRate(base: 1, step: 110)], [0.55, 0.1])
+    @Test func stateIsKeyedByParameterName() throws {
+        let weight = Tensor([1, 2], requiresGradient: true)
+        let table = Tensor(shape: [3, 1], scalars: [1, 1, 1], requiresGradient: true)
+        let named = [(name: "tower.weight", parameter: weight), (name: "items.table", parameter: table)]
+        let decaying = AdagradDecayV2(namedParameters: named, learningRate: 1)
+        let adam = Adam(namedParameters: named)
+        for optimizer in [decaying, adam] as [Optimizer] {
+            weight.gradient = Tensor([1, 1])
+            table.embeddingLookup([2]).sum().backward()
+            optimizer.step()
+        }
+        let decayingState = decaying.exportState()
+        #expect(Set(decayingState.floats.keys) == ["accumulators.tower.weight", "accumulators.items.table"])
+        #expect(decayingState.integers["tensorDecayCounters.tower.weight"] == [0])
+        #expect(decayingState.integers["rowDecayCounters.items.table"] == [0, 0, 0])
+        let adamState = adam.exportState()
+        #expect(Set(adamState.integers.keys) == ["stepCount", "parameterSteps.tower.weight", "parameterSteps.items.table"])
+        #expect(adamState.floats["firstMoments.items.table"]?.count == 3)
+        #expect(Adam(parameters: [weight]).exportState().floats.keys.sorted() == ["firstMoments.0", "secondMoments.0"])
+
+        var missing = adamState
+        missing.floats["secondMoments.items.table"] = nil
+        #expect {
+            try Adam(namedParameters: named).importState(missing)
+        } throws: { error in
+            "\(error)" == "optimizer state has no 'secondMoments.items.table'"
+        }
+        var resized = adamState
+        resized.integers["parameterSteps.tower.weight"] = [1, 1]
+        #expect {
+            try Adam(namedParameters: named).importState(resized)
+        } throws: { error in
+            "\(error)" == "optimizer state 'parameterSteps.tower.weight' has 2 values, expected 1"
+        }
     }
 }

@@ -7,21 +7,31 @@ public final class Adagrad: Optimizer {
     public var epsilon: Float
     public private(set) var accumulators: [StateBuffer<Float>] = []
 
-    public init(parameters: [Tensor], learningRate: Float = 0.01, initialAccumulator: Float = 0, epsilon: Float = 1e-10) {
+    public init(
+        namedParameters: [(name: String, parameter: Tensor)], learningRate: Float = 0.01, initialAccumulator: Float = 0,
+        epsilon: Float = 1e-10
+    ) {
         self.epsilon = epsilon
-        super.init(parameters: parameters, learningRate: learningRate)
+        super.init(namedParameters: namedParameters, learningRate: learningRate)
         accumulators = stateBuffers(repeating: initialAccumulator)
+    }
+
+    /// Parameters named by their position: "0", "1", …
+    public convenience init(parameters: [Tensor], learningRate: Float = 0.01, initialAccumulator: Float = 0, epsilon: Float = 1e-10) {
+        self.init(
+            namedParameters: Self.positionNames(parameters), learningRate: learningRate,
+            initialAccumulator: initialAccumulator, epsilon: epsilon)
     }
 
     public override func exportState() -> OptimizerState {
         var state = super.exportState()
-        Self.export(accumulators, as: "accumulators", into: &state)
+        export(accumulators, as: "accumulators", into: &state)
         return state
     }
 
     public override func importState(_ state: OptimizerState) throws {
         try super.importState(state)
-        try Self.restore(accumulators, from: "accumulators", state)
+        try restore(accumulators, from: "accumulators", state)
     }
 
     public override func update(
@@ -47,23 +57,33 @@ public final class SGD: Optimizer {
     public var weightDecay: Float
     public private(set) var velocities: [StateBuffer<Float>] = []
 
-    public init(parameters: [Tensor], learningRate: Float, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
+    public init(
+        namedParameters: [(name: String, parameter: Tensor)], learningRate: Float, momentum: Float = 0,
+        nesterov: Bool = false, weightDecay: Float = 0
+    ) {
         self.momentum = momentum
         self.nesterov = nesterov
         self.weightDecay = weightDecay
-        super.init(parameters: parameters, learningRate: learningRate)
+        super.init(namedParameters: namedParameters, learningRate: learningRate)
         velocities = stateBuffers()
+    }
+
+    /// Parameters named by their position: "0", "1", …
+    public convenience init(parameters: [Tensor], learningRate: Float, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
+        self.init(
+            namedParameters: Self.positionNames(parameters), learningRate: learningRate, momentum: momentum,
+            nesterov: nesterov, weightDecay: weightDecay)
     }
 
     public override func exportState() -> OptimizerState {
         var state = super.exportState()
-        Self.export(velocities, as: "velocities", into: &state)
+        export(velocities, as: "velocities", into: &state)
         return state
     }
 
     public override func importState(_ state: OptimizerState) throws {
         try super.importState(state)
-        try Self.restore(velocities, from: "velocities", state)
+        try restore(velocities, from: "velocities", state)
     }
 
     public override func update(

@@ -23,26 +23,36 @@ public final class AdagradDecayV2: Optimizer {
     private var tensorDecays = false
 
     public init(
-        parameters: [Tensor], learningRate: Float = 0.01, initialAccumulator: Float = 0.1,
-        decayStep: Int = 100_000, decayRate: Float = 0.9
+        namedParameters: [(name: String, parameter: Tensor)], learningRate: Float = 0.01,
+        initialAccumulator: Float = 0.1, decayStep: Int = 100_000, decayRate: Float = 0.9
     ) {
         precondition(decayRate > 0 && decayRate < 1, "Funnel: AdagradDecayV2 decay rate must lie in (0, 1)")
         precondition(decayStep > 0, "Funnel: AdagradDecayV2 decay step must be positive")
         self.initialAccumulator = initialAccumulator
         self.decayStep = decayStep
         self.decayRate = decayRate
-        tensorDecayCounters = Array(repeating: 0, count: parameters.count)
-        super.init(parameters: parameters, learningRate: learningRate)
+        tensorDecayCounters = Array(repeating: 0, count: namedParameters.count)
+        super.init(namedParameters: namedParameters, learningRate: learningRate)
         accumulators = stateBuffers(repeating: initialAccumulator)
         rowDecayCounters = parameters.map { StateBuffer(count: $0.rank == 2 ? $0.shape[0] : 0, repeating: 0) }
     }
 
+    /// Parameters named by their position: "0", "1", …
+    public convenience init(
+        parameters: [Tensor], learningRate: Float = 0.01, initialAccumulator: Float = 0.1,
+        decayStep: Int = 100_000, decayRate: Float = 0.9
+    ) {
+        self.init(
+            namedParameters: Self.positionNames(parameters), learningRate: learningRate,
+            initialAccumulator: initialAccumulator, decayStep: decayStep, decayRate: decayRate)
+    }
+
     public override func exportState() -> OptimizerState {
         var state = super.exportState()
-        Self.export(accumulators, as: "accumulators", into: &state)
-        state.integers["tensorDecayCounters"] = tensorDecayCounters.map(Int64.init)
+        export(accumulators, as: "accumulators", into: &state)
+        export(counters: tensorDecayCounters, as: "tensorDecayCounters", into: &state)
         for (index, counters) in rowDecayCounters.enumerated() {
-            state.integers["rowDecayCounters.\(index)"] = counters.values.map(Int64.init)
+            state.integers[stateKey("rowDecayCounters", index)] = counters.values.map(Int64.init)
         }
         state.integers["globalStep"] = [Int64(globalStep)]
         return state
@@ -50,10 +60,10 @@ public final class AdagradDecayV2: Optimizer {
 
     public override func importState(_ state: OptimizerState) throws {
         try super.importState(state)
-        try Self.restore(accumulators, from: "accumulators", state)
-        tensorDecayCounters = try state.integers("tensorDecayCounters", count: parameters.count)
+        try restore(accumulators, from: "accumulators", state)
+        tensorDecayCounters = try restoreCounters(from: "tensorDecayCounters", state)
         for (index, counters) in rowDecayCounters.enumerated() {
-            try state.restore("rowDecayCounters.\(index)", into: counters)
+            try state.restore(stateKey("rowDecayCounters", index), into: counters)
         }
         globalStep = try state.integers("globalStep", count: 1)[0]
     }

@@ -27,40 +27,57 @@ public final class Adam: Optimizer {
     private var corrections: (stepSize: Float, root2: Float) = (0, 1)
 
     public init(
-        parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-        epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false
+        namedParameters: [(name: String, parameter: Tensor)], learningRate: Float = 1e-3, beta1: Float = 0.9,
+        beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false
     ) {
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
         self.weightDecay = weightDecay
         self.decoupledWeightDecay = decoupledWeightDecay
-        parameterSteps = Array(repeating: 0, count: parameters.count)
-        super.init(parameters: parameters, learningRate: learningRate)
+        parameterSteps = Array(repeating: 0, count: namedParameters.count)
+        super.init(namedParameters: namedParameters, learningRate: learningRate)
         firstMoments = stateBuffers()
         secondMoments = stateBuffers()
     }
 
+    /// Parameters named by their position: "0", "1", …
+    public convenience init(
+        parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false
+    ) {
+        self.init(
+            namedParameters: Self.positionNames(parameters), learningRate: learningRate, beta1: beta1, beta2: beta2,
+            epsilon: epsilon, weightDecay: weightDecay, decoupledWeightDecay: decoupledWeightDecay)
+    }
+
     /// AdamW: decoupled weight decay (default 0.01, as PyTorch).
+    public static func adamW(
+        namedParameters: [(name: String, parameter: Tensor)], learningRate: Float = 1e-3, weightDecay: Float = 0.01
+    ) -> Adam {
+        Adam(namedParameters: namedParameters, learningRate: learningRate, weightDecay: weightDecay, decoupledWeightDecay: true)
+    }
+
+    /// AdamW over parameters named by their position.
     public static func adamW(
         parameters: [Tensor], learningRate: Float = 1e-3, weightDecay: Float = 0.01
     ) -> Adam {
-        Adam(parameters: parameters, learningRate: learningRate, weightDecay: weightDecay, decoupledWeightDecay: true)
+        adamW(namedParameters: positionNames(parameters), learningRate: learningRate, weightDecay: weightDecay)
     }
 
     public override func exportState() -> OptimizerState {
         var state = super.exportState()
-        Self.export(firstMoments, as: "firstMoments", into: &state)
-        Self.export(secondMoments, as: "secondMoments", into: &state)
-        state.integers["parameterSteps"] = parameterSteps.map(Int64.init)
+        export(firstMoments, as: "firstMoments", into: &state)
+        export(secondMoments, as: "secondMoments", into: &state)
+        export(counters: parameterSteps, as: "parameterSteps", into: &state)
         return state
     }
 
     public override func importState(_ state: OptimizerState) throws {
         try super.importState(state)
-        try Self.restore(firstMoments, from: "firstMoments", state)
-        try Self.restore(secondMoments, from: "secondMoments", state)
-        parameterSteps = try state.integers("parameterSteps", count: parameters.count)
+        try restore(firstMoments, from: "firstMoments", state)
+        try restore(secondMoments, from: "secondMoments", state)
+        parameterSteps = try restoreCounters(from: "parameterSteps", state)
     }
 
     public override func beginUpdate(_ index: Int, sparse: Bool) {

@@ -1,30 +1,42 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import FunnelTensor
 
 /// Updates parameters from their accumulated gradients.
 ///
-/// An optimizer is built over a list of parameters and keeps its state per parameter (and, for
-/// embedding tables, per row). ``step()`` applies the gradients found on the parameters — dense
+/// An optimizer is built over named parameters (module paths, from ``Module/namedParameters()``)
+/// and keeps its state per parameter (and, for embedding tables, per row), exported under the
+/// parameters' names. ``step()`` applies the gradients found on the parameters — dense
 /// ones to every value, row-sparse ones (from ``Tensor/embeddingLookup(_:)``) only to the touched
 /// rows (lazy updates) — and then clears them. A subclass implements one element-wise rule,
 /// ``update(_:values:gradient:offset:count:row:)``; this class walks the dense tensor or the
 /// touched rows and splits large updates across the kernels' threads (rows and elements are
 /// independent, so the result does not depend on the split).
 open class Optimizer {
-    /// The parameters, in a fixed order (their index keys the state).
+    /// The parameters, in a fixed order.
     public let parameters: [Tensor]
+    /// The parameters' names, in the same order; they key the exported state.
+    public let names: [String]
     /// The step size; a schedule may change it between steps.
     public var learningRate: Float
     /// Steps taken so far.
     public internal(set) var stepCount = 0
 
-    public init(parameters: [Tensor], learningRate: Float) {
-        self.parameters = parameters
+    public init(namedParameters: [(name: String, parameter: Tensor)], learningRate: Float) {
+        precondition(
+            Set(namedParameters.map(\.name)).count == namedParameters.count,
+            "Funnel: optimizer parameter names must be distinct")
+        parameters = namedParameters.map(\.parameter)
+        names = namedParameters.map(\.name)
         self.learningRate = learningRate
+    }
+
+    /// Parameters named by their position: "0", "1", …
+    public convenience init(parameters: [Tensor], learningRate: Float) {
+        self.init(namedParameters: Self.positionNames(parameters), learningRate: learningRate)
+    }
+
+    /// Names parameters by their position: "0", "1", …
+    static func positionNames(_ parameters: [Tensor]) -> [(name: String, parameter: Tensor)] {
+        parameters.enumerated().map { (name: String($0.offset), parameter: $0.element) }
     }
 
     /// Applies every parameter's gradient and clears it.
@@ -124,59 +136,4 @@ public final class StateBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
 
     /// A copy of the values.
     public var values: [Element] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
-}
-
-extension Optimizer {
-    /// Scales all gradients so that their global L2 norm is at most `maximumNorm` (Pascanu et al.,
-    /// ICML 2013); returns the norm before clipping. Row-sparse gradients count with duplicate
-    /// rows summed.
-    @discardableResult
-    public func clipGradientNorm(_ maximumNorm: Float) -> Float {
-        var squares = 0.0
-        for parameter in parameters {
-            parameter.gradient?.withUnsafeBufferPointer { values in
-                for value in values { squares += Double(value) * Double(value) }
-            }
-            if let sparse = parameter.sparseGradient {
-                for value in sparse.coalesced().values { squares += Double(value) * Double(value) }
-            }
-        }
-        let norm = Float(squares.squareRoot())
-        guard norm > maximumNorm, norm > 0 else { return norm }
-        let scale = maximumNorm / norm
-        for parameter in parameters {
-            parameter.gradient?.withUnsafeMutableBufferPointer { values in
-                for index in values.indices { values[index] *= scale }
-            }
-            parameter.sparseGradient?.scale(by: scale)
-        }
-        return norm
-    }
-}
-
-/// A learning rate that changes with the step.
-public enum LearningRateSchedule: Sendable, Codable, Equatable {
-    case constant
-    /// Multiplied by `factor` every `every` steps.
-    case step(every: Int, factor: Float)
-    /// Linear warm-up from 0 over `warmupSteps`, then cosine decay to `minimumFactor` of the base
-    /// rate at `totalSteps` (Loshchilov & Hutter, arXiv 1608.03983).
-    case warmupCosine(warmupSteps: Int, totalSteps: Int, minimumFactor: Float)
-
-    /// The rate at `step` (0-based) for a base rate.
-    public func learningRate(base: Float, step: Int) -> Float {
-        switch self {
-        case .constant:
-            return base
-        case .step(let every, let factor):
-            var rate = base
-            for _ in 0..<(step / Swift.max(every, 1)) { rate *= factor }
-            return rate
-        case .warmupCosine(let warmupSteps, let totalSteps, let minimumFactor):
-            if step < warmupSteps { return base * Float(step + 1) / Float(warmupSteps) }
-            let progress = Float(Swift.min(step - warmupSteps, totalSteps - warmupSteps)) / Float(Swift.max(totalSteps - warmupSteps, 1))
-            let cosine = 0.5 * (1 + Float(cos(Double.pi * Double(progress))))
-            return base * (minimumFactor + (1 - minimumFactor) * cosine)
-        }
-    }
 }
