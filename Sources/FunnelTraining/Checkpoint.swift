@@ -34,7 +34,7 @@ public enum Checkpoint {
     }
 
     /// Writes a checkpoint and points `latest` at it; keeps the two newest.
-    public static func write(directory: String, model: some FunnelModel, optimizer: Optimizer, state: RunState) throws {
+    public static func write(directory: String, model: some FunnelModel, optimizer: OptimizerGroups, state: RunState) throws {
         let manager = FileManager.default
         try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let name = String(format: "step-%09d", state.step)
@@ -87,7 +87,7 @@ public enum Checkpoint {
     }
 
     /// Loads the parameters (and, when given, the optimizer state) of a checkpoint.
-    public static func load(_ path: String, into model: some FunnelModel, optimizer: Optimizer? = nil) throws {
+    public static func load(_ path: String, into model: some FunnelModel, optimizer: OptimizerGroups? = nil) throws {
         let file = path + "/model.safetensors"
         let (entries, _) = try SafeTensors.decode(try readFile(file), file: file)
         for (name, tensor) in model.namedParameters() {

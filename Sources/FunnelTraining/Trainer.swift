@@ -12,7 +12,7 @@ public final class Trainer {
     public let configuration: TrainingConfiguration
     public let dataset: Dataset
     public let model: any FunnelModel
-    public let optimizer: Optimizer
+    public let optimizer: OptimizerGroups
     public private(set) var state: RunState
     /// Called after every step with the run's progress.
     public var progress: ((TrainingProgress) -> Void)?
@@ -43,7 +43,7 @@ public final class Trainer {
         for column in model.columns where !Self.has(dataset, column) {
             throw DataError.missingRequirement(dataset: dataset.schema.name, column: column, reason: "model '\(configuration.model.rawValue)' needs it")
         }
-        optimizer = Self.makeOptimizer(configuration.optimizer, parameters: model.parameters())
+        optimizer = try Self.makeOptimizer(configuration, model: model, dataset: dataset)
         state = RunState(configuration: configuration)
     }
 
@@ -51,15 +51,16 @@ public final class Trainer {
         dataset.schema.resolvedColumn(column) != nil
     }
 
-    static func makeOptimizer(_ configuration: OptimizerConfiguration, parameters: [Tensor]) -> Optimizer {
-        let rate = configuration.learningRate
-        switch configuration.kind {
-        case .adam: return Adam(parameters: parameters, learningRate: rate, weightDecay: configuration.weightDecay)
-        case .adamW: return Adam.adamW(parameters: parameters, learningRate: rate, weightDecay: configuration.weightDecay)
-        case .adagrad: return Adagrad(parameters: parameters, learningRate: rate)
-        case .adagradDecayV2: return AdagradDecayV2(parameters: parameters, learningRate: rate)
-        case .sgd: return SGD(parameters: parameters, learningRate: rate, weightDecay: configuration.weightDecay)
-        }
+    /// The configured optimizer groups over the model's named parameters; schedules that leave
+    /// their total out span the run (epochs × batches of the training rows).
+    static func makeOptimizer(
+        _ configuration: TrainingConfiguration, model: any FunnelModel, dataset: Dataset
+    ) throws -> OptimizerGroups {
+        let kept = try model.trainingRows(in: dataset, split: configuration.trainSplit)
+        let rows = try kept.map { $0.count(where: { $0 }) } ?? dataset.split(configuration.trainSplit).rowCount
+        let batchSize = Swift.max(configuration.batchSize, 1)
+        let totalSteps = (rows + batchSize - 1) / batchSize * configuration.epochs
+        return try configuration.optimizer.makeOptimizer(for: model.namedParameters(), totalSteps: totalSteps)
     }
 
     /// Continues from the newest checkpoint of the configured directory, if there is one.
@@ -108,6 +109,7 @@ public final class Trainer {
                 }
                 loss.backward()
                 if let clip = configuration.optimizer.clipNorm { optimizer.clipGradientNorm(clip) }
+                optimizer.applySchedules(step: state.step)
                 optimizer.step()
                 trainingSeconds += Double(DispatchTime.now().uptimeNanoseconds - stepStart) / 1e9
                 trainedSamples += batch.size

@@ -62,21 +62,6 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     }
 }
 
-/// Which optimizer and learning rate.
-public struct OptimizerConfiguration: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable, CaseIterable {
-        case adam, adamW = "adamw", adagrad, adagradDecayV2 = "adagrad-decay-v2", sgd
-    }
-
-    public var kind = Kind.adam
-    public var learningRate: Float = 1e-3
-    public var weightDecay: Float = 0
-    /// Clip gradients to this global norm (`nil`: no clipping).
-    public var clipNorm: Float?
-
-    public init() {}
-}
-
 /// Stop when a metric has not improved for `patience` evaluations.
 public struct EarlyStopping: Codable, Sendable, Equatable {
     /// The metric watched (`nil`: the AUC of the model's primary evaluation task).

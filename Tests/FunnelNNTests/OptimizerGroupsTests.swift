@@ -9,7 +9,9 @@ import Testing
 private enum Fixture {
     static func parameters() -> [(name: String, parameter: Tensor)] {
         func parameter(_ shape: [Int], seed: UInt64) -> Tensor {
-            Tensor(shape: shape, scalars: uniform(shape, -1, 1, seed: seed).scalars, requiresGradient: true)
+            Tensor(
+                shape: shape, scalars: uniform(shape, -1, 1, seed: seed).scalars,
+                requiresGradient: true)
         }
         return [
             ("items.embedding.table", parameter([6, 3], seed: 1)),
@@ -28,8 +30,12 @@ private enum Fixture {
     /// Adagrad on the table, Adam on the rest.
     static func groups(_ parameters: [(name: String, parameter: Tensor)]) -> OptimizerGroups {
         OptimizerGroups(groups: [
-            .init(name: "embeddings", optimizer: Adagrad(namedParameters: [parameters[0]], learningRate: 0.1)),
-            .init(name: "dense", optimizer: Adam(namedParameters: Array(parameters[1...]), learningRate: 0.01)),
+            .init(
+                name: "embeddings",
+                optimizer: Adagrad(namedParameters: [parameters[0]], learningRate: 0.1)),
+            .init(
+                name: "dense",
+                optimizer: Adam(namedParameters: Array(parameters[1...]), learningRate: 0.01)),
         ])
     }
 }
@@ -51,8 +57,13 @@ private enum Fixture {
         for (group, lone) in zip(grouped, alone) {
             #expect(group.parameter.scalars == lone.parameter.scalars, "\(group.name)")
         }
-        #expect(grouped[1].parameter.scalars != Fixture.parameters()[1].parameter.scalars, "the weight moved")
-        #expect(groups.namedParameters.map(\.name) == ["items.embedding.table", "tower.weight", "tower.bias"])
+        #expect(
+            grouped[1].parameter.scalars != Fixture.parameters()[1].parameter.scalars,
+            "the weight moved")
+        #expect(
+            groups.namedParameters.map(\.name) == [
+                "items.embedding.table", "tower.weight", "tower.bias",
+            ])
     }
 
     @Test func stateRoundTripsByGroupAndParameterName() throws {
@@ -71,7 +82,9 @@ private enum Fixture {
         // A fresh copy restored from the state continues exactly as the original.
         let copy = Fixture.parameters()
         for (target, source) in zip(copy, parameters) {
-            target.parameter.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: source.parameter.scalars) }
+            target.parameter.withUnsafeMutableBufferPointer {
+                _ = $0.update(fromContentsOf: source.parameter.scalars)
+            }
         }
         let restored = Fixture.groups(copy)
         try restored.importState(state)
@@ -92,22 +105,27 @@ private enum Fixture {
         #expect {
             try Fixture.groups(renamed).importState(state)
         } throws: { error in
-            "\(error)" == "optimizer group 'dense': optimizer state has no 'firstMoments.tower.kernel'"
+            "\(error)"
+                == "optimizer group 'dense': optimizer state has no 'firstMoments.tower.kernel'"
         }
     }
 
     @Test func schedulesApplyPerGroup() {
         let (first, second, third) = (
-            Tensor([1], requiresGradient: true), Tensor([1], requiresGradient: true), Tensor([1], requiresGradient: true)
+            Tensor([1], requiresGradient: true), Tensor([1], requiresGradient: true),
+            Tensor([1], requiresGradient: true)
         )
         let groups = OptimizerGroups(groups: [
             .init(
                 name: "halving", optimizer: SGD(namedParameters: [("a", first)], learningRate: 1),
                 schedule: .step(every: 2, factor: 0.5)),
             .init(
-                name: "warm", optimizer: SGD(namedParameters: [("b", second)], learningRate: 7), baseLearningRate: 0.2,
+                name: "warm", optimizer: SGD(namedParameters: [("b", second)], learningRate: 7),
+                baseLearningRate: 0.2,
                 schedule: .warmupCosine(warmupSteps: 10, totalSteps: 110, minimumFactor: 0.1)),
-            .init(name: "constant", optimizer: SGD(namedParameters: [("c", third)], learningRate: 0.1)),
+            .init(
+                name: "constant", optimizer: SGD(namedParameters: [("c", third)], learningRate: 0.1)
+            ),
         ])
         groups.applySchedules(step: 5)
         expectClose(groups.groups.map(\.optimizer.learningRate), [0.25, 0.2 * 0.6, 0.1])
@@ -128,7 +146,9 @@ private enum Fixture {
         #expect(norm > 0.5)
         #expect(norm == Optimizer.clipGradientNorm(of: union.map(\.parameter), to: 0.5))
         for (group, whole) in zip(grouped, union) {
-            #expect(denseGradient(of: group.parameter) == denseGradient(of: whole.parameter), "\(group.name)")
+            #expect(
+                denseGradient(of: group.parameter) == denseGradient(of: whole.parameter),
+                "\(group.name)")
         }
         expectClose([groups.clipGradientNorm(.infinity)], [0.5], tolerance: 1e-5)
     }

@@ -33,7 +33,8 @@ public enum LearningRateSchedule: Sendable, Codable, Equatable {
         case .warmupCosine(let warmupSteps, let totalSteps, let minimumFactor):
             if step < warmupSteps { return base * Float(step + 1) / Float(warmupSteps) }
             let span = Swift.max(totalSteps - warmupSteps, 1)
-            let progress = Float(Swift.min(step - warmupSteps, totalSteps - warmupSteps)) / Float(span)
+            let progress =
+                Float(Swift.min(step - warmupSteps, totalSteps - warmupSteps)) / Float(span)
             let cosine = 0.5 * (1 + Float(cos(Double.pi * Double(progress))))
             return base * (minimumFactor + (1 - minimumFactor) * cosine)
         }
@@ -42,7 +43,8 @@ public enum LearningRateSchedule: Sendable, Codable, Equatable {
     /// The schedule with a total of 0 steps (the run's) replaced by `totalSteps`.
     public func resolved(totalSteps: Int) -> LearningRateSchedule {
         guard case .warmupCosine(let warmupSteps, 0, let minimumFactor) = self else { return self }
-        return .warmupCosine(warmupSteps: warmupSteps, totalSteps: totalSteps, minimumFactor: minimumFactor)
+        return .warmupCosine(
+            warmupSteps: warmupSteps, totalSteps: totalSteps, minimumFactor: minimumFactor)
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -67,7 +69,9 @@ public enum LearningRateSchedule: Sendable, Codable, Equatable {
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .kind, in: container,
-                debugDescription: "'\(kind)' is not a schedule kind (expected one of \(Self.kinds.joined(separator: ", ")))")
+                debugDescription:
+                    "'\(kind)' is not a schedule kind (expected one of \(Self.kinds.joined(separator: ", ")))"
+            )
         }
     }
 

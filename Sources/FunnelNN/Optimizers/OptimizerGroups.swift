@@ -33,14 +33,17 @@ public final class OptimizerGroups {
 
     /// Groups with distinct names and no parameter in two of them.
     public init(groups: [Group]) {
-        precondition(Set(groups.map(\.name)).count == groups.count, "Funnel: optimizer group names must be distinct")
+        precondition(
+            Set(groups.map(\.name)).count == groups.count,
+            "Funnel: optimizer group names must be distinct")
         for group in groups {
             precondition(
                 !group.name.isEmpty && !group.name.contains("/"),
                 "Funnel: optimizer group name '\(group.name)' must be non-empty and without '/'")
         }
         let tensors = groups.flatMap(\.optimizer.parameters).map(ObjectIdentifier.init)
-        precondition(Set(tensors).count == tensors.count, "Funnel: a parameter is in two optimizer groups")
+        precondition(
+            Set(tensors).count == tensors.count, "Funnel: a parameter is in two optimizer groups")
         self.groups = groups
     }
 
@@ -64,7 +67,8 @@ public final class OptimizerGroups {
     /// Sets each group's learning rate to its schedule's rate at `step` (0-based).
     public func applySchedules(step: Int) {
         for group in groups {
-            group.optimizer.learningRate = group.schedule.learningRate(base: group.baseLearningRate, step: step)
+            group.optimizer.learningRate = group.schedule.learningRate(
+                base: group.baseLearningRate, step: step)
         }
     }
 
@@ -89,7 +93,8 @@ public final class OptimizerGroups {
             do {
                 try group.optimizer.importState(state.entries(prefixed: group.name + "/"))
             } catch let error as OptimizerStateError {
-                throw OptimizerStateError(message: "optimizer group '\(group.name)': \(error.message)")
+                throw OptimizerStateError(
+                    message: "optimizer group '\(group.name)': \(error.message)")
             }
         }
     }

@@ -13,9 +13,10 @@ public struct OptimizerState: Sendable, Equatable {
     /// The entries whose keys start with `prefix`, with the prefix removed.
     public func entries(prefixed prefix: String) -> OptimizerState {
         func strip<Value>(_ entries: [String: Value]) -> [String: Value] {
-            Dictionary(uniqueKeysWithValues: entries.compactMap { key, value in
-                key.hasPrefix(prefix) ? (String(key.dropFirst(prefix.count)), value) : nil
-            })
+            Dictionary(
+                uniqueKeysWithValues: entries.compactMap { key, value in
+                    key.hasPrefix(prefix) ? (String(key.dropFirst(prefix.count)), value) : nil
+                })
         }
         return OptimizerState(floats: strip(floats), integers: strip(integers))
     }
@@ -41,7 +42,9 @@ public struct OptimizerState: Sendable, Equatable {
         try Self.checked(integers[name], name, count: count).map(Int.init)
     }
 
-    private static func checked<Value>(_ values: [Value]?, _ name: String, count: Int) throws -> [Value] {
+    private static func checked<Value>(_ values: [Value]?, _ name: String, count: Int) throws
+        -> [Value]
+    {
         guard let values else {
             throw OptimizerStateError(message: "optimizer state has no '\(name)'")
         }
@@ -66,17 +69,25 @@ extension Optimizer {
     }
 
     /// Exports one buffer per parameter under `name.<parameter name>`.
-    func export(_ buffers: [StateBuffer<Float>], as name: String, into state: inout OptimizerState) {
-        for (index, buffer) in buffers.enumerated() { state.floats[stateKey(name, index)] = buffer.values }
+    func export(_ buffers: [StateBuffer<Float>], as name: String, into state: inout OptimizerState)
+    {
+        for (index, buffer) in buffers.enumerated() {
+            state.floats[stateKey(name, index)] = buffer.values
+        }
     }
 
-    func restore(_ buffers: [StateBuffer<Float>], from name: String, _ state: OptimizerState) throws {
-        for (index, buffer) in buffers.enumerated() { try state.restore(stateKey(name, index), into: buffer) }
+    func restore(_ buffers: [StateBuffer<Float>], from name: String, _ state: OptimizerState) throws
+    {
+        for (index, buffer) in buffers.enumerated() {
+            try state.restore(stateKey(name, index), into: buffer)
+        }
     }
 
     /// Exports one counter per parameter under `name.<parameter name>`.
     func export(counters: [Int], as name: String, into state: inout OptimizerState) {
-        for (index, counter) in counters.enumerated() { state.integers[stateKey(name, index)] = [Int64(counter)] }
+        for (index, counter) in counters.enumerated() {
+            state.integers[stateKey(name, index)] = [Int64(counter)]
+        }
     }
 
     func restoreCounters(from name: String, _ state: OptimizerState) throws -> [Int] {
