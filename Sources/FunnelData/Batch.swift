@@ -3,7 +3,8 @@ import FunnelTensor
 /// One mini-batch: the selected rows' values gathered column by column.
 ///
 /// Columns of a side table appear under `"<side table>.<column>"`, with
-/// `present["<side table>"]` telling which rows found their key (rows that did not hold zeros).
+/// `present["<side table>"]` telling which rows found their key (rows that did not hold zeros,
+/// and id lists of nothing but padding).
 public struct Batch: @unchecked Sendable {
     /// The rows of the table, in batch order.
     public let rows: [Int32]
@@ -65,16 +66,23 @@ public struct Batch: @unchecked Sendable {
 }
 
 /// Id lists of a batch at a fixed length: `ids` and `mask` are `[size, length]` row-major;
-/// the mask is 1 at real ids and 0 at padding (whose id is 0).
+/// the mask is 1 at real ids and 0 at padding.
+///
+/// Padded positions hold `paddingID`, one past every real id: the size of the column's
+/// vocabulary. An embedding table of `vocabulary size + 1` rows thus reads padding from a row
+/// of its own, never from a real item's (id 0 is a real item in some vocabularies).
 public struct PaddedSequence: Sendable {
     public var length: Int
     public var ids: [Int32]
     public var mask: [Float]
+    /// The id at padded positions: the size of the column's vocabulary.
+    public var paddingID: Int32
 
-    public init(length: Int, ids: [Int32], mask: [Float]) {
+    public init(length: Int, ids: [Int32], mask: [Float], paddingID: Int32) {
         self.length = length
         self.ids = ids
         self.mask = mask
+        self.paddingID = paddingID
     }
 
     /// The mask as a tensor of shape `[size, length]`.

@@ -4,6 +4,10 @@ import FunnelTensor
 /// here), a seeded shuffle per epoch, fixed-length sequences with masks, side tables joined,
 /// grouping keys carried along.
 ///
+/// Id lists are padded with their column's ``paddingIDs`` entry (the vocabulary size, one past
+/// every real id) and masked; a row whose side-table key is missing gets a list of nothing but
+/// padding. A gathered id-list column without a vocabulary is refused when the batcher is made.
+///
 /// The same seed, epoch and filter give the same batches on every run and machine.
 public struct Batcher: Sendable {
     /// Decides whether a row takes part in an epoch; may draw from `random` (seeded per epoch).
@@ -22,7 +26,12 @@ public struct Batcher: Sendable {
     /// the batch).
     public var sequences: [String: SequencePolicy]
     public var filter: RowFilter?
+    /// The id that pads each gathered id-list column (side-table columns as `"side.column"`):
+    /// the size of its vocabulary, one past every real id.
+    public let paddingIDs: [String: Int32]
 
+    /// - Throws: `DataError.missingRequirement` naming a requested column the split lacks, or
+    ///   a gathered id-list column without a vocabulary.
     public init(
         dataset: Dataset, split: String, batchSize: Int, shuffle: Bool = true, seed: UInt64 = 0,
         dropLast: Bool = false, columns: Set<String>? = nil, sequences: [String: SequencePolicy] = [:],
@@ -38,12 +47,36 @@ public struct Batcher: Sendable {
         self.columns = columns
         self.sequences = sequences
         self.filter = filter
+        paddingIDs = try Self.paddingIDs(dataset: dataset, table: table, columns: columns)
         if let columns {
             for name in columns where table.column(name) == nil && sideColumn(name) == nil {
                 throw DataError.missingRequirement(
                     dataset: dataset.schema.name, column: name, reason: "requested for batches of split '\(split)'")
             }
         }
+    }
+
+    /// The padding id of every id-list column of `table` and of its joined side tables (those
+    /// without a vocabulary are refused when `columns` selects them, and left out otherwise).
+    private static func paddingIDs(dataset: Dataset, table: Table, columns: Set<String>?) throws -> [String: Int32] {
+        let sources = [("", table)] + table.joins.keys.sorted().compactMap { name in
+            dataset.sideTables[name].map { (name + ".", $0) }
+        }
+        var result: [String: Int32] = [:]
+        for (prefix, source) in sources {
+            for column in source.columns {
+                let name = prefix + column.schema.name
+                guard case .lists = column.values else { continue }
+                guard let vocabulary = dataset.vocabularies[column.schema.vocabularyOf ?? column.schema.name] else {
+                    guard columns?.contains(name) ?? true else { continue }
+                    throw DataError.missingRequirement(
+                        dataset: dataset.schema.name, column: name,
+                        reason: "an id list needs a vocabulary: its size is the id that pads the list")
+                }
+                result[name] = Int32(vocabulary.size)
+            }
+        }
+        return result
     }
 
     /// The rows of an epoch, filtered and shuffled, in batch order.
@@ -102,7 +135,8 @@ public struct Batcher: Sendable {
         return sideTables[String(name[..<dot])]?.column(String(name[name.index(after: dot)...]))
     }
 
-    /// Copies the values of `rows` (−1 gives zeros) of every wanted column of `source`.
+    /// Copies the values of `rows` (−1 gives zeros, and id lists of padding) of every wanted
+    /// column of `source`.
     private func gather(_ source: Table, rows: [Int32], prefix: String, into batch: inout Batch) {
         for column in source.columns {
             let name = prefix + column.schema.name
@@ -112,20 +146,25 @@ public struct Batcher: Sendable {
             case .floats(let values): batch.floats[name] = rows.map { $0 >= 0 ? values[Int($0)] : 0 }
             case .integers(let values): batch.integers[name] = rows.map { $0 >= 0 ? values[Int($0)] : 0 }
             case .lists(let ids, let offsets):
-                batch.sequences[name] = pad(ids: ids, offsets: offsets, rows: rows, policy: sequences[name])
+                guard let paddingID = paddingIDs[name] else {
+                    preconditionFailure("Funnel: id list '\(name)' has no vocabulary, so no padding id")
+                }
+                batch.sequences[name] = pad(
+                    ids: ids, offsets: offsets, rows: rows, policy: sequences[name], paddingID: paddingID)
             }
             if let keys = column.keys { batch.keys[name] = rows.map { $0 >= 0 ? keys[Int($0)] : 0 } }
         }
     }
 
     private func pad(
-        ids: ColumnBuffer<Int32>, offsets: ColumnBuffer<Int64>, rows: [Int32], policy: SequencePolicy?
+        ids: ColumnBuffer<Int32>, offsets: ColumnBuffer<Int64>, rows: [Int32], policy: SequencePolicy?,
+        paddingID: Int32
     ) -> PaddedSequence {
         let longest = rows.map { $0 >= 0 ? Int(offsets[Int($0) + 1] - offsets[Int($0)]) : 0 }.max() ?? 0
         let length: Int = policy?.length ?? longest
         var sequence = PaddedSequence(
-            length: length, ids: [Int32](repeating: 0, count: rows.count * length),
-            mask: [Float](repeating: 0, count: rows.count * length))
+            length: length, ids: [Int32](repeating: paddingID, count: rows.count * length),
+            mask: [Float](repeating: 0, count: rows.count * length), paddingID: paddingID)
         for (position, row) in rows.enumerated() where row >= 0 {
             let start = Int(offsets[Int(row)])
             let count = Int(offsets[Int(row) + 1]) - start

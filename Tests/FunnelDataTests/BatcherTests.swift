@@ -43,11 +43,31 @@ import Testing
         let batch = batcher.batch(batcher.batches(epoch: 0)[0])
         let history = try #require(batch.sequences["history"])
         // Rows: [11,12] → [2,3]; [10] → [1,pad]; [] → [pad,pad]; [12,12,11] keeps the last two.
-        #expect(history.ids == [2, 3, 1, 0, 0, 0, 3, 2])
+        // Padding is the item vocabulary's size (id 0 and items 10, 11, 12): 4, never a real id.
+        #expect(history.ids == [2, 3, 1, 4, 4, 4, 3, 2])
         #expect(history.mask == [1, 1, 1, 0, 0, 0, 1, 1])
+        #expect(history.paddingID == 4 && batcher.paddingIDs == ["history": 4])
+        #expect(dataset.vocabulary(for: "history")?.size == 4)
         #expect(batch.keys["user"]?.count == 4)
         #expect(try batch.denseTensor(["price", "click"]).shape == [4, 2])
         #expect(try batch.idMatrix(["user", "item"]) == [1, 1, 1, 2, 2, 3, 3, 1])
+    }
+
+    @Test func idListWithoutVocabularyIsRefusedByName() throws {
+        let history = ColumnSchema(name: "history", kind: .idList, separator: "|")
+        let schema = DatasetSchema(
+            name: "lists", tables: ["train": TableFile(file: "train.csv")], columns: [history], storage: .binary)
+        let table = Table(
+            name: "train", rowCount: 1,
+            columns: [Column(schema: history, values: .lists(ids: ColumnBuffer([3]), offsets: ColumnBuffer([0, 1])))])
+        let dataset = try Dataset.inMemory(directory: "lists", schema: schema, splits: ["train": table])
+        #expect {
+            try Batcher(dataset: dataset, split: "train", batchSize: 1)
+        } throws: { error in
+            "\(error)".contains("no column 'history'") && "\(error)".contains("needs a vocabulary")
+        }
+        // Not gathered, not refused.
+        #expect(try Batcher(dataset: dataset, split: "train", batchSize: 1, columns: []).paddingIDs.isEmpty)
     }
 
     @Test func unknownColumnIsRefusedByName() throws {

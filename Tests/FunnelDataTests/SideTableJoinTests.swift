@@ -38,7 +38,9 @@ import Testing
             let batch = batcher.batch(batcher.batches(epoch: 0)[0])
             #expect(batch.present["user-day"] == [1, 1, 1, 1, 0])
             #expect(batch.floats["user-day.portal"] == [1, 1, 0, 1, 0])
-            #expect(batch.sequences["user-day.intent"]?.ids == [0, 1, 2, 0, 1, 2, 2, 0, 0, 1, 1, 0, 0, 0, 0])
+            // Padded with 3, the vocabulary's size; user c has no user-day row: all padding.
+            #expect(batch.sequences["user-day.intent"]?.ids == [0, 1, 2, 0, 1, 2, 2, 3, 3, 1, 1, 3, 3, 3, 3])
+            #expect(batch.sequences["user-day.intent"]?.mask == [1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0])
         }
         let report = try Dataset.load(folder.directory, cache: .ignore).reports.first { $0.file.hasSuffix("train.tsv") }
         #expect(report?.unmatchedJoins == ["user-day": 1])

@@ -9,7 +9,9 @@ import FunnelTensor
 /// both interests join the profile, context and item features in an MLP.
 ///
 /// An item is its id embedding ⊕ its category embedding (`d = 2·embeddingDimensions`), for the
-/// target and for every behaviour (the category comes from the item side table).
+/// target and for every behaviour (the category comes from the item side table). Both tables
+/// hold one extra row for padding (the item vocabulary's size, the batcher's padding id), which
+/// reads as zeros: a padded behaviour never reads a real item's rows.
 ///
 /// Shapes: a batch of `n` rows, long sequence `[n, L]`, short `[n, S]` (its last `S` valid
 /// behaviours) → logits `[n]` under the label's name.
@@ -50,7 +52,7 @@ public final class ETAModel: Module, FunnelModel {
     public let shortAttention: TargetAttention?
     public let tower: MLP
     public let configuration: Configuration
-    /// The category id of every item id.
+    /// The category id of every item id, and the padding category for the padding id.
     let categoryOfItem: [Int32]
 
     public init(dataset: Dataset, configuration: Configuration, seed: UInt64) throws {
@@ -66,8 +68,12 @@ public final class ETAModel: Module, FunnelModel {
         self.categoryOfItem = categoryOfItem
         let dimensions = configuration.embeddingDimensions
         let initializer = Initializer.normal(mean: 0, standardDeviation: 0.05)
-        items = Embedding(count: itemVocabulary.size, dimensions: dimensions, initializer: initializer, generator: &generator)
-        categories = Embedding(count: categoryCount, dimensions: dimensions, initializer: initializer, generator: &generator)
+        items = Embedding(
+            count: itemVocabulary.size + 1, dimensions: dimensions, paddingID: Int32(itemVocabulary.size),
+            initializer: initializer, generator: &generator)
+        categories = Embedding(
+            count: categoryCount + 1, dimensions: dimensions, paddingID: Int32(categoryCount),
+            initializer: initializer, generator: &generator)
         var selection = configuration.features
         if selection.categorical == nil {
             let all = try selection.resolve(in: dataset).categorical
@@ -99,7 +105,8 @@ public final class ETAModel: Module, FunnelModel {
         super.init()
     }
 
-    /// The category of every item, read from the side table that `itemCategory` names.
+    /// The category of every item, read from the side table that `itemCategory` names, then the
+    /// padding item's: the padding category (the category vocabulary's size). Also that size.
     private static func categories(of configuration: Configuration, in dataset: Dataset, items: Int) throws -> ([Int32], Int) {
         let parts = configuration.itemCategory.split(separator: ".", maxSplits: 1).map(String.init)
         guard parts.count == 2, let side = dataset.sideTables[parts[0]], let schema = dataset.schema.sideTables.first(where: { $0.name == parts[0] }),
@@ -110,8 +117,9 @@ public final class ETAModel: Module, FunnelModel {
                 dataset: dataset.schema.name, column: configuration.itemCategory,
                 reason: "BASE's item category: a categorical column of a side table keyed by the item")
         }
-        var categoryOfItem = [Int32](repeating: 0, count: items)
+        var categoryOfItem = [Int32](repeating: 0, count: items + 1)
         for row in 0..<side.rowCount where Int(keys[row]) < items { categoryOfItem[Int(keys[row])] = values[row] }
+        categoryOfItem[items] = Int32(vocabulary.size)
         return (categoryOfItem, vocabulary.size)
     }
 
@@ -125,7 +133,8 @@ public final class ETAModel: Module, FunnelModel {
         [configuration.behaviours: SequencePolicy(length: configuration.longLength, keep: .last)]
     }
 
-    /// Item ids → `[count, 2·dimensions]` (id embedding ⊕ category embedding).
+    /// Item ids → `[count, 2·dimensions]` (id embedding ⊕ category embedding; zeros for the
+    /// padding id).
     func embedItems(_ ids: [Int32], shape: [Int]) -> Tensor {
         let categoryIDs = ids.map { categoryOfItem[Int($0)] }
         let joined = Tensor.concatenated([items(ids), categories(categoryIDs)], alongAxis: 1)
@@ -140,6 +149,11 @@ public final class ETAModel: Module, FunnelModel {
     public func logits(_ batch: Batch) throws -> Tensor {
         guard let sequence = batch.sequences[configuration.behaviours], let itemIDs = batch.ids[configuration.item] else {
             throw DataError.missingRequirement(dataset: "batch", column: configuration.behaviours, reason: "BASE's behaviours and target item")
+        }
+        guard sequence.paddingID == paddingID else {
+            throw DataError.missingRequirement(
+                dataset: "batch", column: configuration.behaviours,
+                reason: "padded with id \(sequence.paddingID), but BASE pads with \(paddingID) (the item vocabulary's size)")
         }
         let rows = batch.size
         let length = sequence.length
@@ -157,11 +171,15 @@ public final class ETAModel: Module, FunnelModel {
         return tower(input).reshaped([rows])
     }
 
-    /// The last `count` valid ids of each right-padded row, oldest first, right-padded.
+    /// The padding id of behaviour sequences: the item vocabulary's size, the last row of `items`.
+    var paddingID: Int32 { Int32(items.count - 1) }
+
+    /// The last `count` valid ids of each right-padded row, oldest first, right-padded with the
+    /// sequence's padding id.
     static func mostRecent(_ sequence: PaddedSequence, count: Int) -> (ids: [Int32], mask: [Float]) {
         let length = sequence.length
         let rows = sequence.ids.count / Swift.max(length, 1)
-        var ids = [Int32](repeating: 0, count: rows * count)
+        var ids = [Int32](repeating: sequence.paddingID, count: rows * count)
         var mask = [Float](repeating: 0, count: rows * count)
         for row in 0..<rows {
             let valid = (0..<length).reduce(0) { $0 + (sequence.mask[row * length + $1] > 0 ? 1 : 0) }

@@ -4,8 +4,9 @@ import FunnelTensor
 
 /// USD's User Intent Extraction Module (Zheng et al., RecSys 2025, DOI 10.1145/3705328.3748096,
 /// §2.3, Eqs. 2–6; entire-space.md §10.3): a month of daily tokens (−1 no portal visit, 0 a
-/// portal visit not through the block, 1 a block click; stored as ids 1, 2, 3 with 0 for
-/// padding) → token embeddings + sinusoidal positions → a causal Transformer decoder;
+/// portal visit not through the block, 1 a block click; stored as ids 1, 2, 3 of a 4-id
+/// vocabulary whose id 0 is unused, padded with id 4, the vocabulary's size, whose embedding
+/// row reads as zeros) → token embeddings + sinusoidal positions → a causal Transformer decoder;
 /// `H = Decoder(E_s + E_pos)[last valid position] + MeanPool_valid(E_s)` → two heads, the
 /// portal intent `ŷ_p` and the block intent `ŷ_b`.
 ///
@@ -35,10 +36,13 @@ public final class UserIntentModule: Module {
     public let blockHead: MLP
     public let configuration: Configuration
 
+    /// The size of the token vocabulary (ids 0 ..< 4): the id that pads a sequence.
+    public static let paddingID: Int32 = 4
+
     public init(configuration: Configuration, generator: inout RandomGenerator) {
         let dimensions = configuration.dimensions
         tokens = Embedding(
-            count: 4, dimensions: dimensions, paddingID: 0, initializer: .normal(mean: 0, standardDeviation: 0.1),
+            count: Int(Self.paddingID) + 1, dimensions: dimensions, paddingID: Self.paddingID, initializer: .normal(mean: 0, standardDeviation: 0.1),
             generator: &generator)
         positions = SinusoidalPositionEncoding(maximumLength: configuration.length, dimensions: dimensions)
         decoder = (0..<configuration.blocks).map { _ in
@@ -57,6 +61,11 @@ public final class UserIntentModule: Module {
     public func callAsFunction(_ batch: Batch) throws -> (portal: Tensor, block: Tensor) {
         guard let sequence = batch.sequences[configuration.sequence] else {
             throw DataError.missingRequirement(dataset: "batch", column: configuration.sequence, reason: "the intent sequence of UIEM")
+        }
+        guard sequence.paddingID == Self.paddingID else {
+            throw DataError.missingRequirement(
+                dataset: "batch", column: configuration.sequence,
+                reason: "padded with id \(sequence.paddingID), but UIEM's tokens are padded with \(Self.paddingID)")
         }
         let representation = encode(sequence)
         let rows = batch.size

@@ -16,8 +16,9 @@ import FunnelTensor
 /// uses the scores `a_j` directly as weights (no √d scaling, no softmax), padded weights 0.
 ///
 /// Shapes: target `[n, d]`, sequence `[n, S, d]`, mask `[n, S]` (1 valid, 0 padding) → `[n, d]`.
-/// A fully padded row gives 0 with ``Normalisation/none`` and the (finite) mean of its padded
-/// embeddings with ``Normalisation/softmax``, as the official code.
+/// A fully padded row outputs exactly 0 with either normalisation, and its behaviours receive no
+/// gradient (the official code's softmax would give the mean of the padded embeddings: with
+/// padding id 0 a real item's).
 public final class DINAttention: Module {
     /// How the scores become pooling weights.
     public enum Normalisation: String, Sendable, Codable, CaseIterable {
@@ -65,14 +66,18 @@ public final class DINAttention: Module {
     }
 
     /// `[n, S]`: the pooling weight of every position (0 on padding with ``Normalisation/none``;
-    /// a softmax over the row with ``Normalisation/softmax``).
+    /// a softmax over the row with ``Normalisation/softmax``); all 0 in a fully padded row.
     public func weights(target: Tensor, sequence: Tensor, mask: Tensor) -> Tensor {
         _ = checkShapes(target: target, sequence: sequence, mask: mask)
         let raw = scores(target: target, sequence: sequence)
         switch normalisation {
         case .softmax:
             let masked = Tensor.where(mask, raw, Tensor(DINAttention.paddingScore))
-            return (masked * (1 / Float(dimensions).squareRoot())).softmax(alongAxis: 1)
+            let weights = (masked * (1 / Float(dimensions).squareRoot())).softmax(alongAxis: 1)
+            let hasValid = withoutGradients {
+                (mask.detached() .!= Tensor(0)).max(alongAxes: [1], keepingDimensions: true)
+            }
+            return weights * hasValid
         case .none:
             // `where`, not a product with the mask: padding weighs exactly 0 whatever its score.
             return Tensor.where(mask, raw, Tensor(0))

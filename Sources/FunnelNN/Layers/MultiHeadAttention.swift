@@ -7,6 +7,10 @@ import FunnelTensor
 /// `[batch, keyLength, keyInputDimensions]`, values `[batch, keyLength, valueInputDimensions]`,
 /// mask broadcastable to `[batch, heads, queryLength, keyLength]` (0 where attention is allowed,
 /// a large negative value where not) → `[batch, queryLength, outputDimensions]`.
+///
+/// A query whose keys the mask blocks in every position attends to nothing: its attention
+/// weights are 0 in that head (so its keys and values receive no gradient from it), and a query
+/// blocked in every head outputs exactly 0 (the output projection's bias included).
 public final class MultiHeadAttention: Module {
     public let queryProjection: Linear
     public let keyProjection: Linear
@@ -14,8 +18,9 @@ public final class MultiHeadAttention: Module {
     public let outputProjection: Linear
     public let numHeads: Int
 
-    /// The additive value that blocks a position (finite, so a fully blocked row gives a uniform
-    /// average instead of NaN).
+    /// The additive value that blocks a position (finite, so that a fully blocked row never
+    /// gives NaN; its weights are then set to 0). A mask value at or below `blocked / 2` counts
+    /// as blocked.
     public static let blocked: Float = -1e9
 
     public init(
@@ -46,8 +51,23 @@ public final class MultiHeadAttention: Module {
         let value = heads(valueProjection(values), length: keyLength)
         var scores = Tensor.matmul(query, key, transposeRight: true) * (1 / Float(headDimensions).squareRoot())
         if let mask { scores = scores + mask }
-        let attended = Tensor.matmul(scores.softmax(), value)
-        return outputProjection(attended.permuted([0, 2, 1, 3]).reshaped([batch, queryLength, dimensions]))
+        let open = mask.flatMap { Self.openQueries($0, shape: [batch, numHeads, queryLength, 1]) }
+        var weights = scores.softmax()
+        if let open { weights = weights * open }
+        let attended = Tensor.matmul(weights, value)
+        let output = outputProjection(attended.permuted([0, 2, 1, 3]).reshaped([batch, queryLength, dimensions]))
+        guard let open, outputProjection.bias != nil else { return output }
+        return output * open.max(alongAxes: [1]).reshaped([batch, queryLength, 1])
+    }
+
+    /// `shape` (`[batch, heads, queryLength, 1]`): 1 where the mask leaves a query some key, 0
+    /// where it blocks them all; `nil` when no query is fully blocked.
+    static func openQueries(_ mask: Tensor, shape: [Int]) -> Tensor? {
+        guard mask.rank > 0 else { return nil }
+        return withoutGradients {
+            let open = (mask.detached() .> Tensor(blocked / 2)).max(alongAxes: [mask.rank - 1], keepingDimensions: true)
+            return open.scalars.contains(0) ? open.broadcasted(to: shape) : nil
+        }
     }
 
     /// `[length, length]`: 0 on and below the diagonal, ``blocked`` above (position i attends

@@ -9,7 +9,7 @@ import FunnelTensor
 /// ``MultiHeadAttention/blocked``, softmax over positions, heads concatenated, `W_o` back to `d`.
 ///
 /// Shapes: target `[n, d]`, keys `[n, k, d]`, valid `[n, k]` (1 valid, 0 padding) → `[n, d]`.
-/// A row without any valid key gets the uniform average over its padded keys (finite, not NaN).
+/// A row without any valid key outputs exactly 0, and its keys receive no gradient.
 public final class TargetAttention: Module {
     /// The projections: `queryProjection` (`W_q`), `keyProjection`, `valueProjection` and
     /// `outputProjection` (`W_o`), all without bias.

@@ -11,10 +11,11 @@ import Testing
 /// BASE on the simulated homepage: its inputs, its short sequence, and that it learns.
 @Suite struct ETAModelTests {
     @Test func shortSequenceIsTheMostRecentValidPart() {
-        // Two rows of length 4, right-padded: [5, 6, 7, _] and [8, _, _, _].
-        let sequence = PaddedSequence(length: 4, ids: [5, 6, 7, 0, 8, 0, 0, 0], mask: [1, 1, 1, 0, 1, 0, 0, 0])
+        // Two rows of length 4, right-padded with id 9: [5, 6, 7, _] and [8, _, _, _].
+        let sequence = PaddedSequence(
+            length: 4, ids: [5, 6, 7, 9, 8, 9, 9, 9], mask: [1, 1, 1, 0, 1, 0, 0, 0], paddingID: 9)
         let (ids, mask) = ETAModel.mostRecent(sequence, count: 2)
-        #expect(ids == [6, 7, 8, 0] && mask == [1, 1, 1, 0])
+        #expect(ids == [6, 7, 8, 9] && mask == [1, 1, 1, 0])
     }
 
     @Test func readsTheBehavioursAndLearnsOneBatch() throws {
@@ -44,5 +45,37 @@ import Testing
         let keys = try #require(items.column("item")?.values.ids)
         let categories = try #require(items.column("item_category")?.values.ids)
         for row in 0..<items.rowCount { #expect(model.categoryOfItem[Int(keys[row])] == categories[row]) }
+        // The padding item (the vocabulary's size) has a row of its own and the padding category.
+        let itemCount = try #require(USDModelTests.dataset.vocabulary(for: "item")?.size)
+        #expect(model.items.count == itemCount + 1 && model.paddingID == Int32(itemCount))
+        #expect(model.categoryOfItem.count == itemCount + 1)
+        #expect(model.categoryOfItem.last == Int32(model.categories.count - 1))
+    }
+
+    @Test func emptyHistoryNeverReadsItemZero() throws {
+        var configuration = ETAModel.Configuration()
+        configuration.longLength = 20
+        configuration.shortLength = 5
+        configuration.retrieved = 8
+        let model = try ETAModel(dataset: USDModelTests.dataset, configuration: configuration, seed: 4)
+        var batch = try USDModelTests.batch(for: model)
+        let rows = batch.size
+        // Target items other than 0, and no behaviour at all.
+        batch.ids["item"] = batch.ids["item"]!.map { $0 == 0 ? 1 : $0 }
+        let empty = try #require(batch.sequences["user-day.clicked_items"])
+        #expect(empty.paddingID == model.paddingID)
+        batch.sequences["user-day.clicked_items"] = PaddedSequence(
+            length: empty.length, ids: Array(repeating: empty.paddingID, count: rows * empty.length),
+            mask: Array(repeating: 0, count: rows * empty.length), paddingID: empty.paddingID)
+        let before = try model.logits(batch).scalars
+        let dimensions = model.items.dimensions
+        model.items.table.withUnsafeMutableBufferPointer { table in
+            for column in 0..<dimensions { table[column] = 100 + Float(column) }
+        }
+        #expect(try model.logits(batch).scalars == before)
+        // A batch padded with another id is refused, not read.
+        var misPadded = batch
+        misPadded.sequences["user-day.clicked_items"]?.paddingID = 0
+        #expect(throws: DataError.self) { try model.logits(misPadded) }
     }
 }

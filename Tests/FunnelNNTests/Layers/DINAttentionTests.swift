@@ -76,9 +76,22 @@ private func zeroed(_ layer: DINAttention) -> DINAttention {
         let official = DINAttention(dimensions: 3, generator: &generator)
         let officialOutput = official(target: target, sequence: sequence, mask: mask).scalars
         #expect(officialOutput.allSatisfy { $0.isFinite })
-        // As the official code: equal padding scores, so the uniform average of the row.
-        let rowMean = SequencePooling.mean(sequence, mask: Tensor.ones([2, 4])).scalars
-        expectClose(Array(officialOutput[3..<6]), Array(rowMean[3..<6]))
+        // Not the official code's mean of the padded embeddings: nothing to attend to gives 0.
+        #expect(officialOutput[3..<6].allSatisfy { $0 == 0 } && officialOutput[0..<3].contains { $0 != 0 })
+        #expect(official.weights(target: target, sequence: sequence, mask: mask).scalars[4..<8].allSatisfy { $0 == 0 })
+    }
+
+    @Test(arguments: DINAttention.Normalisation.allCases)
+    func fullyPaddedRowPassesNoGradient(normalisation: DINAttention.Normalisation) {
+        var generator = RandomGenerator(seed: 7)
+        let layer = DINAttention(dimensions: 3, hiddenDimensions: [6, 4], normalisation: normalisation, generator: &generator)
+        let mask = Tensor(shape: [2, 4], scalars: [1, 0, 1, 1, 0, 0, 0, 0])
+        checkGradients([uniform([2, 3], seed: 11), uniform([2, 4, 3], seed: 12)], parameters: layer.parameters()) {
+            layer(target: $0[0], sequence: $0[1], mask: mask)
+        }
+        let sequence = Tensor(shape: [2, 4, 3], scalars: uniform([2, 4, 3], seed: 12).scalars, requiresGradient: true)
+        layer(target: uniform([2, 3], seed: 11), sequence: sequence, mask: mask).sum().backward()
+        #expect(sequence.gradient!.scalars[12..<24].allSatisfy { $0 == 0 })
     }
 
     @Test func paddingIsIgnored() {

@@ -42,6 +42,25 @@ import Testing
         expectClose(output.scalars, expected.scalars)
     }
 
+    @Test func rowWithoutValidKeysIsZero() {
+        var generator = RandomGenerator(seed: 7)
+        let layer = TargetAttention(dimensions: 3, attentionDimensions: 4, numHeads: 2, generator: &generator)
+        let valid = Tensor(shape: [2, 4], scalars: [1, 0, 1, 1, 0, 0, 0, 0])
+        let output = layer(target: uniform([2, 3], seed: 8), keys: uniform([2, 4, 3], seed: 9), valid: valid).scalars
+        #expect(output[3..<6].allSatisfy { $0 == 0 } && output[0..<3].contains { $0 != 0 })
+        checkGradients([uniform([2, 3], seed: 8), uniform([2, 4, 3], seed: 9)], parameters: layer.parameters()) {
+            layer(target: $0[0], keys: $0[1], valid: valid)
+        }
+        let keys = Tensor(shape: [2, 4, 3], scalars: uniform([2, 4, 3], seed: 9).scalars, requiresGradient: true)
+        layer(target: uniform([2, 3], seed: 8), keys: keys, valid: valid).sum().backward()
+        #expect(keys.gradient!.scalars[12..<24].allSatisfy { $0 == 0 })
+        // Through the retrieval: nothing valid to retrieve gives 0 too.
+        let retrieval = SimHashRetrieval(dimensions: 3, retrievedCount: 2, generator: &generator)
+        let retrieved = layer(
+            target: uniform([2, 3], seed: 8), behaviours: uniform([2, 4, 3], seed: 9), valid: valid, retrieval: retrieval)
+        #expect(retrieved.scalars[3..<6].allSatisfy { $0 == 0 })
+    }
+
     @Test(arguments: [5, 6, 7, 50])
     func retrievalOfEveryValidBehaviourEqualsFullAttention(retrievedCount: Int) {
         var generator = RandomGenerator(seed: 4)
