@@ -41,12 +41,8 @@ public enum Checkpoint {
         let temporary = directory + "/" + name + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
         try? manager.removeItem(atPath: temporary)
         try manager.createDirectory(atPath: temporary, withIntermediateDirectories: true)
-        var parameters: [String: SafeTensors.Entry] = [:]
-        for (path, tensor) in model.namedParameters() {
-            parameters[path] = SafeTensors.Entry(shape: tensor.shape, values: .float32(tensor.scalars))
-        }
-        try SafeTensors.encode(parameters, metadata: ["format": "pt", "model": state.configuration.model.rawValue])
-            .write(to: URL(fileURLWithPath: temporary + "/model.safetensors"))
+        try model.saveParameters(
+            to: temporary + "/model.safetensors", metadata: ["format": "pt", "model": state.configuration.model.rawValue])
         let optimizerState = optimizer.exportState()
         var entries: [String: SafeTensors.Entry] = [:]
         for (key, values) in optimizerState.floats { entries[key] = SafeTensors.Entry(shape: [values.count], values: .float32(values)) }
@@ -88,14 +84,7 @@ public enum Checkpoint {
 
     /// Loads the parameters (and, when given, the optimizer state) of a checkpoint.
     public static func load(_ path: String, into model: some FunnelModel, optimizer: OptimizerGroups? = nil) throws {
-        let file = path + "/model.safetensors"
-        let (entries, _) = try SafeTensors.decode(try readFile(file), file: file)
-        for (name, tensor) in model.namedParameters() {
-            guard let entry = entries[name], entry.shape == tensor.shape, case .float32(let values) = entry.values else {
-                throw Error(description: "\(file): no parameter '\(name)' of shape \(tensor.shape)")
-            }
-            tensor.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: values) }
-        }
+        try model.loadParameters(from: path + "/model.safetensors")
         guard let optimizer else { return }
         let stateFile = path + "/optimizer.safetensors"
         let (stateEntries, _) = try SafeTensors.decode(try readFile(stateFile), file: stateFile)

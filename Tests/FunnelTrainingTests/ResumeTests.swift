@@ -1,5 +1,6 @@
 import Foundation
 import FunnelModels
+import FunnelNN
 import Testing
 
 @testable import FunnelTraining

@@ -105,16 +105,4 @@ enum RunnerFixture {
             "\(error)".contains("no column 'purchase'")
         }
     }
-
-    @Test func safetensorsRoundTrip() throws {
-        let entries: [String: SafeTensors.Entry] = [
-            "a.weight": SafeTensors.Entry(shape: [2, 2], values: .float32([1, 2, 3, 4])),
-            "steps": SafeTensors.Entry(shape: [1], values: .int64([7])),
-        ]
-        let data = try SafeTensors.encode(entries, metadata: ["format": "pt"])
-        let headerLength = data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
-        #expect(headerLength % 8 == 0)
-        let (decoded, metadata) = try SafeTensors.decode(data, file: "x")
-        #expect(decoded == entries && metadata == ["format": "pt"])
-    }
 }
