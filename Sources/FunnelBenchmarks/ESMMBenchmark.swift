@@ -59,9 +59,10 @@ public enum ESMMBenchmark {
         let dataset = try Dataset.load(options.dataDirectory)
         let train = try dataset.split("train")
         let network = try ESMM(dataset: dataset, configuration: referenceConfiguration, seed: options.seed)
-        let optimizer = Adam(parameters: network.parameters(), learningRate: 1e-3)
+        let adam = Adam(namedParameters: network.namedParameters(), learningRate: 1e-3)
+        let optimizer = OptimizerGroups(groups: [.init(name: "default", optimizer: adam, baseLearningRate: 1e-3, schedule: .constant)])
         let batcher = try Batcher(
-            dataset: dataset, split: "train", batchSize: options.batchSize, shuffle: false, columns: network.columns)
+            dataset: dataset, split: "train", batchSize: options.batchSize, shuffle: false, columns: network.requirements.columns)
         let batches = batcher.batches(epoch: 0)
         options.log("Funnel: \(train.rowCount) rows, \(batches.count) batches of \(options.batchSize), \(options.threads) threads")
         // Warm-up (as the reference's 30 batches): buffers, thread pool, page cache.
@@ -90,17 +91,17 @@ public enum ESMMBenchmark {
         return configuration
     }
 
-    private static func step(_ network: ESMM, _ optimizer: Optimizer, _ batch: Batch) throws {
-        let (loss, _) = try network.loss(try network(batch), batch: batch)
-        loss.backward()
-        optimizer.step()
+    /// The trainer's default step (forward → objective → backward → step).
+    private static func step(_ network: ESMM, _ optimizer: OptimizerGroups, _ batch: Batch) throws {
+        _ = try StandardTrainingStep().train(network, on: batch, optimizer: optimizer, clipNorm: nil)
     }
 
     /// Held-out AUCs and inference samples/s (median of 5 passes at the training batch size).
     private static func evaluate(_ network: ESMM, dataset: Dataset, batchSize: Int) throws -> (Double, Double, Double) {
         network.train(false)
         defer { network.train() }
-        let batcher = try Batcher(dataset: dataset, split: "test", batchSize: batchSize, shuffle: false, columns: network.columns)
+        let batcher = try Batcher(
+            dataset: dataset, split: "test", batchSize: batchSize, shuffle: false, columns: network.requirements.columns)
         // Batches are gathered before timing, as the reference holds its tensors in memory.
         let batches = batcher.batches(epoch: 0).map { batcher.batch($0) }
         var ctr: [Double] = []

@@ -20,6 +20,9 @@ public struct Batch: @unchecked Sendable {
     public var keys: [String: [Int64]] = [:]
     /// Per side table: 1 where the row found its key, 0 where not, `[size]`.
     public var present: [String: [Float]] = [:]
+    /// Sampled negative ids per catalogue column, `[size × count]` row-major
+    /// (``NegativeSampling``); training batches only.
+    public var negatives: [String: [Int32]] = [:]
 
     /// The number of rows.
     public var size: Int { rows.count }

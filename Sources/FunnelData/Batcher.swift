@@ -26,6 +26,9 @@ public struct Batcher: Sendable {
     /// the batch).
     public var sequences: [String: SequencePolicy]
     public var filter: RowFilter?
+    /// Negatives drawn for every row by ``batch(_:random:)``.
+    public let negativeSampling: NegativeSampling?
+    private let catalogue: Range<Int32>
     /// The id that pads each gathered id-list column (side-table columns as `"side.column"`):
     /// the size of its vocabulary, one past every real id.
     public let paddingIDs: [String: Int32]
@@ -35,7 +38,7 @@ public struct Batcher: Sendable {
     public init(
         dataset: Dataset, split: String, batchSize: Int, shuffle: Bool = true, seed: UInt64 = 0,
         dropLast: Bool = false, columns: Set<String>? = nil, sequences: [String: SequencePolicy] = [:],
-        filter: RowFilter? = nil
+        filter: RowFilter? = nil, negativeSampling: NegativeSampling? = nil
     ) throws {
         precondition(batchSize > 0, "Funnel: batch size must be positive")
         table = try dataset.split(split)
@@ -47,6 +50,8 @@ public struct Batcher: Sendable {
         self.columns = columns
         self.sequences = sequences
         self.filter = filter
+        self.negativeSampling = negativeSampling
+        catalogue = try negativeSampling?.catalogue(in: dataset) ?? 0..<0
         paddingIDs = try Self.paddingIDs(dataset: dataset, table: table, columns: columns)
         if let columns {
             for name in columns where table.column(name) == nil && sideColumn(name) == nil {
@@ -122,6 +127,18 @@ public struct Batcher: Sendable {
             let sideRows = batch.rows.map { join[Int($0)] }
             batch.present[name] = sideRows.map { $0 >= 0 ? 1 : 0 }
             gather(side, rows: sideRows, prefix: name + ".", into: &batch)
+        }
+        return batch
+    }
+
+    /// Gathers the given rows into a batch and draws its negatives (when sampled) from `random`.
+    public func batch(_ rows: ArraySlice<Int32>, random: inout RandomGenerator) -> Batch {
+        var batch = batch(rows)
+        if let sampling = negativeSampling {
+            let own = batch.ids[sampling.column] ?? (table.column(sampling.column)?.values.ids).map { ids in batch.rows.map { ids[Int($0)] } } ?? []
+            batch.negatives[sampling.column] = NegativeSampling.draw(
+                for: own.isEmpty ? Array(repeating: -1, count: batch.size) : own, count: sampling.count, catalogue: catalogue,
+                using: &random)
         }
         return batch
     }

@@ -53,6 +53,12 @@ public struct VocabularyTable: Sendable, Equatable {
         ids = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, Int32($0 + 1)) })
     }
 
+    /// The smallest id of a real value: 0 for identity vocabularies, 1 where id 0 is reserved.
+    public var firstValueID: Int32 {
+        if case .identity = kind { return 0 }
+        return 1
+    }
+
     /// The id of a raw key (0 when it is out of the vocabulary).
     public func id(forKey key: Int64) -> Int32 {
         switch kind {

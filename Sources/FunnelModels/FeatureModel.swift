@@ -11,13 +11,13 @@ public protocol FeatureModel: FunnelModel {
 }
 
 extension FeatureModel {
-    public var columns: Set<String> { Set(categorical + dense + [label]) }
-    public var labels: [String: String] { [label: label] }
-    public var primaryOutput: String { label }
+    public var requirements: DataRequirements { DataRequirements(columns: Set(categorical + dense + [label])) }
+
+    /// The label's logits against the label over every row.
+    public var evaluationTasks: [EvaluationTask] { [EvaluationTask(name: "", outputs: [label], label: label)] }
 
     /// Binary cross-entropy of the label's logits, from logits.
-    public func loss(_ outputs: [String: Tensor], batch: Batch) throws -> (loss: Tensor, logs: [String: Double]) {
-        let loss = Losses.binaryCrossEntropy(logits: outputs[label]!, labels: try batch.tensor(label))
-        return (loss, ["loss": Double(loss.scalar)])
+    public func objective(_ outputs: [String: Tensor], batch: Batch) throws -> Objective {
+        Objective(Losses.binaryCrossEntropy(logits: outputs[label]!, labels: try batch.tensor(label)))
     }
 }

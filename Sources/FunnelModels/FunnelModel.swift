@@ -2,36 +2,32 @@ import FunnelData
 import FunnelNN
 import FunnelTensor
 
-/// The contract every model of the registry keeps.
+/// The contract every model keeps.
 ///
-/// A model declares the columns it reads and the labels it needs (a dataset lacking one is
-/// refused with the column's name when the model is built), maps a batch to named logits —
-/// one `[batch]` tensor per task — and returns its loss with the values worth logging.
+/// A model declares once what it reads (``requirements``: columns, sequence lengths, a
+/// training-row sampler, sampled negatives), maps a batch to named outputs, returns its
+/// ``Objective`` (named per-task terms), and says how it is evaluated (``evaluationTasks``:
+/// binary, regression or item ranking). Training, evaluation, prediction and experiments read
+/// the same declarations. A model whose training step is not forward → objective → backward →
+/// clip → step supplies its own ``trainingStep``.
+///
+/// Adding a model: see `docs/adding-a-model.md`.
 public protocol FunnelModel: Module {
-    /// The columns the batcher must gather (main-table names, side-table columns as
-    /// `"side.column"`).
-    var columns: Set<String> { get }
-    /// The label each output is trained and evaluated against, by output name.
-    var labels: [String: String] { get }
-    /// The output evaluation scores first (its probability is σ(logit)).
-    var primaryOutput: String { get }
-    /// What evaluation scores, in order; the first task is the primary one (the default:
-    /// `primaryOutput` against its label over every row).
+    /// What the model reads from a dataset.
+    var requirements: DataRequirements { get }
+    /// What evaluation scores, in order; the first task is the primary one.
     var evaluationTasks: [EvaluationTask] { get }
-    /// Named logits, each of shape `[batch]`.
+    /// Named outputs: logits `[batch]` for binary tasks, values `[batch]` for regression tasks,
+    /// scores `[batch, catalogue]` for ranking tasks.
     func callAsFunction(_ batch: Batch) throws -> [String: Tensor]
-    /// The training loss (a scalar) and the values worth logging.
-    func loss(_ outputs: [String: Tensor], batch: Batch) throws -> (loss: Tensor, logs: [String: Double])
-    /// The fixed length of each id-list column it reads (`"side.column"` names).
-    var sequencePolicies: [String: SequencePolicy] { get }
-    /// Which rows of a training split the model learns from — its sampler (USD keeps the
-    /// exposures of the day's portal visitors, Eq. 1); `nil`: every row.
-    func trainingRows(in dataset: Dataset, split: String) throws -> [Bool]?
+    /// The training objective of a batch's outputs.
+    func objective(_ outputs: [String: Tensor], batch: Batch) throws -> Objective
+    /// The step that trains the model (`nil`: the one the training configuration chooses).
+    var trainingStep: (any TrainingStep)? { get }
 }
 
 extension FunnelModel {
-    public var sequencePolicies: [String: SequencePolicy] { [:] }
-    public func trainingRows(in dataset: Dataset, split: String) throws -> [Bool]? { nil }
+    public var trainingStep: (any TrainingStep)? { nil }
 }
 
 /// The categorical and dense features and the label of a plain CTR model, chosen by name or,

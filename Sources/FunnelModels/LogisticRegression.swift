@@ -6,8 +6,10 @@ import FunnelTensor
 /// categorical field (row-sparse), one per dense column, and a bias.
 ///
 /// Shapes: a batch of `n` rows → logits `[n]` under the label's name.
-public final class LogisticRegression: Module, FeatureModel {
-    public struct Configuration: Codable, Sendable, Equatable {
+public final class LogisticRegression: Module, FeatureModel, RegisteredModel {
+    public static let summary = "logistic regression over categorical ids and dense features (inputs: features, a label)"
+
+    public struct Configuration: ModelConfiguration, Equatable {
         public var features = FeatureSelection()
         public init() {}
     }

@@ -7,8 +7,10 @@ import FunnelTensor
 /// al., RecSys 2016).
 ///
 /// Shapes: a batch of `n` rows → `[n, fields·dimensions + dense]` → logits `[n]`.
-public final class MLPCTRModel: Module, FeatureModel {
-    public struct Configuration: Codable, Sendable, Equatable {
+public final class MLPCTRModel: Module, FeatureModel, RegisteredModel {
+    public static let summary = "field embeddings + dense features → MLP tower → one logit (inputs: features, a label)"
+
+    public struct Configuration: ModelConfiguration, Equatable {
         public var features = FeatureSelection()
         public var embeddingDimensions = 16
         public var hiddenDimensions = [64, 32]

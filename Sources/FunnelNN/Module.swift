@@ -61,6 +61,12 @@ open class Module {
         for (_, module) in namedModules() { module.isTraining = training }
     }
 
+    /// This module and its sub-modules that draw random numbers (``RandomLayer``: dropout, …).
+    /// The trainer reseeds them before every step from (run seed, epoch, step).
+    public func randomLayers() -> [any RandomLayer] {
+        ([self] + namedModules().map(\.module)).compactMap { $0 as? any RandomLayer }
+    }
+
     /// Resets the gradients of every parameter.
     public func zeroGradients() {
         for parameter in parameters() { parameter.zeroGradient() }
@@ -117,4 +123,11 @@ open class Module {
             }
         }
     }
+}
+
+/// A layer that draws random numbers while training (dropout, noise): its generator is derived
+/// anew for every step, never carried from step to step, so checkpoints need not hold it.
+public protocol RandomLayer: Module {
+    /// Derives the layer's generator from a step's seed and the layer's own seed.
+    func reseed(_ stepSeed: UInt64)
 }

@@ -22,6 +22,15 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         state = (splitMix(), splitMix(), splitMix(), splitMix())
     }
 
+    /// The generator of one training step: every random draw of a step (dropout masks, sampled
+    /// negatives, noise) comes from (seed, epoch, step), so a run resumed from a checkpoint
+    /// draws exactly what an uninterrupted run draws.
+    public init(seed: UInt64, epoch: Int, step: Int) {
+        var mixed = RandomGenerator(seed: seed ^ 0xD1B5_4A32_D192_ED03)
+        mixed = RandomGenerator(seed: mixed.next() ^ UInt64(truncatingIfNeeded: epoch))
+        self.init(seed: mixed.next() ^ UInt64(truncatingIfNeeded: step) &* 0x9E37_79B9_7F4A_7C15)
+    }
+
     public mutating func next() -> UInt64 {
         let result = rotate(state.1 &* 5, 7) &* 9
         let shifted = state.1 << 17

@@ -82,3 +82,13 @@ extension RowSparseGradient {
         for index in values.indices { values[index] *= factor }
     }
 }
+
+extension RowSparseGradient {
+    /// Appends another gradient's rows, each value multiplied by `factor` (multi-task steps
+    /// summing per-task gradients).
+    public func append(_ other: RowSparseGradient, scaledBy factor: Float = 1) {
+        precondition(other.width == width, "Funnel: row width \(other.width) appended to rows of width \(width)")
+        rows.append(contentsOf: other.rows)
+        values.append(contentsOf: factor == 1 ? other.values : other.values.map { $0 * factor })
+    }
+}

@@ -24,8 +24,9 @@ public struct RunState: Codable, Sendable, Equatable {
 }
 
 /// Checkpoints: a folder `step-N` with `model.safetensors` (the parameters, by their path names),
-/// `optimizer.safetensors` (the optimizer's state) and `state.json` (the run's configuration and
-/// position). A checkpoint is written under a temporary name and renamed when complete, and the
+/// `optimizer.safetensors` (the optimizer groups' state, keyed by group and parameter name, and a
+/// multi-task rule's under `multitask/`), `best-model.safetensors` when early stopping holds
+/// best parameters, and `state.json` (the run's configuration and position). A checkpoint is written under a temporary name and renamed when complete, and the
 /// file `latest` (replaced atomically) names the newest; a run killed at any moment leaves the
 /// previous checkpoint intact.
 public enum Checkpoint {
@@ -34,7 +35,10 @@ public enum Checkpoint {
     }
 
     /// Writes a checkpoint and points `latest` at it; keeps the two newest.
-    public static func write(directory: String, model: some FunnelModel, optimizer: OptimizerGroups, state: RunState) throws {
+    public static func write(
+        directory: String, model: some FunnelModel, optimizer: OptimizerGroups, multiTaskUpdate: (any MultiTaskUpdate)? = nil,
+        bestParameters: [String: [Float]]? = nil, state: RunState
+    ) throws {
         let manager = FileManager.default
         try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let name = String(format: "step-%09d", state.step)
@@ -43,16 +47,26 @@ public enum Checkpoint {
         try manager.createDirectory(atPath: temporary, withIntermediateDirectories: true)
         try model.saveParameters(
             to: temporary + "/model.safetensors", metadata: ["format": "pt", "model": state.configuration.model.rawValue])
-        let optimizerState = optimizer.exportState()
         var entries: [String: SafeTensors.Entry] = [:]
-        for (key, values) in optimizerState.floats { entries[key] = SafeTensors.Entry(shape: [values.count], values: .float32(values)) }
-        for (key, values) in optimizerState.integers { entries[key] = SafeTensors.Entry(shape: [values.count], values: .int64(values)) }
+        let multiTaskState = multiTaskUpdate?.exportState() ?? OptimizerState()
+        for (prefix, state) in [("", optimizer.exportState()), ("multitask/", multiTaskState)] {
+            for (key, values) in state.floats { entries[prefix + key] = SafeTensors.Entry(shape: [values.count], values: .float32(values)) }
+            for (key, values) in state.integers { entries[prefix + key] = SafeTensors.Entry(shape: [values.count], values: .int64(values)) }
+        }
         try SafeTensors.encode(entries).write(to: URL(fileURLWithPath: temporary + "/optimizer.safetensors"))
+        var files = ["model.safetensors", "optimizer.safetensors", "state.json"]
+        if let bestParameters {
+            let best = model.namedParameters().reduce(into: [String: SafeTensors.Entry]()) { entries, named in
+                if let values = bestParameters[named.name] { entries[named.name] = SafeTensors.Entry(shape: named.parameter.shape, values: .float32(values)) }
+            }
+            try SafeTensors.encode(best).write(to: URL(fileURLWithPath: temporary + "/best-model.safetensors"))
+            files.append("best-model.safetensors")
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(state).write(to: URL(fileURLWithPath: temporary + "/state.json"))
         // Flush the files before the rename makes them the checkpoint.
-        for file in ["model.safetensors", "optimizer.safetensors", "state.json"] {
+        for file in files {
             if let handle = FileHandle(forUpdatingAtPath: temporary + "/" + file) {
                 try? handle.synchronize()
                 try? handle.close()
@@ -82,23 +96,40 @@ public enum Checkpoint {
         }
     }
 
-    /// Loads the parameters (and, when given, the optimizer state) of a checkpoint.
-    public static func load(_ path: String, into model: some FunnelModel, optimizer: OptimizerGroups? = nil) throws {
+    /// Loads the parameters (and, when given, the optimizer and multi-task state) of a
+    /// checkpoint; returns the best parameters early stopping kept, if any.
+    @discardableResult
+    public static func load(
+        _ path: String, into model: some FunnelModel, optimizer: OptimizerGroups? = nil, multiTaskUpdate: (any MultiTaskUpdate)? = nil
+    ) throws -> [String: [Float]]? {
         try model.loadParameters(from: path + "/model.safetensors")
-        guard let optimizer else { return }
+        guard let optimizer else { return nil }
         let stateFile = path + "/optimizer.safetensors"
         let (stateEntries, _) = try SafeTensors.decode(try readFile(stateFile), file: stateFile)
         var state = OptimizerState()
+        var multiTaskState = OptimizerState()
         for (name, entry) in stateEntries {
+            let isMultiTask = name.hasPrefix("multitask/")
+            let key = isMultiTask ? String(name.dropFirst("multitask/".count)) : name
             switch entry.values {
-            case .float32(let values): state.floats[name] = values
-            case .int64(let values): state.integers[name] = values
+            case .float32(let values):
+                if isMultiTask { multiTaskState.floats[key] = values } else { state.floats[key] = values }
+            case .int64(let values):
+                if isMultiTask { multiTaskState.integers[key] = values } else { state.integers[key] = values }
             }
         }
         do {
             try optimizer.importState(state)
+            try multiTaskUpdate?.importState(multiTaskState)
         } catch {
             throw Error(description: "\(stateFile): \(error)")
+        }
+        let bestFile = path + "/best-model.safetensors"
+        guard FileManager.default.fileExists(atPath: bestFile) else { return nil }
+        let (best, _) = try SafeTensors.decode(try readFile(bestFile), file: bestFile)
+        return best.compactMapValues { entry in
+            if case .float32(let values) = entry.values { return values }
+            return nil
         }
     }
 

@@ -6,53 +6,80 @@ import FunnelTensor
 
 /// Scores a split with a model and computes every metric of every evaluation task.
 public struct Evaluation: Sendable {
-    /// Metric name → value, per task (prefixed by the task's name unless it is empty): `auc`,
-    /// `logloss`, `calibration_ratio`, `gauc_avg`, `gauc_show`, `gauc_click`, groups used and
-    /// dropped, and `truth_auc`, `truth_logloss`, `truth_correlation` when a truth is scored.
+    /// Metric name → value, per task (prefixed by the task's name unless it is empty): binary
+    /// tasks `auc`, `logloss`, `calibration_ratio`, `gauc_*`, truth metrics; regression tasks
+    /// `mae`, `rmse`, `xauc`, `xgauc` (and binary metrics against the relevance label); ranking
+    /// tasks `hr@K`, `ndcg@K`, `mrr@K`, `mrr`.
     public var metrics: [String: Double]
-    /// The name of the primary task's AUC (`auc`, `ctcvr_auc`, …): early stopping's default.
+    /// The primary task's headline metric (`auc`, `xauc`, `ndcg@10`, …): early stopping's
+    /// default.
     public var primaryMetric: String
-    /// The compared metrics in presentation order: task by task, AUC, GAUC, logloss and truth
-    /// first; counts (rows, positives, groups) left out.
+    /// The primary task (its kind tells what `scores` hold).
+    public var primaryTask: EvaluationTask
+    /// The compared metrics in presentation order, task by task; counts left out.
     public var metricOrder: [String]
-    /// The primary task's probabilities, labels and group keys of every scored row, in row order.
+    /// The primary task's scores (binary: probabilities; regression: predicted values), labels
+    /// and group keys of every scored row, in row order; empty for a ranking task.
     public var scores: [Double]
     public var labels: [Double]
     public var groups: [Int64]?
-    /// Lines naming the protocol of every task (rows, label, score, GAUC grouping, truth).
+    /// Lines naming the protocol of every task (rows, label, score, grouping, truth, …).
     public var protocolDescription: [String]
 }
 
+/// Gathers one evaluation task's rows batch by batch, then computes its metrics.
+protocol TaskScorer {
+    mutating func add(_ outputs: [String: Tensor], batch: Batch, groups: [Int64]?) throws
+    /// The metrics (name without the task prefix, value), the compared ones in presentation
+    /// order, and the task's protocol line.
+    func finish() throws -> (values: [(name: String, value: Double)], compared: [String], line: String)
+    /// The scored rows for ROC curves and predictions: scores, labels, groups.
+    var rows: (scores: [Double], labels: [Double], groups: [Int64]) { get }
+}
+
 public enum Evaluator {
-    /// Scores every row of `split` (no sampling) with each of the model's evaluation tasks.
-    /// - Parameter truthColumn: the primary task's truth column (default: the one the dataset
-    ///   marks as the truth of its label).
+    /// Scores the rows of `split` (every row, or those `rows` keeps) with each of the model's
+    /// evaluation tasks, in its evaluation mode and without gradients.
+    /// - Parameters:
+    ///   - groupColumn: the grouping of GAUC and XGAUC (default: the dataset's user column).
+    ///   - truthColumn: the primary task's truth column (default: the one the dataset marks as
+    ///     the truth of its label).
     public static func evaluate(
-        model: some FunnelModel, dataset: Dataset, split: String, batchSize: Int = 4096, groupColumn: String? = nil,
-        truthColumn: String? = nil
+        model: some FunnelModel, dataset: Dataset, split: String, rows: [Bool]? = nil, batchSize: Int = 4096,
+        groupColumn: String? = nil, truthColumn: String? = nil
     ) throws -> Evaluation {
         let table = try dataset.split(split)
         let tasks = model.evaluationTasks
+        precondition(!tasks.isEmpty, "Funnel: a model without evaluation tasks")
         let group = groupColumn ?? dataset.schema.columns.first { $0.role == .user }?.name
-        let truths = try tasks.enumerated().map { index, task -> String? in
-            if index == 0, let truthColumn {
-                guard dataset.schema.column(named: truthColumn)?.role == .truth else {
-                    throw DataError.missingRequirement(dataset: dataset.schema.name, column: truthColumn, reason: "a truth column to score against")
-                }
-                return truthColumn
+        var scorers: [any TaskScorer] = []
+        var columns = Set(group.map { [$0] } ?? [])
+        for (index, task) in tasks.enumerated() {
+            columns.insert(task.label)
+            if let rowsWhere = task.rowsWhere { columns.insert(rowsWhere) }
+            switch task.kind {
+            case .binary:
+                let scorer = try BinaryTaskScorer(task: task, dataset: dataset, truthColumn: index == 0 ? truthColumn : nil, grouped: group)
+                if let truth = scorer.truthColumn { columns.insert(truth) }
+                scorers.append(scorer)
+            case .regression(let regression):
+                scorers.append(RegressionTaskScorer(task: task, protocol: regression, grouped: group))
+            case .ranking(let ranking):
+                if let history = ranking.history { columns.insert(history) }
+                scorers.append(try RankingTaskScorer(task: task, protocol: ranking, dataset: dataset))
             }
-            // A simulated dataset names the truth of each label; its metrics join by default.
-            guard let reference = task.truth else { return nil }
-            return dataset.schema.columns.first {
-                $0.role == .truth && $0.truthOf == task.label && $0.truthGiven == reference.given
-            }?.name
         }
-        var columns = model.columns.union(tasks.flatMap { [$0.label] + ($0.rowsWhere.map { [$0] } ?? []) })
-        columns.formUnion(truths.compactMap { $0 })
-        if let group { columns.insert(group) }
-        let batcher = try Batcher(
-            dataset: dataset, split: split, batchSize: batchSize, shuffle: false, columns: columns, sequences: model.sequencePolicies)
-        var gathered = tasks.map { _ in TaskRows() }
+        var kept = rows
+        if case .ranking(let ranking) = tasks[0].kind, let cap = ranking.maximumUsers {
+            // The cap counts the rows the ranking task scores.
+            var scored = rows ?? Array(repeating: true, count: table.rowCount)
+            if let rowsWhere = tasks[0].rowsWhere {
+                for (row, value) in try dataset.rows(split: split, where: rowsWhere).enumerated() where !value { scored[row] = false }
+            }
+            kept = RankingTaskScorer.cap(scored, to: cap, seed: ranking.seed)
+        }
+        let batcher = try model.requirements.batcher(
+            dataset: dataset, split: split, batchSize: batchSize, training: false, rows: kept, extraColumns: columns)
         model.train(false)
         defer { model.train() }
         try withoutGradients {
@@ -60,99 +87,36 @@ public enum Evaluator {
                 let batch = batcher.batch(slice)
                 let outputs = try model(batch)
                 let groupKeys = group.map { batch.keys[$0] ?? batch.ids[$0]?.map(Int64.init) ?? [] }
-                for (index, task) in tasks.enumerated() {
-                    try gathered[index].append(task, outputs: outputs, batch: batch, groups: groupKeys, truth: truths[index])
-                }
+                for index in scorers.indices { try scorers[index].add(outputs, batch: batch, groups: groupKeys) }
             }
         }
+        let scoredRows = kept.map { $0.filter { $0 }.count } ?? table.rowCount
         var metrics: [String: Double] = [:]
         var order: [String] = []
-        var description = ["rows: split '\(split)' (\(table.rowCount) rows, no sampling)"]
-        for (index, task) in tasks.enumerated() {
-            let rows = gathered[index]
-            let prefix = task.name.isEmpty ? "" : "\(task.name): "
-            let scope = task.rowsWhere.map { "rows with \($0) = 1 (\(rows.scores.count))" } ?? "every row"
-            var line = "\(prefix)score \(task.scoreDescription) against '\(task.label)' on \(scope)"
-            let values: [(name: String, value: Double)]
-            do {
-                let evaluation = try BinaryEvaluation(scores: rows.scores, labels: rows.labels, groups: group == nil ? nil : rows.groups)
-                values = evaluation.values
-                if let group, let gauc = evaluation.groupedAUC[.uniform] {
-                    line += "; GAUC by '\(group)' (avg: weight 1, show: exposures, click: positives), \(gauc.groupsDropped) of \(gauc.groupsUsed + gauc.groupsDropped) groups dropped for one class"
-                }
-            } catch {
-                // An undefined metric (one class, no group with both) is NaN in the table, named here.
-                values = Self.definedValues(rows, grouped: group != nil)
-                line += "; undefined: \(error)"
-            }
-            for (name, value) in values { metrics[task.metricName(name)] = value }
-            let names = values.map(\.name) + (truths[index] == nil ? [] : ["truth_auc", "truth_logloss", "truth_correlation"])
-            order += (Self.preferred.filter(names.contains) + names.filter { !Self.preferred.contains($0) && !Self.counts.contains($0) })
-                .map(task.metricName)
-            if let truth = truths[index] {
-                let truthEvaluation = try TruthEvaluation(scores: rows.scores, trueProbabilities: rows.truth, seed: 0)
-                metrics[task.metricName("truth_auc")] = truthEvaluation.auc
-                metrics[task.metricName("truth_logloss")] = truthEvaluation.logLoss ?? .nan
-                metrics[task.metricName("truth_correlation")] = truthEvaluation.correlation
-                line += "; truth: labels drawn once (seed 0) from '\(truth)' on those rows (the truth itself reaches AUC \(String(format: "%.4f", truthEvaluation.truthAUC)))"
-            }
-            description.append(line)
+        var description = ["rows: split '\(split)' (\(scoredRows) of \(table.rowCount) rows\(kept == nil ? ", no sampling" : ""))"]
+        for (task, scorer) in zip(tasks, scorers) {
+            let result = try scorer.finish()
+            for (name, value) in result.values { metrics[task.metricName(name)] = value }
+            order += result.compared.map(task.metricName)
+            description.append((task.name.isEmpty ? "" : "\(task.name): ") + result.line)
         }
-        let primary = gathered[0]
+        let primary = scorers[0].rows
         return Evaluation(
-            metrics: metrics, primaryMetric: tasks[0].metricName("auc"), metricOrder: order, scores: primary.scores, labels: primary.labels,
-            groups: group == nil ? nil : primary.groups, protocolDescription: description)
-    }
-}
-
-extension Evaluator {
-    /// The metrics of rows whose labels leave AUC or every GAUC undefined: counts, logloss and
-    /// the defined values, NaN for the rest.
-    static func definedValues(_ rows: TaskRows, grouped: Bool) -> [(name: String, value: Double)] {
-        var values: [(name: String, value: Double)]
-        if let ungrouped = try? BinaryEvaluation(scores: rows.scores, labels: rows.labels, groups: nil as [Int64]?) {
-            values = ungrouped.values
-        } else {
-            let positives = Double(rows.labels.filter { $0 > 0 }.count)
-            values = [("rows", Double(rows.scores.count)), ("positives", positives), ("auc", .nan)]
-            values.append(("logloss", (try? Metrics.logLoss(probabilities: rows.scores, labels: rows.labels)) ?? .nan))
-        }
-        if grouped { values += ["gauc_avg", "gauc_show", "gauc_click"].map { ($0, Double.nan) } }
-        return values
+            metrics: metrics, primaryMetric: tasks[0].primaryMetric, primaryTask: tasks[0], metricOrder: order, scores: primary.scores,
+            labels: primary.labels, groups: group == nil || primary.groups.isEmpty ? nil : primary.groups,
+            protocolDescription: description)
     }
 
-    static let preferred = ["auc", "gauc_avg", "gauc_show", "gauc_click", "logloss", "truth_auc", "truth_logloss", "truth_correlation"]
-    // Counts belong to the protocol lines, not to the compared metrics.
-    static let counts: Set<String> = ["rows", "positives", "groups_used", "groups_dropped", "rows_in_dropped_groups"]
-}
+    /// The rows of a batch a task scores: every row, or those whose `rowsWhere` column is 1.
+    static func keptRows(_ task: EvaluationTask, batch: Batch) throws -> [Bool]? {
+        try task.rowsWhere.map { try batch.tensor($0).scalars.map { $0 == 1 } }
+    }
 
-/// The rows one task scores, gathered batch by batch.
-struct TaskRows {
-    var scores: [Double] = []
-    var labels: [Double] = []
-    var groups: [Int64] = []
-    var truth: [Double] = []
-
-    mutating func append(_ task: EvaluationTask, outputs: [String: Tensor], batch: Batch, groups keys: [Int64]?, truth: String?) throws {
-        var logProbability = [Double](repeating: 0, count: batch.size)
-        for name in task.outputs {
-            guard let logits = outputs[name] else {
-                throw DataError.missingRequirement(dataset: "model outputs", column: name, reason: "evaluation task '\(task.name)' scores it")
-            }
-            // log σ(z) = −softplus(−z), so products of probabilities keep their precision.
-            for (row, logit) in logits.scalars.enumerated() {
-                let z = Double(logit)
-                logProbability[row] -= Swift.max(-z, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(z)))
-            }
+    /// A model output by name, or an error naming the task that needs it.
+    static func output(_ name: String, of outputs: [String: Tensor], task: EvaluationTask) throws -> Tensor {
+        guard let output = outputs[name] else {
+            throw DataError.missingRequirement(dataset: "model outputs", column: name, reason: "evaluation task '\(task.name)' scores it")
         }
-        let labels = try batch.tensor(task.label).scalars
-        let keep = try task.rowsWhere.map { try batch.tensor($0).scalars.map { $0 == 1 } }
-        let truthValues = try truth.map { try batch.tensor($0).scalars }
-        for row in 0..<batch.size where keep?[row] ?? true {
-            scores.append(Foundation.exp(logProbability[row]))
-            self.labels.append(Double(labels[row]))
-            if let keys { groups.append(keys[row]) }
-            if let truthValues { self.truth.append(Double(truthValues[row])) }
-        }
+        return output
     }
 }

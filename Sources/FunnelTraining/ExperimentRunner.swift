@@ -1,4 +1,5 @@
 import Foundation
+import FunnelData
 import FunnelMetrics
 import FunnelModels
 
@@ -52,7 +53,7 @@ public enum ExperimentRunner {
         var runs: [RunResult] = []
         var protocolLines: [String] = []
         var metricNames: [String] = []
-        var datasetName = ""
+        let dataset = try Dataset.load(configuration.training.data)
         for model in configuration.models {
             for seed in configuration.seeds {
                 var training = configuration.training
@@ -61,14 +62,14 @@ public enum ExperimentRunner {
                 training.checkpointDirectory = nil
                 training.modelConfiguration = model.configuration ?? configuration.modelConfigurations[model.name]
                 log("training \(model.name) with seed \(seed) …")
-                let trainer = try Trainer(configuration: training)
-                datasetName = trainer.dataset.schema.name
+                let trainer = try Trainer(configuration: training, dataset: dataset)
                 let evaluation = try trainer.train()
                 if protocolLines.isEmpty { protocolLines = evaluation.protocolDescription }
                 for name in evaluation.metricOrder where !metricNames.contains(name) { metricNames.append(name) }
                 var run = RunResult(
                     model: model.name, seed: seed, metrics: evaluation.metrics, curve: trainer.state.curve,
-                    roc: ExperimentReport.rocCurve(scores: evaluation.scores, labels: evaluation.labels),
+                    roc: evaluation.primaryTask.kind == .binary
+                        ? ExperimentReport.rocCurve(scores: evaluation.scores, labels: evaluation.labels) : [],
                     samplesPerSecond: trainer.trainingSamplesPerSecond)
                 run.trainingLogMeans = trainer.logMeans
                 runs.append(run)
@@ -81,7 +82,7 @@ public enum ExperimentRunner {
             metricNames = selected
         }
         protocolLines.append("\(configuration.models.count) models × \(configuration.seeds.count) seeds (\(configuration.seeds.map(String.init).joined(separator: ", "))); mean ± standard deviation over seeds; samples/s counts training steps only (\(configuration.training.threads) threads)")
-        return ExperimentResult(dataset: datasetName, protocolDescription: protocolLines, metricNames: metricNames, runs: runs)
+        return ExperimentResult(dataset: dataset.schema.name, protocolDescription: protocolLines, metricNames: metricNames, runs: runs)
     }
 }
 

@@ -7,6 +7,9 @@ import FunnelModels
 public enum Predictor {
     @discardableResult
     public static func write(model: some FunnelModel, dataset: Dataset, split: String, to path: String) throws -> Evaluation {
+        if case .ranking = model.evaluationTasks[0].kind {
+            throw Checkpoint.Error(description: "predict writes one score per row; a ranking model's catalogue scores are read with `funnel evaluate`")
+        }
         let evaluation = try Evaluator.evaluate(model: model, dataset: dataset, split: split)
         var text = "row,group,label,score\n"
         text.reserveCapacity(evaluation.scores.count * 32)

@@ -5,23 +5,31 @@ import FunnelNN
 import FunnelTensor
 import Logging
 
-/// One training run: the configuration's data, model and optimizer, epochs of seeded batches,
-/// evaluation, early stopping and checkpoints. A run resumed from a checkpoint continues from the
-/// batch after it and reaches the same parameters as an uninterrupted run with the same seed.
+/// One training run: the configuration's data, model and optimizer groups, epochs of seeded
+/// batches, each trained by the model's ``TrainingStep``, evaluation on the validation rows,
+/// early stopping with the best parameters kept, checkpoints, and the final evaluation on the
+/// evaluation split.
+///
+/// Every random draw of a step comes from (seed, epoch, step), so a run resumed from a
+/// checkpoint reaches the parameters of an uninterrupted run bit for bit — with dropout and
+/// sampled negatives too. The loop, step by step: `docs/training-loop.md`.
 public final class Trainer {
     public let configuration: TrainingConfiguration
     public let dataset: Dataset
     public let model: any FunnelModel
     public let optimizer: OptimizerGroups
+    /// The step every batch is trained by: the model's own, else the configuration's.
+    public let step: any TrainingStep
+    /// The multi-task rule of a ``MultiTaskTrainingStep`` (its state is checkpointed).
+    let multiTaskUpdate: (any MultiTaskUpdate)?
     public private(set) var state: RunState
     /// Called after every step with the run's progress.
     public var progress: ((TrainingProgress) -> Void)?
     /// Whether evaluations are logged (a terminal progress bar shows them instead).
     public var logsEvaluations = true
-    /// The last evaluation's metrics.
+    /// The last evaluation's metrics (validation during training, then the evaluation split).
     public private(set) var lastEvaluation: Evaluation?
-    /// Seconds spent in training steps (forward, backward, update) by this process — not in
-    /// evaluation or checkpoints.
+    /// Seconds spent in training steps (batch, forward, backward, update) by this process.
     public private(set) var trainingSeconds: Double = 0
     /// Training samples per second of this process's steps.
     public var trainingSamplesPerSecond: Double {
@@ -29,38 +37,55 @@ public final class Trainer {
     }
     private var trainedSamples = 0
     private var logSums: [String: (sum: Double, count: Int)] = [:]
-    /// The mean over this process's steps of every value the model's loss logged (NaNs left out).
+    /// The mean over this process's steps of every value the objective logged (NaNs left out).
     public var logMeans: [String: Double] {
         logSums.compactMapValues { $0.count > 0 ? $0.sum / Double($0.count) : nil }
     }
+    let validation: ValidationSplit?
+    let batcher: Batcher
+    private let randomLayers: [any RandomLayer]
+    /// The parameters at the best validation metric so far (early stopping keeps them).
+    private(set) var bestParameters: [String: [Float]]?
     let logger = Logger(label: "funnel.train")
 
-    public init(configuration: TrainingConfiguration) throws {
+    /// - Parameters:
+    ///   - dataset: the dataset, when already loaded (an experiment loads it once); `nil`:
+    ///     `configuration.data`.
+    ///   - model: a model built outside the registry (tests, libraries); `nil`: the
+    ///     configuration's registry model.
+    public init(configuration: TrainingConfiguration, dataset: Dataset? = nil, model: (any FunnelModel)? = nil) throws {
+        try configuration.validate()
         self.configuration = configuration
         Compute.threadCount = configuration.threads
-        dataset = try Dataset.load(configuration.data)
-        model = try configuration.model.make(dataset: dataset, configuration: configuration.modelConfiguration?.data, seed: configuration.seed)
-        for column in model.columns where !Self.has(dataset, column) {
-            throw DataError.missingRequirement(dataset: dataset.schema.name, column: column, reason: "model '\(configuration.model.rawValue)' needs it")
+        let dataset = try dataset ?? Dataset.load(configuration.data)
+        self.dataset = dataset
+        let modelName = model.map { "\(type(of: $0))" } ?? configuration.model.rawValue
+        let model = try model ?? configuration.model.make(
+            dataset: dataset, configuration: configuration.modelConfiguration?.data, seed: configuration.seed)
+        self.model = model
+        let requirements = model.requirements
+        try requirements.check(dataset, model: modelName)
+        validation = try configuration.validation.map { try ValidationSplit($0, dataset: dataset, trainSplit: configuration.trainSplit) }
+        let carved = validation?.split == configuration.trainSplit ? validation?.rows : nil
+        batcher = try requirements.batcher(
+            dataset: dataset, split: configuration.trainSplit, batchSize: configuration.batchSize, training: true,
+            seed: configuration.seed,
+            rows: try requirements.trainingRows(dataset: dataset, split: configuration.trainSplit, excluding: carved))
+        let totalSteps = batcher.batches(epoch: 0).count * configuration.epochs
+        optimizer = try configuration.optimizer.makeOptimizer(for: model.namedParameters(), totalSteps: totalSteps)
+        if let own = model.trainingStep {
+            step = own
+            multiTaskUpdate = nil
+        } else if let rule = configuration.multiTaskUpdate {
+            let update = rule.make()
+            step = MultiTaskTrainingStep(update: update)
+            multiTaskUpdate = update
+        } else {
+            step = StandardTrainingStep()
+            multiTaskUpdate = nil
         }
-        optimizer = try Self.makeOptimizer(configuration, model: model, dataset: dataset)
+        randomLayers = model.randomLayers()
         state = RunState(configuration: configuration)
-    }
-
-    private static func has(_ dataset: Dataset, _ column: String) -> Bool {
-        dataset.schema.resolvedColumn(column) != nil
-    }
-
-    /// The configured optimizer groups over the model's named parameters; schedules that leave
-    /// their total out span the run (epochs × batches of the training rows).
-    static func makeOptimizer(
-        _ configuration: TrainingConfiguration, model: any FunnelModel, dataset: Dataset
-    ) throws -> OptimizerGroups {
-        let kept = try model.trainingRows(in: dataset, split: configuration.trainSplit)
-        let rows = try kept.map { $0.count(where: { $0 }) } ?? dataset.split(configuration.trainSplit).rowCount
-        let batchSize = Swift.max(configuration.batchSize, 1)
-        let totalSteps = (rows + batchSize - 1) / batchSize * configuration.epochs
-        return try configuration.optimizer.makeOptimizer(for: model.namedParameters(), totalSteps: totalSteps)
     }
 
     /// Continues from the newest checkpoint of the configured directory, if there is one.
@@ -74,23 +99,17 @@ public final class Trainer {
         else {
             throw Checkpoint.Error(description: "\(path): written by a run with another model, seed, dataset or batch size")
         }
-        try Checkpoint.load(path, into: model, optimizer: optimizer)
+        bestParameters = try Checkpoint.load(path, into: model, optimizer: optimizer, multiTaskUpdate: multiTaskUpdate)
         state = saved
         state.configuration = configuration
         logger.info("resumed from \(path) at step \(saved.step) (epoch \(saved.epoch + 1), batch \(saved.nextBatch))")
         return true
     }
 
-    /// Trains until the epochs end or early stopping fires; returns the final evaluation.
+    /// Trains until the epochs end or early stopping fires, restores the best validated
+    /// parameters (early stopping), and returns the evaluation of the evaluation split.
     @discardableResult
     public func train() throws -> Evaluation {
-        var filter: Batcher.RowFilter?
-        if let kept = try model.trainingRows(in: dataset, split: configuration.trainSplit) {
-            filter = { row, _, _ in kept[row] }
-        }
-        let batcher = try Batcher(
-            dataset: dataset, split: configuration.trainSplit, batchSize: configuration.batchSize, shuffle: true,
-            seed: configuration.seed, columns: model.columns, sequences: model.sequencePolicies, filter: filter)
         let perEpoch = batcher.batches(epoch: 0).count
         let totalSteps = perEpoch * configuration.epochs
         let start = Date()
@@ -99,27 +118,15 @@ public final class Trainer {
         while !stopped && state.epoch < configuration.epochs {
             let batches = batcher.batches(epoch: state.epoch)
             while state.nextBatch < batches.count {
-                let stepStart = DispatchTime.now().uptimeNanoseconds
-                let batch = batcher.batch(batches[state.nextBatch])
-                let outputs = try model(batch)
-                let (loss, logs) = try model.loss(outputs, batch: batch)
-                for (name, value) in logs where value.isFinite {
-                    let running = logSums[name] ?? (0, 0)
-                    logSums[name] = (running.sum + value, running.count + 1)
-                }
-                loss.backward()
-                if let clip = configuration.optimizer.clipNorm { optimizer.clipGradientNorm(clip) }
-                optimizer.applySchedules(step: state.step)
-                optimizer.step()
-                trainingSeconds += Double(DispatchTime.now().uptimeNanoseconds - stepStart) / 1e9
-                trainedSamples += batch.size
+                let loss = try trainStep(batches[state.nextBatch])
                 state.nextBatch += 1
                 state.step += 1
-                var point = CurvePoint(step: state.step, loss: Double(loss.scalar))
+                var point = CurvePoint(step: state.step, loss: loss)
                 let endOfEpoch = state.nextBatch == batches.count
-                let evaluateNow = configuration.evaluateEvery > 0 ? state.step % configuration.evaluateEvery == 0 : endOfEpoch
+                let evaluateNow = validation != nil
+                    && (configuration.evaluateEvery > 0 ? state.step % configuration.evaluateEvery == 0 : endOfEpoch)
                 if evaluateNow {
-                    let evaluation = try evaluate()
+                    let evaluation = try validate()
                     point.evaluation = evaluation.metrics[configuration.earlyStopping?.metric ?? evaluation.primaryMetric]
                     stopped = try updateEarlyStopping(evaluation)
                 }
@@ -132,34 +139,80 @@ public final class Trainer {
                 if let directory = configuration.checkpointDirectory,
                     state.finished || state.step % Swift.max(configuration.checkpointEvery, 1) == 0
                 {
-                    try Checkpoint.write(directory: directory, model: model, optimizer: optimizer, state: state)
+                    try Checkpoint.write(
+                        directory: directory, model: model, optimizer: optimizer, multiTaskUpdate: multiTaskUpdate,
+                        bestParameters: bestParameters, state: state)
                 }
-                let elapsed = Swift.max(Date().timeIntervalSince(start), 1e-9)
-                let stepsPerSecond = Double(state.step - startStep) / elapsed
-                progress?(TrainingProgress(
-                    step: state.step, totalSteps: totalSteps, epoch: Swift.min(state.epoch + 1, configuration.epochs),
-                    loss: point.loss, samplesPerSecond: stepsPerSecond * Double(configuration.batchSize),
-                    secondsRemaining: Double(totalSteps - state.step) / Swift.max(stepsPerSecond, 1e-9),
-                    lastEvaluation: lastEvaluation.flatMap { evaluation in evaluation.metrics[evaluation.primaryMetric].map { (evaluation.primaryMetric, $0) } }))
+                reportProgress(loss: loss, start: start, startStep: startStep, totalSteps: totalSteps)
                 if stopped || endOfEpoch { break }
             }
         }
-        let evaluation = try lastEvaluation ?? evaluate()
-        return evaluation
+        if configuration.earlyStopping?.restoreBest ?? false, let bestParameters { restore(bestParameters) }
+        return try evaluate()
     }
 
-    /// Evaluates the configured split now.
+    /// One step: the step's generator, the batch (with its sampled negatives), the model's
+    /// training step. Returns the total loss.
+    private func trainStep(_ rows: ArraySlice<Int32>) throws -> Double {
+        let stepStart = DispatchTime.now().uptimeNanoseconds
+        var random = RandomGenerator(seed: configuration.seed, epoch: state.epoch, step: state.step)
+        let layerSeed = random.next()
+        for layer in randomLayers { layer.reseed(layerSeed) }
+        let batch = batcher.batch(rows, random: &random)
+        optimizer.applySchedules(step: state.step)
+        let objective = try step.train(model, on: batch, optimizer: optimizer, clipNorm: configuration.optimizer.clipNorm)
+        trainingSeconds += Double(DispatchTime.now().uptimeNanoseconds - stepStart) / 1e9
+        trainedSamples += batch.size
+        for (name, value) in objective.loggedValues where value.isFinite {
+            let running = logSums[name] ?? (0, 0)
+            logSums[name] = (running.sum + value, running.count + 1)
+        }
+        return Double(objective.total.scalar)
+    }
+
+    private func reportProgress(loss: Double, start: Date, startStep: Int, totalSteps: Int) {
+        guard let progress else { return }
+        let elapsed = Swift.max(Date().timeIntervalSince(start), 1e-9)
+        let stepsPerSecond = Double(state.step - startStep) / elapsed
+        progress(TrainingProgress(
+            step: state.step, totalSteps: totalSteps, epoch: Swift.min(state.epoch + 1, configuration.epochs),
+            loss: loss, samplesPerSecond: stepsPerSecond * Double(configuration.batchSize),
+            secondsRemaining: Double(totalSteps - state.step) / Swift.max(stepsPerSecond, 1e-9),
+            lastEvaluation: lastEvaluation.flatMap { evaluation in evaluation.metrics[evaluation.primaryMetric].map { (evaluation.primaryMetric, $0) } }))
+    }
+
+    /// Evaluates the evaluation split now.
     public func evaluate() throws -> Evaluation {
-        let evaluation = try Evaluator.evaluate(
+        var evaluation = try Evaluator.evaluate(
             model: model, dataset: dataset, split: configuration.evaluationSplit, groupColumn: configuration.groupColumn,
             truthColumn: configuration.truthColumn)
+        evaluation.protocolDescription.append(selectionDescription)
+        return record(evaluation)
+    }
+
+    /// Evaluates the validation rows now.
+    public func validate() throws -> Evaluation {
+        guard let validation else { throw StrictJSON.Error(description: "field 'validation': not configured") }
+        let evaluation = try Evaluator.evaluate(
+            model: model, dataset: dataset, split: validation.split, rows: validation.rows, groupColumn: configuration.groupColumn)
+        return record(evaluation)
+    }
+
+    private func record(_ evaluation: Evaluation) -> Evaluation {
         lastEvaluation = evaluation
         guard logsEvaluations else { return evaluation }
         logger.info("step \(state.step): \(evaluation.metrics.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4f", $0.value))" }.joined(separator: ", "))")
         return evaluation
     }
 
-    /// Whether early stopping fires after this evaluation.
+    /// The protocol line of model selection.
+    var selectionDescription: String {
+        guard let validation else { return "model selection: none (the parameters after the last step; no validation rows)" }
+        guard let rule = configuration.earlyStopping else { return "model selection: none (the last parameters); \(validation.description)" }
+        return "model selection: early stopping on \(rule.metric ?? "the primary metric") (patience \(rule.patience))\(rule.restoreBest ? ", best parameters restored" : ""); \(validation.description)"
+    }
+
+    /// Whether early stopping fires after this evaluation; keeps the best parameters.
     private func updateEarlyStopping(_ evaluation: Evaluation) throws -> Bool {
         guard let rule = configuration.earlyStopping else { return false }
         let metric = rule.metric ?? evaluation.primaryMetric
@@ -172,7 +225,17 @@ public final class Trainer {
         }
         state.best = value
         state.evaluationsWithoutImprovement = 0
+        if rule.restoreBest {
+            bestParameters = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, $0.parameter.scalars) })
+        }
         return false
+    }
+
+    private func restore(_ parameters: [String: [Float]]) {
+        for (name, parameter) in model.namedParameters() {
+            guard let values = parameters[name] else { continue }
+            parameter.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: values) }
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import FunnelModels
+import FunnelNN
 
 /// A training run, as `funnel train --config FILE` reads it (JSON; command-line flags override
 /// fields). Unknown fields and wrong types are refused with the field's name.
@@ -14,9 +15,15 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var optimizer = OptimizerConfiguration()
     public var epochs = 1
     public var batchSize = 1024
-    /// Evaluate every this many steps (0: at the end of every epoch).
+    /// Evaluate the validation rows every this many steps (0: at the end of every epoch).
     public var evaluateEvery = 0
+    /// The rows early stopping and model selection read (`nil`: none; the run keeps its last
+    /// parameters and evaluates only at the end).
+    public var validation: ValidationConfiguration?
     public var earlyStopping: EarlyStopping?
+    /// Train with one backward pass per task of the objective, the per-task gradients combined
+    /// by this rule (`nil`: one backward pass of the total).
+    public var multiTaskUpdate: MultiTaskUpdateKind?
     public var seed: UInt64 = 0
     public var threads = 2
     /// Where checkpoints go (`nil`: none are written).
@@ -49,6 +56,16 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         }
     }
 
+    /// Refuses settings that contradict each other, naming the field.
+    public func validate() throws {
+        if validation == nil, earlyStopping != nil {
+            throw StrictJSON.Error(description: "field 'earlyStopping': needs 'validation' (a split, or a fraction of the training split): early stopping never reads the evaluation split")
+        }
+        if validation == nil, evaluateEvery > 0 {
+            throw StrictJSON.Error(description: "field 'evaluateEvery': evaluations during training read the validation rows; set 'validation'")
+        }
+    }
+
     /// Decodes a configuration, defaults filling what the JSON leaves out.
     public static func decode(_ data: Data) throws -> TrainingConfiguration {
         let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
@@ -62,14 +79,38 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     }
 }
 
-/// Stop when a metric has not improved for `patience` evaluations.
+/// The multi-task rules of ``TrainingConfiguration/multiTaskUpdate``.
+public enum MultiTaskUpdateKind: String, Codable, Sendable, CaseIterable {
+    /// The tasks' gradients summed (``SummedTaskUpdate``).
+    case sum
+
+    func make() -> any MultiTaskUpdate {
+        switch self {
+        case .sum: SummedTaskUpdate()
+        }
+    }
+}
+
+/// Stop when a metric of the validation rows has not improved for `patience` evaluations.
 public struct EarlyStopping: Codable, Sendable, Equatable {
-    /// The metric watched (`nil`: the AUC of the model's primary evaluation task).
+    /// The metric watched (`nil`: the primary evaluation task's headline metric).
     public var metric: String?
     public var patience = 3
     public var higherIsBetter = true
+    /// End with the parameters of the best evaluation (`false`: the last step's).
+    public var restoreBest = true
 
     public init() {}
+
+    /// Fields left out keep their defaults (the block is optional, so no default object is
+    /// laid under it).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        metric = try container.decodeIfPresent(String.self, forKey: .metric)
+        patience = try container.decodeIfPresent(Int.self, forKey: .patience) ?? patience
+        higherIsBetter = try container.decodeIfPresent(Bool.self, forKey: .higherIsBetter) ?? higherIsBetter
+        restoreBest = try container.decodeIfPresent(Bool.self, forKey: .restoreBest) ?? restoreBest
+    }
 }
 
 /// Any JSON value, kept as it was written (a model's configuration is decoded by the model).

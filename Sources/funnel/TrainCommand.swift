@@ -60,17 +60,16 @@ struct EvaluateCommand: ParsableCommand {
 
     @Option(help: "A checkpoint folder (or a checkpoint directory: its newest).") var checkpoint: String
     @Option(help: "The split (default: the run's evaluation split).") var split: String?
+    @Option(help: "A dataset folder to evaluate instead of the one the run trained on.") var data: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let (trainer, path) = try restore(checkpoint)
-        let evaluation = try Evaluator.evaluate(
-            model: trainer.model, dataset: trainer.dataset, split: split ?? trainer.configuration.evaluationSplit,
-            groupColumn: trainer.configuration.groupColumn, truthColumn: trainer.configuration.truthColumn)
+        let trained = try TrainedModel.load(checkpoint: checkpoint, data: data)
+        let evaluation = try trained.evaluate(split: split)
         if json {
             print(try encodeJSON(evaluation.metrics))
         } else {
-            print("checkpoint \(path)")
+            print("checkpoint \(trained.checkpoint)")
             printEvaluation(evaluation)
         }
     }
@@ -84,12 +83,13 @@ struct PredictCommand: ParsableCommand {
 
     @Option(help: "A checkpoint folder (or a checkpoint directory: its newest).") var checkpoint: String
     @Option(help: "The split (default: the run's evaluation split).") var split: String?
+    @Option(help: "A dataset folder to score instead of the one the run trained on.") var data: String?
     @Option(help: "The CSV file to write.") var out: String
 
     func run() throws {
-        let (trainer, _) = try restore(checkpoint)
+        let trained = try TrainedModel.load(checkpoint: checkpoint, data: data)
         let evaluation = try Predictor.write(
-            model: trainer.model, dataset: trainer.dataset, split: split ?? trainer.configuration.evaluationSplit, to: out)
+            model: trained.model, dataset: trained.dataset, split: split ?? trained.configuration.evaluationSplit, to: out)
         print("wrote \(evaluation.scores.count) scores to \(out)")
     }
 }
@@ -100,15 +100,6 @@ func printEvaluation(_ evaluation: Evaluation) {
     for (name, value) in evaluation.metrics.sorted(by: { $0.key < $1.key }) {
         print(name.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: "%.6f", value))
     }
-}
-
-/// A trainer whose model holds a checkpoint's parameters.
-func restore(_ checkpoint: String) throws -> (Trainer, String) {
-    let path = Checkpoint.latest(in: checkpoint) ?? checkpoint
-    let state = try Checkpoint.readState(path)
-    let trainer = try Trainer(configuration: state.configuration)
-    try Checkpoint.load(path, into: trainer.model)
-    return (trainer, path)
 }
 
 /// `funnel models`: every model with its inputs and a one-line description.

@@ -6,48 +6,56 @@ import FunnelSimulation
 import FunnelTensor
 import Testing
 
-/// Every model of the registry builds on a simulated dataset, maps a batch to `[batch]` logits,
-/// and its loss falls while it overfits one batch (the swift-models DLRM test's pattern).
+/// Every model of the registry builds on the simulated world its ``ModelFixture`` names, maps a
+/// batch to the outputs its evaluation tasks score, and its objective falls while it overfits
+/// one batch (the swift-models DLRM test's pattern). Models are found through the registry
+/// only: a new model is tested here by its registry line.
 @Suite struct ModelZooTests {
-    static let folder: String = {
-        let path = NSTemporaryDirectory() + "funnel-models-\(UUID().uuidString)"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        try! ScenarioKind.funnel.simulate(users: 300, days: 4, seed: 3).write(to: path)
-        return path
-    }()
+    /// One small world per scenario, simulated once.
+    static let worlds: [String: Result<Dataset, any Error>] = Dictionary(uniqueKeysWithValues: ScenarioKind.allCases.map { kind in
+        (kind.rawValue, Result {
+            let path = NSTemporaryDirectory() + "funnel-models-\(kind.rawValue)-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try kind.simulate(users: 300, days: 4, seed: 3).write(to: path)
+            return try Dataset.load(path)
+        })
+    })
 
-    /// USD's models read the homepage world's behaviours and user-day labels; short sequences
-    /// keep the test quick.
-    static let homepageModels: [ModelKind: String] = [
-        .base: #"{"longLength": 20, "shortLength": 5, "retrieved": 8}"#,
-        .usd: #"{"base": {"longLength": 20, "shortLength": 5, "retrieved": 8}}"#,
-    ]
+    static func world(_ name: String) throws -> Dataset {
+        let world = try #require(worlds[name], "no simulated world '\(name)' (worlds: \(worlds.keys.sorted()))")
+        return try world.get()
+    }
 
     @Test(arguments: ModelKind.allCases)
     func overfitsOneBatch(kind: ModelKind) throws {
-        let homepage = Self.homepageModels[kind]
-        let dataset = homepage == nil ? try Dataset.load(Self.folder) : USDModelTests.dataset
-        let model = try kind.make(dataset: dataset, configuration: homepage.map { Data($0.utf8) }, seed: 1)
+        let fixture = kind.factory.fixture
+        let dataset = try Self.world(fixture.world)
+        let model = try kind.make(dataset: dataset, configuration: fixture.configuration.map { Data($0.utf8) }, seed: 1)
+        let requirements = model.requirements
+        try requirements.check(dataset, model: kind.rawValue)
         let batcher = try Batcher(
-            dataset: dataset, split: "train", batchSize: 256, shuffle: false, columns: model.columns,
-            sequences: model.sequencePolicies)
-        let batch = batcher.batch(batcher.batches(epoch: 0)[0])
-        let outputs = try model(batch)
-        #expect(outputs[model.primaryOutput]?.shape == [256])
-        let optimizer = Adam(parameters: model.parameters(), learningRate: 0.02)
+            dataset: dataset, split: "train", batchSize: 256, shuffle: false, columns: requirements.columns,
+            sequences: requirements.sequences, negativeSampling: requirements.negativeSampling)
+        var random = RandomGenerator(seed: 1)
+        let batch = batcher.batch(batcher.batches(epoch: 0)[0], random: &random)
+        model.train(false)
+        let outputs = try withoutGradients { try model(batch) }
+        model.train(true)
+        for task in model.evaluationTasks {
+            for name in task.outputs { #expect(outputs[name]?.shape.first == 256, "\(kind.rawValue): output '\(name)'") }
+        }
+        let optimizer = OptimizerGroups(Adam(namedParameters: model.namedParameters(), learningRate: 0.02))
         var losses: [Float] = []
         for _ in 0..<60 {
-            let (loss, logs) = try model.loss(try model(batch), batch: batch)
-            #expect(logs["loss"] != nil)
-            losses.append(loss.scalar)
-            loss.backward()
-            optimizer.step()
+            let objective = try StandardTrainingStep().train(model, on: batch, optimizer: optimizer, clipNorm: nil)
+            #expect(objective.loggedValues["loss"] != nil)
+            losses.append(objective.total.scalar)
         }
         #expect(losses.last! < losses.first! * 0.7, "\(kind.rawValue): \(losses.first!) → \(losses.last!)")
     }
 
     @Test func missingLabelIsRefusedByName() throws {
-        let dataset = try Dataset.load(Self.folder)
+        let dataset = try Self.world("funnel")
         let configuration = Data(#"{"features": {"label": "purchase"}}"#.utf8)
         #expect {
             try ModelKind.mlp.make(dataset: dataset, configuration: configuration, seed: 1)
@@ -57,7 +65,7 @@ import Testing
     }
 
     @Test func unknownConfigurationFieldIsRefused() throws {
-        let dataset = try Dataset.load(Self.folder)
+        let dataset = try Self.world("funnel")
         #expect {
             try ModelKind.mlp.make(dataset: dataset, configuration: Data(#"{"hiddenDimension": [8]}"#.utf8), seed: 1)
         } throws: { error in
@@ -67,6 +75,15 @@ import Testing
             try ModelKind.mlp.make(dataset: dataset, configuration: Data(#"{"embeddingDimensions": "wide"}"#.utf8), seed: 1)
         } throws: { error in
             "\(error)".contains("field 'modelConfiguration.embeddingDimensions': expected Int")
+        }
+    }
+
+    @Test func everyRegistryLineHasASummaryAndDecodableDefaults() throws {
+        for kind in ModelKind.allCases {
+            #expect(!kind.summary.isEmpty)
+            let dataset = try Self.world(kind.factory.fixture.world)
+            // The printed defaults decode back strictly (no field the decoder does not know).
+            _ = try kind.make(dataset: dataset, configuration: Data(kind.defaultConfiguration.utf8), seed: 1)
         }
     }
 }

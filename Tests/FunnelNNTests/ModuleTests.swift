@@ -48,4 +48,21 @@ private final class TwoTowers: Module {
         model.train()
         #expect(model.ctrTower(input).scalars != model.ctrTower(input).scalars)
     }
+
+    /// A step's seed decides every dropout mask: the same seed gives the same masks (a resumed
+    /// run draws what the uninterrupted one drew), and each layer mixes in its own seed.
+    @Test func reseedingMakesDropoutMasksAFunctionOfTheStep() {
+        var generator = RandomGenerator(seed: 1)
+        let model = TwoTowers(generator: &generator)
+        let input = Tensor.ones([64, 4])
+        let layers = model.randomLayers()
+        #expect(layers.count == model.namedModules().filter { $0.module is Dropout }.count && !layers.isEmpty)
+        for layer in layers { layer.reseed(42) }
+        let first = model.ctrTower(input).scalars
+        _ = model.ctrTower(input)
+        for layer in layers { layer.reseed(42) }
+        #expect(model.ctrTower(input).scalars == first)
+        for layer in layers { layer.reseed(43) }
+        #expect(model.ctrTower(input).scalars != first)
+    }
 }

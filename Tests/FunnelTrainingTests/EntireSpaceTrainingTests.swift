@@ -59,7 +59,7 @@ import Testing
         #expect(evaluation.protocolDescription.contains { $0.contains("from 'true_cvr'") && $0.hasPrefix("cvr_entire:") })
         #expect(evaluation.metricOrder.first == "ctcvr_auc" && !evaluation.metricOrder.contains("ctcvr_rows"))
         // The primary scores are the product ô·r̂ computed from the two heads.
-        let batcher = try Batcher(dataset: trainer.dataset, split: "test", batchSize: 64, shuffle: false, columns: trainer.model.columns)
+        let batcher = try Batcher(dataset: trainer.dataset, split: "test", batchSize: 64, shuffle: false, columns: trainer.model.requirements.columns)
         let outputs = try trainer.model(batcher.batch(batcher.batches(epoch: 0)[0]))
         let products = zip(outputs["ctr"]!.sigmoid().scalars, outputs["cvr"]!.sigmoid().scalars).map { Double($0 * $1) }
         for (score, product) in zip(evaluation.scores, products) { #expect(abs(score - product) < 1e-6) }
@@ -67,6 +67,7 @@ import Testing
 
     @Test func earlyStoppingOnAnUnknownMetricIsRefusedByName() throws {
         var configuration = TrainingConfiguration(data: try Self.aliCCP.get(), model: .esmm)
+        configuration.validation = ValidationConfiguration(fraction: 0.2)
         configuration.earlyStopping = EarlyStopping()
         configuration.earlyStopping?.metric = "auc"
         let trainer = try Trainer(configuration: configuration)

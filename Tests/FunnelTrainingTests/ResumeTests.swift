@@ -6,7 +6,8 @@ import Testing
 @testable import FunnelTraining
 
 /// A run killed with SIGKILL mid-epoch and resumed ends with the parameters of an uninterrupted
-/// run with the same seed.
+/// run with the same seed — for models that draw random numbers while training: dropout (the
+/// MLP) and dropout with sampled negatives (the two-tower model).
 @Suite struct ResumeTests {
     /// The `funnel` executable SwiftPM built beside the test bundle.
     static var executable: String {
@@ -30,7 +31,12 @@ import Testing
         return try SafeTensors.decode(Data(contentsOf: URL(fileURLWithPath: file)), file: file).entries
     }
 
-    @Test func killedAndResumedRunMatchesAnUninterruptedOne() throws {
+    static let randomModels: [(ModelKind, String)] = [
+        (.mlp, #"{"dropout": 0.3}"#), (.twoTower, #"{"dropout": 0.3, "negatives": 4}"#),
+    ]
+
+    @Test(arguments: randomModels)
+    func killedAndResumedRunMatchesAnUninterruptedOne(model: ModelKind, modelConfiguration: String) throws {
         let funnel = Self.executable
         try #require(FileManager.default.isExecutableFile(atPath: funnel), "the funnel executable is not at \(funnel); `swift build --build-tests` builds it")
         let killed = RunnerFixture.temporaryDirectory()
@@ -39,7 +45,8 @@ import Testing
             try? FileManager.default.removeItem(atPath: killed)
             try? FileManager.default.removeItem(atPath: uninterrupted)
         }
-        var configuration = RunnerFixture.configuration(model: .mlp, checkpoints: killed)
+        var configuration = RunnerFixture.configuration(model: model, checkpoints: killed)
+        configuration.modelConfiguration = try JSONDecoder().decode(JSONValue.self, from: Data(modelConfiguration.utf8))
         configuration.epochs = 6
         configuration.threads = 1
         try FileManager.default.createDirectory(atPath: killed, withIntermediateDirectories: true)

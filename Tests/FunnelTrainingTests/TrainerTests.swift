@@ -2,6 +2,7 @@ import Foundation
 import FunnelData
 import FunnelMetrics
 import FunnelModels
+import FunnelNN
 import FunnelSimulation
 import Testing
 
@@ -63,6 +64,26 @@ enum RunnerFixture {
             labels: table.column("label")!.values.floats!.buffer.map(Double.init))
         // The CSV carries Float-rounded scores: ties may shift the AUC in the last digits only.
         #expect(Swift.abs(auc - evaluated.metrics["auc"]!) < 1e-4)
+    }
+
+    /// Industrial trainers' split: Adagrad on the embedding tables, Adam on the dense layers.
+    @Test func parameterGroupsTrainBASE() throws {
+        var configuration = RunnerFixture.configuration(model: .base)
+        configuration.epochs = 1
+        configuration.modelConfiguration = .object(["longLength": .number(20), "shortLength": .number(5), "retrieved": .number(8)])
+        configuration.optimizer.learningRate = 0.01
+        configuration.optimizer.groups = [ParameterGroupConfiguration(name: "embeddings", parameters: ["*table*"], kind: .adagrad, learningRate: 0.05)]
+        let trainer = try Trainer(configuration: configuration)
+        trainer.logsEvaluations = false
+        let evaluation = try trainer.train()
+        let groups = trainer.optimizer.groups
+        #expect(groups.map(\.name) == ["embeddings", "default"])
+        #expect(groups[0].optimizer is Adagrad && groups[1].optimizer is Adam)
+        #expect(groups[0].optimizer.names.allSatisfy { $0.contains("table") } && groups[0].optimizer.names.contains("items.table"))
+        #expect(groups[1].optimizer.names.allSatisfy { !$0.contains("table") })
+        #expect(Set(groups.flatMap(\.optimizer.names)) == Set(trainer.model.namedParameters().map(\.name)))
+        #expect(trainer.state.curve.allSatisfy { $0.loss.isFinite })
+        #expect(try #require(evaluation.metrics["auc"]) > 0.52)
     }
 
     @Test func truncatedCheckpointIsRefused() throws {

@@ -14,7 +14,9 @@ import FunnelTensor
 /// `L_align = (1/|B|) Σ_B w·[e(sg(1 − û), r̂) + e(sg(1 − r̂), û)]`,
 /// `w = o/ô + (1 − o)/(1 − ô)` (stop-gradient, floored). The SAM weighting, its normalisation,
 /// λ = 1 and the CTR term are reconstructions [A] (§13 item 9): each is an option.
-public final class ChorusCVR: Module, EntireSpaceModel {
+public final class ChorusCVR: Module, EntireSpaceModel, RegisteredModel {
+    public static let summary = "ChorusCVR: un-conversion tower and soft alignment of CVR and unCVR (WSDM 2026; click, conversion)"
+
     /// The per-row weight of the alignment terms.
     public enum AlignWeighting: String, Codable, Sendable {
         /// `o/ô + (1 − o)/(1 − ô)`.
@@ -31,7 +33,7 @@ public final class ChorusCVR: Module, EntireSpaceModel {
         case perSpace
     }
 
-    public struct Configuration: Codable, Sendable, Equatable {
+    public struct Configuration: ModelConfiguration, Equatable {
         public var network: EntireSpaceNetwork.Configuration = {
             var network = EntireSpaceNetwork.Configuration(backbone: .sharedBottom, towerHidden: [80])
             network.sharedHidden = [200]
@@ -57,12 +59,14 @@ public final class ChorusCVR: Module, EntireSpaceModel {
         super.init()
     }
 
-    public func loss(_ outputs: [String: Tensor], batch: Batch) throws -> (loss: Tensor, logs: [String: Double]) {
+    public func objective(_ outputs: [String: Tensor], batch: Batch) throws -> Objective {
         let (click, conversion) = try funnelLabels(batch)
-        var terms = losses(ctr: outputs["ctr"]!, cvr: outputs["cvr"]!, uncvr: outputs["uncvr"]!, click: click, conversion: conversion)
-        let loss = terms.values.reduce(Tensor(0)) { total, term in total + term }
-        terms["loss"] = loss
-        return (loss, EntireSpaceTerms.logs(terms))
+        let terms = losses(ctr: outputs["ctr"]!, cvr: outputs["cvr"]!, uncvr: outputs["uncvr"]!, click: click, conversion: conversion)
+        // A fixed order: the total's float sum must not depend on a dictionary's order.
+        let order = ["ctr_loss", "ctcvr_loss", "ctuncvr_loss", "cvr_loss", "uncvr_loss", "align_loss"]
+        return Objective(tasks: order.compactMap { name in
+            terms[name].map { Objective.Task(name: String(name.dropLast("_loss".count)), loss: $0) }
+        })
     }
 
     /// Every weighted term of the objective by name (`align_loss` already multiplied by λ),

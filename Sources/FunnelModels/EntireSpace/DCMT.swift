@@ -10,8 +10,10 @@ import FunnelTensor
 /// Loss (as in the NISE reproduction, `mtl_trainer.py`): `L_CTR + L_DCMT + L_CTCVR` with
 /// `L_DCMT = (1/|B|)[Σ_O e(r, r̂)/ô + Σ_N e(r*, r̂*)/(1 − ô)] + (λ/|B|) Σ_B |1 − (r̂ + r̂*)|`,
 /// weights stop-gradient with the propensities floored. Serving uses the factual `r̂`.
-public final class DCMT: Module, EntireSpaceModel {
-    public struct Configuration: Codable, Sendable, Equatable {
+public final class DCMT: Module, EntireSpaceModel, RegisteredModel {
+    public static let summary = "DCMT: factual and counterfactual CVR towers tied by r̂ + r̂* = 1 (ICDE 2023; click, conversion)"
+
+    public struct Configuration: ModelConfiguration, Equatable {
         public var network = EntireSpaceNetwork.Configuration()
         /// λ of the L1 constraint (1e-3 in the NISE and EVI re-implementations).
         public var constraintWeight: Float = 1e-3
@@ -34,23 +36,20 @@ public final class DCMT: Module, EntireSpaceModel {
         super.init()
     }
 
-    public func loss(_ outputs: [String: Tensor], batch: Batch) throws -> (loss: Tensor, logs: [String: Double]) {
+    public func objective(_ outputs: [String: Tensor], batch: Batch) throws -> Objective {
         let (click, conversion) = try funnelLabels(batch)
         let ctr = outputs["ctr"]!
         let cvr = outputs["cvr"]!
         let ctrLoss = EntireSpaceTerms.clickLoss(ctr, click: click)
         let causal = counterfactualLoss(
             ctr: ctr, cvr: cvr, counterfactual: outputs["counterfactual_cvr"]!, click: click, conversion: conversion)
-        var loss = ctrLoss + causal.total
-        var terms = ["ctr_loss": ctrLoss, "factual_loss": causal.factual, "counterfactual_loss": causal.counterfactual,
-                     "constraint": causal.constraint]
+        var tasks: [Objective.Task] = [.init(name: "ctr", loss: ctrLoss), .init(name: "cvr", loss: causal.total)]
         if configuration.includeClickConversionLoss {
-            let ctcvrLoss = EntireSpaceTerms.clickConversionLoss(ctr, cvr, conversion: conversion)
-            loss = loss + ctcvrLoss
-            terms["ctcvr_loss"] = ctcvrLoss
+            tasks.append(.init(name: "ctcvr", loss: EntireSpaceTerms.clickConversionLoss(ctr, cvr, conversion: conversion)))
         }
-        terms["loss"] = loss
-        return (loss, EntireSpaceTerms.logs(terms))
+        return Objective(tasks: tasks, logs: [
+            "factual_loss": causal.factual, "counterfactual_loss": causal.counterfactual, "constraint": causal.constraint,
+        ])
     }
 
     /// The factual and counterfactual terms, the constraint's mean `|1 − (r̂ + r̂*)|`, and

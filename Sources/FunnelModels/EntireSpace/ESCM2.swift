@@ -13,7 +13,11 @@ import FunnelTensor
 ///   paper form: `(1/|B|) Σ_O δ/ô`.
 /// - DR (`counterfact_dr`): `e = δ − ê`, `w = min(o/max(ô, 1e-6), 15)` (no cap in the paper
 ///   form), `L_CVR = mean_B(ê + w·e) + mean_B(w·e²)`, both parts trained jointly.
-public final class ESCM2: Module, EntireSpaceModel {
+public final class ESCM2: Module, EntireSpaceModel, RegisteredModel {
+    public static let summary = "ESCM²-IPW: ESMM + inverse-propensity CVR risk, MMoE backbone (SIGIR 2022; click, conversion)"
+    /// The registry's `escm2-dr` line.
+    public static let doublyRobustSummary = "ESCM²-DR: ESMM + doubly-robust CVR risk with an imputation tower (SIGIR 2022; click, conversion)"
+
     /// The counterfactual risk estimator.
     public enum Estimator: String, Sendable {
         case inversePropensity = "ipw"
@@ -33,7 +37,7 @@ public final class ESCM2: Module, EntireSpaceModel {
         case softplus
     }
 
-    public struct Configuration: Codable, Sendable, Equatable {
+    public struct Configuration: ModelConfiguration, Equatable {
         /// ESCM²'s public code: embedding 12, 8 experts of 16, towers 16 → 8 → 1.
         public var network = EntireSpaceNetwork.Configuration(embeddingDimensions: 12, backbone: .mixtureOfExperts, towerHidden: [8])
         /// λ_c (`counterfactual_w`) and λ_g (`global_w`) of `config_bigdata.yaml`.
@@ -62,7 +66,12 @@ public final class ESCM2: Module, EntireSpaceModel {
         super.init()
     }
 
-    public func loss(_ outputs: [String: Tensor], batch: Batch) throws -> (loss: Tensor, logs: [String: Double]) {
+    /// ESCM²-IPW (the registry's `escm2-ipw`).
+    public convenience init(dataset: Dataset, configuration: Configuration, seed: UInt64) throws {
+        try self.init(dataset: dataset, configuration: configuration, estimator: .inversePropensity, seed: seed)
+    }
+
+    public func objective(_ outputs: [String: Tensor], batch: Batch) throws -> Objective {
         let (click, conversion) = try funnelLabels(batch)
         let ctr = outputs["ctr"]!
         let cvr = outputs["cvr"]!
@@ -71,8 +80,11 @@ public final class ESCM2: Module, EntireSpaceModel {
             : inversePropensityRisk(ctr: ctr, cvr: cvr, click: click, conversion: conversion)
         let ctrLoss = EntireSpaceTerms.clickLoss(ctr, click: click)
         let ctcvrLoss = EntireSpaceTerms.clickConversionLoss(ctr, cvr, conversion: conversion)
-        let loss = ctrLoss + configuration.counterfactualWeight * counterfactual + configuration.globalWeight * ctcvrLoss
-        return (loss, EntireSpaceTerms.logs(["loss": loss, "ctr_loss": ctrLoss, "cvr_loss": counterfactual, "ctcvr_loss": ctcvrLoss]))
+        return Objective(tasks: [
+            .init(name: "ctr", loss: ctrLoss),
+            .init(name: "cvr", loss: counterfactual, weight: configuration.counterfactualWeight),
+            .init(name: "ctcvr", loss: ctcvrLoss, weight: configuration.globalWeight),
+        ])
     }
 
     /// `L_CVR` of ESCM²-IPW, from logits `[n]` and labels `[n]`.

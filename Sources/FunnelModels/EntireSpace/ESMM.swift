@@ -9,8 +9,10 @@ import FunnelTensor
 ///
 /// Loss (Eq. 3, batch means): `mean_B e(o, ô) + mean_B e(o·r, ô·r̂)`, the product in log space.
 /// Defaults as the paper's Ali-CCP setting: embedding 18, towers 200 → 80 → 1, Adam.
-public final class ESMM: Module, EntireSpaceModel {
-    public struct Configuration: Codable, Sendable, Equatable {
+public final class ESMM: Module, EntireSpaceModel, RegisteredModel {
+    public static let summary = "ESMM: CTR and CTCVR = CTR×CVR supervised over every exposure (SIGIR 2018; click, conversion)"
+
+    public struct Configuration: ModelConfiguration, Equatable {
         public var network = EntireSpaceNetwork.Configuration()
         public init() {}
     }
@@ -22,11 +24,10 @@ public final class ESMM: Module, EntireSpaceModel {
         super.init()
     }
 
-    public func loss(_ outputs: [String: Tensor], batch: Batch) throws -> (loss: Tensor, logs: [String: Double]) {
+    public func objective(_ outputs: [String: Tensor], batch: Batch) throws -> Objective {
         let (click, conversion) = try funnelLabels(batch)
         let terms = Self.losses(ctr: outputs["ctr"]!, cvr: outputs["cvr"]!, click: click, conversion: conversion)
-        let loss = terms.ctr + terms.ctcvr
-        return (loss, EntireSpaceTerms.logs(["loss": loss, "ctr_loss": terms.ctr, "ctcvr_loss": terms.ctcvr]))
+        return Objective(tasks: [.init(name: "ctr", loss: terms.ctr), .init(name: "ctcvr", loss: terms.ctcvr)])
     }
 
     /// `L_CTR` and `L_CTCVR`, from logits `[n]` and labels `[n]`.

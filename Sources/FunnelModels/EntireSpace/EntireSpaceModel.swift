@@ -10,9 +10,9 @@ public protocol EntireSpaceModel: FunnelModel {
 }
 
 extension EntireSpaceModel {
-    public var columns: Set<String> { network.columns }
-    public var labels: [String: String] { ["ctr": network.click, "cvr": network.conversion] }
-    public var primaryOutput: String { "cvr" }
+    public var requirements: DataRequirements {
+        DataRequirements(columns: network.columns, rowSampler: network.configuration.trainOnlyWhere.map { RowSampler(anyOf: [$0]) })
+    }
 
     /// entire-space.md §1, in this order: CTCVR-AUC (`ô·r̂` against click ∧ conversion over
     /// every exposure, judged by the true pCTCVR), CVR-AUC@O (`r̂` against conversion on clicked
@@ -35,10 +35,6 @@ extension EntireSpaceModel {
 
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
         try network(batch)
-    }
-
-    public func trainingRows(in dataset: Dataset, split: String) throws -> [Bool]? {
-        try network.trainingRows(in: dataset, split: split)
     }
 
     /// The click `o` and conversion `o·r` labels of a batch, `[n]` each.
@@ -64,10 +60,5 @@ enum EntireSpaceTerms {
     static func rowLosses(_ logits: Tensor, labels: Tensor, epsilon: Float = 0) -> Tensor {
         guard epsilon > 0 else { return Losses.binaryCrossEntropy(logits: logits, labels: labels, reduction: .none) }
         return -(labels * (logits.sigmoid() + epsilon).log()) - (1 - labels) * ((-logits).sigmoid() + epsilon).log()
-    }
-
-    /// Logged values of named scalar terms.
-    static func logs(_ terms: [String: Tensor]) -> [String: Double] {
-        terms.mapValues { Double($0.scalar) }
     }
 }

@@ -71,7 +71,10 @@ public final class EntireSpaceNetwork: Module {
         guard configuration.sharedEmbedding || configuration.backbone == .towers else {
             throw StrictJSON.Error(description: "field 'network.sharedEmbedding': separate embeddings need the 'towers' backbone")
         }
-        try Self.requireLabel(configuration.conversionLabel, in: dataset)
+        try Self.requireLabel(configuration.conversionLabel, in: dataset, reason: "the model's conversion label")
+        if let column = configuration.trainOnlyWhere {
+            try Self.requireLabel(column, in: dataset, reason: "the label 'trainOnlyWhere' samples by")
+        }
         var generator = RandomGenerator(seed: seed)
         inputs = try (0..<(configuration.sharedEmbedding ? 1 : heads.count)).map { _ in
             try FeatureInput(
@@ -105,23 +108,14 @@ public final class EntireSpaceNetwork: Module {
         super.init()
     }
 
-    private static func requireLabel(_ name: String, in dataset: Dataset) throws {
+    private static func requireLabel(_ name: String, in dataset: Dataset, reason: String) throws {
         guard dataset.schema.resolvedColumn(name)?.kind == .label else {
-            throw DataError.missingRequirement(dataset: dataset.schema.name, column: name, reason: "the model's conversion label")
+            throw DataError.missingRequirement(dataset: dataset.schema.name, column: name, reason: reason)
         }
     }
 
     /// The feature and label columns the batcher must gather.
     public var columns: Set<String> { inputs[0].columns.union([click, conversion]) }
-
-    /// The training rows `trainOnlyWhere` keeps.
-    public func trainingRows(in dataset: Dataset, split: String) throws -> [Bool]? {
-        guard let column = configuration.trainOnlyWhere else { return nil }
-        guard dataset.schema.resolvedColumn(column)?.kind == .label else {
-            throw DataError.missingRequirement(dataset: dataset.schema.name, column: column, reason: "the label 'trainOnlyWhere' samples by")
-        }
-        return try dataset.rows(split: split, where: column)
-    }
 
     /// One logit `[n]` per head.
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {

@@ -10,8 +10,10 @@ import FunnelTensor
 ///
 /// Loss (Eqs. 9–11): `L_CTR + w·L_CVR`, `L_CVR = (1/|B|)[Σ_O e(r, r̂) + Σ_N H(r̂)]`,
 /// `w = α·min(L_CTR/L_CVR, β)` computed on plain numbers (`α·β` when `L_CVR ≤ 1e-12`).
-public final class NISE: Module, EntireSpaceModel {
-    public struct Configuration: Codable, Sendable, Equatable {
+public final class NISE: Module, EntireSpaceModel, RegisteredModel {
+    public static let summary = "NISE: non-clicks as unlabelled rows, entropy pseudo-labels, adaptive CTR weight (RecSys 2024; click, conversion)"
+
+    public struct Configuration: ModelConfiguration, Equatable {
         /// The paper's setting: embedding 16, towers [160, 80].
         public var network = EntireSpaceNetwork.Configuration(embeddingDimensions: 16, towerHidden: [160, 80])
         /// α (`--ablation_weight`) and β (`--weight`).
@@ -30,11 +32,12 @@ public final class NISE: Module, EntireSpaceModel {
         super.init()
     }
 
-    public func loss(_ outputs: [String: Tensor], batch: Batch) throws -> (loss: Tensor, logs: [String: Double]) {
+    public func objective(_ outputs: [String: Tensor], batch: Batch) throws -> Objective {
         let (click, conversion) = try funnelLabels(batch)
         let terms = losses(ctr: outputs["ctr"]!, cvr: outputs["cvr"]!, click: click, conversion: conversion)
-        return (terms.total, EntireSpaceTerms.logs(["loss": terms.total, "ctr_loss": terms.ctr, "cvr_loss": terms.cvr])
-            .merging(["cvr_weight": Double(terms.weight)]) { first, _ in first })
+        return Objective(
+            tasks: [.init(name: "ctr", loss: terms.ctr), .init(name: "cvr", loss: terms.cvr, weight: terms.weight)],
+            logs: ["cvr_weight": Tensor(terms.weight)])
     }
 
     /// `L_CTR`, `L_CVR`, the weight `w` and the total, from logits `[n]` and labels `[n]`.

@@ -11,8 +11,10 @@ import FunnelTensor
 /// Loss: `mean_B e(o, ô) + (1/|O|) Σ_O e(r, r̂)` — the CVR term is the mean over the batch's
 /// clicks (0 when there are none). Training on clicks and serving on every exposure is the
 /// sample-selection bias the rest of the family corrects.
-public final class NaiveCVR: Module, EntireSpaceModel {
-    public struct Configuration: Codable, Sendable, Equatable {
+public final class NaiveCVR: Module, EntireSpaceModel, RegisteredModel {
+    public static let summary = "CVR trained on clicked rows only, beside an independent CTR model: the biased baseline (click, conversion)"
+
+    public struct Configuration: ModelConfiguration, Equatable {
         public var network: EntireSpaceNetwork.Configuration = {
             var network = EntireSpaceNetwork.Configuration()
             network.sharedEmbedding = false
@@ -29,11 +31,10 @@ public final class NaiveCVR: Module, EntireSpaceModel {
         super.init()
     }
 
-    public func loss(_ outputs: [String: Tensor], batch: Batch) throws -> (loss: Tensor, logs: [String: Double]) {
+    public func objective(_ outputs: [String: Tensor], batch: Batch) throws -> Objective {
         let (click, conversion) = try funnelLabels(batch)
         let terms = Self.losses(ctr: outputs["ctr"]!, cvr: outputs["cvr"]!, click: click, conversion: conversion)
-        let loss = terms.ctr + terms.cvr
-        return (loss, EntireSpaceTerms.logs(["loss": loss, "ctr_loss": terms.ctr, "cvr_loss": terms.cvr]))
+        return Objective(tasks: [.init(name: "ctr", loss: terms.ctr), .init(name: "cvr", loss: terms.cvr)])
     }
 
     /// The two terms, from logits `[n]` and labels `[n]`.

@@ -15,8 +15,13 @@ import FunnelTensor
 ///
 /// Shapes: a batch of `n` rows, long sequence `[n, L]`, short `[n, S]` (its last `S` valid
 /// behaviours) → logits `[n]` under the label's name.
-public final class ETAModel: Module, FunnelModel {
-    public struct Configuration: Codable, Sendable, Equatable {
+public final class ETAModel: Module, RegisteredModel {
+    public static let summary = "BASE of USD: ETA-like CTR model, SimHash retrieval + target attention, DIN on the short sequence (click, item, behaviours)"
+    public static var testFixture: ModelFixture {
+        ModelFixture(world: "homepage", configuration: #"{"longLength": 20, "shortLength": 5, "retrieved": 8}"#)
+    }
+
+    public struct Configuration: ModelConfiguration, Equatable {
         /// Profile, context and item features (`nil` categorical: every usable one but the
         /// target item and its category, which the model embeds itself); the label.
         public var features = FeatureSelection()
@@ -123,15 +128,13 @@ public final class ETAModel: Module, FunnelModel {
         return (categoryOfItem, vocabulary.size)
     }
 
-    public var columns: Set<String> {
-        features.columns.union([configuration.item, configuration.behaviours, configuration.features.label])
+    public var requirements: DataRequirements {
+        DataRequirements(
+            columns: features.columns.union([configuration.item, configuration.behaviours, label]),
+            sequences: [configuration.behaviours: SequencePolicy(length: configuration.longLength, keep: .last)])
     }
-    public var labels: [String: String] { [label: label] }
-    public var primaryOutput: String { label }
     public var label: String { configuration.features.label }
-    public var sequencePolicies: [String: SequencePolicy] {
-        [configuration.behaviours: SequencePolicy(length: configuration.longLength, keep: .last)]
-    }
+    public var evaluationTasks: [EvaluationTask] { [EvaluationTask(name: "", outputs: [label], label: label)] }
 
     /// Item ids → `[count, 2·dimensions]` (id embedding ⊕ category embedding; zeros for the
     /// padding id).
@@ -192,8 +195,7 @@ public final class ETAModel: Module, FunnelModel {
         return (ids, mask)
     }
 
-    public func loss(_ outputs: [String: Tensor], batch: Batch) throws -> (loss: Tensor, logs: [String: Double]) {
-        let loss = Losses.binaryCrossEntropy(logits: outputs[label]!, labels: try batch.tensor(label))
-        return (loss, ["loss": Double(loss.scalar)])
+    public func objective(_ outputs: [String: Tensor], batch: Batch) throws -> Objective {
+        Objective(Losses.binaryCrossEntropy(logits: outputs[label]!, labels: try batch.tensor(label)))
     }
 }

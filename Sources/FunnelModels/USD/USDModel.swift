@@ -14,7 +14,12 @@ import FunnelTensor
 /// `U'_block` (block clickers: habitual clickers' rows weigh less). The ablations of §3.2 are
 /// configurations: `sampler: blockClick` (-w/o PS), both weightings off (-w/o D), portal
 /// weighting off (-w/o P), block weighting off (-w/o B).
-public final class USDModel: Module, FunnelModel {
+public final class USDModel: Module, RegisteredModel {
+    public static let summary = "USD: portal-visitor sampling + intent module + dual-debiasing weights on BASE (RecSys 2025; click, user-day labels, intent sequence)"
+    public static var testFixture: ModelFixture {
+        ModelFixture(world: "homepage", configuration: #"{"base": {"longLength": 20, "shortLength": 5, "retrieved": 8}}"#)
+    }
+
     /// Which exposures the CTR loss learns from.
     public enum Sampler: String, Codable, Sendable {
         /// `y_p = 1`: the user visited the portal that day (Eq. 1).
@@ -25,7 +30,7 @@ public final class USDModel: Module, FunnelModel {
         case none
     }
 
-    public struct Configuration: Codable, Sendable, Equatable {
+    public struct Configuration: ModelConfiguration, Equatable {
         public var base = ETAModel.Configuration()
         public var intent = UserIntentModule.Configuration()
         /// The user-day labels: portal visit `y_p`, block click `y_b`, portal visit in the past
@@ -67,16 +72,18 @@ public final class USDModel: Module, FunnelModel {
         super.init()
     }
 
-    public var columns: Set<String> {
+    /// BASE's columns and sequences, UIEM's intent sequence and the user-day labels; the
+    /// sampler keeps the CTR sample `U'` and UIEM's sample `Û` (`r_p = 1`): a batch must hold
+    /// both.
+    public var requirements: DataRequirements {
         let keys = configuration.dedupeUsers ? [configuration.userColumn, configuration.dayColumn] : []
-        return base.columns.union([configuration.intent.sequence, configuration.portalVisit, configuration.blockClick, configuration.recentPortal] + keys)
-    }
-    public var labels: [String: String] {
-        [base.label: base.label, "portal": configuration.portalVisit, "block": configuration.blockClick]
-    }
-    public var primaryOutput: String { base.label }
-    public var sequencePolicies: [String: SequencePolicy] {
-        base.sequencePolicies.merging([configuration.intent.sequence: SequencePolicy(length: configuration.intent.length)]) { first, _ in first }
+        let inherited = base.requirements
+        return DataRequirements(
+            columns: inherited.columns.union(
+                [configuration.intent.sequence, configuration.portalVisit, configuration.blockClick, configuration.recentPortal] + keys),
+            sequences: inherited.sequences.merging(
+                [configuration.intent.sequence: SequencePolicy(length: configuration.intent.length)]) { first, _ in first },
+            rowSampler: sampleColumn.map { RowSampler(anyOf: [$0, configuration.recentPortal]) })
     }
 
     /// The CTR task, then UIEM's two intents against the day's labels on every row.
@@ -97,20 +104,12 @@ public final class USDModel: Module, FunnelModel {
         }
     }
 
-    /// The CTR sample `U'` and UIEM's sample `Û` (`r_p = 1`): a batch must hold both.
-    public func trainingRows(in dataset: Dataset, split: String) throws -> [Bool]? {
-        guard let sampleColumn else { return nil }
-        let sampled = try dataset.rows(split: split, where: sampleColumn)
-        let recent = try dataset.rows(split: split, where: configuration.recentPortal)
-        return zip(sampled, recent).map { $0 || $1 }
-    }
-
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
         let (portal, block) = try intent(batch)
         return [base.label: try base.logits(batch), "portal": portal, "block": block]
     }
 
-    public func loss(_ outputs: [String: Tensor], batch: Batch) throws -> (loss: Tensor, logs: [String: Double]) {
+    public func objective(_ outputs: [String: Tensor], batch: Batch) throws -> Objective {
         let click = try batch.tensor(base.label)
         let portalVisit = try batch.tensor(configuration.portalVisit)
         let blockClick = try batch.tensor(configuration.blockClick)
@@ -123,16 +122,16 @@ public final class USDModel: Module, FunnelModel {
         let uiemRows = Swift.max(recent.sum().scalar, 1)
         let portalLoss = Losses.binaryCrossEntropy(logits: outputs["portal"]!, labels: portalVisit, weights: recent, reduction: .sum) / uiemRows
         let blockLoss = Losses.binaryCrossEntropy(logits: outputs["block"]!, labels: blockClick, weights: recent, reduction: .sum) / uiemRows
-        let loss = ctrLoss + configuration.portalLossWeight * portalLoss + configuration.blockLossWeight * blockLoss
-        func mean(_ rows: Tensor) -> Double {
+        func mean(_ rows: Tensor) -> Tensor {
             let count = rows.sum().scalar
-            return count > 0 ? Double((weights * rows).sum().scalar / count) : .nan
+            return count > 0 ? (weights * rows).sum() / count : Tensor(.nan)
         }
-        return (loss, [
-            "loss": Double(loss.scalar), "ctr_loss": Double(ctrLoss.scalar), "portal_loss": Double(portalLoss.scalar),
-            "block_loss": Double(blockLoss.scalar), "portal_weight_mean": mean(portalRows), "block_weight_mean": mean(blockRows),
-            "sampled_rows": Double(inSample.sum().scalar),
-        ])
+        return Objective(
+            tasks: [
+                .init(name: "ctr", loss: ctrLoss), .init(name: "portal", loss: portalLoss, weight: configuration.portalLossWeight),
+                .init(name: "block", loss: blockLoss, weight: configuration.blockLossWeight),
+            ],
+            logs: ["portal_weight_mean": mean(portalRows), "block_weight_mean": mean(blockRows), "sampled_rows": inSample.sum()])
     }
 
     /// 1 on the batch rows UIEM learns from (`r_p = 1`; with `dedupeUsers`, the first row of

@@ -16,7 +16,7 @@ import Testing
         let terms = model.losses(ctr: Oracle.ctr, cvr: Oracle.cvr, uncvr: uncvr, click: Oracle.click, conversion: Oracle.conversion)
         let names = ["ctr_loss", "ctcvr_loss", "ctuncvr_loss", "cvr_loss", "uncvr_loss", "align_loss"]
         expectClose(names.map { terms[$0]!.scalar }, [0.601986, 0.254561, 0.538423, 0.334715, 0.535012, 2.357568])
-        let (loss, _) = try model.loss(["ctr": Oracle.ctr, "cvr": Oracle.cvr, "uncvr": uncvr], batch: Oracle.batch)
+        let loss = try model.objective(["ctr": Oracle.ctr, "cvr": Oracle.cvr, "uncvr": uncvr], batch: Oracle.batch).total
         expectClose([loss.scalar], [4.622267])
     }
 

@@ -46,7 +46,7 @@ import Testing
 
     @Test func fullObjectiveAddsClickAndClickConversionLosses() throws {
         let counterfactual = Oracle.logits([0.3, 0.7, 0.6, 0.85])
-        let (loss, _) = try model.loss(["ctr": Oracle.ctr, "cvr": Oracle.cvr, "counterfactual_cvr": counterfactual], batch: Oracle.batch)
+        let loss = try model.objective(["ctr": Oracle.ctr, "cvr": Oracle.cvr, "counterfactual_cvr": counterfactual], batch: Oracle.batch).total
         expectClose([loss.scalar], [0.601986 + 0.527486 + 0.254561])
     }
 }

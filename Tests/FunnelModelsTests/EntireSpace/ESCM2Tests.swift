@@ -44,7 +44,7 @@ import Testing
             $0.counterfactualWeight = 0
             $0.globalWeight = 0.3
         }
-        let (loss, _) = try escm2.loss(["ctr": Oracle.ctr, "cvr": Oracle.cvr], batch: Oracle.batch)
+        let loss = try escm2.objective(["ctr": Oracle.ctr, "cvr": Oracle.cvr], batch: Oracle.batch).total
         let esmm = ESMM.losses(ctr: Oracle.ctr, cvr: Oracle.cvr, click: Oracle.click, conversion: Oracle.conversion)
         expectClose([loss.scalar], [esmm.ctr.scalar + 0.3 * esmm.ctcvr.scalar])
     }

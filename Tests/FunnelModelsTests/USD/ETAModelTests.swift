@@ -24,14 +24,14 @@ import Testing
         configuration.shortLength = 5
         configuration.retrieved = 8
         let model = try ETAModel(dataset: USDModelTests.dataset, configuration: configuration, seed: 2)
-        #expect(model.columns.isSuperset(of: ["item", "user-day.clicked_items", "click"]))
+        #expect(model.requirements.columns.isSuperset(of: ["item", "user-day.clicked_items", "click"]))
         #expect(!model.features.categorical.contains("item") && !model.features.categorical.contains("item.item_category"))
         let batch = try USDModelTests.batch(for: model)
         #expect(batch.sequences["user-day.clicked_items"]?.length == 20)
         let optimizer = AdagradDecayV2(parameters: model.parameters(), learningRate: 0.05)
         var losses: [Float] = []
         for _ in 0..<40 {
-            let (loss, _) = try model.loss(try model(batch), batch: batch)
+            let loss = try model.objective(try model(batch), batch: batch).total
             losses.append(loss.scalar)
             loss.backward()
             optimizer.step()

@@ -88,7 +88,8 @@ import Testing
         configuration = { $0.portalLossWeight = 0; $0.blockLossWeight = 0 }
         let model = try Self.model(configuration)
         let batch = try Self.batch(for: model)
-        let (loss, logs) = try model.loss(try model(batch), batch: batch)
+        let objective = try model.objective(try model(batch), batch: batch)
+        let (loss, logs) = (objective.total, objective.loggedValues)
         loss.backward()
         #expect(logs["portal_weight_mean"]! >= 1 && logs["block_weight_mean"]! >= 1)
         let intent = model.intent.parameters()
@@ -96,28 +97,28 @@ import Testing
         #expect(model.base.parameters().contains { denseGradient(of: $0).contains { $0 != 0 } })
         // With α, β > 0 the auxiliary losses do train the intent module.
         let trained = try Self.model()
-        let (full, _) = try trained.loss(try trained(batch), batch: batch)
+        let full = try trained.objective(try trained(batch), batch: batch).total
         full.backward()
         #expect(trained.intent.parameters().contains { denseGradient(of: $0).contains { $0 != 0 } })
     }
 
     @Test func samplerKeepsPortalVisitorsAndRecentVisitors() throws {
         let model = try Self.model()
-        let kept = try #require(try model.trainingRows(in: Self.dataset, split: "train"))
+        let kept = try #require(model.requirements.rowSampler).rows(in: Self.dataset, split: "train")
         let portal = try Self.dataset.rowValues(split: "train", column: "user-day.portal_visit")
         let recent = try Self.dataset.rowValues(split: "train", column: "user-day.recent_portal")
         #expect(kept == zip(portal, recent).map { $0 == 1 || $1 == 1 })
         #expect(kept.contains(false) && portal.contains(1))
-        let clickSampled = try #require(try Self.model { $0.sampler = .blockClick }.trainingRows(in: Self.dataset, split: "train"))
+        let clickSampled = try #require(try Self.model { $0.sampler = .blockClick }.requirements.rowSampler).rows(in: Self.dataset, split: "train")
         let block = try Self.dataset.rowValues(split: "train", column: "user-day.block_click")
         #expect(clickSampled == zip(block, recent).map { $0 == 1 || $1 == 1 })
-        #expect(try Self.model { $0.sampler = .none }.trainingRows(in: Self.dataset, split: "train") == nil)
+        #expect(try Self.model { $0.sampler = .none }.requirements.rowSampler == nil)
     }
 
     static func batch(for model: some FunnelModel) throws -> Batch {
         let batcher = try Batcher(
-            dataset: dataset, split: "train", batchSize: 128, shuffle: false, columns: model.columns,
-            sequences: model.sequencePolicies)
+            dataset: dataset, split: "train", batchSize: 128, shuffle: false, columns: model.requirements.columns,
+            sequences: model.requirements.sequences)
         return batcher.batch(batcher.batches(epoch: 0)[0])
     }
 }

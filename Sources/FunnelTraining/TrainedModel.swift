@@ -1,0 +1,33 @@
+import FunnelData
+import FunnelModels
+
+/// A model restored from a checkpoint for evaluation, prediction or serving — no trainer, no
+/// optimizer: the checkpoint's configuration rebuilds the model over its dataset and the
+/// parameters are read from `model.safetensors`.
+public struct TrainedModel {
+    public let model: any FunnelModel
+    public let dataset: Dataset
+    /// The training configuration the checkpoint was written with.
+    public let configuration: TrainingConfiguration
+    /// The checkpoint folder read.
+    public let checkpoint: String
+
+    /// Loads a checkpoint folder, or the newest checkpoint of a checkpoint directory.
+    /// - Parameter data: a dataset folder to use instead of the one the run trained on.
+    public static func load(checkpoint: String, data: String? = nil) throws -> TrainedModel {
+        let path = Checkpoint.latest(in: checkpoint) ?? checkpoint
+        let configuration = try Checkpoint.readState(path).configuration
+        let dataset = try Dataset.load(data ?? configuration.data)
+        let model = try configuration.model.make(
+            dataset: dataset, configuration: configuration.modelConfiguration?.data, seed: configuration.seed)
+        try Checkpoint.load(path, into: model)
+        return TrainedModel(model: model, dataset: dataset, configuration: configuration, checkpoint: path)
+    }
+
+    /// Evaluates a split (default: the run's evaluation split).
+    public func evaluate(split: String? = nil) throws -> Evaluation {
+        try Evaluator.evaluate(
+            model: model, dataset: dataset, split: split ?? configuration.evaluationSplit, groupColumn: configuration.groupColumn,
+            truthColumn: configuration.truthColumn)
+    }
+}
