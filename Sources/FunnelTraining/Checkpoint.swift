@@ -30,6 +30,9 @@ public struct RunState: Codable, Sendable, Equatable {
 /// file `latest` (replaced atomically) names the newest; a run killed at any moment leaves the
 /// previous checkpoint intact.
 public enum Checkpoint {
+    /// The file of the best validated parameters early stopping keeps.
+    public static let bestParametersFile = "best-model.safetensors"
+
     public struct Error: Swift.Error, CustomStringConvertible {
         public var description: String
     }
@@ -59,8 +62,8 @@ public enum Checkpoint {
             let best = model.namedParameters().reduce(into: [String: SafeTensors.Entry]()) { entries, named in
                 if let values = bestParameters[named.name] { entries[named.name] = SafeTensors.Entry(shape: named.parameter.shape, values: .float32(values)) }
             }
-            try SafeTensors.encode(best).write(to: URL(fileURLWithPath: temporary + "/best-model.safetensors"))
-            files.append("best-model.safetensors")
+            try SafeTensors.encode(best).write(to: URL(fileURLWithPath: temporary + "/" + bestParametersFile))
+            files.append(bestParametersFile)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -124,7 +127,7 @@ public enum Checkpoint {
         } catch {
             throw Error(description: "\(stateFile): \(error)")
         }
-        let bestFile = path + "/best-model.safetensors"
+        let bestFile = path + "/" + bestParametersFile
         guard FileManager.default.fileExists(atPath: bestFile) else { return nil }
         let (best, _) = try SafeTensors.decode(try readFile(bestFile), file: bestFile)
         return best.compactMapValues { entry in

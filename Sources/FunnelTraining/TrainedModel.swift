@@ -1,9 +1,13 @@
+import Foundation
 import FunnelData
 import FunnelModels
+import FunnelNN
 
 /// A model restored from a checkpoint for evaluation, prediction or serving — no trainer, no
 /// optimizer: the checkpoint's configuration rebuilds the model over its dataset and the
-/// parameters are read from `model.safetensors`.
+/// parameters are read from `model.safetensors` — or, for a finished run whose early stopping
+/// restored its best validated parameters, from `best-model.safetensors`: the parameters the
+/// run's final evaluation scored.
 public struct TrainedModel {
     public let model: any FunnelModel
     public let dataset: Dataset
@@ -16,11 +20,17 @@ public struct TrainedModel {
     /// - Parameter data: a dataset folder to use instead of the one the run trained on.
     public static func load(checkpoint: String, data: String? = nil) throws -> TrainedModel {
         let path = Checkpoint.latest(in: checkpoint) ?? checkpoint
-        let configuration = try Checkpoint.readState(path).configuration
+        let state = try Checkpoint.readState(path)
+        let configuration = state.configuration
         let dataset = try Dataset.load(data ?? configuration.data)
         let model = try configuration.model.make(
             dataset: dataset, configuration: configuration.modelConfiguration?.data, seed: configuration.seed)
         try Checkpoint.load(path, into: model)
+        // A finished run that restored its best validated parameters ended with those.
+        let best = path + "/" + Checkpoint.bestParametersFile
+        if state.finished, configuration.earlyStopping?.restoreBest ?? false, FileManager.default.fileExists(atPath: best) {
+            try model.loadParameters(from: best)
+        }
         return TrainedModel(model: model, dataset: dataset, configuration: configuration, checkpoint: path)
     }
 

@@ -66,6 +66,9 @@ import Testing
         configuration.validation = ValidationConfiguration(fraction: 0.1)
         configuration.earlyStopping = EarlyStopping()
         configuration.earlyStopping?.patience = 100
+        let checkpoints = RunnerFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: checkpoints) }
+        configuration.checkpointDirectory = checkpoints
         let trainer = try Trainer(configuration: configuration, dataset: try Self.dataset.get())
         trainer.logsEvaluations = false
         let evaluation = try trainer.train()
@@ -75,6 +78,9 @@ import Testing
         #expect(validated.metrics["auc"] == trainer.state.best)
         #expect(validated.protocolDescription[0].contains("of \(try trainer.dataset.split("train").rowCount) rows"))
         #expect(evaluation.protocolDescription.contains { $0.hasPrefix("model selection: early stopping on") && $0.contains("best parameters restored") })
+        // Loaded without a trainer, the checkpoint scores what the run's final evaluation scored.
+        let loaded = try TrainedModel.load(checkpoint: checkpoints)
+        #expect(try loaded.evaluate().metrics == trainer.evaluate().metrics)
     }
 }
 
