@@ -47,7 +47,8 @@ public struct Batcher: Sendable {
         self.shuffle = shuffle
         self.seed = seed
         self.dropLast = dropLast
-        self.columns = columns
+        // The row's own id is gathered: a negative never equals it.
+        self.columns = negativeSampling.map { columns?.union([$0.column]) } ?? columns
         self.sequences = sequences
         self.filter = filter
         self.negativeSampling = negativeSampling
@@ -135,10 +136,8 @@ public struct Batcher: Sendable {
     public func batch(_ rows: ArraySlice<Int32>, random: inout RandomGenerator) -> Batch {
         var batch = batch(rows)
         if let sampling = negativeSampling {
-            let own = batch.ids[sampling.column] ?? (table.column(sampling.column)?.values.ids).map { ids in batch.rows.map { ids[Int($0)] } } ?? []
             batch.negatives[sampling.column] = NegativeSampling.draw(
-                for: own.isEmpty ? Array(repeating: -1, count: batch.size) : own, count: sampling.count, catalogue: catalogue,
-                using: &random)
+                for: batch.ids[sampling.column] ?? Array(repeating: -1, count: batch.size), count: sampling.count, catalogue: catalogue, using: &random)
         }
         return batch
     }

@@ -21,11 +21,12 @@ struct RankingTaskScorer: TaskScorer {
             throw DataError.missingRequirement(
                 dataset: dataset.schema.name, column: task.label, reason: "a ranking task's target: a categorical item column")
         }
+        let named = task.name.isEmpty ? "the ranking task" : "ranking task '\(task.name)'"
         if let negatives = ranking.sampledNegatives, negatives < 1 || negatives >= vocabulary.size - Int(vocabulary.firstValueID) {
-            throw StrictJSON.Error(description: "ranking task '\(task.name)': sampledNegatives \(negatives) must lie in 1..<\(vocabulary.size - Int(vocabulary.firstValueID)) (the catalogue's size)")
+            throw StrictJSON.Error(description: "\(named): sampledNegatives \(negatives) must lie in 1..<\(vocabulary.size - Int(vocabulary.firstValueID)) (the catalogue's size)")
         }
         guard !ranking.cutoffs.isEmpty, ranking.cutoffs.allSatisfy({ $0 >= 1 }) else {
-            throw StrictJSON.Error(description: "ranking task '\(task.name)': cutoffs \(ranking.cutoffs) must be positive and at least one")
+            throw StrictJSON.Error(description: "\(named): cutoffs \(ranking.cutoffs) must be positive and at least one")
         }
         self.task = task
         self.ranking = ranking
