@@ -1,10 +1,18 @@
+import Foundation
+
 /// A fast 64-bit checksum of bytes (four independent multiply–rotate lanes over 8-byte words),
-/// used to detect damaged cache blocks. Not cryptographic; stable across runs and machines.
-enum Checksum {
+/// used to detect damaged cache blocks and checkpoint files. Not cryptographic; stable across
+/// runs and machines.
+public enum Checksum {
     private static let prime1: UInt64 = 0x9E37_79B1_85EB_CA87
     private static let prime2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
 
-    static func of(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    /// The checksum of bytes in memory.
+    public static func of(_ data: Data) -> UInt64 {
+        data.withUnsafeBytes { of($0) }
+    }
+
+    public static func of(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var lanes: (UInt64, UInt64, UInt64, UInt64) = (prime1, prime2, prime1 ^ prime2, 0x1656_67B1_9E37_79F9)
         let count = bytes.count
         var offset = 0

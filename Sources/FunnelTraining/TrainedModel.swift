@@ -16,7 +16,8 @@ public struct TrainedModel {
     /// The checkpoint folder read.
     public let checkpoint: String
 
-    /// Loads a checkpoint folder, or the newest checkpoint of a checkpoint directory.
+    /// Loads a checkpoint folder, or the newest checkpoint of a checkpoint directory; every file
+    /// read is verified against the checkpoint's checksums (a damaged one is refused, named).
     /// - Parameter data: a dataset folder to use instead of the one the run trained on.
     public static func load(checkpoint: String, data: String? = nil) throws -> TrainedModel {
         let path = Checkpoint.latest(in: checkpoint) ?? checkpoint
@@ -29,6 +30,7 @@ public struct TrainedModel {
         // A finished run that restored its best validated parameters ended with those.
         let best = path + "/" + Checkpoint.bestParametersFile
         if state.finished, configuration.earlyStopping?.restoreBest ?? false, FileManager.default.fileExists(atPath: best) {
+            _ = try Checkpoint.verifiedContents(path, Checkpoint.bestParametersFile)
             try model.loadParameters(from: best)
         }
         return TrainedModel(model: model, dataset: dataset, configuration: configuration, checkpoint: path)

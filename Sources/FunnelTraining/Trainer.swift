@@ -47,6 +47,10 @@ public final class Trainer {
     /// The parameters at the best validation metric so far (early stopping keeps them).
     private(set) var bestParameters: [String: [Float]]?
     let logger = Logger(label: "funnel.train")
+    /// The checkpoint folder, locked from ``resume()`` or the start of ``train()`` to its end.
+    private var checkpointFolder: CheckpointFolder?
+    /// The checkpoint last written or resumed from (pruning keeps it).
+    private(set) var lastCheckpoint: String?
 
     /// - Parameters:
     ///   - dataset: the dataset, when already loaded (an experiment loads it once); `nil`:
@@ -88,11 +92,27 @@ public final class Trainer {
         state = RunState(configuration: configuration)
     }
 
-    /// Continues from the newest checkpoint of the configured directory, if there is one.
-    /// - Returns: whether a checkpoint was loaded.
+    /// Continues from the newest valid checkpoint of the configured directory, if it holds any:
+    /// checkpoints whose files fail their checksums (or a missing or damaged `latest`) are
+    /// skipped and logged. Locks the directory for the run.
+    /// - Returns: whether a checkpoint was loaded (`false`: an empty or new directory).
+    /// - Throws: when another run holds the directory, or it holds checkpoints but no valid
+    ///   one (nothing is pruned then), or the checkpoint is another model's, seed's, dataset's or
+    ///   batch size's.
     @discardableResult
     public func resume() throws -> Bool {
-        guard let directory = configuration.checkpointDirectory, let path = Checkpoint.latest(in: directory) else { return false }
+        guard let directory = configuration.checkpointDirectory else { return false }
+        try openCheckpointFolder(directory, resuming: true)
+        let selection = Checkpoint.newestValid(in: directory)
+        for skipped in selection.skipped { logger.warning("resume: skipped \(skipped)") }
+        guard let path = selection.path else {
+            guard !selection.holdsCheckpoints else {
+                throw Checkpoint.Error(
+                    description: "\(directory): no valid checkpoint to resume from (\(selection.skipped.joined(separator: "; "))); "
+                        + "nothing was pruned: move the folder away, or choose another, to start over")
+            }
+            return false
+        }
         let saved = try Checkpoint.readState(path)
         guard saved.configuration.model == configuration.model, saved.configuration.seed == configuration.seed,
             saved.configuration.data == configuration.data, saved.configuration.batchSize == configuration.batchSize
@@ -102,8 +122,29 @@ public final class Trainer {
         bestParameters = try Checkpoint.load(path, into: model, optimizer: optimizer, multiTaskUpdate: multiTaskUpdate)
         state = saved
         state.configuration = configuration
-        logger.info("resumed from \(path) at step \(saved.step) (epoch \(saved.epoch + 1), batch \(saved.nextBatch))")
+        lastCheckpoint = path
+        let skippedNote = selection.skipped.isEmpty ? "" : " (skipped: \(selection.skipped.joined(separator: "; ")))"
+        logger.info("resumed from \(path) at step \(saved.step) (epoch \(saved.epoch + 1), batch \(saved.nextBatch))\(skippedNote)")
         return true
+    }
+
+    /// Locks the checkpoint folder for this run and removes stale temporaries; a new run (not
+    /// resuming) refuses a folder that holds anything.
+    private func openCheckpointFolder(_ directory: String, resuming: Bool) throws {
+        if checkpointFolder != nil { return }
+        let folder = try CheckpointFolder(directory: directory)
+        if !folder.removedTemporaries.isEmpty {
+            logger.notice("\(directory): removed the temporaries of interrupted writes: \(folder.removedTemporaries.joined(separator: ", "))")
+        }
+        let contents = folder.contents
+        if !resuming && !contents.isEmpty {
+            folder.release()
+            let shown = contents.prefix(5).joined(separator: ", ") + (contents.count > 5 ? ", …" : "")
+            throw Checkpoint.Error(
+                description: "checkpoint folder \(directory) is not empty (it holds \(shown)): pass --resume to continue its run, "
+                    + "or choose another folder (a new run there would mix its checkpoints with another run's)")
+        }
+        checkpointFolder = folder
     }
 
     /// Trains until the epochs end or early stopping fires, restores the best validated
@@ -114,6 +155,11 @@ public final class Trainer {
         let totalSteps = perEpoch * configuration.epochs
         let start = Date()
         let startStep = state.step
+        if let directory = configuration.checkpointDirectory { try openCheckpointFolder(directory, resuming: false) }
+        defer {
+            checkpointFolder?.release()
+            checkpointFolder = nil
+        }
         var stopped = state.finished
         while !stopped && state.epoch < configuration.epochs {
             let batches = batcher.batches(epoch: state.epoch)
@@ -139,9 +185,14 @@ public final class Trainer {
                 if let directory = configuration.checkpointDirectory,
                     state.finished || state.step % Swift.max(configuration.checkpointEvery, 1) == 0
                 {
-                    try Checkpoint.write(
+                    if let (name, value) = Checkpoint.firstNonFiniteParameter(of: model) {
+                        throw TrainingDiverged(
+                            step: state.step, epoch: state.epoch + (endOfEpoch ? 0 : 1), batch: endOfEpoch ? batches.count : state.nextBatch,
+                            cause: "parameter '\(name)' holds \(value) after the update", lastCheckpoint: lastCheckpoint)
+                    }
+                    lastCheckpoint = try Checkpoint.write(
                         directory: directory, model: model, optimizer: optimizer, multiTaskUpdate: multiTaskUpdate,
-                        bestParameters: bestParameters, state: state)
+                        bestParameters: bestParameters, state: state, keeping: lastCheckpoint)
                 }
                 reportProgress(loss: loss, start: start, startStep: startStep, totalSteps: totalSteps)
                 if stopped || endOfEpoch { break }
@@ -163,11 +214,18 @@ public final class Trainer {
         let objective = try step.train(model, on: batch, optimizer: optimizer, clipNorm: configuration.optimizer.clipNorm)
         trainingSeconds += Double(DispatchTime.now().uptimeNanoseconds - stepStart) / 1e9
         trainedSamples += batch.size
+        let total = Double(objective.total.scalar)
+        guard total.isFinite else {
+            let terms = objective.loggedValues.filter { !$0.value.isFinite }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            throw TrainingDiverged(
+                step: state.step + 1, epoch: state.epoch + 1, batch: state.nextBatch + 1,
+                cause: "non-finite logged terms: \(terms.joined(separator: ", "))", lastCheckpoint: lastCheckpoint)
+        }
         for (name, value) in objective.loggedValues where value.isFinite {
             let running = logSums[name] ?? (0, 0)
             logSums[name] = (running.sum + value, running.count + 1)
         }
-        return Double(objective.total.scalar)
+        return total
     }
 
     private func reportProgress(loss: Double, start: Date, startStep: Int, totalSteps: Int) {

@@ -20,7 +20,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The configuration (JSON).")
     var config: String
 
-    @Flag(help: "Continue from the newest checkpoint of the checkpoint directory.")
+    @Flag(help: "Continue from the newest valid checkpoint of the checkpoint directory (damaged ones are skipped and named). Without it, a checkpoint directory that holds anything is refused.")
     var resume = false
 
     @Option(help: "Override: epochs.") var epochs: Int?

@@ -100,7 +100,7 @@ enum RunnerFixture {
         #expect {
             try Checkpoint.load(path, into: trainer.model)
         } throws: { error in
-            "\(error)".contains("model.safetensors: not a valid safetensors file") && "\(error)".contains("truncated")
+            "\(error)".contains("model.safetensors: damaged") && "\(error)".contains("truncated")
         }
     }
 
