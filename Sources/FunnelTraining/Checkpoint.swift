@@ -69,7 +69,7 @@ public enum Checkpoint {
         bestParameters: [String: [Float]]? = nil, state: RunState, keeping previous: String? = nil
     ) throws -> String {
         if let (name, value) = firstNonFiniteParameter(of: model) {
-            throw Error(description: "\(directory): not writing a checkpoint at step \(state.step): parameter '\(name)' holds \(value)")
+            throw Error(description: "\(directory): not writing a checkpoint at step \(state.step): parameter '\(name)' holds \(value.isNaN ? "nan" : "\(value)")")
         }
         let manager = FileManager.default
         try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)

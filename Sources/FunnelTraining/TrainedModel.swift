@@ -21,6 +21,7 @@ public struct TrainedModel {
     /// - Parameter data: a dataset folder to use instead of the one the run trained on.
     public static func load(checkpoint: String, data: String? = nil) throws -> TrainedModel {
         let path = Checkpoint.latest(in: checkpoint) ?? checkpoint
+        try Checkpoint.verify(path)
         let state = try Checkpoint.readState(path)
         let configuration = state.configuration
         let dataset = try Dataset.load(data ?? configuration.data)
@@ -30,7 +31,6 @@ public struct TrainedModel {
         // A finished run that restored its best validated parameters ended with those.
         let best = path + "/" + Checkpoint.bestParametersFile
         if state.finished, configuration.earlyStopping?.restoreBest ?? false, FileManager.default.fileExists(atPath: best) {
-            _ = try Checkpoint.verifiedContents(path, Checkpoint.bestParametersFile)
             try model.loadParameters(from: best)
         }
         return TrainedModel(model: model, dataset: dataset, configuration: configuration, checkpoint: path)

@@ -103,6 +103,16 @@ public final class Trainer {
     public func resume() throws -> Bool {
         guard let directory = configuration.checkpointDirectory else { return false }
         try openCheckpointFolder(directory, resuming: true)
+        do {
+            return try resume(from: directory)
+        } catch {
+            checkpointFolder?.release()
+            checkpointFolder = nil
+            throw error
+        }
+    }
+
+    private func resume(from directory: String) throws -> Bool {
         let selection = Checkpoint.newestValid(in: directory)
         for skipped in selection.skipped { logger.warning("resume: skipped \(skipped)") }
         guard let path = selection.path else {
@@ -123,6 +133,10 @@ public final class Trainer {
         state = saved
         state.configuration = configuration
         lastCheckpoint = path
+        // `latest` names the checkpoint resumed from again (evaluate and predict read it).
+        if Checkpoint.latest(in: directory) != path {
+            try AtomicFile.write(Data(URL(fileURLWithPath: path).lastPathComponent.utf8), to: directory + "/latest")
+        }
         let skippedNote = selection.skipped.isEmpty ? "" : " (skipped: \(selection.skipped.joined(separator: "; ")))"
         logger.info("resumed from \(path) at step \(saved.step) (epoch \(saved.epoch + 1), batch \(saved.nextBatch))\(skippedNote)")
         return true
@@ -188,7 +202,7 @@ public final class Trainer {
                     if let (name, value) = Checkpoint.firstNonFiniteParameter(of: model) {
                         throw TrainingDiverged(
                             step: state.step, epoch: state.epoch + (endOfEpoch ? 0 : 1), batch: endOfEpoch ? batches.count : state.nextBatch,
-                            cause: "parameter '\(name)' holds \(value) after the update", lastCheckpoint: lastCheckpoint)
+                            cause: "parameter '\(name)' holds \(value.isNaN ? "nan" : "\(value)") after the update", lastCheckpoint: lastCheckpoint)
                     }
                     lastCheckpoint = try Checkpoint.write(
                         directory: directory, model: model, optimizer: optimizer, multiTaskUpdate: multiTaskUpdate,
@@ -216,7 +230,7 @@ public final class Trainer {
         trainedSamples += batch.size
         let total = Double(objective.total.scalar)
         guard total.isFinite else {
-            let terms = objective.loggedValues.filter { !$0.value.isFinite }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            let terms = objective.loggedValues.filter { !$0.value.isFinite }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.isNaN ? "nan" : "\($0.value)")" }
             throw TrainingDiverged(
                 step: state.step + 1, epoch: state.epoch + 1, batch: state.nextBatch + 1,
                 cause: "non-finite logged terms: \(terms.joined(separator: ", "))", lastCheckpoint: lastCheckpoint)
