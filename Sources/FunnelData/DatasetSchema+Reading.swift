@@ -46,9 +46,9 @@ extension DatasetSchema {
     public static let jsonShape: JSONChecker.Shape = {
         let table = JSONChecker.Shape.object(["file": .any, "delimiter": .any, "header": .any])
         let vocabulary = JSONChecker.Shape.object([
-            "built": .object(["minimumCount": .any]),
-            "hashed": .object(["buckets": .any]),
-            "identity": .object(["size": .any]),
+            "built": .object(["minimumCount": .integer]),
+            "hashed": .object(["buckets": .integer]),
+            "identity": .object(["size": .integer]),
         ])
         let column = JSONChecker.Shape.object([
             "name": .any, "kind": .any, "role": .any, "vocabulary": vocabulary, "separator": .any,

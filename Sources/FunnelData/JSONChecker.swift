@@ -42,6 +42,8 @@ public enum JSONChecker {
         case dictionary(Shape)
         /// An array whose elements have this shape.
         case array(Shape)
+        /// A whole number that fits an `Int` (another type is left to the decoder to report).
+        case integer
     }
 
     /// A parsed JSON value, keys in document order.
@@ -100,6 +102,15 @@ public enum JSONChecker {
         case (.array(let inner), .array(let elements)):
             for (index, element) in elements.enumerated() {
                 if let failure = unknownKey(in: element, shape: inner, path: path + "[\(index)]") { return failure }
+            }
+        case (.integer, .number(let text)):
+            if Int(text) == nil {
+                let value = Double(text) ?? .nan
+                if !(value == value.rounded() && Swift.abs(value) < 9.2e18) {
+                    return Failure(
+                        path: path,
+                        message: "is \(text.truncatedForMessage(40)); expected a whole number within ±9.2e18")
+                }
             }
         default:
             break  // a value of another type: the decoder reports it with the expected type

@@ -17,6 +17,10 @@ struct TableReader {
     /// The vocabulary of every column that owns one, so that a column declared with
     /// `vocabularyOf` is read the way its owner is (an identity vocabulary's ids as integers).
     var vocabularies: [String: Vocabulary] = [:]
+    /// Extra checks on the values of some columns (by name).
+    var checks: [String: ValueCheck] = [:]
+    /// Whether to record the line each kept row started on (``RawTable/lines``).
+    var recordLines = false
     /// How many error messages a report keeps.
     static let keptErrors = 20
 
@@ -83,7 +87,7 @@ struct TableReader {
         let parsers = try zip(columns, positions).map { column, position in
             try ValueParser(
                 schema: column, vocabulary: column.vocabulary ?? column.vocabularyOf.flatMap { vocabularies[$0] },
-                position: position, path: path)
+                position: position, path: path, check: checks[column.name])
         }
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
             return (raw, report)
@@ -114,6 +118,7 @@ struct TableReader {
                         }
                     }
                     raw.rowCount += 1
+                    if recordLines { raw.lines.append(line) }
                     if repaired { report.rowsRepaired += 1 }
                 } catch let error as DataError {
                     guard badRows == .skip else { throw error }
@@ -157,9 +162,12 @@ struct ValueParser {
     private let separator: UInt8
     private let defaultBytes: [UInt8]
 
-    init(schema: ColumnSchema, vocabulary: Vocabulary?, position: Int, path: String) throws {
+    private let check: ValueCheck?
+
+    init(schema: ColumnSchema, vocabulary: Vocabulary?, position: Int, path: String, check: ValueCheck? = nil) throws {
         kind = schema.kind
         self.position = position
+        self.check = (schema.kind == .dense || schema.kind == .label) ? check : nil
         empty = schema.empty
         if case .identity(let size) = vocabulary { identitySize = size } else { identitySize = -1 }
         separator = schema.separator?.utf8.first ?? 0x7C
@@ -223,7 +231,19 @@ struct ValueParser {
         switch kind {
         case .dense, .label:
             guard let value = FieldParsing.double(base, start, end) else { throw failure(base, start, end) }
-            column.floats.append(Float(value))
+            let float = Float(value)
+            switch check {
+            case nil: break
+            case .finite:
+                guard float.isFinite else {
+                    throw FieldFailure(found: Self.text(base, start, end), expected: "a finite number (within ±3.4e38)")
+                }
+            case .binary:
+                guard float == 0 || float == 1 else {
+                    throw FieldFailure(found: Self.text(base, start, end), expected: "0 or 1")
+                }
+            }
+            column.floats.append(float)
         case .timestamp:
             guard let value = FieldParsing.integer(base, start, end) else { throw failure(base, start, end) }
             column.integers.append(value)
@@ -262,7 +282,12 @@ struct ValueParser {
 
     private var expectation: String {
         switch kind {
-        case .dense, .label: return "a number"
+        case .dense, .label:
+            switch check {
+            case .finite: return "a finite number"
+            case .binary: return "0 or 1"
+            case nil: return "a number"
+            }
         case .timestamp: return "an integer"
         case .categorical, .idList: return identitySize >= 0 ? "an id in 0..<\(identitySize)" : "an id"
         }
