@@ -1,3 +1,5 @@
+import Foundation
+
 /// One column of a dataset: how to read it and what it means.
 public struct ColumnSchema: Codable, Sendable, Equatable {
     /// The header name.
@@ -68,7 +70,9 @@ public struct ColumnSchema: Codable, Sendable, Equatable {
     }
 
     /// How values are read and stored.
-    public enum Kind: String, Codable, Sendable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        public init(from decoder: any Decoder) throws { self = try decodeListedValue(decoder) }
+
         /// An id mapped through a vocabulary to a dense `Int32` index.
         case categorical
         /// A Float32 value.
@@ -82,7 +86,9 @@ public struct ColumnSchema: Codable, Sendable, Equatable {
     }
 
     /// What a column means.
-    public enum Role: String, Codable, Sendable {
+    public enum Role: String, Codable, Sendable, CaseIterable {
+        public init(from decoder: any Decoder) throws { self = try decodeListedValue(decoder) }
+
         /// A model input.
         case feature
         /// The user: the default GAUC group and the key of per-user side tables.
@@ -102,7 +108,9 @@ public struct ColumnSchema: Codable, Sendable, Equatable {
     }
 
     /// What an empty field means.
-    public enum EmptyPolicy: String, Codable, Sendable {
+    public enum EmptyPolicy: String, Codable, Sendable, CaseIterable {
+        public init(from decoder: any Decoder) throws { self = try decodeListedValue(decoder) }
+
         /// An empty field is a bad value (the dataset's bad-row policy decides).
         case error
         /// An empty field takes `defaultValue` and the row counts as repaired.
@@ -124,4 +132,97 @@ public enum Vocabulary: Codable, Sendable, Equatable {
     case hashed(buckets: Int)
     /// The raw value is already an integer id in 0 ..< size; anything else is an error.
     case identity(size: Int)
+
+    /// The largest number of ids a vocabulary may hold (ids are `Int32`).
+    public static let maximumSize = Int(Int32.max)
+
+    private enum CodingKeys: String, CodingKey, CaseIterable {
+        case built, hashed, identity
+    }
+
+    private enum BuiltKeys: String, CodingKey { case minimumCount }
+    private enum HashedKeys: String, CodingKey { case buckets }
+    private enum IdentityKeys: String, CodingKey { case size }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let valid = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
+        guard container.allKeys.count == 1, let key = container.allKeys.first else {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "expected an object with exactly one of: \(valid) "
+                        + "(for example {\"built\": {\"minimumCount\": 1}})"))
+        }
+        switch key {
+        case .built:
+            let inner = try container.nestedContainer(keyedBy: BuiltKeys.self, forKey: .built)
+            self = .built(minimumCount: try inner.decode(Int.self, forKey: .minimumCount))
+        case .hashed:
+            let inner = try container.nestedContainer(keyedBy: HashedKeys.self, forKey: .hashed)
+            self = .hashed(buckets: try inner.decode(Int.self, forKey: .buckets))
+        case .identity:
+            let inner = try container.nestedContainer(keyedBy: IdentityKeys.self, forKey: .identity)
+            self = .identity(size: try inner.decode(Int.self, forKey: .size))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .built(let minimumCount):
+            var inner = container.nestedContainer(keyedBy: BuiltKeys.self, forKey: .built)
+            try inner.encode(minimumCount, forKey: .minimumCount)
+        case .hashed(let buckets):
+            var inner = container.nestedContainer(keyedBy: HashedKeys.self, forKey: .hashed)
+            try inner.encode(buckets, forKey: .buckets)
+        case .identity(let size):
+            var inner = container.nestedContainer(keyedBy: IdentityKeys.self, forKey: .identity)
+            try inner.encode(size, forKey: .size)
+        }
+    }
+
+    /// Why the vocabulary's numbers are out of range (checked before any table is allocated),
+    /// as the field path inside `vocabulary` and the problem; `nil` when they are fine.
+    func rangeProblem() -> (field: String, problem: String)? {
+        let limit = Self.maximumSize
+        switch self {
+        case .built(let minimumCount):
+            guard (1...limit).contains(minimumCount) else {
+                return ("built.minimumCount", "is \(minimumCount); expected a count in 1...\(limit)")
+            }
+        case .hashed(let buckets):
+            guard (1...(limit - 1)).contains(buckets) else {
+                return ("hashed.buckets", "is \(buckets); expected a bucket count in 1...\(limit - 1) (ids are 32-bit, id 0 is reserved)")
+            }
+            if let problem = Self.memoryProblem(rows: buckets + 1) { return ("hashed.buckets", problem) }
+        case .identity(let size):
+            guard (1...limit).contains(size) else {
+                return ("identity.size", "is \(size); expected a size in 1...\(limit) (ids are 32-bit)")
+            }
+            if let problem = Self.memoryProblem(rows: size) { return ("identity.size", problem) }
+        }
+        return nil
+    }
+
+    /// A table of `rows` rows of even one Float each must fit in this machine's memory.
+    private static func memoryProblem(rows: Int) -> String? {
+        let memory = ProcessInfo.processInfo.physicalMemory
+        guard memory > 0, UInt64(rows) * 4 > memory else { return nil }
+        return "is \(rows) rows; an embedding table of that many rows would not fit in this machine's "
+            + "\(memory >> 30) GiB of memory even at one value per row"
+    }
+}
+
+/// Decodes an enumeration from its raw text, listing the valid values when it is not one.
+func decodeListedValue<Value: RawRepresentable & CaseIterable>(_ decoder: any Decoder) throws -> Value
+where Value.RawValue == String {
+    let container = try decoder.singleValueContainer()
+    let text = try container.decode(String.self)
+    guard let value = Value(rawValue: text) else {
+        let valid = Value.allCases.map(\.rawValue).joined(separator: ", ")
+        throw DecodingError.dataCorruptedError(
+            in: container, debugDescription: "'\(text.truncatedForMessage())' is not a valid value; expected one of: \(valid)")
+    }
+    return value
 }

@@ -16,7 +16,7 @@ public struct FileLocation: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         var text = "\(file):\(line)"
         if let column { text += ":\(column)" }
-        if let columnName { text += " (column '\(columnName)')" }
+        if let columnName { text += " (column '\(columnName.truncatedForMessage())')" }
         return text
     }
 }
@@ -43,13 +43,15 @@ public enum DataError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .badValue(let location, let found, let expected):
-            return "\(location): found '\(found)', expected \(expected)"
+            return "\(location): found '\(found.truncatedForMessage())', expected \(expected)"
         case .wrongFieldCount(let location, let found, let expected):
             return "\(location): found \(found) fields, expected \(expected)"
         case .unterminatedQuote(let location):
             return "\(location): a quoted field is not closed before the end of the file"
         case .missingColumn(let file, let column, let header):
-            return "\(file): no column '\(column)' in the header (\(header.joined(separator: ", ")))"
+            let shown = header.prefix(40).map { $0.truncatedForMessage(40) }
+            let more = header.count > shown.count ? ", … \(header.count - shown.count) more" : ""
+            return "\(file): no column '\(column.truncatedForMessage())' in the header (\(shown.joined(separator: ", "))\(more))"
         case .unreadable(let path, let reason):
             return "\(path): cannot be read: \(reason)"
         case .invalidSchema(let path, let reason):

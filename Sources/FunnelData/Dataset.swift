@@ -22,6 +22,9 @@ public final class Dataset: @unchecked Sendable {
     public let reports: [LoadReport]
     /// Whether the data came from the binary cache.
     public let loadedFromCache: Bool
+    /// What the load did besides reading the data, for the user to see (for example: the cache
+    /// could not be written, so the dataset lives in memory only).
+    public internal(set) var notes: [String] = []
 
     init(
         directory: String, schema: DatasetSchema, splits: [String: Table], sideTables: [String: Table],
@@ -64,6 +67,7 @@ public final class Dataset: @unchecked Sendable {
         let path = cachePath(directory)
         // A binary dataset has no text to parse or to rebuild from.
         if schema.storage == .binary { return try DatasetCache.read(path: path, directory: directory, schema: schema) }
+        try schema.checkFilesInside(directory: directory)
         switch cache {
         case .ignore:
             return try DatasetTextLoader(directory: directory, schema: schema).load()
@@ -78,8 +82,24 @@ public final class Dataset: @unchecked Sendable {
                 }
             }
             let dataset = try DatasetTextLoader(directory: directory, schema: schema).load()
-            try DatasetCache.write(dataset, to: path)
+            do {
+                try DatasetCache.write(dataset, to: path)
+            } catch {
+                // A read-only folder (a shared copy, a mounted volume) still loads: the parsed
+                // dataset is used from memory, and the next load parses the text again.
+                let reason = (error as? DataError).map(Self.writeFailureReason) ?? "\(error)".truncatedForMessage(200)
+                dataset.notes.append(
+                    "the binary cache \(path) could not be written (\(reason)); the dataset was loaded from its "
+                        + "text files and is kept in memory only (run `funnel data compile` where the folder is writable)")
+            }
             return dataset
+        }
+    }
+
+    private static func writeFailureReason(_ error: DataError) -> String {
+        switch error {
+        case .unreadable(_, let reason): return reason
+        default: return error.description
         }
     }
 
@@ -91,6 +111,7 @@ public final class Dataset: @unchecked Sendable {
             throw DataError.invalidSchema(
                 path: directory + "/schema.json", reason: "a binary dataset has no text tables to compile")
         }
+        try schema.checkFilesInside(directory: directory)
         let dataset = try DatasetTextLoader(directory: directory, schema: schema).load()
         try DatasetCache.write(dataset, to: cachePath(directory))
         return dataset
@@ -115,70 +136,6 @@ public final class Dataset: @unchecked Sendable {
     }
 }
 
-extension DatasetSchema {
-    /// Reads and checks `directory/schema.json`.
-    public static func read(directory: String) throws -> DatasetSchema {
-        let path = directory + "/schema.json"
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw DataError.unreadable(path: path, reason: "\(error.localizedDescription)")
-        }
-        let schema: DatasetSchema
-        do {
-            schema = try JSONDecoder().decode(DatasetSchema.self, from: data)
-        } catch let error as DecodingError {
-            throw DataError.invalidSchema(path: path, reason: error.readableDescription)
-        }
-        try schema.validate(path: path)
-        return schema
-    }
-
-    /// Writes `directory/schema.json` (through a temporary file and a rename).
-    public func write(directory: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(self), to: directory + "/schema.json")
-    }
-
-    func validate(path: String) throws {
-        var names = Set<String>()
-        for column in columns {
-            guard names.insert(column.name).inserted else {
-                throw DataError.invalidSchema(path: path, reason: "column '\(column.name)' is declared twice")
-            }
-        }
-        let owners = Set(columns.filter { $0.vocabulary != nil }.map(\.name))
-            .union(sideTables.flatMap(\.columns).filter { $0.vocabulary != nil }.map(\.name))
-        for column in columns + sideTables.flatMap(\.columns) {
-            if let owner = column.vocabularyOf, !owners.contains(owner) {
-                throw DataError.invalidSchema(
-                    path: path, reason: "column '\(column.name)' uses the vocabulary of '\(owner)', which declares none")
-            }
-        }
-        guard tables[vocabularySplit] != nil || !columns.contains(where: { $0.vocabulary.map(Self.isBuilt) ?? false }) else {
-            throw DataError.invalidSchema(
-                path: path, reason: "vocabularies are built from split '\(vocabularySplit)', which is not among the tables")
-        }
-        for side in sideTables {
-            for key in side.key where side.columns.first(where: { $0.name == key }) == nil {
-                throw DataError.invalidSchema(
-                    path: path, reason: "side table '\(side.name)' declares key '\(key)' but no such column")
-            }
-            for key in side.key where column(named: key) == nil {
-                throw DataError.invalidSchema(
-                    path: path, reason: "side table '\(side.name)' is keyed by '\(key)', which the splits lack")
-            }
-        }
-    }
-
-    private static func isBuilt(_ vocabulary: Vocabulary) -> Bool {
-        if case .built = vocabulary { return true }
-        return false
-    }
-}
-
 extension DecodingError {
     /// The coding path and the reason, e.g. "columns[3].kind: cannot read 'float'".
     var readableDescription: String {
@@ -189,10 +146,10 @@ extension DecodingError {
         switch self {
         case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
             let location = path(context.codingPath)
-            return (location.isEmpty ? "" : location + ": ") + context.debugDescription
+            return (location.isEmpty ? "" : "field '\(location)': ") + context.debugDescription.truncatedForMessage(200)
         case .keyNotFound(let key, let context):
             let location = path(context.codingPath + [key])
-            return "\(location): required field is missing"
+            return "field '\(location)' is required but missing"
         @unknown default:
             return "\(self)"
         }

@@ -25,7 +25,9 @@ public struct DatasetSchema: Codable, Sendable, Equatable {
     /// human-readable copies and are not read).
     public var storage: Storage
 
-    public enum Storage: String, Codable, Sendable {
+    public enum Storage: String, Codable, Sendable, CaseIterable {
+        public init(from decoder: any Decoder) throws { self = try decodeListedValue(decoder) }
+
         case text, binary
     }
 
@@ -92,7 +94,9 @@ public struct TableFile: Codable, Sendable, Equatable {
 }
 
 /// What a loader does with a row holding a value it cannot read.
-public enum BadRowPolicy: String, Codable, Sendable {
+public enum BadRowPolicy: String, Codable, Sendable, CaseIterable {
+    public init(from decoder: any Decoder) throws { self = try decodeListedValue(decoder) }
+
     /// The load stops with an error naming file, line, column and what was expected.
     case stop
     /// The row is skipped and counted in the load report (with the first few errors).

@@ -35,11 +35,14 @@ public struct DatasetSummary: Codable, Sendable {
     public var loadedFromCache: Bool
     public var tables: [TableStatistics]
     public var reports: [LoadReport]
+    /// What the load noted (for example a cache that could not be written).
+    public var notes: [String]
 
     public init(_ dataset: Dataset) {
         self.dataset = dataset.schema.name
         loadedFromCache = dataset.loadedFromCache
         reports = dataset.reports
+        notes = dataset.notes
         let ordered = dataset.splits.values.sorted { $0.name < $1.name } + dataset.sideTables.values.sorted { $0.name < $1.name }
         tables = ordered.map { table in
             TableStatistics(
@@ -112,6 +115,7 @@ public struct DatasetSummary: Codable, Sendable {
     public var text: String {
         var lines = ["dataset \(dataset)\(loadedFromCache ? " (from the binary cache)" : "")"]
         for report in reports { lines.append("  load: " + report.summary) }
+        for note in notes { lines.append("  note: " + note) }
         for table in tables {
             lines.append("")
             lines.append("\(table.name): \(table.rows) rows")

@@ -83,7 +83,10 @@ struct DelimitedScanner {
                 if cursor < end && base[cursor] != delimiter && base[cursor] != 0x0A {
                     throw DataError.badValue(
                         FileLocation(file: file, line: line, column: fields.count),
-                        found: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start - 1..<Swift.min(cursor + 1, end)]), as: UTF8.self),
+                        found: String(
+                            decoding: UnsafeRawBufferPointer(
+                                rebasing: bytes[Swift.max(start - 1, cursor - 80)..<Swift.min(cursor + 1, end)]),
+                            as: UTF8.self),
                         expected: "a delimiter or a line end after a closing quote")
                 }
             } else {

@@ -2,6 +2,8 @@
 struct RawTable {
     var rowCount = 0
     var columns: [RawColumn]
+    /// The line each row started on (only when the reader was asked to record them).
+    var lines: [Int] = []
 }
 
 /// One column as read: categorical values and list elements as raw 64-bit keys.

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads one delimited text file into raw columns, following a list of column schemas.
 ///
 /// Every rejected value becomes a ``DataError`` naming file, line, column and what was
@@ -11,15 +17,32 @@ struct TableReader {
     /// The vocabulary of every column that owns one, so that a column declared with
     /// `vocabularyOf` is read the way its owner is (an identity vocabulary's ids as integers).
     var vocabularies: [String: Vocabulary] = [:]
+    /// Extra checks on the values of some columns (by name).
+    var checks: [String: ValueCheck] = [:]
+    /// Whether to record the line each kept row started on (``RawTable/lines``).
+    var recordLines = false
     /// How many error messages a report keeps.
     static let keptErrors = 20
 
+    /// The longest header line accepted: a file without a line end near its start is not a
+    /// table, and is refused before it is scanned whole.
+    static let maximumHeaderBytes = 1 << 20
+
     func read() throws -> (RawTable, LoadReport) {
         let file = try MappedFile(path: path)
-        guard table.delimiter.utf8.count == 1, let delimiter = table.delimiter.utf8.first else {
-            throw DataError.invalidSchema(path: path, reason: "delimiter '\(table.delimiter)' is not one byte")
+        return try read(bytes: file.bytes)
+    }
+
+    /// Reads the table from `bytes` (the file's contents; `path` names it in errors).
+    func read(bytes: UnsafeRawBufferPointer) throws -> (RawTable, LoadReport) {
+        guard table.delimiter.utf8.count == 1, let delimiter = table.delimiter.utf8.first,
+            ![0x22, 0x0A, 0x0D].contains(delimiter)
+        else {
+            throw DataError.invalidSchema(
+                path: path,
+                reason: "delimiter '\(table.delimiter.truncatedForMessage())' is not one byte other than a quote or a line end")
         }
-        var scanner = DelimitedScanner(bytes: file.bytes, delimiter: delimiter, file: path)
+        var scanner = DelimitedScanner(bytes: bytes, delimiter: delimiter, file: path)
         var fields: [FieldSpan] = []
         var report = LoadReport(file: path)
 
@@ -28,11 +51,27 @@ struct TableReader {
         var expectedFields = columns.count
         var header: [String] = columns.map(\.name)
         if table.header {
+            let bound = Self.maximumHeaderBytes
+            if bytes.count > bound, let base = bytes.baseAddress, memchr(base, 0x0A, bound) == nil {
+                throw Self.headerTooLong(path: path, bytes: bytes)
+            }
             guard try scanner.nextRow(into: &fields) != nil else {
                 throw DataError.unreadable(path: path, reason: "the file is empty; expected a header")
             }
+            // A quoted header may span lines; it is bounded all the same.
+            if scanner.position > bound + 2 { throw Self.headerTooLong(path: path, bytes: bytes) }
             header = fields.map { scanner.text(of: $0).trimmingSpaces() }
             expectedFields = header.count
+            var firstPosition: [String: Int] = [:]
+            for (index, name) in header.enumerated() {
+                if let first = firstPosition[name] {
+                    throw DataError.badValue(
+                        FileLocation(file: path, line: 1, column: index + 1),
+                        found: name,
+                        expected: "a header name not already used by column \(first + 1) (header names must be unique)")
+                }
+                firstPosition[name] = index
+            }
             positions = try columns.map { column in
                 guard let index = header.firstIndex(of: column.name) else {
                     throw DataError.missingColumn(file: path, column: column.name, header: header)
@@ -43,14 +82,14 @@ struct TableReader {
             positions = Array(columns.indices)
         }
 
-        let estimatedRows = Swift.max(16, file.bytes.count / Swift.max(1, 8 * expectedFields))
+        let estimatedRows = Swift.max(16, Swift.min(bytes.count / Swift.max(1, 8 * expectedFields), 1 << 24))
         var raw = RawTable(columns: columns.map { RawColumn(schema: $0, capacity: estimatedRows) })
         let parsers = try zip(columns, positions).map { column, position in
             try ValueParser(
                 schema: column, vocabulary: column.vocabulary ?? column.vocabularyOf.flatMap { vocabularies[$0] },
-                position: position, path: path)
+                position: position, path: path, check: checks[column.name])
         }
-        guard let base = file.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
             return (raw, report)
         }
         let names = columns.map(\.name)
@@ -79,6 +118,7 @@ struct TableReader {
                         }
                     }
                     raw.rowCount += 1
+                    if recordLines { raw.lines.append(line) }
                     if repaired { report.rowsRepaired += 1 }
                 } catch let error as DataError {
                     guard badRows == .skip else { throw error }
@@ -91,6 +131,15 @@ struct TableReader {
         report.rowsLoaded = raw.rowCount
         report.blankLines = scanner.blankLines
         return (raw, report)
+    }
+}
+
+extension TableReader {
+    static func headerTooLong(path: String, bytes: UnsafeRawBufferPointer) -> DataError {
+        let start = String(decoding: UnsafeRawBufferPointer(rebasing: bytes.prefix(80)), as: UTF8.self)
+        return DataError.badValue(
+            FileLocation(file: path, line: 1), found: start,
+            expected: "a header line of at most \(maximumHeaderBytes) bytes ending in a line end (is this a delimited table?)")
     }
 }
 
@@ -113,9 +162,12 @@ struct ValueParser {
     private let separator: UInt8
     private let defaultBytes: [UInt8]
 
-    init(schema: ColumnSchema, vocabulary: Vocabulary?, position: Int, path: String) throws {
+    private let check: ValueCheck?
+
+    init(schema: ColumnSchema, vocabulary: Vocabulary?, position: Int, path: String, check: ValueCheck? = nil) throws {
         kind = schema.kind
         self.position = position
+        self.check = (schema.kind == .dense || schema.kind == .label) ? check : nil
         empty = schema.empty
         if case .identity(let size) = vocabulary { identitySize = size } else { identitySize = -1 }
         separator = schema.separator?.utf8.first ?? 0x7C
@@ -179,7 +231,19 @@ struct ValueParser {
         switch kind {
         case .dense, .label:
             guard let value = FieldParsing.double(base, start, end) else { throw failure(base, start, end) }
-            column.floats.append(Float(value))
+            let float = Float(value)
+            switch check {
+            case nil: break
+            case .finite:
+                guard float.isFinite else {
+                    throw FieldFailure(found: Self.text(base, start, end), expected: "a finite number (within ±3.4e38)")
+                }
+            case .binary:
+                guard float == 0 || float == 1 else {
+                    throw FieldFailure(found: Self.text(base, start, end), expected: "0 or 1")
+                }
+            }
+            column.floats.append(float)
         case .timestamp:
             guard let value = FieldParsing.integer(base, start, end) else { throw failure(base, start, end) }
             column.integers.append(value)
@@ -218,7 +282,12 @@ struct ValueParser {
 
     private var expectation: String {
         switch kind {
-        case .dense, .label: return "a number"
+        case .dense, .label:
+            switch check {
+            case .finite: return "a finite number"
+            case .binary: return "0 or 1"
+            case nil: return "a number"
+            }
         case .timestamp: return "an integer"
         case .categorical, .idList: return identitySize >= 0 ? "an id in 0..<\(identitySize)" : "an id"
         }

@@ -19,6 +19,14 @@ public enum MetricError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Every group was dropped, so a grouped metric has nothing to average.
     case noUsableGroup(metric: String, groups: Int, reason: String)
 
+    /// The index of the row at fault, for errors about one row's value (to locate it in a file).
+    public var rowIndex: Int? {
+        switch self {
+        case .invalidLabel(_, let index, _, _), .invalidValue(_, _, let index, _, _): return index
+        default: return nil
+        }
+    }
+
     public var description: String {
         switch self {
         case .emptyInput(let metric):

@@ -45,11 +45,21 @@ struct MetricsCommand: ParsableCommand {
         if let group {
             columns.append(ColumnSchema(name: group, kind: .categorical, role: .group, vocabulary: .built(minimumCount: 1)))
         }
-        let (table, report) = try Dataset.readTable(path: file, columns: columns, delimiter: delimiter)
-        let labels = table.column(label)!.values.floats!.buffer.map(Double.init)
-        let scores = table.column(score)!.values.floats!.buffer.map(Double.init)
-        let groups = group.map { table.column($0)!.keys!.array }
-        let evaluation = try BinaryEvaluation(scores: scores, labels: labels, groups: groups)
+        // Labels and scores are checked as they are read, so that a bad value is reported with
+        // its file, line and column.
+        let (table, report, lines) = try Dataset.readLocatedTable(
+            path: file, columns: columns, delimiter: delimiter, checks: [label: .binary, score: .finite])
+        guard let labelColumn = table.column(label)?.values.floats, let scoreColumn = table.column(score)?.values.floats
+        else { throw ValidationError("\(file): the label and score columns could not be read") }
+        let labels = labelColumn.buffer.map(Double.init)
+        let scores = scoreColumn.buffer.map(Double.init)
+        let groups = group.map { table.column($0)?.keys?.array ?? [] }
+        let evaluation: BinaryEvaluation
+        do {
+            evaluation = try BinaryEvaluation(scores: scores, labels: labels, groups: groups)
+        } catch {
+            throw MetricsInputError(file: file, line: error.rowIndex.flatMap { lines.indices.contains($0) ? lines[$0] : nil }, error: error)
+        }
         if json {
             let object = Dictionary(uniqueKeysWithValues: evaluation.values.map { ($0.name, $0.value) })
             print(try encodeJSON(object))
@@ -63,5 +73,16 @@ struct MetricsCommand: ParsableCommand {
                 print(name.padding(toLength: 28, withPad: " ", startingAt: 0) + (isCount ? String(Int(value)) : String(format: "%.6f", value)))
             }
         }
+    }
+}
+
+/// A metric that could not be computed on a file's rows, located in the file.
+struct MetricsInputError: Error, CustomStringConvertible {
+    let file: String
+    let line: Int?
+    let error: MetricError
+
+    var description: String {
+        (line.map { "\(file):\($0): " } ?? "\(file): ") + error.description
     }
 }

@@ -16,10 +16,14 @@ struct ConversionOutput {
     private(set) var splitCounts: [ConversionReport.TableCount] = []
     private(set) var sideCounts: [ConversionReport.TableCount] = []
 
-    init(format: DatasetFormat, source: String, directory: String) {
+    /// The folder the files end up in (``directory`` is where they are written first).
+    let finalDirectory: String
+
+    init(format: DatasetFormat, source: String, directory: String, finalDirectory: String? = nil) {
         self.format = format
         self.source = source
         self.directory = directory
+        self.finalDirectory = finalDirectory ?? directory
         name = format.rawValue
     }
 
@@ -56,10 +60,10 @@ struct ConversionOutput {
         let schema = DatasetSchema(
             name: name, tables: tables, columns: columns, sideTables: sideTables, badRows: .stop,
             vocabularySplit: vocabularySplit, notes: notes)
-        try schema.validate(path: directory + "/schema.json")
+        try schema.validate(path: finalDirectory + "/schema.json")
         try schema.write(directory: directory)
         return ConversionReport(
-            format: format, source: source, output: directory, splits: splitCounts,
+            format: format, source: source, output: finalDirectory, splits: splitCounts,
             sideTables: sideCounts,
             notes: notes)
     }

@@ -37,16 +37,56 @@ public enum DatasetConverter {
             throw DataError.unreadable(
                 path: source, reason: "no such folder (the \(format.rawValue) source)")
         }
-        do {
-            try FileManager.default.createDirectory(
-                atPath: output, withIntermediateDirectories: true)
-        } catch {
-            throw DataError.unreadable(
-                path: output,
-                reason: "cannot create the output folder: \(error.localizedDescription)")
+        let target = URL(fileURLWithPath: output).standardizedFileURL
+        let parent = target.deletingLastPathComponent().path
+        if FileManager.default.fileExists(atPath: target.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw DataError.unreadable(path: output, reason: "exists and is not a folder; expected a folder for the dataset")
         }
-        var folder = ConversionOutput(format: format, source: source, directory: output)
+        do {
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        } catch {
+            throw DataError.unreadable(path: parent, reason: "cannot create the folder for the output")
+        }
+        // Everything is written into a staging folder beside the output and moved into place
+        // only once the whole conversion succeeded: a failure on a later file leaves nothing.
+        let staging =
+            parent + "/." + target.lastPathComponent
+            + ".converting-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+        guard mkdir(staging, 0o755) == 0 else {
+            throw DataError.unreadable(
+                path: parent, reason: "cannot create a staging folder there: \(String(cString: strerror(errno)))")
+        }
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+        var folder = ConversionOutput(format: format, source: source, directory: staging, finalDirectory: output)
         try format.convert(source: source, into: &folder)
-        return try folder.finish()
+        let report = try folder.finish()
+        try publish(staging, to: target.path)
+        return report
+    }
+
+    /// Moves the staged files into `output`: the whole folder when there is none yet, otherwise
+    /// file by file (replacing files of the same names, leaving others alone) with `schema.json`
+    /// last.
+    private static func publish(_ staging: String, to output: String) throws {
+        if !FileManager.default.fileExists(atPath: output) {
+            guard rename(staging, output) != 0 else { return }
+            if errno != EEXIST && errno != ENOTEMPTY {
+                throw DataError.unreadable(
+                    path: output, reason: "cannot move the converted files there: \(String(cString: strerror(errno)))")
+            }
+        }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: staging).sorted()
+        } catch {
+            throw DataError.unreadable(path: staging, reason: "cannot list the converted files")
+        }
+        for name in names.filter({ $0 != "schema.json" }) + (names.contains("schema.json") ? ["schema.json"] : []) {
+            guard rename(staging + "/" + name, output + "/" + name) == 0 else {
+                throw DataError.unreadable(
+                    path: output + "/" + name,
+                    reason: "cannot move the converted file there: \(String(cString: strerror(errno)))")
+            }
+        }
     }
 }
