@@ -26,12 +26,7 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
     }
 
     public static func read(_ path: String) throws -> ExperimentConfiguration {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw StrictJSON.Error(description: "\(path): cannot be read: \(error.localizedDescription)")
-        }
+        let data = try StrictJSON.readFile(path)
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let training = object["training"], object["models"] is [Any]
         else {

@@ -25,14 +25,14 @@ public final class ESCM2: Module, EntireSpaceModel, RegisteredModel {
     }
 
     /// The normalisation of the counterfactual term (§5; λ values do not carry across forms).
-    public enum Form: String, Codable, Sendable {
+    public enum Form: String, Codable, Sendable, CaseIterable, StrictEnum {
         case code
         case paper
     }
 
     /// How the imputation tower's logit becomes the imputed error `ê` (`sigmoid` keeps it in
     /// (0, 1) while `δ` can exceed 1; §5 pitfall 4).
-    public enum ImputationHead: String, Codable, Sendable {
+    public enum ImputationHead: String, Codable, Sendable, CaseIterable, StrictEnum {
         case sigmoid
         case softplus
     }

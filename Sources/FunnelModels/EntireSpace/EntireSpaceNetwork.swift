@@ -13,7 +13,7 @@ import FunnelTensor
 /// Shapes: a batch of `n` rows → `[n, width]` → one logit `[n]` per head.
 public final class EntireSpaceNetwork: Module {
     public struct Configuration: Codable, Sendable, Equatable {
-        public enum Backbone: String, Codable, Sendable {
+        public enum Backbone: String, Codable, Sendable, CaseIterable, StrictEnum {
             case towers
             case sharedBottom = "shared-bottom"
             case mixtureOfExperts = "mmoe"
@@ -41,7 +41,7 @@ public final class EntireSpaceNetwork: Module {
         public var evaluation = Evaluation.entireSpace
 
         /// The evaluation protocols of an entire-space model.
-        public enum Evaluation: String, Codable, Sendable {
+        public enum Evaluation: String, Codable, Sendable, CaseIterable, StrictEnum {
             /// The four protocols of entire-space.md §1.
             case entireSpace
             /// One task, `ô·r̂` against the conversion label with the plain metric names: the

@@ -21,7 +21,7 @@ public final class USDModel: Module, RegisteredModel {
     }
 
     /// Which exposures the CTR loss learns from.
-    public enum Sampler: String, Codable, Sendable {
+    public enum Sampler: String, Codable, Sendable, CaseIterable, StrictEnum {
         /// `y_p = 1`: the user visited the portal that day (Eq. 1).
         case portalVisit
         /// `y_b = 1`: click-based sampling (the -w/o PS ablation).
