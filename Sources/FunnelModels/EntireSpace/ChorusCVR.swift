@@ -48,6 +48,13 @@ public final class ChorusCVR: Module, EntireSpaceModel, RegisteredModel {
         public var propensityFloor: Float = 1e-6
 
         public init() {}
+
+        public func validate() throws {
+            let check = ModelConfigurationCheck()
+            try network.validate(check.nested("network"))
+            try check.nonNegative(alignWeight, "alignWeight")
+            try check.floor(propensityFloor, "propensityFloor")
+        }
     }
 
     public let network: EntireSpaceNetwork

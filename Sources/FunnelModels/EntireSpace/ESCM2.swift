@@ -52,6 +52,18 @@ public final class ESCM2: Module, EntireSpaceModel, RegisteredModel {
         public var imputationHead = ImputationHead.sigmoid
 
         public init() {}
+
+        public func validate() throws {
+            let check = ModelConfigurationCheck()
+            try network.validate(check.nested("network"))
+            try check.nonNegative(counterfactualWeight, "counterfactualWeight")
+            try check.nonNegative(globalWeight, "globalWeight")
+            try check.positive(weightCap, "weightCap")
+            try check.floor(propensityFloor, "propensityFloor")
+            guard logLossEpsilon >= 0, logLossEpsilon < 0.5 else {
+                throw check.refusal("logLossEpsilon", "\(logLossEpsilon); expected a number in [0, 0.5)")
+            }
+        }
     }
 
     public let network: EntireSpaceNetwork

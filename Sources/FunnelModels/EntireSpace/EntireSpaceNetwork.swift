@@ -49,6 +49,19 @@ public final class EntireSpaceNetwork: Module {
             case clickThroughConversion
         }
 
+        /// The checks of the network's fields, under `check`'s path.
+        public func validate(_ check: ModelConfigurationCheck) throws {
+            try check.name(conversionLabel, "conversionLabel")
+            try check.positive(embeddingDimensions, "embeddingDimensions", what: "a number of embedding dimensions")
+            try check.widths(towerHidden, "towerHidden")
+            try check.widths(sharedHidden, "sharedHidden")
+            try check.positive(experts, "experts", maximum: ModelConfigurationCheck.maximumCount, what: "a number of experts")
+            try check.widths(expertHidden, "expertHidden", nonEmpty: true)
+            if !sharedEmbedding, backbone != .towers {
+                throw check.refusal("sharedEmbedding", "false needs the 'towers' backbone (found '\(backbone.rawValue)')")
+            }
+        }
+
         public init(embeddingDimensions: Int = 18, backbone: Backbone = .towers, towerHidden: [Int] = [200, 80]) {
             self.embeddingDimensions = embeddingDimensions
             self.backbone = backbone

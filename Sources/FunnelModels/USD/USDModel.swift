@@ -54,6 +54,18 @@ public final class USDModel: Module, RegisteredModel {
         public var dayColumn = "day"
 
         public init() {}
+
+        public func validate() throws {
+            let check = ModelConfigurationCheck()
+            try base.validate(check.nested("base"))
+            try intent.validate(check.nested("intent"))
+            try check.positive(minimumWeight, "minimumWeight")
+            guard maximumWeight >= minimumWeight, maximumWeight.isFinite else {
+                throw check.refusal("maximumWeight", "\(maximumWeight); expected a finite number >= minimumWeight (\(minimumWeight))")
+            }
+            try check.nonNegative(portalLossWeight, "portalLossWeight")
+            try check.nonNegative(blockLossWeight, "blockLossWeight")
+        }
     }
 
     public let base: ETAModel
