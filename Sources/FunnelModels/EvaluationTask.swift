@@ -1,3 +1,5 @@
+import FunnelNN
+
 /// One scored view of a model's outputs: which outputs make the score, against which label, on
 /// which rows, how it is scored (binary, regression, item ranking) and which ground truth (if
 /// the dataset has it) the score is judged by.
@@ -90,7 +92,7 @@ public struct RegressionProtocol: Sendable, Equatable, Codable {
 /// `NDCG@K = 1[r < K]/log2(r + 2)` and `MRR@K = 1[r < K]/(r + 1)` over rows.
 public struct RankingProtocol: Sendable, Equatable, Codable {
     /// Where a target goes among candidates with its exact score.
-    public enum TieBreaking: String, Sendable, Codable, CaseIterable {
+    public enum TieBreaking: String, Sendable, Codable, CaseIterable, StrictEnum {
         /// Ahead of every tied candidate (sequential.md §0.3, original SASRec).
         case optimistic
         /// Behind every tied candidate.

@@ -16,6 +16,13 @@ public final class MLPCTRModel: Module, FeatureModel, RegisteredModel {
         public var hiddenDimensions = [64, 32]
         public var dropout: Float = 0
         public init() {}
+
+        public func validate() throws {
+            let check = ModelConfigurationCheck()
+            try check.positive(embeddingDimensions, "embeddingDimensions", what: "a number of embedding dimensions")
+            try check.widths(hiddenDimensions, "hiddenDimensions")
+            try check.dropout(dropout, "dropout")
+        }
     }
 
     public let input: FeatureInput

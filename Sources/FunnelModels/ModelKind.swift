@@ -1,9 +1,10 @@
 import Foundation
 import FunnelData
+import FunnelNN
 
 /// The only list of models: `funnel models`, the trainer and the server read it. Adding a model
 /// is its own file (a ``RegisteredModel``) and one case with its line here.
-public enum ModelKind: String, CaseIterable, Codable, Sendable {
+public enum ModelKind: String, CaseIterable, Codable, Sendable, StrictEnum {
     case logisticRegression = "logistic-regression"
     case mlp
     case naiveCVR = "naive-cvr"

@@ -4,6 +4,14 @@ import FunnelData
 /// A model's own configuration: JSON-decodable, its `init()` holding the defaults.
 public protocol ModelConfiguration: Codable, Sendable {
     init()
+    /// Refuses values the model cannot be built or trained with (non-positive sizes, dropout
+    /// outside [0, 1), heads that do not divide a width, …), naming the field's path under
+    /// `modelConfiguration`; called by ``ModelFactory`` before the model is built.
+    func validate() throws
+}
+
+extension ModelConfiguration {
+    public func validate() throws {}
 }
 
 /// A model the registry (``ModelKind``) can build: its configuration, its one-line summary and
@@ -41,6 +49,7 @@ public struct ModelFactory: Sendable {
     public let defaultConfiguration: String
     public let fixture: ModelFixture
     private let build: @Sendable (Dataset, Data?) throws -> (UInt64) throws -> any FunnelModel
+    private let check: @Sendable (Data?) throws -> Void
 
     /// A registered model type; `make` replaces its initializer (a registry name that fixes an
     /// option, as `escm2-dr` fixes the estimator).
@@ -53,10 +62,16 @@ public struct ModelFactory: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         defaultConfiguration = (try? encoder.encode(Model.Configuration())).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        build = { dataset, json in
+        let decode: @Sendable (Data?) throws -> Model.Configuration = { json in
             let configuration = try json.map {
                 try StrictJSON.decode(Model.Configuration.self, from: $0, defaults: Model.Configuration(), context: "modelConfiguration")
             } ?? Model.Configuration()
+            try configuration.validate()
+            return configuration
+        }
+        check = { _ = try decode($0) }
+        build = { dataset, json in
+            let configuration = try decode(json)
             return { seed in
                 if let make { return try make(dataset, configuration, seed) }
                 return try Model(dataset: dataset, configuration: configuration, seed: seed)
@@ -64,7 +79,13 @@ public struct ModelFactory: Sendable {
         }
     }
 
-    /// Builds the model; a configuration that does not decode is refused with the field's path.
+    /// Decodes and validates a configuration without building the model (no dataset needed).
+    public func validate(configuration: Data?) throws {
+        try check(configuration)
+    }
+
+    /// Builds the model; a configuration that does not decode or validate is refused with the
+    /// field's path.
     public func make(dataset: Dataset, configuration: Data?, seed: UInt64) throws -> any FunnelModel {
         try build(dataset, configuration)(seed)
     }

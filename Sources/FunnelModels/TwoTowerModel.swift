@@ -34,6 +34,16 @@ public final class TwoTowerModel: Module, RegisteredModel {
         public var history: String?
 
         public init() {}
+
+        public func validate() throws {
+            let check = ModelConfigurationCheck()
+            try check.name(item, "item")
+            try check.positive(embeddingDimensions, "embeddingDimensions", what: "a number of embedding dimensions")
+            try check.widths(hiddenDimensions, "hiddenDimensions")
+            try check.positive(outputDimensions, "outputDimensions", what: "a number of output dimensions")
+            try check.dropout(dropout, "dropout")
+            try check.positive(negatives, "negatives", maximum: ModelConfigurationCheck.maximumCount, what: "a number of sampled negatives")
+        }
     }
 
     public let userInput: FeatureInput

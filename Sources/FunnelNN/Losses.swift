@@ -1,7 +1,7 @@
 import FunnelTensor
 
 /// How per-sample losses are combined.
-public enum LossReduction: String, Sendable, Codable {
+public enum LossReduction: String, Sendable, Codable, CaseIterable, StrictEnum {
     /// The sum divided by the number of rows — even where weights or masks zero most of them
     /// (the 1/|D| of the papers; entire-space.md §0, convention 3).
     case mean

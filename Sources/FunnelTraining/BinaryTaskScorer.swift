@@ -24,14 +24,18 @@ struct BinaryTaskScorer: TaskScorer {
                 throw DataError.missingRequirement(dataset: dataset.schema.name, column: truthColumn, reason: "a truth column to score against")
             }
             self.truthColumn = truthColumn
-        } else if let reference = task.truth {
-            // A simulated dataset names the truth of each label; its metrics join by default.
-            self.truthColumn = dataset.schema.columns.first {
-                $0.role == .truth && $0.truthOf == task.label && $0.truthGiven == reference.given
-            }?.name
         } else {
-            self.truthColumn = nil
+            self.truthColumn = Self.defaultTruthColumn(of: task, in: dataset)
         }
+    }
+
+    /// The truth column a simulated dataset names for the task's label (its metrics join by
+    /// default), if any.
+    static func defaultTruthColumn(of task: EvaluationTask, in dataset: Dataset) -> String? {
+        guard let reference = task.truth else { return nil }
+        return dataset.schema.columns.first {
+            $0.role == .truth && $0.truthOf == task.label && $0.truthGiven == reference.given
+        }?.name
     }
 
     var rows: (scores: [Double], labels: [Double], groups: [Int64]) { (scores, labels, groups) }

@@ -25,42 +25,113 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
         self.models = models
     }
 
+    /// Reads an experiment file strictly (errors begin with the file's path).
     public static func read(_ path: String) throws -> ExperimentConfiguration {
-        let data: Data
+        let data = try StrictJSON.readFile(path)
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw StrictJSON.Error(description: "\(path): cannot be read: \(error.localizedDescription)")
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let training = object["training"], object["models"] is [Any]
-        else {
-            return try StrictJSON.decode(ExperimentConfiguration.self, from: data, context: path)
-        }
-        let base = try TrainingConfiguration.decode(JSONSerialization.data(withJSONObject: training))
-        let defaults = ExperimentConfiguration(training: base, models: [])
-        do {
-            return try StrictJSON.decode(ExperimentConfiguration.self, from: data, defaults: defaults)
+            return try decode(data)
         } catch let error as StrictJSON.Error {
             throw StrictJSON.Error(description: "\(path): \(error.description)")
         }
     }
+
+    /// Decodes an experiment strictly: the training block over the training defaults, the
+    /// rest over the experiment's.
+    public static func decode(_ data: Data) throws -> ExperimentConfiguration {
+        try StrictJSON.checkSyntax(data)
+        guard let object = (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) as? [String: Any] else {
+            throw StrictJSON.Error(description: "the configuration: expected a JSON object with 'training' and 'models'")
+        }
+        for required in ["training", "models"] where object[required] == nil {
+            throw StrictJSON.Error(description: "field '\(required)' is required")
+        }
+        let training = try JSONSerialization.data(withJSONObject: object["training"]!, options: [.fragmentsAllowed])
+        let base = try TrainingConfiguration.decode(training, context: "training")
+        let defaults = ExperimentConfiguration(training: base, models: [])
+        return try StrictJSON.decode(ExperimentConfiguration.self, from: data, defaults: defaults)
+    }
+
+    /// Refuses what needs no dataset to be judged, before any run: no models or seeds, two
+    /// models under one name, a repeated seed, an empty or repeated metric, the training block's
+    /// own errors (as `training.epochs`).
+    public func validate() throws {
+        func refuse(_ field: String, _ message: String) -> StrictJSON.Error {
+            StrictJSON.Error(description: "field '\(field)': \(message)")
+        }
+        try training.validate(context: "training")
+        guard !models.isEmpty else { throw refuse("models", "[] has no model (expected at least one registry name or model object)") }
+        guard !seeds.isEmpty else { throw refuse("seeds", "[] has no seed (expected at least one, as [1, 2, 3])") }
+        for (index, model) in models.enumerated() {
+            if model.name.isEmpty { throw refuse("models[\(index)].name", "'' is not a name (expected a name for tables)") }
+            if let first = models.firstIndex(where: { $0.name == model.name }), first != index {
+                throw refuse(
+                    "models[\(index)].name",
+                    "'\(model.name)' already names models[\(first)] (expected a distinct name per compared model: give each variant its own \"name\")")
+            }
+        }
+        for (index, seed) in seeds.enumerated() {
+            if let first = seeds.firstIndex(of: seed), first != index {
+                throw refuse("seeds[\(index)]", "\(seed) repeats seeds[\(first)] (expected distinct seeds)")
+            }
+        }
+        if let metrics {
+            guard !metrics.isEmpty else { throw refuse("metrics", "[] shows no metric (expected names, or leave the field out for all)") }
+            for (index, metric) in metrics.enumerated() {
+                if let first = metrics.firstIndex(of: metric), first != index {
+                    throw refuse("metrics[\(index)]", "'\(metric)' repeats metrics[\(first)]")
+                }
+            }
+        }
+        if output.isEmpty { throw refuse("output", "'' is not a folder (expected a path)") }
+        for name in modelConfigurations.keys.sorted() where !models.contains(where: { $0.name == name }) {
+            throw refuse("modelConfigurations.\(name)", "no compared model is named '\(name)' (models: \(models.map(\.name).joined(separator: ", ")))")
+        }
+    }
+
+    /// The training configuration of one run.
+    public func run(_ model: ExperimentModel, seed: UInt64) -> TrainingConfiguration {
+        var training = training
+        training.model = model.model
+        training.seed = seed
+        training.checkpointDirectory = nil
+        training.modelConfiguration = model.configuration ?? modelConfigurations[model.name]
+        return training
+    }
 }
 
 public enum ExperimentRunner {
+    /// Every run's configuration checked before the first run trains: each model is built
+    /// (with the first seed) as its runs would build it — model configuration, data
+    /// requirements, validation rows, optimizer groups — and `metrics` must name metrics that
+    /// some model's evaluation produces.
+    public static func check(_ configuration: ExperimentConfiguration, dataset: Dataset) throws {
+        var produced: [String] = []
+        for (index, model) in configuration.models.enumerated() {
+            let trainer: Trainer
+            do {
+                trainer = try Trainer(configuration: configuration.run(model, seed: configuration.seeds[0]), dataset: dataset)
+            } catch {
+                throw StrictJSON.Error(description: "models[\(index)] ('\(model.name)'): \(error)")
+            }
+            for name in trainer.metricNames.compared where !produced.contains(name) { produced.append(name) }
+        }
+        for (index, metric) in (configuration.metrics ?? []).enumerated() where !produced.contains(metric) {
+            throw StrictJSON.Error(
+                description: "field 'metrics[\(index)]': no model's evaluation produces '\(metric)' (expected one of: \(produced.joined(separator: ", ")))")
+        }
+    }
+
     /// Trains every model with every seed and returns the results (in model, then seed order).
     public static func run(_ configuration: ExperimentConfiguration, log: (String) -> Void = { _ in }) throws -> ExperimentResult {
         var runs: [RunResult] = []
         var protocolLines: [String] = []
         var metricNames: [String] = []
+        try configuration.validate()
         let dataset = try Dataset.load(configuration.training.data)
+        try check(configuration, dataset: dataset)
         for model in configuration.models {
             for seed in configuration.seeds {
-                var training = configuration.training
-                training.model = model.model
-                training.seed = seed
-                training.checkpointDirectory = nil
-                training.modelConfiguration = model.configuration ?? configuration.modelConfigurations[model.name]
+                let training = configuration.run(model, seed: seed)
                 log("training \(model.name) with seed \(seed) …")
                 let trainer = try Trainer(configuration: training, dataset: dataset)
                 let evaluation = try trainer.train()

@@ -57,6 +57,57 @@ public struct OptimizerConfiguration: Codable, Sendable, Equatable {
             ?? groups
     }
 
+    /// Refuses the values that need no model to be judged, before any work: learning rates
+    /// (top level and groups) that are not finite and > 0, weight decays that are not finite and
+    /// >= 0, a clip norm that is not finite and > 0, impossible schedules. `root` is the
+    /// field's path (`optimizer`, `training.optimizer`).
+    public func validate(at root: String = "optimizer") throws {
+        _ = try Self.positive(learningRate, at: "\(root).learningRate")
+        try Self.checkDecay(weightDecay, at: "\(root).weightDecay")
+        if let clipNorm, !(clipNorm > 0 && clipNorm.isFinite) {
+            throw Self.refusal("\(root).clipNorm", "\(clipNorm) is not a gradient norm (expected a finite number > 0, or leave the field out)")
+        }
+        try Self.checkSchedule(schedule, at: "\(root).schedule")
+        for (index, group) in groups.enumerated() {
+            let path = "\(root).groups[\(index)]"
+            if let rate = group.learningRate { _ = try Self.positive(rate, at: "\(path).learningRate") }
+            if let decay = group.weightDecay { try Self.checkDecay(decay, at: "\(path).weightDecay") }
+            if let schedule = group.schedule { try Self.checkSchedule(schedule, at: "\(path).schedule") }
+        }
+    }
+
+    private static func checkDecay(_ decay: Float, at path: String) throws {
+        guard decay >= 0, decay.isFinite else {
+            throw refusal(path, "\(decay) is not a weight decay (expected a finite number >= 0)")
+        }
+    }
+
+    /// The checks of a schedule that need not know the run's total.
+    private static func checkSchedule(_ schedule: LearningRateSchedule, at path: String) throws {
+        switch schedule {
+        case .constant:
+            break
+        case .step(let every, let factor):
+            guard every > 0 else { throw refusal("\(path).every", "\(every) is not a number of steps (expected > 0)") }
+            guard factor > 0, factor.isFinite else {
+                throw refusal("\(path).factor", "\(factor) is not a factor (expected a finite number > 0)")
+            }
+        case .warmupCosine(let warmupSteps, let totalSteps, let minimumFactor):
+            guard warmupSteps >= 0 else {
+                throw refusal("\(path).warmupSteps", "\(warmupSteps) is not a number of steps (expected >= 0)")
+            }
+            guard totalSteps >= 0 else {
+                throw refusal("\(path).totalSteps", "\(totalSteps) is not a number of steps (expected > 0, or 0 for the run's)")
+            }
+            if totalSteps > 0, warmupSteps > totalSteps {
+                throw refusal("\(path).warmupSteps", "\(warmupSteps) exceeds the schedule's totalSteps (expected at most \(totalSteps))")
+            }
+            guard minimumFactor >= 0, minimumFactor <= 1 else {
+                throw refusal("\(path).minimumFactor", "\(minimumFactor) is not a factor of the base rate (expected a number in [0, 1])")
+            }
+        }
+    }
+
     /// The optimizer groups over a model's parameters: the configured groups in order, then
     /// "default" with the parameters no group matched (omitted when there are none).
     /// `totalSteps` (the run's) resolves schedules that leave their total out.
@@ -68,6 +119,7 @@ public struct OptimizerConfiguration: Codable, Sendable, Equatable {
         for parameters: [(name: String, parameter: Tensor)], totalSteps: Int
     ) throws -> OptimizerGroups {
         let root = "optimizer"
+        try validate(at: root)
         let rate = try Self.positive(learningRate, at: "\(root).learningRate")
         let resolvedSchedule = try Self.checked(
             schedule, at: "\(root).schedule", totalSteps: totalSteps)

@@ -63,10 +63,12 @@ public final class Trainer {
         Compute.threadCount = configuration.threads
         let dataset = try dataset ?? Dataset.load(configuration.data)
         self.dataset = dataset
+        try Self.check(configuration, against: dataset)
         let modelName = model.map { "\(type(of: $0))" } ?? configuration.model.rawValue
         let model = try model ?? configuration.model.make(
             dataset: dataset, configuration: configuration.modelConfiguration?.data, seed: configuration.seed)
         self.model = model
+        try Self.check(configuration, model: model, dataset: dataset)
         let requirements = model.requirements
         try requirements.check(dataset, model: modelName)
         validation = try configuration.validation.map { try ValidationSplit($0, dataset: dataset, trainSplit: configuration.trainSplit) }
@@ -124,10 +126,9 @@ public final class Trainer {
             return false
         }
         let saved = try Checkpoint.readState(path)
-        guard saved.configuration.model == configuration.model, saved.configuration.seed == configuration.seed,
-            saved.configuration.data == configuration.data, saved.configuration.batchSize == configuration.batchSize
-        else {
-            throw Checkpoint.Error(description: "\(path): written by a run with another model, seed, dataset or batch size")
+        if let change = Self.changedField(from: saved.configuration, to: configuration) {
+            throw Checkpoint.Error(
+                description: "\(path): cannot resume: \(change) (a resumed run may change only \(Self.resumableFields.joined(separator: ", ")))")
         }
         bestParameters = try Checkpoint.load(path, into: model, optimizer: optimizer, multiTaskUpdate: multiTaskUpdate)
         state = saved

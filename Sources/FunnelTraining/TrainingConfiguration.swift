@@ -43,12 +43,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     /// Reads a configuration file strictly.
     public static func read(_ path: String) throws -> TrainingConfiguration {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw StrictJSON.Error(description: "\(path): cannot be read: \(error.localizedDescription)")
-        }
+        let data = try StrictJSON.readFile(path)
         do {
             return try decode(data)
         } catch let error as StrictJSON.Error {
@@ -56,31 +51,86 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         }
     }
 
-    /// Refuses settings that contradict each other, naming the field.
-    public func validate() throws {
+    /// The most threads a run may ask for.
+    public static let maximumThreads = 256
+
+    /// Refuses impossible values and settings that contradict each other before any work,
+    /// naming the field's path, its value and what was expected (`context` prefixes the paths:
+    /// `training` in an experiment).
+    public func validate(context: String = "") throws {
+        func field(_ name: String) -> String { context.isEmpty ? name : "\(context).\(name)" }
+        func refuse(_ name: String, _ message: String) -> StrictJSON.Error {
+            StrictJSON.Error(description: "field '\(field(name))': \(message)")
+        }
+        if data.isEmpty { throw refuse("data", "'' is not a dataset folder (expected a path)") }
+        if trainSplit.isEmpty { throw refuse("trainSplit", "'' is not a split name (expected a name such as 'train')") }
+        if evaluationSplit.isEmpty { throw refuse("evaluationSplit", "'' is not a split name (expected a name such as 'test')") }
+        guard epochs >= 1 else { throw refuse("epochs", "\(epochs); expected a number of epochs >= 1") }
+        guard batchSize >= 1 else { throw refuse("batchSize", "\(batchSize); expected a batch size >= 1") }
+        guard (1...Self.maximumThreads).contains(threads) else {
+            throw refuse("threads", "\(threads); expected a number of threads in 1...\(Self.maximumThreads)")
+        }
+        guard checkpointEvery >= 1 else { throw refuse("checkpointEvery", "\(checkpointEvery); expected a number of steps >= 1") }
+        guard evaluateEvery >= 0 else {
+            throw refuse("evaluateEvery", "\(evaluateEvery); expected a number of steps >= 1, or 0 (at the end of every epoch)")
+        }
+        if let directory = checkpointDirectory, directory.isEmpty {
+            throw refuse("checkpointDirectory", "'' is not a folder (expected a path, or leave the field out)")
+        }
+        if let groupColumn, groupColumn.isEmpty { throw refuse("groupColumn", "'' is not a column name") }
+        if let truthColumn, truthColumn.isEmpty { throw refuse("truthColumn", "'' is not a column name") }
+        try optimizer.validate(at: field("optimizer"))
+        if let validation {
+            if let split = validation.split {
+                if split.isEmpty { throw refuse("validation.split", "'' is not a split name") }
+                if split == trainSplit {
+                    throw refuse("validation.split", "'\(split)' is the training split; carve rows with 'fraction' instead")
+                }
+                if split == evaluationSplit {
+                    throw refuse("validation.split", "'\(split)' is the evaluation split (expected another split: model selection never reads the test rows)")
+                }
+            } else if !(validation.fraction > 0 && validation.fraction < 1) {
+                throw refuse("validation.fraction", "\(validation.fraction); expected a share of the training rows in (0, 1)")
+            }
+        }
+        if let earlyStopping {
+            guard earlyStopping.patience >= 1 else {
+                throw refuse("earlyStopping.patience", "\(earlyStopping.patience); expected a number of evaluations >= 1")
+            }
+            if let metric = earlyStopping.metric, metric.isEmpty {
+                throw refuse("earlyStopping.metric", "'' is not a metric name (leave the field out for the primary metric)")
+            }
+        }
         if validation == nil, earlyStopping != nil {
-            throw StrictJSON.Error(description: "field 'earlyStopping': needs 'validation' (a split, or a fraction of the training split): early stopping never reads the evaluation split")
+            throw StrictJSON.Error(description: "field '\(field("earlyStopping"))': needs 'validation' (a split, or a fraction of the training split): early stopping never reads the evaluation split")
         }
         if validation == nil, evaluateEvery > 0 {
-            throw StrictJSON.Error(description: "field 'evaluateEvery': evaluations during training read the validation rows; set 'validation'")
+            throw StrictJSON.Error(description: "field '\(field("evaluateEvery"))': evaluations during training read the validation rows; set 'validation'")
         }
     }
 
     /// Decodes a configuration, defaults filling what the JSON leaves out.
-    public static func decode(_ data: Data) throws -> TrainingConfiguration {
-        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        for required in ["data", "model"] where object != nil && object?[required] == nil {
-            throw StrictJSON.Error(description: "field '\(required)' is required")
+    /// `context` prefixes the fields' paths (`training` in an experiment).
+    public static func decode(_ data: Data, context: String = "") throws -> TrainingConfiguration {
+        try StrictJSON.checkSyntax(data, context: context)
+        let parsed = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        guard let object = parsed as? [String: Any] else {
+            throw StrictJSON.Error(
+                description: "\(context.isEmpty ? "the configuration" : "field '\(context)'"): expected a JSON object of training settings")
+        }
+        for required in ["data", "model"] where object[required] == nil {
+            throw StrictJSON.Error(description: "field '\(context.isEmpty ? required : "\(context).\(required)")' is required")
         }
         // The defaults only fill what the input leaves out; the strict decoder still checks the
         // input's own "data" and "model" values.
         return try StrictJSON.decode(
-            TrainingConfiguration.self, from: data, defaults: TrainingConfiguration(data: "", model: .logisticRegression))
+            TrainingConfiguration.self, from: data, defaults: TrainingConfiguration(data: "", model: .logisticRegression),
+            context: context)
     }
 }
 
 /// The multi-task rules of ``TrainingConfiguration/multiTaskUpdate``.
-public enum MultiTaskUpdateKind: String, Codable, Sendable, CaseIterable {
+public enum MultiTaskUpdateKind: String, Codable, Sendable, CaseIterable, StrictEnum {
     /// The tasks' gradients summed (``SummedTaskUpdate``).
     case sum
 

@@ -1,4 +1,5 @@
 import FunnelData
+import FunnelNN
 import FunnelModels
 import FunnelTensor
 
@@ -6,7 +7,7 @@ import FunnelTensor
 /// the training split — never the test split.
 public struct ValidationConfiguration: Codable, Sendable, Equatable {
     /// How rows are carved from the training split.
-    public enum Carving: String, Codable, Sendable, CaseIterable {
+    public enum Carving: String, Codable, Sendable, CaseIterable, StrictEnum {
         /// A seeded random share of the rows.
         case random
         /// The latest share of the rows by a time column (ties broken by row order).

@@ -18,7 +18,7 @@ public final class ChorusCVR: Module, EntireSpaceModel, RegisteredModel {
     public static let summary = "ChorusCVR: un-conversion tower and soft alignment of CVR and unCVR (WSDM 2026; click, conversion)"
 
     /// The per-row weight of the alignment terms.
-    public enum AlignWeighting: String, Codable, Sendable {
+    public enum AlignWeighting: String, Codable, Sendable, CaseIterable, StrictEnum {
         /// `o/ô + (1 − o)/(1 − ô)`.
         case inversePropensity
         /// `o·ô + (1 − o)·(1 − ô)`.
@@ -26,7 +26,7 @@ public final class ChorusCVR: Module, EntireSpaceModel, RegisteredModel {
     }
 
     /// How the alignment sum is normalised.
-    public enum AlignNormalisation: String, Codable, Sendable {
+    public enum AlignNormalisation: String, Codable, Sendable, CaseIterable, StrictEnum {
         /// Divided by `|B|`.
         case batch
         /// Clicked and non-clicked rows each averaged over their own count, then added.
@@ -48,6 +48,13 @@ public final class ChorusCVR: Module, EntireSpaceModel, RegisteredModel {
         public var propensityFloor: Float = 1e-6
 
         public init() {}
+
+        public func validate() throws {
+            let check = ModelConfigurationCheck()
+            try network.validate(check.nested("network"))
+            try check.nonNegative(alignWeight, "alignWeight")
+            try check.floor(propensityFloor, "propensityFloor")
+        }
     }
 
     public let network: EntireSpaceNetwork

@@ -24,6 +24,14 @@ public final class DCMT: Module, EntireSpaceModel, RegisteredModel {
         public var includeClickConversionLoss = true
 
         public init() {}
+
+        public func validate() throws {
+            let check = ModelConfigurationCheck()
+            try network.validate(check.nested("network"))
+            try check.nonNegative(constraintWeight, "constraintWeight")
+            try check.floor(propensityFloor, "propensityFloor")
+            if let maxWeight { try check.positive(maxWeight, "maxWeight") }
+        }
     }
 
     public let network: EntireSpaceNetwork

@@ -25,14 +25,14 @@ public final class ESCM2: Module, EntireSpaceModel, RegisteredModel {
     }
 
     /// The normalisation of the counterfactual term (§5; λ values do not carry across forms).
-    public enum Form: String, Codable, Sendable {
+    public enum Form: String, Codable, Sendable, CaseIterable, StrictEnum {
         case code
         case paper
     }
 
     /// How the imputation tower's logit becomes the imputed error `ê` (`sigmoid` keeps it in
     /// (0, 1) while `δ` can exceed 1; §5 pitfall 4).
-    public enum ImputationHead: String, Codable, Sendable {
+    public enum ImputationHead: String, Codable, Sendable, CaseIterable, StrictEnum {
         case sigmoid
         case softplus
     }
@@ -52,6 +52,18 @@ public final class ESCM2: Module, EntireSpaceModel, RegisteredModel {
         public var imputationHead = ImputationHead.sigmoid
 
         public init() {}
+
+        public func validate() throws {
+            let check = ModelConfigurationCheck()
+            try network.validate(check.nested("network"))
+            try check.nonNegative(counterfactualWeight, "counterfactualWeight")
+            try check.nonNegative(globalWeight, "globalWeight")
+            try check.positive(weightCap, "weightCap")
+            try check.floor(propensityFloor, "propensityFloor")
+            guard logLossEpsilon >= 0, logLossEpsilon < 0.5 else {
+                throw check.refusal("logLossEpsilon", "\(logLossEpsilon); expected a number in [0, 0.5)")
+            }
+        }
     }
 
     public let network: EntireSpaceNetwork

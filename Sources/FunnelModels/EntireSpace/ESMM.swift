@@ -15,6 +15,10 @@ public final class ESMM: Module, EntireSpaceModel, RegisteredModel {
     public struct Configuration: ModelConfiguration, Equatable {
         public var network = EntireSpaceNetwork.Configuration()
         public init() {}
+
+        public func validate() throws {
+            try network.validate(ModelConfigurationCheck().nested("network"))
+        }
     }
 
     public let network: EntireSpaceNetwork

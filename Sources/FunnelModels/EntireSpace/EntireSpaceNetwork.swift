@@ -13,7 +13,7 @@ import FunnelTensor
 /// Shapes: a batch of `n` rows → `[n, width]` → one logit `[n]` per head.
 public final class EntireSpaceNetwork: Module {
     public struct Configuration: Codable, Sendable, Equatable {
-        public enum Backbone: String, Codable, Sendable {
+        public enum Backbone: String, Codable, Sendable, CaseIterable, StrictEnum {
             case towers
             case sharedBottom = "shared-bottom"
             case mixtureOfExperts = "mmoe"
@@ -41,12 +41,25 @@ public final class EntireSpaceNetwork: Module {
         public var evaluation = Evaluation.entireSpace
 
         /// The evaluation protocols of an entire-space model.
-        public enum Evaluation: String, Codable, Sendable {
+        public enum Evaluation: String, Codable, Sendable, CaseIterable, StrictEnum {
             /// The four protocols of entire-space.md §1.
             case entireSpace
             /// One task, `ô·r̂` against the conversion label with the plain metric names: the
             /// adapter of §12, where the "conversion" is the item click after a block click.
             case clickThroughConversion
+        }
+
+        /// The checks of the network's fields, under `check`'s path.
+        public func validate(_ check: ModelConfigurationCheck) throws {
+            try check.name(conversionLabel, "conversionLabel")
+            try check.positive(embeddingDimensions, "embeddingDimensions", what: "a number of embedding dimensions")
+            try check.widths(towerHidden, "towerHidden")
+            try check.widths(sharedHidden, "sharedHidden")
+            try check.positive(experts, "experts", maximum: ModelConfigurationCheck.maximumCount, what: "a number of experts")
+            try check.widths(expertHidden, "expertHidden", nonEmpty: true)
+            if !sharedEmbedding, backbone != .towers {
+                throw check.refusal("sharedEmbedding", "false needs the 'towers' backbone (found '\(backbone.rawValue)')")
+            }
         }
 
         public init(embeddingDimensions: Int = 18, backbone: Backbone = .towers, towerHidden: [Int] = [200, 80]) {

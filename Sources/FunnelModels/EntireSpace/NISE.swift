@@ -21,6 +21,13 @@ public final class NISE: Module, EntireSpaceModel, RegisteredModel {
         public var beta: Float = 50
 
         public init() {}
+
+        public func validate() throws {
+            let check = ModelConfigurationCheck()
+            try network.validate(check.nested("network"))
+            try check.nonNegative(alpha, "alpha")
+            try check.positive(beta, "beta")
+        }
     }
 
     public let network: EntireSpaceNetwork

@@ -22,6 +22,10 @@ public final class NaiveCVR: Module, EntireSpaceModel, RegisteredModel {
         }()
 
         public init() {}
+
+        public func validate() throws {
+            try network.validate(ModelConfigurationCheck().nested("network"))
+        }
     }
 
     public let network: EntireSpaceNetwork

@@ -46,6 +46,26 @@ public final class ETAModel: Module, RegisteredModel {
         public var dinForShortSequence = true
 
         public init() {}
+
+        public func validate() throws {
+            try validate(ModelConfigurationCheck())
+        }
+
+        /// The checks under `check`'s path (USD nests BASE under `base`).
+        public func validate(_ check: ModelConfigurationCheck) throws {
+            try check.name(item, "item")
+            try check.name(behaviours, "behaviours")
+            let length = ModelConfigurationCheck.maximumLength
+            try check.positive(longLength, "longLength", maximum: length, what: "a sequence length")
+            try check.positive(shortLength, "shortLength", maximum: longLength, what: "a sequence length (at most longLength)")
+            try check.positive(embeddingDimensions, "embeddingDimensions", what: "a number of embedding dimensions")
+            try check.positive(hashBits, "hashBits", maximum: 1024, what: "a number of hash bits")
+            try check.positive(retrieved, "retrieved", maximum: length, what: "a number of retrieved behaviours")
+            try check.positive(attentionDimensions, "attentionDimensions", what: "a number of attention dimensions")
+            try check.heads(heads, "heads", dividing: attentionDimensions, "attentionDimensions")
+            try check.widths(dinHidden, "dinHidden")
+            try check.widths(hidden, "hidden")
+        }
     }
 
     public let items: Embedding

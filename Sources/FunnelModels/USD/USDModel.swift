@@ -21,7 +21,7 @@ public final class USDModel: Module, RegisteredModel {
     }
 
     /// Which exposures the CTR loss learns from.
-    public enum Sampler: String, Codable, Sendable {
+    public enum Sampler: String, Codable, Sendable, CaseIterable, StrictEnum {
         /// `y_p = 1`: the user visited the portal that day (Eq. 1).
         case portalVisit
         /// `y_b = 1`: click-based sampling (the -w/o PS ablation).
@@ -54,6 +54,18 @@ public final class USDModel: Module, RegisteredModel {
         public var dayColumn = "day"
 
         public init() {}
+
+        public func validate() throws {
+            let check = ModelConfigurationCheck()
+            try base.validate(check.nested("base"))
+            try intent.validate(check.nested("intent"))
+            try check.positive(minimumWeight, "minimumWeight")
+            guard maximumWeight >= minimumWeight, maximumWeight.isFinite else {
+                throw check.refusal("maximumWeight", "\(maximumWeight); expected a finite number >= minimumWeight (\(minimumWeight))")
+            }
+            try check.nonNegative(portalLossWeight, "portalLossWeight")
+            try check.nonNegative(blockLossWeight, "blockLossWeight")
+        }
     }
 
     public let base: ETAModel

@@ -27,6 +27,19 @@ public final class UserIntentModule: Module {
         public var headHidden = [32]
 
         public init() {}
+
+        /// The checks under `check`'s path (`modelConfiguration.intent`).
+        public func validate(_ check: ModelConfigurationCheck) throws {
+            try check.name(sequence, "sequence")
+            try check.positive(length, "length", maximum: ModelConfigurationCheck.maximumLength, what: "a sequence length")
+            try check.positive(dimensions, "dimensions", what: "a number of dimensions")
+            try check.positive(blocks, "blocks", maximum: 64, what: "a number of decoder blocks")
+            try check.heads(heads, "heads", dividing: dimensions, "dimensions")
+            try check.positive(feedForwardMultiple, "feedForwardMultiple", maximum: 64, what: "a width multiple")
+            try check.positive(dimensions * feedForwardMultiple, "feedForwardMultiple", what: "a feed-forward width (dimensions × feedForwardMultiple)")
+            try check.dropout(dropout, "dropout")
+            try check.widths(headHidden, "headHidden")
+        }
     }
 
     public let tokens: Embedding

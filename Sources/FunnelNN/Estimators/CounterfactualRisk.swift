@@ -9,7 +9,7 @@ import FunnelTensor
 /// and 0 elsewhere.
 public enum CounterfactualRisk {
     /// How an IPS sum is normalised.
-    public enum Normalisation: String, Codable, Sendable {
+    public enum Normalisation: String, Codable, Sendable, CaseIterable, StrictEnum {
         /// `(1/|D|) Σ_O δ/P` — unbiased (Schnabel et al., ICML 2016, arXiv 1602.05352).
         case all
         /// `Σ_O δ/P / Σ_O 1/P` — self-normalised, lower variance, slightly biased.

@@ -21,7 +21,7 @@ import FunnelTensor
 /// padding id 0 a real item's).
 public final class DINAttention: Module {
     /// How the scores become pooling weights.
-    public enum Normalisation: String, Sendable, Codable, CaseIterable {
+    public enum Normalisation: String, Sendable, Codable, CaseIterable, StrictEnum {
         /// Official code: padding set to −2^32+1, scores divided by √d, softmax over positions.
         case softmax
         /// Paper: the scores are the weights; padding weight 0.

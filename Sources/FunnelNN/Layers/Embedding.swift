@@ -108,7 +108,7 @@ public final class FieldEmbedding: Module {
 ///
 /// Shapes: embeddings `[batch, length, dimensions]`, mask `[batch, length]` (1 = real id) →
 /// `[batch, dimensions]`. The mean of an empty list is 0.
-public enum SequencePooling: String, Sendable, Codable {
+public enum SequencePooling: String, Sendable, Codable, CaseIterable, StrictEnum {
     case sum, mean
 
     public func callAsFunction(_ embeddings: Tensor, mask: Tensor) -> Tensor {

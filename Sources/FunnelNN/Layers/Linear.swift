@@ -36,7 +36,7 @@ public final class Linear: Module {
 }
 
 /// An element-wise non-linearity.
-public enum Activation: String, Sendable, Codable, CaseIterable {
+public enum Activation: String, Sendable, Codable, CaseIterable, StrictEnum {
     case relu, sigmoid, tanh, identity
     /// GELU, tanh approximation (Hendrycks & Gimpel, arXiv 1606.08415).
     case gelu

@@ -15,7 +15,7 @@ import FunnelTensor
 /// and gradients reach exactly the selected behaviour rows through the gather.
 public final class SimHashRetrieval: Module {
     /// How equal distances are ordered.
-    public enum TieBreaking: String, Sendable, Codable, CaseIterable {
+    public enum TieBreaking: String, Sendable, Codable, CaseIterable, StrictEnum {
         /// The later position (the more recent behaviour) first — the spec's choice [A].
         case mostRecentFirst
         /// The earlier position first.
