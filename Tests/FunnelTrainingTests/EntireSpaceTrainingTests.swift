@@ -22,7 +22,7 @@ import Testing
     static let aliCCP = Result { try converted(.aliCCP) }
     static let aliExpress = Result { try converted(.aliExpress) }
 
-    @Test(arguments: family)
+    @Test(.needsSharedData, arguments: family)
     func trainsOnTheRealSamples(kind: ModelKind) throws {
         for folder in [try Self.aliCCP.get(), try Self.aliExpress.get()] {
             var configuration = TrainingConfiguration(data: folder, model: kind)
