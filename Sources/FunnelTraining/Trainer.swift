@@ -55,6 +55,9 @@ public final class Trainer {
     ///     configuration's registry model.
     public init(configuration: TrainingConfiguration, dataset: Dataset? = nil, model: (any FunnelModel)? = nil) throws {
         try configuration.validate()
+        // Checkpoints keep the data path absolute: evaluate/predict may run from another folder.
+        var configuration = configuration
+        configuration.data = TrainedModel.absolutePath(configuration.data)
         self.configuration = configuration
         Compute.threadCount = configuration.threads
         let dataset = try dataset ?? Dataset.load(configuration.data)
@@ -95,7 +98,7 @@ public final class Trainer {
         guard let directory = configuration.checkpointDirectory, let path = Checkpoint.latest(in: directory) else { return false }
         let saved = try Checkpoint.readState(path)
         guard saved.configuration.model == configuration.model, saved.configuration.seed == configuration.seed,
-            saved.configuration.data == configuration.data, saved.configuration.batchSize == configuration.batchSize
+            TrainedModel.absolutePath(saved.configuration.data) == configuration.data, saved.configuration.batchSize == configuration.batchSize
         else {
             throw Checkpoint.Error(description: "\(path): written by a run with another model, seed, dataset or batch size")
         }
