@@ -65,7 +65,7 @@ import Testing
         for (score, product) in zip(evaluation.scores, products) { #expect(abs(score - product) < 1e-6) }
     }
 
-    @Test func earlyStoppingOnAnUnknownMetricIsRefusedByName() throws {
+    @Test(.needsSharedData) func earlyStoppingOnAnUnknownMetricIsRefusedByName() throws {
         var configuration = TrainingConfiguration(data: try Self.aliCCP.get(), model: .esmm)
         configuration.validation = ValidationConfiguration(fraction: 0.2)
         configuration.earlyStopping = EarlyStopping()
