@@ -1,3 +1,5 @@
+import Foundation
+
 extension Dataset {
     /// A dataset built in memory (by the simulator): tables whose categorical columns use
     /// identity vocabularies, joined to their side tables here.
@@ -30,10 +32,17 @@ extension Dataset {
             vocabularies: vocabularies, reports: [], loadedFromCache: false)
     }
 
-    /// Writes `schema.json` and the binary cache into `directory` (each through a temporary
-    /// file and a rename), so that ``load(_:cache:rebuilt:)`` reads it back.
+    /// Writes the binary cache and then `schema.json` into `directory` (each through a
+    /// temporary file and a rename), so that ``load(_:cache:rebuilt:)`` reads it back. When the
+    /// schema cannot be written, the cache just written is removed: no half a dataset is left.
     public func write(to directory: String) throws {
-        try schema.write(directory: directory)
-        try DatasetCache.write(self, to: Dataset.cachePath(directory), sourceDirectory: directory)
+        let cache = Dataset.cachePath(directory)
+        try DatasetCache.write(self, to: cache, sourceDirectory: directory)
+        do {
+            try schema.write(directory: directory)
+        } catch {
+            try? FileManager.default.removeItem(atPath: cache)
+            throw error
+        }
     }
 }

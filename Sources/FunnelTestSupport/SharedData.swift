@@ -1,14 +1,17 @@
 import Foundation
+import Testing
 
 /// The real datasets kept beside the repository, at `<repository>/../shared/data` (CI clones
-/// the repository with `shared/` next to it). Tests that read them fail, never skip, without them.
+/// the repository with `shared/` next to it). Tests that read them carry ``needsSharedData``:
+/// without the folder they are skipped with a printed reason (a bare clone passes), unless the
+/// environment variable `CI` is set: then they run and fail, so that CI never skips them.
 public enum SharedData {
     /// Why the shared data could not be found.
     public struct Missing: Error, CustomStringConvertible {
         public var path: String
         public var description: String {
             "the real datasets are not at \(path): tests need shared/data beside the repository "
-                + "(<repository>/../shared/data, as CI clones it); they are not skipped without it"
+                + "(<repository>/../shared/data, as CI clones it); with CI set they fail instead of skipping"
         }
 
         public init(path: String) {
@@ -42,5 +45,64 @@ public enum SharedData {
             throw Missing(path: path)
         }
         return path
+    }
+
+    // MARK: Skipping without the data
+
+    /// What `.ci/run` looks for in the test output: a data test was skipped.
+    public static let skipMarker = "SKIPPED-SHARED-DATA"
+
+    /// Whether `root` holds the datasets.
+    public static var isPresent: Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// Whether the data tests must run even without the data (the environment variable `CI`).
+    public static var isRequired: Bool {
+        ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty } ?? false
+    }
+
+    /// The condition of ``needsSharedData``: run when the data is there or CI requires it;
+    /// otherwise count the skip, print the reason the first time and the count at exit.
+    static func shouldRun() -> Bool {
+        if isPresent || isRequired { return true }
+        if SkipCounter.shared.increment() == 1 {
+            print("\(skipMarker): \(root) is absent: the tests that need ../shared/data are skipped (set CI=1 to make them fail instead)")
+            atexit {
+                let count = SkipCounter.shared.count
+                print("\(SharedData.skipMarker): skipped \(count) data test\(count == 1 ? "" : "s"): \(SharedData.root) is absent")
+                fflush(nil)
+            }
+        }
+        return false
+    }
+
+    /// The number of data tests skipped in this process.
+    public static var skippedCount: Int { SkipCounter.shared.count }
+
+    private final class SkipCounter: @unchecked Sendable {
+        static let shared = SkipCounter()
+        private let lock = NSLock()
+        private var value = 0
+
+        var count: Int { lock.withLock { value } }
+
+        func increment() -> Int {
+            lock.withLock {
+                value += 1
+                return value
+            }
+        }
+    }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// For a test (not a suite: each test is counted) that reads `../shared/data`: skipped with
+    /// a printed reason when the folder is absent, run (and failing) when `CI` is set.
+    public static var needsSharedData: Self {
+        .enabled("needs ../shared/data beside the repository (skipped without it unless CI is set)") {
+            SharedData.shouldRun()
+        }
     }
 }

@@ -24,7 +24,7 @@ public struct TrainedModel {
         try Checkpoint.verify(path)
         let state = try Checkpoint.readState(path)
         let configuration = state.configuration
-        let dataset = try Dataset.load(data ?? configuration.data)
+        let dataset = try Dataset.load(data ?? resolveData(configuration.data, checkpoint: path))
         let model = try configuration.model.make(
             dataset: dataset, configuration: configuration.modelConfiguration?.data, seed: configuration.seed)
         try Checkpoint.load(path, into: model)
@@ -34,6 +34,32 @@ public struct TrainedModel {
             try model.loadParameters(from: best)
         }
         return TrainedModel(model: model, dataset: dataset, configuration: configuration, checkpoint: path)
+    }
+
+    /// The dataset folder a checkpoint's configuration names. Runs store it absolute (see
+    /// ``absolutePath(_:)``); a relative one, written by older runs, is tried against the
+    /// current folder and then against each folder above the checkpoint (its checkpoint
+    /// directory's parent, and so on), and the first that holds a `schema.json` is taken.
+    static func resolveData(_ data: String, checkpoint: String) throws -> String {
+        if data.hasPrefix("/") { return data }
+        var candidates = [absolutePath(data)]
+        var folder = URL(fileURLWithPath: absolutePath(checkpoint)).deletingLastPathComponent()
+        while true {
+            candidates.append(folder.appendingPathComponent(data).standardizedFileURL.path)
+            if folder.path == "/" || folder.path.isEmpty { break }
+            folder.deleteLastPathComponent()
+        }
+        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0 + "/schema.json") }) {
+            return found
+        }
+        throw Checkpoint.Error(
+            description: "\(checkpoint): the run's dataset folder '\(data)' is relative and holds no schema.json "
+                + "in the current folder nor in a folder above the checkpoint; pass --data DIR")
+    }
+
+    /// `path` made absolute against the current folder (`.` and `..` removed).
+    static func absolutePath(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
     /// Evaluates a split (default: the run's evaluation split).

@@ -59,6 +59,9 @@ public final class Trainer {
     ///     configuration's registry model.
     public init(configuration: TrainingConfiguration, dataset: Dataset? = nil, model: (any FunnelModel)? = nil) throws {
         try configuration.validate()
+        // Checkpoints keep the data path absolute: evaluate/predict may run from another folder.
+        var configuration = configuration
+        configuration.data = TrainedModel.absolutePath(configuration.data)
         self.configuration = configuration
         Compute.threadCount = configuration.threads
         let dataset = try dataset ?? Dataset.load(configuration.data)
@@ -126,7 +129,10 @@ public final class Trainer {
             return false
         }
         let saved = try Checkpoint.readState(path)
-        if let change = Self.changedField(from: saved.configuration, to: configuration) {
+        // Runs store their data path absolute; an older checkpoint's relative one is compared so.
+        var savedConfiguration = saved.configuration
+        savedConfiguration.data = TrainedModel.absolutePath(savedConfiguration.data)
+        if let change = Self.changedField(from: savedConfiguration, to: configuration) {
             throw Checkpoint.Error(
                 description: "\(path): cannot resume: \(change) (a resumed run may change only \(Self.resumableFields.joined(separator: ", ")))")
         }

@@ -16,10 +16,7 @@ extension BenchCommand {
             commandName: "gemm",
             abstract: "GFLOP/s of the SGEMM kernels on 1 and 2 threads, and OpenBLAS's when present.",
             discussion: """
-                Shapes M×K×N: 1024×256×128, 1024×512×256, 1024×128×64, 1024×64×1 and 2048³, each
-                in the NN, NT and TN forms. OpenBLAS (libopenblas.so.0) is loaded at run time when
-                installed, for example with `apt-get install libopenblas0-pthread`, and measured
-                on 1 thread in the same run, alternating with Funnel.
+                Shapes M×K×N: 1024×256×128, 1024×512×256, 1024×128×64, 1024×64×1 and 2048³, each in the NN, NT and TN forms. OpenBLAS (libopenblas.so.0) is loaded at run time when installed, for example with `apt-get install libopenblas0-pthread`, and measured on 1 thread in the same run, alternating with Funnel.
 
                 Example: swift run -c release funnel bench gemm --json
                 """)
@@ -47,9 +44,8 @@ extension BenchCommand {
                 The data are the rows `torch_esmm.py --dump DIR` writes, converted once:
                   python3 ../shared/bench/torch_esmm.py --dump /tmp/esmm-dump
                   funnel data convert --format esmm-dump /tmp/esmm-dump data/esmm
-                With --reference, PyTorch (`pip install torch==2.13.0+cpu`) runs the same work in the
-                same invocation (--opt dense-fused and --opt dense, one epoch each) and the ratios
-                are printed.
+
+                With --reference, PyTorch (`pip install torch==2.13.0+cpu`) runs the same work in the same invocation (--opt dense-fused and --opt dense, one epoch each) and the ratios are printed.
 
                 Example: swift run -c release funnel bench esmm --data data/esmm --reference ../shared/bench/torch_esmm.py
                 """)

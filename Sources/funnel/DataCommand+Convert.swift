@@ -6,8 +6,7 @@ extension DataCommand {
         static let configuration = CommandConfiguration(
             abstract: "Convert a public dataset (or torch_esmm.py's dump) to a canonical dataset folder.",
             discussion: """
-                Each set keeps its own splits; the schema's notes record the source, the licence and
-                every change.
+                Each set keeps its own splits; the schema's notes record the source, the licence and every change.
 
                 Example: funnel data convert --format coat ../shared/data/coat data/coat
                 """)

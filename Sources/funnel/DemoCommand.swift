@@ -13,12 +13,7 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Simulate a homepage, train BASE and USD, and print GAUC_avg/show/click, AUC and the truth metric.",
         discussion: """
-            The homepage world (funnel simulate homepage, default knobs) holds pseudo-negatives
-            (users who never looked) and pseudo-positives (clicks made to reach the portal); its
-            ground truth is the interest-driven click probability of every exposure. BASE is the
-            ETA-like CTR model trained on every exposure; USD trains it on the day's portal
-            visitors with the intent module's dual-debiasing weights. Both are evaluated on every
-            exposure of the last days. The default size finishes in under 3 minutes on 2 cores.
+            The homepage world (funnel simulate homepage, default knobs) holds pseudo-negatives (users who never looked) and pseudo-positives (clicks made to reach the portal); its ground truth is the interest-driven click probability of every exposure. BASE is the ETA-like CTR model trained on every exposure; USD trains it on the day's portal visitors with the intent module's dual-debiasing weights. Both are evaluated on every exposure of the last days. The default size takes about 30 seconds on 2 cores (release build).
 
             Example: funnel demo --users 20000 --days 14 --seed 1
             """)
@@ -35,7 +30,7 @@ struct DemoCommand: ParsableCommand {
         let start = Date()
         Compute.threadCount = threads
         let data = out + "/homepage"
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        try AtomicFile.createDirectory(data)
         let world = try ScenarioKind.homepage.simulate(users: users, days: days, seed: seed)
         try world.write(to: data)
         note("simulated \(world.exposureCount) exposures of \(users) users over \(days) days → \(data)", since: start)

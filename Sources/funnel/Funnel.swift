@@ -1,5 +1,8 @@
 import ArgumentParser
 
+/// The version `funnel --version` prints.
+let funnelVersion = "0.1.0"
+
 /// The `funnel` command-line tool: every subcommand is a thin layer over a public library API.
 @main
 struct Funnel: ParsableCommand {
@@ -11,6 +14,7 @@ struct Funnel: ParsableCommand {
               funnel bench gemm            GEMM GFLOP/s on 1 and 2 threads, against OpenBLAS
               funnel bench gemm --json     the same as JSON
             """,
+        version: funnelVersion,
         subcommands: [
             SimulateCommand.self, DataCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
             ExperimentCommand.self, ModelsCommand.self, MetricsCommand.self, BenchCommand.self, DemoCommand.self,

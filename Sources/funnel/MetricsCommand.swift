@@ -10,11 +10,7 @@ struct MetricsCommand: ParsableCommand {
         commandName: "metrics",
         abstract: "Evaluate predictions in a CSV file: AUC, logloss, calibration and GAUC.",
         discussion: """
-            The file needs a header. Labels must be 0 or 1; scores may be probabilities (then
-            logloss and calibration are reported too) or any real numbers. With --group, GAUC is
-            reported with the three weightings of the USD paper — GAUC_avg (every group 1),
-            GAUC_show (exposures) and GAUC_click (clicks) — and the groups dropped for having a
-            single class.
+            The file needs a header. Labels must be 0 or 1; scores may be probabilities (then logloss and calibration are reported too) or any real numbers. With --group, GAUC is reported with the three weightings of the USD paper — GAUC_avg (every group 1), GAUC_show (exposures) and GAUC_click (clicks) — and the groups dropped for having a single class.
 
             Example: funnel metrics predictions.csv --label click --score score --group user_id
             """)

@@ -10,10 +10,7 @@ struct SimulateCommand: ParsableCommand {
         commandName: "simulate",
         abstract: "Simulate a world with known ground truth and write it as a dataset folder.",
         discussion: """
-            Writes schema.json and the binary dataset (train and test split by date); truth columns
-            (role "truth") sit beside the observed ones. The same seed and knobs give the same bytes.
-            Knobs override defaults: --knob attentionBias=false --knob portalHabitMean=-1. List a
-            scenario's knobs, their defaults and rationale with --list-knobs.
+            Writes schema.json and the binary dataset (train and test split by date); truth columns (role "truth") sit beside the observed ones. The same seed and knobs give the same bytes. Knobs override defaults: --knob attentionBias=false --knob portalHabitMean=-1. List a scenario's knobs, their defaults and rationale with --list-knobs.
 
             Example: funnel simulate homepage --users 20000 --days 14 --seed 1 --out data/homepage
             """)
@@ -60,7 +57,7 @@ struct SimulateCommand: ParsableCommand {
         let start = Date()
         let world = try scenario.simulate(users: users, days: days, seed: seed, knobs: overrides)
         let simulated = Date()
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try AtomicFile.createDirectory(out)
         try world.write(to: out)
         let written = Date()
         let seconds = written.timeIntervalSince(start)

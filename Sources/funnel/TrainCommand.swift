@@ -10,9 +10,7 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a model from a JSON configuration (flags override its fields).",
         discussion: """
-            A configuration names the data, the model and its configuration, the optimizer,
-            epochs, batch size, evaluation, early stopping, seed, threads and checkpoints. Unknown
-            fields and wrong types are refused with the field's name.
+            A configuration names the data, the model and its configuration, the optimizer, epochs, batch size, evaluation, early stopping, seed, threads and checkpoints. Unknown fields and wrong types are refused with the field's name. The data path is stored absolute in the checkpoints. Without a checkpointDirectory (or --checkpoint-directory) no model is saved.
 
             Example: funnel train --config train.json --epochs 2 --checkpoint-directory runs/lr
             """)
@@ -44,6 +42,10 @@ struct TrainCommand: ParsableCommand {
         if let data { configuration.data = data }
         if let model { configuration.model = model }
         let trainer = try Trainer(configuration: configuration)
+        if configuration.checkpointDirectory == nil {
+            FileHandle.standardError.write(
+                Data("note: the configuration has no checkpointDirectory: no model will be saved (pass --checkpoint-directory DIR to keep one)\n".utf8))
+        }
         if resume { try trainer.resume() }
         let display = ProgressDisplay()
         trainer.progress = display.show
@@ -118,9 +120,7 @@ struct ExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "experiment", abstract: "Train several models with several seeds and report mean ± std.",
         discussion: """
-            The configuration holds "training" (as for funnel train), "models", optional
-            "modelConfigurations" by model name, "seeds" and "output" (a folder for
-            experiment.txt/.json/.md and the SVG charts).
+            The configuration holds "training" (as for funnel train), "models", optional "modelConfigurations" by model name, "seeds" and "output" (a folder for experiment.txt/.json/.md and the SVG charts).
 
             Example: funnel experiment --config experiment.json
             """)
@@ -131,7 +131,7 @@ struct ExperimentCommand: ParsableCommand {
         bootstrapLogging(level: .warning)
         let configuration = try ExperimentConfiguration.read(config)
         let result = try ExperimentRunner.run(configuration) { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
-        try FileManager.default.createDirectory(atPath: configuration.output, withIntermediateDirectories: true)
+        try AtomicFile.createDirectory(configuration.output)
         let files = try ExperimentReport.write(result, to: configuration.output)
         print(ExperimentReport.table(result))
         print("wrote " + files.joined(separator: ", "))

@@ -22,7 +22,7 @@ import Testing
     static let aliCCP = Result { try converted(.aliCCP) }
     static let aliExpress = Result { try converted(.aliExpress) }
 
-    @Test(arguments: family)
+    @Test(.needsSharedData, arguments: family)
     func trainsOnTheRealSamples(kind: ModelKind) throws {
         for folder in [try Self.aliCCP.get(), try Self.aliExpress.get()] {
             var configuration = TrainingConfiguration(data: folder, model: kind)
@@ -65,7 +65,7 @@ import Testing
         for (score, product) in zip(evaluation.scores, products) { #expect(abs(score - product) < 1e-6) }
     }
 
-    @Test func earlyStoppingOnAnUnknownMetricIsRefusedByName() throws {
+    @Test(.needsSharedData) func earlyStoppingOnAnUnknownMetricIsRefusedByName() throws {
         var configuration = TrainingConfiguration(data: try Self.aliCCP.get(), model: .esmm)
         configuration.validation = ValidationConfiguration(fraction: 0.2)
         configuration.earlyStopping = EarlyStopping()

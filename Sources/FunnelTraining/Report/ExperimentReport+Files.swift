@@ -55,8 +55,7 @@ extension ExperimentReport {
     /// - Throws: When the folder cannot be created or a file cannot be written.
     @discardableResult
     public static func write(_ result: ExperimentResult, to directory: String) throws -> [String] {
-        try FileManager.default.createDirectory(
-            atPath: directory, withIntermediateDirectories: true)
+        try AtomicFile.createDirectory(directory)
         let documents = [
             ("experiment.json", try json(result)),
             ("experiment.md", markdown(result)),

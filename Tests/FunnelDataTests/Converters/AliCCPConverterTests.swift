@@ -1,3 +1,4 @@
+import FunnelTestSupport
 import Testing
 
 @testable import FunnelData
@@ -8,7 +9,7 @@ import Testing
     /// shared/data/ali-ccp-sample/README.md: rows, click=1 and purchase=1 per file.
     static let readme = [("train", 100, 7, 1), ("validation", 50, 3, 1), ("test", 50, 2, 1)]
 
-    @Test func keepsTheThreeSplitsAndTheirLabelCounts() throws {
+    @Test(.needsSharedData) func keepsTheThreeSplitsAndTheirLabelCounts() throws {
         let converted = try Self.converted.get()
         for (split, rows, clicks, purchases) in Self.readme {
             #expect(try converted.rows(split) == rows)
@@ -24,7 +25,7 @@ import Testing
         try converted.expectReportMatchesLoadedData()
     }
 
-    @Test func namesTheFieldsAndGivesUserAndItemTheirRoles() throws {
+    @Test(.needsSharedData) func namesTheFieldsAndGivesUserAndItemTheirRoles() throws {
         let converted = try Self.converted.get()
         let schema = converted.dataset.schema
         #expect(schema.labels == ["click", "conversion"])

@@ -1,3 +1,4 @@
+import FunnelTestSupport
 import Testing
 
 @testable import FunnelData
@@ -5,7 +6,7 @@ import Testing
 @Suite struct AliExpressConverterTests {
     static let converted = ConvertedDataset.once(.aliExpress)
 
-    @Test func keepsTrainAndTestWithTheReadmeCounts() throws {
+    @Test(.needsSharedData) func keepsTrainAndTestWithTheReadmeCounts() throws {
         let converted = try Self.converted.get()
         // shared/data/aliexpress-sample/README.md: train 100 rows, 60 clicks, 2 conversions;
         // test 20 rows, 10 clicks, 2 conversions.
@@ -19,7 +20,7 @@ import Testing
         try converted.expectReportMatchesLoadedData()
     }
 
-    @Test func declaresSearchGroupsSparseAndDenseFeatures() throws {
+    @Test(.needsSharedData) func declaresSearchGroupsSparseAndDenseFeatures() throws {
         let converted = try Self.converted.get()
         let schema = converted.dataset.schema
         #expect(schema.labels == ["click", "conversion"])

@@ -1,3 +1,4 @@
+import FunnelTestSupport
 import Testing
 
 @testable import FunnelData
@@ -6,7 +7,7 @@ import Testing
     static let raw = ConvertedDataset.once(.censusIncome)
     static let sample = ConvertedDataset.once(.censusIncomeSample)
 
-    @Test func convertsTheRawUCIFileIntoThreeSplits() throws {
+    @Test(.needsSharedData) func convertsTheRawUCIFileIntoThreeSplits() throws {
         let converted = try Self.raw.get()
         // shared/data/census-income-kdd/README.md: 99,762 rows; income 50000+. = 6,186 (6.2 %);
         // marital status Never married = 43,143 (43.2 %).
@@ -23,7 +24,7 @@ import Testing
         try converted.expectReportMatchesLoadedData()
     }
 
-    @Test func keepsTheMaritalStatusAndTheWeightOutOfTheFeatures() throws {
+    @Test(.needsSharedData) func keepsTheMaritalStatusAndTheWeightOutOfTheFeatures() throws {
         let converted = try Self.raw.get()
         let schema = converted.dataset.schema
         #expect(schema.labels == ["income", "never_married"])
@@ -48,7 +49,7 @@ import Testing
         #expect(converted.dataset.vocabulary(for: "marital_status")?.size == 8)
     }
 
-    @Test func convertsTheProcessedSamples() throws {
+    @Test(.needsSharedData) func convertsTheProcessedSamples() throws {
         let converted = try Self.sample.get()
         // README: 80 / 20 / 20 rows. Labels counted from the files: income 5/2/2, never married 27/3/6.
         let splits = ["train", "validation", "test"]

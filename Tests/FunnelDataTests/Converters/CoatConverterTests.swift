@@ -1,3 +1,4 @@
+import FunnelTestSupport
 import Testing
 
 @testable import FunnelData
@@ -5,7 +6,7 @@ import Testing
 @Suite struct CoatConverterTests {
     static let converted = ConvertedDataset.once(.coat)
 
-    @Test func keepsTheMissingNotAtRandomTrainAndTheRandomTest() throws {
+    @Test(.needsSharedData) func keepsTheMissingNotAtRandomTrainAndTheRandomTest() throws {
         let converted = try Self.converted.get()
         // shared/data/coat/README.md: 6,960 MNAR train ratings (24 per user), 4,640 uniform-random
         // test ratings (16 per user), ratings 1–5, 366 cells rated in both.
@@ -34,7 +35,7 @@ import Testing
         try converted.expectReportMatchesLoadedData()
     }
 
-    @Test func carriesPropensitiesAndFeatureSideTables() throws {
+    @Test(.needsSharedData) func carriesPropensitiesAndFeatureSideTables() throws {
         let converted = try Self.converted.get()
         let schema = converted.dataset.schema
         #expect(schema.column(named: "propensity")?.role == .propensity)

@@ -1,4 +1,5 @@
 import Foundation
+import FunnelTestSupport
 import Testing
 
 @testable import FunnelData
@@ -55,7 +56,7 @@ import Testing
             sourceLocation: sourceLocation)
     }
 
-    @Test func aBadIdNamesFileLineAndColumn() throws {
+    @Test(.needsSharedData) func aBadIdNamesFileLineAndColumn() throws {
         let (scratch, source) = try Self.copy(
             .aliCCP, editing: "ali_ccp_val_sample.csv",
             Self.replacing(line: 5, field: 13, with: "x7"))
@@ -65,7 +66,7 @@ import Testing
                 "ali_ccp_val_sample.csv:5:13 (column '206'): found 'x7', expected an integer")
     }
 
-    @Test func aPurchaseWithoutAClickIsRefused() throws {
+    @Test(.needsSharedData) func aPurchaseWithoutAClickIsRefused() throws {
         let (scratch, source) = try Self.copy(
             .aliCCP, editing: "ali_ccp_train_sample.csv",
             Self.replacing(line: 2, field: 2, with: "1"))
@@ -76,7 +77,7 @@ import Testing
         )
     }
 
-    @Test func aShortRowNamesItsLine() throws {
+    @Test(.needsSharedData) func aShortRowNamesItsLine() throws {
         let (scratch, source) = try Self.copy(.kuaiRand, editing: "kuairand_1k_sample.csv") {
             text in
             var lines = text.components(separatedBy: "\n")
@@ -88,7 +89,7 @@ import Testing
             endingWith: "kuairand_1k_sample.csv:10: found 41 fields, expected 42")
     }
 
-    @Test func aRatingOutsideOneToFiveIsRefused() throws {
+    @Test(.needsSharedData) func aRatingOutsideOneToFiveIsRefused() throws {
         let (scratch, source) = try Self.copy(.coat, editing: "test.ascii") { text in
             var lines = text.components(separatedBy: "\n")
             var values = lines[2].components(separatedBy: " ")
@@ -124,7 +125,7 @@ import Testing
         return scratch.path + "/obd"
     }
 
-    @Test func aTimeWithAnotherZoneIsRefused() throws {
+    @Test(.needsSharedData) func aTimeWithAnotherZoneIsRefused() throws {
         let scratch = try ScratchFolder()
         let source = try Self.smallOpenBandit(rows: 5, in: scratch)
         let report = try DatasetConverter.convert(
@@ -151,7 +152,7 @@ import Testing
         }
     }
 
-    @Test func aWrongAffinityCountIsRefused() throws {
+    @Test(.needsSharedData) func aWrongAffinityCountIsRefused() throws {
         let scratch = try ScratchFolder()
         let source = try Self.smallOpenBandit(rows: 3, in: scratch)
         let path = source + "/random/women/women.csv"
@@ -186,7 +187,7 @@ import Testing
         }
     }
 
-    @Test func aDamagedCanonicalFileIsReportedByTheLoader() throws {
+    @Test(.needsSharedData) func aDamagedCanonicalFileIsReportedByTheLoader() throws {
         let scratch = try ScratchFolder()
         let output = scratch.path + "/ali-ccp"
         try DatasetConverter.convert(
@@ -204,7 +205,7 @@ import Testing
         }
     }
 
-    @Test func theReportPrintsRowsAndRates() throws {
+    @Test(.needsSharedData) func theReportPrintsRowsAndRates() throws {
         let converted = try AliCCPConverterTests.converted.get()
         let text = converted.report.text
         #expect(
@@ -214,7 +215,7 @@ import Testing
                 "split validation (validation.csv): 50 rows, click 3 (6.0%), conversion 1 (2.0%)"))
     }
 
-    @Test func everyKeptFormatHasItsFolderBesideTheRepository() throws {
+    @Test(.needsSharedData) func everyKeptFormatHasItsFolderBesideTheRepository() throws {
         let repository = try #require(
             SharedDataFolder.repositoryRoot(), "no Package.swift above this file")
         #expect(

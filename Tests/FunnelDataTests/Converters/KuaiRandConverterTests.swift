@@ -1,3 +1,4 @@
+import FunnelTestSupport
 import Testing
 
 @testable import FunnelData
@@ -6,7 +7,7 @@ import Testing
     static let log = ConvertedDataset.once(.kuaiRand)
     static let videos = ConvertedDataset.once(.kuaiRandVideos)
 
-    @Test func convertsTheLogSampleWithWatchTimeLabels() throws {
+    @Test(.needsSharedData) func convertsTheLogSampleWithWatchTimeLabels() throws {
         let converted = try Self.log.get()
         // shared/data/kuairand-sample/README.md: 200 rows, 145 users, 29 videos, 32 clicks,
         // play_time_ms 217–75,202, duration_ms 0–382,566.
@@ -25,7 +26,7 @@ import Testing
         try converted.expectReportMatchesLoadedData()
     }
 
-    @Test func namesLabelsAndRoles() throws {
+    @Test(.needsSharedData) func namesLabelsAndRoles() throws {
         let schema = try Self.log.get().dataset.schema
         #expect(
             schema.labels == [
@@ -39,7 +40,7 @@ import Testing
         #expect(schema.notes?.contains("CC BY-SA 4.0") == true)
     }
 
-    @Test func convertsThePureVideoTable() throws {
+    @Test(.needsSharedData) func convertsThePureVideoTable() throws {
         let converted = try Self.videos.get()
         // README: 7,583 videos (ids 0…7582); video_duration empty for 239, median 81,241 ms
         // (the upper of the two middle values).

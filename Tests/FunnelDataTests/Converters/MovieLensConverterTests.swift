@@ -1,3 +1,4 @@
+import FunnelTestSupport
 import Testing
 
 @testable import FunnelData
@@ -5,7 +6,7 @@ import Testing
 @Suite struct MovieLensConverterTests {
     static let converted = ConvertedDataset.once(.movieLens)
 
-    @Test func splitsEachUsersLastRatingsOff() throws {
+    @Test(.needsSharedData) func splitsEachUsersLastRatingsOff() throws {
         let converted = try Self.converted.get()
         // shared/data/movielens-latest-small/README.md: 100,836 ratings, 610 users, 9,724 rated
         // movies, half-star ratings 0.5–5, timestamps 1996-03-29 to 2018-09-24.
@@ -31,7 +32,7 @@ import Testing
         try converted.expectReportMatchesLoadedData()
     }
 
-    @Test func testRatingsComeAfterEveryTrainRatingOfTheUser() throws {
+    @Test(.needsSharedData) func testRatingsComeAfterEveryTrainRatingOfTheUser() throws {
         let converted = try Self.converted.get()
         func latest(_ split: String) throws -> [Int64: Int64] {
             let table = try converted.dataset.split(split)
@@ -60,7 +61,7 @@ import Testing
             })
     }
 
-    @Test func joinsTheMovieTableWithGenresAndTags() throws {
+    @Test(.needsSharedData) func joinsTheMovieTableWithGenresAndTags() throws {
         let converted = try Self.converted.get()
         #expect(converted.dataset.schema.column(named: "movie")?.role == .item)
         #expect(converted.dataset.schema.column(named: "user")?.role == .user)

@@ -1,3 +1,4 @@
+import FunnelTestSupport
 import Testing
 
 @testable import FunnelData
@@ -19,7 +20,7 @@ import Testing
             ],
         ]
 
-    @Test func keepsBothPoliciesAndEveryCampaignsCounts() throws {
+    @Test(.needsSharedData) func keepsBothPoliciesAndEveryCampaignsCounts() throws {
         let converted = try Self.converted.get()
         for (policy, campaigns) in Self.readme {
             #expect(try converted.rows(policy) == 30_000)
@@ -51,7 +52,7 @@ import Testing
         try converted.expectReportMatchesLoadedData()
     }
 
-    @Test func describesPropensityPositionItemsAndAffinities() throws {
+    @Test(.needsSharedData) func describesPropensityPositionItemsAndAffinities() throws {
         let converted = try Self.converted.get()
         let schema = converted.dataset.schema
         #expect(schema.column(named: "propensity")?.role == .propensity)
