@@ -2,10 +2,13 @@ import Foundation
 
 extension ESMMBenchmark {
     /// Runs `torch_esmm.py --epochs 1 --opt VARIANT` and reads its `RESULT` line.
-    static func runReference(script: String, variant: String, options: Options) throws -> Result {
+    static func runReference(script: String, variant: String, options: Options, rows: (train: Int, test: Int)) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, "--epochs", "1", "--opt", variant, "--threads", "\(options.threads)"]
+        process.arguments = [
+            "python3", script, "--epochs", "1", "--opt", variant, "--threads", "\(options.threads)",
+            "--rows", "\(rows.train)", "--test-rows", "\(rows.test)",
+        ]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.standardError
@@ -28,7 +31,7 @@ extension ESMMBenchmark {
             peakResidentMebibytes: number("peak_rss_mib"),
             ctrAUC: (json["auc_ctr_epochs"] as? [NSNumber])?.first?.doubleValue ?? .nan,
             ctcvrAUC: (json["auc_ctcvr_epochs"] as? [NSNumber])?.first?.doubleValue ?? .nan,
-            trainingRows: 1_000_000, threads: options.threads)
+            trainingRows: rows.train, testRows: rows.test, threads: options.threads)
     }
 
     /// A plain-text table with ratios against the first (Funnel) row.

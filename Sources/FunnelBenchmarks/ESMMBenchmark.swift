@@ -19,6 +19,8 @@ public enum ESMMBenchmark {
         public var ctrAUC: Double
         public var ctcvrAUC: Double
         public var trainingRows: Int
+        /// Held-out rows scored for the AUCs.
+        public var testRows: Int
         public var threads: Int
     }
 
@@ -39,16 +41,27 @@ public enum ESMMBenchmark {
         }
     }
 
+    /// The rows `torch_esmm.py` draws by default (and `--dump` writes).
+    static let referenceRows = (train: 1_000_000, test: 100_000)
+
     static let fields = (0..<20).map { "f\($0)" }
     static let denseColumns = (0..<40).map { "d\($0)" }
 
     /// Runs Funnel (and the reference, when given) and returns every system's figures.
     public static func run(_ options: Options) throws -> [Result] {
-        var results = [try runFunnel(options)]
+        let funnel = try runFunnel(options)
+        var results = [funnel]
         if let script = options.referenceScript {
+            // The reference draws its own rows (seed 42); they are the rows of `--data` only when
+            // that folder is its dump of the same size, so the counts are passed and a mismatch said.
+            if (funnel.trainingRows, funnel.testRows) != (referenceRows.train, referenceRows.test) {
+                options.log(
+                    "warning: --data holds \(funnel.trainingRows) training and \(funnel.testRows) held-out rows, not the \(referenceRows.train) and \(referenceRows.test) of `torch_esmm.py --dump`; "
+                        + "the reference trains on \(funnel.trainingRows) rows of its own draw, so its speed compares but its AUCs compare only if --data is its dump")
+            }
             for variant in options.referenceVariants {
                 options.log("running PyTorch \(variant) …")
-                results.append(try runReference(script: script, variant: variant, options: options))
+                results.append(try runReference(script: script, variant: variant, options: options, rows: (funnel.trainingRows, funnel.testRows)))
             }
         }
         return results
@@ -73,12 +86,12 @@ public enum ESMMBenchmark {
             if index % 200 == 199 { options.log("  batch \(index + 1)/\(batches.count)") }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        let trained = batches.count * options.batchSize
+        let trained = train.rowCount
         let (ctrAUC, ctcvrAUC, inference) = try evaluate(network, dataset: dataset, batchSize: options.batchSize)
         return Result(
             system: "Funnel", trainSamplesPerSecond: Double(trained) / seconds, inferenceSamplesPerSecond: inference,
             peakResidentMebibytes: peakResidentMebibytes(), ctrAUC: ctrAUC, ctcvrAUC: ctcvrAUC,
-            trainingRows: trained, threads: options.threads)
+            trainingRows: trained, testRows: try dataset.split("test").rowCount, threads: options.threads)
     }
 
     /// The network of `torch_esmm.py`: one shared table for f0…f19 (dimension 16, N(0, 0.05)),
