@@ -55,9 +55,9 @@ extension Module {
         }
         let data = try SafeTensors.encode(entries, metadata: metadata)
         let temporary = file + ".tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
-        func fail(_ reason: String) -> SafeTensors.FormatError {
+        func fail(_ reason: String, cause: (any Error)? = nil) -> SafeTensors.FormatError {
             try? FileManager.default.removeItem(atPath: temporary)
-            return SafeTensors.FormatError(file: file, reason: "cannot be written: \(reason)")
+            return SafeTensors.FormatError(file: file, reason: "cannot be written: \(reason)", cause: cause)
         }
         guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
             throw fail("cannot create \(temporary)")
@@ -68,7 +68,7 @@ extension Module {
             try handle.write(contentsOf: data)
             try handle.synchronize()
         } catch {
-            throw fail("\(error)")
+            throw fail("\(error)", cause: error)
         }
         guard rename(temporary, file) == 0 else { throw fail(String(cString: strerror(errno))) }
     }

@@ -46,6 +46,15 @@ public enum SafeTensors {
     public struct FormatError: Error, CustomStringConvertible {
         public var file: String
         public var reason: String
+        /// The file system's error behind a failed write (a full disk, a read-only folder), for
+        /// callers that word it for people.
+        public var cause: (any Error)?
+
+        public init(file: String, reason: String, cause: (any Error)? = nil) {
+            self.file = file
+            self.reason = reason
+            self.cause = cause
+        }
 
         public var description: String { "\(file): \(reason)" }
     }

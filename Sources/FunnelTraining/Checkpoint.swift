@@ -76,8 +76,8 @@ public enum Checkpoint {
         let name = String(format: "step-%09d", state.step)
         let temporary = directory + "/" + name + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
         try? manager.removeItem(atPath: temporary)
-        try manager.createDirectory(atPath: temporary, withIntermediateDirectories: true)
         do {
+            try manager.createDirectory(atPath: temporary, withIntermediateDirectories: true)
             try model.saveParameters(
                 to: temporary + "/model.safetensors", metadata: ["format": "pt", "model": state.configuration.model.rawValue])
             var entries: [String: SafeTensors.Entry] = [:]
@@ -108,9 +108,14 @@ public enum Checkpoint {
             // Flush the files before the rename makes them the checkpoint.
             for file in files + [checksumsFile] { synchronize(temporary + "/" + file) }
             synchronize(temporary)
-        } catch {
+        } catch let error as Error {
             try? manager.removeItem(atPath: temporary)
             throw error
+        } catch {
+            // A full disk or a read-only folder, said in plain words with the checkpoint named.
+            try? manager.removeItem(atPath: temporary)
+            let cause = (error as? SafeTensors.FormatError)?.cause ?? error
+            throw FileWriteError(path: directory + "/" + name, reason: AtomicFile.plainReason(cause))
         }
         let final = directory + "/" + name
         try? manager.removeItem(atPath: final)

@@ -126,6 +126,23 @@ struct DiskFullTests {
         #expect(disk.files().isEmpty)
     }
 
+    @Test func aCheckpointOntoAFullDiskThrowsAndLeavesNoTemporaryFolder() throws {
+        let disk = try SmallFileSystem(kilobytes: 32)
+        let checkpoints = disk.path + "/run"
+        var configuration = RunnerFixture.configuration(model: .mlp, checkpoints: checkpoints)
+        configuration.epochs = 1
+        let trainer = try Trainer(configuration: configuration)
+        trainer.logsEvaluations = false
+        do {
+            _ = try trainer.train()
+            Issue.record("checkpointing onto a full disk succeeded")
+        } catch let error as FileWriteError {
+            #expect(error.path.hasPrefix(checkpoints + "/step-"))
+            expectPlainDiskFull("\(error)", file: error.path)
+        }
+        #expect(!disk.files().contains { $0.contains(".tmp-") }, "\(disk.files())")
+    }
+
     @Test func aReportOntoAFullDiskThrowsAndLeavesNoTemporaryFile() throws {
         let disk = try SmallFileSystem(kilobytes: 8)
         let directory = disk.path + "/report"
