@@ -1,4 +1,5 @@
 import Foundation
+import FunnelTensor
 import FunnelTestSupport
 import Testing
 
@@ -16,18 +17,6 @@ import Testing
     static let csvInputs = 100_000
     static let schemaInputs = 100_000
 
-    /// SplitMix64: small, fast and the same on every platform.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let interestingBytes: [UInt8] = Array(",\"\n\r|\t 0123456789-+.eE:{}[]\\".utf8) + [0x00, 0xFF, 0xC3, 0xEF, 0xBB, 0xBF]
     static let interestingTokens: [String] = [
         "1e999", "-1e400", "1e-400", "99999999999999999999999", "9223372036854775808", "-9223372036854775808",
@@ -37,7 +26,7 @@ import Testing
 
     /// Applies one to four random mutations to `seed`; positions before `protectedPrefix` are
     /// left alone most of the time (so that a CSV's header still matches and the rows are read).
-    static func mutate(_ seed: [UInt8], protectedPrefix: Int, using generator: inout Generator) -> [UInt8] {
+    static func mutate(_ seed: [UInt8], protectedPrefix: Int, using generator: inout RandomGenerator) -> [UInt8] {
         var bytes = seed
         for _ in 0..<Int.random(in: 1...4, using: &generator) {
             let low = Bool.random(using: &generator) || Int.random(in: 0..<4, using: &generator) == 0 ? 0 : Swift.min(protectedPrefix, bytes.count)
@@ -163,7 +152,7 @@ import Testing
 
     @Test func csvReaderNeverCrashes() throws {
         let seeds = Self.builtInSeeds + Self.sharedSeeds()
-        var generator = Generator(state: 0xF0_22E1)
+        var generator = RandomGenerator(seed: 0xF0_22E1)
         var (values, errors) = (0, 0)
         for index in 0..<Self.csvInputs {
             let seed = seeds[index % seeds.count]
@@ -227,7 +216,7 @@ import Testing
 
     @Test func schemaDecoderNeverCrashes() throws {
         let seeds = Self.schemaSeeds
-        var generator = Generator(state: 0x5C_4E3A)
+        var generator = RandomGenerator(seed: 0x5C_4E3A)
         var (values, errors) = (0, 0)
         for index in 0..<Self.schemaInputs {
             let input = Self.mutate(seeds[index % seeds.count], protectedPrefix: 0, using: &generator)

@@ -412,18 +412,6 @@ import Testing
 
     // MARK: SIGKILL
 
-    /// SplitMix64: the kill delays, seeded.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Ten runs, each killed with SIGKILL a seeded random time after it took the folder's lock
     /// (while loading) or after its first new checkpoint (while training or writing a
     /// checkpoint), each resuming the last; a final
@@ -434,7 +422,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: checkpoints) }
         let configPath = try Self.writeConfiguration(try Self.dropoutConfiguration(checkpoints: checkpoints))
         defer { try? FileManager.default.removeItem(atPath: configPath) }
-        var random = SeededGenerator(state: 13)
+        var random = RandomGenerator(seed: 13)
         var killedWhileRunning = 0
         var resumedSteps: [Int] = []
         for attempt in 0..<10 {

@@ -1,4 +1,5 @@
 import Foundation
+import FunnelTensor
 import FunnelModels
 import FunnelTraining
 import Testing
@@ -33,25 +34,13 @@ import Testing
         return seeds
     }
 
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ bound: Int) -> Int { bound <= 0 ? 0 : Int(next() % UInt64(bound)) }
-    }
-
     static let tokens: [[UInt8]] = [
         "-1", "0", "1e39", "-1e39", "1.5", "99999999999999999999", "-0", "1e-50", "null", "true", "\"\"", "[]", "{}",
         "\"x\"", "[[[[[[", "}", "]", ",", ":", "\"\\u0000\"", "\"\\ud800\"", "\"mlp\"", "\"usd\"", "\"adagrad\"", "\"time\"", "\"sum\"",
         "\"auc\"", "\"epochs\": 1, \"epochs\": 2", "\u{FEFF}", "\"é\"",
     ].map { Array($0.utf8) }
 
-    static func mutate(_ seed: [UInt8], _ random: inout Generator) -> [UInt8] {
+    static func mutate(_ seed: [UInt8], _ random: inout RandomGenerator) -> [UInt8] {
         var bytes = seed
         for _ in 0..<(1 + random.below(4)) {
             let at = random.below(bytes.count + 1)
@@ -80,7 +69,7 @@ import Testing
 
     @Test func mutatedConfigurationsNeverCrash() throws {
         let seeds = try Self.seeds()
-        var random = Generator(state: 13)
+        var random = RandomGenerator(seed: 13)
         var counts = (training: 0, experiment: 0, accepted: 0, refused: 0)
         let start = Date()
         for index in 0..<Self.inputs {
@@ -103,4 +92,9 @@ import Testing
         print("configuration fuzz: \(Self.inputs) inputs (\(counts.training) training, \(counts.experiment) experiment): \(counts.accepted) accepted, \(counts.refused) refused, no crash, \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
         #expect(counts.accepted > 0 && counts.refused > 0)
     }
+}
+
+extension RandomGenerator {
+    /// A uniform integer in `0..<bound` (0 for an empty range).
+    mutating func below(_ bound: Int) -> Int { bound <= 0 ? 0 : Int(next() % UInt64(bound)) }
 }
