@@ -37,7 +37,7 @@ public struct MultiTaskTrainingStep: TrainingStep {
         let objective = try model.objective(try model(batch), batch: batch)
         let gradients = TaskGradients.collect(
             objective.tasks.map { ($0.name, $0.weighted) }, parameters: optimizer.namedParameters)
-        update.step(gradients, optimizer: optimizer, clipNorm: clipNorm)
+        try update.step(gradients, optimizer: optimizer, clipNorm: clipNorm)
         return objective
     }
 }

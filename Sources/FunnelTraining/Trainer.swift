@@ -86,7 +86,7 @@ public final class Trainer {
             step = own
             multiTaskUpdate = nil
         } else if let rule = configuration.multiTaskUpdate {
-            let update = rule.make()
+            let update = rule.make(pub: configuration.pub)
             step = MultiTaskTrainingStep(update: update)
             multiTaskUpdate = update
         } else {

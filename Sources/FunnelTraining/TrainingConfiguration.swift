@@ -24,6 +24,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// Train with one backward pass per task of the objective, the per-task gradients combined
     /// by this rule (`nil`: one backward pass of the total).
     public var multiTaskUpdate: MultiTaskUpdateKind?
+    /// PUB's settings when `multiTaskUpdate` is `pub` (`nil`: its defaults; fields left out
+    /// keep theirs).
+    public var pub: PUB.Configuration?
     public var seed: UInt64 = 0
     public var threads = 2
     /// Where checkpoints go (`nil`: none are written).
@@ -101,6 +104,29 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
                 throw refuse("earlyStopping.metric", "'' is not a metric name (leave the field out for the primary metric)")
             }
         }
+        if let pub {
+            guard pub.updateFrequency >= 1 else {
+                throw refuse("pub.updateFrequency", "\(pub.updateFrequency); expected a number of steps >= 1")
+            }
+            guard pub.maximumIterations >= 1 else {
+                throw refuse("pub.maximumIterations", "\(pub.maximumIterations); expected a number of iterations >= 1")
+            }
+            guard pub.newtonIterations >= 0 else {
+                throw refuse("pub.newtonIterations", "\(pub.newtonIterations); expected a number of iterations >= 0")
+            }
+            guard pub.tolerance > 0, pub.tolerance.isFinite else {
+                throw refuse("pub.tolerance", "\(pub.tolerance); expected a positive tolerance")
+            }
+            guard pub.minimumWeight > 0, pub.minimumWeight.isFinite else {
+                throw refuse("pub.minimumWeight", "\(pub.minimumWeight); expected a positive weight")
+            }
+            guard pub.maximumWeight >= pub.minimumWeight, pub.maximumWeight.isFinite else {
+                throw refuse("pub.maximumWeight", "\(pub.maximumWeight); expected a finite weight >= minimumWeight (\(pub.minimumWeight))")
+            }
+            if multiTaskUpdate != .pub {
+                throw refuse("pub", "PUB settings need \"multiTaskUpdate\": \"pub\"")
+            }
+        }
         if validation == nil, earlyStopping != nil {
             throw StrictJSON.Error(description: "field '\(field("earlyStopping"))': needs 'validation' (a split, or a fraction of the training split): early stopping never reads the evaluation split")
         }
@@ -133,10 +159,14 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 public enum MultiTaskUpdateKind: String, Codable, Sendable, CaseIterable, StrictEnum {
     /// The tasks' gradients summed (``SummedTaskUpdate``).
     case sum
+    /// Parameter Update Balancing (``PUB``, multitask.md §3): needs Adam groups and shared
+    /// parameters.
+    case pub
 
-    func make() -> any MultiTaskUpdate {
+    func make(pub configuration: PUB.Configuration? = nil) -> any MultiTaskUpdate {
         switch self {
         case .sum: SummedTaskUpdate()
+        case .pub: PUB(configuration: configuration ?? PUB.Configuration())
         }
     }
 }

@@ -38,7 +38,7 @@ import Testing
         (#""optimizer": {"kind": "adamm"}"#, "field 'optimizer.kind': 'adamm' is not an optimizer kind (expected one of adam, adamw, adagrad, adagrad-decay-v2, sgd)"),
         (#""seed": -1"#, "field 'seed': expected a non-negative integer, found -1"),
         (#""epochs": 2.5"#, "field 'epochs': expected an integer within ±9.2e18, found 2.5"),
-        (#""multiTaskUpdate": "mean""#, "field 'multiTaskUpdate': 'mean' is not one of: sum"),
+        (#""multiTaskUpdate": "mean""#, "field 'multiTaskUpdate': 'mean' is not one of: sum, pub"),
         (#""validation": {"carving": "day"}"#, "field 'validation.carving': 'day' is not one of: random, time"),
         (#""validation": {"fraction": 1.5}"#, "field 'validation.fraction': 1.5"),
         (#""validation": {"split": "test"}"#, "field 'validation.split': 'test' is the evaluation split"),

@@ -22,7 +22,7 @@ public final class Adam: Optimizer {
     /// Per parameter: first and second moments, and the steps that had a gradient.
     public private(set) var firstMoments: [StateBuffer<Float>] = []
     public private(set) var secondMoments: [StateBuffer<Float>] = []
-    public private(set) var parameterSteps: [Int]
+    public internal(set) var parameterSteps: [Int]
     /// lr/(1 − β₁ᵗ) and √(1 − β₂ᵗ) of the parameter being updated.
     private var corrections: (stepSize: Float, root2: Float) = (0, 1)
 

@@ -78,11 +78,12 @@ public struct TaskGradients {
 
 /// A multi-task optimizer: receives the per-task gradients of a training step and updates the
 /// parameters (through the optimizer groups or by its own rule). ``SummedTaskUpdate`` is the
-/// default; PUB's bargaining weights (multitask.md §3) plug in here.
+/// default; ``PUB`` (multitask.md §3) balances the tasks' Adam updates.
 public protocol MultiTaskUpdate: AnyObject {
     /// Applies one step from the tasks' gradients; `clipNorm` bounds the combined gradient's
-    /// global norm where the rule combines before stepping.
-    func step(_ gradients: TaskGradients, optimizer: OptimizerGroups, clipNorm: Float?)
+    /// global norm where the rule combines before stepping. Throws when the rule cannot apply
+    /// (PUB without Adam or without shared parameters).
+    func step(_ gradients: TaskGradients, optimizer: OptimizerGroups, clipNorm: Float?) throws
     /// The state a checkpoint keeps (task weights, counters); empty by default.
     func exportState() -> OptimizerState
     func importState(_ state: OptimizerState) throws
