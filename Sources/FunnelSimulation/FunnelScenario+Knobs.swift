@@ -20,6 +20,10 @@ extension FunnelScenario {
         public var itemConversionSpread = 0.5
         public var priceClickEffect = 0.15
         public var priceConversionEffect = 0.3
+        public var conversionTypes = 1
+        public var conversionCorrelation = 0.5
+        public var addToCartBias = -5.8
+        public var favouriteBias = -6.4
 
         public init() {}
 
@@ -43,6 +47,10 @@ extension FunnelScenario {
             ("itemConversionSpread", "0.5", "items differ in how often a click ends in a purchase, independently of their click appeal"),
             ("priceClickEffect", "0.15", "each price level up lowers the click logit: an observed common cause of click and conversion (selection on observables, which a model given the price corrects)"),
             ("priceConversionEffect", "0.3", "each price level up lowers the conversion logit twice as much as the click logit (price weighs more on buying than on looking)"),
+            ("conversionTypes", "1", "parallel conversion types after a click (EKTM's parallel pattern, multitask.md §4): 1 = the single `conversion` of ESMM's world (today's output, byte for byte); 2 = purchase and add_to_cart; 3 = purchase, add_to_cart and favourite, each with its own label and truth columns"),
+            ("conversionCorrelation", "0.5", "with several types, the share ρ of the conversion-specific causes (user buying, item conversion appeal) the types have in common: each type's term is √ρ·shared + √(1−ρ)·own, so each type's marginal is the same for every ρ. 0 = own causes only (the types then share only the click's hidden affinity, weighted by sharedCauseWeight, and the price), 1 = the same causes (types differ only by their bias). No public figure: midway, to be swept"),
+            ("addToCartBias", "-5.8", "conversion bias of add_to_cart: one logit above conversionBias, so the add-to-cart rate of clicks is ≈ 2.7× the purchase rate (Taobao UserBehavior, from memory: ≈ 5.5 % carts, 2.9 % favourites, 2.0 % buys among ≈ 100M behaviours, i.e. carts ≈ 2.75× buys)"),
+            ("favouriteBias", "-6.4", "conversion bias of favourite: 0.4 logits above conversionBias, a favourite rate of clicks ≈ 1.5× the purchase rate (Taobao UserBehavior, from memory: favourites ≈ 1.45× buys)"),
         ]
     }
 }

@@ -7,17 +7,34 @@ struct FunnelTables {
     let days: Int
     let world: FunnelWorld
 
+    /// The conversion types, or none with the single `conversion`.
+    private var typeNames: [String] {
+        knobs.conversionTypes > 1 ? Array(FunnelWorld.conversionTypeNames.prefix(knobs.conversionTypes)) : []
+    }
+
     private var exposureColumns: [ColumnSchema] {
-        [
+        let keys = [
             ColumnSchema(name: "user", kind: .categorical, role: .user, vocabulary: .identity(size: users)),
             ColumnSchema(name: "item", kind: .categorical, role: .item, vocabulary: .identity(size: knobs.items)),
             ColumnSchema(name: "day", kind: .timestamp, role: .day),
             ColumnSchema(name: "click", kind: .label),
-            ColumnSchema(name: "conversion", kind: .label),
-            ColumnSchema(name: "true_ctr", kind: .dense, role: .truth, truthOf: "click"),
-            ColumnSchema(name: "true_cvr", kind: .dense, role: .truth, truthOf: "conversion", truthGiven: "click"),
-            ColumnSchema(name: "true_ctcvr", kind: .dense, role: .truth, truthOf: "conversion"),
         ]
+        guard !typeNames.isEmpty else {
+            return keys + [
+                ColumnSchema(name: "conversion", kind: .label),
+                ColumnSchema(name: "true_ctr", kind: .dense, role: .truth, truthOf: "click"),
+                ColumnSchema(name: "true_cvr", kind: .dense, role: .truth, truthOf: "conversion", truthGiven: "click"),
+                ColumnSchema(name: "true_ctcvr", kind: .dense, role: .truth, truthOf: "conversion"),
+            ]
+        }
+        return keys + typeNames.map { ColumnSchema(name: $0, kind: .label) }
+            + [ColumnSchema(name: "true_ctr", kind: .dense, role: .truth, truthOf: "click")]
+            + typeNames.flatMap { type in
+                [
+                    ColumnSchema(name: "true_cvr_\(type)", kind: .dense, role: .truth, truthOf: type, truthGiven: "click"),
+                    ColumnSchema(name: "true_ctcvr_\(type)", kind: .dense, role: .truth, truthOf: type),
+                ]
+            }
     }
 
     private var sideSchemas: [SideTableSchema] {
@@ -50,10 +67,18 @@ struct FunnelTables {
             table.values = [
                 "user": .ids(rows.map { log.user[$0] }), "item": .ids(rows.map { log.item[$0] }),
                 "day": .integers(rows.map { log.day[$0] }),
-                "click": .floats(rows.map { log.click[$0] }), "conversion": .floats(rows.map { log.conversion[$0] }),
-                "true_ctr": .floats(rows.map { log.trueCTR[$0] }), "true_cvr": .floats(rows.map { log.trueCVR[$0] }),
-                "true_ctcvr": .floats(rows.map { log.trueCTCVR[$0] }),
+                "click": .floats(rows.map { log.click[$0] }), "true_ctr": .floats(rows.map { log.trueCTR[$0] }),
             ]
+            if typeNames.isEmpty {
+                table.values["conversion"] = .floats(rows.map { log.conversion[$0] })
+                table.values["true_cvr"] = .floats(rows.map { log.trueCVR[$0] })
+                table.values["true_ctcvr"] = .floats(rows.map { log.trueCTCVR[$0] })
+            }
+            for (type, typeName) in typeNames.enumerated() {
+                table.values[typeName] = .floats(rows.map { log.typeConversion[type][$0] })
+                table.values["true_cvr_\(typeName)"] = .floats(rows.map { log.typeCVR[type][$0] })
+                table.values["true_ctcvr_\(typeName)"] = .floats(rows.map { log.typeCTCVR[type][$0] })
+            }
             splits[name] = table.table(rowCount: rows.count)
         }
         let sides = sideSchemas
@@ -70,18 +95,42 @@ struct FunnelTables {
         let schema = DatasetSchema.simulated(
             name: "funnel",
             columns: exposureColumns, sideTables: sides,
-            notes: """
-                Simulated by Funnel's funnel scenario (ESMM's click → conversion world): \(users) users, \(days) days, \
-                the last \(knobs.evaluationDays) for evaluation. conversion = click ∧ purchase (0 on non-clicked rows, \
-                as Ali-CCP). Truth columns on every exposure, clicked or not: true_ctr, true_cvr (purchase probability \
-                had the user clicked), true_ctcvr = true_ctr·true_cvr. A hidden user–item affinity drives clicks and, \
-                with weight sharedCauseWeight = \(knobs.sharedCauseWeight), purchases (sample selection bias).
-                """)
+            notes: typeNames.isEmpty ? singleTypeNotes : multiTypeNotes)
         return SimulatedWorld(
             schema: schema, splits: splits,
             sideTables: [
                 "user": user.table(rowCount: log.profileUser.count, keyColumns: ["user"]),
                 "item": item.table(rowCount: knobs.items, keyColumns: ["item"]),
             ])
+    }
+
+    private var singleTypeNotes: String {
+        """
+                Simulated by Funnel's funnel scenario (ESMM's click → conversion world): \(users) users, \(days) days, \
+                the last \(knobs.evaluationDays) for evaluation. conversion = click ∧ purchase (0 on non-clicked rows, \
+                as Ali-CCP). Truth columns on every exposure, clicked or not: true_ctr, true_cvr (purchase probability \
+                had the user clicked), true_ctcvr = true_ctr·true_cvr. A hidden user–item affinity drives clicks and, \
+                with weight sharedCauseWeight = \(knobs.sharedCauseWeight), purchases (sample selection bias).
+                """
+    }
+
+    private var multiTypeNotes: String {
+        let types = typeNames.joined(separator: ", ")
+        let biases = zip(typeNames, world.conversionTypeBiases).map { "\($0) \($1)" }.joined(separator: ", ")
+        return """
+            Simulated by Funnel's funnel scenario with \(typeNames.count) parallel conversion types after a click \
+            (EKTM's parallel pattern): \(users) users, \(days) days, the last \(knobs.evaluationDays) for evaluation. \
+            Labels click and \(types); each type is click ∧ that conversion (0 on non-clicked rows); the types are \
+            drawn independently given their probabilities. Truth columns on every exposure, clicked or not: true_ctr, \
+            true_cvr_<type> (the type's probability had the user clicked) and true_ctcvr_<type> = \
+            true_ctr·true_cvr_<type>. How the types share causes: every type's logit has the hidden user–item \
+            affinity that drives clicks, with weight sharedCauseWeight = \(knobs.sharedCauseWeight) (sample selection \
+            bias), and the price (priceConversionEffect = \(knobs.priceConversionEffect)); on top, \
+            √ρ·(user buying + item conversion appeal), shared by all types, plus √(1−ρ)·(the type's own user buying \
+            + own item conversion appeal), drawn independently per type with the same spreads, with ρ = \
+            conversionCorrelation = \(knobs.conversionCorrelation). Each type's own bias (\(biases)) sets its base \
+            rate; its marginal does not depend on ρ. ρ = 1: the types differ only by their bias; ρ = 0: they share \
+            only the affinity and the price.
+            """
     }
 }

@@ -6,6 +6,9 @@ struct FunnelLog {
     var user: [Int32] = [], item: [Int32] = [], day: [Int64] = []
     var click: [Float] = [], conversion: [Float] = []
     var trueCTR: [Float] = [], trueCVR: [Float] = [], trueCTCVR: [Float] = []
+    // With several conversion types (then `conversion`, `trueCVR` and `trueCTCVR` stay empty):
+    // one array per type.
+    var typeConversion: [[Float]] = [], typeCVR: [[Float]] = [], typeCTCVR: [[Float]] = []
     // Users.
     var profileUser: [Int32] = [], segment: [Int32] = [], age: [Int32] = [], gender: [Int32] = []
 
@@ -13,6 +16,10 @@ struct FunnelLog {
         user += other.user; item += other.item; day += other.day
         click += other.click; conversion += other.conversion
         trueCTR += other.trueCTR; trueCVR += other.trueCVR; trueCTCVR += other.trueCTCVR
+        func merge(_ mine: inout [[Float]], _ theirs: [[Float]]) {
+            if mine.isEmpty { mine = theirs } else { for type in theirs.indices { mine[type] += theirs[type] } }
+        }
+        merge(&typeConversion, other.typeConversion); merge(&typeCVR, other.typeCVR); merge(&typeCTCVR, other.typeCTCVR)
         profileUser += other.profileUser; segment += other.segment; age += other.age; gender += other.gender
     }
 }
@@ -34,6 +41,18 @@ extension FunnelWorld {
         log.age.append(Int32(random.next() % 8))
         log.gender.append(Int32(random.next() % 2))
 
+        // Several conversion types: each type's own user buying and every exposure's draws come
+        // from a stream of their own, so clicks do not depend on the number of types or on ρ.
+        let types = knobs.conversionTypes
+        var typeRandom = userGenerator(seed: seed ^ 0x51_7C_C1_B7_27_22_0A_95, user: user)
+        let typeBuying = types > 1 ? (0..<types).map { _ in knobs.userConversionSpread * Double(typeRandom.nextNormal()) } : []
+        let sharedWeight = knobs.conversionCorrelation.squareRoot(), ownWeight = (1 - knobs.conversionCorrelation).squareRoot()
+        if types > 1, log.typeConversion.isEmpty {
+            log.typeConversion = Array(repeating: [], count: types)
+            log.typeCVR = Array(repeating: [], count: types)
+            log.typeCTCVR = Array(repeating: [], count: types)
+        }
+
         var shown: [Int] = []
         for day in 0..<days {
             guard Double(random.nextUnitFloat()) < activity else { continue }
@@ -53,19 +72,33 @@ extension FunnelWorld {
                 let ctr = sigmoid(
                     knobs.clickBias + knobs.affinityScale * hidden + Double(itemPopularity[item]) + clickiness
                         - knobs.priceClickEffect * price)
-                let cvr = sigmoid(
-                    knobs.conversionBias + knobs.sharedCauseWeight * hidden + buying + Double(itemConversion[item])
-                        - knobs.priceConversionEffect * price)
                 let clicked = clickDraw < ctr
-                let converted = clicked && purchaseDraw < cvr
                 log.user.append(Int32(user))
                 log.item.append(Int32(item))
                 log.day.append(Int64(day))
                 log.click.append(clicked ? 1 : 0)
-                log.conversion.append(converted ? 1 : 0)
                 log.trueCTR.append(Float(ctr))
-                log.trueCVR.append(Float(cvr))
-                log.trueCTCVR.append(Float(ctr * cvr))
+                if types == 1 {
+                    let cvr = sigmoid(
+                        knobs.conversionBias + knobs.sharedCauseWeight * hidden + buying + Double(itemConversion[item])
+                            - knobs.priceConversionEffect * price)
+                    let converted = clicked && purchaseDraw < cvr
+                    log.conversion.append(converted ? 1 : 0)
+                    log.trueCVR.append(Float(cvr))
+                    log.trueCTCVR.append(Float(ctr * cvr))
+                    continue
+                }
+                let shared = buying + Double(itemConversion[item])
+                for type in 0..<types {
+                    let own = typeBuying[type] + Double(itemTypeConversion[type * knobs.items + item])
+                    let cvr = sigmoid(
+                        conversionTypeBiases[type] + knobs.sharedCauseWeight * hidden + sharedWeight * shared
+                            + ownWeight * own - knobs.priceConversionEffect * price)
+                    let draw = type == 0 ? purchaseDraw : Double(typeRandom.nextUnitFloat())
+                    log.typeConversion[type].append(clicked && draw < cvr ? 1 : 0)
+                    log.typeCVR[type].append(Float(cvr))
+                    log.typeCTCVR[type].append(Float(ctr * cvr))
+                }
             }
         }
     }

@@ -25,6 +25,21 @@ import FunnelTensor
 /// (segment, age, gender) and `item` (category, price level). Invariant: conversion ⇒ click.
 /// Exposures draw a fixed number of random values each, so changing `sharedCauseWeight`,
 /// `conversionBias` or the conversion spreads leaves every click unchanged.
+///
+/// Several conversion types (`conversionTypes` 2 or 3, EKTM's parallel pattern, multitask.md
+/// §4): after a click, each type t of `purchase`, `add_to_cart`, `favourite` happens with its
+/// own probability
+///
+///     pCVR_t = σ(bias_t + sharedCauseWeight·a + √ρ·(user buying + item conversion)
+///                + √(1−ρ)·(user buying_t + item conversion_t) − priceConversionEffect·(price − 2))
+///
+/// with `bias_t` = `conversionBias`, `addToCartBias`, `favouriteBias` and ρ =
+/// `conversionCorrelation`; the type's own terms are drawn like the shared ones (same spreads),
+/// independently per type, so each type's marginal does not depend on ρ. The types are drawn
+/// independently given their probabilities. Labels `purchase`, `add_to_cart`, `favourite` (0 on
+/// non-clicked rows) and truths `true_cvr_<type>` (given a click) and `true_ctcvr_<type>`
+/// replace `conversion`, `true_cvr`, `true_ctcvr`. The type terms come from their own random
+/// streams, so clicks are the same for every number of types and every ρ.
 public enum FunnelScenario: Scenario {
     public static func simulate(users: Int, days: Int, seed: UInt64, knobs: Knobs) throws -> SimulatedWorld {
         try validate(users: users, days: days, knobs: knobs)
@@ -52,12 +67,20 @@ public enum FunnelScenario: Scenario {
             knobs.userConversionSpread, knobs.itemConversionSpread,
         ]
         guard spreads.allSatisfy({ $0 >= 0 }) else { throw refuse("spreads must be 0 or more") }
+        guard (1...FunnelWorld.conversionTypeNames.count).contains(knobs.conversionTypes) else {
+            throw refuse("conversionTypes must be 1, 2 or 3")
+        }
+        guard knobs.conversionCorrelation >= 0, knobs.conversionCorrelation <= 1 else {
+            throw refuse("conversionCorrelation must lie in [0, 1]")
+        }
     }
 }
 
 /// The fixed parts of a funnel world: item traits, biases, features and the exposure policy.
 struct FunnelWorld: Sendable {
     static let priceLevels = 5
+    /// The conversion types when `conversionTypes` > 1, in order (the first `conversionTypes`).
+    static let conversionTypeNames = ["purchase", "add_to_cart", "favourite"]
 
     let knobs: FunnelScenario.Knobs
     let seed: UInt64
@@ -66,6 +89,11 @@ struct FunnelWorld: Sendable {
     let itemConversion: [Float]
     let itemCategory: [Int32]
     let itemPriceLevel: [Int32]
+    /// With several conversion types: each type's own item conversion appeal, `[type × items]`
+    /// (empty with one type).
+    let itemTypeConversion: [Float]
+    /// With several conversion types: each type's bias.
+    let conversionTypeBiases: [Double]
     /// Cumulative exposure weights of the items (popular items are shown more).
     let exposureCumulative: [Double]
 
@@ -85,6 +113,17 @@ struct FunnelWorld: Sendable {
             return Int32(Swift.min(knobs.itemCategories - 1, Int(position * Double(knobs.itemCategories))))
         }
         itemPriceLevel = (0..<knobs.items).map { _ in Int32(random.next() % UInt64(Self.priceLevels)) }
+        if knobs.conversionTypes > 1 {
+            // A stream of its own, so the single-type world's items are untouched.
+            var typeRandom = RandomGenerator(seed: seed ^ 0x7C_3D_A1_95)
+            itemTypeConversion = (0..<knobs.conversionTypes * knobs.items).map { _ in
+                typeRandom.nextNormal() * Float(knobs.itemConversionSpread)
+            }
+        } else {
+            itemTypeConversion = []
+        }
+        conversionTypeBiases = Array(
+            [knobs.conversionBias, knobs.addToCartBias, knobs.favouriteBias].prefix(knobs.conversionTypes))
         var running = 0.0
         exposureCumulative = itemPopularity.map { bias in
             running += Foundation.exp(Double(bias))
