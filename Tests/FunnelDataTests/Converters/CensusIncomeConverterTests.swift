@@ -1,3 +1,4 @@
+import Foundation
 import FunnelTestSupport
 import Testing
 
@@ -47,6 +48,40 @@ import Testing
         #expect(missingStates.reduce(0, +) == 330)
         // Spaces around values are gone: 'Never married' and 'Married-…' are 7 statuses.
         #expect(converted.dataset.vocabulary(for: "marital_status")?.size == 8)
+    }
+
+    /// The split is stated in the notes and is a rule on row positions, with no random choice:
+    /// two conversions write the same bytes, file for file.
+    @Test(.needsSharedData) func theSplitIsStatedAndTwoConversionsWriteTheSameBytes() throws {
+        let notes = try #require(try Self.raw.get().dataset.schema.notes)
+        #expect(notes.contains("row i (0-based, file order) goes to train if i mod 4 is 0 or 1"))
+        #expect(notes.contains("validation if 2, test if 3"))
+        let source = try SharedDataFolder.folder(for: .censusIncome)
+        let scratch = try ScratchFolder()
+        var files: [[String: Data]] = []
+        for run in 0..<2 {
+            let output = scratch.path + "/run\(run)"
+            try DatasetConverter.convert(.censusIncome, source: source, output: output)
+            let names = try FileManager.default.subpathsOfDirectory(atPath: output)
+            var contents: [String: Data] = [:]
+            for name in names {
+                var isFolder: ObjCBool = false
+                FileManager.default.fileExists(atPath: output + "/" + name, isDirectory: &isFolder)
+                if !isFolder.boolValue {
+                    contents[name] = try Data(contentsOf: URL(fileURLWithPath: output + "/" + name))
+                }
+            }
+            files.append(contents)
+        }
+        #expect(files[0].count >= 4, "\(files[0].keys.sorted())")
+        #expect(files[0].keys.sorted() == files[1].keys.sorted())
+        for name in files[0].keys.sorted() {
+            #expect(files[0][name] == files[1][name], "\(name) differs between two conversions")
+        }
+        // Neither label nor its source is an input.
+        let inputs = Set(
+            CensusIncomeConverter.columns.filter { $0.role == .feature && $0.kind != .label }.map(\.name))
+        #expect(inputs.isDisjoint(with: ["marital_status", "never_married", "income", "instance_weight"]))
     }
 
     @Test(.needsSharedData) func convertsTheProcessedSamples() throws {
