@@ -17,6 +17,9 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable, StrictEnum {
     case base
     case usd
     case twoTower = "two-tower"
+    case sharedBottom = "shared-bottom"
+    case mmoe
+    case ple
 
     public var factory: ModelFactory {
         switch self {
@@ -35,6 +38,9 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable, StrictEnum {
         case .base: ModelFactory(ETAModel.self)
         case .usd: ModelFactory(USDModel.self)
         case .twoTower: ModelFactory(TwoTowerModel.self)
+        case .sharedBottom: ModelFactory(SharedBottomModel.self)
+        case .mmoe: ModelFactory(MMoEModel.self)
+        case .ple: ModelFactory(PLEModel.self)
         }
     }
 

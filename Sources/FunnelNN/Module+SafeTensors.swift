@@ -13,10 +13,11 @@ extension SafeTensors {
 }
 
 extension Module {
-    /// Replaces every parameter's values with those stored under its path name in a
-    /// safetensors file (as ``saveParameters(to:metadata:)`` or PyTorch's `save_file` wrote it;
-    /// `F16` and `BF16` entries are converted exactly). Entries that name no parameter are
-    /// ignored. Nothing is changed unless every parameter is found with its shape.
+    /// Replaces every parameter's and every buffer's (``Module/registerBuffer(_:)``: BatchNorm's
+    /// running statistics) values with those stored under its path name in a safetensors file
+    /// (as ``saveParameters(to:metadata:)`` or PyTorch's `save_file` wrote it; `F16` and `BF16`
+    /// entries are converted exactly). Entries that name no parameter or buffer are ignored.
+    /// Nothing is changed unless every parameter and buffer is found with its shape.
     /// - Parameter file: the path of the `.safetensors` file.
     /// - Throws: ``SafeTensors/FormatError`` for a file that cannot be read or is not valid,
     ///   ``SafeTensors/ParameterError`` naming the first parameter missing, of another shape, or
@@ -24,7 +25,7 @@ extension Module {
     public func loadParameters(from file: String) throws {
         let (entries, _) = try SafeTensors.read(file: file)
         var loaded: [(parameter: Tensor, values: [Float])] = []
-        for (name, parameter) in namedParameters() {
+        for (name, parameter) in namedState() {
             guard let entry = entries[name] else {
                 throw SafeTensors.ParameterError(file: file, parameter: name, reason: "not in the file")
             }
@@ -42,7 +43,7 @@ extension Module {
         }
     }
 
-    /// Writes every parameter under its path name as `F32` into a safetensors file that PyTorch
+    /// Writes every parameter and every buffer under its path name as `F32` into a safetensors file that PyTorch
     /// reads with `safetensors.torch.load_file`. The bytes go to a temporary file in the same
     /// folder, are flushed, and are renamed over `file`: a reader sees the old file or the new.
     /// - Parameters:
@@ -50,7 +51,7 @@ extension Module {
     ///   - metadata: the header's `__metadata__` strings (for PyTorch, `["format": "pt"]`).
     public func saveParameters(to file: String, metadata: [String: String] = [:]) throws {
         var entries: [String: SafeTensors.Entry] = [:]
-        for (name, parameter) in namedParameters() {
+        for (name, parameter) in namedState() {
             entries[name] = SafeTensors.Entry(shape: parameter.shape, values: .float32(parameter.scalars))
         }
         let data = try SafeTensors.encode(entries, metadata: metadata)

@@ -16,8 +16,35 @@ import FunnelTensor
 open class Module {
     /// Whether the module is in training mode (dropout active) or evaluation mode.
     public private(set) var isTraining = true
+    /// The tensors this module registered as buffers (``registerBuffer(_:)``).
+    private var bufferIdentifiers: Set<ObjectIdentifier> = []
 
     public init() {}
+
+    /// Marks a stored tensor that does not require gradients as *state*: a buffer (BatchNorm's
+    /// running statistics). Buffers are not parameters (no gradient, no optimizer state), but
+    /// checkpoints save and load them with the parameters, so a resumed run continues from the
+    /// same statistics. Constant tensors that are not registered (a fixed random projection, a
+    /// mask) are rebuilt from the seed and stay out of checkpoints.
+    public func registerBuffer(_ tensor: Tensor) {
+        precondition(!tensor.requiresGradient, "Funnel: a buffer does not require gradients")
+        bufferIdentifiers.insert(ObjectIdentifier(tensor))
+    }
+
+    /// Every registered buffer of this module and its sub-modules, with its path name, in
+    /// declaration order.
+    public func namedBuffers() -> [(name: String, buffer: Tensor)] {
+        let registered = ([self] + namedModules().map(\.module)).reduce(into: Set<ObjectIdentifier>()) {
+            $0.formUnion($1.bufferIdentifiers)
+        }
+        guard !registered.isEmpty else { return [] }
+        return namedTensors().filter { registered.contains(ObjectIdentifier($0.tensor)) }.map { ($0.name, $0.tensor) }
+    }
+
+    /// What a checkpoint holds: every parameter and every buffer, with path names.
+    public func namedState() -> [(name: String, tensor: Tensor)] {
+        namedParameters().map { ($0.name, $0.parameter) } + namedBuffers().map { ($0.name, $0.buffer) }
+    }
 
     /// Every parameter with its path name, in declaration order.
     public func namedParameters() -> [(name: String, parameter: Tensor)] {
@@ -84,7 +111,7 @@ open class Module {
         }
         for level in levels.reversed() {
             for child in level.children {
-                guard let label = child.label, label != "isTraining" else { continue }
+                guard let label = child.label, label != "isTraining", label != "bufferIdentifiers" else { continue }
                 children.append((label, child.value))
             }
         }

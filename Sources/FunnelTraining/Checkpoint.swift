@@ -89,8 +89,8 @@ public enum Checkpoint {
             try SafeTensors.encode(entries).write(to: URL(fileURLWithPath: temporary + "/optimizer.safetensors"))
             var files = requiredFiles
             if let bestParameters {
-                let best = model.namedParameters().reduce(into: [String: SafeTensors.Entry]()) { entries, named in
-                    if let values = bestParameters[named.name] { entries[named.name] = SafeTensors.Entry(shape: named.parameter.shape, values: .float32(values)) }
+                let best = model.namedState().reduce(into: [String: SafeTensors.Entry]()) { entries, named in
+                    if let values = bestParameters[named.name] { entries[named.name] = SafeTensors.Entry(shape: named.tensor.shape, values: .float32(values)) }
                 }
                 try SafeTensors.encode(best).write(to: URL(fileURLWithPath: temporary + "/" + bestParametersFile))
                 files.append(bestParametersFile)

@@ -305,13 +305,13 @@ public final class Trainer {
         state.best = value
         state.evaluationsWithoutImprovement = 0
         if rule.restoreBest {
-            bestParameters = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, $0.parameter.scalars) })
+            bestParameters = Dictionary(uniqueKeysWithValues: model.namedState().map { ($0.name, $0.tensor.scalars) })
         }
         return false
     }
 
     private func restore(_ parameters: [String: [Float]]) {
-        for (name, parameter) in model.namedParameters() {
+        for (name, parameter) in model.namedState() {  // parameters and buffers (BatchNorm statistics)
             guard let values = parameters[name] else { continue }
             parameter.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: values) }
         }

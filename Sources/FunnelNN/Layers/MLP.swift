@@ -1,12 +1,16 @@
 import FunnelTensor
 
-/// A multi-layer perceptron: Linear → (LayerNorm) → activation → (Dropout) per hidden layer,
+/// A multi-layer perceptron: Linear → (LayerNorm or BatchNorm) → activation → (Dropout) per
+/// hidden layer (with BatchNorm: the MLP block of multitask.md §0, `Linear → BatchNorm1d → ReLU →
+/// Dropout`),
 /// then an optional output Linear without activation (a tower's logit).
 ///
 /// Shapes: input `[..., inputDimensions]`; output `[..., outputDimensions ?? hiddenDimensions.last]`.
 public final class MLP: Module {
     public let layers: [Linear]
     public let norms: [LayerNorm]
+    /// One ``BatchNorm`` per hidden layer when `batchNorm`, else empty.
+    public let batchNorms: [BatchNorm]
     public let dropouts: [Dropout]
     public let output: Linear?
     public let activation: Activation
@@ -19,11 +23,14 @@ public final class MLP: Module {
     ///   - activation: the hidden layers' non-linearity.
     ///   - dropout: the drop probability after each hidden layer (0 for none).
     ///   - layerNorm: whether each hidden layer is normalised before its activation.
+    ///   - batchNorm: whether each hidden layer is batch-normalised before its activation (not
+    ///     with `layerNorm`). Draws nothing from `generator`.
     public init(
         inputDimensions: Int, hiddenDimensions: [Int], outputDimensions: Int? = nil,
-        activation: Activation = .relu, dropout: Float = 0, layerNorm: Bool = false,
+        activation: Activation = .relu, dropout: Float = 0, layerNorm: Bool = false, batchNorm: Bool = false,
         generator: inout RandomGenerator
     ) {
+        precondition(!(layerNorm && batchNorm), "Funnel: an MLP normalises with LayerNorm or BatchNorm, not both")
         var layers: [Linear] = []
         var width = inputDimensions
         for hidden in hiddenDimensions {
@@ -32,6 +39,7 @@ public final class MLP: Module {
         }
         self.layers = layers
         norms = layerNorm ? hiddenDimensions.map { LayerNorm(dimensions: $0) } : []
+        batchNorms = batchNorm ? hiddenDimensions.map { BatchNorm(features: $0) } : []
         dropouts = dropout > 0 ? hiddenDimensions.map { _ in Dropout(probability: dropout, seed: generator.next()) } : []
         output = outputDimensions.map { Linear(width, $0, generator: &generator) }
         self.activation = activation
@@ -43,6 +51,7 @@ public final class MLP: Module {
         for (index, layer) in layers.enumerated() {
             hidden = layer(hidden)
             if !norms.isEmpty { hidden = norms[index](hidden) }
+            if !batchNorms.isEmpty { hidden = batchNorms[index](hidden) }
             hidden = activation(hidden)
             if !dropouts.isEmpty { hidden = dropouts[index](hidden) }
         }
