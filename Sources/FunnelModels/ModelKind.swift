@@ -20,6 +20,7 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable, StrictEnum {
     case sharedBottom = "shared-bottom"
     case mmoe
     case ple
+    case ektm
 
     public var factory: ModelFactory {
         switch self {
@@ -41,6 +42,7 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable, StrictEnum {
         case .sharedBottom: ModelFactory(SharedBottomModel.self)
         case .mmoe: ModelFactory(MMoEModel.self)
         case .ple: ModelFactory(PLEModel.self)
+        case .ektm: ModelFactory(EKTMModel.self)
         }
     }
 

@@ -102,6 +102,8 @@ public final class MultiTaskNetwork: Module {
     public let extraction: ProgressiveLayeredExtraction?
     public let towers: [MLP]
     public let tasks: [MultiTaskSpecification]
+    /// `h`: the width of each task representation (the towers' input).
+    public let representationWidth: Int
     public let categorical: [String]
     public let dense: [String]
 
@@ -160,6 +162,7 @@ public final class MultiTaskNetwork: Module {
                 batchNorm: batchNorm, generator: &towerGenerator)
         }
         tasks = configuration.tasks
+        representationWidth = width
         self.categorical = categorical
         self.dense = dense
         super.init()
@@ -176,17 +179,20 @@ public final class MultiTaskNetwork: Module {
         return parts.count == 1 ? parts[0] : Tensor.concatenated(parts, alongAxis: 1)
     }
 
+    /// The backbone's task representations, the towers' inputs, one `[n, h]` per task in task
+    /// order (the shared bottom's output repeated for `shared-bottom`). EKTM reads them
+    /// (multitask.md §4.2 step 1).
+    public func representations(_ batch: Batch) throws -> [Tensor] {
+        let encoded = try input(batch)
+        if let mixture { return mixture(encoded) }
+        if let extraction { return extraction(encoded) }
+        return Array(repeating: bottom!(encoded), count: tasks.count)
+    }
+
+
     /// One logit `[n]` per task, named by the task.
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
-        let encoded = try input(batch)
-        let representations: [Tensor]
-        if let mixture {
-            representations = mixture(encoded)
-        } else if let extraction {
-            representations = extraction(encoded)
-        } else {
-            representations = Array(repeating: bottom!(encoded), count: tasks.count)
-        }
+        let representations = try representations(batch)
         var logits: [String: Tensor] = [:]
         for (index, task) in tasks.enumerated() {
             logits[task.name] = towers[index](representations[index]).reshaped([batch.size])
