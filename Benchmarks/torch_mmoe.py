@@ -34,11 +34,12 @@ p.add_argument("--batch", type=int, default=2048)
 p.add_argument("--epochs", type=int, default=1)
 p.add_argument("--warmup", type=int, default=10, help="warm-up batches before the first timed epoch")
 p.add_argument("--opt", choices=["dense", "dense-fused"], default="dense-fused")
-p.add_argument("--seed", type=int, default=42)
+p.add_argument("--seed", type=int, default=42, help="the data generator's seed")
+p.add_argument("--init-seed", type=int, default=0, help="torch.manual_seed: initialisation and dropout")
 p.add_argument("--dump", default=None, help="write DIR/train.csv, DIR/test.csv and DIR/schema.json, then exit")
 args = p.parse_args()
 torch.set_num_threads(args.threads)
-torch.manual_seed(0)
+torch.manual_seed(args.init_seed)
 
 # The configuration both sides use (Funnel reads it from the same numbers in MMoEBenchmark.swift).
 VOCABS = np.unique(np.geomspace(10, 50_000, 16).astype(np.int64))
@@ -233,7 +234,7 @@ for bs in (B, 8192):
     print(f"inference batch {bs}: samples/s median {infer[bs][0]:,.0f}  min {infer[bs][1]:,.0f}  max {infer[bs][2]:,.0f}")
 
 rss, hwm = vmhwm_mib()
-res = dict(torch=torch.__version__, threads=args.threads, opt=args.opt, batch=B, params=n_params,
+res = dict(torch=torch.__version__, init_seed=args.init_seed, threads=args.threads, opt=args.opt, batch=B, params=n_params,
            rows=n, test_rows=args.test_rows, oracle_auc_ctr=oracle[0], oracle_auc_ctcvr=oracle[1],
            train_sps_median=statistics.median(epoch_sps), train_sps_min=min(epoch_sps), train_sps_max=max(epoch_sps),
            train_sps_epochs=epoch_sps, auc_ctr_epochs=[a[0] for a in aucs], auc_ctcvr_epochs=[a[1] for a in aucs],

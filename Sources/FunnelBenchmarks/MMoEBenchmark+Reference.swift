@@ -9,7 +9,7 @@ extension MMoEBenchmark {
         process.arguments = [
             "python3", script, "--epochs", "1", "--opt", variant, "--threads", "\(options.threads)",
             "--rows", "\(rows.train)", "--test-rows", "\(rows.test)", "--batch", "\(options.batchSize)",
-            "--warmup", "\(options.warmupBatches)",
+            "--warmup", "\(options.warmupBatches)", "--init-seed", "\(options.seed)",
         ]
         let output = Pipe()
         process.standardOutput = output

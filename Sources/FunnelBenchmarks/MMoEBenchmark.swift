@@ -21,6 +21,7 @@ public enum MMoEBenchmark {
         public var batchSize = 2048
         /// Warm-up training steps before the timed epoch (as the reference's `--warmup`).
         public var warmupBatches = 10
+        /// Funnel's initialisation seed, and the reference's `--init-seed` (torch.manual_seed).
         public var seed: UInt64 = 0
         /// `torch_mmoe.py`, to run as the reference in the same invocation (nil: Funnel only).
         public var referenceScript: String?

@@ -96,6 +96,9 @@ extension BenchCommand {
         @Option(help: "Threads for Funnel and the reference.")
         var threads = 2
 
+        @Option(help: "Initialisation seed: Funnel's model seed and the reference's --init-seed (one-epoch AUCs move with it).")
+        var seed: UInt64 = 0
+
         @Option(help: "PyTorch optimizer variants, comma-separated (dense-fused, dense).")
         var variants = "dense-fused"
 
@@ -106,6 +109,7 @@ extension BenchCommand {
             var options = MMoEBenchmark.Options(dataDirectory: data)
             options.threads = threads
             options.referenceScript = reference
+            options.seed = seed
             options.referenceVariants = variants.split(separator: ",").map(String.init)
             options.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
             let results = try MMoEBenchmark.run(options)
