@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Funnel's speed against its yardsticks.",
-        subcommands: [GEMMCommand.self, ESMMCommand.self, SimulateBenchmarkCommand.self])
+        subcommands: [GEMMCommand.self, ESMMCommand.self, MMoECommand.self, SimulateBenchmarkCommand.self])
 }
 
 extension BenchCommand {
@@ -69,6 +69,51 @@ extension BenchCommand {
             options.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
             let results = try ESMMBenchmark.run(options)
             print(json ? try encodeJSON(results) : ESMMBenchmark.table(results))
+        }
+    }
+}
+
+extension BenchCommand {
+    struct MMoECommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "mmoe",
+            abstract: "Train the registry model mmoe as torch_mmoe.py for one epoch; samples/s, memory, AUC per task.",
+            discussion: """
+                The configuration is Benchmarks/torch_mmoe.py's (multitask.md §0–§1, smaller than §0's defaults): 16 categorical fields + 16 dense, d 16, 8 experts (256, 128), towers (64, 32), BatchNorm, dropout 0.2, tasks ctr/click and ctcvr/conversion, Adam lr 1e-3, batch 2048. The data are the rows its --dump writes, already a dataset folder:
+                  python3 Benchmarks/torch_mmoe.py --dump /tmp/mmoe-data
+
+                With --reference, PyTorch (`pip install torch==2.13.0+cpu scikit-learn`) runs the same work in the same invocation (Adam fused=True, one epoch) and the ratios and the bar (training ≥ 1.5×, AUC within 0.005) are printed.
+
+                Example: swift run -c release funnel bench mmoe --data /tmp/mmoe-data --reference Benchmarks/torch_mmoe.py
+                """)
+
+        @Option(help: "The dataset folder torch_mmoe.py --dump wrote (schema.json + train/test).")
+        var data: String
+
+        @Option(help: "torch_mmoe.py, to run as the reference in the same invocation.")
+        var reference: String?
+
+        @Option(help: "Threads for Funnel and the reference.")
+        var threads = 2
+
+        @Option(help: "Initialisation seed: Funnel's model seed and the reference's --init-seed (one-epoch AUCs move with it).")
+        var seed: UInt64 = 0
+
+        @Option(help: "PyTorch optimizer variants, comma-separated (dense-fused, dense).")
+        var variants = "dense-fused"
+
+        @Flag(help: "Print JSON instead of a table.")
+        var json = false
+
+        func run() throws {
+            var options = MMoEBenchmark.Options(dataDirectory: data)
+            options.threads = threads
+            options.referenceScript = reference
+            options.seed = seed
+            options.referenceVariants = variants.split(separator: ",").map(String.init)
+            options.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            let results = try MMoEBenchmark.run(options)
+            print(json ? try encodeJSON(results) : MMoEBenchmark.table(results))
         }
     }
 }
