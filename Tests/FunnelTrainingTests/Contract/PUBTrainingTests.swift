@@ -7,48 +7,6 @@ import Testing
 
 @testable import FunnelTraining
 
-/// Two tasks over two separate item tables: nothing is shared, so PUB has nothing to balance.
-final class UnsharedTwoTaskModel: Module, FunnelModel {
-    let clickItems: Embedding
-    let blockItems: Embedding
-    let clickHead: Linear
-    let blockHead: Linear
-
-    init(dataset: Dataset, seed: UInt64) throws {
-        var generator = RandomGenerator(seed: seed)
-        let count = try require(dataset.vocabulary(for: "item"), "the item vocabulary").size
-        clickItems = Embedding(count: count, dimensions: 4, initializer: .normal(mean: 0, standardDeviation: 0.1), generator: &generator)
-        blockItems = Embedding(count: count, dimensions: 4, initializer: .normal(mean: 0, standardDeviation: 0.1), generator: &generator)
-        clickHead = Linear(4, 1, generator: &generator)
-        blockHead = Linear(4, 1, generator: &generator)
-        super.init()
-    }
-
-    var requirements: DataRequirements { DataRequirements(columns: ["item", "click", "user-day.block_click"]) }
-
-    var evaluationTasks: [EvaluationTask] {
-        [
-            EvaluationTask(name: "click", outputs: ["click"], label: "click"),
-            EvaluationTask(name: "block", outputs: ["block"], label: "user-day.block_click", truth: nil),
-        ]
-    }
-
-    func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
-        let ids = try require(batch.ids["item"], "item ids")
-        return [
-            "click": clickHead(clickItems(ids)).reshaped([batch.size]),
-            "block": blockHead(blockItems(ids)).reshaped([batch.size]),
-        ]
-    }
-
-    func objective(_ outputs: [String: Tensor], batch: Batch) throws -> Objective {
-        Objective(tasks: [
-            .init(name: "click", loss: Losses.binaryCrossEntropy(logits: outputs["click"]!, labels: try batch.tensor("click"))),
-            .init(name: "block", loss: Losses.binaryCrossEntropy(logits: outputs["block"]!, labels: try batch.tensor("user-day.block_click"))),
-        ])
-    }
-}
-
 /// PUB (multitask.md §3) through the trainer: `"multiTaskUpdate": "pub"` with its block.
 @Suite struct PUBTrainingTests {
     @Test func trainsTheTwoTaskModel() throws {
@@ -80,7 +38,7 @@ final class UnsharedTwoTaskModel: Module, FunnelModel {
         var configuration = RunnerFixture.configuration()
         configuration.epochs = 1
         configuration.multiTaskUpdate = .pub
-        let trainer = try Trainer(configuration: configuration, dataset: dataset, model: UnsharedTwoTaskModel(dataset: dataset, seed: 5))
+        let trainer = try Trainer(configuration: configuration, dataset: dataset, model: TwoTaskTestModel(dataset: dataset, seed: 5, sharesItems: false))
         trainer.logsEvaluations = false
         #expect { try trainer.train() } throws: { "\($0)".contains("PUB needs shared parameters") }
     }
