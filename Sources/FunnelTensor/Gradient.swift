@@ -52,10 +52,20 @@ extension Tensor {
         precondition(
             seed != nil || count == 1,
             "Funnel: backward() from a tensor of shape \(shape) needs a seed gradient")
-        guard requiresGradient else { return }
-        let order = topologicalOrder()
+        Self.backward(from: [(self, seed ?? Tensor(shape: shape, repeating: 1))], retainingGraph: retainingGraph)
+    }
+
+    /// One backward pass from several outputs at once, each with its seed gradient: shared parts
+    /// of their graphs are visited once (concurrent branches with several outputs use this).
+    static func backward(from roots: [(output: Tensor, seed: Tensor)], retainingGraph: Bool) {
+        let roots = roots.filter { $0.output.requiresGradient }
+        guard !roots.isEmpty else { return }
+        let order = topologicalOrder(from: roots.map(\.output))
         var pending: [ObjectIdentifier: Tensor] = [:]
-        pending[ObjectIdentifier(self)] = seed ?? Tensor(shape: shape, repeating: 1)
+        for (output, seed) in roots {
+            let key = ObjectIdentifier(output)
+            pending[key] = pending[key].map { $0 + seed } ?? seed
+        }
         withoutGradients {
             for tensor in order.reversed() {
                 guard let outputGradient = pending.removeValue(forKey: ObjectIdentifier(tensor))
@@ -94,12 +104,12 @@ extension Tensor {
         }
     }
 
-    /// Every tensor this one depends on through recorded operations, inputs before outputs.
-    private func topologicalOrder() -> [Tensor] {
+    /// Every tensor the roots depend on through recorded operations, inputs before outputs.
+    private static func topologicalOrder(from roots: [Tensor]) -> [Tensor] {
         var order: [Tensor] = []
         var visited: Set<ObjectIdentifier> = []
         // Iterative depth-first search: deep graphs (long sequences) must not overflow the stack.
-        var stack: [(tensor: Tensor, expanded: Bool)] = [(self, false)]
+        var stack: [(tensor: Tensor, expanded: Bool)] = roots.reversed().map { ($0, false) }
         while let (tensor, expanded) = stack.popLast() {
             if expanded {
                 order.append(tensor)

@@ -145,6 +145,25 @@ void funnel_strided_copy(const float *x, float *y, int rank, const long *shape,
 /// Dot product with a fixed summation order.
 float funnel_dot(const float *x, const float *y, long n);
 
+// MARK: - Optimizer rules
+
+/// The constants of one Adam update (PyTorch's `torch.optim.Adam`, AdamW when
+/// `decoupled_scale` ≠ 1): step_size = lr/(1 − β₁ᵗ), root2 = √(1 − β₂ᵗ), coupled_decay the L2
+/// penalty added to the gradient, decoupled_scale = 1 − lr·decay multiplying the values.
+typedef struct {
+    float beta1, beta2, epsilon, step_size, root2, coupled_decay, decoupled_scale;
+} funnel_adam_parameters;
+
+/// g = gradient + coupled·θ; m = β₁m + (1−β₁)g; v = β₂v + (1−β₂)g²;
+/// θ = θ·decoupled − step_size·m/(√v/root2 + ε), over n contiguous values.
+void funnel_adam(float *values, const float *gradient, float *first, float *second, long n,
+                 const funnel_adam_parameters *parameters);
+/// The same rule on `count` table rows of `width` values: row rows[i] of values, first and
+/// second with gradient row i (the coalesced row-sparse gradient). Rows must be distinct.
+void funnel_adam_rows(float *values, const float *gradient, float *first, float *second,
+                      const int32_t *rows, long count, long width,
+                      const funnel_adam_parameters *parameters);
+
 #ifdef __cplusplus
 }
 #endif

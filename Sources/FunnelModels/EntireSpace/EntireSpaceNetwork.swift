@@ -141,9 +141,11 @@ public final class EntireSpaceNetwork: Module {
         } else {
             representations = heads.indices.map { encoded[encoded.count == 1 ? 0 : $0] }
         }
+        // The towers are independent: one per thread, forward and backward.
+        let outputs = Tensor.concurrently(representations, towers.map { tower in { tower($0) } })
         var logits: [String: Tensor] = [:]
         for (index, head) in heads.enumerated() {
-            logits[head] = towers[index](representations[index]).reshaped([batch.size])
+            logits[head] = outputs[index].reshaped([batch.size])
         }
         return logits
     }

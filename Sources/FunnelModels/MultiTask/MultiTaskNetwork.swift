@@ -193,9 +193,11 @@ public final class MultiTaskNetwork: Module {
     /// One logit `[n]` per task, named by the task.
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
         let representations = try representations(batch)
+        // The towers are independent: one per thread, forward and backward.
+        let outputs = Tensor.concurrently(representations, towers.map { tower in { tower($0) } })
         var logits: [String: Tensor] = [:]
         for (index, task) in tasks.enumerated() {
-            logits[task.name] = towers[index](representations[index]).reshaped([batch.size])
+            logits[task.name] = outputs[index].reshaped([batch.size])
         }
         return logits
     }

@@ -183,13 +183,23 @@ public final class ETAModel: Module, RegisteredModel {
         let target = embedItems(itemIDs, shape: [rows])
         let behaviours = embedItems(sequence.ids, shape: [rows, length])
         let valid = sequence.maskTensor
-        let retrieved = retrieval(target: target, behaviours: behaviours, valid: valid)
-        let longInterest = longAttention(target: target, keys: retrieved.embeddings, valid: retrieved.valid)
         let (shortIDs, shortMask) = Self.mostRecent(sequence, count: configuration.shortLength)
         let short = embedItems(shortIDs, shape: [rows, configuration.shortLength])
         let shortValid = Tensor(shape: [rows, configuration.shortLength], scalars: shortMask)
-        let shortInterest = shortDIN.map { $0(target: target, sequence: short, mask: shortValid) }
-            ?? shortAttention!(target: target, keys: short, valid: shortValid)
+        // The long and the short interest are independent given the embeddings: one per thread.
+        let interests = try Tensor.concurrently(
+            [[target, behaviours], [target, short]],
+            [
+                { [self] inputs in
+                    let retrieved = retrieval(target: inputs[0], behaviours: inputs[1], valid: valid)
+                    return [longAttention(target: inputs[0], keys: retrieved.embeddings, valid: retrieved.valid)]
+                },
+                { [self] inputs in
+                    [shortDIN.map { $0(target: inputs[0], sequence: inputs[1], mask: shortValid) }
+                        ?? shortAttention!(target: inputs[0], keys: inputs[1], valid: shortValid)]
+                },
+            ])
+        let (longInterest, shortInterest) = (interests[0][0], interests[1][0])
         let input = Tensor.concatenated([try features(batch), target, shortInterest, longInterest], alongAxis: 1)
         return tower(input).reshaped([rows])
     }

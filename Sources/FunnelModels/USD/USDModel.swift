@@ -117,8 +117,17 @@ public final class USDModel: Module, RegisteredModel {
     }
 
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
-        let (portal, block) = try intent(batch)
-        return [base.label: try base.logits(batch), "portal": portal, "block": block]
+        // BASE and the intent module share nothing: one per thread, forward and backward.
+        let outputs = try Tensor.concurrently(
+            [[], []],
+            [
+                { [self] _ in [try base.logits(batch)] },
+                { [self] _ in
+                    let (portal, block) = try intent(batch)
+                    return [portal, block]
+                },
+            ])
+        return [base.label: outputs[0][0], "portal": outputs[1][0], "block": outputs[1][1]]
     }
 
     public func objective(_ outputs: [String: Tensor], batch: Batch) throws -> Objective {

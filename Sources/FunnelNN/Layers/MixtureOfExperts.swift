@@ -35,7 +35,8 @@ public final class MixtureOfExperts: Module {
 
     /// The mixed representation of every gate, in gate order.
     public func callAsFunction(_ input: Tensor) -> [Tensor] {
-        let stacked = Self.stack(experts.map { $0(input) })
+        // The experts are independent: spread over the threads, forward and backward.
+        let stacked = Self.stack(Tensor.concurrently(Array(repeating: input, count: experts.count), experts.map { expert in { expert($0) } }))
         return gates.map { Self.mix(stacked, logits: $0(input)) }
     }
 

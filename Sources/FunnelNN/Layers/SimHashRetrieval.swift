@@ -28,8 +28,17 @@ public final class SimHashRetrieval: Module {
         public let embeddings: Tensor
         /// `[n, k']`: 1 where the selected slot is a valid behaviour, 0 where it is padding.
         public let valid: Tensor
+        /// `[n·k']`, row-major: the selected positions in the behaviour sequence.
+        public let selected: [Int32]
+        /// `k'`, the positions kept per row.
+        public let kept: Int
+
         /// `[n][k']`: the selected positions in the behaviour sequence.
-        public let positions: [[Int]]
+        public var positions: [[Int]] {
+            stride(from: 0, to: selected.count, by: Swift.max(kept, 1)).map { start in
+                selected[start..<(start + kept)].map(Int.init)
+            }
+        }
     }
 
     /// `R`, `[d, m]`: the fixed random projection, a constant buffer (it never requires a
@@ -83,19 +92,35 @@ public final class SimHashRetrieval: Module {
     /// and 0 otherwise (0 on exact zero). Packed 64 bits a word, bit j in word j / 64 at
     /// position j % 64; one `[UInt64]` per row.
     public func signatures(_ vectors: Tensor) -> [[UInt64]] {
+        let (words, perRow) = packedSignatures(vectors)
+        return stride(from: 0, to: words.count, by: perRow).map { Array(words[$0..<($0 + perRow)]) }
+    }
+
+    /// ``signatures(_:)`` in one flat array, `wordsPerRow` words a row (no array per row: a
+    /// batch has tens of thousands of behaviours).
+    func packedSignatures(_ vectors: Tensor) -> (words: [UInt64], wordsPerRow: Int) {
         precondition(vectors.shape.last == dimensions, "Funnel: SimHash of vectors of shape \(vectors.shape), d = \(dimensions)")
         let projected = withoutGradients {
             Tensor.matmul(vectors.detached().reshaped([-1, dimensions]), projection)
-        }.scalars
-        let rows = projected.count / bits
-        let words = (bits + 63) / 64
-        var packed = [[UInt64]](repeating: [UInt64](repeating: 0, count: words), count: rows)
-        for row in 0..<rows {
-            for bit in 0..<bits where projected[row * bits + bit] > 0 {
-                packed[row][bit / 64] |= 1 << UInt64(bit % 64)
-            }
         }
-        return packed
+        let bits = self.bits
+        let rows = projected.count / bits
+        let perRow = (bits + 63) / 64
+        let words = [UInt64](unsafeUninitializedCapacity: rows * perRow) { words, count in
+            projected.withUnsafeBufferPointer { projected in
+                for row in 0..<rows {
+                    for word in 0..<perRow {
+                        var packed: UInt64 = 0
+                        for bit in (word * 64)..<Swift.min(bits, word * 64 + 64) where projected[row * bits + bit] > 0 {
+                            packed |= 1 << UInt64(bit - word * 64)
+                        }
+                        words[row * perRow + word] = packed
+                    }
+                }
+            }
+            count = rows * perRow
+        }
+        return (words, perRow)
     }
 
     /// The signature of each row of `vectors` as 0/1 values, bit 0 first (readable form of
@@ -109,57 +134,90 @@ public final class SimHashRetrieval: Module {
     /// `[n][L]`: the Hamming distance between each row's target signature and each behaviour's,
     /// ``paddingDistance`` at padded positions.
     public func distances(target: Tensor, behaviours: Tensor, valid: Tensor) -> [[Int]] {
+        let (_, length) = checkShapes(target: target, behaviours: behaviours, valid: valid)
+        let flat = flatDistances(target: target, behaviours: behaviours, valid: valid)
+        return stride(from: 0, to: flat.count, by: Swift.max(length, 1)).map { flat[$0..<($0 + length)].map(Int.init) }
+    }
+
+    /// ``distances(target:behaviours:valid:)`` row-major in one array `[n·L]`.
+    func flatDistances(target: Tensor, behaviours: Tensor, valid: Tensor) -> [Int32] {
         let (rows, length) = checkShapes(target: target, behaviours: behaviours, valid: valid)
-        let targetSignatures = signatures(target)
-        let behaviourSignatures = signatures(behaviours)
-        let validity = valid.scalars
-        return (0..<rows).map { row in
-            (0..<length).map { position in
-                let index = row * length + position
-                guard validity[index] != 0 else { return paddingDistance }
-                return zip(targetSignatures[row], behaviourSignatures[index])
-                    .reduce(0) { $0 + ($1.0 ^ $1.1).nonzeroBitCount }
+        let (targets, perRow) = packedSignatures(target)
+        let (sequence, _) = packedSignatures(behaviours)
+        let padding = Int32(paddingDistance)
+        return [Int32](unsafeUninitializedCapacity: rows * length) { distances, count in
+            valid.withUnsafeBufferPointer { validity in
+                for row in 0..<rows {
+                    for position in 0..<length {
+                        let index = row * length + position
+                        guard validity[index] != 0 else {
+                            distances[index] = padding
+                            continue
+                        }
+                        var distance = 0
+                        for word in 0..<perRow {
+                            distance += (targets[row * perRow + word] ^ sequence[index * perRow + word]).nonzeroBitCount
+                        }
+                        distances[index] = Int32(distance)
+                    }
+                }
             }
+            count = rows * length
         }
     }
 
     /// `[n][k']`: per row, the positions of the `k' = min(k, L)` smallest distances, nearest
     /// first, equal distances ordered by ``tieBreaking``.
     public func selectedPositions(distances: [[Int]]) -> [[Int]] {
-        let largest = distances.lazy.flatMap { $0 }.max() ?? 0
+        let length = distances.first?.count ?? 0
+        precondition(distances.allSatisfy { $0.count == length }, "Funnel: SimHash distances of unequal lengths")
+        let kept = Swift.min(retrievedCount, length)
+        let flat = selected(distances: distances.flatMap { $0.map { Int32($0) } }, rows: distances.count, length: length)
+        return stride(from: 0, to: flat.count, by: Swift.max(kept, 1)).map { flat[$0..<($0 + kept)].map(Int.init) }
+    }
+
+    /// ``selectedPositions(distances:)`` on flat `[n·L]` distances → flat `[n·k']` positions. A
+    /// counting sort per row: O(L + m), and stable in the tie order by construction.
+    func selected(distances: [Int32], rows: Int, length: Int) -> [Int32] {
+        let kept = Swift.min(retrievedCount, length)
+        let largest = Int(distances.max() ?? 0)
         var counts = [Int](repeating: 0, count: largest + 2)
-        return distances.map { row in
-            // A counting sort: O(L + m) per row, and stable in the tie order by construction.
+        var order = [Int32](repeating: 0, count: length)
+        var result = [Int32](repeating: 0, count: rows * kept)
+        for row in 0..<rows {
+            let base = row * length
             for index in counts.indices { counts[index] = 0 }
-            for distance in row { counts[distance + 1] += 1 }
+            for position in 0..<length { counts[Int(distances[base + position]) + 1] += 1 }
             for index in 1..<counts.count { counts[index] += counts[index - 1] }
-            var order = [Int](repeating: 0, count: row.count)
-            let tieOrder: [Int] = tieBreaking == .mostRecentFirst
-                ? Array(row.indices.reversed()) : Array(row.indices)
-            for position in tieOrder {
-                order[counts[row[position]]] = position
-                counts[row[position]] += 1
+            for step in 0..<length {
+                let position = tieBreaking == .mostRecentFirst ? length - 1 - step : step
+                let distance = Int(distances[base + position])
+                order[counts[distance]] = Int32(position)
+                counts[distance] += 1
             }
-            return Array(order.prefix(retrievedCount))
+            for slot in 0..<kept { result[row * kept + slot] = order[slot] }
         }
+        return result
     }
 
     /// The `k` behaviours nearest to the target (see the type's documentation for shapes).
     public func callAsFunction(target: Tensor, behaviours: Tensor, valid: Tensor) -> Retrieved {
         let (rows, length) = checkShapes(target: target, behaviours: behaviours, valid: valid)
-        let positions = selectedPositions(
-            distances: distances(target: target, behaviours: behaviours, valid: valid))
         let kept = Swift.min(retrievedCount, length)
-        var flatIndices: [Int32] = []
-        flatIndices.reserveCapacity(rows * kept)
-        for (row, selected) in positions.enumerated() {
-            for position in selected { flatIndices.append(Int32(row * length + position)) }
+        let positions = selected(
+            distances: flatDistances(target: target, behaviours: behaviours, valid: valid), rows: rows, length: length)
+        var flatIndices = [Int32](repeating: 0, count: rows * kept)
+        var selectedValidity = [Float](repeating: 0, count: rows * kept)
+        valid.withUnsafeBufferPointer { validity in
+            for index in 0..<(rows * kept) {
+                flatIndices[index] = Int32(index / Swift.max(kept, 1) * length) + positions[index]
+                selectedValidity[index] = validity[Int(flatIndices[index])]
+            }
         }
-        let validity = valid.scalars
         let embeddings = behaviours.reshaped([rows * length, dimensions]).indexSelect(flatIndices)
             .reshaped([rows, kept, dimensions])
-        let selectedValidity = Tensor(shape: [rows, kept], scalars: flatIndices.map { validity[Int($0)] })
-        return Retrieved(embeddings: embeddings, valid: selectedValidity, positions: positions)
+        return Retrieved(
+            embeddings: embeddings, valid: Tensor(shape: [rows, kept], scalars: selectedValidity), selected: positions, kept: kept)
     }
 
     private func checkShapes(target: Tensor, behaviours: Tensor, valid: Tensor) -> (rows: Int, length: Int) {

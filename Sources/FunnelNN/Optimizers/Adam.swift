@@ -90,18 +90,25 @@ public final class Adam: Optimizer {
         _ index: Int, values: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, offset: Int, count: Int,
         row: Int?
     ) {
-        let (first, second) = (firstMoments[index].pointer + offset, secondMoments[index].pointer + offset)
-        let (stepSize, root2) = corrections
-        let (beta1, beta2, epsilon, decay) = (self.beta1, self.beta2, self.epsilon, weightDecay)
-        let coupled = decoupledWeightDecay ? Float(0) : decay
-        let decoupled = decoupledWeightDecay ? 1 - learningRate * decay : 1
-        for element in 0..<count {
-            let g = gradient[element] + coupled * values[element]
-            let m = beta1 * first[element] + (1 - beta1) * g
-            let v = beta2 * second[element] + (1 - beta2) * g * g
-            first[element] = m
-            second[element] = v
-            values[element] = values[element] * decoupled - stepSize * m / ((v.squareRoot() / root2) + epsilon)
-        }
+        OptimizerKernels.adam(
+            values: values, gradient: gradient, first: firstMoments[index].pointer + offset,
+            second: secondMoments[index].pointer + offset, count: count, constants: constants)
+    }
+
+    public override func updateRows(
+        _ index: Int, values: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
+        rows: UnsafePointer<Int32>, count: Int, width: Int
+    ) {
+        OptimizerKernels.adamRows(
+            values: values, gradient: gradient, first: firstMoments[index].pointer,
+            second: secondMoments[index].pointer, rows: rows, count: count, width: width, constants: constants)
+    }
+
+    /// The kernel's constants for the parameter being updated.
+    private var constants: OptimizerKernels.AdamConstants {
+        OptimizerKernels.AdamConstants(
+            beta1: beta1, beta2: beta2, epsilon: epsilon, stepSize: corrections.stepSize, root2: corrections.root2,
+            coupledDecay: decoupledWeightDecay ? 0 : weightDecay,
+            decoupledScale: decoupledWeightDecay ? 1 - learningRate * weightDecay : 1)
     }
 }

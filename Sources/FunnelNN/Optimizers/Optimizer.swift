@@ -67,12 +67,12 @@ open class Optimizer {
                     rowGradients.withUnsafeBufferPointer { gradient in
                         let (values, gradient) = (values.baseAddress!, gradient.baseAddress!)
                         let tasks = Self.tasks(for: rows.count * width)
-                        Compute.parallelFor(tasks: tasks) { task in
-                            for position in Compute.range(of: task, tasks: tasks, count: rows.count) {
-                                let row = Int(rows[position])
-                                update(
-                                    index, values: values + row * width, gradient: gradient + position * width,
-                                    offset: row * width, count: width, row: row)
+                        rows.withUnsafeBufferPointer { rows in
+                            Compute.parallelFor(tasks: tasks) { task in
+                                let range = Compute.range(of: task, tasks: tasks, count: rows.count)
+                                updateRows(
+                                    index, values: values, gradient: gradient + range.lowerBound * width,
+                                    rows: rows.baseAddress! + range.lowerBound, count: range.count, width: width)
                             }
                         }
                     }
@@ -102,6 +102,21 @@ open class Optimizer {
         row: Int?
     ) {
         fatalError("\(Self.self) must implement update")
+    }
+
+    /// Updates `count` distinct table rows of parameter `index`: row `rows[i]` of `values` with
+    /// gradient row `i`. The default calls ``update(_:values:gradient:offset:count:row:)`` per
+    /// row; a rule with a row kernel overrides this to save the per-row calls.
+    open func updateRows(
+        _ index: Int, values: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
+        rows: UnsafePointer<Int32>, count: Int, width: Int
+    ) {
+        for position in 0..<count {
+            let row = Int(rows[position])
+            update(
+                index, values: values + row * width, gradient: gradient + position * width, offset: row * width,
+                count: width, row: row)
+        }
     }
 
     /// One state buffer per parameter, the parameter's size, filled with `value`.

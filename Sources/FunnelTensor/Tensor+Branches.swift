@@ -1,0 +1,127 @@
+/// Independent sub-networks run side by side: each branch forward and backward on its own
+/// thread, instead of every small operation of every branch split across all threads.
+///
+/// The towers of a multi-task model, the experts of a mixture, the long- and short-sequence
+/// paths of an attention model are independent given their inputs; on two cores a tower per
+/// core keeps each core in one GEMM after another with no synchronisation between operations.
+extension Tensor {
+    /// Runs `bodies[i](inputs[i])` for every branch concurrently (one task per branch on the
+    /// kernels' thread pool; operations inside a branch run on that branch's thread) and returns
+    /// the outputs in branch order. The backward pass runs the branches' backward passes
+    /// concurrently too and sums the gradients of an input given to several branches in branch
+    /// order, so results depend only on the inputs, never on which thread ran which branch, and
+    /// equal a sequential run (one thread) bit for bit.
+    ///
+    /// Branches must not share parameters (a parameter's gradient is accumulated by its branch's
+    /// thread); they may share inputs. An input may be the same tensor for every branch.
+    ///
+    /// Shapes: any; `inputs.count == bodies.count`.
+    public static func concurrently(_ inputs: [Tensor], _ bodies: [(Tensor) -> Tensor]) -> [Tensor] {
+        precondition(inputs.count == bodies.count, "Funnel: \(inputs.count) inputs for \(bodies.count) branches")
+        // The bodies do not throw, so neither does the general form.
+        return try! concurrently(inputs.map { [$0] }, bodies.map { body in { [body($0[0])] } }).map { $0[0] }
+    }
+
+    /// The general form of ``concurrently(_:_:)``: branch `i` reads the tensors `inputs[i]`
+    /// (through detached views whose gradients flow back to them) and returns any number of
+    /// outputs. Everything else a branch reads that requires a gradient must be its own
+    /// parameters: a branch must not read another tensor of the enclosing graph except through
+    /// `inputs`. Rethrows the first branch's error (in branch order) after all have run.
+    public static func concurrently(
+        _ inputs: [[Tensor]], _ bodies: [([Tensor]) throws -> [Tensor]]
+    ) throws -> [[Tensor]] {
+        precondition(inputs.count == bodies.count, "Funnel: \(inputs.count) input lists for \(bodies.count) branches")
+        let recording = GradientMode.isEnabled
+        // Each branch reads detached views of its inputs: its graph ends there, and the views'
+        // gradients are what the branch hands back to the inputs.
+        let views = inputs.map { branch in
+            branch.map { input in
+                let view = input.detached()
+                view.requiresGradient = recording && input.requiresGradient
+                return view
+            }
+        }
+        let outputs = try runConcurrently(count: bodies.count, recording: recording) { branch in
+            try bodies[branch](views[branch])
+        }
+        guard recording, outputs.contains(where: { $0.contains(where: \.requiresGradient) }) else { return outputs }
+        assert(
+            Self.parametersAreDisjoint(outputs, stoppingAt: views.flatMap { $0 }),
+            "Funnel: branches run concurrently must not share parameters")
+        return pack(outputs, inputs: inputs.flatMap { $0 }, views: views)
+    }
+
+    /// Runs `body(branch)` for every branch on the thread pool, each with gradients recorded as
+    /// on the calling thread.
+    private static func runConcurrently(
+        count: Int, recording: Bool, _ body: (Int) throws -> [Tensor]
+    ) throws -> [[Tensor]] {
+        var results = [Result<[Tensor], any Error>?](repeating: nil, count: count)
+        results.withUnsafeMutableBufferPointer { results in
+            Compute.parallelFor(tasks: count) { branch in
+                // A pool thread does not inherit the caller's task-local gradient mode.
+                results[branch] = GradientMode.$isEnabled.withValue(recording) { Result { try body(branch) } }
+            }
+        }
+        return try results.map { try $0!.get() }
+    }
+
+    /// One recorded node for all branches: its backward runs the branches' backward passes
+    /// concurrently. The outputs are slices of one packed tensor, so the engine meets the node
+    /// once, with every output's gradient.
+    private static func pack(_ outputs: [[Tensor]], inputs: [Tensor], views: [[Tensor]]) -> [[Tensor]] {
+        let flat = outputs.flatMap { $0 }
+        let offsets = flat.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+        let packed = Tensor.uninitialized([offsets.last!])
+        for (output, offset) in zip(flat, offsets) {
+            (packed.storage.pointer + offset).update(from: output.storage.pointer, count: output.count)
+        }
+        let firstOutput = outputs.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+        packed.requiresGradient = true
+        packed.node = GradientNode(inputs: inputs) { gradient in
+            _ = try! runConcurrently(count: outputs.count, recording: false) { branch in
+                for view in views[branch] { view.gradient = nil }
+                let roots = outputs[branch].enumerated().map { index, output in
+                    let position = firstOutput[branch] + index
+                    let seed = Tensor.uninitialized(output.shape)
+                    seed.storage.pointer.update(from: gradient.storage.pointer + offsets[position], count: output.count)
+                    return (output, seed)
+                }
+                // The branch's graph is kept: it lives as long as this node, which the engine
+                // drops after use unless the caller retains the graph for another pass.
+                Tensor.backward(from: roots, retainingGraph: true)
+                return []
+            }
+            return views.flatMap { $0 }.map { view in
+                defer { view.gradient = nil }
+                return view.gradient
+            }
+        }
+        return outputs.enumerated().map { branch, list in
+            list.enumerated().map { index, output in
+                let position = firstOutput[branch] + index
+                return packed.sliced(alongAxis: 0, offsets[position]..<offsets[position + 1]).reshaped(output.shape)
+            }
+        }
+    }
+
+    /// Whether no leaf that requires a gradient (a parameter) is reached from two branches.
+    private static func parametersAreDisjoint(_ outputs: [[Tensor]], stoppingAt views: [Tensor]) -> Bool {
+        let stops = Set(views.map(ObjectIdentifier.init))
+        var owner: [ObjectIdentifier: Int] = [:]
+        for (branch, output) in outputs.enumerated() {
+            var stack = output
+            var visited: Set<ObjectIdentifier> = []
+            while let tensor = stack.popLast() {
+                let key = ObjectIdentifier(tensor)
+                guard visited.insert(key).inserted, !stops.contains(key) else { continue }
+                guard let node = tensor.node else {
+                    if let other = owner.updateValue(branch, forKey: key), other != branch { return false }
+                    continue
+                }
+                stack.append(contentsOf: node.inputs.filter(\.requiresGradient))
+            }
+        }
+        return true
+    }
+}

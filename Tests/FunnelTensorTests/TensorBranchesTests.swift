@@ -1,0 +1,95 @@
+import Testing
+
+@testable import FunnelTensor
+import FunnelTestSupport
+
+/// `Tensor.concurrently`: branches forward and backward on the pool equal a plain sequential
+/// graph bit for bit, whatever the thread count.
+@Suite(.serialized) struct TensorBranchesTests {
+    /// Two small "towers" `relu(x·W₁ᵀ + b₁)·W₂ᵀ + b₂` over a shared input, with their parameters.
+    struct Towers {
+        let input: Tensor
+        let parameters: [[Tensor]]
+
+        init(seed: UInt64, rows: Int = 64, width: Int = 40, hidden: Int = 48, branches: Int = 3) {
+            var generator = RandomGenerator(seed: seed)
+            input = Tensor.randomNormal([rows, width], using: &generator, requiresGradient: true)
+            parameters = (0..<branches).map { _ in
+                [
+                    Tensor.randomNormal([hidden, width], using: &generator, requiresGradient: true),
+                    Tensor.randomNormal([hidden], using: &generator, requiresGradient: true),
+                    Tensor.randomNormal([1, hidden], using: &generator, requiresGradient: true),
+                    Tensor.randomNormal([1], using: &generator, requiresGradient: true),
+                ]
+            }
+        }
+
+        func tower(_ branch: Int) -> (Tensor) -> Tensor {
+            let p = parameters[branch]
+            return { x in Tensor.linear(Tensor.linear(x, weight: p[0], bias: p[1]).relu(), weight: p[2], bias: p[3]) }
+        }
+
+        /// A loss over every branch's output, so each gets a distinct output gradient.
+        func loss(_ outputs: [Tensor]) -> Tensor {
+            outputs.enumerated().map { ($0.element * Float($0.offset + 1)).sigmoid().sum() }.reduce(Tensor(0), +)
+        }
+
+        /// The input's and every parameter's gradient, flattened.
+        var gradients: [[Float]] {
+            [input.gradient!.scalars] + parameters.flatMap { $0.map { $0.gradient!.scalars } }
+        }
+    }
+
+    private func run(concurrent: Bool, threads: Int) -> ([[Float]], [[Float]]) {
+        Compute.withThreads(threads) {
+            let towers = Towers(seed: 7)
+            let bodies = towers.parameters.indices.map { towers.tower($0) }
+            let outputs = concurrent
+                ? Tensor.concurrently(Array(repeating: towers.input, count: bodies.count), bodies)
+                : bodies.map { $0(towers.input) }
+            towers.loss(outputs).backward()
+            return (outputs.map(\.scalars), towers.gradients)
+        }
+    }
+
+    @Test func branchesEqualTheSequentialGraphBitForBit() {
+        let (sequentialOutputs, sequentialGradients) = run(concurrent: false, threads: 1)
+        for threads in [1, 2] {
+            let (outputs, gradients) = run(concurrent: true, threads: threads)
+            #expect(outputs == sequentialOutputs, "outputs on \(threads) threads")
+            #expect(gradients == sequentialGradients, "gradients on \(threads) threads")
+        }
+    }
+
+    @Test func retainedGraphBacksUpTwiceAndAccumulates() {
+        let towers = Towers(seed: 3, branches: 2)
+        let outputs = Tensor.concurrently([towers.input, towers.input], [towers.tower(0), towers.tower(1)])
+        let loss = towers.loss(outputs)
+        loss.backward(retainingGraph: true)
+        let once = towers.gradients
+        loss.backward()
+        for (twice, single) in zip(towers.gradients, once) {
+            #expect(zip(twice, single).allSatisfy { abs($0 - 2 * $1) <= 1e-5 * max(1, abs($1)) })
+        }
+    }
+
+    @Test func parametersOnlyBranchesStillGetGradients() {
+        // An input that needs no gradient: the branches' parameters must still receive theirs.
+        let towers = Towers(seed: 5, branches: 2)
+        let constant = towers.input.detached()
+        let outputs = Tensor.concurrently([constant, constant], [towers.tower(0), towers.tower(1)])
+        towers.loss(outputs).backward()
+        #expect(towers.parameters.allSatisfy { $0.allSatisfy { $0.gradient != nil } })
+        #expect(towers.input.gradient == nil)
+    }
+
+    @Test func withoutGradientsRecordsNothingOnAnyThread() {
+        Compute.withThreads(2) {
+            let towers = Towers(seed: 9, branches: 4)
+            let outputs = withoutGradients {
+                Tensor.concurrently(Array(repeating: towers.input, count: 4), (0..<4).map { towers.tower($0) })
+            }
+            #expect(outputs.allSatisfy { !$0.requiresGradient && $0.node == nil })
+        }
+    }
+}
