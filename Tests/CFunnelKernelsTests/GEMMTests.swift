@@ -217,12 +217,17 @@ struct GEMMTests {
         }
     }
 
-    /// A batch with B shared (stride 0), small products (split across the batch on 2 threads)
-    /// and large ones (each split on its own), against the reference and single products.
-    @Test(arguments: [Shape(m: 20, k: 30, n: 17), Shape(m: 150, k: 200, n: 150)])
+    /// A batch with B shared (stride 0), small products (split across the batch on 2 threads;
+    /// up to 2¹⁵ multiply-adds they take the small-product loops: attention heads, outer
+    /// products, one-row products, widths off the 16-column block) and large ones (each split on
+    /// its own), against the reference and single products.
+    @Test(arguments: [
+        Shape(m: 20, k: 30, n: 17), Shape(m: 30, k: 8, n: 30), Shape(m: 1, k: 20, n: 32), Shape(m: 20, k: 1, n: 32),
+        Shape(m: 7, k: 5, n: 33), Shape(m: 150, k: 200, n: 150),
+    ])
     func batchedWithSharedOperand(shape: Shape) {
         let batch = 3
-        for form in [Form.nn, .tn, .nt] {
+        for form in Form.allCases {
             let problems = (0..<batch).map { Problem(shape, form, seed: UInt64(10 + $0)) }
             let shared = problems[0].b
             let strideA = problems[0].a.count, strideC = problems[0].c.count
