@@ -9,7 +9,7 @@ struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models", abstract: "List the models and their default configurations (--bench: their training speed).",
         discussion: """
-            With --bench, each registry model (or each --model) is built with its test fixture (the simulated world and small configuration the model-zoo test trains it on), on that world simulated at --users users and --days days, and trained with its own training step and Adam: --warmup untimed steps, then 3 blocks of --steps steps. The table gives the median block's samples/s with the slowest and fastest, the mean rows per batch, the growth of peak resident memory and the parameter count. The whole registry takes about half a minute on 2 cores.
+            With --bench, each registry model (or each --model) is built with its test fixture (the simulated world and small configuration the model-zoo test trains it on), on that world simulated at --users users and --days days, and trained with its own training step and Adam: --warmup untimed steps, then 3 blocks of --steps steps. The table gives the median block's samples/s with the slowest and fastest, the mean rows per batch, the growth of peak resident memory and the parameter count. The whole registry takes under half a minute on 2 cores.
 
             Example: funnel models --bench --threads 2 --steps 10 --model mmoe usd
             """)
