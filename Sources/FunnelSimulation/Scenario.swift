@@ -1,3 +1,4 @@
+import Foundation
 import FunnelData
 import FunnelTensor
 
@@ -72,5 +73,16 @@ public enum ScenarioKind: String, CaseIterable, Sendable, Codable {
         case .funnel: return FunnelScenario.Knobs.documentation
         case .watchtime: return WatchTimeScenario.Knobs.documentation
         }
+    }
+}
+
+extension ScenarioKind {
+    /// Simulates the world, writes it to `directory` (created if missing) and loads it back, as
+    /// `funnel simulate` leaves it on disk: the world a model's `ModelFixture` names, in the
+    /// model-zoo test and in `funnel models --bench`.
+    public func simulatedDataset(users: Int, days: Int, seed: UInt64, directory: String) throws -> Dataset {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try simulate(users: users, days: days, seed: seed).write(to: directory)
+        return try Dataset.load(directory)
     }
 }

@@ -104,17 +104,6 @@ func printEvaluation(_ evaluation: Evaluation) {
     }
 }
 
-/// `funnel models`: every model with its inputs and a one-line description.
-struct ModelsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "models", abstract: "List the models and their default configurations.")
-
-    func run() {
-        for kind in ModelKind.allCases {
-            print("\(kind.rawValue)\n    \(kind.summary)\n    configuration: \(kind.defaultConfiguration)")
-        }
-    }
-}
-
 /// `funnel experiment --config FILE`: models × seeds, a table, JSON, Markdown and charts.
 struct ExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -14,10 +14,8 @@ import Testing
     /// One small world per scenario, simulated once.
     static let worlds: [String: Result<Dataset, any Error>] = Dictionary(uniqueKeysWithValues: ScenarioKind.allCases.map { kind in
         (kind.rawValue, Result {
-            let path = NSTemporaryDirectory() + "funnel-models-\(kind.rawValue)-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            try kind.simulate(users: 300, days: 4, seed: 3).write(to: path)
-            return try Dataset.load(path)
+            try kind.simulatedDataset(
+                users: 300, days: 4, seed: 3, directory: NSTemporaryDirectory() + "funnel-models-\(kind.rawValue)-\(UUID().uuidString)")
         })
     })
 
