@@ -145,6 +145,28 @@ void funnel_strided_copy(const float *x, float *y, int rank, const long *shape,
 /// Dot product with a fixed summation order.
 float funnel_dot(const float *x, const float *y, long n);
 
+// MARK: - Attention
+
+/// The shape of a fused multi-head attention: queries [batch, query_length, heads·head_width],
+/// keys and values [batch, key_length, heads·head_width] (heads side by side in the last axis);
+/// an additive mask read at mask_strides · (batch, head, query, key) (a stride may be 0);
+/// scores (q·k)·scale + mask; a query row whose mask entries are all ≤ closed_below gets
+/// weights 0 (and output 0).
+typedef struct {
+    long batch, heads, query_length, key_length, head_width;
+    float scale, closed_below;
+    long mask_strides[4];
+} funnel_attention_shape;
+
+/// o = softmax((q·kᵀ)·scale + mask)·v per (batch, head); p [batch, heads, Lq, Lk] receives the
+/// weights for the backward pass. `mask` may be NULL.
+void funnel_attention(const funnel_attention_shape *shape, const float *q, const float *k,
+                      const float *v, const float *mask, float *p, float *o);
+/// The gradients of q, k and v (overwritten) from the output's gradient and the weights p.
+void funnel_attention_backward(const funnel_attention_shape *shape, const float *q,
+                               const float *k, const float *v, const float *p,
+                               const float *dout, float *dq, float *dk, float *dv);
+
 // MARK: - Optimizer rules
 
 /// The constants of one Adam update (PyTorch's `torch.optim.Adam`, AdamW when

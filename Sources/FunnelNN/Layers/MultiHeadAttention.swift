@@ -40,23 +40,14 @@ public final class MultiHeadAttention: Module {
     public func callAsFunction(queries: Tensor, keys: Tensor, values: Tensor, mask: Tensor? = nil) -> Tensor {
         let batch = queries.shape[0]
         let queryLength = queries.shape[1]
-        let keyLength = keys.shape[1]
-        let dimensions = queryProjection.outputDimensions
-        let headDimensions = dimensions / numHeads
-        func heads(_ projected: Tensor, length: Int) -> Tensor {
-            projected.reshaped([batch, length, numHeads, headDimensions]).permuted([0, 2, 1, 3])
-        }
-        let query = heads(queryProjection(queries), length: queryLength)
-        let key = heads(keyProjection(keys), length: keyLength)
-        let value = heads(valueProjection(values), length: keyLength)
-        var scores = Tensor.matmul(query, key, transposeRight: true) * (1 / Float(headDimensions).squareRoot())
-        if let mask { scores = scores + mask }
-        let open = mask.flatMap { Self.openQueries($0, shape: [batch, numHeads, queryLength, 1]) }
-        var weights = scores.softmax()
-        if let open { weights = weights * open }
-        let attended = Tensor.matmul(weights, value)
-        let output = outputProjection(attended.permuted([0, 2, 1, 3]).reshaped([batch, queryLength, dimensions]))
-        guard let open, outputProjection.bias != nil else { return output }
+        // One fused primitive per head: no head transposes, one pass for the three gradients.
+        let attended = Tensor.attention(
+            queries: queryProjection(queries), keys: keyProjection(keys), values: valueProjection(values),
+            heads: numHeads, mask: mask, closedBelow: Self.blocked / 2)
+        let output = outputProjection(attended)
+        guard outputProjection.bias != nil, let mask,
+            let open = Self.openQueries(mask, shape: [batch, numHeads, queryLength, 1])
+        else { return output }
         return output * open.max(alongAxes: [1]).reshaped([batch, queryLength, 1])
     }
 

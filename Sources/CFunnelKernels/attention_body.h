@@ -1,0 +1,158 @@
+// Scaled dot-product attention of one (batch, head) pair, forward and backward, compiled once
+// per CPU path: the including file defines FUNNEL_BODY_TARGET and FUNNEL_BODY_SUFFIX.
+//
+// Heads are narrow (8 to 32 values) and sequences short (20 to 50 keys), so every loop runs
+// along the keys, 16 at a time: keys and values are first copied transposed ([e × W], W the key
+// count rounded up to 16, zero-padded), and the per-key quantities (scores, weights, their
+// gradients) are rows of W.
+#define FUNNEL_CONCAT_(a, b) a##b
+#define FUNNEL_CONCAT(a, b) FUNNEL_CONCAT_(a, b)
+#define FUNNEL_NAME(name) FUNNEL_CONCAT(name, FUNNEL_BODY_SUFFIX)
+
+#ifndef FUNNEL_VECTOR16
+#define FUNNEL_VECTOR16
+// Sixteen floats as one value: a zmm register on AVX-512, two ymm or four xmm elsewhere.
+typedef float funnel_vector16 __attribute__((vector_size(64)));
+#endif
+
+#define FUNNEL_LOAD16(pointer) (*(const funnel_vector16 *)(pointer))
+#define FUNNEL_STORE16(pointer, value) (*(funnel_vector16 *)(pointer) = (value))
+
+// The lanes of x summed in a fixed order.
+FUNNEL_BODY_TARGET
+static inline float FUNNEL_NAME(funnel_lanes_sum_)(const funnel_vector16 *x) {
+    float sum = 0.0f;
+    for (int lane = 0; lane < 16; lane++) sum += (*x)[lane];
+    return sum;
+}
+
+// source rows of e values `row` apart (count rows) → target [e × width], zero-padded.
+FUNNEL_BODY_TARGET
+static void FUNNEL_NAME(funnel_transpose_heads_)(const float *source, long row, long count, long e,
+                                                 long width, float *target) {
+    for (long d = 0; d < e; d++) {
+        for (long j = 0; j < count; j++) target[d * width + j] = source[j * row + d];
+        for (long j = count; j < width; j++) target[d * width + j] = 0.0f;
+    }
+}
+
+// q, o: Lq rows of `e` values `row` floats apart; k, v: Lk such rows; mask: this pair's additive
+// mask, `mask_row` and `mask_column` apart (either may be 0), or NULL; p: the Lq×Lk weights,
+// written; scratch: 2·e·W + W floats, 64-byte aligned. A query row whose mask entries are all
+// ≤ closed_below gets weights 0 and output 0.
+FUNNEL_BODY_TARGET
+void FUNNEL_NAME(funnel_attention_pair_)(const float *q, const float *k, const float *v, long row,
+                                         long lq, long lk, long e, float scale,
+                                         const float *mask, long mask_row, long mask_column,
+                                         float closed_below, float *p, float *o,
+                                         float *scratch) {
+    long width = (lk + 15) / 16 * 16;
+    float *keys = scratch, *values = scratch + e * width, *scores = scratch + 2 * e * width;
+    FUNNEL_NAME(funnel_transpose_heads_)(k, row, lk, e, width, keys);
+    FUNNEL_NAME(funnel_transpose_heads_)(v, row, lk, e, width, values);
+    for (long i = 0; i < lq; i++) {
+        const float *query = q + i * row;
+        for (long block = 0; block < width; block += 16) {
+            funnel_vector16 sum = {0};
+            for (long d = 0; d < e; d++) sum += query[d] * FUNNEL_LOAD16(keys + d * width + block);
+            FUNNEL_STORE16(scores + block, sum * scale);
+        }
+        int open = mask == NULL;
+        float maximum = -INFINITY;
+        for (long j = 0; j < lk; j++) {
+            if (mask) {
+                float added = mask[i * mask_row + j * mask_column];
+                open |= added > closed_below;
+                scores[j] += added;
+            }
+            maximum = scores[j] > maximum ? scores[j] : maximum;
+        }
+        float *weights = p + i * lk;
+        float *output = o + i * row;
+        if (!open) {
+            for (long j = 0; j < lk; j++) weights[j] = 0.0f;
+            for (long d = 0; d < e; d++) output[d] = 0.0f;
+            continue;
+        }
+        if (maximum == -INFINITY || maximum != maximum) maximum = 0.0f;
+        for (long j = lk; j < width; j++) scores[j] = -INFINITY;
+        // A plain loop over the row, so that the exponential vectorises.
+        for (long j = 0; j < width; j++) scores[j] = funnel_exp(scores[j] - maximum);
+        funnel_vector16 partial = {0};
+        for (long block = 0; block < width; block += 16) partial += FUNNEL_LOAD16(scores + block);
+        float inverse = 1.0f / FUNNEL_NAME(funnel_lanes_sum_)(&partial);
+        for (long block = 0; block < width; block += 16) {
+            FUNNEL_STORE16(scores + block, FUNNEL_LOAD16(scores + block) * inverse);
+        }
+        for (long j = 0; j < lk; j++) weights[j] = scores[j];
+        for (long d = 0; d < e; d++) {
+            funnel_vector16 sum = {0};
+            for (long block = 0; block < width; block += 16) {
+                sum += FUNNEL_LOAD16(scores + block) * FUNNEL_LOAD16(values + d * width + block);
+            }
+            output[d] = FUNNEL_NAME(funnel_lanes_sum_)(&sum);
+        }
+    }
+}
+
+// The backward pass of one pair: dout as o, p from the forward pass; writes dq (Lq rows) and
+// dk, dv (Lk rows). scratch: 4·e·W + 3·W floats, 64-byte aligned.
+FUNNEL_BODY_TARGET
+void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k, const float *v,
+                                                  long row, long lq, long lk, long e,
+                                                  float scale, const float *p, const float *dout,
+                                                  float *dq, float *dk, float *dv,
+                                                  float *scratch) {
+    long width = (lk + 15) / 16 * 16;
+    float *keys = scratch, *values = keys + e * width;
+    float *key_gradients = values + e * width, *value_gradients = key_gradients + e * width;
+    float *weights = value_gradients + e * width, *weight_gradients = weights + width;
+    float *score_gradients = weight_gradients + width;
+    FUNNEL_NAME(funnel_transpose_heads_)(k, row, lk, e, width, keys);
+    FUNNEL_NAME(funnel_transpose_heads_)(v, row, lk, e, width, values);
+    for (long index = 0; index < 2 * e * width; index++) key_gradients[index] = 0.0f;
+    for (long i = 0; i < lq; i++) {
+        const float *gradient = dout + i * row;
+        const float *query = q + i * row;
+        for (long j = 0; j < lk; j++) weights[j] = p[i * lk + j];
+        for (long j = lk; j < width; j++) weights[j] = 0.0f;
+        // dW = dO·vᵀ, then the softmax's backward: dS = P ∘ (dW − Σ P∘dW), times the scale.
+        funnel_vector16 dot = {0};
+        for (long block = 0; block < width; block += 16) {
+            funnel_vector16 sum = {0};
+            for (long d = 0; d < e; d++) sum += gradient[d] * FUNNEL_LOAD16(values + d * width + block);
+            FUNNEL_STORE16(weight_gradients + block, sum);
+            dot += FUNNEL_LOAD16(weights + block) * sum;
+        }
+        float total = FUNNEL_NAME(funnel_lanes_sum_)(&dot);
+        for (long block = 0; block < width; block += 16) {
+            funnel_vector16 w = FUNNEL_LOAD16(weights + block);
+            FUNNEL_STORE16(score_gradients + block, w * (FUNNEL_LOAD16(weight_gradients + block) - total) * scale);
+        }
+        for (long d = 0; d < e; d++) {
+            funnel_vector16 sum = {0};
+            for (long block = 0; block < width; block += 16) {
+                funnel_vector16 s = FUNNEL_LOAD16(score_gradients + block);
+                sum += s * FUNNEL_LOAD16(keys + d * width + block);
+                FUNNEL_STORE16(key_gradients + d * width + block,
+                               FUNNEL_LOAD16(key_gradients + d * width + block) + query[d] * s);
+                FUNNEL_STORE16(value_gradients + d * width + block,
+                               FUNNEL_LOAD16(value_gradients + d * width + block) +
+                                   gradient[d] * FUNNEL_LOAD16(weights + block));
+            }
+            dq[i * row + d] = FUNNEL_NAME(funnel_lanes_sum_)(&sum);
+        }
+    }
+    for (long j = 0; j < lk; j++) {
+        for (long d = 0; d < e; d++) {
+            dk[j * row + d] = key_gradients[d * width + j];
+            dv[j * row + d] = value_gradients[d * width + j];
+        }
+    }
+}
+
+#undef FUNNEL_LOAD16
+#undef FUNNEL_STORE16
+#undef FUNNEL_NAME
+#undef FUNNEL_CONCAT
+#undef FUNNEL_CONCAT_

@@ -1,0 +1,79 @@
+import Testing
+
+@testable import FunnelTensor
+import FunnelTestSupport
+
+/// `Tensor.attention`: the fused primitive against the composition it replaces (head
+/// transposes, two batched products, scale, mask, softmax), and its gradients against finite
+/// differences.
+@Suite struct AttentionTests {
+    private func random(_ shape: [Int], seed: UInt64) -> Tensor {
+        var generator = RandomGenerator(seed: seed)
+        return Tensor.randomUniform(shape, low: -1, high: 1, using: &generator)
+    }
+
+    /// The unfused reference: `[B, L, h·e]` split into heads, softmax(q·kᵀ/√e + mask)·v, rows
+    /// whose mask entries are all ≤ closedBelow set to 0, heads joined again.
+    private func reference(_ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int, mask: Tensor?, closedBelow: Float) -> Tensor {
+        let (batch, lq, lk, width) = (q.shape[0], q.shape[1], k.shape[1], q.shape[2])
+        let e = width / heads
+        func split(_ x: Tensor, _ length: Int) -> Tensor {
+            x.reshaped([batch, length, heads, e]).permuted([0, 2, 1, 3])
+        }
+        var scores = Tensor.matmul(split(q, lq), split(k, lk), transposeRight: true) * (1 / Float(e).squareRoot())
+        var weights: Tensor
+        if let mask {
+            scores = scores + mask
+            let open = withoutGradients { (mask .> Tensor(closedBelow)).max(alongAxes: [mask.rank - 1], keepingDimensions: true) }
+            weights = scores.softmax() * open
+        } else {
+            weights = scores.softmax()
+        }
+        return Tensor.matmul(weights, split(v, lk)).permuted([0, 2, 1, 3]).reshaped([batch, lq, width])
+    }
+
+    @Test(arguments: [(2, 5, 7, 2, 4), (3, 1, 6, 2, 16), (2, 4, 4, 1, 3)])
+    func matchesTheUnfusedComposition(shape: (Int, Int, Int, Int, Int)) {
+        let (batch, lq, lk, heads, e) = shape
+        let q = random([batch, lq, heads * e], seed: 1)
+        let k = random([batch, lk, heads * e], seed: 2)
+        let v = random([batch, lk, heads * e], seed: 3)
+        // A padding mask per batch row that blocks the last key, and every key of batch row 1
+        // for the first query (a row with nothing to attend to).
+        var maskValues = [Float](repeating: 0, count: batch * lq * lk)
+        for b in 0..<batch {
+            for i in 0..<lq {
+                for j in 0..<lk where j == lk - 1 || (b == 1 && i == 0) { maskValues[(b * lq + i) * lk + j] = -1e9 }
+            }
+        }
+        let mask = Tensor(shape: [batch, 1, lq, lk], scalars: maskValues)
+        for mask in [nil, mask] {
+            let fused = Tensor.attention(queries: q, keys: k, values: v, heads: heads, mask: mask, closedBelow: -5e8)
+            let unfused = reference(q, k, v, heads: heads, mask: mask, closedBelow: -5e8)
+            #expect(fused.shape == unfused.shape)
+            #expect(zip(fused.scalars, unfused.scalars).allSatisfy { abs($0 - $1) <= 1e-5 })
+        }
+    }
+
+    @Test func gradientsMatchFiniteDifferences() {
+        let mask = Tensor(shape: [1, 1, 1, 5], scalars: [0, 0, -1e9, 0, 0])
+        checkGradients([random([2, 3, 4], seed: 4), random([2, 5, 4], seed: 5), random([2, 5, 4], seed: 6)]) {
+            Tensor.attention(queries: $0[0], keys: $0[1], values: $0[2], heads: 2, mask: mask, closedBelow: -5e8)
+        }
+        checkGradients([random([1, 4, 6], seed: 7), random([1, 4, 6], seed: 8), random([1, 4, 6], seed: 9)]) {
+            Tensor.attention(queries: $0[0], keys: $0[1], values: $0[2], heads: 3)
+        }
+    }
+
+    @Test func fullyBlockedRowsGiveZeroAndPassNoGradient() {
+        let q = random([1, 2, 4], seed: 10).detached()
+        let k = Tensor(shape: [1, 3, 4], scalars: random([1, 3, 4], seed: 11).scalars, requiresGradient: true)
+        let v = Tensor(shape: [1, 3, 4], scalars: random([1, 3, 4], seed: 12).scalars, requiresGradient: true)
+        let mask = Tensor(shape: [1, 1, 2, 3], scalars: [-1e9, -1e9, -1e9, 0, 0, -1e9])
+        let output = Tensor.attention(queries: q, keys: k, values: v, heads: 1, mask: mask, closedBelow: -5e8)
+        #expect(Array(output.scalars[0..<4]) == [0, 0, 0, 0])
+        output.sum().backward()
+        // Only query 1 attends, to keys 0 and 1: key 2's value gets no gradient.
+        #expect(Array(v.gradient!.scalars[8..<12]) == [0, 0, 0, 0])
+    }
+}
