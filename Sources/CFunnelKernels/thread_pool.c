@@ -11,7 +11,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 
-enum { MAX_THREADS = 64, SPIN_ROUNDS = 20000 };
+enum { MAX_THREADS = 64, SPIN_ROUNDS = 20000, WAIT_SPIN_ROUNDS = 4000 };
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_wake = PTHREAD_COND_INITIALIZER;
@@ -146,13 +146,18 @@ void funnel_parallel_for(long task_count, funnel_task task, void *context) {
     unsigned long entry =
         atomic_fetch_or_explicit(&job_entry, ENTRY_CLOSED, memory_order_acq_rel);
     long joined = (long)(entry & ENTRY_JOINED);
-    while (atomic_load_explicit(&job_done, memory_order_acquire) < task_count ||
-           atomic_load_explicit(&job_left, memory_order_acquire) < joined) {
+    // Spin briefly, then yield: when the machine runs more threads than it has cores, the
+    // worker being waited for may need this very core, and spinning would keep it off.
+    for (long spin = 0; atomic_load_explicit(&job_done, memory_order_acquire) < task_count ||
+                        atomic_load_explicit(&job_left, memory_order_acquire) < joined;
+         spin++) {
 #if FUNNEL_X86
-        __builtin_ia32_pause();
-#else
-        sched_yield();
+        if (spin < WAIT_SPIN_ROUNDS) {
+            __builtin_ia32_pause();
+            continue;
+        }
 #endif
+        sched_yield();
     }
     pthread_mutex_unlock(&submit_lock);
 }

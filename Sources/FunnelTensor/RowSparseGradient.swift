@@ -93,7 +93,10 @@ extension Tensor {
     /// Rows of a rank-2 table gathered by id, with a row-sparse gradient: the output has shape
     /// `indices.count × width`, and the backward pass appends to the table's
     /// ``sparseGradient`` instead of producing a dense gradient the size of the table.
-    public func embeddingLookup(_ indices: [Int32]) -> Tensor {
+    ///
+    /// With a `paddingID`, that id reads as a row of zeros and its row receives no gradient
+    /// (what multiplying the gathered rows by a 0/1 mask computes, without the extra passes).
+    public func embeddingLookup(_ indices: [Int32], paddingID: Int32? = nil) -> Tensor {
         precondition(rank == 2, "Funnel: an embedding table must be rank 2, got shape \(shape)")
         let width = shape[1]
         let output = Tensor.uninitialized([indices.count, width])
@@ -101,12 +104,25 @@ extension Tensor {
             precondition(
                 index >= 0 && Int(index) < shape[0],
                 "Funnel: id \(index) at position \(position) outside the table's \(shape[0]) rows")
-            (output.storage.pointer + position * width)
-                .update(from: storage.pointer + Int(index) * width, count: width)
+            let target = output.storage.pointer + position * width
+            if index == paddingID {
+                target.initialize(repeating: 0, count: width)
+            } else {
+                target.update(from: storage.pointer + Int(index) * width, count: width)
+            }
         }
         return Tensor.result(output, inputs: [self]) { gradient in
             if self.sparseGradient == nil { self.sparseGradient = RowSparseGradient(width: width) }
-            self.sparseGradient!.append(rows: indices, values: gradient.storage.pointer)
+            guard let paddingID, indices.contains(paddingID) else {
+                self.sparseGradient!.append(rows: indices, values: gradient.storage.pointer)
+                return [nil]
+            }
+            let kept = indices.indices.filter { indices[$0] != paddingID }
+            let values = Tensor.uninitialized([kept.count, width])
+            for (slot, position) in kept.enumerated() {
+                (values.storage.pointer + slot * width).update(from: gradient.storage.pointer + position * width, count: width)
+            }
+            self.sparseGradient!.append(rows: kept.map { indices[$0] }, values: values.storage.pointer)
             return [nil]
         }
     }

@@ -53,7 +53,8 @@ import Testing
         layer.zeroGradients()
         layer([0, 3]).sum().backward()
         let (rows, values) = layer.table.sparseGradient!.coalesced()
-        #expect(rows == [0, 3] && values.prefix(3).allSatisfy { $0 == 0 }, "padding gets no gradient")
+        // The padding row is not even touched: lazy optimizers leave its state alone.
+        #expect(rows == [3] && values.count == 3, "padding gets no gradient")
     }
 
     @Test(arguments: [true, false])

@@ -145,6 +145,20 @@ void funnel_strided_copy(const float *x, float *y, int rank, const long *shape,
 /// Dot product with a fixed summation order.
 float funnel_dot(const float *x, const float *y, long n);
 
+// MARK: - Normalisation
+
+/// Layer normalisation of `rows` rows of `width`: normalized = (x − mean)/√(var + ε) (biased
+/// variance), y = normalized·gain + offset; `normalized` and `inverse_deviation` (1/√(var + ε)
+/// per row) are kept for the backward pass.
+void funnel_layer_norm(const float *x, const float *gain, const float *offset, float *y,
+                       float *normalized, float *inverse_deviation, long rows, long width,
+                       float epsilon);
+/// dx = inverse·(g − mean(g) − normalized·mean(g·normalized)) with g = dy·gain; dgain =
+/// Σ_rows dy·normalized; doffset = Σ_rows dy (rows summed in order). Any output may be NULL.
+void funnel_layer_norm_backward(const float *dy, const float *gain, const float *normalized,
+                                const float *inverse_deviation, float *dx, float *dgain,
+                                float *doffset, long rows, long width);
+
 // MARK: - Attention
 
 /// The shape of a fused multi-head attention: queries [batch, query_length, heads·head_width],

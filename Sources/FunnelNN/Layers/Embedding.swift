@@ -29,11 +29,7 @@ public final class Embedding: Module {
 
     /// The vectors of `ids`, shaped `shape + [dimensions]` (default `[ids.count, dimensions]`).
     public func callAsFunction(_ ids: [Int32], shape: [Int]? = nil) -> Tensor {
-        var rows = table.embeddingLookup(ids)
-        if let paddingID {
-            let mask = Tensor(shape: [ids.count, 1], scalars: ids.map { $0 == paddingID ? 0 : 1 })
-            rows = rows * mask
-        }
+        let rows = table.embeddingLookup(ids, paddingID: paddingID)
         return shape.map { rows.reshaped($0 + [dimensions]) } ?? rows
     }
 }

@@ -17,10 +17,7 @@ public final class LayerNorm: Module {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        let mean = input.mean(alongAxes: [-1], keepingDimensions: true)
-        let centered = input - mean
-        let variance = (centered * centered).mean(alongAxes: [-1], keepingDimensions: true)
-        return centered / (variance + epsilon).sqrt() * gain + offset
+        Tensor.layerNormalized(input, gain: gain, offset: offset, epsilon: epsilon)
     }
 }
 
