@@ -137,6 +137,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "FunnelBenchmarksTests",
+            dependencies: ["FunnelBenchmarks", "FunnelModels", "FunnelData", "FunnelSimulation"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "FunnelMetricsTests",
             dependencies: ["FunnelMetrics"],
             resources: [.copy("Fixtures")],
