@@ -40,10 +40,10 @@ extension BASEBenchmark {
     /// A plain-text table (samples/s, peak MiB, test AUC) with Funnel's ratios to every
     /// reference row: training and inference speed (above 1: Funnel faster), memory, AUC gap.
     public static func table(_ results: [Result]) -> String {
-        var lines = ["system                             train/s   infer/s  peak MiB  AUC"]
+        var lines = ["system                                   train/s   infer/s  peak MiB  AUC"]
         for result in results {
             lines.append(
-                result.system.padding(toLength: 33, withPad: " ", startingAt: 0)
+                result.system.padding(toLength: 39, withPad: " ", startingAt: 0)
                     + String(format: "%9.0f %9.0f %9.0f %7.4f", result.trainSamplesPerSecond, result.inferenceSamplesPerSecond,
                              result.peakResidentMebibytes, result.auc))
         }

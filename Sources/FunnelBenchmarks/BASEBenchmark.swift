@@ -51,7 +51,7 @@ public enum BASEBenchmark {
         /// (`--funnel-init`: the AUCs then differ only by the arithmetic and the optimizers), or
         /// from its own draw of the same distributions (`--init-seed`).
         public var referenceFunnelInit = true
-        /// Whether the reference variants also run with `--compile`.
+        /// Whether `dense-fused` also runs with `--compile` (torch.compile of the training step).
         public var referenceCompile = false
         /// Where the dump for the reference goes (nil: a temporary folder, removed afterwards).
         public var dumpDirectory: String?
@@ -108,12 +108,11 @@ public enum BASEBenchmark {
         }
         var results = [try runFunnel(dataset: dataset, options: options)]
         if let script = options.referenceScript, let dumpDirectory {
-            for variant in options.referenceVariants {
-                for compiled in options.referenceCompile ? [false, true] : [false] {
-                    options.log("running PyTorch \(variant)\(compiled ? " --compile" : "") …")
-                    results.append(try runReference(
-                        script: script, data: dumpDirectory, variant: variant, compiled: compiled, options: options))
-                }
+            let runs = options.referenceVariants.map { ($0, false) } + (options.referenceCompile ? [("dense-fused", true)] : [])
+            for (variant, compiled) in runs {
+                options.log("running PyTorch \(variant)\(compiled ? " --compile" : "") …")
+                results.append(try runReference(
+                    script: script, data: dumpDirectory, variant: variant, compiled: compiled, options: options))
             }
         }
         return results

@@ -126,7 +126,7 @@ extension BenchCommand {
             discussion: """
                 The world is funnel demo's (the homepage scenario, default knobs; the last 2 days are the test split) and the configuration the demo's BASE: long sequence 50, short 10, 20 retrieved by 32-bit SimHash, embeddings 16, target attention 64 dims / 2 heads, DIN [80, 40], MLP [200, 80]; Adam lr 0.01, batch 1024, one epoch in the split's order (no shuffling) after 30 warm-up batches.
 
-                With --reference, the rows Funnel's batcher cuts are written to a dump (header.json + little-endian arrays) and Benchmarks/torch_base.py (`pip install torch==2.13.0+cpu`) trains the same network on them in the same invocation, once per variant: dense-fused (Adam fused=True), dense (Adam), sparse (SparseAdam on the tables: the closest to Funnel's lazy Adam); --compile adds a torch.compile run of each. The reference starts from Funnel's initial weights and SimHash projection (written into the dump) and prints how far its untrained logits are from Funnel's, so the AUCs differ only by arithmetic and optimizer; --independent-init lets it draw its own.
+                With --reference, the rows Funnel's batcher cuts are written to a dump (header.json + little-endian arrays) and Benchmarks/torch_base.py (`pip install torch==2.13.0+cpu`) trains the same network on them in the same invocation, once per variant: dense-fused (Adam fused=True), dense (Adam), sparse (SparseAdam on the tables: the closest to Funnel's lazy Adam); --compile adds a dense-fused run whose training step is torch.compile'd. The reference starts from Funnel's initial weights and SimHash projection (written into the dump) and prints how far its untrained logits are from Funnel's, so the AUCs differ only by arithmetic and optimizer; --independent-init lets it draw its own.
 
                 Example: swift run -c release funnel bench base --reference Benchmarks/torch_base.py
                 """)
@@ -152,7 +152,7 @@ extension BenchCommand {
         @Flag(help: "Let the reference draw its own initial weights (--init-seed) instead of starting from Funnel's.")
         var independentInit = false
 
-        @Flag(help: "Also run every reference variant with torch.compile.")
+        @Flag(help: "Also run the dense-fused reference with torch.compile (training step; about 90 s of compilation).")
         var compile = false
 
         @Option(help: "Keep the reference's dump in this folder (default: a temporary folder, removed).")

@@ -23,6 +23,12 @@ import Testing
         #expect(dump.header.fields == network.features.categorical)
         #expect(dump.header.dense == network.features.dense)
         #expect(dump.categoryOfItem == network.categoryOfItem)
+        // Funnel's initial weights and SimHash projection, for torch_base.py --funnel-init.
+        let tensors = network.namedTensors()
+        #expect(Set(dump.header.initialTensors.keys) == Set(tensors.map(\.name)))
+        #expect(tensors.contains { $0.name == "retrieval.projection" })
+        for (name, tensor) in tensors { #expect(dump.header.initialTensors[name] == tensor.shape) }
+        #expect(dump.header.initialTestLogits == 64)
 
         let fields = network.features.categorical
         for split in ["train", "test"] {
