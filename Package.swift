@@ -138,7 +138,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FunnelBenchmarksTests",
-            dependencies: ["FunnelBenchmarks", "FunnelModels"],
+            dependencies: ["FunnelBenchmarks", "FunnelModels", "FunnelData", "FunnelSimulation"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Funnel's speed against its yardsticks.",
-        subcommands: [GEMMCommand.self, ESMMCommand.self, MMoECommand.self, SimulateBenchmarkCommand.self])
+        subcommands: [GEMMCommand.self, ESMMCommand.self, MMoECommand.self, BASECommand.self, SimulateBenchmarkCommand.self])
 }
 
 extension BenchCommand {
@@ -114,6 +114,67 @@ extension BenchCommand {
             options.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
             let results = try MMoEBenchmark.run(options)
             print(json ? try encodeJSON(results) : MMoEBenchmark.table(results))
+        }
+    }
+}
+
+extension BenchCommand {
+    struct BASECommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "base",
+            abstract: "Train the registry model base (ETA-like BASE of USD) on the demo's homepage world for one epoch; samples/s, memory, AUC.",
+            discussion: """
+                The world is funnel demo's (the homepage scenario, default knobs; the last 2 days are the test split) and the configuration the demo's BASE: long sequence 50, short 10, 20 retrieved by 32-bit SimHash, embeddings 16, target attention 64 dims / 2 heads, DIN [80, 40], MLP [200, 80]; Adam lr 0.01, batch 1024, one epoch in the split's order (no shuffling) after 30 warm-up batches.
+
+                With --reference, the rows Funnel's batcher cuts are written to a dump (header.json + little-endian arrays) and Benchmarks/torch_base.py (`pip install torch==2.13.0+cpu`) trains the same network on them in the same invocation, once per variant: dense-fused (Adam fused=True), dense (Adam), sparse (SparseAdam on the tables: the closest to Funnel's lazy Adam); --compile adds a dense-fused run whose training step is torch.compile'd. The reference starts from Funnel's initial weights and SimHash projection (written into the dump) and prints how far its untrained logits are from Funnel's, so the AUCs differ only by arithmetic and optimizer; --independent-init lets it draw its own.
+
+                Example: swift run -c release funnel bench base --reference Benchmarks/torch_base.py
+                """)
+
+        @Option(help: "torch_base.py, to run as the reference in the same invocation.")
+        var reference: String?
+
+        @Option(help: "Threads for Funnel and the reference.")
+        var threads = 2
+
+        @Option(help: "Users to simulate.")
+        var users = 20_000
+
+        @Option(help: "Days to simulate (the last 2 are the test split).")
+        var days = 14
+
+        @Option(help: "The seed of the world, of Funnel's model and the reference's --init-seed.")
+        var seed: UInt64 = 1
+
+        @Option(help: "PyTorch optimizer variants, comma-separated (dense-fused, dense, sparse).")
+        var variants = "dense-fused,dense,sparse"
+
+        @Flag(help: "Let the reference draw its own initial weights (--init-seed) instead of starting from Funnel's.")
+        var independentInit = false
+
+        @Flag(help: "Also run the dense-fused reference with torch.compile (training step; about 90 s of compilation).")
+        var compile = false
+
+        @Option(help: "Keep the reference's dump in this folder (default: a temporary folder, removed).")
+        var dump: String?
+
+        @Flag(help: "Print JSON instead of a table.")
+        var json = false
+
+        func run() throws {
+            var options = BASEBenchmark.Options()
+            options.threads = threads
+            options.users = users
+            options.days = days
+            options.seed = seed
+            options.referenceScript = reference
+            options.referenceVariants = variants.split(separator: ",").map(String.init)
+            options.referenceCompile = compile
+            options.referenceFunnelInit = !independentInit
+            options.dumpDirectory = dump
+            options.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            let results = try BASEBenchmark.run(options)
+            print(json ? try encodeJSON(results) : BASEBenchmark.table(results))
         }
     }
 }
