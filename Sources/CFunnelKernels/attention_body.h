@@ -36,6 +36,46 @@ static void FUNNEL_NAME(funnel_transpose_heads_)(const float *source, long row, 
     }
 }
 
+// out[0..<E] = Σ_j weights[j]·rows[j·row ..< j·row + E] in increasing j, accumulated in
+// registers: the head's width is a compile-time constant here, so the row is one or a few
+// vectors (a loop with a run-time width would keep the sums in memory).
+#define FUNNEL_WEIGHTED_ROWS(E)                                                                 \
+    FUNNEL_BODY_TARGET                                                                         \
+    static inline void FUNNEL_NAME(funnel_weighted_rows_##E##_)(                               \
+        const float *weights, const float *rows, long row, long count, float *out) {           \
+        typedef float vector __attribute__((vector_size(E * sizeof(float))));                   \
+        vector sum = {0};                                                                      \
+        for (long j = 0; j < count; j++) {                                                     \
+            vector value;                                                                      \
+            __builtin_memcpy(&value, rows + j * row, sizeof value);                            \
+            sum += weights[j] * value;                                                         \
+        }                                                                                      \
+        __builtin_memcpy(out, &sum, sizeof sum);                                               \
+    }
+FUNNEL_WEIGHTED_ROWS(8)
+FUNNEL_WEIGHTED_ROWS(16)
+FUNNEL_WEIGHTED_ROWS(32)
+FUNNEL_WEIGHTED_ROWS(64)
+#undef FUNNEL_WEIGHTED_ROWS
+
+// The same for any width: widths of 8, 16, 32 and 64 take the register paths.
+FUNNEL_BODY_TARGET
+static void FUNNEL_NAME(funnel_weighted_rows_)(const float *weights, const float *rows, long row,
+                                               long count, long e, float *out) {
+    switch (e) {
+    case 8: FUNNEL_NAME(funnel_weighted_rows_8_)(weights, rows, row, count, out); return;
+    case 16: FUNNEL_NAME(funnel_weighted_rows_16_)(weights, rows, row, count, out); return;
+    case 32: FUNNEL_NAME(funnel_weighted_rows_32_)(weights, rows, row, count, out); return;
+    case 64: FUNNEL_NAME(funnel_weighted_rows_64_)(weights, rows, row, count, out); return;
+    default: break;
+    }
+    for (long d = 0; d < e; d++) {
+        float sum = 0.0f;
+        for (long j = 0; j < count; j++) sum += weights[j] * rows[j * row + d];
+        out[d] = sum;
+    }
+}
+
 // q, o: Lq rows of `e` values `row` floats apart; k, v: Lk such rows; mask: this pair's additive
 // mask, `mask_row` and `mask_column` apart (either may be 0), or NULL; p: the Lq×Lk weights,
 // written; scratch: 2·e·W + W floats, 64-byte aligned. A query row whose mask entries are all
@@ -47,9 +87,8 @@ void FUNNEL_NAME(funnel_attention_pair_)(const float *q, const float *k, const f
                                          float closed_below, float *p, float *o,
                                          float *scratch) {
     long width = (lk + 15) / 16 * 16;
-    float *keys = scratch, *values = scratch + e * width, *scores = scratch + 2 * e * width;
+    float *keys = scratch, *scores = scratch + 2 * e * width;
     FUNNEL_NAME(funnel_transpose_heads_)(k, row, lk, e, width, keys);
-    FUNNEL_NAME(funnel_transpose_heads_)(v, row, lk, e, width, values);
     for (long i = 0; i < lq; i++) {
         const float *query = q + i * row;
         for (long block = 0; block < width; block += 16) {
@@ -85,13 +124,7 @@ void FUNNEL_NAME(funnel_attention_pair_)(const float *q, const float *k, const f
             FUNNEL_STORE16(scores + block, FUNNEL_LOAD16(scores + block) * inverse);
         }
         for (long j = 0; j < lk; j++) weights[j] = scores[j];
-        for (long d = 0; d < e; d++) {
-            funnel_vector16 sum = {0};
-            for (long block = 0; block < width; block += 16) {
-                sum += FUNNEL_LOAD16(scores + block) * FUNNEL_LOAD16(values + d * width + block);
-            }
-            output[d] = FUNNEL_NAME(funnel_lanes_sum_)(&sum);
-        }
+        FUNNEL_NAME(funnel_weighted_rows_)(scores, v, row, lk, e, output);
     }
 }
 
@@ -104,13 +137,16 @@ void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k
                                                   float *dq, float *dk, float *dv,
                                                   float *scratch) {
     long width = (lk + 15) / 16 * 16;
-    float *keys = scratch, *values = keys + e * width;
+    float *values = scratch + e * width;
     float *key_gradients = values + e * width, *value_gradients = key_gradients + e * width;
     float *weights = value_gradients + e * width, *weight_gradients = weights + width;
     float *score_gradients = weight_gradients + width;
-    FUNNEL_NAME(funnel_transpose_heads_)(k, row, lk, e, width, keys);
     FUNNEL_NAME(funnel_transpose_heads_)(v, row, lk, e, width, values);
-    for (long index = 0; index < 2 * e * width; index++) key_gradients[index] = 0.0f;
+    // One query (target attention): each key's and value's gradient is one product, written
+    // in place; several queries accumulate along the keys in the transposed buffers.
+    int direct = lq == 1;
+    if (!direct)
+        for (long index = 0; index < 2 * e * width; index++) key_gradients[index] = 0.0f;
     for (long i = 0; i < lq; i++) {
         const float *gradient = dout + i * row;
         const float *query = q + i * row;
@@ -129,20 +165,28 @@ void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k
             funnel_vector16 w = FUNNEL_LOAD16(weights + block);
             FUNNEL_STORE16(score_gradients + block, w * (FUNNEL_LOAD16(weight_gradients + block) - total) * scale);
         }
+        FUNNEL_NAME(funnel_weighted_rows_)(score_gradients, k, row, lk, e, dq + i * row);
+        if (direct) {
+            for (long j = 0; j < lk; j++) {
+                for (long d = 0; d < e; d++) {
+                    dk[j * row + d] = score_gradients[j] * query[d];
+                    dv[j * row + d] = weights[j] * gradient[d];
+                }
+            }
+            continue;
+        }
         for (long d = 0; d < e; d++) {
-            funnel_vector16 sum = {0};
             for (long block = 0; block < width; block += 16) {
                 funnel_vector16 s = FUNNEL_LOAD16(score_gradients + block);
-                sum += s * FUNNEL_LOAD16(keys + d * width + block);
                 FUNNEL_STORE16(key_gradients + d * width + block,
                                FUNNEL_LOAD16(key_gradients + d * width + block) + query[d] * s);
                 FUNNEL_STORE16(value_gradients + d * width + block,
                                FUNNEL_LOAD16(value_gradients + d * width + block) +
                                    gradient[d] * FUNNEL_LOAD16(weights + block));
             }
-            dq[i * row + d] = FUNNEL_NAME(funnel_lanes_sum_)(&sum);
         }
     }
+    if (direct) return;
     for (long j = 0; j < lk; j++) {
         for (long d = 0; d < e; d++) {
             dk[j * row + d] = key_gradients[d * width + j];

@@ -92,3 +92,23 @@ void funnel_strided_copy(const float *x, float *y, int rank, const long *shape,
     job.tasks = tasks < job.outer_count ? tasks : job.outer_count;
     funnel_parallel_for(job.tasks, copy_task, &job);
 }
+
+// MARK: - Row gathers
+
+// Copies one row of `width` floats: inlined for the common widths (an embedding of 16 floats is
+// one cache line), where a memcpy call per row costs more than the copy.
+static inline void copy_row(const float *restrict source, float *restrict target, long width) {
+    for (long i = 0; i < width; i++) target[i] = source[i];
+}
+
+void funnel_gather_rows(const float *table, long width, const int32_t *ids, long count,
+                        int has_padding, int32_t padding_id, float *out, long out_stride) {
+    for (long position = 0; position < count; position++) {
+        float *target = out + position * out_stride;
+        if (has_padding && ids[position] == padding_id) {
+            for (long i = 0; i < width; i++) target[i] = 0.0f;
+        } else {
+            copy_row(table + (long)ids[position] * width, target, width);
+        }
+    }
+}

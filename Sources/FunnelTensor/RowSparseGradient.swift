@@ -1,3 +1,5 @@
+import CFunnelKernels
+
 /// The gradient of an embedding table as rows: `values[i]` is the gradient of row `rows[i]`.
 ///
 /// A recommendation model's tables dwarf its dense layers, and a batch touches a few thousand
@@ -100,31 +102,72 @@ extension Tensor {
         precondition(rank == 2, "Funnel: an embedding table must be rank 2, got shape \(shape)")
         let width = shape[1]
         let output = Tensor.uninitialized([indices.count, width])
-        for (position, index) in indices.enumerated() {
-            precondition(
-                index >= 0 && Int(index) < shape[0],
-                "Funnel: id \(index) at position \(position) outside the table's \(shape[0]) rows")
-            let target = output.storage.pointer + position * width
-            if index == paddingID {
-                target.initialize(repeating: 0, count: width)
-            } else {
-                target.update(from: storage.pointer + Int(index) * width, count: width)
-            }
+        let rows = Int32(clamping: shape[0])
+        if let position = indices.firstIndex(where: { $0 < 0 || $0 >= rows }) {
+            preconditionFailure(
+                "Funnel: id \(indices[position]) at position \(position) outside the table's \(shape[0]) rows")
         }
+        funnel_gather_rows(
+            storage.pointer, width, indices, indices.count, paddingID == nil ? 0 : 1, paddingID ?? 0,
+            output.storage.pointer, width)
         return Tensor.result(output, inputs: [self]) { gradient in
-            if self.sparseGradient == nil { self.sparseGradient = RowSparseGradient(width: width) }
-            guard let paddingID, indices.contains(paddingID) else {
-                self.sparseGradient!.append(rows: indices, values: gradient.storage.pointer)
-                return [nil]
-            }
-            let kept = indices.indices.filter { indices[$0] != paddingID }
-            let values = Tensor.uninitialized([kept.count, width])
-            for (slot, position) in kept.enumerated() {
-                (values.storage.pointer + slot * width).update(from: gradient.storage.pointer + position * width, count: width)
-            }
-            self.sparseGradient!.append(rows: kept.map { indices[$0] }, values: values.storage.pointer)
+            self.appendSparseGradient(
+                rows: indices, paddingID: paddingID, from: gradient.storage.pointer, stride: width)
             return [nil]
         }
+    }
+
+    /// Several lookups joined along the last axis in one pass: row `i` of the result is table
+    /// 0's row `parts[0].ids[i]`, then table 1's row `parts[1].ids[i]`, … (an item as its id
+    /// embedding ⊕ its category embedding), each with ``embeddingLookup(_:paddingID:)``'s
+    /// padding and row-sparse gradient — without the separate lookups, the join and the slices
+    /// of its backward pass.
+    ///
+    /// Shapes: tables `[rows_t, width_t]`, equal id counts `n` → `[n, Σ width_t]`.
+    public static func embeddingLookups(_ parts: [(table: Tensor, ids: [Int32], paddingID: Int32?)]) -> Tensor {
+        precondition(!parts.isEmpty && parts.allSatisfy { $0.table.rank == 2 && $0.ids.count == parts[0].ids.count },
+            "Funnel: joined lookups need rank-2 tables and equal id counts")
+        let count = parts[0].ids.count
+        let total = parts.reduce(0) { $0 + $1.table.shape[1] }
+        let output = Tensor.uninitialized([count, total])
+        var offset = 0
+        for part in parts {
+            let rows = Int32(clamping: part.table.shape[0])
+            if let position = part.ids.firstIndex(where: { $0 < 0 || $0 >= rows }) {
+                preconditionFailure(
+                    "Funnel: id \(part.ids[position]) at position \(position) outside the table's \(rows) rows")
+            }
+            funnel_gather_rows(
+                part.table.storage.pointer, part.table.shape[1], part.ids, count, part.paddingID == nil ? 0 : 1,
+                part.paddingID ?? 0, output.storage.pointer + offset, total)
+            offset += part.table.shape[1]
+        }
+        return result(output, inputs: parts.map(\.table)) { gradient in
+            var offset = 0
+            for part in parts {
+                part.table.appendSparseGradient(
+                    rows: part.ids, paddingID: part.paddingID, from: gradient.storage.pointer + offset, stride: total)
+                offset += part.table.shape[1]
+            }
+            return parts.map { _ in nil }
+        }
+    }
+
+    /// Appends gradient rows (`stride` floats apart in `source`, this table's width each) for
+    /// `rows` to ``sparseGradient``, leaving out the padding id's.
+    private func appendSparseGradient(rows: [Int32], paddingID: Int32?, from source: UnsafePointer<Float>, stride: Int) {
+        let width = shape[1]
+        if sparseGradient == nil { sparseGradient = RowSparseGradient(width: width) }
+        if stride == width, paddingID == nil || !rows.contains(paddingID!) {
+            sparseGradient!.append(rows: rows, values: source)
+            return
+        }
+        let kept = rows.indices.filter { rows[$0] != paddingID }
+        let values = Tensor.uninitialized([kept.count, width])
+        for (slot, position) in kept.enumerated() {
+            (values.storage.pointer + slot * width).update(from: source + position * stride, count: width)
+        }
+        sparseGradient!.append(rows: kept.map { rows[$0] }, values: values.storage.pointer)
     }
 }
 

@@ -63,6 +63,10 @@ import FunnelTestSupport
         checkGradients([random([1, 4, 6], seed: 7), random([1, 4, 6], seed: 8), random([1, 4, 6], seed: 9)]) {
             Tensor.attention(queries: $0[0], keys: $0[1], values: $0[2], heads: 3)
         }
+        // One query (target attention) writes the key and value gradients directly.
+        checkGradients([random([2, 1, 32], seed: 13), random([2, 5, 32], seed: 14), random([2, 5, 32], seed: 15)]) {
+            Tensor.attention(queries: $0[0], keys: $0[1], values: $0[2], heads: 2, mask: mask, closedBelow: -5e8)
+        }
     }
 
     @Test func fullyBlockedRowsGiveZeroAndPassNoGradient() {

@@ -63,4 +63,25 @@ import FunnelTestSupport
         })
         #expect(streams.count == 5)
     }
+
+    @Test func joinedLookupsEqualSeparateLookupsJoined() {
+        var generator = RandomGenerator(seed: 21)
+        let items = Tensor.randomNormal([6, 3], using: &generator, requiresGradient: true)
+        let categories = Tensor.randomNormal([4, 2], using: &generator, requiresGradient: true)
+        let (itemIDs, categoryIDs): ([Int32], [Int32]) = ([5, 1, 1, 0], [3, 2, 2, 1])
+        let joined = Tensor.embeddingLookups([(items, itemIDs, 5), (categories, categoryIDs, nil)])
+        let separate = Tensor.concatenated(
+            [items.embeddingLookup(itemIDs, paddingID: 5), categories.embeddingLookup(categoryIDs)], alongAxis: 1)
+        #expect(joined.shape == [4, 5] && joined.scalars == separate.scalars)
+        #expect(Array(joined.scalars[0..<3]) == [0, 0, 0], "the padding id reads as zeros")
+        var weights = RandomGenerator(seed: 22)
+        let projection = Tensor.randomNormal([4, 5], using: &weights)
+        (joined * projection).sum().backward()
+        let (joinedItems, joinedCategories) = (items.sparseGradient!.coalesced(), categories.sparseGradient!.coalesced())
+        items.zeroGradient()
+        categories.zeroGradient()
+        (separate * projection).sum().backward()
+        #expect(joinedItems == items.sparseGradient!.coalesced() && joinedItems.rows == [0, 1])
+        #expect(joinedCategories == categories.sparseGradient!.coalesced())
+    }
 }

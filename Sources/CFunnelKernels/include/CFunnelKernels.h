@@ -142,6 +142,11 @@ void funnel_softmax(const float *x, float *y, long rows, long n, int log);
 void funnel_strided_copy(const float *x, float *y, int rank, const long *shape,
                          const long *x_strides);
 
+/// Row i of out (`out_stride` floats apart) = table row ids[i] (`width` floats), or zeros where
+/// has_padding and ids[i] == padding_id. Ids must be valid rows.
+void funnel_gather_rows(const float *table, long width, const int32_t *ids, long count,
+                        int has_padding, int32_t padding_id, float *out, long out_stride);
+
 /// Dot product with a fixed summation order.
 float funnel_dot(const float *x, const float *y, long n);
 

@@ -160,7 +160,9 @@ public final class ETAModel: Module, RegisteredModel {
     /// padding id).
     func embedItems(_ ids: [Int32], shape: [Int]) -> Tensor {
         let categoryIDs = ids.map { categoryOfItem[Int($0)] }
-        let joined = Tensor.concatenated([items(ids), categories(categoryIDs)], alongAxis: 1)
+        let joined = Tensor.embeddingLookups([
+            (items.table, ids, items.paddingID), (categories.table, categoryIDs, categories.paddingID),
+        ])
         return joined.reshaped(shape + [2 * configuration.embeddingDimensions])
     }
 
