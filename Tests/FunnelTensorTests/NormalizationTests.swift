@@ -28,3 +28,24 @@ import FunnelTestSupport
         }
     }
 }
+
+/// `Tensor.targetInteractions` against the composed `[t, s, t − s, t ⊙ s]`, and its gradients.
+@Suite struct TargetInteractionTests {
+    private func random(_ shape: [Int], seed: UInt64) -> Tensor {
+        var generator = RandomGenerator(seed: seed)
+        return Tensor.randomUniform(shape, low: -1, high: 1, using: &generator)
+    }
+
+    @Test func matchesTheComposedForm() {
+        let (target, sequence) = (random([3, 4], seed: 1), random([3, 5, 4], seed: 2))
+        let targets = target.reshaped([3, 1, 4]).broadcasted(to: [3, 5, 4])
+        let composed = Tensor.concatenated([targets, sequence, targets - sequence, targets * sequence], alongAxis: 2)
+        #expect(Tensor.targetInteractions(target: target, sequence: sequence).scalars == composed.scalars)
+    }
+
+    @Test func gradientsMatchFiniteDifferences() {
+        checkGradients([random([2, 3], seed: 3), random([2, 4, 3], seed: 4)]) {
+            Tensor.targetInteractions(target: $0[0], sequence: $0[1])
+        }
+    }
+}

@@ -59,9 +59,7 @@ public final class DINAttention: Module {
     /// `[n, S]`: the attention MLP's raw score `a_j` of every position (before masking).
     public func scores(target: Tensor, sequence: Tensor) -> Tensor {
         let (rows, length) = checkShapes(target: target, sequence: sequence, mask: nil)
-        let targets = target.reshaped([rows, 1, dimensions]).broadcasted(to: [rows, length, dimensions])
-        let input = Tensor.concatenated(
-            [targets, sequence, targets - sequence, targets * sequence], alongAxis: 2)
+        let input = Tensor.targetInteractions(target: target, sequence: sequence)
         return scorer(input).reshaped([rows, length])
     }
 
