@@ -112,3 +112,19 @@ void funnel_gather_rows(const float *table, long width, const int32_t *ids, long
         }
     }
 }
+
+// MARK: - Sign bits
+
+void funnel_sign_bits(const float *x, long rows, long bits, uint64_t *words) {
+    long per_row = (bits + 63) / 64;
+    for (long r = 0; r < rows; r++) {
+        const float *row = x + r * bits;
+        for (long w = 0; w < per_row; w++) {
+            long end = (w + 1) * 64 < bits ? (w + 1) * 64 : bits;
+            uint64_t packed = 0;
+            // A branch-free loop: compare and shift, which the compiler turns into vector masks.
+            for (long b = w * 64; b < end; b++) packed |= (uint64_t)(row[b] > 0.0f) << (b - w * 64);
+            words[r * per_row + w] = packed;
+        }
+    }
+}

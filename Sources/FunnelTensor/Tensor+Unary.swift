@@ -128,3 +128,21 @@ private func exponential(_ value: Double) -> Double {
     Darwin.exp(value)
     #endif
 }
+
+extension Tensor {
+    /// The sign bits of each row of a rank-2 tensor, packed 64 a word: bit j of row r (word
+    /// j / 64, position j % 64) is 1 where the value is > 0 (0 for 0 and NaN). SimHash
+    /// signatures of projected vectors; no gradient.
+    ///
+    /// Shapes: `[rows, bits]` → `rows · ⌈bits / 64⌉` words, row-major.
+    public func positiveSignBits() -> (words: [UInt64], wordsPerRow: Int) {
+        precondition(rank == 2, "Funnel: sign bits of a tensor of shape \(shape)")
+        let (rows, bits) = (shape[0], shape[1])
+        let perRow = (bits + 63) / 64
+        let words = [UInt64](unsafeUninitializedCapacity: rows * perRow) { words, count in
+            funnel_sign_bits(storage.pointer, rows, bits, words.baseAddress!)
+            count = rows * perRow
+        }
+        return (words, perRow)
+    }
+}

@@ -147,6 +147,10 @@ void funnel_strided_copy(const float *x, float *y, int rank, const long *shape,
 void funnel_gather_rows(const float *table, long width, const int32_t *ids, long count,
                         int has_padding, int32_t padding_id, float *out, long out_stride);
 
+/// words[r·⌈bits/64⌉ + w] bit j = 1 where x[r·bits + 64w + j] > 0 (0 for 0 and NaN): the
+/// SimHash signatures of `rows` projected rows.
+void funnel_sign_bits(const float *x, long rows, long bits, uint64_t *words);
+
 /// Dot product with a fixed summation order.
 float funnel_dot(const float *x, const float *y, long n);
 

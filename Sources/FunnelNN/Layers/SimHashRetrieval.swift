@@ -103,24 +103,7 @@ public final class SimHashRetrieval: Module {
         let projected = withoutGradients {
             Tensor.matmul(vectors.detached().reshaped([-1, dimensions]), projection)
         }
-        let bits = self.bits
-        let rows = projected.count / bits
-        let perRow = (bits + 63) / 64
-        let words = [UInt64](unsafeUninitializedCapacity: rows * perRow) { words, count in
-            projected.withUnsafeBufferPointer { projected in
-                for row in 0..<rows {
-                    for word in 0..<perRow {
-                        var packed: UInt64 = 0
-                        for bit in (word * 64)..<Swift.min(bits, word * 64 + 64) where projected[row * bits + bit] > 0 {
-                            packed |= 1 << UInt64(bit - word * 64)
-                        }
-                        words[row * perRow + word] = packed
-                    }
-                }
-            }
-            count = rows * perRow
-        }
-        return (words, perRow)
+        return projected.positiveSignBits()
     }
 
     /// The signature of each row of `vectors` as 0/1 values, bit 0 first (readable form of
