@@ -98,7 +98,13 @@ void funnel_strided_copy(const float *x, float *y, int rank, const long *shape,
 // Copies one row of `width` floats: inlined for the common widths (an embedding of 16 floats is
 // one cache line), where a memcpy call per row costs more than the copy.
 static inline void copy_row(const float *restrict source, float *restrict target, long width) {
-    for (long i = 0; i < width; i++) target[i] = source[i];
+    // Constant sizes compile to a few vector moves; a plain loop would become a memcpy call.
+    switch (width) {
+    case 8: __builtin_memcpy(target, source, 8 * sizeof(float)); return;
+    case 16: __builtin_memcpy(target, source, 16 * sizeof(float)); return;
+    case 32: __builtin_memcpy(target, source, 32 * sizeof(float)); return;
+    default: memcpy(target, source, (size_t)width * sizeof(float)); return;
+    }
 }
 
 void funnel_gather_rows(const float *table, long width, const int32_t *ids, long count,
