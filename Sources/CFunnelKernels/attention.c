@@ -7,23 +7,8 @@
 
 #include "vector_math.h"
 
-#define FUNNEL_BODY_TARGET
-#define FUNNEL_BODY_SUFFIX portable
-#include "attention_body.h"
-#undef FUNNEL_BODY_TARGET
-#undef FUNNEL_BODY_SUFFIX
-#if FUNNEL_X86
-#define FUNNEL_BODY_TARGET FUNNEL_TARGET_AVX2
-#define FUNNEL_BODY_SUFFIX avx2
-#include "attention_body.h"
-#undef FUNNEL_BODY_TARGET
-#undef FUNNEL_BODY_SUFFIX
-#define FUNNEL_BODY_TARGET FUNNEL_TARGET_AVX512
-#define FUNNEL_BODY_SUFFIX avx512
-#include "attention_body.h"
-#undef FUNNEL_BODY_TARGET
-#undef FUNNEL_BODY_SUFFIX
-#endif
+#define FUNNEL_PER_PATH_BODY "attention_body.h"
+#include "per_path.h"
 
 // Multiply-adds below which a second thread costs more than it saves.
 enum { ATTENTION_GRAIN = 1L << 16 };
@@ -68,15 +53,7 @@ static void forward_task(void *context, long index) {
     job->q + query, job->k + key, job->v + key, row, s->query_length, s->key_length,           \
         s->head_width, s->scale, pair_mask, s->mask_strides[2], s->mask_strides[3],           \
         s->closed_below, job->p_out + weights, job->o + query, scratch
-#if FUNNEL_X86
-        switch (funnel_active_path()) {
-        case FUNNEL_PATH_AVX512: funnel_attention_pair_avx512(FUNNEL_FORWARD_ARGUMENTS); break;
-        case FUNNEL_PATH_AVX2: funnel_attention_pair_avx2(FUNNEL_FORWARD_ARGUMENTS); break;
-        default: funnel_attention_pair_portable(FUNNEL_FORWARD_ARGUMENTS); break;
-        }
-#else
-        funnel_attention_pair_portable(FUNNEL_FORWARD_ARGUMENTS);
-#endif
+        FUNNEL_DISPATCH(funnel_attention_pair_, FUNNEL_FORWARD_ARGUMENTS);
 #undef FUNNEL_FORWARD_ARGUMENTS
     }
     free(scratch);
@@ -95,15 +72,7 @@ static void backward_task(void *context, long index) {
     job->q + query, job->k + key, job->v + key, row, s->query_length, s->key_length,           \
         s->head_width, s->scale, job->p + weights, job->dout + query, job->dq + query,        \
         job->dk + key, job->dv + key, scratch
-#if FUNNEL_X86
-        switch (funnel_active_path()) {
-        case FUNNEL_PATH_AVX512: funnel_attention_pair_backward_avx512(FUNNEL_BACKWARD_ARGUMENTS); break;
-        case FUNNEL_PATH_AVX2: funnel_attention_pair_backward_avx2(FUNNEL_BACKWARD_ARGUMENTS); break;
-        default: funnel_attention_pair_backward_portable(FUNNEL_BACKWARD_ARGUMENTS); break;
-        }
-#else
-        funnel_attention_pair_backward_portable(FUNNEL_BACKWARD_ARGUMENTS);
-#endif
+        FUNNEL_DISPATCH(funnel_attention_pair_backward_, FUNNEL_BACKWARD_ARGUMENTS);
 #undef FUNNEL_BACKWARD_ARGUMENTS
     }
     free(scratch);

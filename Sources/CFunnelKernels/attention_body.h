@@ -5,15 +5,7 @@
 // along the keys, 16 at a time: keys and values are first copied transposed ([e × W], W the key
 // count rounded up to 16, zero-padded), and the per-key quantities (scores, weights, their
 // gradients) are rows of W.
-#define FUNNEL_CONCAT_(a, b) a##b
-#define FUNNEL_CONCAT(a, b) FUNNEL_CONCAT_(a, b)
-#define FUNNEL_NAME(name) FUNNEL_CONCAT(name, FUNNEL_BODY_SUFFIX)
 
-#ifndef FUNNEL_VECTOR16
-#define FUNNEL_VECTOR16
-// Sixteen floats as one value: a zmm register on AVX-512, two ymm or four xmm elsewhere.
-typedef float funnel_vector16 __attribute__((vector_size(64)));
-#endif
 
 #define FUNNEL_LOAD16(pointer) (*(const funnel_vector16 *)(pointer))
 #define FUNNEL_STORE16(pointer, value) (*(funnel_vector16 *)(pointer) = (value))
@@ -197,6 +189,3 @@ void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k
 
 #undef FUNNEL_LOAD16
 #undef FUNNEL_STORE16
-#undef FUNNEL_NAME
-#undef FUNNEL_CONCAT
-#undef FUNNEL_CONCAT_

@@ -2,38 +2,8 @@
 // run time, and split across the thread pool when the work is large.
 #include "kernels_internal.h"
 
-#define FUNNEL_BODY_TARGET
-#define FUNNEL_BODY_SUFFIX portable
-#include "elementwise_body.h"
-#undef FUNNEL_BODY_TARGET
-#undef FUNNEL_BODY_SUFFIX
-
-#if FUNNEL_X86
-#define FUNNEL_BODY_TARGET FUNNEL_TARGET_AVX2
-#define FUNNEL_BODY_SUFFIX avx2
-#include "elementwise_body.h"
-#undef FUNNEL_BODY_TARGET
-#undef FUNNEL_BODY_SUFFIX
-
-#define FUNNEL_BODY_TARGET FUNNEL_TARGET_AVX512
-#define FUNNEL_BODY_SUFFIX avx512
-#include "elementwise_body.h"
-#undef FUNNEL_BODY_TARGET
-#undef FUNNEL_BODY_SUFFIX
-#define FUNNEL_DISPATCH(name, ...)                                                             \
-    switch (funnel_active_path()) {                                                            \
-    case FUNNEL_PATH_AVX512: name##avx512(__VA_ARGS__); break;                                 \
-    case FUNNEL_PATH_AVX2: name##avx2(__VA_ARGS__); break;                                     \
-    default: name##portable(__VA_ARGS__); break;                                               \
-    }
-#define FUNNEL_DISPATCH_VALUE(name, ...)                                                       \
-    (funnel_active_path() == FUNNEL_PATH_AVX512 ? name##avx512(__VA_ARGS__)                    \
-     : funnel_active_path() == FUNNEL_PATH_AVX2 ? name##avx2(__VA_ARGS__)                      \
-                                                : name##portable(__VA_ARGS__))
-#else
-#define FUNNEL_DISPATCH(name, ...) name##portable(__VA_ARGS__)
-#define FUNNEL_DISPATCH_VALUE(name, ...) name##portable(__VA_ARGS__)
-#endif
+#define FUNNEL_PER_PATH_BODY "elementwise_body.h"
+#include "per_path.h"
 
 // Below this many elements a second thread costs more than it saves.
 enum { PARALLEL_GRAIN = 1 << 15 };

@@ -2,9 +2,6 @@
 // FUNNEL_BODY_TARGET (a target attribute or nothing) and FUNNEL_BODY_SUFFIX.
 #include "vector_math.h"
 
-#define FUNNEL_CONCAT_(a, b) a##b
-#define FUNNEL_CONCAT(a, b) FUNNEL_CONCAT_(a, b)
-#define FUNNEL_NAME(name) FUNNEL_CONCAT(name, FUNNEL_BODY_SUFFIX)
 
 #define FUNNEL_MAP(expression)                                                                 \
     for (long i = 0; i < n; i++) {                                                             \
@@ -159,6 +156,3 @@ void FUNNEL_NAME(funnel_softmax_row_)(const float *x, float *y, long n, int log)
     }
 }
 
-#undef FUNNEL_NAME
-#undef FUNNEL_CONCAT
-#undef FUNNEL_CONCAT_

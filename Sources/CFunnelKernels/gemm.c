@@ -15,23 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FUNNEL_BODY_TARGET
-#define FUNNEL_BODY_SUFFIX portable
-#include "gemm_small_body.h"
-#undef FUNNEL_BODY_TARGET
-#undef FUNNEL_BODY_SUFFIX
-#if FUNNEL_X86
-#define FUNNEL_BODY_TARGET FUNNEL_TARGET_AVX2
-#define FUNNEL_BODY_SUFFIX avx2
-#include "gemm_small_body.h"
-#undef FUNNEL_BODY_TARGET
-#undef FUNNEL_BODY_SUFFIX
-#define FUNNEL_BODY_TARGET FUNNEL_TARGET_AVX512
-#define FUNNEL_BODY_SUFFIX avx512
-#include "gemm_small_body.h"
-#undef FUNNEL_BODY_TARGET
-#undef FUNNEL_BODY_SUFFIX
-#endif
+#define FUNNEL_PER_PATH_BODY "gemm_small_body.h"
+#include "per_path.h"
 
 enum {
     // Multiply-adds below which a task costs more to hand to another thread than to run.
@@ -301,16 +286,7 @@ static void blocked_path(const funnel_gemm_kernels *kernels, int transpose_a, in
 typedef void (*small_gemm)(int, int, long, long, long, float, const float *, long, const float *,
                            long, float, float *, long, float *);
 
-static small_gemm small_gemm_for_path(void) {
-#if FUNNEL_X86
-    switch (funnel_active_path()) {
-    case FUNNEL_PATH_AVX512: return funnel_small_gemm_avx512;
-    case FUNNEL_PATH_AVX2: return funnel_small_gemm_avx2;
-    default: break;
-    }
-#endif
-    return funnel_small_gemm_portable;
-}
+static small_gemm small_gemm_for_path(void) { return FUNNEL_FOR_PATH(funnel_small_gemm_); }
 
 // MARK: - Public entry points
 

@@ -1,14 +1,6 @@
 // The small-product GEMM, compiled once per CPU path: the including file defines
 // FUNNEL_BODY_TARGET (a target attribute or nothing) and FUNNEL_BODY_SUFFIX.
-#define FUNNEL_CONCAT_(a, b) a##b
-#define FUNNEL_CONCAT(a, b) FUNNEL_CONCAT_(a, b)
-#define FUNNEL_NAME(name) FUNNEL_CONCAT(name, FUNNEL_BODY_SUFFIX)
 
-#ifndef FUNNEL_VECTOR16
-#define FUNNEL_VECTOR16
-// Sixteen floats as one value: a zmm register on AVX-512, two ymm or four xmm elsewhere.
-typedef float funnel_vector16 __attribute__((vector_size(64)));
-#endif
 
 // C[m×n] = alpha·op(A)·op(B) + beta·C for one small product. op(B) is first copied into
 // `scratch` (k rows of n rounded up to 16, zero-padded), so every form reads B the same way;
@@ -73,6 +65,3 @@ void FUNNEL_NAME(funnel_small_gemm_)(int transpose_a, int transpose_b, long m, l
     }
 }
 
-#undef FUNNEL_NAME
-#undef FUNNEL_CONCAT
-#undef FUNNEL_CONCAT_

@@ -14,6 +14,9 @@
 #define FUNNEL_TARGET_AVX2
 #endif
 
+/// Sixteen floats as one value: a zmm register on AVX-512, two ymm or four xmm elsewhere.
+typedef float funnel_vector16 __attribute__((vector_size(64)));
+
 /// Splits `count` items into tasks of at least `grain` items, at most one task per thread, and
 /// returns the number of tasks (1 when the work is too small to be worth a thread).
 long funnel_task_count(long count, long grain);

@@ -2,40 +2,13 @@
 // path. Callers split the work across threads (rows and elements are independent).
 #include "kernels_internal.h"
 
-#define FUNNEL_BODY_TARGET
-#define FUNNEL_BODY_SUFFIX portable
-#include "optimizer_body.h"
-#undef FUNNEL_BODY_TARGET
-#undef FUNNEL_BODY_SUFFIX
-
-#if FUNNEL_X86
-#define FUNNEL_BODY_TARGET FUNNEL_TARGET_AVX2
-#define FUNNEL_BODY_SUFFIX avx2
-#include "optimizer_body.h"
-#undef FUNNEL_BODY_TARGET
-#undef FUNNEL_BODY_SUFFIX
-
-#define FUNNEL_BODY_TARGET FUNNEL_TARGET_AVX512
-#define FUNNEL_BODY_SUFFIX avx512
-#include "optimizer_body.h"
-#undef FUNNEL_BODY_TARGET
-#undef FUNNEL_BODY_SUFFIX
-#endif
+#define FUNNEL_PER_PATH_BODY "optimizer_body.h"
+#include "per_path.h"
 
 typedef void (*adam_rule)(float *, const float *, float *, float *, long,
                           const funnel_adam_parameters *);
 
-static adam_rule adam_for_path(void) {
-#if FUNNEL_X86
-    switch (funnel_active_path()) {
-    case FUNNEL_PATH_AVX512: return funnel_adam_avx512;
-    case FUNNEL_PATH_AVX2: return funnel_adam_avx2;
-    default: return funnel_adam_portable;
-    }
-#else
-    return funnel_adam_portable;
-#endif
-}
+static adam_rule adam_for_path(void) { return FUNNEL_FOR_PATH(funnel_adam_); }
 
 void funnel_adam(float *values, const float *gradient, float *first, float *second, long n,
                  const funnel_adam_parameters *parameters) {

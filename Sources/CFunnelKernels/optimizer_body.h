@@ -2,9 +2,6 @@
 // FUNNEL_BODY_TARGET (a target attribute or nothing) and FUNNEL_BODY_SUFFIX.
 #include <math.h>
 
-#define FUNNEL_CONCAT_(a, b) a##b
-#define FUNNEL_CONCAT(a, b) FUNNEL_CONCAT_(a, b)
-#define FUNNEL_NAME(name) FUNNEL_CONCAT(name, FUNNEL_BODY_SUFFIX)
 
 // Contraction into FMAs would make the paths disagree in the last bit; every path computes
 // the rule with separate multiplies and adds, as the Swift reference did.
@@ -30,6 +27,3 @@ void FUNNEL_NAME(funnel_adam_)(float *restrict values, const float *restrict gra
     }
 }
 
-#undef FUNNEL_NAME
-#undef FUNNEL_CONCAT
-#undef FUNNEL_CONCAT_

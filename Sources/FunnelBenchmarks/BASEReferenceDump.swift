@@ -96,7 +96,8 @@ public struct BASEReferenceDump: Equatable {
             // Batch by batch, appended: the dump never holds a whole split in memory.
             let batcher = try BASEBenchmark.batcher(network, dataset: dataset, split: split, batchSize: batchSize)
             let names = ["features", "dense", "item", "sequence", "label"].map { "\(directory)/\(split)_\($0).bin" }
-            for name in names { FileManager.default.createFile(atPath: name, contents: nil) }
+            // A file that cannot be created fails on the next line, with FileHandle's error.
+            for name in names { _ = FileManager.default.createFile(atPath: name, contents: nil) }
             let files = try names.map { try FileHandle(forWritingTo: URL(fileURLWithPath: $0)) }
             defer { for file in files { try? file.close() } }
             counts[split] = 0
