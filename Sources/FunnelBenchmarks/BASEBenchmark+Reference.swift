@@ -4,37 +4,20 @@ extension BASEBenchmark {
     /// Runs `torch_base.py --data DUMP --opt VARIANT [--compile]` and reads its `RESULT` line
     /// (inference at the training batch).
     static func runReference(script: String, data: String, variant: String, compiled: Bool, options: Options) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", script, "--data", data, "--opt", variant, "--threads", "\(options.threads)",
-            "--warmup", "\(options.warmupBatches)", "--init-seed", "\(options.seed)",
-        ] + (compiled ? ["--compile"] : []) + (options.referenceFunnelInit ? ["--funnel-init"] : [])
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
-        try process.run()
-        let bytes = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: bytes, as: UTF8.self)
-        for line in text.split(separator: "\n") where line.hasPrefix("#") || line.hasPrefix("epoch") || line.hasPrefix("inference") { options.log("  " + line) }
-        guard process.terminationStatus == 0,
-            let line = text.split(separator: "\n").last(where: { $0.hasPrefix("RESULT ") })
-        else {
-            throw ESMMBenchmark.ReferenceError(
-                message: "\(script) --opt \(variant) failed (exit \(process.terminationStatus)); is PyTorch installed (`pip install torch==2.13.0+cpu`)?\n\(text.suffix(2000))")
-        }
-        let json = try JSONSerialization.jsonObject(with: Data(line.dropFirst(7).utf8)) as? [String: Any] ?? [:]
-        func number(_ key: String) -> Double { (json[key] as? NSNumber)?.doubleValue ?? .nan }
-        let inference = (json["infer_sps"] as? [String: Any])?["\(options.batchSize)"] as? [Any]
+        let report = try ReferenceScript(
+            script: script,
+            arguments: [
+                "--data", data, "--opt", variant, "--threads", "\(options.threads)", "--warmup", "\(options.warmupBatches)",
+                "--init-seed", "\(options.seed)",
+            ] + (compiled ? ["--compile"] : []) + (options.referenceFunnelInit ? ["--funnel-init"] : [])
+        ).run(progressPrefixes: ["#", "epoch", "inference"], log: options.log)
         return Result(
-            system: "PyTorch \(json["torch"] as? String ?? "?") \(variant)\(compiled ? " compiled" : "")",
-            trainSamplesPerSecond: number("train_sps_median"),
-            inferenceSamplesPerSecond: (inference?.first as? NSNumber)?.doubleValue ?? .nan,
-            peakResidentMebibytes: number("peak_rss_mib"),
-            auc: (json["auc_epochs"] as? [NSNumber])?.first?.doubleValue ?? .nan,
-            trainingRows: (json["rows"] as? NSNumber)?.intValue ?? 0, testRows: (json["test_rows"] as? NSNumber)?.intValue ?? 0,
-            threads: options.threads, initialLogitDifference: (json["initial_logit_difference"] as? NSNumber)?.doubleValue)
+            system: report.system(variant) + (compiled ? " compiled" : ""), trainSamplesPerSecond: report.number("train_sps_median"),
+            inferenceSamplesPerSecond: report.inference(batchSize: options.batchSize),
+            peakResidentMebibytes: report.number("peak_rss_mib"), auc: report.first("auc_epochs"),
+            trainingRows: (report.json["rows"] as? NSNumber)?.intValue ?? 0,
+            testRows: (report.json["test_rows"] as? NSNumber)?.intValue ?? 0, threads: options.threads,
+            initialLogitDifference: (report.json["initial_logit_difference"] as? NSNumber)?.doubleValue)
     }
 
     /// A plain-text table (samples/s, peak MiB, test AUC) with Funnel's ratios to every
