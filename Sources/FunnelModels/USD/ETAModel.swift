@@ -172,6 +172,16 @@ public final class ETAModel: Module, RegisteredModel {
 
     /// The CTR logits `[n]`.
     public func logits(_ batch: Batch) throws -> Tensor {
+        try logits(batch, alongside: []).logits
+    }
+
+    /// The CTR logits `[n]`, and the outputs of `alongside`: independent computations (USD's
+    /// intent module) run as further branches beside the long and the short interest, so that
+    /// the two threads share three or more branches instead of each waiting on the other's.
+    /// An `alongside` body must read no tensor of BASE's graph (only its own parameters).
+    public func logits(
+        _ batch: Batch, alongside: [() throws -> [Tensor]]
+    ) throws -> (logits: Tensor, alongside: [[Tensor]]) {
         guard let sequence = batch.sequences[configuration.behaviours], let itemIDs = batch.ids[configuration.item] else {
             throw DataError.missingRequirement(dataset: "batch", column: configuration.behaviours, reason: "BASE's behaviours and target item")
         }
@@ -188,22 +198,24 @@ public final class ETAModel: Module, RegisteredModel {
         let (shortIDs, shortMask) = Self.mostRecent(sequence, count: configuration.shortLength)
         let short = embedItems(shortIDs, shape: [rows, configuration.shortLength])
         let shortValid = Tensor(shape: [rows, configuration.shortLength], scalars: shortMask)
-        // The long and the short interest are independent given the embeddings: one per thread.
-        let interests = try Tensor.concurrently(
-            [[target, behaviours], [target, short]],
-            [
-                { [self] inputs in
-                    let retrieved = retrieval(target: inputs[0], behaviours: inputs[1], valid: valid)
-                    return [longAttention(target: inputs[0], keys: retrieved.embeddings, valid: retrieved.valid)]
-                },
-                { [self] inputs in
-                    [shortDIN.map { $0(target: inputs[0], sequence: inputs[1], mask: shortValid) }
-                        ?? shortAttention!(target: inputs[0], keys: inputs[1], valid: shortValid)]
-                },
-            ])
-        let (longInterest, shortInterest) = (interests[0][0], interests[1][0])
+        // The long and the short interest are independent given the embeddings: branches on
+        // the pool, after the `alongside` ones (the largest first, as the threads take them).
+        let interestBranches: [([Tensor]) throws -> [Tensor]] = [
+            { [self] inputs in
+                let retrieved = retrieval(target: inputs[0], behaviours: inputs[1], valid: valid)
+                return [longAttention(target: inputs[0], keys: retrieved.embeddings, valid: retrieved.valid)]
+            },
+            { [self] inputs in
+                [shortDIN.map { $0(target: inputs[0], sequence: inputs[1], mask: shortValid) }
+                    ?? shortAttention!(target: inputs[0], keys: inputs[1], valid: shortValid)]
+            },
+        ]
+        let outputs = try Tensor.concurrently(
+            alongside.map { _ in [] } + [[target, behaviours], [target, short]],
+            alongside.map { body in { _ in try body() } } + interestBranches)
+        let (longInterest, shortInterest) = (outputs[alongside.count][0], outputs[alongside.count + 1][0])
         let input = Tensor.concatenated([try features(batch), target, shortInterest, longInterest], alongAxis: 1)
-        return tower(input).reshaped([rows])
+        return (tower(input).reshaped([rows]), Array(outputs.prefix(alongside.count)))
     }
 
     /// The padding id of behaviour sequences: the item vocabulary's size, the last row of `items`.

@@ -117,17 +117,15 @@ public final class USDModel: Module, RegisteredModel {
     }
 
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
-        // BASE and the intent module share nothing: one per thread, forward and backward.
-        let outputs = try Tensor.concurrently(
-            [[], []],
-            [
-                { [self] _ in [try base.logits(batch)] },
-                { [self] _ in
-                    let (portal, block) = try intent(batch)
-                    return [portal, block]
-                },
-            ])
-        return [base.label: outputs[0][0], "portal": outputs[1][0], "block": outputs[1][1]]
+        // The intent module shares nothing with BASE: a third branch beside BASE's long and
+        // short interest, forward and backward.
+        let (logits, alongside) = try base.logits(batch, alongside: [
+            { [self] in
+                let (portal, block) = try intent(batch)
+                return [portal, block]
+            },
+        ])
+        return [base.label: logits, "portal": alongside[0][0], "block": alongside[0][1]]
     }
 
     public func objective(_ outputs: [String: Tensor], batch: Batch) throws -> Objective {
