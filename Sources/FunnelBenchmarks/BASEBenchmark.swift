@@ -121,31 +121,17 @@ public enum BASEBenchmark {
     /// Trains the registry BASE for one epoch after the warm-up and measures it.
     static func runFunnel(dataset: Dataset, options: Options) throws -> Result {
         let network = try ETAModel(dataset: dataset, configuration: configuration, seed: options.seed)
-        let adam = Adam(namedParameters: network.namedParameters(), learningRate: options.learningRate)
-        let optimizer = OptimizerGroups(
-            groups: [.init(name: "default", optimizer: adam, baseLearningRate: options.learningRate, schedule: .constant)])
         let batcher = try batcher(network, dataset: dataset, split: "train", batchSize: options.batchSize)
-        let batches = batcher.batches(epoch: 0)
         let trained = try dataset.split("train").rowCount
-        options.log("Funnel base: \(trained) rows, \(batches.count) batches of \(options.batchSize), \(options.threads) threads")
-        for slice in batches.prefix(options.warmupBatches) { try step(network, optimizer, batcher.batch(slice)) }
-        let start = DispatchTime.now()
-        for (index, slice) in batches.enumerated() {
-            try step(network, optimizer, batcher.batch(slice))
-            if index % 100 == 99 { options.log("  batch \(index + 1)/\(batches.count)") }
-        }
-        let seconds = seconds(since: start)
+        options.log("Funnel base: \(trained) rows, \(batcher.batches(epoch: 0).count) batches of \(options.batchSize), \(options.threads) threads")
+        let seconds = try TimedEpoch(learningRate: options.learningRate, warmup: options.warmupBatches, progressEvery: 100)
+            .train(network, batcher: batcher, log: options.log)
         let (auc, inference, testRows) = try evaluate(network, dataset: dataset, batchSize: options.batchSize)
         options.log(String(format: "  Funnel: %.2f s, test AUC %.4f", seconds, auc))
         return Result(
             system: "Funnel base", trainSamplesPerSecond: Double(trained) / seconds, inferenceSamplesPerSecond: inference,
             peakResidentMebibytes: ESMMBenchmark.peakResidentMebibytes(), auc: auc, trainingRows: trained,
             testRows: testRows, threads: options.threads)
-    }
-
-    /// The trainer's default step (forward → objective → backward → step).
-    private static func step(_ network: ETAModel, _ optimizer: OptimizerGroups, _ batch: Batch) throws {
-        _ = try StandardTrainingStep().train(network, on: batch, optimizer: optimizer, clipNorm: nil)
     }
 
     /// The test AUC (σ of the logit against `click`) and inference samples/s (median of 5 timed

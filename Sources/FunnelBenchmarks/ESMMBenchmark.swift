@@ -72,20 +72,10 @@ public enum ESMMBenchmark {
         let dataset = try Dataset.load(options.dataDirectory)
         let train = try dataset.split("train")
         let network = try ESMM(dataset: dataset, configuration: referenceConfiguration, seed: options.seed)
-        let adam = Adam(namedParameters: network.namedParameters(), learningRate: 1e-3)
-        let optimizer = OptimizerGroups(groups: [.init(name: "default", optimizer: adam, baseLearningRate: 1e-3, schedule: .constant)])
         let batcher = try Batcher(
             dataset: dataset, split: "train", batchSize: options.batchSize, shuffle: false, columns: network.requirements.columns)
-        let batches = batcher.batches(epoch: 0)
-        options.log("Funnel: \(train.rowCount) rows, \(batches.count) batches of \(options.batchSize), \(options.threads) threads")
-        // Warm-up (as the reference's 30 batches): buffers, thread pool, page cache.
-        for slice in batches.prefix(30) { try step(network, optimizer, batcher.batch(slice)) }
-        let start = DispatchTime.now()
-        for (index, slice) in batches.enumerated() {
-            try step(network, optimizer, batcher.batch(slice))
-            if index % 200 == 199 { options.log("  batch \(index + 1)/\(batches.count)") }
-        }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        options.log("Funnel: \(train.rowCount) rows, \(batcher.batches(epoch: 0).count) batches of \(options.batchSize), \(options.threads) threads")
+        let seconds = try TimedEpoch(learningRate: 1e-3, warmup: 30, progressEvery: 200).train(network, batcher: batcher, log: options.log)
         let trained = train.rowCount
         let (ctrAUC, ctcvrAUC, inference) = try evaluate(network, dataset: dataset, batchSize: options.batchSize)
         return Result(
@@ -102,11 +92,6 @@ public enum ESMMBenchmark {
         configuration.network.embeddingDimensions = 16
         configuration.network.towerHidden = [256, 128, 64]
         return configuration
-    }
-
-    /// The trainer's default step (forward → objective → backward → step).
-    private static func step(_ network: ESMM, _ optimizer: OptimizerGroups, _ batch: Batch) throws {
-        _ = try StandardTrainingStep().train(network, on: batch, optimizer: optimizer, clipNorm: nil)
     }
 
     /// Held-out AUCs and inference samples/s (median of 5 passes at the training batch size).

@@ -82,30 +82,17 @@ public enum MMoEBenchmark {
         let dataset = try Dataset.load(options.dataDirectory)
         let train = try dataset.split("train")
         let network = try MMoEModel(dataset: dataset, configuration: referenceConfiguration, seed: options.seed)
-        let adam = Adam(namedParameters: network.namedParameters(), learningRate: 1e-3)
-        let optimizer = OptimizerGroups(groups: [.init(name: "default", optimizer: adam, baseLearningRate: 1e-3, schedule: .constant)])
         let batcher = try Batcher(
             dataset: dataset, split: "train", batchSize: options.batchSize, shuffle: false, columns: network.requirements.columns)
-        let batches = batcher.batches(epoch: 0)
-        options.log("Funnel mmoe: \(train.rowCount) rows, \(batches.count) batches of \(options.batchSize), \(options.threads) threads")
-        for slice in batches.prefix(options.warmupBatches) { try step(network, optimizer, batcher.batch(slice)) }
-        let start = DispatchTime.now()
-        for (index, slice) in batches.enumerated() {
-            try step(network, optimizer, batcher.batch(slice))
-            if index % 50 == 49 { options.log("  batch \(index + 1)/\(batches.count)") }
-        }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        options.log("Funnel mmoe: \(train.rowCount) rows, \(batcher.batches(epoch: 0).count) batches of \(options.batchSize), \(options.threads) threads")
+        let seconds = try TimedEpoch(learningRate: 1e-3, warmup: options.warmupBatches, progressEvery: 50)
+            .train(network, batcher: batcher, log: options.log)
         let trained = train.rowCount
         let (ctrAUC, ctcvrAUC, inference) = try evaluate(network, dataset: dataset, batchSize: options.batchSize)
         return Result(
             system: "Funnel mmoe", trainSamplesPerSecond: Double(trained) / seconds, inferenceSamplesPerSecond: inference,
             peakResidentMebibytes: ESMMBenchmark.peakResidentMebibytes(), ctrAUC: ctrAUC, ctcvrAUC: ctcvrAUC,
             trainingRows: trained, testRows: try dataset.split("test").rowCount, threads: options.threads)
-    }
-
-    /// The trainer's default step (forward → objective → backward → step).
-    private static func step(_ network: MMoEModel, _ optimizer: OptimizerGroups, _ batch: Batch) throws {
-        _ = try StandardTrainingStep().train(network, on: batch, optimizer: optimizer, clipNorm: nil)
     }
 
     /// Held-out AUCs (σ of each task's logit) and inference samples/s (median of 5 passes at the
