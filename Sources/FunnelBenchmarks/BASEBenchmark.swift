@@ -89,6 +89,7 @@ public enum BASEBenchmark {
 
     /// Runs Funnel (and the reference, when given) and returns every system's figures.
     public static func run(_ options: Options) throws -> [Result] {
+        try ReferenceScript.check(options.referenceScript)
         Compute.threadCount = options.threads
         let start = DispatchTime.now()
         let dataset = try dataset(users: options.users, days: options.days, seed: options.seed)

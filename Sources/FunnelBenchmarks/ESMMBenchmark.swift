@@ -49,20 +49,34 @@ public enum ESMMBenchmark {
 
     /// Runs Funnel (and the reference, when given) and returns every system's figures.
     public static func run(_ options: Options) throws -> [Result] {
-        let funnel = try runFunnel(options)
+        try ReferenceScript.check(options.referenceScript)
+        return try withReferences(
+            funnel: runFunnel(options), script: options.referenceScript, defaultRows: referenceRows,
+            variants: options.referenceVariants, log: options.log
+        ) { script, variant, rows in
+            try runReference(script: script, variant: variant, options: options, rows: rows)
+        }
+    }
+
+    /// Funnel's figures, then the reference's for each variant. The planted-row scripts
+    /// (`torch_esmm.py`, `torch_mmoe.py`) draw their own rows (seed 42): those are the rows of
+    /// `--data` only when that folder is the script's dump of its default size, so Funnel's
+    /// counts are passed on and a mismatch is said.
+    static func withReferences(
+        funnel: Result, script: String?, defaultRows: (train: Int, test: Int), variants: [String],
+        log: (String) -> Void, run: (String, String, (train: Int, test: Int)) throws -> Result
+    ) rethrows -> [Result] {
+        guard let script else { return [funnel] }
+        let name = URL(fileURLWithPath: script).lastPathComponent
+        if (funnel.trainingRows, funnel.testRows) != defaultRows {
+            log(
+                "warning: --data holds \(funnel.trainingRows) training and \(funnel.testRows) held-out rows, not the \(defaultRows.train) and \(defaultRows.test) of `\(name) --dump`; "
+                    + "the reference trains on \(funnel.trainingRows) rows of its own draw, so its speed compares but its AUCs compare only if --data is its dump of that size")
+        }
         var results = [funnel]
-        if let script = options.referenceScript {
-            // The reference draws its own rows (seed 42); they are the rows of `--data` only when
-            // that folder is its dump of the same size, so the counts are passed and a mismatch said.
-            if (funnel.trainingRows, funnel.testRows) != (referenceRows.train, referenceRows.test) {
-                options.log(
-                    "warning: --data holds \(funnel.trainingRows) training and \(funnel.testRows) held-out rows, not the \(referenceRows.train) and \(referenceRows.test) of `torch_esmm.py --dump`; "
-                        + "the reference trains on \(funnel.trainingRows) rows of its own draw, so its speed compares but its AUCs compare only if --data is its dump")
-            }
-            for variant in options.referenceVariants {
-                options.log("running PyTorch \(variant) …")
-                results.append(try runReference(script: script, variant: variant, options: options, rows: (funnel.trainingRows, funnel.testRows)))
-            }
+        for variant in variants {
+            log("running PyTorch \(variant) …")
+            results.append(try run(script, variant, (funnel.trainingRows, funnel.testRows)))
         }
         return results
     }

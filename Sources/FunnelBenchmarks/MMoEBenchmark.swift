@@ -59,22 +59,13 @@ public enum MMoEBenchmark {
 
     /// Runs Funnel (and the reference, when given) and returns every system's figures.
     public static func run(_ options: Options) throws -> [Result] {
-        let funnel = try runFunnel(options)
-        var results = [funnel]
-        if let script = options.referenceScript {
-            // The reference draws its own rows (seed 42); they are the rows of `--data` only when
-            // that folder is its dump of the same size, so the counts are passed and a mismatch said.
-            if (funnel.trainingRows, funnel.testRows) != (referenceRows.train, referenceRows.test) {
-                options.log(
-                    "warning: --data holds \(funnel.trainingRows) training and \(funnel.testRows) held-out rows, not the \(referenceRows.train) and \(referenceRows.test) of `torch_mmoe.py --dump`; "
-                        + "the reference trains on \(funnel.trainingRows) rows of its own draw, so its speed compares but its AUCs compare only if --data is its dump of that size")
-            }
-            for variant in options.referenceVariants {
-                options.log("running PyTorch \(variant) …")
-                results.append(try runReference(script: script, variant: variant, options: options, rows: (funnel.trainingRows, funnel.testRows)))
-            }
+        try ReferenceScript.check(options.referenceScript)
+        return try ESMMBenchmark.withReferences(
+            funnel: runFunnel(options), script: options.referenceScript, defaultRows: referenceRows,
+            variants: options.referenceVariants, log: options.log
+        ) { script, variant, rows in
+            try runReference(script: script, variant: variant, options: options, rows: rows)
         }
-        return results
     }
 
     static func runFunnel(_ options: Options) throws -> Result {

@@ -28,6 +28,12 @@ struct ReferenceScript {
     let script: String
     let arguments: [String]
 
+    /// Refuses a reference script that is not a readable file, before any benchmark work.
+    static func check(_ script: String?) throws {
+        guard let script, !FileManager.default.isReadableFile(atPath: script) else { return }
+        throw Failure(message: "--reference \(script): no such readable file (expected a PyTorch reference script, as Benchmarks/torch_base.py)")
+    }
+
     /// Runs the script; lines starting with one of `progressPrefixes` go to `log`. Throws with the
     /// end of the output when the script fails or prints no result.
     func run(progressPrefixes: [String] = [], log: (String) -> Void = { _ in }) throws -> Report {
