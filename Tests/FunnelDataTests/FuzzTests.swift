@@ -158,22 +158,28 @@ import Testing
             let seed = seeds[index % seeds.count]
             let header = seed.table.header ? (seed.bytes.firstIndex(of: 0x0A) ?? 0) + 1 : 0
             let input = Self.mutate(seed.bytes, protectedPrefix: header, using: &generator)
-            do {
-                _ = try Self.readTable(input, seed)
-                values += 1
-            } catch let error as DataError {
-                errors += 1
-                let message = error.description
-                if message.count > 1_000 {
-                    Issue.record("input \(index): a message of \(message.count) characters: \(message.prefix(300))")
-                }
-            } catch {
-                Issue.record("input \(index): not a DataError: \(error)\n\(String(decoding: input, as: UTF8.self))")
-            }
+            Self.tally(index, input, values: &values, errors: &errors) { _ = try Self.readTable(input, seed) }
         }
         print("CSV fuzz: \(values + errors) inputs from \(seeds.count) seeds: \(values) read, \(errors) refused")
         #expect(values + errors == Self.csvInputs)
         #expect(values > 1_000 && errors > 1_000)
+    }
+
+    /// Counts one fuzzed input: read (`values`) or refused with a `DataError` (`errors`) whose
+    /// message stays short; any other error, or an overlong message, is recorded as an issue.
+    static func tally(_ index: Int, _ input: [UInt8], values: inout Int, errors: inout Int, _ body: () throws -> Void) {
+        do {
+            try body()
+            values += 1
+        } catch let error as DataError {
+            errors += 1
+            let message = error.description
+            if message.count > 1_000 {
+                Issue.record("input \(index): a message of \(message.count) characters: \(message.prefix(300))")
+            }
+        } catch {
+            Issue.record("input \(index): not a DataError: \(error)\n\(String(decoding: input, as: UTF8.self))")
+        }
     }
 
     static var schemaSeeds: [[UInt8]] {
@@ -220,7 +226,7 @@ import Testing
         var (values, errors) = (0, 0)
         for index in 0..<Self.schemaInputs {
             let input = Self.mutate(seeds[index % seeds.count], protectedPrefix: 0, using: &generator)
-            do {
+            Self.tally(index, input, values: &values, errors: &errors) {
                 let schema = try DatasetSchema.decode(Data(input), path: "fuzz/schema.json")
                 // What a valid schema allows must be usable without trapping.
                 for column in schema.columns + schema.sideTables.flatMap(\.columns) {
@@ -229,15 +235,6 @@ import Testing
                     for key: Int64 in [0, 1, -1, .min, .max] { _ = table.id(forKey: key) }
                     _ = table.map([3, .min, .max])
                 }
-                values += 1
-            } catch let error as DataError {
-                errors += 1
-                let message = error.description
-                if message.count > 1_000 {
-                    Issue.record("input \(index): a message of \(message.count) characters: \(message.prefix(300))")
-                }
-            } catch {
-                Issue.record("input \(index): not a DataError: \(error)\n\(String(decoding: input, as: UTF8.self))")
             }
         }
         print("schema.json fuzz: \(values + errors) inputs from \(seeds.count) seeds: \(values) decoded, \(errors) refused")
