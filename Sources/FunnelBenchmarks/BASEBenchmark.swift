@@ -143,21 +143,13 @@ public enum BASEBenchmark {
         defer { network.train() }
         let batcher = try batcher(network, dataset: dataset, split: "test", batchSize: batchSize)
         let batches = batcher.batches(epoch: 0).map { batcher.batch($0) }
-        let rows = batches.reduce(0) { $0 + $1.size }
         var scores: [Double] = []
-        var rates: [Double] = []
-        for pass in 0..<6 {
-            let start = DispatchTime.now()
-            try withoutGradients {
-                for batch in batches {
-                    let probabilities = try network.logits(batch).sigmoid()
-                    if pass == 0 { scores.append(contentsOf: probabilities.scalars.map(Double.init)) }
-                }
-            }
-            if pass > 0 { rates.append(Double(rows) / seconds(since: start)) }
+        let rate = try TimedEpoch.inferenceRate(batches) { batch, keep in
+            let probabilities = try network.logits(batch).sigmoid()
+            if keep { scores.append(contentsOf: probabilities.scalars.map(Double.init)) }
         }
         let labels = batches.flatMap { $0.floats[network.label]! }.map(Double.init)
-        return (try Metrics.auc(scores: scores, labels: labels), rates.sorted()[rates.count / 2], rows)
+        return (try Metrics.auc(scores: scores, labels: labels), rate, batches.reduce(0) { $0 + $1.size })
     }
 
     static func seconds(since start: DispatchTime) -> Double {

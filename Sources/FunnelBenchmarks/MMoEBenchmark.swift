@@ -96,28 +96,20 @@ public enum MMoEBenchmark {
         let batches = batcher.batches(epoch: 0).map { batcher.batch($0) }
         var ctr: [Double] = []
         var ctcvr: [Double] = []
-        var rates: [Double] = []
-        for pass in 0..<6 {
-            let start = DispatchTime.now()
-            try withoutGradients {
-                for batch in batches {
-                    let logits = try network(batch)
-                    let click = logits["ctr"]!.sigmoid()
-                    let conversion = logits["ctcvr"]!.sigmoid()
-                    if pass == 0 {
-                        ctr.append(contentsOf: click.scalars.map(Double.init))
-                        ctcvr.append(contentsOf: conversion.scalars.map(Double.init))
-                    }
-                }
+        let rate = try TimedEpoch.inferenceRate(batches) { batch, keep in
+            let logits = try network(batch)
+            let click = logits["ctr"]!.sigmoid()
+            let conversion = logits["ctcvr"]!.sigmoid()
+            if keep {
+                ctr.append(contentsOf: click.scalars.map(Double.init))
+                ctcvr.append(contentsOf: conversion.scalars.map(Double.init))
             }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-            if pass > 0 { rates.append(Double(batches.reduce(0) { $0 + $1.size }) / seconds) }
         }
         let clicks = batches.flatMap { $0.floats["click"]! }.map(Double.init)
         let conversions = batches.flatMap { $0.floats["conversion"]! }.map(Double.init)
         return (
             try Metrics.auc(scores: ctr, labels: clicks), try Metrics.auc(scores: ctcvr, labels: conversions),
-            rates.sorted()[rates.count / 2]
+            rate
         )
     }
 }

@@ -2,8 +2,9 @@ import Foundation
 import FunnelData
 import FunnelModels
 import FunnelNN
+import FunnelTensor
 
-/// The training half of a model benchmark against a PyTorch reference, as `funnel bench esmm`,
+/// The training and inference passes of a model benchmark against a PyTorch reference, as `funnel bench esmm`,
 /// `mmoe` and `base` all run it: Adam at a constant rate over every parameter, the trainer's
 /// standard step (forward → objective → backward → update), `warmup` untimed batches (buffers,
 /// thread pool, page cache, as the references' warm-up), then one timed pass over every batch
@@ -30,5 +31,23 @@ struct TimedEpoch {
             if index % progressEvery == progressEvery - 1 { log("  batch \(index + 1)/\(batches.count)") }
         }
         return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+}
+
+extension TimedEpoch {
+    /// Inference samples/s over `batches` (gathered beforehand, as the references hold their
+    /// tensors in memory): six passes without gradients, the first also the one whose scores
+    /// count (`score(batch, true)`), the median of the other five returned.
+    static func inferenceRate(_ batches: [Batch], score: (Batch, _ keep: Bool) throws -> Void) throws -> Double {
+        let rows = Double(batches.reduce(0) { $0 + $1.size })
+        var rates: [Double] = []
+        for pass in 0..<6 {
+            let start = DispatchTime.now()
+            try withoutGradients {
+                for batch in batches { try score(batch, pass == 0) }
+            }
+            if pass > 0 { rates.append(rows / (Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)) }
+        }
+        return rates.sorted()[rates.count / 2]
     }
 }
