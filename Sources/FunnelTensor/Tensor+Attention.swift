@@ -35,7 +35,9 @@ extension Tensor {
         shape.scale = 1 / Float(headWidth).squareRoot()
         shape.closed_below = closedBelow
         if let mask {
-            let strides = broadcastStrides(of: mask.shape, to: [batch, heads, queryLength, keyLength])
+            let target = [batch, heads, queryLength, keyLength]
+            precondition(Broadcast.shape(mask.shape, target) == target, "Funnel: attention mask \(mask.shape) does not broadcast to \(target)")
+            let strides = Broadcast.strides(of: mask.shape, in: target)
             shape.mask_strides = (strides[0], strides[1], strides[2], strides[3])
         }
         let weights = Tensor.uninitialized([batch, heads, queryLength, keyLength])
@@ -57,22 +59,5 @@ extension Tensor {
             }
             return [queryGradient, keyGradient, valueGradient]
         }
-    }
-
-    /// Element strides of a contiguous tensor of `shape` read as `target` under NumPy
-    /// broadcasting (0 along stretched or missing dimensions).
-    static func broadcastStrides(of shape: [Int], to target: [Int]) -> [Int] {
-        precondition(shape.count <= target.count, "Funnel: shape \(shape) does not broadcast to \(target)")
-        let padded = Array(repeating: 1, count: target.count - shape.count) + shape
-        var strides = Array(repeating: 0, count: target.count)
-        var step = 1
-        for axis in (0..<target.count).reversed() {
-            precondition(
-                padded[axis] == target[axis] || padded[axis] == 1,
-                "Funnel: shape \(shape) does not broadcast to \(target)")
-            strides[axis] = padded[axis] == 1 ? 0 : step
-            step *= padded[axis]
-        }
-        return strides
     }
 }
