@@ -100,21 +100,8 @@ extension Tensor {
     /// (what multiplying the gathered rows by a 0/1 mask computes, without the extra passes).
     public func embeddingLookup(_ indices: [Int32], paddingID: Int32? = nil) -> Tensor {
         precondition(rank == 2, "Funnel: an embedding table must be rank 2, got shape \(shape)")
-        let width = shape[1]
-        let output = Tensor.uninitialized([indices.count, width])
-        let rows = Int32(clamping: shape[0])
-        if let position = indices.firstIndex(where: { $0 < 0 || $0 >= rows }) {
-            preconditionFailure(
-                "Funnel: id \(indices[position]) at position \(position) outside the table's \(shape[0]) rows")
-        }
-        funnel_gather_rows(
-            storage.pointer, width, indices, indices.count, paddingID == nil ? 0 : 1, paddingID ?? 0,
-            output.storage.pointer, width)
-        return Tensor.result(output, inputs: [self]) { gradient in
-            self.appendSparseGradient(
-                rows: indices, paddingID: paddingID, from: gradient.storage.pointer, stride: width)
-            return [nil]
-        }
+        // One table is the joined lookup of a single part.
+        return Tensor.embeddingLookups([(self, indices, paddingID)])
     }
 
     /// Several lookups joined along the last axis in one pass: row `i` of the result is table
