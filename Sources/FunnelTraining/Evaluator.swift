@@ -100,6 +100,10 @@ public enum Evaluator {
             order += result.compared.map(task.metricName)
             description.append((task.name.isEmpty ? "" : "\(task.name): ") + result.line)
         }
+        for mean in MetricNames.taskMeans(tasks: tasks, compared: order) {
+            metrics[mean.name] = mean.parts.reduce(0) { $0 + (metrics[$1] ?? .nan) } / Double(mean.parts.count)
+            order.append(mean.name)
+        }
         let primary = scorers[0].rows
         return Evaluation(
             metrics: metrics, primaryMetric: tasks[0].primaryMetric, primaryTask: tasks[0], metricOrder: order, scores: primary.scores,

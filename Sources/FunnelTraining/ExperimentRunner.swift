@@ -8,8 +8,9 @@ import FunnelModels
 public struct ExperimentConfiguration: Codable, Sendable, Equatable {
     /// The training settings every run shares (its `model` and `seed` are replaced per run).
     public var training: TrainingConfiguration
-    /// The models compared: registry names, or named variants with their own configuration
-    /// (`{"name": "USD -w/o D", "model": "usd", "configuration": {…}}`).
+    /// The models compared: registry names, or named variants with their own configuration and
+    /// training settings (`{"name": "USD -w/o D", "model": "usd", "configuration": {…}}`,
+    /// `{"name": "MMoE + PUB", "model": "mmoe", "training": {"multiTaskUpdate": "pub"}}`).
     public var models: [ExperimentModel]
     /// Per model name, its configuration (for entries that do not carry their own).
     public var modelConfigurations: [String: JSONValue] = [:]
@@ -83,14 +84,32 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
             }
         }
         if output.isEmpty { throw refuse("output", "'' is not a folder (expected a path)") }
+        for index in models.indices { _ = try trainingSettings(of: index) }
         for name in modelConfigurations.keys.sorted() where !models.contains(where: { $0.name == name }) {
             throw refuse("modelConfigurations.\(name)", "no compared model is named '\(name)' (models: \(models.map(\.name).joined(separator: ", ")))")
         }
     }
 
+    /// The training settings of `models[index]`: its `training` fields over the experiment's,
+    /// checked as a training block (`models[1].training.optimizer.learningRate`).
+    public func trainingSettings(of index: Int) throws -> TrainingConfiguration {
+        guard let override = models[index].training else { return training }
+        let context = "models[\(index)].training"
+        guard case .object(let fields) = override else {
+            throw StrictJSON.Error(description: "field '\(context)': expected an object of training settings (as {\"multiTaskUpdate\": \"pub\"})")
+        }
+        for field in ["data", "model", "seed"] where fields[field] != nil {
+            throw StrictJSON.Error(description: "field '\(context).\(field)': set by the experiment for every run (the dataset is loaded once; 'model' and 'seeds' belong to the model entry and the experiment)")
+        }
+        let settings = try StrictJSON.decode(TrainingConfiguration.self, from: override.data, defaults: training, context: context)
+        try settings.validate(context: context)
+        return settings
+    }
+
     /// The training configuration of one run.
-    public func run(_ model: ExperimentModel, seed: UInt64) -> TrainingConfiguration {
-        var training = training
+    public func run(_ model: ExperimentModel, seed: UInt64) throws -> TrainingConfiguration {
+        let index = models.firstIndex { $0.name == model.name }
+        var training = try index.map(trainingSettings(of:)) ?? training
         training.model = model.model
         training.seed = seed
         training.checkpointDirectory = nil
@@ -109,7 +128,7 @@ public enum ExperimentRunner {
         for (index, model) in configuration.models.enumerated() {
             let trainer: Trainer
             do {
-                trainer = try Trainer(configuration: configuration.run(model, seed: configuration.seeds[0]), dataset: dataset)
+                trainer = try Trainer(configuration: try configuration.run(model, seed: configuration.seeds[0]), dataset: dataset)
             } catch {
                 throw StrictJSON.Error(description: "models[\(index)] ('\(model.name)'): \(error)")
             }
@@ -131,7 +150,7 @@ public enum ExperimentRunner {
         try check(configuration, dataset: dataset)
         for model in configuration.models {
             for seed in configuration.seeds {
-                let training = configuration.run(model, seed: seed)
+                let training = try configuration.run(model, seed: seed)
                 log("training \(model.name) with seed \(seed) …")
                 let trainer = try Trainer(configuration: training, dataset: dataset)
                 let evaluation = try trainer.train()
@@ -164,15 +183,20 @@ public struct ExperimentModel: Codable, Sendable, Equatable {
     public var model: ModelKind
     /// The model's configuration (`nil`: `modelConfigurations[name]`, else the defaults).
     public var configuration: JSONValue?
+    /// Training settings of this model's runs, over the experiment's `training` block (objects
+    /// merge field by field), so that one experiment compares e.g. Adam with PUB
+    /// (`{"multiTaskUpdate": "pub"}`) or two learning rates. `data`, `model` and `seed` are refused.
+    public var training: JSONValue?
 
-    public init(name: String? = nil, model: ModelKind, configuration: JSONValue? = nil) {
+    public init(name: String? = nil, model: ModelKind, configuration: JSONValue? = nil, training: JSONValue? = nil) {
         self.name = name ?? model.rawValue
         self.model = model
         self.configuration = configuration
+        self.training = training
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, model, configuration
+        case name, model, configuration, training
     }
 
     /// A registry name alone, or an object with `model` and optionally `name` and `configuration`.
@@ -185,6 +209,7 @@ public struct ExperimentModel: Codable, Sendable, Equatable {
         let model = try container.decode(ModelKind.self, forKey: .model)
         self.init(
             name: try container.decodeIfPresent(String.self, forKey: .name), model: model,
-            configuration: try container.decodeIfPresent(JSONValue.self, forKey: .configuration))
+            configuration: try container.decodeIfPresent(JSONValue.self, forKey: .configuration),
+            training: try container.decodeIfPresent(JSONValue.self, forKey: .training))
     }
 }

@@ -45,8 +45,26 @@ public struct MetricNames: Sendable, Equatable {
             compared += values.map(task.metricName)
             all += (values + counts).map(task.metricName)
         }
+        for mean in Self.taskMeans(tasks: tasks, compared: compared) {
+            compared.append(mean.name)
+            all.append(mean.name)
+        }
         self.all = all
         self.compared = compared
+    }
+
+    /// The averages over tasks that a model with two or more binary tasks is also judged by
+    /// (the multi-task tables' average column, multitask.md §0; early stopping may watch it):
+    /// `mean_auc` over every binary task's AUC and `mean_truth_auc` over those with a truth,
+    /// each unweighted and only where two or more tasks take part and no task already produces
+    /// the name.
+    static func taskMeans(tasks: [EvaluationTask], compared: [String]) -> [(name: String, parts: [String])] {
+        let binary = tasks.filter { $0.kind == .binary }
+        return ["auc", "truth_auc"].compactMap { metric in
+            let parts = binary.map { $0.metricName(metric) }.filter(compared.contains)
+            let name = "mean_\(metric)"
+            return parts.count >= 2 && !compared.contains(name) ? (name, parts) : nil
+        }
     }
 
     /// `name`, or a refusal naming `field` and listing the metrics the evaluation produces.

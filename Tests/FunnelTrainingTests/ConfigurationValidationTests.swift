@@ -98,6 +98,11 @@ import Testing
         #expect(refusal { $0.training.epochs = 0 }.contains("field 'training.epochs': 0"))
         #expect(refusal { $0.models[1].configuration = .object(["dropout": .number(1)]) }
             .contains("models[1] ('mlp'): field 'modelConfiguration.dropout': 1.0"))
+        #expect(refusal { $0.models[1].training = .object(["epochs": .number(0)]) }.contains("field 'models[1].training.epochs': 0"))
+        #expect(refusal { $0.models[1].training = .object(["optimizer": .object(["rate": .number(1)])]) }
+            .contains("unknown field 'models[1].training.optimizer.rate'"))
+        #expect(refusal { $0.models[0].training = .object(["seed": .number(3)]) }.contains("field 'models[0].training.seed': set by the experiment"))
+        #expect(refusal { $0.models[0].training = .string("pub") }.contains("field 'models[0].training': expected an object"))
     }
 
     @Test func trainerRefusesDatasetMismatchesBeforeTraining() {

@@ -58,6 +58,15 @@ import Testing
         #expect(evaluation.metrics["ctcvr_truth_auc"] != nil && evaluation.metrics["ctr_truth_auc"] != nil)
         #expect(evaluation.protocolDescription.contains { $0.contains("from 'true_cvr'") && $0.hasPrefix("cvr_entire:") })
         #expect(evaluation.metricOrder.first == "ctcvr_auc" && !evaluation.metricOrder.contains("ctcvr_rows"))
+        // The average column of multi-task tables: the unweighted mean of every task's AUC, and of
+        // the truth AUCs where a task has a truth.
+        let tasks = trainer.model.evaluationTasks.map(\.name)
+        let aucs = tasks.map { evaluation.metrics["\($0)_auc"]! }
+        let truthAUCs = tasks.compactMap { evaluation.metrics["\($0)_truth_auc"] }
+        #expect(tasks.count >= 2 && truthAUCs.count >= 2)
+        #expect(evaluation.metrics["mean_auc"] == aucs.reduce(0, +) / Double(aucs.count))
+        #expect(evaluation.metrics["mean_truth_auc"] == truthAUCs.reduce(0, +) / Double(truthAUCs.count))
+        #expect(evaluation.metricOrder.suffix(2) == ["mean_auc", "mean_truth_auc"])
         // The primary scores are the product ô·r̂ computed from the two heads.
         let batcher = try Batcher(dataset: trainer.dataset, split: "test", batchSize: 64, shuffle: false, columns: trainer.model.requirements.columns)
         let outputs = try trainer.model(batcher.batch(batcher.batches(epoch: 0)[0]))

@@ -27,6 +27,22 @@ import Testing
         #expect(ExperimentReport.table(result).contains("±"))
     }
 
+    /// A model's `training` fields change its runs only, merged over the experiment's block
+    /// field by field (the optimizer keeps its kind when only its rate changes).
+    @Test func modelsOverrideTrainingSettings() throws {
+        let path = RunnerFixture.temporaryDirectory() + ".json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(#"""
+            {"training": {"data": "x", "model": "mlp", "epochs": 2, "optimizer": {"kind": "adam", "learningRate": 0.01}},
+             "models": ["mlp", {"name": "slow", "model": "mlp", "training": {"epochs": 3, "optimizer": {"learningRate": 0.001}}}]}
+            """#.utf8).write(to: URL(fileURLWithPath: path))
+        let configuration = try ExperimentConfiguration.read(path)
+        let plain = try configuration.run(configuration.models[0], seed: 7)
+        let slow = try configuration.run(configuration.models[1], seed: 7)
+        #expect(plain.epochs == 2 && plain.optimizer.learningRate == 0.01 && plain.seed == 7)
+        #expect(slow.epochs == 3 && slow.optimizer.learningRate == 0.001 && slow.optimizer.kind == plain.optimizer.kind && slow.seed == 7)
+    }
+
     @Test func configurationFileIsReadStrictly() throws {
         let path = RunnerFixture.temporaryDirectory() + ".json"
         defer { try? FileManager.default.removeItem(atPath: path) }

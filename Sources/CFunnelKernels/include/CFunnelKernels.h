@@ -168,6 +168,26 @@ void funnel_layer_norm_backward(const float *dy, const float *gain, const float 
                                 const float *inverse_deviation, float *dx, float *dgain,
                                 float *doffset, long rows, long width);
 
+/// Batch normalisation over the rows of `[rows, width]`. With `batch_statistics`, `mean` and
+/// `variance` (biased) are written from `x`; otherwise they are read (running statistics).
+/// `inverse_deviation` = 1/√(variance + ε) is written either way, and
+/// y = (x − mean)·(inverse_deviation·gain) + offset.
+void funnel_batch_norm(const float *x, long rows, long width, const float *gain,
+                       const float *offset, float epsilon, int batch_statistics, float *mean,
+                       float *variance, float *inverse_deviation, float *y);
+/// The gradients of `funnel_batch_norm` with x̂ = (x − mean)·inverse_deviation: dgain = Σ dy·x̂,
+/// doffset = Σ dy (rows summed in order); dx = gain·inverse·(dy − Σdy/n − x̂·Σ(dy·x̂)/n) with
+/// batch statistics, gain·inverse·dy with running ones. Any output may be NULL.
+void funnel_batch_norm_backward(const float *dy, const float *x, long rows, long width,
+                                const float *gain, const float *mean,
+                                const float *inverse_deviation, int batch_statistics, float *dx,
+                                float *dgain, float *doffset);
+
+/// Inverted dropout: y[i] = x[i]·scale where the 24-bit hash of (key, i) is below `threshold`,
+/// else 0. Applying it to a gradient with the same key gives the backward pass. `count` < 2³².
+void funnel_dropout(const float *x, float *y, long count, uint64_t key, uint32_t threshold,
+                    float scale);
+
 // MARK: - Attention
 
 /// The shape of a fused multi-head attention: queries [batch, query_length, heads·head_width],

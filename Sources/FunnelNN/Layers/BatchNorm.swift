@@ -42,15 +42,11 @@ public final class BatchNorm: Module {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.rank == 2 && input.shape[1] == features, "Funnel: BatchNorm over \(features) features got \(input.shape)")
         guard isTraining else {
-            let scale = Tensor(shape: [features], scalars: runningVariance.scalars.map { 1 / (($0 + epsilon).squareRoot()) })
-            return (input - runningMean) * scale * gain + offset
+            return Tensor.batchNormalized(input, gain: gain, offset: offset, mean: runningMean, variance: runningVariance, epsilon: epsilon)
         }
-        let rows = input.shape[0]
-        let mean = input.mean(alongAxes: [0], keepingDimensions: true)
-        let centered = input - mean
-        let variance = (centered * centered).mean(alongAxes: [0], keepingDimensions: true)
-        updateRunningStatistics(mean: mean.scalars, variance: variance.scalars, rows: rows)
-        return centered / (variance + epsilon).sqrt() * gain + offset
+        let (output, mean, variance) = Tensor.batchNormalized(input, gain: gain, offset: offset, epsilon: epsilon)
+        updateRunningStatistics(mean: mean.scalars, variance: variance.scalars, rows: input.shape[0])
+        return output
     }
 
     private func updateRunningStatistics(mean: [Float], variance: [Float], rows: Int) {
