@@ -1,5 +1,5 @@
 // Batch normalisation over the rows of [rows, width] as a few passes each way, dispatched per
-// CPU path. Column statistics split the columns into blocks of 16 across the pool (each column
+// CPU path. Column statistics split the columns into blocks of 64 across the pool (each column
 // summed over all rows in order on one thread); the element-wise passes split the rows.
 #include "kernels_internal.h"
 
@@ -8,7 +8,7 @@
 #define FUNNEL_PER_PATH_BODY "batch_norm_body.h"
 #include "per_path.h"
 
-enum { BATCH_NORM_GRAIN = 1L << 15, COLUMN_BLOCK = 16 };
+enum { BATCH_NORM_GRAIN = 1L << 15, COLUMN_BLOCK = 64 };
 
 typedef struct {
     const float *x, *dy, *center, *mean, *inverse, *scale, *shift, *b;

@@ -62,14 +62,27 @@ extension Tensor {
         guard !roots.isEmpty else { return }
         let order = topologicalOrder(from: roots.map(\.output))
         var pending: [ObjectIdentifier: Tensor] = [:]
-        for (output, seed) in roots {
-            let key = ObjectIdentifier(output)
-            pending[key] = pending[key].map { $0 + seed } ?? seed
+        // Keys whose pending gradient is a sum this pass allocated: no one else holds it, so
+        // later contributions add into it in place (the same bits as `sum + gradient`).
+        var owned: Set<ObjectIdentifier> = []
+        func add(_ gradient: Tensor, to key: ObjectIdentifier) {
+            guard let existing = pending[key] else {
+                pending[key] = gradient
+                return
+            }
+            if owned.contains(key) {
+                funnel_axpy(existing.count, 1, gradient.storage.pointer, existing.storage.pointer)
+            } else {
+                pending[key] = existing + gradient
+                owned.insert(key)
+            }
         }
+        for (output, seed) in roots { add(seed, to: ObjectIdentifier(output)) }
         withoutGradients {
             for tensor in order.reversed() {
                 guard let outputGradient = pending.removeValue(forKey: ObjectIdentifier(tensor))
                 else { continue }
+                owned.remove(ObjectIdentifier(tensor))
                 guard let node = tensor.node else {
                     tensor.accumulate(outputGradient)
                     continue
@@ -81,8 +94,7 @@ extension Tensor {
                     precondition(
                         gradient.shape == input.shape,
                         "Funnel: gradient of shape \(gradient.shape) for an input of shape \(input.shape)")
-                    let key = ObjectIdentifier(input)
-                    pending[key] = pending[key].map { $0 + gradient } ?? gradient
+                    add(gradient, to: ObjectIdentifier(input))
                 }
             }
         }

@@ -66,41 +66,39 @@ extension Tensor {
         return try results.map { try $0!.get() }
     }
 
-    /// One recorded node for all branches: its backward runs the branches' backward passes
-    /// concurrently. The outputs are slices of one packed tensor, so the engine meets the node
-    /// once, with every output's gradient.
+    /// One recorded node for all branches, a one-value join that every output hangs from: the
+    /// engine meets the outputs first, each handing its gradient to the join, then the join once,
+    /// whose backward runs the branches' backward passes concurrently. The outputs keep the
+    /// branches' memory (nothing is copied either way).
     private static func pack(_ outputs: [[Tensor]], inputs: [Tensor], views: [[Tensor]]) -> [[Tensor]] {
-        let flat = outputs.flatMap { $0 }
-        let offsets = flat.reduce(into: [0]) { $0.append($0.last! + $1.count) }
-        let packed = Tensor.uninitialized([offsets.last!])
-        for (output, offset) in zip(flat, offsets) {
-            (packed.storage.pointer + offset).update(from: output.storage.pointer, count: output.count)
-        }
-        let firstOutput = outputs.reduce(into: [0]) { $0.append($0.last! + $1.count) }
-        packed.requiresGradient = true
-        packed.node = GradientNode(inputs: inputs) { gradient in
+        let seeds = BranchSeeds(outputs)
+        let join = Tensor.uninitialized([1])
+        join.requiresGradient = true
+        join.node = GradientNode(inputs: inputs) { _ in
             _ = try! runConcurrently(count: outputs.count, recording: false) { branch in
                 for view in views[branch] { view.gradient = nil }
-                let roots = outputs[branch].enumerated().map { index, output in
-                    let position = firstOutput[branch] + index
-                    let seed = Tensor.uninitialized(output.shape)
-                    seed.storage.pointer.update(from: gradient.storage.pointer + offsets[position], count: output.count)
-                    return (output, seed)
-                }
+                let roots = zip(outputs[branch], seeds.values[branch]).compactMap { output, seed in seed.map { (output, $0) } }
                 // The branch's graph is kept: it lives as long as this node, which the engine
                 // drops after use unless the caller retains the graph for another pass.
                 Tensor.backward(from: roots, retainingGraph: true)
                 return []
             }
+            seeds.clear()
             return views.flatMap { $0 }.map { view in
                 defer { view.gradient = nil }
                 return view.gradient
             }
         }
+        let noGradient = Tensor.zeros([1])
         return outputs.enumerated().map { branch, list in
             list.enumerated().map { index, output in
-                let position = firstOutput[branch] + index
-                return packed.sliced(alongAxis: 0, offsets[position]..<offsets[position + 1]).reshaped(output.shape)
+                let joined = Tensor(shape: output.shape, storage: output.storage)
+                joined.requiresGradient = true
+                joined.node = GradientNode(inputs: [join]) { gradient in
+                    seeds.values[branch][index] = gradient
+                    return [noGradient]
+                }
+                return joined
             }
         }
     }
@@ -123,5 +121,19 @@ extension Tensor {
             }
         }
         return true
+    }
+}
+
+/// The gradients of the outputs of concurrent branches, gathered as the backward pass reaches
+/// them, until the branches' own backward passes run (one engine thread writes them).
+private final class BranchSeeds {
+    var values: [[Tensor?]]
+
+    init(_ outputs: [[Tensor]]) {
+        values = outputs.map { $0.map { _ in nil } }
+    }
+
+    func clear() {
+        for branch in values.indices { values[branch] = values[branch].map { _ in nil } }
     }
 }

@@ -10,6 +10,18 @@ import FunnelTestSupport
         #expect(x.gradient?.scalars == [7])
     }
 
+    /// An intermediate used four times: its gradient is summed in place after the second
+    /// contribution, and a reshape (which shares its gradient's memory) in between is not
+    /// written through.
+    @Test func intermediateUsedManyTimesAccumulates() {
+        let x = Tensor([1, 2], requiresGradient: true)
+        let hidden = x * 3
+        let shared = hidden.reshaped([2, 1])
+        let total = (hidden * 1).sum() + (hidden * 2).sum() + (hidden * 4).sum() + (shared * 8).sum()
+        total.backward()
+        #expect(x.gradient?.scalars == [45, 45])
+    }
+
     @Test func gradientsAccumulateAcrossBackwardCalls() {
         let x = Tensor([1, 2], requiresGradient: true)
         (x * 2).sum().backward()

@@ -183,6 +183,16 @@ void funnel_batch_norm_backward(const float *dy, const float *x, long rows, long
                                 const float *inverse_deviation, int batch_statistics, float *dx,
                                 float *dgain, float *doffset);
 
+/// The gated mixture of `count` expert outputs `[rows, width]` each: y[r] = Σ_k
+/// weights[r, k]·experts[k][r], with `weights` `[rows, count]`; experts summed in order.
+void funnel_mixture(const float *const *experts, const float *weights, long count, long rows,
+                    long width, float *y);
+/// Its gradients: dexperts[k][r] = weights[r, k]·dy[r] (a NULL entry skips expert k) and
+/// dweights[r, k] = ⟨dy[r], experts[k][r]⟩ (NULL skips them).
+void funnel_mixture_backward(const float *dy, const float *const *experts, const float *weights,
+                             long count, long rows, long width, float *const *dexperts,
+                             float *dweights);
+
 /// Inverted dropout: y[i] = x[i]·scale where the 24-bit hash of (key, i) is below `threshold`,
 /// else 0. Applying it to a gradient with the same key gives the backward pass. `count` < 2³².
 void funnel_dropout(const float *x, float *y, long count, uint64_t key, uint32_t threshold,

@@ -36,8 +36,8 @@ public final class MixtureOfExperts: Module {
     /// The mixed representation of every gate, in gate order.
     public func callAsFunction(_ input: Tensor) -> [Tensor] {
         // The experts are independent: spread over the threads, forward and backward.
-        let stacked = Self.stack(Tensor.concurrently(Array(repeating: input, count: experts.count), experts.map { expert in { expert($0) } }))
-        return gates.map { Self.mix(stacked, logits: $0(input)) }
+        let outputs = Tensor.concurrently(Array(repeating: input, count: experts.count), experts.map { expert in { expert($0) } })
+        return gates.map { Self.mix(outputs, logits: $0(input)) }
     }
 
     /// Each gate's mixture weights `[n, experts]` (softmax rows) for `input`.
@@ -45,19 +45,10 @@ public final class MixtureOfExperts: Module {
         gates.map { $0(input).softmax(alongAxis: 1) }
     }
 
-    /// Expert outputs `[n, width]` each, stacked `[n, experts, width]` in the given order.
-    public static func stack(_ outputs: [Tensor]) -> Tensor {
-        precondition(!outputs.isEmpty, "Funnel: a mixture needs experts")
-        let rows = outputs[0].shape[0], width = outputs[0].shape[1]
-        return Tensor.concatenated(outputs.map { $0.reshaped([rows, 1, width]) }, alongAxis: 1)
-    }
-
-    /// `Σ_k softmax(logits)_k · expert_k` per row: stacked `[n, experts, width]`, gate logits
-    /// `[n, experts]` (in the stack's order) → `[n, width]`. One batched product mixes all experts.
-    public static func mix(_ stacked: Tensor, logits: Tensor) -> Tensor {
-        let rows = stacked.shape[0], count = stacked.shape[1], width = stacked.shape[2]
-        precondition(logits.shape == [rows, count], "Funnel: gate logits \(logits.shape) for \(count) experts")
-        let weights = logits.softmax(alongAxis: 1).reshaped([rows, 1, count])
-        return Tensor.matmul(weights, stacked).reshaped([rows, width])
+    /// `Σ_k softmax(logits)_k · experts[k]` per row: expert outputs `[n, width]` each, gate
+    /// logits `[n, experts]` (in the experts' order) → `[n, width]`
+    /// (``FunnelTensor/Tensor/mixture(_:weights:)``).
+    public static func mix(_ experts: [Tensor], logits: Tensor) -> Tensor {
+        Tensor.mixture(experts, weights: logits.softmax(alongAxis: 1))
     }
 }

@@ -12,7 +12,7 @@ import FunnelTensor
 ///   shared state feeds nothing, so no shared gate is built.
 ///
 /// Every expert is one MLP block `Linear → (BatchNorm) → ReLU → (Dropout)` of the level's width.
-/// Mixing is ``MixtureOfExperts/stack(_:)`` and ``MixtureOfExperts/mix(_:logits:)``.
+/// Mixing is ``MixtureOfExperts/mix(_:logits:)``.
 ///
 /// Shapes: input `[n, inputDimensions]` → one `[n, widths.last]` per task.
 public final class ProgressiveLayeredExtraction: Module {
@@ -48,11 +48,10 @@ public final class ProgressiveLayeredExtraction: Module {
             let sharedOutputs = state.map { input in shared.map { $0(input) } } ?? []
             let taskOutputs = zip(specific, states).map { experts, input in experts.map { $0(input) } }
             let next = states.indices.map { task in
-                MixtureOfExperts.mix(MixtureOfExperts.stack(taskOutputs[task] + sharedOutputs), logits: taskGates[task](states[task]))
+                MixtureOfExperts.mix(taskOutputs[task] + sharedOutputs, logits: taskGates[task](states[task]))
             }
             guard let sharedGate, let state else { return (next, nil) }
-            let all = MixtureOfExperts.stack(taskOutputs.flatMap { $0 } + sharedOutputs)
-            return (next, MixtureOfExperts.mix(all, logits: sharedGate(state)))
+            return (next, MixtureOfExperts.mix(taskOutputs.flatMap { $0 } + sharedOutputs, logits: sharedGate(state)))
         }
     }
 
