@@ -99,6 +99,9 @@ extension BenchCommand {
         @Option(help: "Initialisation seed: Funnel's model seed and the reference's --init-seed (one-epoch AUCs move with it).")
         var seed: UInt64 = 0
 
+        @Option(help: "Comma-separated seeds (replaces --seed): each runs in turn, then every system's mean ± standard deviation, with the AUC bar judged on the means.")
+        var seeds: String?
+
         @Option(help: "PyTorch optimizer variants, comma-separated (dense-fused, dense).")
         var variants = "dense-fused"
 
@@ -109,11 +112,29 @@ extension BenchCommand {
             var options = MMoEBenchmark.Options(dataDirectory: data)
             options.threads = threads
             options.referenceScript = reference
-            options.seed = seed
             options.referenceVariants = variants.split(separator: ",").map(String.init)
             options.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
-            let results = try MMoEBenchmark.run(options)
-            print(json ? try encodeJSON(results) : MMoEBenchmark.table(results))
+            let seedList = try seeds.map { list in
+                try list.split(separator: ",").map { text in
+                    guard let value = UInt64(text.trimmingCharacters(in: .whitespaces)) else {
+                        throw ValidationError("--seeds: '\(text)' is not a seed (expected comma-separated whole numbers, as 0,1,2)")
+                    }
+                    return value
+                }
+            } ?? [seed]
+            var runs: [[MMoEBenchmark.Result]] = []
+            for value in seedList {
+                options.seed = value
+                let results = try MMoEBenchmark.run(options)
+                runs.append(results)
+                if !json { print((seedList.count > 1 ? "seed \(value)\n" : "") + MMoEBenchmark.table(results)) }
+            }
+            if json {
+                // One seed: the systems' results; several: one such list per seed, in seed order.
+                print(runs.count == 1 ? try encodeJSON(runs[0]) : try encodeJSON(runs))
+            } else if runs.count > 1 {
+                print("\n" + MMoEBenchmark.summary(runs, seeds: seedList))
+            }
         }
     }
 }
