@@ -84,7 +84,14 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
             }
         }
         if output.isEmpty { throw refuse("output", "'' is not a folder (expected a path)") }
-        for index in models.indices { _ = try trainingSettings(of: index) }
+        for index in models.indices {
+            let settings = try trainingSettings(of: index)
+            guard let grid = models[index].grid else { continue }
+            try grid.validate(context: "models[\(index)].grid")
+            if settings.validation == nil {
+                throw refuse("models[\(index)].grid", "a grid is chosen on validation rows only; set 'validation' (a split, or a fraction of training)")
+            }
+        }
         for name in modelConfigurations.keys.sorted() where !models.contains(where: { $0.name == name }) {
             throw refuse("modelConfigurations.\(name)", "no compared model is named '\(name)' (models: \(models.map(\.name).joined(separator: ", ")))")
         }
@@ -116,6 +123,19 @@ public struct ExperimentConfiguration: Codable, Sendable, Equatable {
         training.modelConfiguration = model.configuration ?? modelConfigurations[model.name]
         return training
     }
+
+    /// The runs one seed of a model trains: one, or one per combination of its grid (with the
+    /// combination; ``ParameterGrid``).
+    public func candidates(_ model: ExperimentModel, seed: UInt64) throws -> [(combination: [String: JSONValue], training: TrainingConfiguration)] {
+        let training = try run(model, seed: seed)
+        guard let grid = model.grid else { return [([:], training)] }
+        let index = models.firstIndex { $0.name == model.name } ?? 0
+        return try grid.combinations.map { combination in
+            var candidate = training
+            candidate.modelConfiguration = try ParameterGrid.apply(combination, to: training.modelConfiguration, context: "models[\(index)].configuration")
+            return (combination, candidate)
+        }
+    }
 }
 
 public enum ExperimentRunner {
@@ -126,13 +146,16 @@ public enum ExperimentRunner {
     public static func check(_ configuration: ExperimentConfiguration, dataset: Dataset) throws {
         var produced: [String] = []
         for (index, model) in configuration.models.enumerated() {
-            let trainer: Trainer
-            do {
-                trainer = try Trainer(configuration: try configuration.run(model, seed: configuration.seeds[0]), dataset: dataset)
-            } catch {
-                throw StrictJSON.Error(description: "models[\(index)] ('\(model.name)'): \(error)")
+            for candidate in try configuration.candidates(model, seed: configuration.seeds[0]) {
+                let trainer: Trainer
+                do {
+                    trainer = try Trainer(configuration: candidate.training, dataset: dataset)
+                } catch {
+                    let grid = candidate.combination.isEmpty ? "" : " with grid values \(ParameterGrid.describe(candidate.combination))"
+                    throw StrictJSON.Error(description: "models[\(index)] ('\(model.name)')\(grid): \(error)")
+                }
+                for name in trainer.metricNames.compared where !produced.contains(name) { produced.append(name) }
             }
-            for name in trainer.metricNames.compared where !produced.contains(name) { produced.append(name) }
         }
         for (index, metric) in (configuration.metrics ?? []).enumerated() where !produced.contains(metric) {
             throw StrictJSON.Error(
@@ -148,12 +171,23 @@ public enum ExperimentRunner {
         try configuration.validate()
         let dataset = try Dataset.load(configuration.training.data)
         try check(configuration, dataset: dataset)
+        var choices: [String] = []
         for model in configuration.models {
+            var chosen: [String] = []
             for seed in configuration.seeds {
-                let training = try configuration.run(model, seed: seed)
-                log("training \(model.name) with seed \(seed) …")
-                let trainer = try Trainer(configuration: training, dataset: dataset)
-                let evaluation = try trainer.train()
+                var best: (trainer: Trainer, evaluation: Evaluation, value: Double, combination: [String: JSONValue])?
+                for candidate in try configuration.candidates(model, seed: seed) {
+                    let grid = candidate.combination.isEmpty ? "" : " (\(ParameterGrid.describe(candidate.combination)))"
+                    log("training \(model.name) with seed \(seed)\(grid) …")
+                    let trainer = try Trainer(configuration: candidate.training, dataset: dataset)
+                    let evaluation = try trainer.train()
+                    let higherIsBetter = candidate.training.earlyStopping?.higherIsBetter ?? true
+                    let value = trainer.selectionValue ?? .nan
+                    if let current = best, !ParameterGrid.improves(value, on: current.value, higherIsBetter: higherIsBetter) { continue }
+                    best = (trainer, evaluation, value, candidate.combination)
+                }
+                guard let (trainer, evaluation, _, combination) = best else { continue }
+                if model.grid != nil { chosen.append("seed \(seed): \(ParameterGrid.describe(combination))") }
                 if protocolLines.isEmpty { protocolLines = evaluation.protocolDescription }
                 for name in evaluation.metricOrder where !metricNames.contains(name) { metricNames.append(name) }
                 var run = RunResult(
@@ -164,6 +198,7 @@ public enum ExperimentRunner {
                 run.trainingLogMeans = trainer.logMeans
                 runs.append(run)
             }
+            if !chosen.isEmpty { choices.append("grid of \(model.name), chosen on validation: \(chosen.joined(separator: "; "))") }
         }
         if let selected = configuration.metrics {
             if let unknown = selected.first(where: { !metricNames.contains($0) }) {
@@ -171,6 +206,7 @@ public enum ExperimentRunner {
             }
             metricNames = selected
         }
+        protocolLines += choices
         protocolLines.append("\(configuration.models.count) models × \(configuration.seeds.count) seeds (\(configuration.seeds.map(String.init).joined(separator: ", "))); mean ± standard deviation over seeds; samples/s counts training steps only (\(configuration.training.threads) threads)")
         return ExperimentResult(dataset: dataset.schema.name, protocolDescription: protocolLines, metricNames: metricNames, runs: runs)
     }
@@ -187,16 +223,19 @@ public struct ExperimentModel: Codable, Sendable, Equatable {
     /// merge field by field), so that one experiment compares e.g. Adam with PUB
     /// (`{"multiTaskUpdate": "pub"}`) or two learning rates. `data`, `model` and `seed` are refused.
     public var training: JSONValue?
+    /// Configuration values to choose among on validation, per seed (``ParameterGrid``).
+    public var grid: ParameterGrid?
 
-    public init(name: String? = nil, model: ModelKind, configuration: JSONValue? = nil, training: JSONValue? = nil) {
+    public init(name: String? = nil, model: ModelKind, configuration: JSONValue? = nil, training: JSONValue? = nil, grid: ParameterGrid? = nil) {
         self.name = name ?? model.rawValue
         self.model = model
         self.configuration = configuration
         self.training = training
+        self.grid = grid
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, model, configuration, training
+        case name, model, configuration, training, grid
     }
 
     /// A registry name alone, or an object with `model` and optionally `name` and `configuration`.
@@ -210,6 +249,7 @@ public struct ExperimentModel: Codable, Sendable, Equatable {
         self.init(
             name: try container.decodeIfPresent(String.self, forKey: .name), model: model,
             configuration: try container.decodeIfPresent(JSONValue.self, forKey: .configuration),
-            training: try container.decodeIfPresent(JSONValue.self, forKey: .training))
+            training: try container.decodeIfPresent(JSONValue.self, forKey: .training),
+            grid: try container.decodeIfPresent(ParameterGrid.self, forKey: .grid))
     }
 }

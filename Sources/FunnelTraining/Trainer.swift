@@ -168,6 +168,13 @@ public final class Trainer {
         checkpointFolder = folder
     }
 
+    /// The validation metric a finished run is chosen by (an experiment's parameter grid):
+    /// early stopping's best value, else the last validation's value of the primary metric;
+    /// `nil` without validation.
+    public var selectionValue: Double? {
+        configuration.earlyStopping != nil ? state.best : state.curve.last { $0.evaluation != nil }?.evaluation
+    }
+
     /// Trains until the epochs end or early stopping fires, restores the best validated
     /// parameters (early stopping), and returns the evaluation of the evaluation split.
     @discardableResult

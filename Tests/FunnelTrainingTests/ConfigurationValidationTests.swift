@@ -103,6 +103,12 @@ import Testing
             .contains("unknown field 'models[1].training.optimizer.rate'"))
         #expect(refusal { $0.models[0].training = .object(["seed": .number(3)]) }.contains("field 'models[0].training.seed': set by the experiment"))
         #expect(refusal { $0.models[0].training = .string("pub") }.contains("field 'models[0].training': expected an object"))
+        #expect(refusal { $0.models[1].grid = ParameterGrid(values: ["dropout": [.number(0.1)]]) }
+            .contains("field 'models[1].grid': a grid is chosen on validation rows only"))
+        #expect(refusal {
+            $0.training.validation = ValidationConfiguration(fraction: 0.2)
+            $0.models[1].grid = ParameterGrid(values: ["dropout": [.number(0.1), .number(1)]])
+        }.contains("models[1] ('mlp') with grid values dropout 1: field 'modelConfiguration.dropout'"))
     }
 
     @Test func trainerRefusesDatasetMismatchesBeforeTraining() {
