@@ -48,7 +48,7 @@ extension Tensor {
         assert(
             Self.parametersAreDisjoint(outputs, stoppingAt: views.flatMap { $0 }),
             "Funnel: branches run concurrently must not share parameters")
-        return pack(outputs, inputs: inputs.flatMap { $0 }, views: views)
+        return join(outputs, inputs: inputs.flatMap { $0 }, views: views)
     }
 
     /// Runs `body(branch)` for every branch on the thread pool, each with gradients recorded as
@@ -70,11 +70,11 @@ extension Tensor {
     /// engine meets the outputs first, each handing its gradient to the join, then the join once,
     /// whose backward runs the branches' backward passes concurrently. The outputs keep the
     /// branches' memory (nothing is copied either way).
-    private static func pack(_ outputs: [[Tensor]], inputs: [Tensor], views: [[Tensor]]) -> [[Tensor]] {
+    private static func join(_ outputs: [[Tensor]], inputs: [Tensor], views: [[Tensor]]) -> [[Tensor]] {
         let seeds = BranchSeeds(outputs)
-        let join = Tensor.uninitialized([1])
-        join.requiresGradient = true
-        join.node = GradientNode(inputs: inputs) { _ in
+        let junction = Tensor.uninitialized([1])
+        junction.requiresGradient = true
+        junction.node = GradientNode(inputs: inputs) { _ in
             _ = try! runConcurrently(count: outputs.count, recording: false) { branch in
                 for view in views[branch] { view.gradient = nil }
                 let roots = zip(outputs[branch], seeds.values[branch]).compactMap { output, seed in seed.map { (output, $0) } }
@@ -94,7 +94,7 @@ extension Tensor {
             list.enumerated().map { index, output in
                 let joined = Tensor(shape: output.shape, storage: output.storage)
                 joined.requiresGradient = true
-                joined.node = GradientNode(inputs: [join]) { gradient in
+                joined.node = GradientNode(inputs: [junction]) { gradient in
                     seeds.values[branch][index] = gradient
                     return [noGradient]
                 }
