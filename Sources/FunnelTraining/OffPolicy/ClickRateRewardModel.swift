@@ -15,12 +15,14 @@ public struct ClickRateRewardModel: Sendable, Equatable {
     /// `q̂` by `position * actionCount + action`, positions 0...3 (0 unused).
     private let rates: [Double]
 
-    /// Fits the model on `log`.
+    /// Fits the model on `log`, or on the given rounds of it (a bootstrap resample: repeats
+    /// count as often as they occur).
     /// - Parameters:
     ///   - log: the evaluated log (its actions must lie in `0..<actionCount`).
+    ///   - rounds: the rounds to fit on; `nil` for every round.
     ///   - actionCount: the campaign's action count.
     ///   - priorStrength: `m ≥ 0`; default 100 pseudo-impressions.
-    public init(log: BanditLog, actionCount: Int, priorStrength: Double = 100) {
+    public init(log: BanditLog, rounds: [Int]? = nil, actionCount: Int, priorStrength: Double = 100) {
         precondition(priorStrength >= 0, "the prior strength must be non-negative")
         self.actionCount = actionCount
         self.priorStrength = priorStrength
@@ -29,14 +31,15 @@ public struct ClickRateRewardModel: Sendable, Equatable {
         var shown = [Double](repeating: 0, count: positions * actionCount)
         var positionClicks = [Double](repeating: 0, count: positions)
         var positionShown = [Double](repeating: 0, count: positions)
-        for round in 0..<log.count {
+        let rounds = rounds ?? Array(0..<log.count)
+        for round in rounds {
             let position = log.positions[round]
             clicks[position * actionCount + log.actions[round]] += log.rewards[round]
             shown[position * actionCount + log.actions[round]] += 1
             positionClicks[position] += log.rewards[round]
             positionShown[position] += 1
         }
-        let overall = log.count > 0 ? log.rewards.reduce(0, +) / Double(log.count) : 0
+        let overall = rounds.isEmpty ? 0 : positionClicks.reduce(0, +) / Double(rounds.count)
         rates = (0..<positions * actionCount).map { cell in
             let position = cell / actionCount
             let prior = positionShown[position] > 0 ? positionClicks[position] / positionShown[position] : overall

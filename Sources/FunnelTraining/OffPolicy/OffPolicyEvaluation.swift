@@ -84,14 +84,24 @@ public enum OffPolicyEvaluation {
         case .file(let path):
             target = try TargetDistribution.read(file: path, log: log, actionCount: actionCount)
         }
-        let rewardModel = ClickRateRewardModel(log: log, actionCount: actionCount, priorStrength: configuration.priorStrength)
+        let targetProbabilities = target.loggedActionProbabilities(log)
+        let groups = target.distinctRounds(log)
+        // The reward model is refitted on every resample, so the intervals of DM and DR include
+        // its estimation error (fitted once, DM's interval would only show the spread of Σ_a π q̂
+        // over rounds).
+        func loggedRounds(_ indices: [Int]) throws(MetricError) -> LoggedRounds {
+            let model = ClickRateRewardModel(
+                log: log, rounds: indices, actionCount: actionCount, priorStrength: configuration.priorStrength)
+            let expectations = groups.expectations { model.prediction(action: $0, position: $1) }
+            return try LoggedRounds(
+                rewards: indices.map { log.rewards[$0] }, loggingPropensities: indices.map { log.propensities[$0] },
+                targetProbabilities: indices.map { targetProbabilities[$0] },
+                rewardPredictions: indices.map { model.prediction(action: log.actions[$0], position: log.positions[$0]) },
+                targetRewardPredictions: indices.map { expectations[groups.groupOfRound[$0]] })
+        }
         let rounds: LoggedRounds
         do {
-            rounds = try LoggedRounds(
-                rewards: log.rewards, loggingPropensities: log.propensities,
-                targetProbabilities: target.loggedActionProbabilities(log),
-                rewardPredictions: rewardModel.loggedActionPredictions(log),
-                targetRewardPredictions: target.expectations(log) { rewardModel.prediction(action: $0, position: $1) })
+            rounds = try loggedRounds(Array(0..<log.count))
         } catch {
             let row = error.rowIndex.map { " (round \($0) of campaign '\(campaign)')" } ?? ""
             throw OffPolicyInputError(file: "split '\(log.split)'", line: nil, message: error.description + row)
@@ -106,7 +116,11 @@ public enum OffPolicyEvaluation {
             let interval = try BootstrapInterval(
                 count: rounds.count, resamples: configuration.resamples, level: configuration.level,
                 seed: configuration.seed
-            ) { indices throws(MetricError) in try estimator.estimate(on: rounds, rounds: indices) }
+            ) { indices throws(MetricError) in
+                estimator.needsRewardModel
+                    ? try estimator.estimate(on: loggedRounds(indices))
+                    : try estimator.estimate(on: rounds, rounds: indices)
+            }
             let relativeError = truth.flatMap { $0.estimate > 0 ? (interval.estimate - $0.estimate) / $0.estimate : nil }
             return EstimateLine(estimator: estimator, interval: interval, relativeError: relativeError)
         }
@@ -114,7 +128,7 @@ public enum OffPolicyEvaluation {
             campaign: campaign, logSplit: log.split, rounds: log.count, actionCount: actionCount,
             target: target.source,
             rewardModel: "click rate per (action, position) of split '\(log.split)', smoothed towards the "
-                + "position's click rate with \(configuration.priorStrength) pseudo-impressions",
+                + "position's click rate with \(configuration.priorStrength) pseudo-impressions, refitted on every resample",
             estimates: estimates, onPolicySplit: onPolicy?.split, onPolicyRounds: onPolicy?.count, truth: truth)
     }
 }

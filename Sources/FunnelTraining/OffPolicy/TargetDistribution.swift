@@ -33,13 +33,55 @@ public struct TargetDistribution: Sendable, Equatable {
 
     /// `Σ_a π(a | round) · value(a, position)` for every round of `log`: `[rounds]`.
     public func expectations(_ log: BanditLog, value: (_ action: Int, _ position: Int) -> Double) -> [Double] {
-        log.actions.indices.map { round in
-            var total = 0.0
-            for action in 0..<actionCount {
-                let probability = probabilities[round * actionCount + action]
-                if probability > 0 { total += probability * value(action, log.positions[round]) }
+        let groups = distinctRounds(log)
+        let values = groups.expectations(value)
+        return groups.groupOfRound.map { values[$0] }
+    }
+
+    /// The rounds of `log` grouped by their (distribution, logged position), so that an
+    /// expectation under π is computed once per group: a context-free target such as
+    /// ``behaviourPolicy(of:for:actionCount:)`` has one group per position.
+    public func distinctRounds(_ log: BanditLog) -> DistinctRounds {
+        struct Key: Hashable {
+            var position: Int
+            var probabilities: ArraySlice<Double>
+        }
+        var groups: [Key: Int] = [:]
+        var result = DistinctRounds(groupOfRound: [], positions: [], distributions: [])
+        result.groupOfRound.reserveCapacity(log.count)
+        for round in 0..<log.count {
+            let row = probabilities[round * actionCount..<(round + 1) * actionCount]
+            let key = Key(position: log.positions[round], probabilities: row)
+            if let group = groups[key] {
+                result.groupOfRound.append(group)
+            } else {
+                groups[key] = result.positions.count
+                result.groupOfRound.append(result.positions.count)
+                result.positions.append(key.position)
+                result.distributions.append(Array(row))
             }
-            return total
+        }
+        return result
+    }
+
+    /// Rounds grouped by (distribution, position); see ``distinctRounds(_:)``.
+    public struct DistinctRounds: Sendable, Equatable {
+        /// The group of every round: `[rounds]`.
+        public var groupOfRound: [Int]
+        /// The logged position of every group: `[groups]`.
+        public var positions: [Int]
+        /// The distribution over actions of every group: `[groups][actionCount]`.
+        public var distributions: [[Double]]
+
+        /// `Σ_a π(a) · value(a, position)` for every group: `[groups]`.
+        public func expectations(_ value: (_ action: Int, _ position: Int) -> Double) -> [Double] {
+            zip(distributions, positions).map { distribution, position in
+                var total = 0.0
+                for (action, probability) in distribution.enumerated() where probability > 0 {
+                    total += probability * value(action, position)
+                }
+                return total
+            }
         }
     }
 
