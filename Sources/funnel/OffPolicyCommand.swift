@@ -10,9 +10,9 @@ struct OffPolicyCommand: ParsableCommand {
         commandName: "ope",
         abstract: "Estimate a target policy's value from a logged policy's log: IPS, SNIPS, DM and DR with bootstrap intervals.",
         discussion: """
-            Reads a dataset folder converted with `funnel data convert --format open-bandit`. The estimators read the --log-split rounds of each campaign: IPS (Horvitz-Thompson), SNIPS (Swaminathan & Joachims 2015), the direct method and DR (Dudik, Langford & Li 2011). The reward model of DM and DR is the click rate of each (action, position) in the evaluated log, smoothed towards the position's click rate with --prior-strength pseudo-impressions. Intervals are percentile bootstrap intervals over the log's rounds (--bootstrap resamples, --seed, --level). With --on-policy-split, the mean click of that split for the campaign, with its own interval, is the truth the estimates are compared with (relative error).
+            Reads a dataset folder converted with `funnel data convert --format open-bandit`. The estimators read the --log-split rounds of each campaign: IPS (Horvitz-Thompson), SNIPS (Swaminathan & Joachims 2015), the direct method and DR (Dudik, Langford & Li 2011). The reward model of DM and DR is the click rate of each (action, position) in the evaluated log, smoothed towards the position's click rate with --prior-strength pseudo-impressions. Intervals are percentile bootstrap intervals over the log's rounds (--bootstrap resamples, --seed, --level). With --on-policy-split (by default the split of a NAME-log target), the mean click of that split for the campaign, with its own interval, is the truth the estimates are compared with (relative error).
 
-            The target: bts-log (or NAME-log for any split NAME) is that split's own behaviour policy, estimated as context-free: the probability of an action at a position is the mean logged propensity of the split's rows with that action at that position, normalised to sum to 1 per position; actions never shown there get 0. Otherwise --target is a CSV file with the header round,action,position,probability: round is the 0-based index of the round among the log split's rows of the campaign, and each round's probabilities at its logged position must sum to 1 (within 1e-4). A file describes one campaign's rounds, so it needs one --campaign.
+            The target: bts-log (or NAME-log for any split NAME) is that split's own behaviour policy, estimated as context-free: the probability of an action at a position is the mean logged propensity of the split's rows with that action at that position, normalised to sum to 1 per position; actions never shown there get 0. Otherwise --target is a CSV file with the header round,action,position,probability: round is the 0-based index of the round among the log split's rows of the campaign, and each round's probabilities at its logged position must sum to 1 (within 1e-4). A file describes one campaign's rounds, so it needs one --campaign. A checkpoint folder (funnel train on the same dataset, a model with a binary click task) is a target too: each round is scored once per action of the campaign, with the action's item, action and item side-table columns put in, and the distribution is the softmax of the model's log click probability divided by --temperature.
 
             Example: funnel ope --data data/obd --log-split random --on-policy-split bts --target bts-log --campaign every
             """)
@@ -23,14 +23,17 @@ struct OffPolicyCommand: ParsableCommand {
     @Option(help: "The logged split the estimators read.")
     var logSplit = "random"
 
-    @Option(help: "The split logged by the target policy itself, whose mean click is the truth ('none' for none).")
-    var onPolicySplit = "bts"
+    @Option(help: "The split logged by the target policy itself, whose mean click is the truth ('none' for none; default: NAME for a NAME-log target, else none).")
+    var onPolicySplit: String?
 
     @Option(help: "The campaign: all, men, women or every (each in turn).")
     var campaign = "every"
 
-    @Option(help: "The target policy: NAME-log (the behaviour policy of split NAME, e.g. bts-log) or a CSV file.")
+    @Option(help: "The target policy: NAME-log (the behaviour policy of split NAME, e.g. bts-log), a CSV file or a checkpoint folder.")
     var target = "bts-log"
+
+    @Option(help: "The softmax temperature of a checkpoint target.")
+    var temperature = 1.0
 
     @Option(help: "Bootstrap resamples.")
     var bootstrap = 1000
@@ -56,7 +59,8 @@ struct OffPolicyCommand: ParsableCommand {
         guard campaign == "every" || Self.campaigns.contains(campaign) else {
             throw ValidationError("--campaign must be all, men, women or every, got '\(campaign)'")
         }
-        if !target.hasSuffix("-log") && campaign == "every" {
+        guard temperature > 0 && temperature.isFinite else { throw ValidationError("--temperature must be a positive number, got \(temperature)") }
+        if !target.hasSuffix("-log") && !isDirectory(target) && campaign == "every" {
             throw ValidationError("a --target file describes one campaign's rounds: choose --campaign all, men or women")
         }
     }
@@ -64,8 +68,15 @@ struct OffPolicyCommand: ParsableCommand {
     func run() throws {
         var configuration = OffPolicyEvaluation.Configuration()
         configuration.logSplit = logSplit
-        configuration.onPolicySplit = onPolicySplit == "none" ? nil : onPolicySplit
-        configuration.target = target.hasSuffix("-log") ? .behaviourLog(split: String(target.dropLast(4))) : .file(target)
+        let ownSplit = target.hasSuffix("-log") ? String(target.dropLast(4)) : nil
+        configuration.onPolicySplit = onPolicySplit == "none" ? nil : onPolicySplit ?? ownSplit
+        if target.hasSuffix("-log") {
+            configuration.target = .behaviourLog(split: String(target.dropLast(4)))
+        } else if isDirectory(target) {
+            configuration.target = .model(checkpoint: target, temperature: temperature)
+        } else {
+            configuration.target = .file(target)
+        }
         configuration.resamples = bootstrap
         configuration.seed = seed
         configuration.level = level
@@ -79,6 +90,11 @@ struct OffPolicyCommand: ParsableCommand {
             return
         }
         for report in reports { print(Self.table(report, seed: seed) + "\n") }
+    }
+
+    private func isDirectory(_ path: String) -> Bool {
+        var directory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
     }
 
     /// One campaign's table: every estimator with its interval and relative error, then the truth.

@@ -20,6 +20,8 @@ public struct BanditLog: Sendable, Equatable {
     public var rewards: [Double]
     /// The logging policy's probability of the logged action at its position: `[rounds]`.
     public var propensities: [Double]
+    /// The split row of every round: `[rounds]` (empty for a log built by hand).
+    public var rows: [Int]
 
     /// The number of rounds.
     public var count: Int { actions.count }
@@ -27,13 +29,14 @@ public struct BanditLog: Sendable, Equatable {
     /// The positions a slate has (Open Bandit: left, centre, right).
     public static let positionRange = 1...3
 
-    public init(split: String, campaign: String, actions: [Int], positions: [Int], rewards: [Double], propensities: [Double]) {
+    public init(split: String, campaign: String, actions: [Int], positions: [Int], rewards: [Double], propensities: [Double], rows: [Int] = []) {
         self.split = split
         self.campaign = campaign
         self.actions = actions
         self.positions = positions
         self.rewards = rewards
         self.propensities = propensities
+        self.rows = rows
     }
 
     /// The rounds of `campaign` in `split`.
@@ -72,6 +75,7 @@ public struct BanditLog: Sendable, Equatable {
             log.positions.append(Int(positionIDs[row]))
             log.rewards.append(Double(clicks[row]))
             log.propensities.append(Double(logged[row]))
+            log.rows.append(row)
         }
         return log
     }

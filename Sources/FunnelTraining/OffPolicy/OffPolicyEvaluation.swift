@@ -16,6 +16,9 @@ public enum OffPolicyEvaluation {
         case behaviourLog(split: String)
         /// A distribution file (``TargetDistribution/read(file:log:actionCount:)``).
         case file(String)
+        /// A trained model's scores through a softmax with a temperature
+        /// (``TargetDistribution/softmaxOfScores(model:dataset:log:actionCount:temperature:source:)``).
+        case model(checkpoint: String, temperature: Double)
     }
 
     /// The settings of an evaluation.
@@ -83,6 +86,11 @@ public enum OffPolicyEvaluation {
                 of: logs.first { $0.split == split }!, for: log, actionCount: actionCount)
         case .file(let path):
             target = try TargetDistribution.read(file: path, log: log, actionCount: actionCount)
+        case .model(let checkpoint, let temperature):
+            let trained = try TrainedModel.load(checkpoint: checkpoint, data: dataset.directory)
+            target = try TargetDistribution.softmaxOfScores(
+                model: trained.model, dataset: trained.dataset, log: log, actionCount: actionCount, temperature: temperature,
+                source: "checkpoint \(trained.checkpoint)")
         }
         let targetProbabilities = target.loggedActionProbabilities(log)
         let groups = target.distinctRounds(log)
