@@ -84,8 +84,8 @@ struct SplitMix64 {
         return value ^ (value >> 31)
     }
 
-    /// A uniform index in `0..<bound` (Lemire's multiply-shift; the bias is below 2⁻³² for the
-    /// row counts a log has).
+    /// A uniform index in `0..<bound` (Lemire's multiply-shift: the high word of a 64-bit draw
+    /// times `bound`, biased by at most `bound / 2⁶⁴`).
     mutating func nextIndex(below bound: Int) -> Int {
         Int(next().multipliedFullWidth(by: UInt64(bound)).high)
     }
