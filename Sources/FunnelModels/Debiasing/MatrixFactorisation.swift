@@ -21,8 +21,9 @@ public final class MatrixFactorisation: Module, RegisteredModel {
     public static var testFixture: ModelFixture { ModelFixture(world: "funnel", configuration: #"{"label": "click", "loss": "logistic"}"#) }
 
     public struct Configuration: ModelConfiguration, Equatable {
-        /// The label learned: a rating (`squared-error`) or a 0/1 label (`logistic`).
-        public var label = "rating"
+        /// The label learned: a rating (`squared-error`) or a 0/1 label (`logistic`); `nil`: the
+        /// dataset's first label column (Coat: `rating`).
+        public var label: String?
         public var loss = MatrixFactorisationLoss.squaredError
         /// `d`, the width of `p_u` and `q_i`.
         public var dimensions = 16
@@ -53,9 +54,9 @@ public final class MatrixFactorisation: Module, RegisteredModel {
         }
 
         /// The checks both debiased MF models share.
-        static func check(label: String, dimensions: Int, l2: Float, propensityClip: Float?, fraction: Double, cutoffs: [Int]) throws {
+        static func check(label: String?, dimensions: Int, l2: Float, propensityClip: Float?, fraction: Double, cutoffs: [Int]) throws {
             let check = ModelConfigurationCheck()
-            try check.name(label, "label")
+            if let label { try check.name(label, "label") }
             try check.positive(dimensions, "dimensions", what: "a number of factor dimensions")
             try check.nonNegative(l2, "l2")
             if let propensityClip { try check.floor(propensityClip, "propensityClip") }
@@ -73,9 +74,12 @@ public final class MatrixFactorisation: Module, RegisteredModel {
     public let configuration: Configuration
     public let users: String
     public let items: String
+    /// The label learned (the configuration's, or the dataset's first label column).
+    public let label: String
 
     public init(dataset: Dataset, configuration: Configuration, seed: UInt64) throws {
         let matrix = try MatrixFactorisationNetwork.matrix(of: dataset)
+        label = try MatrixFactorisationNetwork.label(configuration.label, in: dataset)
         users = matrix.users
         items = matrix.items
         propensities = try ObservationPropensities(
@@ -86,32 +90,32 @@ public final class MatrixFactorisation: Module, RegisteredModel {
         network = MatrixFactorisationNetwork(
             users: matrix.userCount, items: matrix.itemCount, dimensions: configuration.dimensions,
             globalBias: try MatrixFactorisationNetwork.initialGlobalBias(
-                dataset: dataset, split: configuration.trainSplit, label: configuration.label, loss: configuration.loss),
+                dataset: dataset, split: configuration.trainSplit, label: label, loss: configuration.loss),
             generator: &generator)
         self.configuration = configuration
         super.init()
     }
 
     public var requirements: DataRequirements {
-        DataRequirements(columns: Set([users, items, configuration.label]).union(propensities.columns))
+        DataRequirements(columns: Set([users, items, label]).union(propensities.columns))
     }
 
     public var evaluationTasks: [EvaluationTask] {
         [MatrixFactorisationNetwork.evaluationTask(
-            label: configuration.label, loss: configuration.loss, cutoffs: configuration.groupedCutoffs,
+            label: label, loss: configuration.loss, cutoffs: configuration.groupedCutoffs,
             excluded: propensities.excludedRows)]
     }
 
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
         let cells = try network(users: batch.idMatrix([users]), items: batch.idMatrix([items]))
-        return isTraining ? [configuration.label: cells.values, "penalty": cells.penalty] : [configuration.label: cells.values]
+        return isTraining ? [label: cells.values, "penalty": cells.penalty] : [label: cells.values]
     }
 
     public func objective(_ outputs: [String: Tensor], batch: Batch) throws -> Objective {
-        guard let values = outputs[configuration.label], let penalty = outputs["penalty"] else {
-            throw DataError.missingRequirement(dataset: "model outputs", column: configuration.label, reason: "the objective needs the training outputs")
+        guard let values = outputs[label], let penalty = outputs["penalty"] else {
+            throw DataError.missingRequirement(dataset: "model outputs", column: label, reason: "the objective needs the training outputs")
         }
-        let losses = MatrixFactorisationNetwork.losses(values: values, labels: try batch.tensor(configuration.label), loss: configuration.loss)
+        let losses = MatrixFactorisationNetwork.losses(values: values, labels: try batch.tensor(label), loss: configuration.loss)
         let risk: Tensor
         if let normalised = try propensities.normalisedPropensities(batch) {
             let floor = (configuration.propensityClip ?? 1e-6) / Float(propensities.observedRate)

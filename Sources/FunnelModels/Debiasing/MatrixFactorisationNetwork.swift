@@ -56,6 +56,16 @@ public final class MatrixFactorisationNetwork: Module {
         return (users, items, userCount, itemCount)
     }
 
+    /// The label learned: `configured`, or the dataset's first label column.
+    static func label(_ configured: String?, in dataset: Dataset) throws -> String {
+        guard let label = configured ?? dataset.schema.columns.first(where: { $0.kind == .label })?.name,
+            dataset.schema.column(named: label)?.kind == .label
+        else {
+            throw DataError.missingRequirement(dataset: dataset.schema.name, column: configured ?? "(a label)", reason: "the label matrix factorisation learns")
+        }
+        return label
+    }
+
     /// `μ`'s start: the mean training label (squared error) or its logit (logistic).
     static func initialGlobalBias(dataset: Dataset, split: String, label: String, loss: MatrixFactorisationLoss) throws -> Float {
         let values = try dataset.rowValues(split: split, column: label)

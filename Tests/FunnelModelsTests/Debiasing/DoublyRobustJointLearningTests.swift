@@ -58,9 +58,22 @@ import Testing
         #expect(try #require(objective.loggedValues["imputation_loss"]) < 1e-8)
     }
 
-    @Test func learnsAPlantedMatrixFromHalfItsCells() throws {
-        let planted = try RatingMatrixFixture.planted(propensity: 0.5) { user, item in (user + item) % 2 == 0 }
-        let model = try DoublyRobustJointLearning(dataset: planted.fixture.dataset, configuration: Self.configuration(weighting: .ips), seed: 4)
+    /// Both imputation losses recover unobserved cells of a planted matrix. With the paper's
+    /// error-matching `L_imp` and the squared error the imputation's gradient is ∝ r̂ − ỹ, small
+    /// while it follows the prediction, and the unobserved error plateaus (0.54 → 0.13 here);
+    /// fitted to the labels (`imputationLoss: label`) it falls to ~2e-5.
+    @Test(arguments: [(DoublyRobustJointLearning.ImputationLoss.error, 0.5), (.label, 0.01)])
+    func learnsAPlantedMatrixFromHalfItsCells(imputationLoss: DoublyRobustJointLearning.ImputationLoss, factor: Double) throws {
+        // About 600 of 1,200 cells: enough to pin down rank 2 with biases (210 parameters). A
+        // seeded mask: a checkerboard would leave a rank-1 sign pattern unidentified.
+        var random = RandomGenerator(seed: 9)
+        let mask = (0..<1200).map { _ in random.nextUnitFloat() < 0.5 }
+        let planted = try RatingMatrixFixture.planted(users: 40, items: 30, propensity: 0.5) { user, item in mask[user * 30 + item] }
+        var configuration = Self.configuration(weighting: .ips)
+        configuration.imputationLoss = imputationLoss
+        configuration.dimensions = 2
+        configuration.l2 = 1e-3
+        let model = try DoublyRobustJointLearning(dataset: planted.fixture.dataset, configuration: configuration, seed: 4)
         let requirements = model.requirements
         let batcher = try Batcher(
             dataset: planted.fixture.dataset, split: "train", batchSize: 1000, shuffle: false, columns: requirements.columns,
@@ -71,8 +84,8 @@ import Testing
             defer { model.train(true) }
             var total = 0.0
             var count = 0
-            for user in 0..<12 {
-                let items = (0..<10).filter { (user + $0) % 2 == 1 }
+            for user in 0..<40 {
+                let items = (0..<30).filter { !mask[user * 30 + $0] }
                 var batch = Batch(rows: items.map { _ in 0 })
                 batch.ids = ["user": items.map { _ in Int32(user) }, "item": items.map(Int32.init)]
                 let values = try #require(try model(batch)["rating"]).scalars
@@ -85,11 +98,11 @@ import Testing
         }
         let before = try unseenError()
         for step in 0..<300 {
-            var random = RandomGenerator(seed: 4, epoch: 0, step: step)
-            let batch = batcher.batch(batcher.batches(epoch: 0)[0], random: &random)
+            var stepRandom = RandomGenerator(seed: 4, epoch: 0, step: step)
+            let batch = batcher.batch(batcher.batches(epoch: 0)[0], random: &stepRandom)
             _ = try StandardTrainingStep().train(model, on: batch, optimizer: optimizer, clipNorm: nil)
         }
         let after = try unseenError()
-        #expect(after < 0.5 * before, "unobserved cells: \(before) → \(after)")
+        #expect(after < factor * before, "unobserved cells: \(before) → \(after)")
     }
 }

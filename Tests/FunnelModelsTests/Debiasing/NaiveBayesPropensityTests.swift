@@ -79,22 +79,28 @@ import Testing
             #expect(abs(value - closedForm) < 1e-12, "rating \(level): \(value) vs \(closedForm)")
         }
 
-        // IPS and SNIPS estimates of the mean rating and of the positive rate over all cells,
-        // by CounterfactualRisk, against Σ_O y/P / cells and Σ_O y/P / Σ_O 1/P.
-        let propensities = Tensor(shape: [loaded.count], scalars: loaded)
-        let ones = Tensor(shape: [loaded.count], repeating: 1)
-        let ratings = try dataset.rowValues(split: "train", column: "rating")
-        let liked = try dataset.rowValues(split: "train", column: "liked")
-        let given = raw.propensities
-        for (values, truth) in [(ratings, observed.map { raw.train[$0] }), (liked, observed.map { raw.train[$0] >= 4 ? 1.0 : 0 })] {
-            let weighted = zip(truth, observed).reduce(0.0) { $0 + $1.0 / given[$1.1] }
-            let ips = CounterfactualRisk.inversePropensity(
-                losses: Tensor(shape: [values.count], scalars: values), observed: ones, propensities: propensities, normalisation: .all)
+        // IPS and SNIPS estimates of the mean rating and of the positive rate over all 87,000
+        // cells, by CounterfactualRisk on every cell (observed where the training matrix holds a
+        // rating), against Σ_O y/P / cells and Σ_O y/P / Σ_O 1/P.
+        let cells = raw.train.count
+        let observedMask = Tensor(shape: [cells], scalars: raw.train.map { $0 > 0 ? 1 : 0 })
+        let propensities = Tensor(shape: [cells], scalars: raw.propensities.map(Float.init))
+        for positives in [false, true] {
+            let truth = raw.train.map { positives ? ($0 >= 4 ? 1.0 : 0) : $0 }
+            let weighted = observed.reduce(0.0) { $0 + truth[$1] / raw.propensities[$1] }
+            let losses = Tensor(shape: [cells], scalars: truth.map(Float.init))
+            let ips = CounterfactualRisk.inversePropensity(losses: losses, observed: observedMask, propensities: propensities)
             let snips = CounterfactualRisk.inversePropensity(
-                losses: Tensor(shape: [values.count], scalars: values), observed: ones, propensities: propensities,
-                normalisation: .selfNormalised)
-            #expect(abs(Double(ips.scalar) - weighted / 87_000) / (weighted / 87_000) < 1e-4, "IPS \(ips.scalar) vs \(weighted / 87_000)")
-            #expect(abs(Double(snips.scalar) - weighted / inverseSum) / (weighted / inverseSum) < 1e-4, "SNIPS \(snips.scalar)")
+                losses: losses, observed: observedMask, propensities: propensities, normalisation: .selfNormalised)
+            let closedIPS = weighted / 87_000
+            let closedSNIPS = weighted / inverseSum
+            #expect(abs(Double(ips.scalar) - closedIPS) / closedIPS < 1e-4, "IPS \(ips.scalar) vs \(closedIPS)")
+            #expect(abs(Double(snips.scalar) - closedSNIPS) / closedSNIPS < 1e-4, "SNIPS \(snips.scalar) vs \(closedSNIPS)")
         }
+        // Σ_O 1/P through the estimator: the IPS mean of a loss of 1 on every cell, times the cells.
+        let unit = CounterfactualRisk.inversePropensity(
+            losses: Tensor(shape: [cells], repeating: 1), observed: observedMask, propensities: propensities)
+        #expect(abs(Double(unit.scalar) * 87_000 - inverseSum) / inverseSum < 1e-4, "\(Double(unit.scalar) * 87_000) vs \(inverseSum)")
+        #expect(loaded.count == 6960)
     }
 }
