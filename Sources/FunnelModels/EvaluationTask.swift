@@ -37,6 +37,28 @@ public struct EvaluationTask: Sendable, Equatable {
     /// How the score is written in protocol lines, e.g. `σ(ctr)·σ(cvr)`.
     public var scoreDescription: String
     public var kind: Kind
+    /// Binary tasks: the cutoffs K of per-user NDCG@K and Recall@K over each user's scored rows
+    /// ranked by score (`ndcg@K`, `recall@K`, `users_without_positives`; FunnelMetrics'
+    /// `GroupedTopK`: users without a positive row are excluded and counted, ties by row order).
+    /// Empty: none.
+    public var groupedCutoffs: [Int]
+    /// Rows of one split this task never scores (a sample the model learned from, as the
+    /// missing-at-random sample of Naive-Bayes propensities); `nil`: none.
+    public var excludedRows: ExcludedRows?
+
+    /// Rows of a split left out of evaluation, by 0-based row index.
+    public struct ExcludedRows: Sendable, Equatable {
+        public var split: String
+        public var rows: Set<Int>
+        /// Why, for the protocol line (e.g. "the 5% missing-at-random sample of the propensities").
+        public var reason: String
+
+        public init(split: String, rows: Set<Int>, reason: String) {
+            self.split = split
+            self.rows = rows
+            self.reason = reason
+        }
+    }
 
     public struct TruthReference: Sendable, Equatable {
         public var given: String?
@@ -48,8 +70,10 @@ public struct EvaluationTask: Sendable, Equatable {
 
     public init(
         name: String, outputs: [String], label: String, rowsWhere: String? = nil, truth: TruthReference? = TruthReference(),
-        scoreDescription: String? = nil, kind: Kind = .binary
+        scoreDescription: String? = nil, kind: Kind = .binary, groupedCutoffs: [Int] = [], excludedRows: ExcludedRows? = nil
     ) {
+        self.groupedCutoffs = kind == .binary ? groupedCutoffs : []
+        self.excludedRows = excludedRows
         self.name = name
         self.outputs = outputs
         self.label = label

@@ -21,6 +21,8 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable, StrictEnum {
     case mmoe
     case ple
     case ektm
+    case matrixFactorisation = "matrix-factorisation"
+    case mfDRJL = "mf-dr-jl"
 
     public var factory: ModelFactory {
         switch self {
@@ -43,6 +45,8 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable, StrictEnum {
         case .mmoe: ModelFactory(MMoEModel.self)
         case .ple: ModelFactory(PLEModel.self)
         case .ektm: ModelFactory(EKTMModel.self)
+        case .matrixFactorisation: ModelFactory(MatrixFactorisation.self)
+        case .mfDRJL: ModelFactory(DoublyRobustJointLearning.self)
         }
     }
 

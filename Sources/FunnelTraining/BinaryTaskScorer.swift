@@ -76,6 +76,10 @@ struct BinaryTaskScorer: TaskScorer {
             values = Self.definedValues(scores: scores, labels: labels, grouped: group != nil)
             line += "; undefined: \(error)"
         }
+        if !task.groupedCutoffs.isEmpty {
+            values += groupedTopK()
+            line += "; per '\(group ?? "-")' top-K: each user's rows ranked by score (ties by row order), NDCG@K and Recall@K averaged over users with a positive row, users without one excluded and counted (users_without_positives)"
+        }
         if let truthColumn {
             let truthEvaluation = try TruthEvaluation(scores: scores, trueProbabilities: truth, seed: 0)
             values += [
@@ -87,6 +91,21 @@ struct BinaryTaskScorer: TaskScorer {
         let names = values.map(\.name)
         let compared = Self.preferred.filter(names.contains) + names.filter { !Self.preferred.contains($0) && !Self.counts.contains($0) }
         return (values, compared, line)
+    }
+
+    /// `ndcg@K`, `recall@K` per cutoff and `users_without_positives` (NaN where no user has a
+    /// positive row or no grouping column exists).
+    func groupedTopK() -> [(name: String, value: Double)] {
+        let cutoffs = task.groupedCutoffs
+        let result = group == nil ? nil : try? GroupedTopK(scores: scores, labels: labels, groups: groups, cutoffs: cutoffs)
+        var values: [(name: String, value: Double)] = []
+        for cutoff in cutoffs {
+            values.append(("ndcg@\(cutoff)", result?.ndcg[cutoff] ?? .nan))
+            values.append(("recall@\(cutoff)", result?.recall[cutoff] ?? .nan))
+        }
+        let withoutPositives: Double = result.map { Double($0.usersWithoutPositives) } ?? .nan
+        values.append(("users_without_positives", withoutPositives))
+        return values
     }
 
     /// The metrics of rows whose labels leave AUC or every GAUC undefined: counts, logloss and
@@ -106,5 +125,5 @@ struct BinaryTaskScorer: TaskScorer {
 
     static let preferred = ["auc", "gauc_avg", "gauc_show", "gauc_click", "logloss", "truth_auc", "truth_logloss", "truth_correlation"]
     // Counts belong to the protocol lines, not to the compared metrics.
-    static let counts: Set<String> = ["rows", "positives", "groups_used", "groups_dropped", "rows_in_dropped_groups"]
+    static let counts: Set<String> = ["rows", "positives", "groups_used", "groups_dropped", "rows_in_dropped_groups", "users_without_positives"]
 }

@@ -8,7 +8,7 @@ import FunnelTensor
 public struct Evaluation: Sendable {
     /// Metric name → value, per task (prefixed by the task's name unless it is empty): binary
     /// tasks `auc`, `logloss`, `calibration_ratio`, `gauc_*`, truth metrics; regression tasks
-    /// `mae`, `rmse`, `xauc`, `xgauc` (and binary metrics against the relevance label); ranking
+    /// `mae`, `mse`, `rmse`, `xauc`, `xgauc` (and binary metrics against the relevance label); ranking
     /// tasks `hr@K`, `ndcg@K`, `mrr@K`, `mrr`.
     public var metrics: [String: Double]
     /// The primary task's headline metric (`auc`, `xauc`, `ndcg@10`, …): early stopping's
@@ -70,6 +70,15 @@ public enum Evaluator {
             }
         }
         var kept = rows
+        // Rows a task excludes (a sample the model learned from) leave every task of the split.
+        let exclusions = tasks.compactMap(\.excludedRows).filter { $0.split == split }
+        if !exclusions.isEmpty {
+            var scored = rows ?? Array(repeating: true, count: table.rowCount)
+            for exclusion in exclusions {
+                for row in exclusion.rows where row < scored.count { scored[row] = false }
+            }
+            kept = scored
+        }
         if case .ranking(let ranking) = tasks[0].kind, let cap = ranking.maximumUsers {
             // The cap counts the rows the ranking task scores.
             var scored = rows ?? Array(repeating: true, count: table.rowCount)
@@ -94,6 +103,9 @@ public enum Evaluator {
         var metrics: [String: Double] = [:]
         var order: [String] = []
         var description = ["rows: split '\(split)' (\(scoredRows) of \(table.rowCount) rows\(kept == nil ? ", no sampling" : ""))"]
+        for exclusion in exclusions {
+            description.append("excluded: \(exclusion.rows.count) rows of split '\(split)', \(exclusion.reason)")
+        }
         for (task, scorer) in zip(tasks, scorers) {
             let result = try scorer.finish()
             for (name, value) in result.values { metrics[task.metricName(name)] = value }

@@ -32,8 +32,10 @@ public struct MetricNames: Sendable, Equatable {
                     + (truth ? ["truth_auc", "truth_logloss", "truth_correlation"] : [])
                     + ["calibration_ratio", "expected_calibration_error"]
                 counts = ["rows", "positives"] + (grouped ? ["groups_used", "groups_dropped", "rows_in_dropped_groups"] : [])
+                values += task.groupedCutoffs.flatMap { ["ndcg@\($0)", "recall@\($0)"] }
+                counts += task.groupedCutoffs.isEmpty ? [] : ["users_without_positives"]
             case .regression(let regression):
-                values = ["mae", "rmse", "xauc"] + (grouped ? ["xgauc"] : [])
+                values = ["mae", "mse", "rmse", "xauc"] + (grouped ? ["xgauc"] : [])
                 if regression.relevanceThreshold != nil { values += ["relevance_auc"] + (grouped ? ["relevance_gauc"] : []) }
                 counts = ["rows"]
             case .ranking(let ranking):

@@ -46,11 +46,12 @@ struct RegressionTaskScorer: TaskScorer {
         var values: [(name: String, value: Double)] = [
             ("rows", Double(predictions.count)),
             ("mae", errors.reduce(0) { $0 + Swift.abs($1) } / count),
+            ("mse", errors.reduce(0) { $0 + $1 * $1 } / count),
             ("rmse", (errors.reduce(0) { $0 + $1 * $1 } / count).squareRoot()),
             ("xauc", (try? Metrics.xauc(predictions: predictions, targets: labels)) ?? .nan),
         ]
         let scope = task.rowsWhere.map { "rows with \($0) = 1 (\(predictions.count))" } ?? "every row"
-        var line = "value \(task.scoreDescription) against '\(task.label)' on \(scope): MAE, RMSE, XAUC (pairs tied in label or value count as discordant)"
+        var line = "value \(task.scoreDescription) against '\(task.label)' on \(scope): MAE, RMSE, XAUC (pairs tied in label or value count as discordant), MSE = RMSE²"
         if let group {
             let grouped = try? GroupedXAUC(predictions: predictions, targets: labels, groups: groups)
             values.append(("xgauc", grouped?.value ?? .nan))

@@ -24,7 +24,14 @@ struct CoatConverter {
     ]
 
     func convert(into output: inout ConversionOutput) throws {
-        let propensities = try matrix("propensities.ascii") { row, index in try row.double(index) }
+        let propensities = try matrix("propensities.ascii") { row, index in
+            let propensity = try row.double(index)
+            // IPS divides by it: 0, negative, above 1 or NaN is refused where it stands.
+            guard propensity > 0, propensity <= 1 else {
+                throw row.failure(index, expected: "a propensity in (0, 1]")
+            }
+            return propensity
+        }
         let user = ColumnSchema(
             name: "user", kind: .categorical, role: .user, vocabulary: .identity(size: Self.users))
         let item = ColumnSchema(

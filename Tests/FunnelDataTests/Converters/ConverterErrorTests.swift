@@ -102,6 +102,20 @@ import Testing
             endingWith: "test.ascii:3:5: found '7', expected a rating in 0...5 (0 = not rated)")
     }
 
+    @Test(.needsSharedData, arguments: ["0", "-0.25", "1.5"])  // NaN: refused as "a number"
+    func aPropensityOutsideZeroToOneIsRefused(value: String) throws {
+        let (scratch, source) = try Self.copy(.coat, editing: "propensities.ascii") { text in
+            var lines = text.components(separatedBy: "\n")
+            var values = lines[4].components(separatedBy: " ")
+            values[6] = value
+            lines[4] = values.joined(separator: " ")
+            return lines.joined(separator: "\n")
+        }
+        Self.expectFailure(
+            .coat, source: source, output: scratch.path + "/out",
+            endingWith: "propensities.ascii:5:7: found '\(value)', expected a propensity in (0, 1]")
+    }
+
     /// The Open Bandit layout with the item tables and the first `rows` rows of every log.
     static func smallOpenBandit(rows: Int, in scratch: ScratchFolder) throws -> String {
         let shared = try SharedDataFolder.folder(for: .openBandit)
