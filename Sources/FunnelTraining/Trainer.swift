@@ -74,7 +74,9 @@ public final class Trainer {
         try Self.check(configuration, model: model, dataset: dataset)
         let requirements = model.requirements
         try requirements.check(dataset, model: modelName)
-        validation = try configuration.validation.map { try ValidationSplit($0, dataset: dataset, trainSplit: configuration.trainSplit) }
+        validation = try configuration.validation.map {
+            try ValidationSplit($0.resolved(runSeed: configuration.seed), dataset: dataset, trainSplit: configuration.trainSplit)
+        }
         let carved = validation?.split == configuration.trainSplit ? validation?.rows : nil
         batcher = try requirements.batcher(
             dataset: dataset, split: configuration.trainSplit, batchSize: configuration.batchSize, training: true,

@@ -24,6 +24,9 @@ public struct ValidationConfiguration: Codable, Sendable, Equatable {
     /// Seeds `random` carving; the same for every model and seed of an experiment, so all
     /// runs are selected on the same rows.
     public var seed: UInt64 = 0
+    /// Seeds `random` carving with the run's own seed instead of `seed`: each seed of an
+    /// experiment is then selected on its own rows (seeded splits; the Coat table).
+    public var followsRunSeed = false
 
     public init(split: String? = nil, fraction: Double = 0.1, carving: Carving = .random) {
         self.split = split
@@ -39,6 +42,14 @@ public struct ValidationConfiguration: Codable, Sendable, Equatable {
         carving = try container.decodeIfPresent(Carving.self, forKey: .carving) ?? carving
         timeColumn = try container.decodeIfPresent(String.self, forKey: .timeColumn)
         seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
+        followsRunSeed = try container.decodeIfPresent(Bool.self, forKey: .followsRunSeed) ?? followsRunSeed
+    }
+
+    /// The configuration a run with `runSeed` carves by.
+    func resolved(runSeed: UInt64) -> ValidationConfiguration {
+        var resolved = self
+        if followsRunSeed { resolved.seed = runSeed }
+        return resolved
     }
 }
 

@@ -27,6 +27,24 @@ import Testing
         #expect(try ValidationSplit(other, dataset: dataset, trainSplit: "train").rows != rows)
     }
 
+    /// With `followsRunSeed` each run seed carves its own rows (the carve's own `seed` is then
+    /// ignored); without it every run carves the same rows.
+    @Test func carvingCanFollowTheRunSeed() throws {
+        var configuration = RunnerFixture.configuration()
+        configuration.validation = ValidationConfiguration(fraction: 0.2)
+        func rows(runSeed: UInt64) throws -> [Bool] {
+            configuration.seed = runSeed
+            return try #require(try Trainer(configuration: configuration).validation?.rows)
+        }
+        #expect(try rows(runSeed: 1) == rows(runSeed: 2))
+        configuration.validation!.followsRunSeed = true
+        configuration.validation!.seed = 5
+        #expect(try rows(runSeed: 1) != rows(runSeed: 2))
+        var expected = ValidationConfiguration(fraction: 0.2)
+        expected.seed = 2
+        #expect(try rows(runSeed: 2) == ValidationSplit(expected, dataset: Self.dataset.get(), trainSplit: "train").rows)
+    }
+
     @Test func timeCarvingTakesTheLatestRows() throws {
         let dataset = try Self.dataset.get()
         var configuration = ValidationConfiguration(fraction: 0.25, carving: .time)
