@@ -174,15 +174,15 @@ public final class EKTMModel: Module, FunnelModel, RegisteredModel {
         let n = batch.size
         let ctr = features[0], cvr = Array(features.dropFirst())
         var forward = Forward(features: features, knowledge: [], routerWeights: nil, transmitted: [], logits: [], plainLogits: [])
-        forward.logits.append(network.towers[0](ctr).reshaped([n]))
         guard !transmitters.isEmpty else {
-            for (offset, f) in cvr.enumerated() {
-                let z = network.towers[offset + 1](f).reshaped([n])
-                forward.logits.append(z)
-                forward.plainLogits.append(z)
-            }
+            // The backbone's own tower pass (concurrent towers), so that training sums every
+            // gradient in the backbone's order and stays equal to it bit for bit.
+            let logits = network.towerLogits(features, rows: n)
+            forward.logits = logits
+            forward.plainLogits = Array(logits.dropFirst())
             return forward
         }
+        forward.logits.append(network.towers[0](ctr).reshaped([n]))
         if let router {
             let (knowledge, weights) = router(ctr: ctr, cvr: cvr)
             forward.knowledge = knowledge

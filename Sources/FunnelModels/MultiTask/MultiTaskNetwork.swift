@@ -192,14 +192,14 @@ public final class MultiTaskNetwork: Module {
 
     /// One logit `[n]` per task, named by the task.
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
-        let representations = try representations(batch)
-        // The towers are independent: one per thread, forward and backward.
-        let outputs = Tensor.concurrently(representations, towers.map { tower in { tower($0) } })
-        var logits: [String: Tensor] = [:]
-        for (index, task) in tasks.enumerated() {
-            logits[task.name] = outputs[index].reshaped([batch.size])
-        }
-        return logits
+        let logits = towerLogits(try representations(batch), rows: batch.size)
+        return Dictionary(uniqueKeysWithValues: zip(tasks.map(\.name), logits))
+    }
+
+    /// Each task's tower on its representation `[n, width]` → logits `[n]`, in task order. The
+    /// towers are independent: one per thread, forward and backward.
+    public func towerLogits(_ representations: [Tensor], rows: Int) -> [Tensor] {
+        Tensor.concurrently(representations, towers.map { tower in { tower($0) } }).map { $0.reshaped([rows]) }
     }
 }
 
