@@ -13,7 +13,7 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Simulate a homepage, train BASE and USD, and print GAUC_avg/show/click, AUC and the truth metric.",
         discussion: """
-            The homepage world (funnel simulate homepage, default knobs) holds pseudo-negatives (users who never looked) and pseudo-positives (clicks made to reach the portal); its ground truth is the interest-driven click probability of every exposure. BASE is the ETA-like CTR model trained on every exposure; USD trains it on the day's portal visitors with the intent module's dual-debiasing weights. Both are evaluated on every exposure of the last days. The default size takes about 20 seconds on 2 cores (release build).
+            The homepage world (funnel simulate homepage, default knobs) holds pseudo-negatives (users who never looked) and pseudo-positives (clicks made to reach the portal); its ground truth is the interest-driven click probability of every exposure. BASE is the ETA-like CTR model trained on every exposure; USD trains it on the day's portal visitors with the intent module's dual-debiasing weights. Both are evaluated on every exposure of the last days. The default size takes about 16 seconds on 2 cores (release build).
 
             Example: funnel demo --users 20000 --days 14 --seed 1
             """)

@@ -57,14 +57,7 @@ import FunnelTestSupport
             (output * random([300, 200], seed: 18)).sum().backward()
             return [output.scalars, mean.scalars, variance.scalars, input.gradient!.scalars, gain.gradient!.scalars, offset.gradient!.scalars]
         }
-        let reference = Compute.withThreads(1) { run() }
-        #expect(Compute.withThreads(2) { run() } == reference)
-        let detected = Compute.path
-        defer { Compute.path = detected }
-        for path in Compute.Path.allCases {
-            Compute.path = path
-            #expect(Compute.withThreads(1) { run() } == reference, "path \(path)")
-        }
+        expectSameBitsOnEveryThreadCountAndPath(run)
     }
 }
 

@@ -40,13 +40,6 @@ import FunnelTestSupport
             (output * random([300, 64], seed: 31)).sum().backward()
             return [output.scalars, weights.gradient!.scalars] + experts.map { $0.gradient!.scalars }
         }
-        let reference = Compute.withThreads(1) { run() }
-        #expect(Compute.withThreads(2) { run() } == reference)
-        let detected = Compute.path
-        defer { Compute.path = detected }
-        for path in Compute.Path.allCases {
-            Compute.path = path
-            #expect(Compute.withThreads(1) { run() } == reference, "path \(path)")
-        }
+        expectSameBitsOnEveryThreadCountAndPath(run)
     }
 }

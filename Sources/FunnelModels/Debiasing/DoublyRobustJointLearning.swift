@@ -47,7 +47,7 @@ public final class DoublyRobustJointLearning: Module, RegisteredModel {
         case label
     }
 
-    public struct Configuration: ModelConfiguration, Equatable {
+    public struct Configuration: ModelConfiguration, MatrixObservationSettings, Equatable {
         /// `nil`: the dataset's first label column (Coat: `rating`).
         public var label: String?
         public var loss = MatrixFactorisationLoss.squaredError
@@ -90,22 +90,16 @@ public final class DoublyRobustJointLearning: Module, RegisteredModel {
     public let label: String
 
     public init(dataset: Dataset, configuration: Configuration, seed: UInt64) throws {
-        let matrix = try MatrixFactorisationNetwork.matrix(of: dataset)
-        label = try MatrixFactorisationNetwork.label(configuration.label, in: dataset)
-        users = matrix.users
-        items = matrix.items
-        propensities = try ObservationPropensities(
-            dataset: dataset, weighting: configuration.weighting, trainSplit: configuration.trainSplit,
-            sampleSplit: configuration.missingAtRandomSplit, sampleFraction: configuration.missingAtRandomFraction,
-            column: configuration.propensity, naiveBayesColumn: configuration.naiveBayesColumn, users: users, items: items, seed: seed)
+        let observations = try MatrixObservations(dataset: dataset, settings: configuration, seed: seed)
+        (users, items, label, propensities) = (observations.users, observations.items, observations.label, observations.propensities)
         let globalBias = try MatrixFactorisationNetwork.initialGlobalBias(
             dataset: dataset, split: configuration.trainSplit, label: label, loss: configuration.loss)
         var generator = RandomGenerator(seed: seed)
         prediction = MatrixFactorisationNetwork(
-            users: matrix.userCount, items: matrix.itemCount, dimensions: configuration.dimensions, globalBias: globalBias,
+            users: observations.userCount, items: observations.itemCount, dimensions: configuration.dimensions, globalBias: globalBias,
             generator: &generator)
         imputation = MatrixFactorisationNetwork(
-            users: matrix.userCount, items: matrix.itemCount, dimensions: configuration.imputationDimensions,
+            users: observations.userCount, items: observations.itemCount, dimensions: configuration.imputationDimensions,
             globalBias: globalBias, generator: &generator)
         self.configuration = configuration
         super.init()

@@ -20,7 +20,7 @@ public final class MatrixFactorisation: Module, RegisteredModel {
     public static let summary = "matrix factorisation with biases, naive or MF-IPS (given or Naive-Bayes propensities; Schnabel et al. ICML 2016) (user, item, a rating or 0/1 label)"
     public static var testFixture: ModelFixture { ModelFixture(world: "funnel", configuration: #"{"label": "click", "loss": "logistic"}"#) }
 
-    public struct Configuration: ModelConfiguration, Equatable {
+    public struct Configuration: ModelConfiguration, MatrixObservationSettings, Equatable {
         /// The label learned: a rating (`squared-error`) or a 0/1 label (`logistic`); `nil`: the
         /// dataset's first label column (Coat: `rating`).
         public var label: String?
@@ -78,17 +78,11 @@ public final class MatrixFactorisation: Module, RegisteredModel {
     public let label: String
 
     public init(dataset: Dataset, configuration: Configuration, seed: UInt64) throws {
-        let matrix = try MatrixFactorisationNetwork.matrix(of: dataset)
-        label = try MatrixFactorisationNetwork.label(configuration.label, in: dataset)
-        users = matrix.users
-        items = matrix.items
-        propensities = try ObservationPropensities(
-            dataset: dataset, weighting: configuration.weighting, trainSplit: configuration.trainSplit,
-            sampleSplit: configuration.missingAtRandomSplit, sampleFraction: configuration.missingAtRandomFraction,
-            column: configuration.propensity, naiveBayesColumn: configuration.naiveBayesColumn, users: users, items: items, seed: seed)
+        let observations = try MatrixObservations(dataset: dataset, settings: configuration, seed: seed)
+        (users, items, label, propensities) = (observations.users, observations.items, observations.label, observations.propensities)
         var generator = RandomGenerator(seed: seed)
         network = MatrixFactorisationNetwork(
-            users: matrix.userCount, items: matrix.itemCount, dimensions: configuration.dimensions,
+            users: observations.userCount, items: observations.itemCount, dimensions: configuration.dimensions,
             globalBias: try MatrixFactorisationNetwork.initialGlobalBias(
                 dataset: dataset, split: configuration.trainSplit, label: label, loss: configuration.loss),
             generator: &generator)

@@ -102,3 +102,36 @@ public final class MatrixFactorisationNetwork: Module {
         }
     }
 }
+
+/// The settings both debiased MF models read the dataset by (their configurations conform).
+protocol MatrixObservationSettings {
+    var label: String? { get }
+    var weighting: ObservationWeighting { get }
+    var propensity: String? { get }
+    var naiveBayesColumn: String { get }
+    var trainSplit: String { get }
+    var missingAtRandomSplit: String { get }
+    var missingAtRandomFraction: Double { get }
+}
+
+/// What a debiased MF model reads from the dataset: the matrix's user and item columns, the
+/// label learned and the observation propensities.
+struct MatrixObservations {
+    let users: String
+    let items: String
+    /// The matrix's size (the user and item vocabularies).
+    let userCount: Int
+    let itemCount: Int
+    let label: String
+    let propensities: ObservationPropensities
+
+    init(dataset: Dataset, settings: some MatrixObservationSettings, seed: UInt64) throws {
+        let matrix = try MatrixFactorisationNetwork.matrix(of: dataset)
+        label = try MatrixFactorisationNetwork.label(settings.label, in: dataset)
+        (users, items, userCount, itemCount) = matrix
+        propensities = try ObservationPropensities(
+            dataset: dataset, weighting: settings.weighting, trainSplit: settings.trainSplit,
+            sampleSplit: settings.missingAtRandomSplit, sampleFraction: settings.missingAtRandomFraction,
+            column: settings.propensity, naiveBayesColumn: settings.naiveBayesColumn, users: users, items: items, seed: seed)
+    }
+}
