@@ -6,14 +6,9 @@ import FunnelTestSupport
 /// `Tensor.batchNormalized` against the composed form it replaces, its gradients against finite
 /// differences, and its independence from the thread count and the CPU path.
 @Suite struct BatchNormalizationTests {
-    private func random(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1) -> Tensor {
-        var generator = RandomGenerator(seed: seed)
-        return Tensor.randomUniform(shape, low: low, high: high, using: &generator)
-    }
-
     @Test func matchesTheComposedForm() {
-        let input = random([37, 21], seed: 1, low: -3, high: 5)
-        let (gain, offset) = (random([21], seed: 2), random([21], seed: 3))
+        let input = uniform([37, 21], -3, 5, seed: 1)
+        let (gain, offset) = (uniform([21], -1, 1, seed: 2), uniform([21], -1, 1, seed: 3))
         let (fused, mean, variance) = Tensor.batchNormalized(input, gain: gain, offset: offset, epsilon: 1e-5)
         let composedMean = input.mean(alongAxes: [0], keepingDimensions: true)
         let centered = input - composedMean
@@ -29,18 +24,18 @@ import FunnelTestSupport
 
     /// One row: the batch variance is 0, every value normalises to the offset.
     @Test func oneRowNormalisesToTheOffset() {
-        let offset = random([4], seed: 5)
-        let (output, _, variance) = Tensor.batchNormalized(random([1, 4], seed: 4), gain: random([4], seed: 6), offset: offset, epsilon: 1e-5)
+        let offset = uniform([4], -1, 1, seed: 5)
+        let (output, _, variance) = Tensor.batchNormalized(uniform([1, 4], -1, 1, seed: 4), gain: uniform([4], -1, 1, seed: 6), offset: offset, epsilon: 1e-5)
         #expect(output.scalars == offset.scalars)
         #expect(variance.scalars == [0, 0, 0, 0])
     }
 
     @Test func gradientsMatchFiniteDifferences() {
-        checkGradients([random([6, 5], seed: 7, low: -2, high: 2), random([5], seed: 8), random([5], seed: 9)]) {
+        checkGradients([uniform([6, 5], -2, 2, seed: 7), uniform([5], -1, 1, seed: 8), uniform([5], -1, 1, seed: 9)]) {
             Tensor.batchNormalized($0[0], gain: $0[1], offset: $0[2], epsilon: 1e-5).output
         }
-        let (mean, variance) = (random([5], seed: 10), random([5], seed: 11, low: 0.5, high: 2))
-        checkGradients([random([6, 5], seed: 12, low: -2, high: 2), random([5], seed: 13), random([5], seed: 14)]) {
+        let (mean, variance) = (uniform([5], -1, 1, seed: 10), uniform([5], 0.5, 2, seed: 11))
+        checkGradients([uniform([6, 5], -2, 2, seed: 12), uniform([5], -1, 1, seed: 13), uniform([5], -1, 1, seed: 14)]) {
             Tensor.batchNormalized($0[0], gain: $0[1], offset: $0[2], mean: mean, variance: variance, epsilon: 1e-5)
         }
     }
@@ -48,13 +43,13 @@ import FunnelTestSupport
     /// Forward and backward give the same bits on 1 and 2 threads and on every CPU path.
     @Test func sameBitsOnEveryThreadCountAndPath() {
         func run() -> [[Float]] {
-            let input = random([300, 200], seed: 15, low: -2, high: 2)
+            let input = uniform([300, 200], -2, 2, seed: 15)
             input.requiresGradient = true
-            let (gain, offset) = (random([200], seed: 16), random([200], seed: 17))
+            let (gain, offset) = (uniform([200], -1, 1, seed: 16), uniform([200], -1, 1, seed: 17))
             gain.requiresGradient = true
             offset.requiresGradient = true
             let (output, mean, variance) = Tensor.batchNormalized(input, gain: gain, offset: offset, epsilon: 1e-5)
-            (output * random([300, 200], seed: 18)).sum().backward()
+            (output * uniform([300, 200], -1, 1, seed: 18)).sum().backward()
             return [output.scalars, mean.scalars, variance.scalars, input.gradient!.scalars, gain.gradient!.scalars, offset.gradient!.scalars]
         }
         expectSameBitsOnEveryThreadCountAndPath(run)
