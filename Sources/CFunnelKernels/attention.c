@@ -52,7 +52,8 @@ static void forward_task(void *context, long index) {
 #define FUNNEL_FORWARD_ARGUMENTS                                                               \
     job->q + query, job->k + key, job->v + key, row, s->query_length, s->key_length,           \
         s->head_width, s->scale, pair_mask, s->mask_strides[2], s->mask_strides[3],           \
-        s->closed_below, job->p_out + weights, job->o + query, scratch
+        s->closed_below, job->p_out + weights, job->o + query, scratch, weights,               \
+        s->dropout_threshold, s->dropout_scale, s->dropout_key
         FUNNEL_DISPATCH(funnel_attention_pair_, FUNNEL_FORWARD_ARGUMENTS);
 #undef FUNNEL_FORWARD_ARGUMENTS
     }
@@ -64,14 +65,15 @@ static void backward_task(void *context, long index) {
     const funnel_attention_shape *s = job->shape;
     long begin, end, row = s->heads * s->head_width;
     funnel_task_range(s->batch * s->heads, job->tasks, index, &begin, &end);
-    float *scratch = scratch_for(s, 4 * s->head_width + 3);
+    float *scratch = scratch_for(s, 4 * s->head_width + 4);
     for (long pair = begin; pair < end; pair++) {
         long query, key, weights, mask;
         pair_offsets(s, pair, &query, &key, &weights, &mask);
 #define FUNNEL_BACKWARD_ARGUMENTS                                                              \
     job->q + query, job->k + key, job->v + key, row, s->query_length, s->key_length,           \
         s->head_width, s->scale, job->p + weights, job->dout + query, job->dq + query,        \
-        job->dk + key, job->dv + key, scratch
+        job->dk + key, job->dv + key, scratch, weights, s->dropout_threshold,                 \
+        s->dropout_scale, s->dropout_key
         FUNNEL_DISPATCH(funnel_attention_pair_backward_, FUNNEL_BACKWARD_ARGUMENTS);
 #undef FUNNEL_BACKWARD_ARGUMENTS
     }

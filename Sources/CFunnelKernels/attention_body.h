@@ -91,13 +91,16 @@ static void FUNNEL_NAME(funnel_weighted_rows_)(const float *weights, const float
 // q, o: Lq rows of `e` values `row` floats apart; k, v: Lk such rows; mask: this pair's additive
 // mask, `mask_row` and `mask_column` apart (either may be 0), or NULL; p: the Lq×Lk weights,
 // written; scratch: 2·e·W + W floats, 64-byte aligned. A query row whose mask entries are all
-// ≤ closed_below gets weights 0 and output 0.
+// ≤ closed_below gets weights 0 and output 0. With a dropout threshold below 2²⁴, the weights
+// (global index weight_base + i·Lk + j) are dropped before they multiply v; p keeps them whole.
 FUNNEL_BODY_TARGET
 void FUNNEL_NAME(funnel_attention_pair_)(const float *q, const float *k, const float *v, long row,
                                          long lq, long lk, long e, float scale,
                                          const float *mask, long mask_row, long mask_column,
                                          float closed_below, float *p, float *o,
-                                         float *scratch) {
+                                         float *scratch, long weight_base,
+                                         uint32_t dropout_threshold, float dropout_scale,
+                                         uint64_t dropout_key) {
     long width = (lk + 15) / 16 * 16;
     float *keys = scratch, *scores = scratch + 2 * e * width;
     FUNNEL_NAME(funnel_transpose_heads_)(k, row, lk, e, width, keys);
@@ -136,23 +139,34 @@ void FUNNEL_NAME(funnel_attention_pair_)(const float *q, const float *k, const f
             FUNNEL_STORE16(scores + block, FUNNEL_LOAD16(scores + block) * inverse);
         }
         for (long j = 0; j < lk; j++) weights[j] = scores[j];
+        if (dropout_threshold < (1u << 24)) {
+            long first = weight_base + i * lk;
+            for (long j = 0; j < lk; j++)
+                scores[j] = funnel_dropout_keeps(first + j, dropout_key, dropout_threshold)
+                                ? scores[j] * dropout_scale : 0.0f;
+        }
         FUNNEL_NAME(funnel_weighted_rows_)(scores, v, row, lk, e, output);
     }
 }
 
 // The backward pass of one pair: dout as o, p from the forward pass; writes dq (Lq rows) and
-// dk, dv (Lk rows). scratch: 4·e·W + 3·W floats, 64-byte aligned.
+// dk, dv (Lk rows). scratch: 4·e·W + 4·W floats, 64-byte aligned. The dropout arguments are the
+// forward pass's: v saw the dropped weights D = P∘m/keep, so dV = Dᵀ·dO and the softmax's
+// backward takes dP = (dO·vᵀ)∘m/keep.
 FUNNEL_BODY_TARGET
 void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k, const float *v,
                                                   long row, long lq, long lk, long e,
                                                   float scale, const float *p, const float *dout,
                                                   float *dq, float *dk, float *dv,
-                                                  float *scratch) {
+                                                  float *scratch, long weight_base,
+                                                  uint32_t dropout_threshold, float dropout_scale,
+                                                  uint64_t dropout_key) {
     long width = (lk + 15) / 16 * 16;
     float *values = scratch + e * width;
     float *key_gradients = values + e * width, *value_gradients = key_gradients + e * width;
     float *weights = value_gradients + e * width, *weight_gradients = weights + width;
-    float *score_gradients = weight_gradients + width;
+    float *score_gradients = weight_gradients + width, *dropped = score_gradients + width;
+    int dropping = dropout_threshold < (1u << 24);
     FUNNEL_NAME(funnel_transpose_heads_)(v, row, lk, e, width, values);
     // One query (target attention): each key's and value's gradient is one product, written
     // in place; several queries accumulate along the keys in the transposed buffers.
@@ -164,13 +178,27 @@ void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k
         const float *query = q + i * row;
         for (long j = 0; j < lk; j++) weights[j] = p[i * lk + j];
         for (long j = lk; j < width; j++) weights[j] = 0.0f;
+        // dropped: each weight's factor m/keep (then, once dW is known, the dropped weights).
+        if (dropping) {
+            long first = weight_base + i * lk;
+            for (long j = 0; j < lk; j++)
+                dropped[j] = funnel_dropout_keeps(first + j, dropout_key, dropout_threshold) ? dropout_scale : 0.0f;
+            for (long j = lk; j < width; j++) dropped[j] = 0.0f;
+        }
         // dW = dO·vᵀ, then the softmax's backward: dS = P ∘ (dW − Σ P∘dW), times the scale.
         funnel_vector16 dot = {0};
         for (long block = 0; block < width; block += 16) {
             funnel_vector16 sum = {0};
             for (long d = 0; d < e; d++) sum += gradient[d] * FUNNEL_LOAD16(values + d * width + block);
+            if (dropping) sum *= FUNNEL_LOAD16(dropped + block);
             FUNNEL_STORE16(weight_gradients + block, sum);
             dot += FUNNEL_LOAD16(weights + block) * sum;
+        }
+        const float *value_weights = weights;
+        if (dropping) {
+            for (long block = 0; block < width; block += 16)
+                FUNNEL_STORE16(dropped + block, FUNNEL_LOAD16(dropped + block) * FUNNEL_LOAD16(weights + block));
+            value_weights = dropped;
         }
         float total = FUNNEL_NAME(funnel_lanes_sum_)(&dot);
         for (long block = 0; block < width; block += 16) {
@@ -182,7 +210,7 @@ void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k
             for (long j = 0; j < lk; j++) {
                 for (long d = 0; d < e; d++) {
                     dk[j * row + d] = score_gradients[j] * query[d];
-                    dv[j * row + d] = weights[j] * gradient[d];
+                    dv[j * row + d] = value_weights[j] * gradient[d];
                 }
             }
             continue;
@@ -194,7 +222,7 @@ void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k
                                FUNNEL_LOAD16(key_gradients + d * width + block) + query[d] * s);
                 FUNNEL_STORE16(value_gradients + d * width + block,
                                FUNNEL_LOAD16(value_gradients + d * width + block) +
-                                   gradient[d] * FUNNEL_LOAD16(weights + block));
+                                   gradient[d] * FUNNEL_LOAD16(value_weights + block));
             }
         }
     }

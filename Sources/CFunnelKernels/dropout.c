@@ -3,16 +3,6 @@
 // never touches memory, and the result does not depend on how the range is split.
 #include "kernels_internal.h"
 
-// A 32-bit integer finaliser with low bias (C. Wellons' "lowbias32" constants).
-static inline uint32_t funnel_mix32(uint32_t h) {
-    h ^= h >> 16;
-    h *= 0x7feb352du;
-    h ^= h >> 15;
-    h *= 0x846ca68bu;
-    h ^= h >> 16;
-    return h;
-}
-
 #define FUNNEL_PER_PATH_BODY "dropout_body.h"
 #include "per_path.h"
 

@@ -28,4 +28,22 @@ static inline void funnel_task_range(long count, long tasks, long index, long *b
     *end = *begin + base + (index < extra ? 1 : 0);
 }
 
+// A 32-bit integer finaliser with low bias (C. Wellons' "lowbias32" constants): the hash of
+// hash-keyed dropout masks (dropout and attention-weight dropout).
+static inline uint32_t funnel_mix32(uint32_t h) {
+    h ^= h >> 16;
+    h *= 0x7feb352du;
+    h ^= h >> 15;
+    h *= 0x846ca68bu;
+    h ^= h >> 16;
+    return h;
+}
+
+/// Whether dropout keeps element `index` under `key`: the same test as `funnel_dropout`.
+static inline int funnel_dropout_keeps(long index, uint64_t key, uint32_t threshold) {
+    uint32_t h = funnel_mix32((uint32_t)index ^ (uint32_t)key);
+    h = funnel_mix32(h ^ (uint32_t)(key >> 32));
+    return (h >> 8) < threshold;
+}
+
 #endif

@@ -18,10 +18,13 @@ extension Tensor {
     ///     gradient), or `nil`.
     ///   - closedBelow: a query row whose mask entries are all at or below this value has no
     ///     key to attend to and gets weights 0 (and output 0) instead of a uniform average.
+    ///   - dropout: drops attention weights after the softmax (inverted dropout keeping each with
+    ///     probability `keep`, the mask a hash of `key` and the weight's index as in
+    ///     ``dropout(_:keep:key:)``, recomputed in the backward pass); `nil`: none.
     /// - Returns: `[B, Lq, heads·e]`.
     public static func attention(
         queries: Tensor, keys: Tensor, values: Tensor, heads: Int, mask: Tensor? = nil,
-        closedBelow: Float = -.infinity
+        closedBelow: Float = -.infinity, dropout: (keep: Float, key: UInt64)? = nil
     ) -> Tensor {
         precondition(
             queries.rank == 3 && keys.rank == 3 && keys.shape == values.shape && queries.shape[0] == keys.shape[0]
@@ -34,6 +37,15 @@ extension Tensor {
             (batch, heads, queryLength, keyLength, headWidth)
         shape.scale = 1 / Float(headWidth).squareRoot()
         shape.closed_below = closedBelow
+        shape.dropout_threshold = 1 << 24
+        shape.dropout_scale = 1
+        if let dropout, dropout.keep < 1 {
+            precondition(dropout.keep > 0, "Funnel: attention dropout keeps a probability in (0, 1], got \(dropout.keep)")
+            precondition(batch * heads * queryLength * keyLength < 1 << 32, "Funnel: attention dropout over more than 2³² − 1 weights")
+            shape.dropout_threshold = Self.dropoutThreshold(keep: dropout.keep)
+            shape.dropout_scale = 1 / dropout.keep
+            shape.dropout_key = dropout.key
+        }
         if let mask {
             let target = [batch, heads, queryLength, keyLength]
             precondition(Broadcast.shape(mask.shape, target) == target, "Funnel: attention mask \(mask.shape) does not broadcast to \(target)")

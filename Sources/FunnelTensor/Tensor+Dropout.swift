@@ -11,7 +11,7 @@ extension Tensor {
     public static func dropout(_ input: Tensor, keep: Float, key: UInt64) -> Tensor {
         precondition(keep > 0 && keep <= 1, "Funnel: dropout keeps a probability in (0, 1], got \(keep)")
         precondition(input.count < 1 << 32, "Funnel: dropout over \(input.count) elements (at most 2³² − 1)")
-        let threshold = UInt32(Swift.min((Double(keep) * 16_777_216).rounded(.up), 16_777_216))
+        let threshold = dropoutThreshold(keep: keep)
         let scale = 1 / keep
         let output = Tensor.uninitialized(input.shape)
         funnel_dropout(input.storage.pointer, output.storage.pointer, input.count, key, threshold, scale)
@@ -20,5 +20,10 @@ extension Tensor {
             funnel_dropout(gradient.storage.pointer, inputGradient.storage.pointer, input.count, key, threshold, scale)
             return [inputGradient]
         }
+    }
+
+    /// The 24-bit threshold below which a hash keeps its element.
+    static func dropoutThreshold(keep: Float) -> UInt32 {
+        UInt32(Swift.min((Double(keep) * 16_777_216).rounded(.up), 16_777_216))
     }
 }

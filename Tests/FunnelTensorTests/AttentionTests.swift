@@ -14,7 +14,10 @@ import FunnelTestSupport
 
     /// The unfused reference: `[B, L, h·e]` split into heads, softmax(q·kᵀ/√e + mask)·v, rows
     /// whose mask entries are all ≤ closedBelow set to 0, heads joined again.
-    private func reference(_ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int, mask: Tensor?, closedBelow: Float) -> Tensor {
+    private func reference(
+        _ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int, mask: Tensor?, closedBelow: Float,
+        dropout: (keep: Float, key: UInt64)? = nil
+    ) -> Tensor {
         let (batch, lq, lk, width) = (q.shape[0], q.shape[1], k.shape[1], q.shape[2])
         let e = width / heads
         func split(_ x: Tensor, _ length: Int) -> Tensor {
@@ -29,6 +32,8 @@ import FunnelTestSupport
         } else {
             weights = scores.softmax()
         }
+        // The weights [B, heads, Lq, Lk] are indexed as the fused kernel indexes them.
+        if let dropout { weights = Tensor.dropout(weights, keep: dropout.keep, key: dropout.key) }
         return Tensor.matmul(weights, split(v, lk)).permuted([0, 2, 1, 3]).reshaped([batch, lq, width])
     }
 
@@ -79,5 +84,37 @@ import FunnelTestSupport
         output.sum().backward()
         // Only query 1 attends, to keys 0 and 1: key 2's value gets no gradient.
         #expect(Array(v.gradient!.scalars[8..<12]) == [0, 0, 0, 0])
+    }
+
+    /// Attention-weight dropout (SASRec's) drops exactly the weights `Tensor.dropout` drops
+    /// from the weight tensor, in the output and in all three gradients.
+    @Test(arguments: [(2, 6, 6, 2, 8), (1, 5, 5, 1, 64)])
+    func weightDropoutMatchesDropoutOfTheWeights(shape: (Int, Int, Int, Int, Int)) {
+        let (batch, lq, lk, heads, e) = shape
+        let causal = Tensor(shape: [lq, lk], scalars: (0..<(lq * lk)).map { $0 % lk > $0 / lk ? -1e9 : 0 })
+        let dropout = (keep: Float(0.6), key: UInt64(0x1234_5678_9ABC))
+        func inputs() -> [Tensor] {
+            [[batch, lq, heads * e], [batch, lk, heads * e], [batch, lk, heads * e]].enumerated().map { index, shape in
+                Tensor(shape: shape, scalars: random(shape, seed: 20 + UInt64(index)).scalars, requiresGradient: true)
+            }
+        }
+        let (fusedInputs, unfusedInputs) = (inputs(), inputs())
+        let fused = Tensor.attention(
+            queries: fusedInputs[0], keys: fusedInputs[1], values: fusedInputs[2], heads: heads, mask: causal,
+            closedBelow: -5e8, dropout: dropout)
+        let unfused = reference(
+            unfusedInputs[0], unfusedInputs[1], unfusedInputs[2], heads: heads, mask: causal, closedBelow: -5e8, dropout: dropout)
+        #expect(zip(fused.scalars, unfused.scalars).allSatisfy { abs($0 - $1) <= 1e-5 })
+        let plain = Tensor.attention(queries: fusedInputs[0], keys: fusedInputs[1], values: fusedInputs[2], heads: heads, mask: causal)
+        #expect(plain.scalars != fused.scalars)
+        let weights = uniform(fused.shape, -1, 1, seed: 30)
+        (fused * weights).sum().backward()
+        (unfused * weights).sum().backward()
+        for (left, right) in zip(fusedInputs, unfusedInputs) {
+            #expect(zip(left.gradient!.scalars, right.gradient!.scalars).allSatisfy { abs($0 - $1) <= 1e-4 })
+        }
+        checkGradients(inputs().map { $0.detached() }) {
+            Tensor.attention(queries: $0[0], keys: $0[1], values: $0[2], heads: heads, mask: causal, closedBelow: -5e8, dropout: dropout)
+        }
     }
 }

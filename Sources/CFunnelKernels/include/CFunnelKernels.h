@@ -204,11 +204,17 @@ void funnel_dropout(const float *x, float *y, long count, uint64_t key, uint32_t
 /// keys and values [batch, key_length, heads·head_width] (heads side by side in the last axis);
 /// an additive mask read at mask_strides · (batch, head, query, key) (a stride may be 0);
 /// scores (q·k)·scale + mask; a query row whose mask entries are all ≤ closed_below gets
-/// weights 0 (and output 0).
+/// weights 0 (and output 0). With dropout_threshold < 2²⁴ the weights are dropped as
+/// `funnel_dropout` drops elements (weight index (pair·Lq + i)·Lk + j under dropout_key, kept
+/// ones scaled by dropout_scale) before they multiply v; p keeps the undropped weights and the
+/// backward pass recomputes the mask.
 typedef struct {
     long batch, heads, query_length, key_length, head_width;
     float scale, closed_below;
     long mask_strides[4];
+    uint32_t dropout_threshold;
+    float dropout_scale;
+    uint64_t dropout_key;
 } funnel_attention_shape;
 
 /// o = softmax((q·kᵀ)·scale + mask)·v per (batch, head); p [batch, heads, Lq, Lk] receives the
