@@ -138,11 +138,15 @@ public struct RankingProtocol: Sendable, Equatable, Codable {
     public var tieBreaking: TieBreaking
     /// Seeds the sampled negatives and the user subset.
     public var seed: UInt64
+    /// The smallest id that is a real item (`nil`: the vocabulary's first value id); a
+    /// sequence dataset reserves id 0 of its identity vocabulary.
+    public var firstItem: Int32?
 
     public init(
         history: String? = nil, maskHistory: Bool = true, sampledNegatives: Int? = nil, cutoffs: [Int] = [5, 10, 20],
-        maximumUsers: Int? = nil, tieBreaking: TieBreaking = .optimistic, seed: UInt64 = 0
+        maximumUsers: Int? = nil, tieBreaking: TieBreaking = .optimistic, seed: UInt64 = 0, firstItem: Int32? = nil
     ) {
+        self.firstItem = firstItem
         self.history = history
         self.maskHistory = maskHistory
         self.sampledNegatives = sampledNegatives

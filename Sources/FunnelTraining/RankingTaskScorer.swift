@@ -22,15 +22,19 @@ struct RankingTaskScorer: TaskScorer {
                 dataset: dataset.schema.name, column: task.label, reason: "a ranking task's target: a categorical item column")
         }
         let named = task.name.isEmpty ? "the ranking task" : "ranking task '\(task.name)'"
-        if let negatives = ranking.sampledNegatives, negatives < 1 || negatives >= vocabulary.size - Int(vocabulary.firstValueID) {
-            throw StrictJSON.Error(description: "\(named): sampledNegatives \(negatives) must lie in 1..<\(vocabulary.size - Int(vocabulary.firstValueID)) (the catalogue's size)")
+        let first = Swift.max(vocabulary.firstValueID, ranking.firstItem ?? 0)
+        guard first < Int32(vocabulary.size) else {
+            throw StrictJSON.Error(description: "\(named): firstItem \(first) leaves no item of the \(vocabulary.size) ids")
+        }
+        if let negatives = ranking.sampledNegatives, negatives < 1 || negatives >= vocabulary.size - Int(first) {
+            throw StrictJSON.Error(description: "\(named): sampledNegatives \(negatives) must lie in 1..<\(vocabulary.size - Int(first)) (the catalogue's size)")
         }
         guard !ranking.cutoffs.isEmpty, ranking.cutoffs.allSatisfy({ $0 >= 1 }) else {
             throw StrictJSON.Error(description: "\(named): cutoffs \(ranking.cutoffs) must be positive and at least one")
         }
         self.task = task
         self.ranking = ranking
-        catalogue = vocabulary.firstValueID..<Int32(vocabulary.size)
+        catalogue = first..<Int32(vocabulary.size)
         summary = RankingSummary(cutoffs: ranking.cutoffs)
     }
 

@@ -1,0 +1,84 @@
+import FunnelData
+import FunnelTensor
+
+/// A batch's item histories laid out for a sequential model: the kept (most recent) items
+/// either at the end of each row (left padding, the last item at position n − 1: original
+/// SASRec) or at its start (right padding: RecBole), padding elsewhere.
+///
+/// Shapes: `ids` and `mask` `[rows, length]` row-major; `counts` `[rows]`.
+public struct SequenceInput: Sendable {
+    public let rows: Int
+    public let length: Int
+    /// Item ids, the padding id at padded positions.
+    public let ids: [Int32]
+    /// 1 at real items, 0 at padding.
+    public let mask: [Float]
+    /// The real items of each row.
+    public let counts: [Int]
+    public let padsLeft: Bool
+    /// The id at padded positions.
+    public let paddingID: Int32
+
+    public init(batch: Batch, column: String, padsLeft: Bool) throws {
+        guard let sequence = batch.sequences[column] else {
+            throw DataError.missingRequirement(dataset: "batch", column: column, reason: "a sequential model's item history")
+        }
+        self.init(sequence: sequence, padsLeft: padsLeft)
+    }
+
+    public init(rows: Int, length: Int, ids: [Int32], mask: [Float], counts: [Int], padsLeft: Bool, paddingID: Int32) {
+        precondition(ids.count == rows * length && mask.count == ids.count && counts.count == rows, "Funnel: a sequence input of \(rows) × \(length)")
+        (self.rows, self.length, self.ids, self.mask, self.counts, self.padsLeft, self.paddingID) =
+            (rows, length, ids, mask, counts, padsLeft, paddingID)
+    }
+
+    /// Lays out a batch's padded sequence (real ids first, as the batcher writes them).
+    public init(sequence: PaddedSequence, padsLeft: Bool) {
+        let length = sequence.length
+        let rows = length > 0 ? sequence.ids.count / length : 0
+        var ids = [Int32](repeating: sequence.paddingID, count: rows * length)
+        var mask = [Float](repeating: 0, count: rows * length)
+        var counts = [Int](repeating: 0, count: rows)
+        for row in 0..<rows {
+            var count = 0
+            while count < length && sequence.mask[row * length + count] > 0 { count += 1 }
+            counts[row] = count
+            let start = padsLeft ? length - count : 0
+            for position in 0..<count {
+                ids[row * length + start + position] = sequence.ids[row * length + position]
+                mask[row * length + start + position] = 1
+            }
+        }
+        (self.rows, self.length, self.ids, self.mask, self.counts, self.padsLeft, paddingID) =
+            (rows, length, ids, mask, counts, padsLeft, sequence.paddingID)
+    }
+
+    /// The flat index (`row · length + position`) of each row's most recent item.
+    public var lastPositions: [Int32] {
+        counts.enumerated().map { row, count in
+            Int32(row * length + (padsLeft ? length - 1 : Swift.max(count - 1, 0)))
+        }
+    }
+
+    /// The positions that have a next item, with it: position t of a row predicts the row's
+    /// item t + 1, its last real position predicts `finalTargets[row]` (sequential.md §1.1).
+    /// `excluded` holds, per step, the row's items and its final target (the items a BCE
+    /// negative is never drawn from).
+    public func trainingSteps(finalTargets: [Int32]) -> (positions: [Int32], targets: [Int32], excluded: [Set<Int32>]) {
+        var positions: [Int32] = []
+        var targets: [Int32] = []
+        var excluded: [Set<Int32>] = []
+        positions.reserveCapacity(counts.reduce(0, +))
+        targets.reserveCapacity(positions.capacity)
+        for row in 0..<rows where counts[row] > 0 {
+            let start = row * length + (padsLeft ? length - counts[row] : 0)
+            let seen = Set(ids[start..<(start + counts[row])]).union([finalTargets[row]])
+            for offset in 0..<counts[row] {
+                positions.append(Int32(start + offset))
+                targets.append(offset + 1 < counts[row] ? ids[start + offset + 1] : finalTargets[row])
+                excluded.append(seen)
+            }
+        }
+        return (positions, targets, excluded)
+    }
+}

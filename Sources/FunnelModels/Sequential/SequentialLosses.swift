@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FunnelNN
+import FunnelTensor
+
+/// The next-item losses of sequential models (sequential.md §1.1–§1.2), over the states of the
+/// positions that have a next item.
+///
+/// Shapes: `hidden` `[V, d]` (V training positions), `targets` `[V]` item ids in 1 ... N, the
+/// item table `[N + 2, d]` (row 0 unused, padding last) → a scalar loss.
+public struct SequentialLosses {
+    public let table: Tensor
+    public let itemCount: Int
+    public let sampler: SequenceNegativeSampler
+
+    public init(table: Tensor, itemCount: Int, sampler: SequenceNegativeSampler) {
+        self.table = table
+        self.itemCount = itemCount
+        self.sampler = sampler
+    }
+
+    /// `−Σ_t [log σ(y_t,pos) + log(1 − σ(y_t,neg))] / V`, one negative per position drawn
+    /// outside `excluded[t]` (§1.1; 2 ln 2 when every score is 0).
+    public func binaryCrossEntropy(hidden: Tensor, targets: [Int32], excluded: [Set<Int32>]) -> Tensor {
+        let negatives = sampler.draw(excluding: excluded)
+        let positive = (hidden * table.embeddingLookup(targets)).sum(alongAxes: [1])
+        let negative = (hidden * table.embeddingLookup(negatives)).sum(alongAxes: [1])
+        let count = Float(Swift.max(targets.count, 1))
+        let ones = Tensor(Array(repeating: 1, count: targets.count))
+        let zeros = Tensor(Array(repeating: 0, count: targets.count))
+        return (Losses.binaryCrossEntropy(logits: positive, labels: ones, reduction: .sum)
+            + Losses.binaryCrossEntropy(logits: negative, labels: zeros, reduction: .sum)) / count
+    }
+
+    /// Softmax over each position's next item and `negatives` items drawn uniformly for the
+    /// whole batch; a drawn item equal to the position's target is left out (an accidental
+    /// hit). With `logQCorrection` each negative's logit loses log(k/N), the log of its
+    /// expected count among the draws, so the k draws stand in for the N items of a full
+    /// softmax.
+    public func sampledSoftmax(hidden: Tensor, targets: [Int32], negatives count: Int, logQCorrection: Bool) -> Tensor {
+        let negatives = sampler.draw(count)
+        let positive = (hidden * table.embeddingLookup(targets)).sum(alongAxes: [1])
+        let negativeLogits = Tensor.matmul(hidden, table.embeddingLookup(negatives), transposeRight: true)
+        let shift: Float = logQCorrection ? Float(log(Double(count) / Double(itemCount))) : 0
+        let drawn = Set(negatives)
+        var correction = Tensor(shape: [1, 1], scalars: [shift])
+        if targets.contains(where: drawn.contains) {
+            var values = [Float](repeating: shift, count: targets.count * count)
+            for (row, target) in targets.enumerated() where drawn.contains(target) {
+                for (column, negative) in negatives.enumerated() where negative == target {
+                    values[row * count + column] = -MultiHeadAttention.blocked
+                }
+            }
+            correction = Tensor(shape: [targets.count, count], scalars: values)
+        }
+        return Losses.sampledSoftmaxCrossEntropy(
+            positiveLogits: positive, negativeLogits: negativeLogits, negativeLogCorrection: correction)
+    }
+
+    /// Softmax cross-entropy over every item 1 ... N (RecBole's `CE`, without the padding row).
+    public func fullSoftmax(hidden: Tensor, targets: [Int32]) -> Tensor {
+        let items = table.sliced(alongAxis: 0, 1..<(itemCount + 1))
+        let logits = Tensor.matmul(hidden, items, transposeRight: true)
+        return Losses.softmaxCrossEntropy(logits: logits, labels: targets.map { $0 - 1 })
+    }
+}

@@ -1,0 +1,87 @@
+import FunnelTensor
+
+/// One self-attention block of a sequential recommender, in the three arrangements that
+/// sequential.md §1.1–§1.2 tells apart (mixing them changes results, §1.4):
+/// - ``Arrangement/normalisedQueryResidual`` — original SASRec (kang205/SASRec `model.py`):
+///   `Q = LN(X)`, `X = Q + MHA(Q, X, X)`, `X' = LN(X)`, `X = X' + FFN(X')`;
+/// - ``Arrangement/postNorm`` — the PyTorch port RoTE builds on (and RecBole's BERT blocks):
+///   `X = LN(X + MHA(X))`, `X = LN(X + FFN(X))`;
+/// - ``Arrangement/preNorm`` — GPT-2 style: `X = X + MHA(LN(X))`, `X = X + FFN(LN(X))`.
+/// `FFN(x) = Dropout(W₂ act(Dropout(W₁x + b₁)) + b₂)` (RecBole has no inner dropout:
+/// `innerDropout` false). Padded positions are zeroed after the
+/// block (`X *= mask`), as the original does.
+///
+/// Shapes: input `[batch, length, dimensions]`, mask `[batch, length, 1]` (1 real, 0 padding)
+/// → `[batch, length, dimensions]`.
+public final class SequentialEncoderBlock: Module {
+    /// Where the layer normalisations and residuals sit.
+    public enum Arrangement: String, Sendable, Codable, CaseIterable, StrictEnum {
+        case normalisedQueryResidual
+        case postNorm
+        case preNorm
+    }
+
+    public let attention: CausalSelfAttention
+    public let attentionNorm: LayerNorm
+    public let feedForwardNorm: LayerNorm
+    public let feedForwardIn: Linear
+    public let feedForwardOut: Linear
+    public let hiddenDropout: Dropout
+    public let outputDropout: Dropout
+    public let attentionOutputDropout: Dropout
+    public let arrangement: Arrangement
+    public let activation: Activation
+
+    public init(
+        dimensions: Int, heads: Int, feedForwardDimensions: Int, arrangement: Arrangement, activation: Activation,
+        dropout: Float, attentionDropout: Float, innerDropout: Bool = true, outputProjection: Bool, layerNormEpsilon: Float,
+        initializer: Initializer, generator: inout RandomGenerator
+    ) {
+        attention = CausalSelfAttention(
+            dimensions: dimensions, heads: heads, outputProjection: outputProjection, weightDropout: attentionDropout,
+            initializer: initializer, generator: &generator)
+        attentionNorm = LayerNorm(dimensions: dimensions, epsilon: layerNormEpsilon)
+        feedForwardNorm = LayerNorm(dimensions: dimensions, epsilon: layerNormEpsilon)
+        feedForwardIn = Linear(dimensions, feedForwardDimensions, initializer: initializer, generator: &generator)
+        feedForwardOut = Linear(feedForwardDimensions, dimensions, initializer: initializer, generator: &generator)
+        hiddenDropout = Dropout(probability: innerDropout ? dropout : 0, seed: generator.next())
+        outputDropout = Dropout(probability: dropout, seed: generator.next())
+        // The original applies dropout to the weights only; the ports also drop the attention's
+        // output before the residual (RecBole's hidden dropout).
+        attentionOutputDropout = Dropout(probability: arrangement == .normalisedQueryResidual ? 0 : dropout, seed: generator.next())
+        self.arrangement = arrangement
+        self.activation = activation
+        super.init()
+    }
+
+    /// - Parameters:
+    ///   - attentionMask: additive, broadcastable to `[batch, heads, length, length]`.
+    ///   - rotate, attend: the attention's seams (``CausalSelfAttention``).
+    public func callAsFunction(
+        _ input: Tensor, valid: Tensor, attentionMask: Tensor, rotate: ((Tensor) -> Tensor)? = nil,
+        attend: ((Tensor, Tensor, Tensor, Tensor?, (keep: Float, key: UInt64)?) -> Tensor)? = nil
+    ) -> Tensor {
+        func attended(queries: Tensor, keys: Tensor) -> Tensor {
+            attentionOutputDropout(attention(queries: queries, keys: keys, mask: attentionMask, rotate: rotate, attend: attend))
+        }
+        func feedForward(_ x: Tensor) -> Tensor {
+            outputDropout(feedForwardOut(hiddenDropout(activation(feedForwardIn(x)))))
+        }
+        let output: Tensor
+        switch arrangement {
+        case .normalisedQueryResidual:
+            let queries = attentionNorm(input)
+            let mixed = queries + attended(queries: queries, keys: input)
+            let normalised = feedForwardNorm(mixed)
+            output = normalised + feedForward(normalised)
+        case .postNorm:
+            let mixed = attentionNorm(input + attended(queries: input, keys: input))
+            output = feedForwardNorm(mixed + feedForward(mixed))
+        case .preNorm:
+            let normalised = attentionNorm(input)
+            let mixed = input + attended(queries: normalised, keys: normalised)
+            output = mixed + feedForward(feedForwardNorm(mixed))
+        }
+        return output * valid
+    }
+}
