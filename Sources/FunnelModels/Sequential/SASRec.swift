@@ -58,12 +58,12 @@ public final class SASRec: Module, RegisteredModel {
         blocks = (0..<configuration.blocks).map { _ in
             SequentialEncoderBlock(
                 dimensions: d, heads: configuration.heads, feedForwardDimensions: configuration.innerWidth,
-                arrangement: configuration.arrangement, activation: configuration.variant == .recbole ? .gelu : .relu,
+                arrangement: configuration.arrangement, activation: configuration.usesGELU ? .gelu : .relu,
                 dropout: configuration.dropout, attentionDropout: configuration.attentionDropout ?? configuration.dropout,
                 innerDropout: configuration.variant != .recbole, outputProjection: configuration.variant != .original,
                 layerNormEpsilon: configuration.layerNormEpsilon, initializer: configuration.initializer, generator: &generator)
         }
-        finalNorm = configuration.variant == .original ? LayerNorm(dimensions: d, epsilon: configuration.layerNormEpsilon) : nil
+        finalNorm = configuration.hasFinalNorm ? LayerNorm(dimensions: d, epsilon: configuration.layerNormEpsilon) : nil
         sampler = SequenceNegativeSampler(items: itemCount, seed: generator.next())
         self.configuration = configuration
         super.init()

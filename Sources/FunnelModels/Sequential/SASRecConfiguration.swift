@@ -14,6 +14,10 @@ public struct SASRecConfiguration: ModelConfiguration, Equatable {
         /// RecBole: `Dropout(LN(E + P))`, BERT post-LN blocks with GELU FFN of width 4d,
         /// LN ε 1e-12, N(0, 0.02) initialisation, right padding, the state at `len − 1`.
         case recbole
+        /// GPT-2-style pre-LN blocks (`X + MHA(LN(X))`, `X + FFN(LN(X))`) with an output
+        /// projection, `E + P`, GELU FFN of width 4d, final LN, left padding, N(0, 0.02)
+        /// initialisation: the PyTorch anchor's model (`../shared/bench/torch_sasrec.py`).
+        case preNorm
     }
 
     /// §1.1–§1.2 losses.
@@ -94,15 +98,30 @@ public struct SASRecConfiguration: ModelConfiguration, Equatable {
 
     /// Left padding (the last item at position n − 1) for all but RecBole.
     var padsLeft: Bool { variant != .recbole }
-    var arrangement: SequentialEncoderBlock.Arrangement { variant == .original ? .normalisedQueryResidual : .postNorm }
-    var scalesEmbeddings: Bool { variant != .recbole }
-    var layerNormEpsilon: Float { variant == .recbole ? 1e-12 : 1e-8 }
+    var arrangement: SequentialEncoderBlock.Arrangement {
+        switch variant {
+        case .original: .normalisedQueryResidual
+        case .postNorm, .recbole: .postNorm
+        case .preNorm: .preNorm
+        }
+    }
+    var scalesEmbeddings: Bool { variant == .original || variant == .postNorm }
+    var layerNormEpsilon: Float {
+        switch variant {
+        case .original, .postNorm: 1e-8
+        case .recbole: 1e-12
+        case .preNorm: 1e-5
+        }
+    }
     var initializer: Initializer {
         switch variant {
         case .original: .glorotUniform
         case .postNorm: .glorotNormal
-        case .recbole: .normal(mean: 0, standardDeviation: 0.02)
+        case .recbole, .preNorm: .normal(mean: 0, standardDeviation: 0.02)
         }
     }
-    var innerWidth: Int { feedForwardDimensions ?? (variant == .recbole ? 4 * dimensions : dimensions) }
+    /// GELU and a 4d-wide FFN (RecBole, pre-LN) or ReLU and width d (the original and its port).
+    var usesGELU: Bool { variant == .recbole || variant == .preNorm }
+    var innerWidth: Int { feedForwardDimensions ?? (usesGELU ? 4 * dimensions : dimensions) }
+    var hasFinalNorm: Bool { variant == .original || variant == .preNorm }
 }
