@@ -22,7 +22,9 @@ public struct CAPEConfiguration: Codable, Equatable, Sendable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
-            positionDimensions: try container.decodeIfPresent(Int.self, forKey: .positionDimensions) ?? 32,
-            legacyMaskedGate: try container.decodeIfPresent(Bool.self, forKey: .legacyMaskedGate) ?? false)
+            positionDimensions: try container.decodeIfPresent(Int.self, forKey: .positionDimensions)
+                ?? 32,
+            legacyMaskedGate: try container.decodeIfPresent(Bool.self, forKey: .legacyMaskedGate)
+                ?? false)
     }
 }

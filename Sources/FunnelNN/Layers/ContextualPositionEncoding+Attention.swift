@@ -22,29 +22,38 @@ extension ContextualPositionEncoding {
     ///   - dropout: applied to the attention weights, or `nil`.
     /// - Returns: `[B, Lq, H·C]`.
     public func attention(
-        queries: Tensor, keys: Tensor, values: Tensor, heads: Int, mask: Tensor?, dropout: Dropout? = nil
+        queries: Tensor, keys: Tensor, values: Tensor, heads: Int, mask: Tensor?,
+        dropout: Dropout? = nil
     ) -> Tensor {
         precondition(
-            queries.rank == 3 && keys.rank == 3 && keys.shape == values.shape && queries.shape[0] == keys.shape[0]
-                && queries.shape[2] == keys.shape[2] && heads > 0 && queries.shape[2] == heads * headWidth,
-            "Funnel: CAPE attention of queries \(queries.shape), keys \(keys.shape), values \(values.shape), \(heads) heads of width \(headWidth)")
+            queries.rank == 3 && keys.rank == 3 && keys.shape == values.shape
+                && queries.shape[0] == keys.shape[0]
+                && queries.shape[2] == keys.shape[2] && heads > 0
+                && queries.shape[2] == heads * headWidth,
+            "Funnel: CAPE attention of queries \(queries.shape), keys \(keys.shape), values \(values.shape), \(heads) heads of width \(headWidth)"
+        )
         let (batch, queryLength, keyLength) = (queries.shape[0], queries.shape[1], keys.shape[1])
         func perHead(_ x: Tensor, length: Int) -> Tensor {
             x.reshaped([batch, length, heads, headWidth]).permuted([0, 2, 1, 3])
         }
         let headQueries = perHead(queries, length: queryLength)
-        var logits = Tensor.matmul(headQueries, perHead(keys, length: keyLength), transposeRight: true)
+        var logits =
+            Tensor.matmul(headQueries, perHead(keys, length: keyLength), transposeRight: true)
             * (1 / Float(headWidth).squareRoot())
         var open: Tensor?
         if let mask {
             let target = [batch, heads, queryLength, keyLength]
             precondition(
-                mask.rank <= 4 && zip(mask.shape.reversed(), target.reversed()).allSatisfy { $0 == 1 || $0 == $1 },
+                mask.rank <= 4
+                    && zip(mask.shape.reversed(), target.reversed()).allSatisfy {
+                        $0 == 1 || $0 == $1
+                    },
                 "Funnel: attention mask \(mask.shape) does not broadcast to \(target)")
             logits = logits + mask.detached()
             open = withoutGradients { mask.detached() .> Tensor(MultiHeadAttention.blocked / 2) }
         }
-        var weights = (logits + positionLogits(queries: headQueries, logits: logits, open: open)).softmax(alongAxis: -1)
+        var weights = (logits + positionLogits(queries: headQueries, logits: logits, open: open))
+            .softmax(alongAxis: -1)
         if let open, open.rank > 0 {
             weights = weights * open.max(alongAxes: [open.rank - 1], keepingDimensions: true)
         }

@@ -39,12 +39,14 @@ public final class ContextualPositionEncoding: Module {
     ///   - legacyMaskedGate: keep the gates of blocked keys (see the type's documentation).
     ///   - generator: draws the projection (PyTorch's `nn.Linear` scheme).
     public init(
-        headWidth: Int, positionDimensions: Int, maximumPositions: Int, legacyMaskedGate: Bool = false,
+        headWidth: Int, positionDimensions: Int, maximumPositions: Int,
+        legacyMaskedGate: Bool = false,
         generator: inout RandomGenerator
     ) {
         precondition(
             headWidth > 0 && positionDimensions > 0 && maximumPositions > 0,
-            "Funnel: CAPE needs positive widths and positions, got C = \(headWidth), C' = \(positionDimensions), P_max = \(maximumPositions)")
+            "Funnel: CAPE needs positive widths and positions, got C = \(headWidth), C' = \(positionDimensions), P_max = \(maximumPositions)"
+        )
         projection = Linear(headWidth, positionDimensions, generator: &generator)
         table = Tensor.zeros([positionDimensions, maximumPositions], requiresGradient: true)
         self.maximumPositions = maximumPositions
@@ -92,9 +94,11 @@ public final class ContextualPositionEncoding: Module {
     /// - Returns: `E`, `[B, H, Lq, Lk]`.
     public func positionLogits(queries: Tensor, logits: Tensor, open: Tensor?) -> Tensor {
         precondition(
-            queries.rank == 4 && logits.rank == 4 && Array(queries.shape.prefix(3)) == Array(logits.shape.prefix(3))
+            queries.rank == 4 && logits.rank == 4
+                && Array(queries.shape.prefix(3)) == Array(logits.shape.prefix(3))
                 && queries.shape[3] == headWidth,
-            "Funnel: CAPE of queries \(queries.shape) and logits \(logits.shape), head width \(headWidth)")
+            "Funnel: CAPE of queries \(queries.shape) and logits \(logits.shape), head width \(headWidth)"
+        )
         let positions = positions(logits: logits, open: open)
         let projected = projection(queries)
         let perPosition = Tensor.matmul(projected * projected.sigmoid(), table)

@@ -23,7 +23,8 @@ public struct RotaryRotation {
     ///   - batch, length, headWidth: the window's shape and the (even) head width.
     init(cosineSums: [Float], sineSums: [Float], batch: Int, length: Int, headWidth: Int) {
         let pairs = headWidth / 2
-        precondition(cosineSums.count == batch * length * pairs && sineSums.count == cosineSums.count)
+        precondition(
+            cosineSums.count == batch * length * pairs && sineSums.count == cosineSums.count)
         var cosines = [Float](repeating: 0, count: batch * length * headWidth)
         var sines = cosines
         var signed = cosines
@@ -55,7 +56,8 @@ public struct RotaryRotation {
         let (batch, length) = (cosineSums.shape[0], cosineSums.shape[1])
         precondition(
             x.shape == [batch, length, heads * headWidth],
-            "Funnel: rotary rotation of \(x.shape) with \(heads) heads of width \(headWidth) over a window of \(batch) × \(length)")
+            "Funnel: rotary rotation of \(x.shape) with \(heads) heads of width \(headWidth) over a window of \(batch) × \(length)"
+        )
         let perHead = x.reshaped([batch, length, heads, headWidth])
         return (perHead * cosineSums + exchangingPairs(perHead) * signedSines).reshaped(x.shape)
     }

@@ -36,14 +36,19 @@ public final class RotaryTimeEmbedding: Module {
     ///   - mode: the timestamp decomposition (approximate, as RoTE-SASRec, by default).
     ///   - bases: `B_l` per level; `nil` for `(1e6, 1e4, 1e2)`, or `(1e6)` in unix mode.
     ///   - weights: `w_l` per level; `nil` for `(1.5, 1.0, 0.5)`, or `(1)` in unix mode.
-    public init(headWidth: Int, mode: TimeDecomposition = .approximate, bases: [Double]? = nil, weights: [Double]? = nil) {
+    public init(
+        headWidth: Int, mode: TimeDecomposition = .approximate, bases: [Double]? = nil,
+        weights: [Double]? = nil
+    ) {
         if let problem = Self.problem(headWidth: headWidth) { preconditionFailure(problem) }
         let levels = mode.levelCount
         let bases = bases ?? (levels == 1 ? [1e6] : [1e6, 1e4, 1e2])
         let weights = weights ?? (levels == 1 ? [1] : [1.5, 1.0, 0.5])
         precondition(
-            bases.count == levels && weights.count == levels && bases.allSatisfy { $0 > 0 && $0.isFinite },
-            "Funnel: RoTE in \(mode) mode needs \(levels) positive bases and \(levels) weights, got \(bases) and \(weights)")
+            bases.count == levels && weights.count == levels
+                && bases.allSatisfy { $0 > 0 && $0.isFinite },
+            "Funnel: RoTE in \(mode) mode needs \(levels) positive bases and \(levels) weights, got \(bases) and \(weights)"
+        )
         self.mode = mode
         self.bases = bases
         self.weights = weights
@@ -54,12 +59,17 @@ public final class RotaryTimeEmbedding: Module {
     /// Why `headWidth` cannot carry a rotary embedding, or `nil` when it can.
     public static func problem(headWidth: Int) -> String? {
         guard headWidth <= 0 || headWidth % 2 != 0 else { return nil }
-        return "Funnel: RoTE needs an even, positive head width (it rotates pairs of dimensions), got \(headWidth)"
+        return
+            "Funnel: RoTE needs an even, positive head width (it rotates pairs of dimensions), got \(headWidth)"
     }
 
     /// `ω_{l,j} = B_l^(−2j / d_h)` for every level (rows) and pair (columns).
     public var frequencies: [[Double]] {
-        bases.map { base in (0..<headWidth / 2).map { pair in Foundation.pow(base, -2 * Double(pair) / Double(headWidth)) } }
+        bases.map { base in
+            (0..<headWidth / 2).map { pair in
+                Foundation.pow(base, -2 * Double(pair) / Double(headWidth))
+            }
+        }
     }
 
     /// The fused rotation of a window, to apply to the queries and keys of every layer.
@@ -87,6 +97,8 @@ public final class RotaryTimeEmbedding: Module {
                 sines[position * pairs + pair] = Float(sine)
             }
         }
-        return RotaryRotation(cosineSums: cosines, sineSums: sines, batch: batch, length: length, headWidth: headWidth)
+        return RotaryRotation(
+            cosineSums: cosines, sineSums: sines, batch: batch, length: length, headWidth: headWidth
+        )
     }
 }

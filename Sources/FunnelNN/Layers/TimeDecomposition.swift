@@ -51,7 +51,8 @@ public enum TimeDecomposition: String, Sendable, Codable, CaseIterable, StrictEn
     }
 
     /// The exact UTC calendar ids of one timestamp (all 0 for `ts ≤ 0`, as the reference).
-    public static func calendarIdentifiers(_ time: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    public static func calendarIdentifiers(_ time: Int64) -> (year: Int64, month: Int64, day: Int64)
+    {
         guard time > 0 else { return (0, 0, 0) }
         let day = time / 86_400
         let (year, month) = civilYearAndMonth(daysSinceEpoch: day)

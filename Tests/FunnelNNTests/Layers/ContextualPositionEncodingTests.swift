@@ -8,16 +8,20 @@ import Testing
 // CAPE (sequential.md §3), the oracles of §3.5.
 
 private func encoding(
-    headWidth: Int = 3, positionDimensions: Int = 2, maximumPositions: Int = 10, legacy: Bool = false,
+    headWidth: Int = 3, positionDimensions: Int = 2, maximumPositions: Int = 10,
+    legacy: Bool = false,
     randomTable: Bool = false, seed: UInt64 = 1
 ) -> ContextualPositionEncoding {
     var generator = RandomGenerator(seed: seed)
     let layer = ContextualPositionEncoding(
-        headWidth: headWidth, positionDimensions: positionDimensions, maximumPositions: maximumPositions,
+        headWidth: headWidth, positionDimensions: positionDimensions,
+        maximumPositions: maximumPositions,
         legacyMaskedGate: legacy, generator: &generator)
     if randomTable {
         let values = uniform(layer.table.shape, seed: seed + 100).scalars
-        layer.table.withUnsafeMutableBufferPointer { buffer in for index in values.indices { buffer[index] = values[index] } }
+        layer.table.withUnsafeMutableBufferPointer { buffer in
+            for index in values.indices { buffer[index] = values[index] }
+        }
     }
     return layer
 }
@@ -26,7 +30,9 @@ private func encoding(
 private func positionScores(_ layer: ContextualPositionEncoding, _ queries: Tensor) -> [[Float]] {
     let projected = layer.projection(queries)
     let scores = Tensor.matmul(projected * projected.sigmoid(), layer.table)
-    return (0..<queries.shape[0]).map { Array(scores.scalars[$0 * layer.maximumPositions..<($0 + 1) * layer.maximumPositions]) }
+    return (0..<queries.shape[0]).map {
+        Array(scores.scalars[$0 * layer.maximumPositions..<($0 + 1) * layer.maximumPositions])
+    }
 }
 
 @Suite struct ContextualPositionEncodingTests {
@@ -41,9 +47,11 @@ private func positionScores(_ layer: ContextualPositionEncoding, _ queries: Tens
         let layer = encoding(randomTable: true)
         let queries = uniform([1, 1, 1, 3], seed: 2)
         let z = positionScores(layer, queries.reshaped([1, 3]))[0]
-        let positionLogits = layer.positionLogits(queries: queries, logits: Tensor.zeros([1, 1, 1, 4]), open: nil)
+        let positionLogits = layer.positionLogits(
+            queries: queries, logits: Tensor.zeros([1, 1, 1, 4]), open: nil)
         // p = (2, 1.5, 1, 0.5): integers read z[p], halves the mean of the two neighbours.
-        expectClose(positionLogits.scalars, [z[2], 0.5 * z[1] + 0.5 * z[2], z[1], 0.5 * z[0] + 0.5 * z[1]])
+        expectClose(
+            positionLogits.scalars, [z[2], 0.5 * z[1] + 0.5 * z[2], z[1], 0.5 * z[0] + 0.5 * z[1]])
     }
 
     @Test func positionsFallTowardsTheEndAndEndAtTheLastGate() {
@@ -79,22 +87,32 @@ private func positionScores(_ layer: ContextualPositionEncoding, _ queries: Tens
         #expect(layer.positions(logits: logits, open: nil).scalars == [2, 2, 2, 2, 2, 1])
         let queries = uniform([1, 1, 1, 3], seed: 4)
         let z = positionScores(layer, queries.reshaped([1, 3]))[0]
-        expectClose(layer.positionLogits(queries: queries, logits: logits, open: nil).scalars, [z[2], z[2], z[2], z[2], z[2], z[1]])
+        expectClose(
+            layer.positionLogits(queries: queries, logits: logits, open: nil).scalars,
+            [z[2], z[2], z[2], z[2], z[2], z[1]])
     }
 
     @Test func atInitialisationEqualsTheFusedAttention() {
         let layer = encoding(headWidth: 4)
-        let (queries, keys, values) = (uniform([2, 5, 12], seed: 5), uniform([2, 5, 12], seed: 6), uniform([2, 5, 12], seed: 7))
+        let (queries, keys, values) = (
+            uniform([2, 5, 12], seed: 5), uniform([2, 5, 12], seed: 6),
+            uniform([2, 5, 12], seed: 7)
+        )
         // Causal, with row 1's keys all padding: its queries attend to nothing and output 0.
         let valid = Tensor(shape: [2, 5], scalars: [1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
-        let mask = MultiHeadAttention.keyPaddingMask(valid) + MultiHeadAttention.causalMask(length: 5)
+        let mask =
+            MultiHeadAttention.keyPaddingMask(valid) + MultiHeadAttention.causalMask(length: 5)
         let fused = Tensor.attention(
-            queries: queries, keys: keys, values: values, heads: 3, mask: mask, closedBelow: MultiHeadAttention.blocked / 2)
-        let output = layer.attention(queries: queries, keys: keys, values: values, heads: 3, mask: mask)
+            queries: queries, keys: keys, values: values, heads: 3, mask: mask,
+            closedBelow: MultiHeadAttention.blocked / 2)
+        let output = layer.attention(
+            queries: queries, keys: keys, values: values, heads: 3, mask: mask)
         expectClose(output.scalars, fused.scalars, tolerance: 1e-6)
         #expect(output.scalars[60...].allSatisfy { $0 == 0 })
         let unmasked = Tensor.attention(queries: queries, keys: keys, values: values, heads: 3)
-        expectClose(layer.attention(queries: queries, keys: keys, values: values, heads: 3, mask: nil).scalars, unmasked.scalars, tolerance: 1e-6)
+        expectClose(
+            layer.attention(queries: queries, keys: keys, values: values, heads: 3, mask: nil)
+                .scalars, unmasked.scalars, tolerance: 1e-6)
     }
 
     @Test func atInitialisationEqualsMultiHeadAttention() {
@@ -115,7 +133,8 @@ private func positionScores(_ layer: ContextualPositionEncoding, _ queries: Tens
         let (queries, keys) = (uniform([1, 3, 3], seed: 10), uniform([1, 3, 3], seed: 11))
         // Identity values: each output row is that query's attention weights.
         let identity = Tensor(shape: [1, 3, 3], scalars: [1, 0, 0, 0, 1, 0, 0, 0, 1])
-        let weights = layer.attention(queries: queries, keys: keys, values: identity, heads: 1, mask: nil)
+        let weights = layer.attention(
+            queries: queries, keys: keys, values: identity, heads: 1, mask: nil)
         let plain = Tensor.attention(queries: queries, keys: keys, values: identity, heads: 1)
         expectClose(weights.sum(alongAxes: [2]).scalars, [1, 1, 1])
         #expect(zip(weights.scalars, plain.scalars).contains { Swift.abs($0 - $1) > 1e-4 })
@@ -129,10 +148,15 @@ private func positionScores(_ layer: ContextualPositionEncoding, _ queries: Tens
         let queries = uniform([1, 2, 2, 3], seed: 12)
         let logits = Tensor(
             shape: [1, 2, 2, 4],
-            scalars: [0.847, 0.619, 1.386, 0.1, 0.2, -0.3, 0.847, -0.405, 0.9, 0.55, 1.3, -0.2, 0.25, 0.4, 0.8, -0.45])
+            scalars: [
+                0.847, 0.619, 1.386, 0.1, 0.2, -0.3, 0.847, -0.405, 0.9, 0.55, 1.3, -0.2, 0.25, 0.4,
+                0.8, -0.45,
+            ])
         let open = Tensor(shape: [1, 1, 2, 4], scalars: [1, 1, 1, 0, 1, 0, 1, 1])
         for position in layer.positions(logits: logits, open: open).scalars where position != 0 {
-            #expect(Swift.abs(position - position.rounded()) > 0.05, "position \(position) too close to an integer")
+            #expect(
+                Swift.abs(position - position.rounded()) > 0.05,
+                "position \(position) too close to an integer")
         }
         checkGradients([queries, logits], parameters: parameters) {
             layer.positionLogits(queries: $0[0], logits: $0[1], open: open)
@@ -143,7 +167,10 @@ private func positionScores(_ layer: ContextualPositionEncoding, _ queries: Tens
         let layer = encoding(headWidth: 2, randomTable: true)
         let mask = MultiHeadAttention.causalMask(length: 3)
         checkGradients(
-            [uniform([1, 3, 4], -1, 1, seed: 14), uniform([1, 3, 4], -1, 1, seed: 15), uniform([1, 3, 4], seed: 16)],
+            [
+                uniform([1, 3, 4], -1, 1, seed: 14), uniform([1, 3, 4], -1, 1, seed: 15),
+                uniform([1, 3, 4], seed: 16),
+            ],
             parameters: [layer.table]
         ) { layer.attention(queries: $0[0], keys: $0[1], values: $0[2], heads: 2, mask: mask) }
     }
