@@ -44,6 +44,10 @@ public final class ETAModel: Module, RegisteredModel {
         public var hidden = [200, 80]
         /// Whether the short sequence uses DIN attention (`false`: the same target attention).
         public var dinForShortSequence = true
+        /// CAPE on the short sequence's DIN (sequential.md §3.1, DIN variant; Contextual-Aware
+        /// Position Encoding), with `P_max = shortLength`; `nil` (the default) is BASE without it,
+        /// bit for bit. Its table starts at zero, so BASE with CAPE starts where BASE does.
+        public var cape: CAPEConfiguration?
 
         public init() {}
 
@@ -65,6 +69,12 @@ public final class ETAModel: Module, RegisteredModel {
             try check.heads(heads, "heads", dividing: attentionDimensions, "attentionDimensions")
             try check.widths(dinHidden, "dinHidden")
             try check.widths(hidden, "hidden")
+            if let cape {
+                guard dinForShortSequence else {
+                    throw check.refusal("cape", "CAPE extends the short sequence's DIN; set dinForShortSequence to true")
+                }
+                try check.positive(cape.positionDimensions, "cape.positionDimensions", what: "a number of position dimensions")
+            }
         }
     }
 
@@ -113,9 +123,17 @@ public final class ETAModel: Module, RegisteredModel {
             dimensions: itemWidth, attentionDimensions: configuration.attentionDimensions, numHeads: configuration.heads,
             generator: &generator)
         if configuration.dinForShortSequence {
+            // Its own generator, so that every other weight is the one BASE without CAPE draws.
+            var positionGenerator = RandomGenerator(seed: seed ^ 0x6361_7065)  // "cape"
+            let positionEncoding = configuration.cape.map { cape in
+                ContextualPositionEncoding(
+                    headWidth: itemWidth, positionDimensions: cape.positionDimensions,
+                    maximumPositions: configuration.shortLength, legacyMaskedGate: cape.legacyMaskedGate,
+                    generator: &positionGenerator)
+            }
             shortDIN = DINAttention(
                 dimensions: itemWidth, hiddenDimensions: configuration.dinHidden, normalisation: configuration.dinNormalisation,
-                generator: &generator)
+                positionEncoding: positionEncoding, generator: &generator)
             shortAttention = nil
         } else {
             shortDIN = nil

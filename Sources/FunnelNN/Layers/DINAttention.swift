@@ -15,6 +15,12 @@ import FunnelTensor
 /// The paper's variant (``Normalisation/none``, Eq. 3: "keep the intensity of user interests")
 /// uses the scores `a_j` directly as weights (no √d scaling, no softmax), padded weights 0.
 ///
+/// With a ``ContextualPositionEncoding`` (CAPE, sequential.md §3.1, official code
+/// `target_attention.py::DIN_Attention`), the query is the target, the logits are the scores
+/// times the padding mask, and the position logits join the scores before the masked softmax
+/// (or become part of the weights without one): `a'_j = a_j + E_j`. Padded positions keep weight
+/// 0 either way. The table starts at zero, so CAPE changes nothing at initialisation.
+///
 /// Shapes: target `[n, d]`, sequence `[n, S, d]`, mask `[n, S]` (1 valid, 0 padding) → `[n, d]`.
 /// A fully padded row outputs exactly 0 with either normalisation, and its behaviours receive no
 /// gradient (the official code's softmax would give the mean of the padded embeddings: with
@@ -37,6 +43,8 @@ public final class DINAttention: Module {
     public let normalisation: Normalisation
     /// `d`.
     public let dimensions: Int
+    /// CAPE over the sequence's positions (head width `d`, one head), or `nil`.
+    public let positionEncoding: ContextualPositionEncoding?
 
     /// - Parameters:
     ///   - dimensions: `d`, the width of the target and of the behaviour embeddings.
@@ -44,15 +52,21 @@ public final class DINAttention: Module {
     ///     official code).
     ///   - activation: their activation (sigmoid, the official code; the paper uses PReLU or Dice).
     ///   - normalisation: softmax (official code, default) or none (paper).
+    ///   - positionEncoding: a CAPE of head width `dimensions`, or `nil` (the default: plain DIN).
     public init(
         dimensions: Int, hiddenDimensions: [Int] = [80, 40], activation: Activation = .sigmoid,
-        normalisation: Normalisation = .softmax, generator: inout RandomGenerator
+        normalisation: Normalisation = .softmax, positionEncoding: ContextualPositionEncoding? = nil,
+        generator: inout RandomGenerator
     ) {
+        precondition(
+            positionEncoding == nil || positionEncoding!.headWidth == dimensions,
+            "Funnel: DIN attention of width \(dimensions) with a CAPE of head width \(positionEncoding!.headWidth)")
         scorer = MLP(
             inputDimensions: 4 * dimensions, hiddenDimensions: hiddenDimensions, outputDimensions: 1,
             activation: activation, generator: &generator)
         self.normalisation = normalisation
         self.dimensions = dimensions
+        self.positionEncoding = positionEncoding
         super.init()
     }
 
@@ -66,8 +80,17 @@ public final class DINAttention: Module {
     /// `[n, S]`: the pooling weight of every position (0 on padding with ``Normalisation/none``;
     /// a softmax over the row with ``Normalisation/softmax``); all 0 in a fully padded row.
     public func weights(target: Tensor, sequence: Tensor, mask: Tensor) -> Tensor {
-        _ = checkShapes(target: target, sequence: sequence, mask: mask)
-        let raw = scores(target: target, sequence: sequence)
+        let (rows, length) = checkShapes(target: target, sequence: sequence, mask: mask)
+        var raw = scores(target: target, sequence: sequence)
+        if let positionEncoding {
+            // One query (the target) per row: the reference's target expanded over positions
+            // gives every position the same z.
+            let shape = [rows, 1, 1, length]
+            let positions = positionEncoding.positionLogits(
+                queries: target.reshaped([rows, 1, 1, dimensions]), logits: (raw * mask).reshaped(shape),
+                open: mask.reshaped(shape))
+            raw = raw + positions.reshaped([rows, length])
+        }
         switch normalisation {
         case .softmax:
             let masked = Tensor.where(mask, raw, Tensor(DINAttention.paddingScore))

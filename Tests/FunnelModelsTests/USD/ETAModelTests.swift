@@ -78,4 +78,35 @@ import Testing
         misPadded.sequences["user-day.clicked_items"]?.paddingID = 0
         #expect(throws: DataError.self) { try model.logits(misPadded) }
     }
+
+    @Test func capeStartsAsBASEAndLearnsItsTable() throws {
+        var configuration = ETAModel.Configuration()
+        configuration.longLength = 20
+        configuration.shortLength = 5
+        configuration.retrieved = 8
+        let plain = try ETAModel(dataset: USDModelTests.dataset, configuration: configuration, seed: 3)
+        configuration.cape = CAPEConfiguration()
+        let model = try ETAModel(dataset: USDModelTests.dataset, configuration: configuration, seed: 3)
+        // C = 2·16 item dimensions, C' = 32, P_max = shortLength.
+        #expect(model.parameterCount == plain.parameterCount + 32 * 32 + 32 + 32 * 5)
+        let batch = try USDModelTests.batch(for: plain)
+        // The table starts at zero: BASE's logits bit for bit (sequential.md §3.5).
+        #expect(try model.logits(batch).scalars == (try plain.logits(batch).scalars))
+        let table = try #require(model.shortDIN?.positionEncoding?.table)
+        try model.objective(try model(batch), batch: batch).total.backward()
+        #expect(table.gradient?.scalars.contains { $0 != 0 } == true)
+    }
+
+    @Test func capeConfigurationDecodesWithDefaults() throws {
+        let decoded = try StrictJSON.decode(
+            ETAModel.Configuration.self, from: Data(#"{"cape": {"legacyMaskedGate": true}}"#.utf8), defaults: .init())
+        #expect(decoded.cape == CAPEConfiguration(positionDimensions: 32, legacyMaskedGate: true))
+        #expect(try StrictJSON.decode(ETAModel.Configuration.self, from: Data("{}".utf8), defaults: .init()).cape == nil)
+        var configuration = ETAModel.Configuration()
+        configuration.cape = CAPEConfiguration(positionDimensions: 0)
+        #expect(throws: StrictJSON.Error.self) { try configuration.validate() }
+        configuration.cape = CAPEConfiguration()
+        configuration.dinForShortSequence = false
+        #expect(throws: StrictJSON.Error.self) { try configuration.validate() }
+    }
 }

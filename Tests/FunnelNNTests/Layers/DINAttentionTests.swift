@@ -117,4 +117,45 @@ private func zeroed(_ layer: DINAttention) -> DINAttention {
             layer(target: $0[0], sequence: $0[1], mask: mask)
         }
     }
+
+    @Test(arguments: DINAttention.Normalisation.allCases)
+    func positionEncodingStartsAsPlainDIN(normalisation: DINAttention.Normalisation) {
+        var (plainGenerator, generator, positionGenerator) = (RandomGenerator(seed: 5), RandomGenerator(seed: 5), RandomGenerator(seed: 6))
+        let encoding = ContextualPositionEncoding(headWidth: 3, positionDimensions: 4, maximumPositions: 4, generator: &positionGenerator)
+        let plain = DINAttention(dimensions: 3, hiddenDimensions: [5], normalisation: normalisation, generator: &plainGenerator)
+        let layer = DINAttention(
+            dimensions: 3, hiddenDimensions: [5], normalisation: normalisation, positionEncoding: encoding, generator: &generator)
+        let (target, sequence) = (uniform([2, 3], seed: 7), uniform([2, 4, 3], seed: 8))
+        let mask = Tensor(shape: [2, 4], scalars: [1, 1, 1, 0, 1, 0, 0, 0])
+        #expect(layer(target: target, sequence: sequence, mask: mask).scalars == plain(target: target, sequence: sequence, mask: mask).scalars)
+    }
+
+    @Test(arguments: DINAttention.Normalisation.allCases)
+    func positionLogitsJoinTheScores(normalisation: DINAttention.Normalisation) {
+        var (generator, positionGenerator) = (RandomGenerator(seed: 9), RandomGenerator(seed: 10))
+        let encoding = ContextualPositionEncoding(headWidth: 3, positionDimensions: 4, maximumPositions: 4, generator: &positionGenerator)
+        let table = uniform([4, 4], seed: 11).scalars
+        encoding.table.withUnsafeMutableBufferPointer { buffer in for index in table.indices { buffer[index] = table[index] } }
+        let layer = DINAttention(
+            dimensions: 3, hiddenDimensions: [5], normalisation: normalisation, positionEncoding: encoding, generator: &generator)
+        let (target, sequence) = (uniform([2, 3], seed: 12), uniform([2, 4, 3], seed: 13))
+        let mask = Tensor(shape: [2, 4], scalars: [1, 1, 1, 0, 1, 1, 0, 0])
+        // Padding gates 0: the positions of a row count its valid behaviours only.
+        let raw = layer.scores(target: target, sequence: sequence)
+        let positions = encoding.positionLogits(
+            queries: target.reshaped([2, 1, 1, 3]), logits: (raw * mask).reshaped([2, 1, 1, 4]), open: mask.reshaped([2, 1, 1, 4]))
+        let scores = raw + positions.reshaped([2, 4])
+        let expected: Tensor
+        switch normalisation {
+        case .softmax:
+            expected = Tensor.where(mask, scores * (1 / Float(3).squareRoot()), Tensor(-1e30)).softmax(alongAxis: 1)
+        case .none:
+            expected = scores * mask
+        }
+        expectClose(layer.weights(target: target, sequence: sequence, mask: mask).scalars, expected.scalars)
+        #expect(layer.parameters().count == plainParameterCount(hidden: [5]) + 3)
+    }
 }
+
+/// The number of parameter tensors of a DIN scorer with these hidden layers.
+private func plainParameterCount(hidden: [Int]) -> Int { 2 * (hidden.count + 1) }
