@@ -66,7 +66,7 @@ public enum Evaluator {
                 scorers.append(RegressionTaskScorer(task: task, protocol: regression, grouped: group))
             case .ranking(let ranking):
                 if let history = ranking.history { columns.insert(history) }
-                scorers.append(try RankingTaskScorer(task: task, protocol: ranking, dataset: dataset))
+                scorers.append(try RankingTaskScorer(task: task, protocol: ranking, dataset: dataset, split: split))
             }
         }
         var kept = rows

@@ -7,7 +7,11 @@ import FunnelTensor
 /// catalogue for each row (`[batch, catalogue]`); the row's target (its label, a categorical
 /// item column) is ranked among the full catalogue — its history masked or not — or among 100
 /// (`sampledNegatives`) uniformly drawn unseen items; HR, NDCG and MRR at each cutoff, the mean
-/// over rows.
+/// over rows. Where the dataset records each row's true next-item distribution (a simulated
+/// world's `rankingTruth`), the same candidates ordered by score are also judged against it:
+/// `truth_ndcg@K` (graded NDCG with the true probabilities as gains, the ideal order being the
+/// truth's own) and `truth_mass@K` (the true probability of the top K, as a share of the
+/// candidates' true probability: the expected HR@K were the target drawn from the truth).
 struct RankingTaskScorer: TaskScorer {
     let task: EvaluationTask
     let ranking: RankingProtocol
@@ -15,8 +19,12 @@ struct RankingTaskScorer: TaskScorer {
     let catalogue: Range<Int32>
     private var summary: RankingSummary
     private var skippedTargets = 0
+    /// The split's true next-item probabilities, one row per split row, when recorded.
+    private let truth: RankingTruth?
+    /// Per cutoff, the sums over rows of truth_ndcg@K and truth_mass@K.
+    private var truthSums: (ndcg: [Double], mass: [Double])
 
-    init(task: EvaluationTask, protocol ranking: RankingProtocol, dataset: Dataset) throws {
+    init(task: EvaluationTask, protocol ranking: RankingProtocol, dataset: Dataset, split: String) throws {
         guard let vocabulary = dataset.vocabulary(for: task.label) else {
             throw DataError.missingRequirement(
                 dataset: dataset.schema.name, column: task.label, reason: "a ranking task's target: a categorical item column")
@@ -36,6 +44,13 @@ struct RankingTaskScorer: TaskScorer {
         self.ranking = ranking
         catalogue = first..<Int32(vocabulary.size)
         summary = RankingSummary(cutoffs: ranking.cutoffs)
+        truth = try dataset.rankingTruth(split: split)
+        if let truth, truth.items < Int(catalogue.upperBound) {
+            throw DataError.missingRequirement(
+                dataset: dataset.schema.name, column: task.label,
+                reason: "the ranking truth of split '\(split)' covers \(truth.items) ids, the catalogue \(catalogue.upperBound)")
+        }
+        truthSums = (Array(repeating: 0, count: ranking.cutoffs.count), Array(repeating: 0, count: ranking.cutoffs.count))
     }
 
     var rows: (scores: [Double], labels: [Double], groups: [Int64]) { ([], [], []) }
@@ -86,14 +101,34 @@ struct RankingTaskScorer: TaskScorer {
                 let drawn = Self.unseen(negatives, from: catalogue, seen: seen.union([target]), using: &random)
                 let candidates = [target] + drawn
                 result = try ItemRanking(scores: candidates.map { values[base + Int($0)] }, target: 0, tieBreaking: tieBreaking)
+                if let truth { addTruth(truth.row(Int(batch.rows[row])), candidates: candidates, scores: values, base: base) }
             } else {
                 let lower = Int(catalogue.lowerBound)
                 let rowScores = Array(values[(base + lower)..<(base + Int(catalogue.upperBound))])
                 result = try ItemRanking(
                     scores: rowScores, target: Int(target) - lower,
                     excluding: ranking.maskHistory ? seen.map { Int($0) - lower }.sorted() : [], tieBreaking: tieBreaking)
+                if let truth {
+                    let candidates = catalogue.filter { !ranking.maskHistory || !seen.contains($0) }
+                    addTruth(truth.row(Int(batch.rows[row])), candidates: candidates, scores: values, base: base)
+                }
             }
             summary.add(result)
+        }
+    }
+
+    /// Adds one row's truth metrics: the candidates ordered by score (ties by candidate order),
+    /// their true probabilities as gains.
+    private mutating func addTruth(_ probabilities: [Float], candidates: [Int32], scores: [Float], base: Int) {
+        let order = candidates.indices.sorted { left, right in
+            let (a, b) = (scores[base + Int(candidates[left])], scores[base + Int(candidates[right])])
+            return a > b || (a == b && left < right)
+        }
+        let gains = order.map { Double(probabilities[Int(candidates[$0])]) }
+        let total = gains.reduce(0, +)
+        for (index, cutoff) in ranking.cutoffs.enumerated() {
+            truthSums.ndcg[index] += (try? Metrics.ndcg(labelsInPredictedOrder: gains, cutoff: cutoff)) ?? 0
+            truthSums.mass[index] += total > 0 ? gains.prefix(cutoff).reduce(0, +) / total : 0
         }
     }
 
@@ -123,11 +158,20 @@ struct RankingTaskScorer: TaskScorer {
         }
         values.append(("mrr", (try? summary.meanReciprocalRank()) ?? .nan))
         compared.append("mrr")
+        if truth != nil {
+            let users = Double(Swift.max(summary.userCount, 1))
+            for (index, cutoff) in ranking.cutoffs.enumerated() {
+                values.append(("truth_ndcg@\(cutoff)", truthSums.ndcg[index] / users))
+                values.append(("truth_mass@\(cutoff)", truthSums.mass[index] / users))
+                compared += ["truth_ndcg@\(cutoff)", "truth_mass@\(cutoff)"]
+            }
+        }
         let candidates = ranking.sampledNegatives.map { "the target and \($0) items drawn uniformly outside the history (seed \(ranking.seed))" }
             ?? "the full catalogue (\(catalogue.count) items)\(ranking.history == nil ? "" : ranking.maskHistory ? ", history masked (never the target)" : ", history not masked")"
         let users = ranking.maximumUsers.map { ", at most \($0) rows drawn with seed \(ranking.seed)" } ?? ""
         let skipped = skippedTargets > 0 ? "; \(skippedTargets) rows skipped: target outside the catalogue" : ""
-        let line = "rank '\(task.label)' by \(task.scoreDescription) among \(candidates) for \(summary.userCount) rows\(users); ties: \(ranking.tieBreaking.rawValue)\(skipped)"
+        let judged = truth == nil ? "" : "; judged also against the recorded true next-item probabilities (truth_ndcg: their graded NDCG, truth_mass: the top K's share of them)"
+        let line = "rank '\(task.label)' by \(task.scoreDescription) among \(candidates) for \(summary.userCount) rows\(users); ties: \(ranking.tieBreaking.rawValue)\(skipped)\(judged)"
         return (values, compared, line)
     }
 }

@@ -30,6 +30,10 @@ public final class SASRec: Module, RegisteredModel {
     public let inputDropout: Dropout
     public let blocks: [SequentialEncoderBlock]
     public let finalNorm: LayerNorm?
+    /// RoTE's rotation (no trained parameters), when on.
+    public let rotary: RotaryTimeEmbedding?
+    /// CAPE per block, when on.
+    public let contextualPositions: [ContextualPositionEncoding]
     public let sampler: SequenceNegativeSampler
     public let configuration: Configuration
     /// N: real items are ids 1 ... N.
@@ -51,7 +55,7 @@ public final class SASRec: Module, RegisteredModel {
         itemTable = Embedding(
             count: itemCount + 2, dimensions: d, paddingID: Int32(itemCount + 1), initializer: configuration.initializer,
             generator: &generator)
-        positions = configuration.learnedPositions ?? true
+        positions = configuration.usesLearnedPositions
             ? LearnedPositionEncoding(maximumLength: configuration.maximumLength, dimensions: d, generator: &generator) : nil
         inputNorm = configuration.variant == .recbole ? LayerNorm(dimensions: d, epsilon: configuration.layerNormEpsilon) : nil
         inputDropout = Dropout(probability: configuration.dropout, seed: generator.next())
@@ -64,6 +68,19 @@ public final class SASRec: Module, RegisteredModel {
                 layerNormEpsilon: configuration.layerNormEpsilon, initializer: configuration.initializer, generator: &generator)
         }
         finalNorm = configuration.hasFinalNorm ? LayerNorm(dimensions: d, epsilon: configuration.layerNormEpsilon) : nil
+        rotary = configuration.rote.map {
+            RotaryTimeEmbedding(headWidth: d / configuration.heads, mode: $0.mode, bases: $0.bases, weights: $0.weights)
+        }
+        // CAPE draws from a generator of its own, so switching it on leaves every other weight as
+        // it was (the model equals the base model at initialisation, §3.5).
+        var capeGenerator = RandomGenerator(seed: seed ^ 0xCA9E)
+        contextualPositions = configuration.cape.map { cape in
+            (0..<configuration.blocks).map { _ in
+                ContextualPositionEncoding(
+                    headWidth: d / configuration.heads, positionDimensions: cape.positionDimensions,
+                    maximumPositions: configuration.maximumLength, legacyMaskedGate: cape.legacyMaskedGate, generator: &capeGenerator)
+            }
+        } ?? []
         sampler = SequenceNegativeSampler(items: itemCount, seed: generator.next())
         self.configuration = configuration
         super.init()
@@ -71,8 +88,13 @@ public final class SASRec: Module, RegisteredModel {
 
     public var requirements: DataRequirements {
         DataRequirements(
-            columns: Set([configuration.items, configuration.target] + (configuration.interacted.map { [$0] } ?? [])),
-            sequences: [configuration.items: SequencePolicy(length: configuration.maximumLength, keep: .last)])
+            columns: Set(
+                [configuration.items, configuration.target] + (configuration.interacted.map { [$0] } ?? [])
+                    + (configuration.rote == nil ? [] : [configuration.times])),
+            sequences: [
+                configuration.items: SequencePolicy(length: configuration.maximumLength, keep: .last),
+                configuration.times: SequencePolicy(length: configuration.maximumLength, keep: .last),
+            ])
     }
 
     public var evaluationTasks: [EvaluationTask] {
@@ -93,7 +115,7 @@ public final class SASRec: Module, RegisteredModel {
     }
 
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
-        let input = try SequenceInput(batch: batch, column: configuration.items, padsLeft: configuration.padsLeft)
+        let input = try input(batch)
         let states = encode(input)
         guard !isTraining else { return ["states": states] }
         let last = states.reshaped([input.rows * input.length, configuration.dimensions]).indexSelect(input.lastPositions)
@@ -101,8 +123,16 @@ public final class SASRec: Module, RegisteredModel {
         return ["catalogue": Tensor.matmul(last, catalogue, transposeRight: true)]
     }
 
+    /// The batch's history laid out as the variant pads it, with its timestamps when RoTE reads
+    /// them.
+    public func input(_ batch: Batch) throws -> SequenceInput {
+        try SequenceInput(
+            batch: batch, column: configuration.items, times: configuration.rote == nil ? nil : configuration.times,
+            padsLeft: configuration.padsLeft)
+    }
+
     /// The blocks' output `[B, n, d]` for a laid-out history.
-    public func encode(_ input: SequenceInput, rotate: ((Tensor) -> Tensor)? = nil) -> Tensor {
+    public func encode(_ input: SequenceInput) -> Tensor {
         let d = configuration.dimensions
         var x = itemTable(input.ids, shape: [input.rows, input.length])
         if configuration.scalesEmbeddings { x = x * Float(d).squareRoot() }
@@ -110,9 +140,22 @@ public final class SASRec: Module, RegisteredModel {
         if let inputNorm { x = inputNorm(x) }
         let valid = Tensor(shape: [input.rows, input.length, 1], scalars: input.mask)
         x = inputDropout(x) * valid
-        let mask = MultiHeadAttention.causalMask(length: input.length)
-            + MultiHeadAttention.keyPaddingMask(Tensor(shape: [input.rows, input.length], scalars: input.mask))
-        for block in blocks { x = block(x, valid: valid, attentionMask: mask, rotate: rotate) }
+        var mask = MultiHeadAttention.causalMask(length: input.length)
+        if configuration.rote?.maskPaddingKeys ?? true {
+            mask = mask + MultiHeadAttention.keyPaddingMask(Tensor(shape: [input.rows, input.length], scalars: input.mask))
+        }
+        let rotation = rotary.map { $0.rotation(times: input.times ?? [], batch: input.rows, length: input.length) }
+        let heads = configuration.heads
+        let rotate = rotation.map { rotation in { (x: Tensor) in rotation.apply(x, heads: heads) } }
+        for (index, block) in blocks.enumerated() {
+            let cape = contextualPositions.isEmpty ? nil : contextualPositions[index]
+            let attend = cape.map { cape in
+                { (queries: Tensor, keys: Tensor, values: Tensor, mask: Tensor?, dropout: (keep: Float, key: UInt64)?) in
+                    cape.attention(queries: queries, keys: keys, values: values, heads: heads, mask: mask, dropout: dropout)
+                }
+            }
+            x = block(x, valid: valid, attentionMask: mask, rotate: rotate, attend: attend)
+        }
         return finalNorm.map { $0(x) } ?? x
     }
 
@@ -120,7 +163,7 @@ public final class SASRec: Module, RegisteredModel {
         guard let states = outputs["states"] else {
             throw DataError.missingRequirement(dataset: "model outputs", column: "states", reason: "SASRec's training states")
         }
-        let input = try SequenceInput(batch: batch, column: configuration.items, padsLeft: configuration.padsLeft)
+        let input = try input(batch)
         guard let targets = batch.ids[configuration.target] else {
             throw DataError.missingRequirement(dataset: "batch", column: configuration.target, reason: "SASRec's next items")
         }

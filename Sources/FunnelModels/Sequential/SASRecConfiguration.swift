@@ -67,6 +67,12 @@ public struct SASRecConfiguration: ModelConfiguration, Equatable {
     public var maximumLength = 50
     /// Learned absolute positions (`nil`: on, except where RoTE or CAPE replaces them).
     public var learnedPositions: Bool?
+    /// RoTE (sequential.md §2.3): queries and keys rotated by the items' timestamps in every
+    /// block (one rotation per forward pass), learned positions removed; `nil`: off.
+    public var rote: RotaryTimeOptions?
+    /// CAPE (sequential.md §3): contextual position logits in every block's attention (a table
+    /// per block, `P_max` = `maximumLength`), learned positions removed; `nil`: off.
+    public var cape: CAPEConfiguration?
     /// The dataset's columns: the history (id list), its timestamps (timestamp list), the next
     /// item, and every item of the user (masked in evaluation; `nil`: the history only).
     public var items = "items"
@@ -91,10 +97,17 @@ public struct SASRecConfiguration: ModelConfiguration, Equatable {
         try check.positive(maximumLength, "maximumLength", maximum: 4096, what: "a sequence length")
         try check.positive(negatives, "negatives", maximum: ModelConfigurationCheck.maximumCount, what: "a number of sampled negatives")
         for name in [("items", items), ("times", times), ("target", target)] { try check.name(name.1, name.0) }
+        if let rote, let problem = rote.problem(headWidth: dimensions / heads) {
+            throw StrictJSON.Error(description: "field 'modelConfiguration.rote': \(problem)")
+        }
+        if let cape { try check.positive(cape.positionDimensions, "cape.positionDimensions", what: "a width") }
         if let sampled = evaluation.sampledNegatives {
             try check.positive(sampled, "evaluation.sampledNegatives", what: "a number of sampled negatives")
         }
     }
+
+    /// Whether learned absolute positions are added.
+    var usesLearnedPositions: Bool { learnedPositions ?? (rote == nil && cape == nil) }
 
     /// Left padding (the last item at position n − 1) for all but RecBole.
     var padsLeft: Bool { variant != .recbole }

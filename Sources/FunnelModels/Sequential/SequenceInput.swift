@@ -18,12 +18,26 @@ public struct SequenceInput: Sendable {
     public let padsLeft: Bool
     /// The id at padded positions.
     public let paddingID: Int32
+    /// The items' timestamps laid out as the ids (0 at padding), when read.
+    public var times: [Int64]?
 
-    public init(batch: Batch, column: String, padsLeft: Bool) throws {
+    /// - Parameter times: the timestamp-list column of the items' times, or `nil`.
+    public init(batch: Batch, column: String, times: String? = nil, padsLeft: Bool) throws {
         guard let sequence = batch.sequences[column] else {
             throw DataError.missingRequirement(dataset: "batch", column: column, reason: "a sequential model's item history")
         }
         self.init(sequence: sequence, padsLeft: padsLeft)
+        if let times {
+            guard let stamps = batch.timestampSequences[times], stamps.length == length else {
+                throw DataError.missingRequirement(dataset: "batch", column: times, reason: "the timestamps of '\(column)', a timestamp list as long")
+            }
+            var laidOut = [Int64](repeating: 0, count: rows * length)
+            for row in 0..<rows {
+                let start = padsLeft ? length - counts[row] : 0
+                for position in 0..<counts[row] { laidOut[row * length + start + position] = stamps.values[row * length + position] }
+            }
+            self.times = laidOut
+        }
     }
 
     public init(rows: Int, length: Int, ids: [Int32], mask: [Float], counts: [Int], padsLeft: Bool, paddingID: Int32) {

@@ -19,11 +19,13 @@ extension ContextualPositionEncoding {
     ///   - heads: `H`; the head width `C` must be this encoding's ``headWidth``.
     ///   - mask: additive, broadcastable to `[B, H, Lq, Lk]`, 0 where a key is allowed and
     ///     ``MultiHeadAttention/blocked`` where not (a constant), or `nil`.
-    ///   - dropout: applied to the attention weights, or `nil`.
+    ///   - dropout: inverted dropout of the attention weights (keep probability and mask key,
+    ///     as ``FunnelTensor/Tensor/dropout(_:keep:key:)``; the fused attention drops the same
+    ///     weights for the same key), or `nil`.
     /// - Returns: `[B, Lq, H·C]`.
     public func attention(
         queries: Tensor, keys: Tensor, values: Tensor, heads: Int, mask: Tensor?,
-        dropout: Dropout? = nil
+        dropout: (keep: Float, key: UInt64)? = nil
     ) -> Tensor {
         precondition(
             queries.rank == 3 && keys.rank == 3 && keys.shape == values.shape
@@ -57,7 +59,7 @@ extension ContextualPositionEncoding {
         if let open, open.rank > 0 {
             weights = weights * open.max(alongAxes: [open.rank - 1], keepingDimensions: true)
         }
-        if let dropout { weights = dropout(weights) }
+        if let dropout, dropout.keep < 1 { weights = Tensor.dropout(weights, keep: dropout.keep, key: dropout.key) }
         return Tensor.matmul(weights, perHead(values, length: keyLength)).permuted([0, 2, 1, 3])
             .reshaped([batch, queryLength, heads * headWidth])
     }
