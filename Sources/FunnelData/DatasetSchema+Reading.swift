@@ -209,7 +209,7 @@ extension ColumnSchema {
         if empty == .useDefault && defaultValue == nil {
             throw fail(field + ".defaultValue", "is missing; expected the value of empty fields, as empty is 'useDefault'")
         }
-        if kind == .idList {
+        if kind.isList {
             guard let separator, separator.utf8.count == 1, ![0x22, 0x0A, 0x0D].contains(separator.utf8.first!) else {
                 throw fail(field + ".separator", "is '\((separator ?? "").truncatedForMessage())'; expected one byte, e.g. \"|\"")
             }
