@@ -106,3 +106,30 @@ import Testing
         #expect(try JSONDecoder().decode(SequencePolicy.self, from: JSONEncoder().encode(leading)) == leading)
     }
 }
+
+/// A timestamp list built in memory (as a simulator builds its tables) survives the binary
+/// cache.
+@Suite struct InMemoryTimestampListTests {
+    @Test func inMemoryDatasetWritesAndReadsTimestampLists() throws {
+        let times = ColumnSchema(name: "times", kind: .timestampList, separator: "|")
+        let schema = DatasetSchema(
+            name: "memory", tables: ["train": TableFile(file: "train.csv")], columns: [times], storage: .binary)
+        let table = Table(
+            name: "train", rowCount: 2,
+            columns: [
+                Column(schema: times, values: .timestampLists(values: ColumnBuffer([7, 8, 9]), offsets: ColumnBuffer([0, 1, 3])))
+            ])
+        let folder = try TemporaryDataset(schema: schema, files: [:])
+        try Dataset.inMemory(directory: folder.directory, schema: schema, splits: ["train": table]).write(to: folder.directory)
+        let loaded = try Dataset.load(folder.directory)
+        guard case .timestampLists(let values, let offsets) = try loaded.split("train").column("times")?.values else {
+            Issue.record("times is not a timestamp list")
+            return
+        }
+        #expect(values.array == [7, 8, 9] && offsets.array == [0, 1, 3])
+        let batcher = try Batcher(
+            dataset: loaded, split: "train", batchSize: 2, shuffle: false,
+            sequences: ["times": SequencePolicy(length: 2, padding: .leading)])
+        #expect(batcher.batch(batcher.batches(epoch: 0)[0]).timestampSequences["times"]?.values == [0, 7, 8, 9])
+    }
+}
