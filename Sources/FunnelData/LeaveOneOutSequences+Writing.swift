@@ -11,9 +11,9 @@ extension LeaveOneOutSequences {
         public static let interacted = "interacted"
     }
 
-    /// The largest user key used as an identity id when there are few users: larger keys (or
-    /// any negative one) get a built vocabulary instead, so that no embedding table is mostly
-    /// empty rows.
+    /// The user column's vocabulary: the keys themselves as identity ids when every key lies in
+    /// `0 ..< max(2 × users, 65,536)`; otherwise (a negative key, or keys so sparse that an
+    /// embedding table would be mostly unused rows) a vocabulary built from train.
     static func userVocabulary(_ users: [UserSequence]) -> Vocabulary {
         let largest = users.map(\.user).max() ?? 0
         let smallest = users.map(\.user).min() ?? 0
@@ -102,8 +102,9 @@ extension LeaveOneOutSequences {
         if case .identity(let size) = Self.userVocabulary(users) {
             userRule = "user: the raw user key as an identity id (0..<\(size))"
         } else {
-            userRule = "user: a vocabulary built from train over the raw user keys (keys are negative or too large "
-                + "for identity ids); a user without a train row maps to the reserved id 0, its raw key is kept"
+            userRule = "user: a vocabulary built from train over the user keys (some are negative or too large "
+                + "for identity ids); a user without a train row maps to the reserved id 0, and the column keeps "
+                + "each key's hash, distinct per user"
         }
         let itemRule: String
         if case .identity = itemIDs {

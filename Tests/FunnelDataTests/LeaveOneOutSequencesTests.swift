@@ -99,4 +99,14 @@ import Testing
                 interactions: [log[0], .init(user: 1, item: 6, time: 2)], itemIDs: .identity(size: 6))
         }
     }
+
+    @Test func userKeysBecomeIdentityIdsOnlyWhenSmallAndNonNegative() throws {
+        func vocabulary(_ users: [Int64]) throws -> Vocabulary? {
+            let log = users.map { Interaction(user: $0, item: 1, time: 0) }
+            return try LeaveOneOutSequences(interactions: log).columns.first?.vocabulary
+        }
+        #expect(try vocabulary([3, 65_535]) == .identity(size: 65_536))
+        #expect(try vocabulary([3, 65_536]) == .built(minimumCount: 1))
+        #expect(try vocabulary([-1, 2]) == .built(minimumCount: 1))
+    }
 }
