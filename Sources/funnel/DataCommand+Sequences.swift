@@ -6,15 +6,9 @@ extension DataCommand {
         static let configuration = CommandConfiguration(
             abstract: "Split an interaction log into leave-one-out sequence datasets (SASRec's protocol).",
             discussion: """
-                Per user, interactions are sorted by time (ties keep file order); the last item is the test \
-                target, the second to last the validation target, the rest the training sequence. Users with \
-                fewer than --minimum-interactions go entirely to train and are not evaluated. Every row of the \
-                file is an interaction (ratings are implicit feedback here). Writes train/validation/test.csv \
-                (columns user, items, times, target, target_time, interacted), items.csv (id,raw) and \
-                schema.json, then compiles the binary cache.
+                Per user, interactions are sorted by time (ties keep file order); the last item is the test target, the second to last the validation target, the rest the training sequence. Users with fewer than --minimum-interactions go entirely to train and are not evaluated. Every row of the file is an interaction (ratings are implicit feedback here). Writes train/validation/test.csv (columns user, items, times, target, target_time, interacted), items.csv (id,raw) and schema.json, then compiles the binary cache.
 
-                Example: funnel data sequences --interactions ../shared/data/movielens-latest-small/ratings.csv \
-                --output data/movielens-sequences --user userId --item movieId --time timestamp
+                Example: funnel data sequences --interactions ../shared/data/movielens-latest-small/ratings.csv --output data/movielens-sequences --user userId --item movieId --time timestamp
                 """)
 
         @Option(help: "The interaction file: CSV (or TSV) with a header.")
