@@ -16,6 +16,9 @@ public struct Batch: @unchecked Sendable {
     public var integers: [String: [Int64]] = [:]
     /// Id lists padded or truncated to a fixed length.
     public var sequences: [String: PaddedSequence] = [:]
+    /// Timestamp lists padded or truncated to a fixed length, placed as their column's
+    /// ``SequencePolicy`` says (the same rule as id lists).
+    public var timestampSequences: [String: PaddedTimestamps] = [:]
     /// Raw keys of grouping columns (user, item, day, group), `[size]` per column.
     public var keys: [String: [Int64]] = [:]
     /// Per side table: 1 where the row found its key, 0 where not, `[size]`.
@@ -94,20 +97,16 @@ public struct PaddedSequence: Sendable {
     }
 }
 
-/// How an id list becomes a fixed-length sequence.
-public struct SequencePolicy: Sendable, Codable, Equatable {
-    /// Which end of a long list is kept.
-    public enum Keep: String, Sendable, Codable {
-        /// The most recent ids (lists are stored oldest first).
-        case last
-        case first
-    }
-
+/// Timestamp lists of a batch at a fixed length: `values` and `mask` are `[size, length]`
+/// row-major; `values` holds 0 at padding and the mask is 1 at real times, 0 at padding.
+public struct PaddedTimestamps: Sendable {
     public var length: Int
-    public var keep: Keep
+    public var values: [Int64]
+    public var mask: [Float]
 
-    public init(length: Int, keep: Keep = .last) {
+    public init(length: Int, values: [Int64], mask: [Float]) {
         self.length = length
-        self.keep = keep
+        self.values = values
+        self.mask = mask
     }
 }

@@ -22,8 +22,8 @@ public struct Batcher: Sendable {
     public var dropLast: Bool
     /// The columns to gather (all when `nil`); side-table columns as `"side.column"`.
     public var columns: Set<String>?
-    /// Fixed lengths for id lists (a list column without a policy keeps its longest length in
-    /// the batch).
+    /// Fixed lengths and padding for id lists and timestamp lists (a list column without a
+    /// policy keeps its longest length in the batch, padded at the end).
     public var sequences: [String: SequencePolicy]
     public var filter: RowFilter?
     /// Negatives drawn for every row by ``batch(_:random:)``.
@@ -167,6 +167,9 @@ public struct Batcher: Sendable {
                 }
                 batch.sequences[name] = pad(
                     ids: ids, offsets: offsets, rows: rows, policy: sequences[name], paddingID: paddingID)
+            case .timestampLists(let values, let offsets):
+                batch.timestampSequences[name] = pad(
+                    times: values, offsets: offsets, rows: rows, policy: sequences[name])
             }
             if let keys = column.keys { batch.keys[name] = rows.map { $0 >= 0 ? keys[Int($0)] : 0 } }
         }
@@ -176,21 +179,48 @@ public struct Batcher: Sendable {
         ids: ColumnBuffer<Int32>, offsets: ColumnBuffer<Int64>, rows: [Int32], policy: SequencePolicy?,
         paddingID: Int32
     ) -> PaddedSequence {
-        let longest = rows.map { $0 >= 0 ? Int(offsets[Int($0) + 1] - offsets[Int($0)]) : 0 }.max() ?? 0
-        let length: Int = policy?.length ?? longest
+        let length = policy?.length ?? longest(offsets, rows: rows)
         var sequence = PaddedSequence(
             length: length, ids: [Int32](repeating: paddingID, count: rows.count * length),
             mask: [Float](repeating: 0, count: rows.count * length), paddingID: paddingID)
+        place(offsets: offsets, rows: rows, length: length, policy: policy) { target, source in
+            sequence.ids[target] = ids[source]
+            sequence.mask[target] = 1
+        }
+        return sequence
+    }
+
+    private func pad(
+        times: ColumnBuffer<Int64>, offsets: ColumnBuffer<Int64>, rows: [Int32], policy: SequencePolicy?
+    ) -> PaddedTimestamps {
+        let length = policy?.length ?? longest(offsets, rows: rows)
+        var sequence = PaddedTimestamps(
+            length: length, values: [Int64](repeating: 0, count: rows.count * length),
+            mask: [Float](repeating: 0, count: rows.count * length))
+        place(offsets: offsets, rows: rows, length: length, policy: policy) { target, source in
+            sequence.values[target] = times[source]
+            sequence.mask[target] = 1
+        }
+        return sequence
+    }
+
+    private func longest(_ offsets: ColumnBuffer<Int64>, rows: [Int32]) -> Int {
+        rows.map { $0 >= 0 ? Int(offsets[Int($0) + 1] - offsets[Int($0)]) : 0 }.max() ?? 0
+    }
+
+    /// Calls `copy(target, source)` for every kept element: its position in the batch's
+    /// `[size, length]` matrix and its index in the column's values. Without a policy, lists
+    /// keep their last elements and are padded at the end.
+    private func place(
+        offsets: ColumnBuffer<Int64>, rows: [Int32], length: Int, policy: SequencePolicy?,
+        _ copy: (_ target: Int, _ source: Int) -> Void
+    ) {
+        let policy = policy ?? SequencePolicy(length: length)
         for (position, row) in rows.enumerated() where row >= 0 {
             let start = Int(offsets[Int(row)])
             let count = Int(offsets[Int(row) + 1]) - start
-            let kept = Swift.min(count, length)
-            let first = policy?.keep == .first ? start : start + count - kept
-            for index in 0..<kept {
-                sequence.ids[position * length + index] = ids[first + index]
-                sequence.mask[position * length + index] = 1
-            }
+            let (first, kept, offset) = policy.placement(count: count, length: length)
+            for index in 0..<kept { copy(position * length + offset + index, start + first + index) }
         }
-        return sequence
     }
 }

@@ -10,7 +10,8 @@ public struct ColumnSchema: Codable, Sendable, Equatable {
     public var role: Role
     /// How raw values of a categorical column or an id list become ids.
     public var vocabulary: Vocabulary?
-    /// The separator between ids of an id list (one byte, for example "|").
+    /// The separator between the elements of an id list or a timestamp list (one byte, for
+    /// example "|").
     public var separator: String?
     /// What an empty field means.
     public var empty: EmptyPolicy
@@ -62,10 +63,10 @@ public struct ColumnSchema: Codable, Sendable, Equatable {
                 forKey: .vocabulary, in: container,
                 debugDescription: "column '\(name)' of kind \(kind.rawValue) needs a vocabulary or vocabularyOf")
         }
-        if kind == .idList && separator?.utf8.count != 1 {
+        if kind.isList && separator?.utf8.count != 1 {
             throw DecodingError.dataCorruptedError(
                 forKey: .separator, in: container,
-                debugDescription: "id-list column '\(name)' needs a one-byte separator")
+                debugDescription: "\(kind == .idList ? "id" : "timestamp")-list column '\(name)' needs a one-byte separator")
         }
     }
 
@@ -83,6 +84,12 @@ public struct ColumnSchema: Codable, Sendable, Equatable {
         case timestamp
         /// An outcome (click, conversion, watch time, rating, …) stored as Float32.
         case label
+        /// A list of integer times separated by `separator` (the timestamps of an id list's
+        /// interactions, oldest first); stored as `Int64`, no vocabulary.
+        case timestampList
+
+        /// Whether a field holds a list of elements separated by the column's `separator`.
+        public var isList: Bool { self == .idList || self == .timestampList }
     }
 
     /// What a column means.

@@ -88,6 +88,15 @@ extension DatasetCache {
                         values: .lists(
                             ids: try buffer(column.values, count: length, of: Int32.self),
                             offsets: try buffer(offsets, count: rows + 1, of: Int64.self)))
+                case .timestampList:
+                    guard let offsets = column.offsets, let length = column.listLength else {
+                        throw invalid("timestamp list '\(column.name)' has no offsets")
+                    }
+                    return Column(
+                        schema: schema,
+                        values: .timestampLists(
+                            values: try buffer(column.values, count: length, of: Int64.self),
+                            offsets: try buffer(offsets, count: rows + 1, of: Int64.self)))
                 }
             }
             let joins = try entry.joins.mapValues { try buffer($0, count: rows, of: Int32.self) }

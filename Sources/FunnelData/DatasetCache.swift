@@ -48,6 +48,10 @@ enum DatasetCache {
                         entry.values = block(ids.rawBytes)
                         entry.offsets = block(offsets.rawBytes)
                         entry.listLength = ids.count
+                    case .timestampLists(let values, let offsets):
+                        entry.values = block(values.rawBytes)
+                        entry.offsets = block(offsets.rawBytes)
+                        entry.listLength = values.count
                     }
                     entry.keys = column.keys.map { block($0.rawBytes) }
                     return entry

@@ -59,7 +59,7 @@ extension DatasetSchema {
         ])
         return .object([
             "name": .any, "tables": .dictionary(table), "columns": .array(column), "sideTables": .array(side),
-            "badRows": .any, "vocabularySplit": .any, "notes": .any, "storage": .any,
+            "badRows": .any, "vocabularySplit": .any, "notes": .any, "storage": .any, "rankingTruth": .any,
         ])
     }()
 
@@ -76,6 +76,13 @@ extension DatasetSchema {
         }
         for (split, table) in tables.sorted(by: { $0.key < $1.key }) {
             try table.validate(field: "tables.\(split.truncatedForMessage())", fail)
+        }
+        for (split, file) in (rankingTruth ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let field = "rankingTruth.\(split.truncatedForMessage())"
+            if let problem = TableFile.pathProblem(file) { throw fail(field, "is '\(file.truncatedForMessage())'; \(problem)") }
+            guard tables[split] != nil else {
+                throw fail(field, "names a split that is not among the tables (\(tables.keys.sorted().joined(separator: ", ")))")
+            }
         }
         var names = Set<String>()
         for (index, column) in columns.enumerated() {
@@ -140,6 +147,7 @@ extension DatasetSchema {
     var tableFiles: [(field: String, file: String)] {
         tables.sorted { $0.key < $1.key }.map { ("tables.\($0.key).file", $0.value.file) }
             + sideTables.enumerated().map { ("sideTables[\($0.offset)].table.file", $0.element.table.file) }
+            + (rankingTruth ?? [:]).sorted { $0.key < $1.key }.map { ("rankingTruth.\($0.key)", $0.value) }
     }
 
     /// Refuses a table file that resolves (through symbolic links) outside `directory`, before
@@ -209,7 +217,7 @@ extension ColumnSchema {
         if empty == .useDefault && defaultValue == nil {
             throw fail(field + ".defaultValue", "is missing; expected the value of empty fields, as empty is 'useDefault'")
         }
-        if kind == .idList {
+        if kind.isList {
             guard let separator, separator.utf8.count == 1, ![0x22, 0x0A, 0x0D].contains(separator.utf8.first!) else {
                 throw fail(field + ".separator", "is '\((separator ?? "").truncatedForMessage())'; expected one byte, e.g. \"|\"")
             }

@@ -24,6 +24,10 @@ public struct DatasetSchema: Codable, Sendable, Equatable {
     /// cache (written directly, as the simulator does; the table files are then optional
     /// human-readable copies and are not read).
     public var storage: Storage
+    /// Per split, the file (in the folder) of true next-item probabilities of its rows, raw
+    /// little-endian Float32 of shape `[rows, target vocabulary size]` (a simulator's truth for
+    /// ranking metrics; read with ``Dataset/rankingTruth(split:)``). Absent when there is none.
+    public var rankingTruth: [String: String]?
 
     public enum Storage: String, Codable, Sendable, CaseIterable {
         public init(from decoder: any Decoder) throws { self = try decodeListedValue(decoder) }
@@ -34,7 +38,8 @@ public struct DatasetSchema: Codable, Sendable, Equatable {
     public init(
         name: String, tables: [String: TableFile], columns: [ColumnSchema],
         sideTables: [SideTableSchema] = [], badRows: BadRowPolicy = .stop,
-        vocabularySplit: String = "train", notes: String? = nil, storage: Storage = .text
+        vocabularySplit: String = "train", notes: String? = nil, storage: Storage = .text,
+        rankingTruth: [String: String]? = nil
     ) {
         self.name = name
         self.tables = tables
@@ -44,6 +49,7 @@ public struct DatasetSchema: Codable, Sendable, Equatable {
         self.vocabularySplit = vocabularySplit
         self.notes = notes
         self.storage = storage
+        self.rankingTruth = rankingTruth
     }
 
     public init(from decoder: any Decoder) throws {
@@ -56,6 +62,7 @@ public struct DatasetSchema: Codable, Sendable, Equatable {
         vocabularySplit = try container.decodeIfPresent(String.self, forKey: .vocabularySplit) ?? "train"
         notes = try container.decodeIfPresent(String.self, forKey: .notes)
         storage = try container.decodeIfPresent(Storage.self, forKey: .storage) ?? .text
+        rankingTruth = try container.decodeIfPresent([String: String].self, forKey: .rankingTruth)
     }
 
     /// The column with the given name.

@@ -5,7 +5,8 @@ public struct DatasetSummary: Codable, Sendable {
         public var name: String
         public var kind: String
         public var role: String
-        /// Dense, label and timestamp columns: over the non-missing values.
+        /// Dense, label, timestamp and timestamp-list columns: over the non-missing values (every
+        /// element of a list).
         public var minimum: Double?
         public var maximum: Double?
         public var mean: Double?
@@ -18,7 +19,7 @@ public struct DatasetSummary: Codable, Sendable {
         public var vocabularySize: Int?
         public var distinctIDs: Int?
         public var reservedIDShare: Double?
-        /// Id lists: the mean and maximum length.
+        /// Id lists and timestamp lists: the mean and maximum length.
         public var meanLength: Double?
         public var maximumLength: Int?
     }
@@ -71,13 +72,7 @@ public struct DatasetSummary: Codable, Sendable {
             if count > 0 { (result.minimum, result.maximum, result.mean) = (minimum, maximum, sum / Double(count)) }
             if column.schema.kind == .label && rows > 0 { result.positiveRate = Double(positive) / Double(rows) }
         case .integers(let values):
-            let present = values.buffer.filter { $0 != .min }
-            result.missing = values.count - present.count
-            if let minimum = present.min(), let maximum = present.max() {
-                result.minimum = Double(minimum)
-                result.maximum = Double(maximum)
-                result.mean = present.reduce(0.0) { $0 + Double($1) } / Double(present.count)
-            }
+            describe(values.buffer, into: &result)
         case .ids(let ids):
             describe(ids.buffer, column: column.schema.name, dataset: dataset, into: &result)
         case .lists(let ids, let offsets):
@@ -86,8 +81,24 @@ public struct DatasetSummary: Codable, Sendable {
             for row in 0..<rows { longest = Swift.max(longest, Int(offsets[row + 1] - offsets[row])) }
             result.maximumLength = longest
             result.meanLength = rows == 0 ? 0 : Double(ids.count) / Double(rows)
+        case .timestampLists(let values, let offsets):
+            describe(values.buffer, into: &result)
+            var longest = 0
+            for row in 0..<rows { longest = Swift.max(longest, Int(offsets[row + 1] - offsets[row])) }
+            result.maximumLength = longest
+            result.meanLength = rows == 0 ? 0 : Double(values.count) / Double(rows)
         }
         return result
+    }
+
+    private static func describe(_ values: UnsafeBufferPointer<Int64>, into result: inout ColumnStatistics) {
+        let present = values.filter { $0 != .min }
+        result.missing = values.count - present.count
+        if let minimum = present.min(), let maximum = present.max() {
+            result.minimum = Double(minimum)
+            result.maximum = Double(maximum)
+            result.mean = present.reduce(0.0) { $0 + Double($1) } / Double(present.count)
+        }
     }
 
     private static func describe(

@@ -88,6 +88,10 @@ struct DatasetTextLoader {
             return Column(schema: schema, values: .floats(ColumnBuffer(raw.floats)))
         case .timestamp:
             return Column(schema: schema, values: .integers(ColumnBuffer(raw.integers)))
+        case .timestampList:
+            return Column(
+                schema: schema,
+                values: .timestampLists(values: ColumnBuffer(raw.integers), offsets: ColumnBuffer(raw.listOffsets)))
         case .categorical, .idList:
             let vocabulary = vocabularies[schema.vocabularyOf ?? schema.name]!
             let (ids, outOfVocabulary) = vocabulary.map(raw.keys)

@@ -6,7 +6,8 @@ struct RawTable {
     var lines: [Int] = []
 }
 
-/// One column as read: categorical values and list elements as raw 64-bit keys.
+/// One column as read: categorical values and id-list elements as raw 64-bit keys, timestamps
+/// and timestamp-list elements as integers.
 struct RawColumn {
     let schema: ColumnSchema
     var keys: [Int64] = []
@@ -26,6 +27,9 @@ struct RawColumn {
         case .idList:
             keys.reserveCapacity(capacity)
             listOffsets.reserveCapacity(capacity + 1)
+        case .timestampList:
+            integers.reserveCapacity(capacity)
+            listOffsets.reserveCapacity(capacity + 1)
         }
     }
 
@@ -38,6 +42,11 @@ struct RawColumn {
         case .idList:
             if listOffsets.count > rows + 1 {
                 keys.removeSubrange(Int(listOffsets[rows])...)
+                listOffsets.removeSubrange((rows + 1)...)
+            }
+        case .timestampList:
+            if listOffsets.count > rows + 1 {
+                integers.removeSubrange(Int(listOffsets[rows])...)
                 listOffsets.removeSubrange((rows + 1)...)
             }
         }

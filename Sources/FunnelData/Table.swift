@@ -69,6 +69,9 @@ public enum ColumnValues: Sendable {
     /// Id lists: the ids of row r are `ids[offsets[r] ..< offsets[r + 1]]` (`offsets` has
     /// rowCount + 1 entries).
     case lists(ids: ColumnBuffer<Int32>, offsets: ColumnBuffer<Int64>)
+    /// Timestamp lists: the times of row r are `values[offsets[r] ..< offsets[r + 1]]`
+    /// (`offsets` has rowCount + 1 entries).
+    case timestampLists(values: ColumnBuffer<Int64>, offsets: ColumnBuffer<Int64>)
 
     /// The ids of a categorical column.
     public var ids: ColumnBuffer<Int32>? {

@@ -256,7 +256,25 @@ struct ValueParser {
                 tokenStart = index + 1
             }
             column.listOffsets.append(Int64(column.keys.count))
+        case .timestampList:
+            var elementStart = start
+            for index in start...end where index == end || base[index] == separator {
+                if index > elementStart {
+                    guard let value = FieldParsing.integer(base, elementStart, index) else {
+                        throw FieldFailure(
+                            found: Self.text(base, elementStart, index),
+                            expected: "an integer time (an element of a list separated by '\(Self.separatorText(separator))')")
+                    }
+                    column.integers.append(value)
+                }
+                elementStart = index + 1
+            }
+            column.listOffsets.append(Int64(column.integers.count))
         }
+    }
+
+    private static func separatorText(_ byte: UInt8) -> String {
+        String(decoding: [byte], as: UTF8.self)
     }
 
     private func key(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) throws(FieldFailure) -> Int64 {
@@ -277,6 +295,7 @@ struct ValueParser {
         case .dense, .label: column.floats.append(.nan)
         case .timestamp: column.integers.append(.min)
         case .idList: column.listOffsets.append(Int64(column.keys.count))
+        case .timestampList: column.listOffsets.append(Int64(column.integers.count))
         }
     }
 
@@ -289,6 +308,7 @@ struct ValueParser {
             case nil: return "a number"
             }
         case .timestamp: return "an integer"
+        case .timestampList: return "integer times separated by '\(Self.separatorText(separator))'"
         case .categorical, .idList: return identitySize >= 0 ? "an id in 0..<\(identitySize)" : "an id"
         }
     }

@@ -14,11 +14,16 @@ public struct TableAssembler {
         case floats([[Float]])
         case integers([[Int64]])
         case lists(ids: [[Int32]], offsets: [[Int64]])
+        /// Timestamp lists (a ``ColumnSchema/Kind/timestampList`` column), offsets per chunk.
+        case timestampLists(values: [[Int64]], offsets: [[Int64]])
 
         public static func ids(_ values: [Int32]) -> Values { .ids([values]) }
         public static func floats(_ values: [Float]) -> Values { .floats([values]) }
         public static func integers(_ values: [Int64]) -> Values { .integers([values]) }
         public static func lists(ids: [Int32], offsets: [Int64]) -> Values { .lists(ids: [ids], offsets: [offsets]) }
+        public static func timestampLists(values: [Int64], offsets: [Int64]) -> Values {
+            .timestampLists(values: [values], offsets: [offsets])
+        }
     }
 
     public let name: String
@@ -56,17 +61,28 @@ public struct TableAssembler {
                 check(integers.count)
                 return Column(schema: schema, values: .integers(integers))
             case .lists(let idChunks, let offsetChunks):
-                var base: Int64 = 0
-                var rebased: [[Int64]] = [[0]]
-                for (ids, offsets) in zip(idChunks, offsetChunks) {
-                    rebased.append(offsets.dropFirst().map { $0 + base })
-                    base += Int64(ids.count)
-                }
-                let offsets = ColumnBuffer(concatenating: rebased)
+                let offsets = Self.rebased(offsetChunks, lengths: idChunks.map(\.count))
                 check(offsets.count - 1)
                 return Column(schema: schema, values: .lists(ids: ColumnBuffer(concatenating: idChunks), offsets: offsets))
+            case .timestampLists(let valueChunks, let offsetChunks):
+                let offsets = Self.rebased(offsetChunks, lengths: valueChunks.map(\.count))
+                check(offsets.count - 1)
+                return Column(
+                    schema: schema,
+                    values: .timestampLists(values: ColumnBuffer(concatenating: valueChunks), offsets: offsets))
             }
         }
         return Table(name: name, rowCount: rowCount, columns: built)
+    }
+
+    /// Per-chunk list offsets (each starting at 0) as one offset column over the concatenation.
+    private static func rebased(_ chunks: [[Int64]], lengths: [Int]) -> ColumnBuffer<Int64> {
+        var base: Int64 = 0
+        var rebased: [[Int64]] = [[0]]
+        for (offsets, length) in zip(chunks, lengths) {
+            rebased.append(offsets.dropFirst().map { $0 + base })
+            base += Int64(length)
+        }
+        return ColumnBuffer(concatenating: rebased)
     }
 }

@@ -2,12 +2,12 @@ import ArgumentParser
 import FunnelData
 import Foundation
 
-/// `funnel data …`: dataset folders — compile, inspect, convert.
+/// `funnel data …`: dataset folders — compile, inspect, convert, split into sequences.
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Compile, inspect and convert dataset folders (schema.json + tables).",
-        subcommands: [Convert.self, Compile.self, Inspect.self])
+        subcommands: [Convert.self, Sequences.self, Compile.self, Inspect.self])
 }
 
 extension DataCommand {

@@ -37,6 +37,17 @@ public enum DatasetConverter {
             throw DataError.unreadable(
                 path: source, reason: "no such folder (the \(format.rawValue) source)")
         }
+        return try staged(output: output) { staging in
+            var folder = ConversionOutput(format: format, source: source, directory: staging, finalDirectory: output)
+            try format.convert(source: source, into: &folder)
+            return try folder.finish()
+        }
+    }
+
+    /// Runs `body` with a fresh staging folder beside `output` and moves what it wrote into
+    /// `output` (created if needed) only once it returned: a failure leaves nothing behind.
+    static func staged<Result>(output: String, _ body: (_ staging: String) throws -> Result) throws -> Result {
+        var isDirectory: ObjCBool = false
         let target = URL(fileURLWithPath: output).standardizedFileURL
         let parent = target.deletingLastPathComponent().path
         if FileManager.default.fileExists(atPath: target.path, isDirectory: &isDirectory), !isDirectory.boolValue {
@@ -57,11 +68,9 @@ public enum DatasetConverter {
                 path: parent, reason: "cannot create a staging folder there: \(String(cString: strerror(errno)))")
         }
         defer { try? FileManager.default.removeItem(atPath: staging) }
-        var folder = ConversionOutput(format: format, source: source, directory: staging, finalDirectory: output)
-        try format.convert(source: source, into: &folder)
-        let report = try folder.finish()
+        let result = try body(staging)
         try publish(staging, to: target.path)
-        return report
+        return result
     }
 
     /// Moves the staged files into `output`: the whole folder when there is none yet, otherwise
