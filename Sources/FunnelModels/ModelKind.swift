@@ -23,6 +23,7 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable, StrictEnum {
     case ektm
     case matrixFactorisation = "matrix-factorisation"
     case mfDRJL = "mf-dr-jl"
+    case sasrec
 
     public var factory: ModelFactory {
         switch self {
@@ -47,6 +48,7 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable, StrictEnum {
         case .ektm: ModelFactory(EKTMModel.self)
         case .matrixFactorisation: ModelFactory(MatrixFactorisation.self)
         case .mfDRJL: ModelFactory(DoublyRobustJointLearning.self)
+        case .sasrec: ModelFactory(SASRec.self)
         }
     }
 

@@ -22,6 +22,10 @@ public struct SimulatedWorld {
     public var schema: DatasetSchema
     public var splits: [String: Table]
     public var sideTables: [String: Table]
+    /// A world that writes its own folder (a sequence dataset with truth files beside it), with
+    /// what `funnel simulate` prints about it.
+    private var writer: ((String) throws -> Dataset)?
+    private var writerSummary: (text: String, rows: Int)?
 
     public init(schema: DatasetSchema, splits: [String: Table], sideTables: [String: Table] = [:]) {
         self.schema = schema
@@ -29,18 +33,31 @@ public struct SimulatedWorld {
         self.sideTables = sideTables
     }
 
+    /// A world written by `writer` (into a directory that exists), described by `summary`.
+    public init(summary: String, rowCount: Int, writer: @escaping (String) throws -> Dataset) {
+        self.init(schema: DatasetSchema(name: "", tables: [:], columns: []), splits: [:])
+        self.writer = writer
+        writerSummary = (summary, rowCount)
+    }
+
     /// Writes the canonical dataset folder (`schema.json` and the binary cache) to `directory`.
     /// - Returns: the dataset as written.
     @discardableResult
     public func write(to directory: String) throws -> Dataset {
+        if let writer { return try writer(directory) }
         let dataset = try Dataset.inMemory(directory: directory, schema: schema, splits: splits, sideTables: sideTables)
         try dataset.write(to: directory)
         return dataset
     }
 
-    /// The number of exposure rows over all splits.
+    /// The number of exposure (or interaction) rows over all splits.
     public var exposureCount: Int {
-        splits.values.reduce(0) { $0 + $1.rowCount }
+        writerSummary?.rows ?? splits.values.reduce(0) { $0 + $1.rowCount }
+    }
+
+    /// One line on what was simulated: the rows of each split.
+    public var summary: String {
+        writerSummary?.text ?? "\(exposureCount) exposures (\(splits.map { "\($0.key) \($0.value.rowCount)" }.sorted().joined(separator: ", ")))"
     }
 }
 
@@ -49,6 +66,7 @@ public enum ScenarioKind: String, CaseIterable, Sendable, Codable {
     case homepage
     case funnel
     case watchtime
+    case sequential
 
     /// Simulates with the default knobs, overridden by the given JSON object (unknown keys and
     /// wrong types are refused with the field's name).
@@ -63,6 +81,9 @@ public enum ScenarioKind: String, CaseIterable, Sendable, Codable {
         case .watchtime:
             return try WatchTimeScenario.simulate(
                 users: users, days: days, seed: seed, knobs: KnobParser.apply(knobs, to: WatchTimeScenario.Knobs()))
+        case .sequential:
+            // Each user's sequence spans its own sessions and breaks: days do not apply.
+            return try SequentialScenario.simulate(users: users, seed: seed, knobs: SequentialWorld.Knobs(overrides: knobs))
         }
     }
 
@@ -72,6 +93,7 @@ public enum ScenarioKind: String, CaseIterable, Sendable, Codable {
         case .homepage: return HomepageScenario.Knobs.documentation
         case .funnel: return FunnelScenario.Knobs.documentation
         case .watchtime: return WatchTimeScenario.Knobs.documentation
+        case .sequential: return SequentialWorld.Knobs.documentation
         }
     }
 }

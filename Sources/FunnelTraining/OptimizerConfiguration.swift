@@ -34,6 +34,9 @@ public struct OptimizerConfiguration: Codable, Sendable, Equatable {
     public var kind = Kind.adam
     public var learningRate: Float = 1e-3
     public var weightDecay: Float = 0
+    /// Adam's and AdamW's (β₁, β₂): PyTorch's (0.9, 0.999) by default; SASRec trains with
+    /// (0.9, 0.98) (sequential.md §1.1).
+    public var betas: [Float] = [0.9, 0.999]
     /// Clip gradients to this global norm, one norm over all groups (`nil`: no clipping).
     public var clipNorm: Float?
     public var schedule = LearningRateSchedule.constant
@@ -49,6 +52,7 @@ public struct OptimizerConfiguration: Codable, Sendable, Equatable {
         learningRate =
             try container.decodeIfPresent(Float.self, forKey: .learningRate) ?? learningRate
         weightDecay = try container.decodeIfPresent(Float.self, forKey: .weightDecay) ?? weightDecay
+        betas = try container.decodeIfPresent([Float].self, forKey: .betas) ?? betas
         clipNorm = try container.decodeIfPresent(Float.self, forKey: .clipNorm)
         schedule =
             try container.decodeIfPresent(LearningRateSchedule.self, forKey: .schedule) ?? schedule
@@ -64,6 +68,9 @@ public struct OptimizerConfiguration: Codable, Sendable, Equatable {
     public func validate(at root: String = "optimizer") throws {
         _ = try Self.positive(learningRate, at: "\(root).learningRate")
         try Self.checkDecay(weightDecay, at: "\(root).weightDecay")
+        guard betas.count == 2, betas.allSatisfy({ $0 >= 0 && $0 < 1 }) else {
+            throw Self.refusal("\(root).betas", "\(betas) are not Adam's betas (expected two numbers in [0, 1), as [0.9, 0.98])")
+        }
         if let clipNorm, !(clipNorm > 0 && clipNorm.isFinite) {
             throw Self.refusal("\(root).clipNorm", "\(clipNorm) is not a gradient norm (expected a finite number > 0, or leave the field out)")
         }
@@ -155,7 +162,7 @@ public struct OptimizerConfiguration: Codable, Sendable, Equatable {
             let optimizer = Self.optimizer(
                 group.kind ?? kind, over: members.map { parameters[$0] },
                 learningRate: groupRate,
-                weightDecay: group.weightDecay ?? weightDecay)
+                weightDecay: group.weightDecay ?? weightDecay, betas: betas)
             built.append(
                 OptimizerGroups.Group(name: name, optimizer: optimizer, schedule: groupSchedule))
         }
@@ -169,7 +176,7 @@ public struct OptimizerConfiguration: Codable, Sendable, Equatable {
             }
             let optimizer = Self.optimizer(
                 kind, over: unmatched.map { parameters[$0] }, learningRate: rate,
-                weightDecay: weightDecay)
+                weightDecay: weightDecay, betas: betas)
             built.append(
                 OptimizerGroups.Group(
                     name: "default", optimizer: optimizer, schedule: resolvedSchedule))
@@ -218,14 +225,15 @@ public struct OptimizerConfiguration: Codable, Sendable, Equatable {
     /// One optimizer of `kind` over named parameters.
     static func optimizer(
         _ kind: Kind, over parameters: [(name: String, parameter: Tensor)], learningRate: Float,
-        weightDecay: Float
+        weightDecay: Float, betas: [Float] = [0.9, 0.999]
     ) -> Optimizer {
         switch kind {
         case .adam:
-            Adam(namedParameters: parameters, learningRate: learningRate, weightDecay: weightDecay)
+            Adam(namedParameters: parameters, learningRate: learningRate, beta1: betas[0], beta2: betas[1], weightDecay: weightDecay)
         case .adamW:
-            Adam.adamW(
-                namedParameters: parameters, learningRate: learningRate, weightDecay: weightDecay)
+            Adam(
+                namedParameters: parameters, learningRate: learningRate, beta1: betas[0], beta2: betas[1], weightDecay: weightDecay,
+                decoupledWeightDecay: true)
         case .adagrad: Adagrad(namedParameters: parameters, learningRate: learningRate)
         case .adagradDecayV2:
             AdagradDecayV2(namedParameters: parameters, learningRate: learningRate)

@@ -61,7 +61,7 @@ struct SimulateCommand: ParsableCommand {
         try world.write(to: out)
         let written = Date()
         let seconds = written.timeIntervalSince(start)
-        print("\(scenario.rawValue): \(world.exposureCount) exposures (\(world.splits.map { "\($0.key) \($0.value.rowCount)" }.sorted().joined(separator: ", "))) in \(String(format: "%.2f", seconds)) s (simulate \(String(format: "%.2f", simulated.timeIntervalSince(start))) s, write \(String(format: "%.2f", written.timeIntervalSince(simulated))) s): \(String(format: "%.2f", Double(world.exposureCount) / seconds / 1e6))M exposures/s → \(out)")
+        print("\(scenario.rawValue): \(world.summary) in \(String(format: "%.2f", seconds)) s (simulate \(String(format: "%.2f", simulated.timeIntervalSince(start))) s, write \(String(format: "%.2f", written.timeIntervalSince(simulated))) s): \(String(format: "%.2f", Double(world.exposureCount) / seconds / 1e6))M rows/s → \(out)")
     }
 }
 
