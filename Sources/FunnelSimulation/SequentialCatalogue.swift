@@ -3,9 +3,10 @@ import FunnelTensor
 
 /// The items of a sequential world: categories, latent vectors and popularity.
 ///
-/// Categories have equal sizes and centres drawn from `N(0, I/latentDimensions)` (unit norm on
-/// average); an item's vector is its category's centre plus `itemSpread`-scaled noise of the
-/// same law, so items of one category are latent neighbours. Popularity is Zipf-like: a random
+/// Categories have equal sizes and unit centres (normalised `N(0, I)` draws); an item's vector
+/// is its category's centre plus `itemSpread`-scaled noise of norm ≈ 1, normalised, so items of
+/// one category are latent neighbours (cosine ≈ 0.8 at the default spread) and, all vectors
+/// being unit, no item is a hub that every interest pulls towards. Popularity is Zipf-like: a random
 /// permutation ranks the items and the item of rank r has the logit `−popularityExponent·ln r`.
 /// Arrays are indexed by `item − 1` (ids are 1...items).
 public struct SequentialCatalogue: Sendable, Equatable {
@@ -26,7 +27,7 @@ public struct SequentialCatalogue: Sendable, Equatable {
         let scale = Float(1 / Double(dimensions).squareRoot())
         items = knobs.items
         latentDimensions = dimensions
-        let centres = (0..<knobs.categories * dimensions).map { _ in random.nextNormal() * scale }
+        let centres = Self.normalised((0..<knobs.categories * dimensions).map { _ in random.nextNormal() }, dimensions)
         categoryCentres = centres
         let categories = (0..<knobs.items).map { Int32($0 % knobs.categories) }
         // Shuffling the balanced assignment decouples an item's id from its category.
@@ -40,7 +41,7 @@ public struct SequentialCatalogue: Sendable, Equatable {
                     centres[category * dimensions + dimension] + spread * random.nextNormal()
             }
         }
-        itemVectors = vectors
+        itemVectors = Self.normalised(vectors, dimensions)
         let ranks = Self.shuffled(Array(1...knobs.items), &random)
         popularityLogit = ranks.map { Float(-knobs.popularityExponent * Foundation.log(Double($0))) }
     }
@@ -50,6 +51,16 @@ public struct SequentialCatalogue: Sendable, Equatable {
         var sum: Float = 0
         for dimension in 0..<latentDimensions { sum += itemVectors[index * latentDimensions + dimension] * vector[dimension] }
         return sum
+    }
+
+    /// Each row of `values` (`[rows × dimensions]`) divided by its norm.
+    static func normalised(_ values: [Float], _ dimensions: Int) -> [Float] {
+        var values = values
+        for start in stride(from: 0, to: values.count, by: dimensions) {
+            let norm = values[start..<start + dimensions].reduce(0) { $0 + $1 * $1 }.squareRoot()
+            for index in start..<start + dimensions { values[index] /= Swift.max(norm, 1e-12) }
+        }
+        return values
     }
 
     /// A Fisher–Yates shuffle drawn from the world's generator (the standard library's

@@ -31,17 +31,18 @@ extension SequentialUserModel {
         log.validationTruth.append(validation)
     }
 
-    /// A taste near the sum of a few category centres (noise as an item's around its centre)
-    /// and a habitual interval log-normal around `habitDays`.
+    /// A unit taste near the sum of a few category centres (noise as an item's around its
+    /// centre) and a habitual interval log-normal around `habitDays`.
     static func drawProfile(
         catalogue: SequentialCatalogue, knobs: SequentialWorld.Knobs, _ random: inout RandomGenerator
     ) -> SequentialWorld.UserProfile {
         let dimensions = catalogue.latentDimensions
         let favourites = (0..<knobs.favouriteCategories).map { _ in Int(random.next() % UInt64(knobs.categories)) }
         let spread = Float(knobs.itemSpread / Double(dimensions).squareRoot())
-        let taste = (0..<dimensions).map { dimension in
+        let sum = (0..<dimensions).map { dimension in
             favourites.reduce(spread * random.nextNormal()) { $0 + catalogue.categoryCentres[$1 * dimensions + dimension] }
         }
+        let taste = SequentialCatalogue.normalised(sum, dimensions)
         let habit = knobs.habitDays * 86_400 * Foundation.exp(knobs.habitSpread * Double(random.nextNormal()))
         return SequentialWorld.UserProfile(favouriteCategories: favourites, taste: taste, habitSeconds: habit)
     }

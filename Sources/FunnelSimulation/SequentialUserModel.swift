@@ -58,25 +58,50 @@ struct SequentialUserModel {
         let interestScale = Float(knobs.shortTermScale / Swift.max(1, weightSum))
         for dimension in 0..<dimensions { interest[dimension] *= interestScale }
 
-        var base = [Double](repeating: 0, count: items)
-        var maximum = -Double.infinity
-        for item in 0..<items {
-            let logit = Double(tasteLogit[item] + catalogue.affinity(item, interest))
-            base[item] = logit
-            maximum = Swift.max(maximum, logit)
+        // Float logits and exponentials (after subtracting the maximum), Double sums: the hot
+        // loop of the simulation.
+        var base = [Float](repeating: 0, count: items)
+        var maximum = -Float.infinity
+        catalogue.itemVectors.withUnsafeBufferPointer { vectors in
+            tasteLogit.withUnsafeBufferPointer { tasteLogit in
+                for item in 0..<items {
+                    var logit = tasteLogit[item]
+                    let row = item &* dimensions
+                    for dimension in 0..<dimensions { logit += vectors[row &+ dimension] * interest[dimension] }
+                    base[item] = logit
+                    maximum = Swift.max(maximum, logit)
+                }
+            }
         }
-        var baseTotal = 0.0
-        for item in 0..<items {
-            base[item] = Foundation.exp(base[item] - maximum)
-            baseTotal += base[item]
+        // Four running sums in a fixed order break the addition chain and keep the bytes.
+        var partial: (Double, Double, Double, Double) = (0, 0, 0, 0)
+        base.withUnsafeMutableBufferPointer { base in
+            var item = 0
+            while item &+ 4 <= items {
+                base[item] = Foundation.exp(base[item] - maximum)
+                base[item &+ 1] = Foundation.exp(base[item &+ 1] - maximum)
+                base[item &+ 2] = Foundation.exp(base[item &+ 2] - maximum)
+                base[item &+ 3] = Foundation.exp(base[item &+ 3] - maximum)
+                partial.0 += Double(base[item])
+                partial.1 += Double(base[item &+ 1])
+                partial.2 += Double(base[item &+ 2])
+                partial.3 += Double(base[item &+ 3])
+                item &+= 4
+            }
+            while item < items {
+                base[item] = Foundation.exp(base[item] - maximum)
+                partial.0 += Double(base[item])
+                item &+= 1
+            }
         }
+        let baseTotal = (partial.0 + partial.1) + (partial.2 + partial.3)
 
         let (reconsumption, reconsumptionShare) = knobs.reconsumption ? habitualItems(history, time: time) : ([], 0)
         let (returning, farShare) = knobs.farSimilar ? farCategories(history) : ([], 0)
 
         var row = [Double](repeating: 0, count: items + 1)
         let baseShare = (1 - reconsumptionShare - farShare) / baseTotal
-        for item in 0..<items { row[item + 1] = baseShare * base[item] }
+        for item in 0..<items { row[item + 1] = baseShare * Double(base[item]) }
         for (item, weight) in reconsumption { row[Int(item)] += reconsumptionShare * weight }
         if farShare > 0 {
             for item in 0..<items {
@@ -92,9 +117,10 @@ struct SequentialUserModel {
     private func habitualItems(_ history: ArraySlice<SequentialWorld.Event>, time: Int64) -> ([(item: Int32, weight: Double)], Double) {
         // An array in history order, not a dictionary: the sums must not depend on hashing.
         var weights: [(item: Int32, weight: Double)] = []
-        var seen = Set<Int32>()
+        var seen = [Bool](repeating: false, count: catalogue.items + 1)
         let width = knobs.habitWidthDays * 86_400
-        for event in history.reversed() where seen.insert(event.item).inserted {
+        for event in history.reversed() where !seen[Int(event.item)] {
+            seen[Int(event.item)] = true
             let offset = (Double(time - event.time) - profile.habitSeconds) / width
             weights.append((event.item, Foundation.exp(-0.5 * offset * offset)))
         }
