@@ -18,6 +18,8 @@ public struct SequentialCatalogue: Sendable, Equatable {
     public let itemCategory: [Int32]
     /// `[items × latentDimensions]`, row-major.
     public let itemVectors: [Float]
+    /// `[latentDimensions × items]`: `itemVectors` transposed, for the simulation's hot loop.
+    let itemVectorsByDimension: [Float]
     /// `[items]`: the popularity logit of item `index + 1` (0 for the most popular item).
     public let popularityLogit: [Float]
 
@@ -41,7 +43,9 @@ public struct SequentialCatalogue: Sendable, Equatable {
                     centres[category * dimensions + dimension] + spread * random.nextNormal()
             }
         }
-        itemVectors = Self.normalised(vectors, dimensions)
+        let normalised = Self.normalised(vectors, dimensions)
+        itemVectors = normalised
+        itemVectorsByDimension = (0..<dimensions * knobs.items).map { normalised[($0 % knobs.items) * dimensions + $0 / knobs.items] }
         let ranks = Self.shuffled(Array(1...knobs.items), &random)
         popularityLogit = ranks.map { Float(-knobs.popularityExponent * Foundation.log(Double($0))) }
     }

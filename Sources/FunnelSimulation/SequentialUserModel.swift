@@ -58,21 +58,19 @@ struct SequentialUserModel {
         let interestScale = Float(knobs.shortTermScale / Swift.max(1, weightSum))
         for dimension in 0..<dimensions { interest[dimension] *= interestScale }
 
-        // Float logits and exponentials (after subtracting the maximum), Double sums: the hot
-        // loop of the simulation.
-        var base = [Float](repeating: 0, count: items)
-        var maximum = -Float.infinity
-        catalogue.itemVectors.withUnsafeBufferPointer { vectors in
-            tasteLogit.withUnsafeBufferPointer { tasteLogit in
-                for item in 0..<items {
-                    var logit = tasteLogit[item]
-                    let row = item &* dimensions
-                    for dimension in 0..<dimensions { logit += vectors[row &+ dimension] * interest[dimension] }
-                    base[item] = logit
-                    maximum = Swift.max(maximum, logit)
+        // The hot loop of the simulation: Float logits, dimension by dimension over contiguous
+        // items (which the compiler vectorises), Float exponentials after subtracting the
+        // maximum, Double sums.
+        var base = tasteLogit
+        base.withUnsafeMutableBufferPointer { base in
+            catalogue.itemVectorsByDimension.withUnsafeBufferPointer { vectors in
+                for dimension in 0..<dimensions {
+                    let (weight, offset) = (interest[dimension], dimension &* items)
+                    for item in 0..<items { base[item] += vectors[offset &+ item] * weight }
                 }
             }
         }
+        let maximum = base.max() ?? 0
         // Four running sums in a fixed order break the addition chain and keep the bytes.
         var partial: (Double, Double, Double, Double) = (0, 0, 0, 0)
         base.withUnsafeMutableBufferPointer { base in
@@ -99,16 +97,21 @@ struct SequentialUserModel {
         let (reconsumption, reconsumptionShare) = knobs.reconsumption ? habitualItems(history, time: time) : ([], 0)
         let (returning, farShare) = knobs.farSimilar ? farCategories(history) : ([], 0)
 
-        var row = [Double](repeating: 0, count: items + 1)
+        // Each entry is summed in Double and rounded once, except a re-consumed item's.
+        var row = [Float](repeating: 0, count: items + 1)
         let baseShare = (1 - reconsumptionShare - farShare) / baseTotal
-        for item in 0..<items { row[item + 1] = baseShare * Double(base[item]) }
-        for (item, weight) in reconsumption { row[Int(item)] += reconsumptionShare * weight }
-        if farShare > 0 {
-            for item in 0..<items {
-                row[item + 1] += farShare * returning[Int(catalogue.itemCategory[item])] * withinCategory[item]
+        row.withUnsafeMutableBufferPointer { row in
+            if farShare > 0 {
+                for item in 0..<items {
+                    let returningShare = returning[Int(catalogue.itemCategory[item])] * withinCategory[item]
+                    row[item &+ 1] = Float(baseShare * Double(base[item]) + farShare * returningShare)
+                }
+            } else {
+                for item in 0..<items { row[item &+ 1] = Float(baseShare * Double(base[item])) }
             }
         }
-        return row.map { Float($0) }
+        for (item, weight) in reconsumption { row[Int(item)] = Float(Double(row[Int(item)]) + reconsumptionShare * weight) }
+        return row
     }
 
     /// The re-consumption component: per distinct past item, most recent first, its normalised

@@ -59,7 +59,7 @@ extension SequentialWorld {
             ("favouriteCategories", "2", "categories whose centres make up a user's stable long-term taste (plus noise)"),
             ("tasteScale", "3", "[assumed] weight of the cosine of the unit long-term taste and the item in the logit"),
             ("shortTermScale", "4", "[assumed] weight of the short-term interest·item logit; the interest is the decayed mean of past unit item vectors (norm ≤ 1)"),
-            ("timeDecay", "true", "true: the pull of a past event decays as exp(−elapsed/decayHours) with the time elapsed up to the predicted step (RoTE: time spans, not order); false: as exp(−steps back/decaySteps), so time carries nothing beyond order"),
+            ("timeDecay", "true", "true: the pull of a past event decays as exp(−elapsed/decayHours) with the time elapsed up to the predicted step (RoTE: time spans, not order); false: as exp(−steps back/decaySteps), so that (with reconsumption off too) time carries nothing beyond order"),
             ("decayHours", "24", "[assumed] short-term decay time in hours: a session's interest lasts about a day"),
             ("decaySteps", "5", "decay in steps when timeDecay is false (about a session's length)"),
             ("reconsumption", "true", "false: no re-consumption component (the habitual-interval effect is gone)"),

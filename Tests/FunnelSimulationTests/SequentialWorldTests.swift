@@ -1,4 +1,5 @@
 import Foundation
+import FunnelTensor
 import Testing
 
 @testable import FunnelSimulation
@@ -9,12 +10,14 @@ import Testing
 @Suite struct SequentialWorldTests {
     typealias Event = SequentialWorld.Event
 
-    static func simulate(users: Int = 300, seed: UInt64 = 11, _ knobs: [String: String] = [:]) throws -> SequentialWorld {
+    static func simulate(users: Int = 200, seed: UInt64 = 11, _ knobs: [String: String] = [:]) throws -> SequentialWorld {
         try SequentialWorld.simulate(users: users, seed: seed, knobs: knobs)
     }
 
-    @Test func sameSeedGivesIdenticalEventsAndTruthsAndAnotherSeedDoesNot() throws {
-        let (first, second, other) = (try Self.simulate(), try Self.simulate(), try Self.simulate(seed: 12))
+    @Test func sameSeedGivesIdenticalEventsAndTruthsOnAnyThreadCountAndAnotherSeedDoesNot() throws {
+        let first = try Self.simulate(users: 60)
+        let second = try Compute.withThreads(2) { try Self.simulate(users: 60) }
+        let other = try Self.simulate(users: 60, seed: 12)
         #expect(first.users == second.users)
         #expect(first.validationTruth == second.validationTruth)
         #expect(first.testTruth == second.testTruth)
@@ -55,14 +58,14 @@ import Testing
     }
 
     @Test func eventsAreDrawnFromTheRecordedTruth() throws {
-        let world = try Self.simulate(users: 1_000)
+        let world = try Self.simulate(users: 400)
         let drawn = world.users.indices.map { Double(world.testTruth[$0][Int(world.users[$0].last!.item)]) }
         let meanTruth = drawn.reduce(0, +) / Double(drawn.count)
         #expect(meanTruth > 10 / Double(world.knobs.items), "mean true probability of the test item: \(meanTruth)")
 
         // Pearson's statistic of the test items against the summed truths, on a small catalogue.
         let small = try Self.simulate(
-            users: 4_000, seed: 3, ["items": "30", "categories": "5", "minimumLength": "20", "maximumLength": "30"])
+            users: 3_000, seed: 3, ["items": "30", "categories": "5", "minimumLength": "3", "maximumLength": "10"])
         var expected = [Double](repeating: 0, count: 31)
         var observed = [Double](repeating: 0, count: 31)
         for user in small.users.indices {
