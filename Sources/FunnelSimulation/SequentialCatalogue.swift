@@ -29,7 +29,8 @@ public struct SequentialCatalogue: Sendable, Equatable {
         let scale = Float(1 / Double(dimensions).squareRoot())
         items = knobs.items
         latentDimensions = dimensions
-        let centres = Self.normalised((0..<knobs.categories * dimensions).map { _ in random.nextNormal() }, dimensions)
+        let centres = Self.normalised(
+            (0..<knobs.categories * dimensions).map { _ in random.nextNormal() }, dimensions)
         categoryCentres = centres
         let categories = (0..<knobs.items).map { Int32($0 % knobs.categories) }
         // Shuffling the balanced assignment decouples an item's id from its category.
@@ -45,15 +46,21 @@ public struct SequentialCatalogue: Sendable, Equatable {
         }
         let normalised = Self.normalised(vectors, dimensions)
         itemVectors = normalised
-        itemVectorsByDimension = (0..<dimensions * knobs.items).map { normalised[($0 % knobs.items) * dimensions + $0 / knobs.items] }
+        itemVectorsByDimension = (0..<dimensions * knobs.items).map {
+            normalised[($0 % knobs.items) * dimensions + $0 / knobs.items]
+        }
         let ranks = Self.shuffled(Array(1...knobs.items), &random)
-        popularityLogit = ranks.map { Float(-knobs.popularityExponent * Foundation.log(Double($0))) }
+        popularityLogit = ranks.map {
+            Float(-knobs.popularityExponent * Foundation.log(Double($0)))
+        }
     }
 
     /// The inner product of item `index + 1`'s vector with `vector`.
     func affinity(_ index: Int, _ vector: [Float]) -> Float {
         var sum: Float = 0
-        for dimension in 0..<latentDimensions { sum += itemVectors[index * latentDimensions + dimension] * vector[dimension] }
+        for dimension in 0..<latentDimensions {
+            sum += itemVectors[index * latentDimensions + dimension] * vector[dimension]
+        }
         return sum
     }
 
@@ -69,7 +76,8 @@ public struct SequentialCatalogue: Sendable, Equatable {
 
     /// A Fisher–Yates shuffle drawn from the world's generator (the standard library's
     /// `shuffled(using:)` does not promise the same order across versions).
-    static func shuffled<Element>(_ values: [Element], _ random: inout RandomGenerator) -> [Element] {
+    static func shuffled<Element>(_ values: [Element], _ random: inout RandomGenerator) -> [Element]
+    {
         var values = values
         for index in stride(from: values.count - 1, to: 0, by: -1) {
             let other = Int(random.next() % UInt64(index + 1))

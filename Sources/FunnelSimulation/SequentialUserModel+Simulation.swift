@@ -13,7 +13,9 @@ extension SequentialUserModel {
         var random = userGenerator(seed: seed, user: user)
         let profile = drawProfile(catalogue: catalogue, knobs: knobs, &random)
         let model = SequentialUserModel(profile: profile, catalogue: catalogue, knobs: knobs)
-        let length = knobs.minimumLength + Int(random.next() % UInt64(knobs.maximumLength - knobs.minimumLength + 1))
+        let length =
+            knobs.minimumLength
+            + Int(random.next() % UInt64(knobs.maximumLength - knobs.minimumLength + 1))
         var time = SequentialWorld.epoch + Int64(unitDouble(&random) * 365 * 86_400)
         var events: [SequentialWorld.Event] = []
         events.reserveCapacity(length)
@@ -34,17 +36,25 @@ extension SequentialUserModel {
     /// A unit taste near the sum of a few category centres (noise as an item's around its
     /// centre) and a habitual interval log-normal around `habitDays`.
     static func drawProfile(
-        catalogue: SequentialCatalogue, knobs: SequentialWorld.Knobs, _ random: inout RandomGenerator
+        catalogue: SequentialCatalogue, knobs: SequentialWorld.Knobs,
+        _ random: inout RandomGenerator
     ) -> SequentialWorld.UserProfile {
         let dimensions = catalogue.latentDimensions
-        let favourites = (0..<knobs.favouriteCategories).map { _ in Int(random.next() % UInt64(knobs.categories)) }
+        let favourites = (0..<knobs.favouriteCategories).map { _ in
+            Int(random.next() % UInt64(knobs.categories))
+        }
         let spread = Float(knobs.itemSpread / Double(dimensions).squareRoot())
         let sum = (0..<dimensions).map { dimension in
-            favourites.reduce(spread * random.nextNormal()) { $0 + catalogue.categoryCentres[$1 * dimensions + dimension] }
+            favourites.reduce(spread * random.nextNormal()) {
+                $0 + catalogue.categoryCentres[$1 * dimensions + dimension]
+            }
         }
         let taste = SequentialCatalogue.normalised(sum, dimensions)
-        let habit = knobs.habitDays * 86_400 * Foundation.exp(knobs.habitSpread * Double(random.nextNormal()))
-        return SequentialWorld.UserProfile(favouriteCategories: favourites, taste: taste, habitSeconds: habit)
+        let habit =
+            knobs.habitDays * 86_400
+            * Foundation.exp(knobs.habitSpread * Double(random.nextNormal()))
+        return SequentialWorld.UserProfile(
+            favouriteCategories: favourites, taste: taste, habitSeconds: habit)
     }
 
     /// The seconds to the next event (at least 1): with probability 1/sessionLength a break,
@@ -54,7 +64,8 @@ extension SequentialUserModel {
         let opensSession = unitDouble(&random) < 1 / knobs.sessionLength
         let withinSession = -Foundation.log(1 - unitDouble(&random)) * knobs.sessionGapMinutes * 60
         let (shortest, longest) = (knobs.breakMinimumHours * 3_600, knobs.breakMaximumDays * 86_400)
-        let pause = shortest * Foundation.exp(unitDouble(&random) * Foundation.log(longest / shortest))
+        let pause =
+            shortest * Foundation.exp(unitDouble(&random) * Foundation.log(longest / shortest))
         return Swift.max(1, Int64((opensSession ? pause : withinSession).rounded()))
     }
 

@@ -14,12 +14,17 @@ struct SequentialUserModel {
     /// `[items]`: the probability of the item within its category, by `tasteLogit`.
     let withinCategory: [Double]
 
-    init(profile: SequentialWorld.UserProfile, catalogue: SequentialCatalogue, knobs: SequentialWorld.Knobs) {
+    init(
+        profile: SequentialWorld.UserProfile, catalogue: SequentialCatalogue,
+        knobs: SequentialWorld.Knobs
+    ) {
         self.profile = profile
         self.catalogue = catalogue
         self.knobs = knobs
         let scale = Float(knobs.tasteScale)
-        let logits = (0..<catalogue.items).map { catalogue.popularityLogit[$0] + scale * catalogue.affinity($0, profile.taste) }
+        let logits = (0..<catalogue.items).map {
+            catalogue.popularityLogit[$0] + scale * catalogue.affinity($0, profile.taste)
+        }
         tasteLogit = logits
         var maximum = [Float](repeating: -.infinity, count: knobs.categories)
         for item in 0..<catalogue.items {
@@ -53,7 +58,9 @@ struct SequentialUserModel {
                 : Foundation.exp(-Double(count - 1 - position) / knobs.decaySteps)
             weightSum += weight
             let row = (Int(event.item) - 1) * dimensions
-            for dimension in 0..<dimensions { interest[dimension] += Float(weight) * catalogue.itemVectors[row + dimension] }
+            for dimension in 0..<dimensions {
+                interest[dimension] += Float(weight) * catalogue.itemVectors[row + dimension]
+            }
         }
         let interestScale = Float(knobs.shortTermScale / Swift.max(1, weightSum))
         for dimension in 0..<dimensions { interest[dimension] *= interestScale }
@@ -94,7 +101,8 @@ struct SequentialUserModel {
         }
         let baseTotal = (partial.0 + partial.1) + (partial.2 + partial.3)
 
-        let (reconsumption, reconsumptionShare) = knobs.reconsumption ? habitualItems(history, time: time) : ([], 0)
+        let (reconsumption, reconsumptionShare) =
+            knobs.reconsumption ? habitualItems(history, time: time) : ([], 0)
         let (returning, farShare) = knobs.farSimilar ? farCategories(history) : ([], 0)
 
         // Each entry is summed in Double and rounded once, except a re-consumed item's.
@@ -103,21 +111,27 @@ struct SequentialUserModel {
         row.withUnsafeMutableBufferPointer { row in
             if farShare > 0 {
                 for item in 0..<items {
-                    let returningShare = returning[Int(catalogue.itemCategory[item])] * withinCategory[item]
-                    row[item &+ 1] = Float(baseShare * Double(base[item]) + farShare * returningShare)
+                    let returningShare =
+                        returning[Int(catalogue.itemCategory[item])] * withinCategory[item]
+                    row[item &+ 1] = Float(
+                        baseShare * Double(base[item]) + farShare * returningShare)
                 }
             } else {
                 for item in 0..<items { row[item &+ 1] = Float(baseShare * Double(base[item])) }
             }
         }
-        for (item, weight) in reconsumption { row[Int(item)] = Float(Double(row[Int(item)]) + reconsumptionShare * weight) }
+        for (item, weight) in reconsumption {
+            row[Int(item)] = Float(Double(row[Int(item)]) + reconsumptionShare * weight)
+        }
         return row
     }
 
     /// The re-consumption component: per distinct past item, most recent first, its normalised
     /// weight `exp(−½((Δ − habit)/width)²)` with Δ the time since its last consumption, and the
     /// component's share `reconsumptionShare · max weight` (0 without history).
-    private func habitualItems(_ history: ArraySlice<SequentialWorld.Event>, time: Int64) -> ([(item: Int32, weight: Double)], Double) {
+    private func habitualItems(_ history: ArraySlice<SequentialWorld.Event>, time: Int64) -> (
+        [(item: Int32, weight: Double)], Double
+    ) {
         // An array in history order, not a dictionary: the sums must not depend on hashing.
         var weights: [(item: Int32, weight: Double)] = []
         var seen = [Bool](repeating: false, count: catalogue.items + 1)
@@ -140,7 +154,9 @@ struct SequentialUserModel {
         let far = history.count - knobs.farBackSteps + 1
         guard far > 0 else { return ([], 0) }
         var shares = [Double](repeating: 0, count: knobs.categories)
-        for event in history.prefix(far) { shares[Int(catalogue.itemCategory[Int(event.item) - 1])] += 1 / Double(far) }
+        for event in history.prefix(far) {
+            shares[Int(catalogue.itemCategory[Int(event.item) - 1])] += 1 / Double(far)
+        }
         return (shares, knobs.farShare)
     }
 }

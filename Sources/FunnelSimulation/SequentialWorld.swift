@@ -73,10 +73,12 @@ public struct SequentialWorld: Sendable {
         let catalogue = SequentialCatalogue(knobs: knobs, seed: seed)
         // Users are independent given the catalogue.
         let logs = simulateInChunks(users: users, empty: SequentialLog()) { user, log in
-            SequentialUserModel.simulate(user: user, seed: seed, catalogue: catalogue, knobs: knobs, into: &log)
+            SequentialUserModel.simulate(
+                user: user, seed: seed, catalogue: catalogue, knobs: knobs, into: &log)
         }
         var world = SequentialWorld(
-            knobs: knobs, catalogue: catalogue, profiles: [], users: [], validationTruth: [], testTruth: [])
+            knobs: knobs, catalogue: catalogue, profiles: [], users: [], validationTruth: [],
+            testTruth: [])
         for log in logs {
             world.profiles += log.profiles
             world.users += log.events
@@ -87,7 +89,9 @@ public struct SequentialWorld: Sendable {
     }
 
     /// Simulates with the default knobs overridden by `name=value` pairs (`timeDecay=false`).
-    public static func simulate(users: Int, seed: UInt64, knobs: [String: String]) throws -> SequentialWorld {
+    public static func simulate(users: Int, seed: UInt64, knobs: [String: String]) throws
+        -> SequentialWorld
+    {
         try simulate(users: users, seed: seed, knobs: Knobs(overrides: knobs))
     }
 
@@ -99,7 +103,8 @@ public struct SequentialWorld: Sendable {
 
     /// The true next-item distribution of `user` after `history` (time-ordered, any items and
     /// times) at `time`, with the user's taste and habit: `[items + 1]`, index 0 = 0.
-    public func nextItemDistribution(user: Int, history: ArraySlice<Event>, time: Int64) -> [Float] {
+    public func nextItemDistribution(user: Int, history: ArraySlice<Event>, time: Int64) -> [Float]
+    {
         let model = SequentialUserModel(profile: profiles[user], catalogue: catalogue, knobs: knobs)
         return model.distribution(history: history, time: time)
     }
@@ -109,22 +114,40 @@ public struct SequentialWorld: Sendable {
             KnobParser.KnobError(description: "sequential: \(reason)")
         }
         guard users > 0 else { throw refuse("needs users > 0") }
-        guard knobs.items >= 2, knobs.categories > 0, knobs.categories <= knobs.items, knobs.latentDimensions > 0 else {
+        guard knobs.items >= 2, knobs.categories > 0, knobs.categories <= knobs.items,
+            knobs.latentDimensions > 0
+        else {
             throw refuse("needs items ≥ 2, 0 < categories ≤ items and latentDimensions > 0")
         }
         guard knobs.minimumLength >= 3, knobs.maximumLength >= knobs.minimumLength else {
-            throw refuse("needs 3 ≤ minimumLength ≤ maximumLength (leave-one-out keeps a training event)")
+            throw refuse(
+                "needs 3 ≤ minimumLength ≤ maximumLength (leave-one-out keeps a training event)")
         }
         guard knobs.sessionLength >= 1, knobs.sessionGapMinutes > 0, knobs.breakMinimumHours > 0,
             knobs.breakMaximumDays * 24 >= knobs.breakMinimumHours
-        else { throw refuse("needs sessionLength ≥ 1, sessionGapMinutes > 0, 0 < breakMinimumHours ≤ breakMaximumDays·24") }
-        guard knobs.favouriteCategories > 0, knobs.decayHours > 0, knobs.decaySteps > 0, knobs.habitDays > 0,
+        else {
+            throw refuse(
+                "needs sessionLength ≥ 1, sessionGapMinutes > 0, 0 < breakMinimumHours ≤ breakMaximumDays·24"
+            )
+        }
+        guard knobs.favouriteCategories > 0, knobs.decayHours > 0, knobs.decaySteps > 0,
+            knobs.habitDays > 0,
             knobs.habitWidthDays > 0, knobs.farBackSteps > 0
-        else { throw refuse("favouriteCategories, decayHours, decaySteps, habitDays, habitWidthDays and farBackSteps must be positive") }
-        guard [knobs.itemSpread, knobs.popularityExponent, knobs.tasteScale, knobs.shortTermScale, knobs.habitSpread]
+        else {
+            throw refuse(
+                "favouriteCategories, decayHours, decaySteps, habitDays, habitWidthDays and farBackSteps must be positive"
+            )
+        }
+        guard
+            [
+                knobs.itemSpread, knobs.popularityExponent, knobs.tasteScale, knobs.shortTermScale,
+                knobs.habitSpread,
+            ]
             .allSatisfy({ $0 >= 0 })
         else { throw refuse("spreads, popularityExponent and scales must be 0 or more") }
-        guard knobs.reconsumptionShare >= 0, knobs.farShare >= 0, knobs.reconsumptionShare + knobs.farShare <= 1 else {
+        guard knobs.reconsumptionShare >= 0, knobs.farShare >= 0,
+            knobs.reconsumptionShare + knobs.farShare <= 1
+        else {
             throw refuse("reconsumptionShare and farShare must be 0 or more and sum to at most 1")
         }
     }

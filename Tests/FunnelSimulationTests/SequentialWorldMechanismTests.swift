@@ -20,7 +20,8 @@ import Testing
 
     /// The ids of the items of `category`.
     static func items(of category: Int, in world: SequentialWorld) -> [Int32] {
-        world.catalogue.itemCategory.indices.filter { world.catalogue.itemCategory[$0] == category }.map { Int32($0 + 1) }
+        world.catalogue.itemCategory.indices.filter { world.catalogue.itemCategory[$0] == category }
+            .map { Int32($0 + 1) }
     }
 
     /// RoTE's premise: with the same items in the same order, the gaps change the truth only
@@ -40,7 +41,8 @@ import Testing
         let stretched = history.map { Event(item: $0.item, time: start + 3 * ($0.time - start)) }
         let variants = [
             world.nextItemDistribution(user: 0, history: shifted[...], time: time),
-            world.nextItemDistribution(user: 0, history: stretched[...], time: start + 3 * (time - start)),
+            world.nextItemDistribution(
+                user: 0, history: stretched[...], time: start + 3 * (time - start)),
         ]
         for variant in variants {
             if timeMatters {
@@ -61,14 +63,20 @@ import Testing
             let habit = Int64(world.profiles[0].habitSeconds.rounded())
             let start = SequentialWorld.epoch
             // Item 1 once, then a session of other items ending shortly before the step.
-            let session = (2...13).map { Event(item: Int32($0), time: start + habit - 3 * 3_600 + Int64($0) * 300) }
+            let session = (2...13).map {
+                Event(item: Int32($0), time: start + habit - 3 * 3_600 + Int64($0) * 300)
+            }
             let history = [Event(item: 1, time: start)] + session
             let earlier = [Event(item: 1, time: start - 3 * Self.day)] + session
-            let truth = world.nextItemDistribution(user: 0, history: history[...], time: start + habit)
-            let awayFromHabit = world.nextItemDistribution(user: 0, history: earlier[...], time: start + habit)
+            let truth = world.nextItemDistribution(
+                user: 0, history: history[...], time: start + habit)
+            let awayFromHabit = world.nextItemDistribution(
+                user: 0, history: earlier[...], time: start + habit)
             atHabit.append(truth[1])
             if reconsumption {
-                #expect(truth[1] > awayFromHabit[1] + 0.25, "\(truth[1]) at the habit, \(awayFromHabit[1]) 3 days later")
+                #expect(
+                    truth[1] > awayFromHabit[1] + 0.25,
+                    "\(truth[1]) at the habit, \(awayFromHabit[1]) 3 days later")
             } else {
                 #expect(truth == awayFromHabit)
             }
@@ -88,14 +96,20 @@ import Testing
                     if let previous = last[event.item] {
                         repeats += 1
                         let elapsed = Double(event.time - previous)
-                        if abs(elapsed - world.profiles[user].habitSeconds) < world.knobs.habitWidthDays * 86_400 { nearHabit += 1 }
+                        if abs(elapsed - world.profiles[user].habitSeconds) < world.knobs
+                            .habitWidthDays * 86_400
+                        {
+                            nearHabit += 1
+                        }
                     }
                     last[event.item] = event.time
                 }
             }
             shares.append(Double(nearHabit) / Double(repeats))
         }
-        #expect(shares[0] > 2 * shares[1], "share of repeats within a habit width of the habit, on and off: \(shares)")
+        #expect(
+            shares[0] > 2 * shares[1],
+            "share of repeats within a habit width of the habit, on and off: \(shares)")
     }
 
     /// CAPE's premise: a category seen only far back keeps its pull on the next item, however far
@@ -104,20 +118,30 @@ import Testing
     func farBackCategoriesPullOnlyWhenOn(farSimilar: Bool) throws {
         let world = try Self.world(["farSimilar": "\(farSimilar)"])
         let favourite = world.profiles[0].favouriteCategories[0]
-        let returning = (0..<world.knobs.categories).first { !world.profiles[0].favouriteCategories.contains($0) }!
-        let (old, recent) = (Self.items(of: returning, in: world), Self.items(of: favourite, in: world))
+        let returning = (0..<world.knobs.categories).first {
+            !world.profiles[0].favouriteCategories.contains($0)
+        }!
+        let (old, recent) = (
+            Self.items(of: returning, in: world), Self.items(of: favourite, in: world)
+        )
         let start = SequentialWorld.epoch
-        let recentSession = (0..<25).map { Event(item: recent[5 + $0], time: start + 60 * Self.day + Int64($0) * 300) }
+        let recentSession = (0..<25).map {
+            Event(item: recent[5 + $0], time: start + 60 * Self.day + Int64($0) * 300)
+        }
         let time = start + 60 * Self.day + 25 * 300
         func mass(_ farItems: [Int32]) -> Double {
-            let history = farItems.enumerated().map { Event(item: $1, time: start + Int64($0) * 300) } + recentSession
+            let history =
+                farItems.enumerated().map { Event(item: $1, time: start + Int64($0) * 300) }
+                + recentSession
             let truth = world.nextItemDistribution(user: 0, history: history[...], time: time)
             return old.reduce(0.0) { $0 + Double(truth[Int($1)]) }
         }
         let difference = mass(Array(old.prefix(5))) - mass(Array(recent.prefix(5)))
         if farSimilar {
             // farShare · 5 of the 21 events at least 10 back.
-            #expect(difference > 0.8 * world.knobs.farShare * 5 / 21, "pull of the far-back category: \(difference)")
+            #expect(
+                difference > 0.8 * world.knobs.farShare * 5 / 21,
+                "pull of the far-back category: \(difference)")
         } else {
             #expect(abs(difference) < 1e-5, "pull of the far-back category: \(difference)")
         }
