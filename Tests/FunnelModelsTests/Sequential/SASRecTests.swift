@@ -37,7 +37,7 @@ import FunnelTensor
     }
 
     /// A batch whose rows hold the given histories (oldest first) and next items.
-    static func batch(_ histories: [[Int32]], targets: [Int32], length: Int, paddingID: Int32) -> Batch {
+    static func batch(_ histories: [[Int32]], targets: [Int32], length: Int, paddingID: Int32, times: [[Int64]]? = nil) -> Batch {
         var batch = Batch(rows: histories.indices.map(Int32.init))
         var ids = [Int32](repeating: paddingID, count: histories.count * length)
         var mask = [Float](repeating: 0, count: histories.count * length)
@@ -48,6 +48,13 @@ import FunnelTensor
             }
         }
         batch.sequences["items"] = PaddedSequence(length: length, ids: ids, mask: mask, paddingID: paddingID)
+        if let times {
+            var values = [Int64](repeating: 0, count: histories.count * length)
+            for (row, stamps) in times.enumerated() {
+                for (position, time) in stamps.suffix(length).enumerated() { values[row * length + position] = time }
+            }
+            batch.timestampSequences["times"] = PaddedTimestamps(length: length, values: values, mask: mask)
+        }
         batch.ids["target"] = targets
         return batch
     }
@@ -135,5 +142,46 @@ import FunnelTensor
         #expect(scores.shape == [1, 31])
         let best = (1...30).max { scores.scalars[$0] < scores.scalars[$1] }
         #expect(best == 13)
+    }
+
+    /// CAPE's table starts at zero, so SASRec+CAPE computes what SASRec without learned positions
+    /// computes (sequential.md §3.5), up to the order of float sums (CAPE's attention is not the
+    /// fused kernel); once the table moves, it does not.
+    @Test func capeStartsAsTheModelWithoutPositions() throws {
+        let plain = try Self.model(.original) { $0.learnedPositions = false; $0.dropout = 0 }
+        let cape = try Self.model(.original) { $0.cape = CAPEConfiguration(); $0.dropout = 0 }
+        #expect(plain.positions == nil && cape.positions == nil && cape.contextualPositions.count == 2)
+        let batch = Self.batch([[3, 4, 5], [9, 10, 11, 12, 13, 14]], targets: [6, 15], length: 6, paddingID: 21)
+        plain.train(false)
+        cape.train(false)
+        let (base, contextual) = (try plain(batch)["catalogue"]!.scalars, try cape(batch)["catalogue"]!.scalars)
+        #expect(zip(base, contextual).allSatisfy { abs($0 - $1) <= 1e-5 })
+        // A table that varies along positions (a constant one shifts every key's logit alike).
+        cape.contextualPositions[0].table.withUnsafeMutableBufferPointer { values in
+            for index in values.indices { values[index] = Float(index % 6) * 0.7 }
+        }
+        let moved = try cape(batch)["catalogue"]!.scalars
+        #expect(zip(base, moved).contains { abs($0 - $1) > 1e-3 })
+    }
+
+    /// RoTE reads the items' timestamps: in `unix` mode (times relative to the window's first
+    /// position) shifting every timestamp leaves the states unchanged, while changing the gaps
+    /// between the same items changes them (sequential.md §2.2, §2.7).
+    @Test func roteSeesGapsNotTheClock() throws {
+        let model = try Self.model(.postNorm) { $0.rote = RotaryTimeOptions(mode: .unix, maskPaddingKeys: true); $0.dropout = 0 }
+        #expect(model.positions == nil && model.requirements.columns.contains("times"))
+        model.train(false)
+        let items: [[Int32]] = [[3, 4, 5, 6]]
+        func scores(_ times: [Int64]) throws -> [Float] {
+            try model(Self.batch(items, targets: [7], length: 6, paddingID: 21, times: [times]))["catalogue"]!.scalars
+        }
+        let base = try scores([1_000_000, 1_000_600, 1_090_000, 1_090_060])
+        let shifted = try scores([9_000_000, 9_000_600, 9_090_000, 9_090_060])
+        let regapped = try scores([1_000_000, 1_500_000, 1_500_060, 1_900_000])
+        #expect(zip(base, shifted).allSatisfy { abs($0 - $1) <= 1e-4 })
+        #expect(zip(base, regapped).contains { abs($0 - $1) > 1e-3 })
+        #expect(throws: (any Error).self) {
+            try model(Self.batch(items, targets: [7], length: 6, paddingID: 21))
+        }
     }
 }
