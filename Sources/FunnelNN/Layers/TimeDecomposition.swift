@@ -11,10 +11,11 @@ public enum TimeDecomposition: String, Sendable, Codable, CaseIterable, StrictEn
     case approximate
     /// RoTE-RPG (`rote_mode: ymd`, `rpg/tokenizer.py`): integer UTC calendar ids,
     /// `year = Y − 1970`, `month = 12 (Y − 1970) + (M − 1)`, `day` = whole days since
-    /// 1970-01-01 (`ts ≤ 0` gives 0 at every level), each made relative to the first position of
-    /// its row (`id − id[:, 0]`).
+    /// 1970-01-01 (`ts ≤ 0` gives 0 at every level), each made relative to the first real position
+    /// of its row (`id − id[:, 0]` in RPG's right-padded windows), padding left at 0.
     case ymd
-    /// `rote_mode: unix`: one level, the raw seconds relative to the first position of the row.
+    /// `rote_mode: unix`: one level, the raw seconds relative to the first real position of the
+    /// row (padding left at 0).
     case unix
 
     /// Seconds per day and the mean lengths of the approximate mode (Julian year, its twelfth).
@@ -41,12 +42,12 @@ public enum TimeDecomposition: String, Sendable, Codable, CaseIterable, StrictEn
         case .ymd:
             let identifiers = times.map(Self.calendarIdentifiers)
             return [
-                Self.relative(identifiers.map(\.year), length: length),
-                Self.relative(identifiers.map(\.month), length: length),
-                Self.relative(identifiers.map(\.day), length: length),
+                Self.relative(identifiers.map(\.year), times: times, length: length),
+                Self.relative(identifiers.map(\.month), times: times, length: length),
+                Self.relative(identifiers.map(\.day), times: times, length: length),
             ]
         case .unix:
-            return [Self.relative(times, length: length)]
+            return [Self.relative(times, times: times, length: length)]
         }
     }
 
@@ -75,7 +76,16 @@ public enum TimeDecomposition: String, Sendable, Codable, CaseIterable, StrictEn
     }
 
     /// Each row's values minus its first value.
-    private static func relative(_ values: [Int64], length: Int) -> [Double] {
-        values.indices.map { index in Double(values[index] - values[index - index % length]) }
+    /// Each row's values minus the value at its first real position (the first with a positive
+    /// timestamp: the oldest item, wherever the padding sits — RPG's windows are right-padded,
+    /// left-padded SASRec windows start with padding); padded positions (`ts ≤ 0`) stay 0.
+    private static func relative(_ values: [Int64], times: [Int64], length: Int) -> [Double] {
+        var relative = [Double](repeating: 0, count: values.count)
+        for start in stride(from: 0, to: values.count, by: Swift.max(length, 1)) {
+            let row = start..<Swift.min(start + length, values.count)
+            guard let first = row.first(where: { times[$0] > 0 }) else { continue }
+            for index in row where times[index] > 0 { relative[index] = Double(values[index] - values[first]) }
+        }
+        return relative
     }
 }

@@ -46,6 +46,9 @@ private func times(_ count: Int, seed: UInt64) -> [Int64] {
             TimeDecomposition.unix.levels([100, 250, 7, 5], batch: 2, length: 2) == [
                 [0, 150, 0, -2]
             ])
+        // Left padding (time 0) comes before the first real position and stays 0.
+        #expect(TimeDecomposition.unix.levels([0, 0, 100, 250], batch: 1, length: 4) == [[0, 0, 0, 150]])
+        #expect(TimeDecomposition.ymd.levels([0, 946_684_799, 1_583_020_800], batch: 1, length: 3)[0] == [0, 0, 21])
     }
 
     @Test func fusedRotationIsTheWeightedSumOfLevelRotations() {
