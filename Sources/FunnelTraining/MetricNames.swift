@@ -42,6 +42,9 @@ public struct MetricNames: Sendable, Equatable {
                 values = ranking.cutoffs.flatMap { cutoff in
                     [RankingMetric.hitRatio, .ndcg, .reciprocalRank].map { "\($0.rawValue)@\(cutoff)" }
                 } + ["mrr"]
+                if dataset.schema.rankingTruth?.isEmpty == false {
+                    values += ranking.cutoffs.flatMap { ["truth_ndcg@\($0)", "truth_mass@\($0)"] }
+                }
                 counts = ["users"]
             }
             compared += values.map(task.metricName)
