@@ -13,9 +13,8 @@ public struct RotaryRotation {
     public let cosineSums: Tensor
     /// `S`: `[batch, length, 1, headWidth]`, each pair's sine sum on both of its members.
     public let sineSums: Tensor
-    /// `S` with the sign of `swap` folded in: `−S` on the first member of a pair, `S` on the
-    /// second, so that a rotation is `C ⊙ x + signedSines ⊙ exchange(x)` with a plain exchange.
-    let signedSines: Tensor
+    /// `J`, `[headWidth, headWidth]`: `(x·J)_{2j} = −x_{2j+1}`, `(x·J)_{2j+1} = x_{2j}`.
+    let exchange: Tensor
 
     /// - Parameters:
     ///   - cosineSums, sineSums: `C` and `S` per position and pair, `[batch · length · headWidth / 2]`
@@ -27,17 +26,20 @@ public struct RotaryRotation {
             cosineSums.count == batch * length * pairs && sineSums.count == cosineSums.count)
         var cosines = [Float](repeating: 0, count: batch * length * headWidth)
         var sines = cosines
-        var signed = cosines
         for index in 0..<(batch * length * pairs) {
             let (first, second) = (2 * index, 2 * index + 1)
             (cosines[first], cosines[second]) = (cosineSums[index], cosineSums[index])
             (sines[first], sines[second]) = (sineSums[index], sineSums[index])
-            (signed[first], signed[second]) = (-sineSums[index], sineSums[index])
         }
         let shape = [batch, length, 1, headWidth]
         self.cosineSums = Tensor(shape: shape, scalars: cosines)
         self.sineSums = Tensor(shape: shape, scalars: sines)
-        signedSines = Tensor(shape: shape, scalars: signed)
+        var exchange = [Float](repeating: 0, count: headWidth * headWidth)
+        for pair in 0..<pairs {
+            exchange[(2 * pair + 1) * headWidth + 2 * pair] = -1
+            exchange[2 * pair * headWidth + 2 * pair + 1] = 1
+        }
+        self.exchange = Tensor(shape: [headWidth, headWidth], scalars: exchange)
     }
 
     /// The head width `d_h`.
@@ -59,13 +61,9 @@ public struct RotaryRotation {
             "Funnel: rotary rotation of \(x.shape) with \(heads) heads of width \(headWidth) over a window of \(batch) × \(length)"
         )
         let perHead = x.reshaped([batch, length, heads, headWidth])
-        return (perHead * cosineSums + exchangingPairs(perHead) * signedSines).reshaped(x.shape)
-    }
-
-    /// `(x_{2j}, x_{2j+1}) → (x_{2j+1}, x_{2j})` along the last axis.
-    private func exchangingPairs(_ x: Tensor) -> Tensor {
-        let pairs = x.reshaped(Array(x.shape.dropLast()) + [headWidth / 2, 2])
-        let members = pairs.split(sizes: [1, 1], alongAxis: -1)
-        return Tensor.concatenated([members[1], members[0]], alongAxis: -1).reshaped(x.shape)
+        // swap(x) = x·J, J the constant pair exchange with the sign folded in: one small GEMM
+        // (its backward another) instead of slicing and concatenating the pairs.
+        let exchanged = Tensor.matmul(x.reshaped([-1, headWidth]), exchange).reshaped(perHead.shape)
+        return (perHead * cosineSums + exchanged * sineSums).reshaped(x.shape)
     }
 }
