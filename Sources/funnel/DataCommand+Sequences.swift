@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import FunnelData
 
 extension DataCommand {
@@ -39,7 +40,8 @@ extension DataCommand {
             let log = try LeaveOneOutSequences.readInteractions(
                 path: interactions, userColumn: user, itemColumn: item, timeColumn: time)
             let sequences = try LeaveOneOutSequences(interactions: log, minimumInteractions: minimumInteractions)
-            let dataset = try sequences.write(to: output, name: "sequences", source: interactions)
+            let dataset = try sequences.write(
+                to: output, name: URL(fileURLWithPath: output).lastPathComponent, source: interactions)
             print("\(interactions) -> \(output)")
             print(sequences.report.text)
             for split in LeaveOneOutSequences.Split.allCases {
