@@ -26,6 +26,7 @@ void FUNNEL_NAME(funnel_unary_)(funnel_unary_op op, const float *x, float *y, lo
     case FUNNEL_UNARY_SIGN: FUNNEL_MAP(v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : v));
     case FUNNEL_UNARY_RECIPROCAL: FUNNEL_MAP(1.0f / v);
     case FUNNEL_UNARY_SQUARE: FUNNEL_MAP(v * v);
+    case FUNNEL_UNARY_GELU: FUNNEL_MAP(funnel_gelu(v));
     }
 }
 #undef FUNNEL_MAP
@@ -64,6 +65,7 @@ void FUNNEL_NAME(funnel_binary_row_)(funnel_binary_op op, const float *x, long x
     case FUNNEL_BINARY_EQUAL: FUNNEL_ZIP(a == b ? 1.0f : 0.0f);
     case FUNNEL_BINARY_NOT_EQUAL: FUNNEL_ZIP(a != b ? 1.0f : 0.0f);
     case FUNNEL_BINARY_PASS_WHERE_POSITIVE: FUNNEL_ZIP(b > 0.0f ? a : 0.0f);
+    case FUNNEL_BINARY_GELU_BACKWARD: FUNNEL_ZIP(a * funnel_gelu_derivative(b));
     }
 }
 #undef FUNNEL_ZIP

@@ -107,4 +107,18 @@ static inline float funnel_tanh(float x) {
     return x != x ? x : result;
 }
 
+/// GELU, tanh approximation (Hendrycks & Gimpel): 0.5·x·(1 + tanh(c·(x + 0.044715·x³))),
+/// c = √(2/π).
+static inline float funnel_gelu(float x) {
+    float inner = 0.7978845608f * (x + 0.044715f * x * x * x);
+    return 0.5f * x * (1.0f + funnel_tanh(inner));
+}
+
+/// d GELU / dx of the tanh approximation.
+static inline float funnel_gelu_derivative(float x) {
+    float square = x * x;
+    float t = funnel_tanh(0.7978845608f * (x + 0.044715f * square * x));
+    return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * 0.7978845608f * (1.0f + 0.134145f * square);
+}
+
 #endif

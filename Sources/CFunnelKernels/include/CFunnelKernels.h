@@ -80,6 +80,8 @@ typedef enum {
     FUNNEL_UNARY_SIGN,
     FUNNEL_UNARY_RECIPROCAL,
     FUNNEL_UNARY_SQUARE,
+    /// GELU, tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+    FUNNEL_UNARY_GELU,
 } funnel_unary_op;
 
 /// y[i] = op(x[i]); x and y may alias.
@@ -101,6 +103,8 @@ typedef enum {
     FUNNEL_BINARY_NOT_EQUAL,
     /// x where y > 0, else 0 (the backward pass of ReLU: x = gradient, y = output).
     FUNNEL_BINARY_PASS_WHERE_POSITIVE,
+    /// x · GELU′(y) (the backward pass of FUNNEL_UNARY_GELU: x = gradient, y = input).
+    FUNNEL_BINARY_GELU_BACKWARD,
 } funnel_binary_op;
 
 /// Broadcast binary operation over an outer loop of `rows` rows of `n` elements:
