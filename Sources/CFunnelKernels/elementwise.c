@@ -209,3 +209,30 @@ void funnel_softmax(const float *x, float *y, long rows, long n, int log) {
     softmax_job job = {x, y, rows, n, tasks < rows ? tasks : (rows < 1 ? 1 : rows), log};
     funnel_parallel_for(job.tasks, softmax_task, &job);
 }
+
+// MARK: Softmax cross-entropy
+
+typedef struct {
+    float *z;
+    long rows, n, tasks;
+    const int32_t *labels;
+    float scale;
+    float *losses;
+} cross_entropy_job;
+
+static void cross_entropy_task(void *context, long index) {
+    cross_entropy_job *job = context;
+    long begin, end;
+    funnel_task_range(job->rows, job->tasks, index, &begin, &end);
+    for (long row = begin; row < end; row++) {
+        job->losses[row] = FUNNEL_DISPATCH_VALUE(funnel_softmax_cross_entropy_row_, job->z + row * job->n,
+                                                 job->n, job->labels[row], job->scale);
+    }
+}
+
+void funnel_softmax_cross_entropy(float *z, long rows, long n, const int32_t *labels, float scale,
+                                  float *losses) {
+    long tasks = funnel_task_count(rows * n, PARALLEL_GRAIN);
+    cross_entropy_job job = {z, rows, n, tasks < rows ? tasks : (rows < 1 ? 1 : rows), labels, scale, losses};
+    funnel_parallel_for(job.tasks, cross_entropy_task, &job);
+}

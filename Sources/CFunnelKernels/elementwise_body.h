@@ -158,3 +158,34 @@ void FUNNEL_NAME(funnel_softmax_row_)(const float *x, float *y, long n, int log)
     }
 }
 
+
+/// One row of funnel_softmax_cross_entropy: the row becomes scale · (softmax − onehot(label));
+/// returns log Σ e^z − z_label, computed as (max − z_label) + log Σ e^(z − max).
+FUNNEL_BODY_TARGET
+float FUNNEL_NAME(funnel_softmax_cross_entropy_row_)(float *z, long n, long label, float scale) {
+    float maximum = -INFINITY;
+    for (long i = 0; i < n; i++) maximum = z[i] > maximum ? z[i] : maximum;
+    if (maximum == -INFINITY || maximum != maximum) maximum = 0.0f;
+    float target = z[label];
+    float partial[16] = {0};
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        for (int lane = 0; lane < 16; lane++) {
+            float e = funnel_exp(z[i + lane] - maximum);
+            z[i + lane] = e;
+            partial[lane] += e;
+        }
+    }
+    for (; i < n; i++) {
+        float e = funnel_exp(z[i] - maximum);
+        z[i] = e;
+        partial[i & 15] += e;
+    }
+    for (int width = 8; width >= 1; width /= 2) {
+        for (int lane = 0; lane < width; lane++) partial[lane] += partial[lane + width];
+    }
+    float factor = scale / partial[0];
+    for (long j = 0; j < n; j++) z[j] *= factor;
+    z[label] -= scale;
+    return (maximum - target) + funnel_log(partial[0]);
+}

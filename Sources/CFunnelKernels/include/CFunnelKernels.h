@@ -139,6 +139,12 @@ void funnel_reduce(funnel_reduce_op op, const float *x, float *y, long outer, lo
 /// Softmax (or log-softmax when `log` ≠ 0) over the last axis of [rows, n], stable.
 void funnel_softmax(const float *x, float *y, long rows, long n, int log);
 
+/// Softmax cross-entropy of each row of logits z [rows, n] against its class `labels[r]`, in
+/// place: losses[r] = log Σ_j e^{z_rj} − z_r,label, and z becomes the loss's gradient scaled by
+/// `scale`, scale · (softmax(z_r) − onehot(label)). A row's loss does not depend on the split.
+void funnel_softmax_cross_entropy(float *z, long rows, long n, const int32_t *labels, float scale,
+                                  float *losses);
+
 // MARK: - Copies
 
 /// Copies the strided view (shape[rank], x_strides[rank], in elements; a stride may be 0) of x
