@@ -2,10 +2,12 @@ import CFunnelKernels
 
 extension Tensor {
     /// Mean softmax cross-entropy of the scores `hidden · table[classes]ᵀ` against `labels`, as
-    /// one primitive that never holds the whole `[V, classes]` score matrix: rows of `hidden`
-    /// go through in chunks of `chunkRows`, each chunk's scores computed by one GEMM, turned in
-    /// place into their log-sum-exp and the gradient `(softmax − onehot) / V`, and multiplied
-    /// back into `dhidden = dZ·E` and `dtable += dZᵀ·H` while they are in cache. The gradients
+    /// one primitive that never holds the whole `[V, classes]` score matrix: each thread takes a
+    /// share of the rows of `hidden` and walks it in chunks of `chunkRows`, each chunk's scores
+    /// computed by one GEMM, turned in place into their log-sum-exp and the gradient
+    /// `(softmax − onehot) / V`, and multiplied back into `dhidden = dZ·E` and `dtable += dZᵀ·H`
+    /// while they are in cache (`funnel_table_softmax_cross_entropy`; the threads' table
+    /// gradients are summed in a fixed order). The gradients
     /// are formed in the forward pass (the scores are not kept) and scaled by the output's
     /// gradient in the backward pass; without gradients only the loss is computed.
     ///
@@ -32,31 +34,16 @@ extension Tensor {
         let needsGradient = GradientMode.isEnabled && (hidden.requiresGradient || table.requiresGradient)
         let hiddenGradient = Tensor.uninitialized(needsGradient ? hidden.shape : [0])
         let tableGradient = needsGradient ? Tensor.zeros(table.shape) : Tensor.uninitialized([0])
-        let chunk = Swift.min(chunkRows, Swift.max(positions, 1))
-        let scores = TensorStorage(uninitializedCount: chunk * classCount)
         var losses = [Float](repeating: 0, count: positions)
-        let items = UnsafePointer(table.storage.pointer + classes.lowerBound * width)
         let scale = 1 / Float(Swift.max(positions, 1))
-        var start = 0
-        while start < positions {
-            let rows = Swift.min(chunk, positions - start)
-            let states = UnsafePointer(hidden.storage.pointer + start * width)
-            funnel_sgemm(0, 1, rows, classCount, width, 1, states, width, items, width, 0, scores.pointer, classCount)
-            labels.withUnsafeBufferPointer { labelPointer in
-                losses.withUnsafeMutableBufferPointer { lossPointer in
-                    funnel_softmax_cross_entropy(
-                        scores.pointer, rows, classCount, labelPointer.baseAddress! + start, scale, lossPointer.baseAddress! + start)
-                }
+        labels.withUnsafeBufferPointer { labelPointer in
+            losses.withUnsafeMutableBufferPointer { lossPointer in
+                funnel_table_softmax_cross_entropy(
+                    hidden.storage.pointer, positions, width, table.storage.pointer + classes.lowerBound * width, classCount,
+                    labelPointer.baseAddress, scale, chunkRows, lossPointer.baseAddress,
+                    needsGradient ? hiddenGradient.storage.pointer : nil,
+                    needsGradient ? tableGradient.storage.pointer + classes.lowerBound * width : nil)
             }
-            if needsGradient {
-                funnel_sgemm(
-                    0, 0, rows, width, classCount, 1, scores.pointer, classCount, items, width, 0,
-                    hiddenGradient.storage.pointer + start * width, width)
-                funnel_sgemm(
-                    1, 0, classCount, width, rows, 1, scores.pointer, classCount, states, width, 1,
-                    tableGradient.storage.pointer + classes.lowerBound * width, width)
-            }
-            start += rows
         }
         var total: Float = 0
         for loss in losses { total += loss }

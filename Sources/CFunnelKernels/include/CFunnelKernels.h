@@ -145,6 +145,17 @@ void funnel_softmax(const float *x, float *y, long rows, long n, int log);
 void funnel_softmax_cross_entropy(float *z, long rows, long n, const int32_t *labels, float scale,
                                   float *losses);
 
+/// Softmax cross-entropy of the scores h · eᵀ (h [rows, d] row-major, e [n, d]) against
+/// `labels`, never holding all scores: each thread takes a contiguous share of the rows and
+/// walks it in chunks of `chunk` rows (one GEMM for the chunk's scores, the row kernel above,
+/// then h_grad = dZ·e and its own e-gradient += dZᵀ·h, single-threaded GEMMs on cache-resident
+/// scores); the threads' e-gradients are summed in thread order into `e_grad`, which must hold
+/// zeros. `losses[r]` as funnel_softmax_cross_entropy; the gradients are scaled by `scale` and
+/// skipped when `h_grad` is NULL. Same thread count → the same bits.
+void funnel_table_softmax_cross_entropy(const float *h, long rows, long d, const float *e, long n,
+                                        const int32_t *labels, float scale, long chunk,
+                                        float *losses, float *h_grad, float *e_grad);
+
 // MARK: - Copies
 
 /// Copies the strided view (shape[rank], x_strides[rank], in elements; a stride may be 0) of x
