@@ -107,18 +107,19 @@ static inline float funnel_tanh(float x) {
     return x != x ? x : result;
 }
 
-/// GELU, tanh approximation (Hendrycks & Gimpel): 0.5·x·(1 + tanh(c·(x + 0.044715·x³))),
-/// c = √(2/π).
+/// GELU, tanh approximation (Hendrycks & Gimpel): 0.5·x·(1 + tanh(u)), u = c·(x + 0.044715·x³),
+/// c = √(2/π), evaluated as x·σ(2u) = x / (1 + e^(−2u)) (the same function: one exponential and
+/// one division instead of tanh's two branches).
 static inline float funnel_gelu(float x) {
-    float inner = 0.7978845608f * (x + 0.044715f * x * x * x);
-    return 0.5f * x * (1.0f + funnel_tanh(inner));
+    float twice = 1.5957691216f * (x + 0.044715f * x * x * x);
+    return x / (1.0f + funnel_exp(-twice));
 }
 
-/// d GELU / dx of the tanh approximation.
+/// d GELU / dx of the tanh approximation: s + x·s·(1 − s)·2u′, s = σ(2u).
 static inline float funnel_gelu_derivative(float x) {
     float square = x * x;
-    float t = funnel_tanh(0.7978845608f * (x + 0.044715f * square * x));
-    return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * 0.7978845608f * (1.0f + 0.134145f * square);
+    float s = 1.0f / (1.0f + funnel_exp(-1.5957691216f * (x + 0.044715f * square * x)));
+    return s + x * s * (1.0f - s) * 1.5957691216f * (1.0f + 0.134145f * square);
 }
 
 #endif

@@ -109,7 +109,7 @@ public final class SASRec: Module, RegisteredModel {
         if let positions { x = positions(x) }
         if let inputNorm { x = inputNorm(x) }
         let valid = Tensor(shape: [input.rows, input.length, 1], scalars: input.mask)
-        x = inputDropout(x) * valid
+        x = SequentialEncoderBlock.keepingValid(inputDropout(x), valid)
         let mask = MultiHeadAttention.causalMask(length: input.length)
             + MultiHeadAttention.keyPaddingMask(Tensor(shape: [input.rows, input.length], scalars: input.mask))
         for block in blocks { x = block(x, valid: valid, attentionMask: mask, rotate: rotate) }
