@@ -106,46 +106,49 @@ void FUNNEL_NAME(funnel_attention_pair_)(const float *q, const float *k, const f
     FUNNEL_NAME(funnel_transpose_heads_)(k, row, lk, e, width, keys);
     for (long i = 0; i < lq; i++) {
         const float *query = q + i * row;
-        for (long block = 0; block < width; block += 16) {
-            funnel_vector16 sum = {0};
-            for (long d = 0; d < e; d++) sum += query[d] * FUNNEL_LOAD16(keys + d * width + block);
-            FUNNEL_STORE16(scores + block, sum * scale);
-        }
-        int open = mask == NULL;
-        float maximum = -INFINITY;
-        for (long j = 0; j < lk; j++) {
-            if (mask) {
-                float added = mask[i * mask_row + j * mask_column];
-                open |= added > closed_below;
-                scores[j] += added;
-            }
-            maximum = scores[j] > maximum ? scores[j] : maximum;
+        // Keys after the last open one (a causal mask's future) get weight exactly 0 either
+        // way: their scores, exponentials and products are skipped, the bits unchanged.
+        long limit = lk;
+        if (mask) {
+            while (limit > 0 && !(mask[i * mask_row + (limit - 1) * mask_column] > closed_below)) limit--;
         }
         float *weights = p + i * lk;
         float *output = o + i * row;
-        if (!open) {
+        if (limit == 0) {
             for (long j = 0; j < lk; j++) weights[j] = 0.0f;
             for (long d = 0; d < e; d++) output[d] = 0.0f;
             continue;
         }
+        long used = (limit + 15) / 16 * 16;
+        for (long block = 0; block < used; block += 16) {
+            funnel_vector16 sum = {0};
+            for (long d = 0; d < e; d++) sum += query[d] * FUNNEL_LOAD16(keys + d * width + block);
+            FUNNEL_STORE16(scores + block, sum * scale);
+        }
+        float maximum = -INFINITY;
+        for (long j = 0; j < limit; j++) {
+            if (mask) scores[j] += mask[i * mask_row + j * mask_column];
+            maximum = scores[j] > maximum ? scores[j] : maximum;
+        }
         if (maximum == -INFINITY || maximum != maximum) maximum = 0.0f;
-        for (long j = lk; j < width; j++) scores[j] = -INFINITY;
+        for (long j = limit; j < used; j++) scores[j] = -INFINITY;
         // A plain loop over the row, so that the exponential vectorises.
-        for (long j = 0; j < width; j++) scores[j] = funnel_exp(scores[j] - maximum);
+        for (long j = 0; j < used; j++) scores[j] = funnel_exp(scores[j] - maximum);
         funnel_vector16 partial = {0};
-        for (long block = 0; block < width; block += 16) partial += FUNNEL_LOAD16(scores + block);
+        for (long block = 0; block < used; block += 16) partial += FUNNEL_LOAD16(scores + block);
         float inverse = 1.0f / FUNNEL_NAME(funnel_lanes_sum_)(&partial);
-        for (long block = 0; block < width; block += 16) {
+        for (long block = 0; block < used; block += 16) {
             FUNNEL_STORE16(scores + block, FUNNEL_LOAD16(scores + block) * inverse);
         }
-        for (long j = 0; j < lk; j++) weights[j] = scores[j];
+        for (long j = 0; j < limit; j++) weights[j] = scores[j];
+        for (long j = limit; j < lk; j++) weights[j] = 0.0f;
         if (dropout_threshold < (1u << 24)) {
             long first = weight_base + i * lk;
-            for (long j = 0; j < lk; j++)
+            for (long j = 0; j < limit; j++)
                 scores[j] = funnel_dropout_keeps(first + j, dropout_key, dropout_threshold)
                                 ? scores[j] * dropout_scale : 0.0f;
         }
-        FUNNEL_NAME(funnel_weighted_rows_)(scores, v, row, lk, e, output);
+        FUNNEL_NAME(funnel_weighted_rows_)(scores, v, row, limit, e, output);
     }
 }
 
@@ -176,18 +179,23 @@ void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k
     for (long i = 0; i < lq; i++) {
         const float *gradient = dout + i * row;
         const float *query = q + i * row;
-        for (long j = 0; j < lk; j++) weights[j] = p[i * lk + j];
-        for (long j = lk; j < width; j++) weights[j] = 0.0f;
+        // Keys after the last nonzero weight add exactly 0 to every gradient: skipped.
+        long limit = lk;
+        if (!direct)
+            while (limit > 0 && p[i * lk + limit - 1] == 0.0f) limit--;
+        long used = (limit + 15) / 16 * 16;
+        for (long j = 0; j < limit; j++) weights[j] = p[i * lk + j];
+        for (long j = limit; j < used; j++) weights[j] = 0.0f;
         // dropped: each weight's factor m/keep (then, once dW is known, the dropped weights).
         if (dropping) {
             long first = weight_base + i * lk;
-            for (long j = 0; j < lk; j++)
+            for (long j = 0; j < limit; j++)
                 dropped[j] = funnel_dropout_keeps(first + j, dropout_key, dropout_threshold) ? dropout_scale : 0.0f;
-            for (long j = lk; j < width; j++) dropped[j] = 0.0f;
+            for (long j = limit; j < used; j++) dropped[j] = 0.0f;
         }
         // dW = dO·vᵀ, then the softmax's backward: dS = P ∘ (dW − Σ P∘dW), times the scale.
         funnel_vector16 dot = {0};
-        for (long block = 0; block < width; block += 16) {
+        for (long block = 0; block < used; block += 16) {
             funnel_vector16 sum = {0};
             for (long d = 0; d < e; d++) sum += gradient[d] * FUNNEL_LOAD16(values + d * width + block);
             if (dropping) sum *= FUNNEL_LOAD16(dropped + block);
@@ -196,16 +204,16 @@ void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k
         }
         const float *value_weights = weights;
         if (dropping) {
-            for (long block = 0; block < width; block += 16)
+            for (long block = 0; block < used; block += 16)
                 FUNNEL_STORE16(dropped + block, FUNNEL_LOAD16(dropped + block) * FUNNEL_LOAD16(weights + block));
             value_weights = dropped;
         }
         float total = FUNNEL_NAME(funnel_lanes_sum_)(&dot);
-        for (long block = 0; block < width; block += 16) {
+        for (long block = 0; block < used; block += 16) {
             funnel_vector16 w = FUNNEL_LOAD16(weights + block);
             FUNNEL_STORE16(score_gradients + block, w * (FUNNEL_LOAD16(weight_gradients + block) - total) * scale);
         }
-        FUNNEL_NAME(funnel_weighted_rows_)(score_gradients, k, row, lk, e, dq + i * row);
+        FUNNEL_NAME(funnel_weighted_rows_)(score_gradients, k, row, limit, e, dq + i * row);
         if (direct) {
             for (long j = 0; j < lk; j++) {
                 for (long d = 0; d < e; d++) {
@@ -216,7 +224,7 @@ void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k
             continue;
         }
         for (long d = 0; d < e; d++) {
-            for (long block = 0; block < width; block += 16) {
+            for (long block = 0; block < used; block += 16) {
                 funnel_vector16 s = FUNNEL_LOAD16(score_gradients + block);
                 FUNNEL_STORE16(key_gradients + d * width + block,
                                FUNNEL_LOAD16(key_gradients + d * width + block) + query[d] * s);

@@ -2,6 +2,9 @@
 // run time, and split across the thread pool when the work is large.
 #include "kernels_internal.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #define FUNNEL_PER_PATH_BODY "elementwise_body.h"
 #include "per_path.h"
 
@@ -208,4 +211,86 @@ void funnel_softmax(const float *x, float *y, long rows, long n, int log) {
     long tasks = funnel_task_count(rows * n, PARALLEL_GRAIN);
     softmax_job job = {x, y, rows, n, tasks < rows ? tasks : (rows < 1 ? 1 : rows), log};
     funnel_parallel_for(job.tasks, softmax_task, &job);
+}
+
+// MARK: Softmax cross-entropy
+
+typedef struct {
+    float *z;
+    long rows, n, tasks;
+    const int32_t *labels;
+    float scale;
+    float *losses;
+} cross_entropy_job;
+
+static void cross_entropy_task(void *context, long index) {
+    cross_entropy_job *job = context;
+    long begin, end;
+    funnel_task_range(job->rows, job->tasks, index, &begin, &end);
+    for (long row = begin; row < end; row++) {
+        job->losses[row] = FUNNEL_DISPATCH_VALUE(funnel_softmax_cross_entropy_row_, job->z + row * job->n,
+                                                 job->n, job->labels[row], job->scale);
+    }
+}
+
+void funnel_softmax_cross_entropy(float *z, long rows, long n, const int32_t *labels, float scale,
+                                  float *losses) {
+    long tasks = funnel_task_count(rows * n, PARALLEL_GRAIN);
+    cross_entropy_job job = {z, rows, n, tasks < rows ? tasks : (rows < 1 ? 1 : rows), labels, scale, losses};
+    funnel_parallel_for(job.tasks, cross_entropy_task, &job);
+}
+
+// MARK: Table softmax cross-entropy
+
+typedef struct {
+    const float *h, *e;
+    long rows, d, n, chunk, tasks;
+    const int32_t *labels;
+    float scale;
+    float *losses, *h_grad, *e_grad;
+    // Per task: chunk × n scores, then (tasks after the first) an n × d e-gradient.
+    float *workspace;
+} table_job;
+
+static void table_task(void *context, long index) {
+    table_job *job = context;
+    long begin, end;
+    funnel_task_range(job->rows, job->tasks, index, &begin, &end);
+    long share = job->chunk * job->n + job->n * job->d;
+    float *scores = job->workspace + index * share;
+    float *e_grad = index == 0 ? job->e_grad : scores + job->chunk * job->n;
+    for (long start = begin; start < end; start += job->chunk) {
+        long count = end - start < job->chunk ? end - start : job->chunk;
+        const float *h = job->h + start * job->d;
+        // Nested inside the pool, these GEMMs run on this thread alone.
+        funnel_sgemm(0, 1, count, job->n, job->d, 1.0f, h, job->d, job->e, job->d, 0.0f, scores, job->n);
+        for (long row = 0; row < count; row++) {
+            job->losses[start + row] = FUNNEL_DISPATCH_VALUE(
+                funnel_softmax_cross_entropy_row_, scores + row * job->n, job->n, job->labels[start + row],
+                job->scale);
+        }
+        if (job->h_grad) {
+            funnel_sgemm(0, 0, count, job->d, job->n, 1.0f, scores, job->n, job->e, job->d, 0.0f,
+                         job->h_grad + start * job->d, job->d);
+            funnel_sgemm(1, 0, job->n, job->d, count, 1.0f, scores, job->n, h, job->d, 1.0f, e_grad, job->d);
+        }
+    }
+}
+
+void funnel_table_softmax_cross_entropy(const float *h, long rows, long d, const float *e, long n,
+                                        const int32_t *labels, float scale, long chunk,
+                                        float *losses, float *h_grad, float *e_grad) {
+    long tasks = funnel_thread_count();
+    if (tasks > rows / chunk) tasks = rows / chunk > 0 ? rows / chunk : 1;
+    long share = chunk * n + n * d;
+    float *workspace = malloc(sizeof(float) * (size_t)(share * tasks));
+    for (long task = 1; h_grad && task < tasks; task++) {
+        memset(workspace + task * share + chunk * n, 0, sizeof(float) * (size_t)(n * d));
+    }
+    table_job job = {h, e, rows, d, n, chunk, tasks, labels, scale, losses, h_grad, e_grad, workspace};
+    funnel_parallel_for(tasks, table_task, &job);
+    for (long task = 1; h_grad && task < tasks; task++) {
+        funnel_axpy(n * d, 1.0f, workspace + task * share + chunk * n, e_grad);
+    }
+    free(workspace);
 }

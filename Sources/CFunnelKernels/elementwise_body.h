@@ -26,6 +26,7 @@ void FUNNEL_NAME(funnel_unary_)(funnel_unary_op op, const float *x, float *y, lo
     case FUNNEL_UNARY_SIGN: FUNNEL_MAP(v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : v));
     case FUNNEL_UNARY_RECIPROCAL: FUNNEL_MAP(1.0f / v);
     case FUNNEL_UNARY_SQUARE: FUNNEL_MAP(v * v);
+    case FUNNEL_UNARY_GELU: FUNNEL_MAP(funnel_gelu(v));
     }
 }
 #undef FUNNEL_MAP
@@ -64,6 +65,7 @@ void FUNNEL_NAME(funnel_binary_row_)(funnel_binary_op op, const float *x, long x
     case FUNNEL_BINARY_EQUAL: FUNNEL_ZIP(a == b ? 1.0f : 0.0f);
     case FUNNEL_BINARY_NOT_EQUAL: FUNNEL_ZIP(a != b ? 1.0f : 0.0f);
     case FUNNEL_BINARY_PASS_WHERE_POSITIVE: FUNNEL_ZIP(b > 0.0f ? a : 0.0f);
+    case FUNNEL_BINARY_GELU_BACKWARD: FUNNEL_ZIP(a * funnel_gelu_derivative(b));
     }
 }
 #undef FUNNEL_ZIP
@@ -156,3 +158,34 @@ void FUNNEL_NAME(funnel_softmax_row_)(const float *x, float *y, long n, int log)
     }
 }
 
+
+/// One row of funnel_softmax_cross_entropy: the row becomes scale · (softmax − onehot(label));
+/// returns log Σ e^z − z_label, computed as (max − z_label) + log Σ e^(z − max).
+FUNNEL_BODY_TARGET
+float FUNNEL_NAME(funnel_softmax_cross_entropy_row_)(float *z, long n, long label, float scale) {
+    float maximum = -INFINITY;
+    for (long i = 0; i < n; i++) maximum = z[i] > maximum ? z[i] : maximum;
+    if (maximum == -INFINITY || maximum != maximum) maximum = 0.0f;
+    float target = z[label];
+    float partial[16] = {0};
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        for (int lane = 0; lane < 16; lane++) {
+            float e = funnel_exp(z[i + lane] - maximum);
+            z[i + lane] = e;
+            partial[lane] += e;
+        }
+    }
+    for (; i < n; i++) {
+        float e = funnel_exp(z[i] - maximum);
+        z[i] = e;
+        partial[i & 15] += e;
+    }
+    for (int width = 8; width >= 1; width /= 2) {
+        for (int lane = 0; lane < width; lane++) partial[lane] += partial[lane + width];
+    }
+    float factor = scale / partial[0];
+    for (long j = 0; j < n; j++) z[j] *= factor;
+    z[label] -= scale;
+    return (maximum - target) + funnel_log(partial[0]);
+}

@@ -1,10 +1,13 @@
 // Layer normalisation over the last axis as one pass each way (forward: statistics, the
-// normalised values and the affine map; backward: the three gradients). Rows split across the
-// pool; the gain and offset gradients sum the rows in order on one thread, so nothing depends
-// on the split.
+// normalised values and the affine map; backward: the three gradients), the loops compiled per
+// CPU path (normalization_body.h). Rows split across the pool; the gain and offset gradients
+// sum the rows in order on one thread, so nothing depends on the split.
 #include "kernels_internal.h"
 
 #include <math.h>
+
+#define FUNNEL_PER_PATH_BODY "normalization_body.h"
+#include "per_path.h"
 
 enum { NORMALIZATION_GRAIN = 1L << 15 };
 
@@ -17,24 +20,11 @@ typedef struct {
 
 static void forward_task(void *context, long index) {
     const normalization_job *job = context;
-    long begin, end, width = job->width;
+    long begin, end;
     funnel_task_range(job->rows, job->tasks, index, &begin, &end);
-    for (long r = begin; r < end; r++) {
-        const float *x = job->x + r * width;
-        float *normalized = job->normalized_out + r * width, *y = job->y + r * width;
-        float mean = 0.0f;
-        for (long i = 0; i < width; i++) mean += x[i];
-        mean /= (float)width;
-        float variance = 0.0f;
-        for (long i = 0; i < width; i++) variance += (x[i] - mean) * (x[i] - mean);
-        variance /= (float)width;
-        float inverse = 1.0f / sqrtf(variance + job->epsilon);
-        job->inverse_deviation_out[r] = inverse;
-        for (long i = 0; i < width; i++) {
-            normalized[i] = (x[i] - mean) * inverse;
-            y[i] = normalized[i] * job->gain[i] + job->offset[i];
-        }
-    }
+    FUNNEL_DISPATCH(funnel_layer_norm_rows_, job->x, job->gain, job->offset, job->y,
+                    job->normalized_out, job->inverse_deviation_out, begin, end, job->width,
+                    job->epsilon);
 }
 
 void funnel_layer_norm(const float *x, const float *gain, const float *offset, float *y,
@@ -50,25 +40,10 @@ void funnel_layer_norm(const float *x, const float *gain, const float *offset, f
 
 static void backward_task(void *context, long index) {
     const normalization_job *job = context;
-    long begin, end, width = job->width;
+    long begin, end;
     funnel_task_range(job->rows, job->tasks, index, &begin, &end);
-    for (long r = begin; r < end; r++) {
-        const float *dy = job->dy + r * width, *normalized = job->normalized + r * width;
-        float *dx = job->dx + r * width;
-        float mean_gradient = 0.0f, mean_projection = 0.0f;
-        for (long i = 0; i < width; i++) {
-            float g = dy[i] * job->gain[i];
-            mean_gradient += g;
-            mean_projection += g * normalized[i];
-        }
-        mean_gradient /= (float)width;
-        mean_projection /= (float)width;
-        float inverse = job->inverse_deviation[r];
-        for (long i = 0; i < width; i++) {
-            float g = dy[i] * job->gain[i];
-            dx[i] = inverse * (g - mean_gradient - normalized[i] * mean_projection);
-        }
-    }
+    FUNNEL_DISPATCH(funnel_layer_norm_backward_rows_, job->dy, job->gain, job->normalized,
+                    job->inverse_deviation, job->dx, begin, end, job->width);
 }
 
 void funnel_layer_norm_backward(const float *dy, const float *gain, const float *normalized,
@@ -79,14 +54,8 @@ void funnel_layer_norm_backward(const float *dy, const float *gain, const float 
                              .width = width,
                              .tasks = funnel_task_count(rows * width, NORMALIZATION_GRAIN)};
     if (dx) funnel_parallel_for(job.tasks, backward_task, &job);
-    if (dgain) {
-        for (long i = 0; i < width; i++) dgain[i] = 0.0f;
-        for (long r = 0; r < rows; r++)
-            for (long i = 0; i < width; i++) dgain[i] += dy[r * width + i] * normalized[r * width + i];
-    }
-    if (doffset) {
-        for (long i = 0; i < width; i++) doffset[i] = 0.0f;
-        for (long r = 0; r < rows; r++)
-            for (long i = 0; i < width; i++) doffset[i] += dy[r * width + i];
+    if (dgain || doffset) {
+        FUNNEL_DISPATCH(funnel_layer_norm_parameter_gradients_, dy, normalized, dgain, doffset, rows,
+                        width);
     }
 }

@@ -107,4 +107,19 @@ static inline float funnel_tanh(float x) {
     return x != x ? x : result;
 }
 
+/// GELU, tanh approximation (Hendrycks & Gimpel): 0.5·x·(1 + tanh(u)), u = c·(x + 0.044715·x³),
+/// c = √(2/π), evaluated as x·σ(2u) = x / (1 + e^(−2u)) (the same function: one exponential and
+/// one division instead of tanh's two branches).
+static inline float funnel_gelu(float x) {
+    float twice = 1.5957691216f * (x + 0.044715f * x * x * x);
+    return x / (1.0f + funnel_exp(-twice));
+}
+
+/// d GELU / dx of the tanh approximation: s + x·s·(1 − s)·2u′, s = σ(2u).
+static inline float funnel_gelu_derivative(float x) {
+    float square = x * x;
+    float s = 1.0f / (1.0f + funnel_exp(-1.5957691216f * (x + 0.044715f * square * x)));
+    return s + x * s * (1.0f - s) * 1.5957691216f * (1.0f + 0.134145f * square);
+}
+
 #endif

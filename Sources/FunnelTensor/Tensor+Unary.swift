@@ -66,6 +66,15 @@ extension Tensor {
         unary(FUNNEL_UNARY_TANH) { gradient, output in gradient * (1 - output * output) }
     }
 
+    /// GELU, tanh approximation (Hendrycks & Gimpel, arXiv 1606.08415):
+    /// `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`, one pass forward and one backward.
+    public func gelu() -> Tensor {
+        let input = detached()
+        return unary(FUNNEL_UNARY_GELU) { gradient, _ in
+            Broadcast.binary(FUNNEL_BINARY_GELU_BACKWARD, gradient, input)
+        }
+    }
+
     /// log(1 + e^x), computed as max(x, 0) + log1p(e^−|x|).
     public func softplus() -> Tensor {
         unary(FUNNEL_UNARY_SOFTPLUS) { gradient, _ in gradient * self.detached().sigmoid() }

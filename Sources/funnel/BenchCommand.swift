@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Funnel's speed against its yardsticks.",
-        subcommands: [GEMMCommand.self, ESMMCommand.self, MMoECommand.self, BASECommand.self, SimulateBenchmarkCommand.self])
+        subcommands: [GEMMCommand.self, ESMMCommand.self, MMoECommand.self, BASECommand.self, SASRecCommand.self, SimulateBenchmarkCommand.self])
 }
 
 extension BenchCommand {
@@ -196,6 +196,66 @@ extension BenchCommand {
             options.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
             let results = try BASEBenchmark.run(options)
             print(json ? try encodeJSON(results) : BASEBenchmark.table(results))
+        }
+    }
+}
+
+extension BenchCommand {
+    struct SASRecCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sasrec",
+            abstract: "Train SASRec (preNorm) as torch_sasrec.py on its planted sequences; train and inference sequences/s, HR@10, NDCG@10, memory.",
+            discussion: """
+                The configuration is ../shared/bench/torch_sasrec.py's: 2 pre-LN blocks, d 64, 2 heads, FFN 256 GELU, dropout 0, final LN, learned positions, 10,000 items, length 50, batch 256, Adam lr 1e-3. The data are its planted process (Zipf popularity; with p = 0.7 the next item is one of 5 fixed successors), drawn in Swift: 50,000 training and 5,000 held-out sequences of 51 items. Training: 10 warm-up batches, then 3 timed segments (median, min–max). Inference scores all items at the last position.
+
+                With --reference, PyTorch (`pip install torch==2.13.0+cpu`) runs the same loss, threads, warm-up and segments in the same invocation, and the ratios and the bar (training ≥ 2× on sampled100, ≥ 1× on full) are printed.
+
+                Example: swift run -c release funnel bench sasrec --loss all --reference ../shared/bench/torch_sasrec.py
+                """)
+
+        @Option(help: "sampled100, bce1, full or all.")
+        var loss = "sampled100"
+
+        @Option(help: "torch_sasrec.py, to run as the reference in the same invocation.")
+        var reference: String?
+
+        @Option(help: "Threads for Funnel and the reference.")
+        var threads = 2
+
+        @Option(help: "Training sequences (the reference's --train-seqs).")
+        var trainSequences = 50_000
+
+        @Option(help: "Held-out sequences.")
+        var testSequences = 5_000
+
+        @Option(help: "Batches per timed segment (0: the rest of one pass split into 3).")
+        var segmentBatches = 0
+
+        @Option(help: "Catalogue size.")
+        var items = 10_000
+
+        @Flag(help: "Print JSON instead of a table.")
+        var json = false
+
+        func run() throws {
+            var options = SASRecBenchmark.Options()
+            if loss == "all" {
+                options.losses = SASRecBenchmark.Loss.allCases
+            } else {
+                guard let value = SASRecBenchmark.Loss(rawValue: loss) else {
+                    throw ValidationError("--loss: '\(loss)' is not sampled100, bce1, full or all")
+                }
+                options.losses = [value]
+            }
+            options.threads = threads
+            options.referenceScript = reference
+            options.trainSequences = trainSequences
+            options.testSequences = testSequences
+            options.segmentBatches = segmentBatches
+            options.itemCount = items
+            options.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            let results = try SASRecBenchmark.run(options)
+            print(json ? try encodeJSON(results) : SASRecBenchmark.table(results))
         }
     }
 }

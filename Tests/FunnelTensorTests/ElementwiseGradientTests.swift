@@ -27,6 +27,7 @@ import FunnelTestSupport
     @Test func relu() { checkGradients([awayFromZero([8])]) { $0[0].relu() } }
     @Test func sigmoid() { checkGradients([uniform([3, 4], -6, 6)]) { $0[0].sigmoid() } }
     @Test func tanh() { checkGradients([uniform([3, 4], -3, 3)]) { $0[0].tanh() } }
+    @Test func gelu() { checkGradients([uniform([3, 4], -4, 4)]) { $0[0].gelu() } }
     @Test func softplus() { checkGradients([uniform([3, 4], -6, 6)]) { $0[0].softplus() } }
     @Test func logSigmoid() { checkGradients([uniform([3, 4], -6, 6)]) { $0[0].logSigmoid() } }
     @Test func clamp() { checkGradients([Tensor([-3, -1.2, 0.3, 0.9, 2.5])]) { $0[0].clamped(min: -1, max: 1) } }
@@ -44,6 +45,8 @@ import FunnelTestSupport
         expectClose(x.tanh().scalars, x.scalars.map { Float(Foundation.tanh(Double($0))) })
         expectClose(x.softplus().scalars, x.scalars.map { Float(Foundation.log1p(Foundation.exp(Double($0)))) })
         expectClose(x.relu().scalars, [0, 0, 0, 0.5, 2])
+        // The fused GELU against its composition (tanh approximation).
+        expectClose(x.gelu().scalars, (x * 0.5 * (1 + ((x + x * x * x * 0.044715) * 0.7978845608).tanh())).scalars)
         expectClose(x.abs().scalars, [2, 0.5, 0, 0.5, 2])
         expectClose(x.clamped(min: -1, max: 1).scalars, [-1, -0.5, 0, 0.5, 1])
         expectClose((x .> 0).scalars, [0, 0, 0, 1, 1])

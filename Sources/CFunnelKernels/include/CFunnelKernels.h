@@ -80,6 +80,8 @@ typedef enum {
     FUNNEL_UNARY_SIGN,
     FUNNEL_UNARY_RECIPROCAL,
     FUNNEL_UNARY_SQUARE,
+    /// GELU, tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+    FUNNEL_UNARY_GELU,
 } funnel_unary_op;
 
 /// y[i] = op(x[i]); x and y may alias.
@@ -101,6 +103,8 @@ typedef enum {
     FUNNEL_BINARY_NOT_EQUAL,
     /// x where y > 0, else 0 (the backward pass of ReLU: x = gradient, y = output).
     FUNNEL_BINARY_PASS_WHERE_POSITIVE,
+    /// x · GELU′(y) (the backward pass of FUNNEL_UNARY_GELU: x = gradient, y = input).
+    FUNNEL_BINARY_GELU_BACKWARD,
 } funnel_binary_op;
 
 /// Broadcast binary operation over an outer loop of `rows` rows of `n` elements:
@@ -134,6 +138,23 @@ void funnel_reduce(funnel_reduce_op op, const float *x, float *y, long outer, lo
 
 /// Softmax (or log-softmax when `log` ≠ 0) over the last axis of [rows, n], stable.
 void funnel_softmax(const float *x, float *y, long rows, long n, int log);
+
+/// Softmax cross-entropy of each row of logits z [rows, n] against its class `labels[r]`, in
+/// place: losses[r] = log Σ_j e^{z_rj} − z_r,label, and z becomes the loss's gradient scaled by
+/// `scale`, scale · (softmax(z_r) − onehot(label)). A row's loss does not depend on the split.
+void funnel_softmax_cross_entropy(float *z, long rows, long n, const int32_t *labels, float scale,
+                                  float *losses);
+
+/// Softmax cross-entropy of the scores h · eᵀ (h [rows, d] row-major, e [n, d]) against
+/// `labels`, never holding all scores: each thread takes a contiguous share of the rows and
+/// walks it in chunks of `chunk` rows (one GEMM for the chunk's scores, the row kernel above,
+/// then h_grad = dZ·e and its own e-gradient += dZᵀ·h, single-threaded GEMMs on cache-resident
+/// scores); the threads' e-gradients are summed in thread order into `e_grad`, which must hold
+/// zeros. `losses[r]` as funnel_softmax_cross_entropy; the gradients are scaled by `scale` and
+/// skipped when `h_grad` is NULL. Same thread count → the same bits.
+void funnel_table_softmax_cross_entropy(const float *h, long rows, long d, const float *e, long n,
+                                        const int32_t *labels, float scale, long chunk,
+                                        float *losses, float *h_grad, float *e_grad);
 
 // MARK: - Copies
 

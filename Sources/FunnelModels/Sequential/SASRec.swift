@@ -139,7 +139,7 @@ public final class SASRec: Module, RegisteredModel {
         if let positions { x = positions(x) }
         if let inputNorm { x = inputNorm(x) }
         let valid = Tensor(shape: [input.rows, input.length, 1], scalars: input.mask)
-        x = inputDropout(x) * valid
+        x = SequentialEncoderBlock.keepingValid(inputDropout(x), valid)
         var mask = MultiHeadAttention.causalMask(length: input.length)
         if configuration.rote?.maskPaddingKeys ?? true {
             mask = mask + MultiHeadAttention.keyPaddingMask(Tensor(shape: [input.rows, input.length], scalars: input.mask))

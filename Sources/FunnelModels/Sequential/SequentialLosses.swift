@@ -60,10 +60,10 @@ public struct SequentialLosses {
             positiveLogits: positive, negativeLogits: negativeLogits, negativeLogCorrection: correction)
     }
 
-    /// Softmax cross-entropy over every item 1 ... N (RecBole's `CE`, without the padding row).
+    /// Softmax cross-entropy over every item 1 ... N (RecBole's `CE`, without the padding row),
+    /// fused and chunked (``FunnelTensor/Tensor/tableSoftmaxCrossEntropy(hidden:table:classes:labels:chunkRows:)``):
+    /// the `[V, N]` scores are never held whole.
     public func fullSoftmax(hidden: Tensor, targets: [Int32]) -> Tensor {
-        let items = table.sliced(alongAxis: 0, 1..<(itemCount + 1))
-        let logits = Tensor.matmul(hidden, items, transposeRight: true)
-        return Losses.softmaxCrossEntropy(logits: logits, labels: targets.map { $0 - 1 })
+        Tensor.tableSoftmaxCrossEntropy(hidden: hidden, table: table, classes: 1..<(itemCount + 1), labels: targets.map { $0 - 1 })
     }
 }

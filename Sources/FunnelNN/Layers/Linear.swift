@@ -47,9 +47,7 @@ public enum Activation: String, Sendable, Codable, CaseIterable, StrictEnum {
         case .sigmoid: return input.sigmoid()
         case .tanh: return input.tanh()
         case .identity: return input
-        case .gelu:
-            let cubic = input * input * input
-            return input * 0.5 * (1 + ((input + cubic * 0.044715) * 0.7978845608).tanh())
+        case .gelu: return input.gelu()
         }
     }
 }

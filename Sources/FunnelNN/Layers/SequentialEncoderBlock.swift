@@ -82,6 +82,13 @@ public final class SequentialEncoderBlock: Module {
             let mixed = input + attended(queries: normalised, keys: normalised)
             output = mixed + feedForward(feedForwardNorm(mixed))
         }
-        return output * valid
+        return Self.keepingValid(output, valid)
+    }
+
+    /// `x * valid`, or `x` itself when every position is real (full-length histories): the
+    /// product would copy `[batch, length, dimensions]` forward and backward for the same values.
+    public static func keepingValid(_ x: Tensor, _ valid: Tensor) -> Tensor {
+        let allReal = valid.withUnsafeBufferPointer { $0.allSatisfy { $0 == 1 } }
+        return allReal ? x : x * valid
     }
 }

@@ -1,0 +1,85 @@
+// Layer normalisation's row loops, compiled once per CPU path: the including file defines
+// FUNNEL_BODY_TARGET and FUNNEL_BODY_SUFFIX. Row sums run in 16 lanes combined as a tree (a
+// fixed order that vectorises; a single running sum would not).
+
+#define FUNNEL_LANE_SUM(result, expression)                                                    \
+    do {                                                                                       \
+        float partial[16] = {0};                                                               \
+        long i = 0;                                                                            \
+        for (; i + 16 <= width; i += 16)                                                       \
+            for (int lane = 0; lane < 16; lane++) {                                            \
+                long at = i + lane;                                                            \
+                partial[lane] += (expression);                                                 \
+            }                                                                                  \
+        for (; i < width; i++) {                                                               \
+            long at = i;                                                                       \
+            partial[i & 15] += (expression);                                                   \
+        }                                                                                      \
+        for (int span = 8; span >= 1; span /= 2)                                               \
+            for (int lane = 0; lane < span; lane++) partial[lane] += partial[lane + span];     \
+        result = partial[0];                                                                   \
+    } while (0)
+
+/// Rows [begin, end) of the forward pass.
+FUNNEL_BODY_TARGET
+void FUNNEL_NAME(funnel_layer_norm_rows_)(const float *x_rows, const float *gain,
+                                          const float *offset, float *y_rows,
+                                          float *normalized_rows, float *inverse_deviation,
+                                          long begin, long end, long width, float epsilon) {
+    for (long r = begin; r < end; r++) {
+        const float *x = x_rows + r * width;
+        float *normalized = normalized_rows + r * width, *y = y_rows + r * width;
+        float mean, variance;
+        FUNNEL_LANE_SUM(mean, x[at]);
+        mean /= (float)width;
+        FUNNEL_LANE_SUM(variance, (x[at] - mean) * (x[at] - mean));
+        variance /= (float)width;
+        float inverse = 1.0f / sqrtf(variance + epsilon);
+        inverse_deviation[r] = inverse;
+        for (long i = 0; i < width; i++) {
+            normalized[i] = (x[i] - mean) * inverse;
+            y[i] = normalized[i] * gain[i] + offset[i];
+        }
+    }
+}
+
+/// Rows [begin, end) of the input's gradient.
+FUNNEL_BODY_TARGET
+void FUNNEL_NAME(funnel_layer_norm_backward_rows_)(const float *dy_rows, const float *gain,
+                                                   const float *normalized_rows,
+                                                   const float *inverse_deviation, float *dx_rows,
+                                                   long begin, long end, long width) {
+    for (long r = begin; r < end; r++) {
+        const float *dy = dy_rows + r * width, *normalized = normalized_rows + r * width;
+        float *dx = dx_rows + r * width;
+        float mean_gradient, mean_projection;
+        FUNNEL_LANE_SUM(mean_gradient, dy[at] * gain[at]);
+        FUNNEL_LANE_SUM(mean_projection, dy[at] * gain[at] * normalized[at]);
+        mean_gradient /= (float)width;
+        mean_projection /= (float)width;
+        float inverse = inverse_deviation[r];
+        for (long i = 0; i < width; i++) {
+            float g = dy[i] * gain[i];
+            dx[i] = inverse * (g - mean_gradient - normalized[i] * mean_projection);
+        }
+    }
+}
+
+/// dgain[i] = Σ_r dy·normalized, doffset[i] = Σ_r dy, rows in order (either may be NULL).
+FUNNEL_BODY_TARGET
+void FUNNEL_NAME(funnel_layer_norm_parameter_gradients_)(const float *dy, const float *normalized,
+                                                         float *dgain, float *doffset, long rows,
+                                                         long width) {
+    if (dgain) {
+        for (long i = 0; i < width; i++) dgain[i] = 0.0f;
+        for (long r = 0; r < rows; r++)
+            for (long i = 0; i < width; i++) dgain[i] += dy[r * width + i] * normalized[r * width + i];
+    }
+    if (doffset) {
+        for (long i = 0; i < width; i++) doffset[i] = 0.0f;
+        for (long r = 0; r < rows; r++)
+            for (long i = 0; i < width; i++) doffset[i] += dy[r * width + i];
+    }
+}
+
+#undef FUNNEL_LANE_SUM

@@ -1,0 +1,45 @@
+import Testing
+
+@testable import FunnelBenchmarks
+import FunnelTensor
+
+/// `bench sasrec` end to end on a tiny configuration (no reference): every figure of the report
+/// is finite, and the planted process keeps its ids in range.
+@Suite struct SASRecBenchmarkTests {
+    @Test(arguments: SASRecBenchmark.Loss.allCases)
+    func tinyRunReportsFiniteFigures(loss: SASRecBenchmark.Loss) throws {
+        var options = SASRecBenchmark.Options()
+        options.losses = [loss]
+        options.itemCount = 200
+        options.length = 8
+        options.dimensions = 8
+        options.trainSequences = 64
+        options.testSequences = 20
+        options.batchSize = 8
+        options.warmupBatches = 1
+        options.segmentBatches = 2
+        options.threads = 1
+        let results = try SASRecBenchmark.run(options)
+        let result = try #require(results.first)
+        #expect(results.count == 1 && result.loss == loss)
+        for value in [result.trainMedian, result.trainMinimum, result.trainMaximum, result.inference, result.hitRate10,
+                      result.ndcg10, result.peakResidentMebibytes] {
+            #expect(value.isFinite)
+        }
+        #expect(result.trainMinimum <= result.trainMedian && result.trainMedian <= result.trainMaximum)
+        #expect((0...1).contains(result.hitRate10) && result.ndcg10 <= result.hitRate10)
+        #expect(result.trainedSequences == 7 * 8)
+        #expect(SASRecBenchmark.table(results).contains(loss.rawValue))
+    }
+
+    @Test func plantedSequencesStayInTheCatalogue() {
+        var generator = RandomGenerator(seed: 1)
+        let process = PlantedSequences.Process(itemCount: 50, generator: &generator)
+        let sequences = process.draw(count: 30, length: 5, generator: &generator)
+        #expect(sequences.items.count == 30 * 6)
+        #expect(sequences.items.allSatisfy { (1...50).contains($0) })
+        let batch = sequences.batch(2..<5, paddingID: 51)
+        #expect(batch.ids["target"] == [sequences.items[17], sequences.items[23], sequences.items[29]])
+        #expect(batch.sequences["items"]?.ids.count == 15)
+    }
+}
