@@ -19,7 +19,7 @@ public final class SASRec: Module, RegisteredModel {
     public typealias Configuration = SASRecConfiguration
 
     public static let summary =
-        "SASRec: causal self-attention over the item sequence (original / post-LN / RecBole variants; BCE, sampled or full softmax), ranked over the catalogue (leave-one-out sequences)"
+        "SASRec: causal self-attention over the item sequence (original / post-LN / RecBole / pre-LN variants; BCE, sampled or full softmax; RoTE time rotations or CAPE contextual positions as options), ranked over the catalogue (leave-one-out sequences)"
     public static var testFixture: ModelFixture {
         ModelFixture(world: "sequential", configuration: #"{"dimensions": 8, "maximumLength": 12, "evaluation": {"maximumUsers": 50}}"#)
     }
