@@ -111,25 +111,10 @@ public enum SASRecBenchmark {
         return configuration
     }
 
-    /// The one-row dataset SASRec's constructor reads its catalogue and columns from.
-    static func catalogue(itemCount: Int) throws -> Dataset {
-        let target = ColumnSchema(name: "target", kind: .categorical, role: .item, vocabulary: .identity(size: itemCount + 1))
-        let items = ColumnSchema(name: "items", kind: .idList, separator: "|", vocabularyOf: "target")
-        let schema = DatasetSchema(
-            name: "planted-sequences", tables: ["train": TableFile(file: "train.csv")], columns: [items, target], storage: .binary)
-        let table = Table(
-            name: "train", rowCount: 1,
-            columns: [
-                Column(schema: items, values: .lists(ids: ColumnBuffer([1]), offsets: ColumnBuffer([0, 1]))),
-                Column(schema: target, values: .ids(ColumnBuffer([2]))),
-            ])
-        return try Dataset.inMemory(directory: "planted-sequences", schema: schema, splits: ["train": table])
-    }
-
     static func runFunnel(loss: Loss, train: PlantedSequences, test: PlantedSequences, options: Options) throws -> Result {
         ResidentMemory.resetPeak()
         let model = try SASRec(
-            dataset: catalogue(itemCount: options.itemCount),
+            dataset: LeaveOneOutSequences.catalogue(itemCount: options.itemCount, name: "planted-sequences"),
             configuration: configuration(loss: loss, dimensions: options.dimensions, length: options.length), seed: options.seed)
         let paddingID = Int32(model.itemCount + 1)
         let optimizer = OptimizerGroups(Adam(namedParameters: model.namedParameters(), learningRate: 1e-3))

@@ -11,6 +11,24 @@ extension LeaveOneOutSequences {
         public static let interacted = "interacted"
     }
 
+    /// A one-row sequence dataset in memory with a catalogue of `itemCount` items (ids
+    /// 1 ... N, 0 reserved) and the writer's `items` and `target` columns: what a sequential model
+    /// reads its catalogue from where batches are built by hand (benchmarks, tests).
+    public static func catalogue(itemCount: Int, name: String = "catalogue") throws -> Dataset {
+        let target = ColumnSchema(
+            name: ColumnName.target, kind: .categorical, role: .item, vocabulary: .identity(size: itemCount + 1))
+        let items = ColumnSchema(name: ColumnName.items, kind: .idList, separator: "|", vocabularyOf: ColumnName.target)
+        let schema = DatasetSchema(
+            name: name, tables: ["train": TableFile(file: "train.csv")], columns: [items, target], storage: .binary)
+        let table = Table(
+            name: "train", rowCount: 1,
+            columns: [
+                Column(schema: items, values: .lists(ids: ColumnBuffer([1]), offsets: ColumnBuffer([0, 1]))),
+                Column(schema: target, values: .ids(ColumnBuffer([2]))),
+            ])
+        return try Dataset.inMemory(directory: name, schema: schema, splits: ["train": table])
+    }
+
     /// The user column's vocabulary: the keys themselves as identity ids when every key lies in
     /// `0 ..< max(2 × users, 65,536)`; otherwise (a negative key, or keys so sparse that an
     /// embedding table would be mostly unused rows) a vocabulary built from train.

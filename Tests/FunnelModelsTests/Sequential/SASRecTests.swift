@@ -9,22 +9,6 @@ import FunnelTensor
 /// SASRec against sequential.md §1.5's oracles (causality, padding invariance, the 2 ln 2 BCE)
 /// and the losses' closed forms at zero scores, for every variant.
 @Suite struct SASRecTests {
-    /// A sequence dataset in memory: `items` (an id list of `target`'s ids) and `target`, with
-    /// `itemCount` items (ids 1 ... N, 0 reserved).
-    static func dataset(itemCount: Int) throws -> Dataset {
-        let target = ColumnSchema(name: "target", kind: .categorical, role: .item, vocabulary: .identity(size: itemCount + 1))
-        let items = ColumnSchema(name: "items", kind: .idList, separator: "|", vocabularyOf: "target")
-        let schema = DatasetSchema(
-            name: "sequences", tables: ["train": TableFile(file: "train.csv")], columns: [items, target], storage: .binary)
-        let table = Table(
-            name: "train", rowCount: 1,
-            columns: [
-                Column(schema: items, values: .lists(ids: ColumnBuffer([1]), offsets: ColumnBuffer([0, 1]))),
-                Column(schema: target, values: .ids(ColumnBuffer([2]))),
-            ])
-        return try Dataset.inMemory(directory: "sequences", schema: schema, splits: ["train": table])
-    }
-
     static func model(_ variant: SASRecConfiguration.Variant, itemCount: Int = 20, length: Int = 6, _ adjust: (inout SASRecConfiguration) -> Void = { _ in }) throws -> SASRec {
         var configuration = SASRecConfiguration()
         configuration.variant = variant
@@ -33,7 +17,7 @@ import FunnelTensor
         configuration.maximumLength = length
         configuration.interacted = nil
         adjust(&configuration)
-        return try SASRec(dataset: try dataset(itemCount: itemCount), configuration: configuration, seed: 7)
+        return try SASRec(dataset: try LeaveOneOutSequences.catalogue(itemCount: itemCount), configuration: configuration, seed: 7)
     }
 
     /// A batch whose rows hold the given histories (oldest first) and next items.
