@@ -87,14 +87,15 @@ public final class SASRec: Module, RegisteredModel {
     }
 
     public var requirements: DataRequirements {
-        DataRequirements(
-            columns: Set(
-                [configuration.items, configuration.target] + (configuration.interacted.map { [$0] } ?? [])
-                    + (configuration.rote == nil ? [] : [configuration.times])),
-            sequences: [
-                configuration.items: SequencePolicy(length: configuration.maximumLength, keep: .last),
-                configuration.times: SequencePolicy(length: configuration.maximumLength, keep: .last),
-            ])
+        let policy = SequencePolicy(
+            length: configuration.maximumLength, keep: .last, padding: configuration.padsLeft ? .leading : .trailing)
+        var sequences = [configuration.items: policy]
+        var columns = [configuration.items, configuration.target] + (configuration.interacted.map { [$0] } ?? [])
+        if configuration.rote != nil {
+            sequences[configuration.times] = policy
+            columns.append(configuration.times)
+        }
+        return DataRequirements(columns: Set(columns), sequences: sequences)
     }
 
     public var evaluationTasks: [EvaluationTask] {

@@ -1,9 +1,10 @@
 import FunnelData
 import FunnelTensor
 
-/// A batch's item histories laid out for a sequential model: the kept (most recent) items
+/// A batch's item histories as a sequential model reads them: the kept (most recent) items
 /// either at the end of each row (left padding, the last item at position n − 1: original
-/// SASRec) or at its start (right padding: RecBole), padding elsewhere.
+/// SASRec) or at its start (right padding: RecBole), padding elsewhere — laid out by the
+/// batcher from the model's ``SequencePolicy``.
 ///
 /// Shapes: `ids` and `mask` `[rows, length]` row-major; `counts` `[rows]`.
 public struct SequenceInput: Sendable {
@@ -21,22 +22,36 @@ public struct SequenceInput: Sendable {
     /// The items' timestamps laid out as the ids (0 at padding), when read.
     public var times: [Int64]?
 
+    /// Reads a batch whose history (and timestamps) the batcher padded as the model's
+    /// ``SequencePolicy`` asks (`.leading` when `padsLeft`).
     /// - Parameter times: the timestamp-list column of the items' times, or `nil`.
+    /// - Throws: when a column is missing or its padding is not on the side `padsLeft` names.
     public init(batch: Batch, column: String, times: String? = nil, padsLeft: Bool) throws {
         guard let sequence = batch.sequences[column] else {
             throw DataError.missingRequirement(dataset: "batch", column: column, reason: "a sequential model's item history")
         }
-        self.init(sequence: sequence, padsLeft: padsLeft)
+        let length = sequence.length
+        let rows = length > 0 ? sequence.ids.count / length : 0
+        var counts = [Int](repeating: 0, count: rows)
+        for row in 0..<rows {
+            let count = sequence.mask[(row * length)..<((row + 1) * length)].reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
+            let start = padsLeft ? length - count : 0
+            guard (start..<(start + count)).allSatisfy({ sequence.mask[row * length + $0] > 0 }) else {
+                throw DataError.missingRequirement(
+                    dataset: "batch", column: column,
+                    reason: "a history padded \(padsLeft ? "before" : "after") its items (SequencePolicy padding \(padsLeft ? "leading" : "trailing"))")
+            }
+            counts[row] = count
+        }
+        self.init(
+            rows: rows, length: length, ids: sequence.ids, mask: sequence.mask, counts: counts, padsLeft: padsLeft,
+            paddingID: sequence.paddingID)
         if let times {
-            guard let stamps = batch.timestampSequences[times], stamps.length == length else {
-                throw DataError.missingRequirement(dataset: "batch", column: times, reason: "the timestamps of '\(column)', a timestamp list as long")
+            guard let stamps = batch.timestampSequences[times], stamps.length == length, stamps.mask == sequence.mask else {
+                throw DataError.missingRequirement(
+                    dataset: "batch", column: times, reason: "the timestamps of '\(column)', a timestamp list padded as it")
             }
-            var laidOut = [Int64](repeating: 0, count: rows * length)
-            for row in 0..<rows {
-                let start = padsLeft ? length - counts[row] : 0
-                for position in 0..<counts[row] { laidOut[row * length + start + position] = stamps.values[row * length + position] }
-            }
-            self.times = laidOut
+            self.times = stamps.values
         }
     }
 
@@ -44,27 +59,6 @@ public struct SequenceInput: Sendable {
         precondition(ids.count == rows * length && mask.count == ids.count && counts.count == rows, "Funnel: a sequence input of \(rows) × \(length)")
         (self.rows, self.length, self.ids, self.mask, self.counts, self.padsLeft, self.paddingID) =
             (rows, length, ids, mask, counts, padsLeft, paddingID)
-    }
-
-    /// Lays out a batch's padded sequence (real ids first, as the batcher writes them).
-    public init(sequence: PaddedSequence, padsLeft: Bool) {
-        let length = sequence.length
-        let rows = length > 0 ? sequence.ids.count / length : 0
-        var ids = [Int32](repeating: sequence.paddingID, count: rows * length)
-        var mask = [Float](repeating: 0, count: rows * length)
-        var counts = [Int](repeating: 0, count: rows)
-        for row in 0..<rows {
-            var count = 0
-            while count < length && sequence.mask[row * length + count] > 0 { count += 1 }
-            counts[row] = count
-            let start = padsLeft ? length - count : 0
-            for position in 0..<count {
-                ids[row * length + start + position] = sequence.ids[row * length + position]
-                mask[row * length + start + position] = 1
-            }
-        }
-        (self.rows, self.length, self.ids, self.mask, self.counts, self.padsLeft, paddingID) =
-            (rows, length, ids, mask, counts, padsLeft, sequence.paddingID)
     }
 
     /// The flat index (`row · length + position`) of each row's most recent item.

@@ -20,22 +20,26 @@ import FunnelTensor
         return try SASRec(dataset: try LeaveOneOutSequences.catalogue(itemCount: itemCount), configuration: configuration, seed: 7)
     }
 
-    /// A batch whose rows hold the given histories (oldest first) and next items.
-    static func batch(_ histories: [[Int32]], targets: [Int32], length: Int, paddingID: Int32, times: [[Int64]]? = nil) -> Batch {
+    /// A batch whose rows hold the given histories (oldest first) and next items, padded before
+    /// the items (`padsLeft`, as the batcher pads for every variant but RecBole) or after them.
+    static func batch(
+        _ histories: [[Int32]], targets: [Int32], length: Int, paddingID: Int32, times: [[Int64]]? = nil, padsLeft: Bool = true
+    ) -> Batch {
         var batch = Batch(rows: histories.indices.map(Int32.init))
         var ids = [Int32](repeating: paddingID, count: histories.count * length)
         var mask = [Float](repeating: 0, count: histories.count * length)
+        func start(_ count: Int) -> Int { padsLeft ? length - Swift.min(count, length) : 0 }
         for (row, history) in histories.enumerated() {
             for (position, item) in history.suffix(length).enumerated() {
-                ids[row * length + position] = item
-                mask[row * length + position] = 1
+                ids[row * length + start(history.count) + position] = item
+                mask[row * length + start(history.count) + position] = 1
             }
         }
         batch.sequences["items"] = PaddedSequence(length: length, ids: ids, mask: mask, paddingID: paddingID)
         if let times {
             var values = [Int64](repeating: 0, count: histories.count * length)
             for (row, stamps) in times.enumerated() {
-                for (position, time) in stamps.suffix(length).enumerated() { values[row * length + position] = time }
+                for (position, time) in stamps.suffix(length).enumerated() { values[row * length + start(stamps.count) + position] = time }
             }
             batch.timestampSequences["times"] = PaddedTimestamps(length: length, values: values, mask: mask)
         }
@@ -48,8 +52,8 @@ import FunnelTensor
         let model = try Self.model(variant)
         model.train(false)
         let padding = Int32(21)
-        let first = try SequenceInput(batch: Self.batch([[3, 4, 5, 6, 7]], targets: [8], length: 6, paddingID: padding), column: "items", padsLeft: model.configuration.padsLeft)
-        let changed = try SequenceInput(batch: Self.batch([[3, 4, 5, 16, 17]], targets: [8], length: 6, paddingID: padding), column: "items", padsLeft: model.configuration.padsLeft)
+        let first = try SequenceInput(batch: Self.batch([[3, 4, 5, 6, 7]], targets: [8], length: 6, paddingID: padding, padsLeft: model.configuration.padsLeft), column: "items", padsLeft: model.configuration.padsLeft)
+        let changed = try SequenceInput(batch: Self.batch([[3, 4, 5, 16, 17]], targets: [8], length: 6, paddingID: padding, padsLeft: model.configuration.padsLeft), column: "items", padsLeft: model.configuration.padsLeft)
         let (left, right) = (model.encode(first).scalars, model.encode(changed).scalars)
         // Items 3, 4, 5 sit at positions 1–3 (left padding) or 0–2 (right padding).
         let unchanged = model.configuration.padsLeft ? 0..<(4 * 8) : 0..<(3 * 8)
@@ -61,13 +65,14 @@ import FunnelTensor
     func paddedPositionsNeverReachRealOnes(variant: SASRecConfiguration.Variant) throws {
         let model = try Self.model(variant)
         model.train(false)
-        let batch = Self.batch([[3, 4, 5], [9, 10, 11, 12, 13, 14]], targets: [6, 15], length: 6, paddingID: 21)
+        let batch = Self.batch(
+            [[3, 4, 5], [9, 10, 11, 12, 13, 14]], targets: [6, 15], length: 6, paddingID: 21, padsLeft: model.configuration.padsLeft)
         let input = try SequenceInput(batch: batch, column: "items", padsLeft: model.configuration.padsLeft)
         // The same rows with real items written under the padding mask.
         let garbage = SequenceInput(
             rows: input.rows, length: input.length, ids: zip(input.ids, input.mask).map { $1 > 0 ? $0 : 19 }, mask: input.mask,
             counts: input.counts, padsLeft: input.padsLeft, paddingID: input.paddingID)
-        let alone = try SequenceInput(batch: Self.batch([[3, 4, 5]], targets: [6], length: 6, paddingID: 21), column: "items", padsLeft: model.configuration.padsLeft)
+        let alone = try SequenceInput(batch: Self.batch([[3, 4, 5]], targets: [6], length: 6, paddingID: 21, padsLeft: model.configuration.padsLeft), column: "items", padsLeft: model.configuration.padsLeft)
         let (states, garbageStates) = (model.encode(input).scalars, model.encode(garbage).scalars)
         let aloneStates = model.encode(alone).scalars
         for position in 0..<12 where input.mask[position] > 0 {
@@ -92,7 +97,7 @@ import FunnelTensor
             let model = try Self.model(.recbole, itemCount: 5_000) { $0.loss = loss; $0.negatives = 10 }
             model.itemTable.table.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
             model.train(true)
-            let batch = Self.batch([[3, 4, 5]], targets: [6], length: 6, paddingID: 5_001)
+            let batch = Self.batch([[3, 4, 5]], targets: [6], length: 6, paddingID: 5_001, padsLeft: false)
             let value = try model.objective(try model(batch), batch: batch).total.scalar
             // Full: log N. Sampled with logQ: log(1 + k · N/k) (no accidental hit among 10 of 5,000
             // with this seed).
@@ -166,6 +171,17 @@ import FunnelTensor
         #expect(zip(base, regapped).contains { abs($0 - $1) > 1e-3 })
         #expect(throws: (any Error).self) {
             try model(Self.batch(items, targets: [7], length: 6, paddingID: 21))
+        }
+    }
+
+    /// The model reads its history as the batcher padded it; a history padded on the other side
+    /// than its variant asks is refused, not silently misread.
+    @Test func historyPaddedOnTheWrongSideIsRefused() throws {
+        let model = try Self.model(.original)
+        #expect(model.requirements.sequences["items"]?.padding == .leading)
+        #expect(try Self.model(.recbole).requirements.sequences["items"]?.padding == .trailing)
+        #expect(throws: (any Error).self) {
+            try model(Self.batch([[3, 4, 5]], targets: [6], length: 6, paddingID: 21, padsLeft: false))
         }
     }
 }
