@@ -30,14 +30,17 @@ extension RegisteredModel {
 }
 
 /// Where the model-zoo test trains a model: a simulated world by name (`funnel`, `homepage`,
-/// `watchtime`) and a configuration that keeps the test quick.
+/// `watchtime`), a configuration that keeps the test quick, and what must be written beside
+/// the world's dataset first (e.g. the semantic IDs a generative model reads).
 public struct ModelFixture: Sendable {
     public var world: String
     public var configuration: String?
+    public var prepare: (@Sendable (Dataset) throws -> Void)?
 
-    public init(world: String = "funnel", configuration: String? = nil) {
+    public init(world: String = "funnel", configuration: String? = nil, prepare: (@Sendable (Dataset) throws -> Void)? = nil) {
         self.world = world
         self.configuration = configuration
+        self.prepare = prepare
     }
 }
 

@@ -34,6 +34,7 @@ extension SequentialWorld {
         public var farSimilar = true
         public var farShare = 0.2
         public var farBackSteps = 10
+        public var contentNoise = 0.5
 
         public init() {}
 
@@ -70,6 +71,7 @@ extension SequentialWorld {
             ("farSimilar", "true", "false: no returning-interest component (CAPE's premise: items similar to the target stay close however far back they are)"),
             ("farShare", "0.2", "[assumed] share of the next-item mass that returns to a category seen at least farBackSteps events back"),
             ("farBackSteps", "10", "how many events back an interest must lie to count as far back (beyond the current session)"),
+            ("contentNoise", "0.5", "[assumed] norm of the noise on the item content vectors written beside the dataset (item-vectors.csv: the unit latent vector plus noise, what a metadata/text encoder sees of an item; semantic IDs are built from it); it never enters the users' choices"),
         ]
     }
 }

@@ -28,6 +28,7 @@ import Testing
     func overfitsOneBatch(kind: ModelKind) throws {
         let fixture = kind.factory.fixture
         let dataset = try Self.world(fixture.world)
+        try fixture.prepare?(dataset)
         let model = try kind.make(dataset: dataset, configuration: fixture.configuration.map { Data($0.utf8) }, seed: 1)
         let requirements = model.requirements
         try requirements.check(dataset, model: kind.rawValue)
