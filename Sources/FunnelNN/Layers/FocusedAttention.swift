@@ -115,16 +115,25 @@ public final class FocusedAttention: Module, RandomLayer {
     }
 
     /// The focused maps `A` `[batch, heads, length, length]`, computed unfused (matrix products
-    /// and softmax) without dropout: for tests and for reading the attention map.
+    /// and softmax) without dropout: for tests and for reading the attention map. A query the
+    /// mask blocks from every key has a row of zeros, as in the fused layer.
     public func weights(_ input: Tensor, mask: Tensor?) -> Tensor {
         let (batch, length) = (input.shape[0], input.shape[1])
         func split(_ x: Tensor) -> Tensor {
             x.reshaped([batch, length, 2 * heads, headWidth]).permuted([0, 2, 1, 3])
         }
-        var scores = Tensor.matmul(split(queryProjection(input)), split(keyProjection(input)), transposeRight: true)
+        let scores = Tensor.matmul(split(queryProjection(input)), split(keyProjection(input)), transposeRight: true)
             * (1 / Float(headWidth).squareRoot())
-        if let mask { scores = scores + mask }
-        let maps = scores.softmax().reshaped([batch, heads, 2, length, length])
+        var maps = scores
+        if let mask {
+            let open = withoutGradients {
+                (mask .> MultiHeadAttention.blocked / 2).max(alongAxes: [mask.rank - 1], keepingDimensions: true)
+            }
+            maps = (scores + mask).softmax() * open
+        } else {
+            maps = scores.softmax()
+        }
+        maps = maps.reshaped([batch, heads, 2, length, length])
         let first = maps.sliced(alongAxis: 2, 0..<1).reshaped([batch, heads, length, length])
         let second = maps.sliced(alongAxis: 2, 1..<2).reshaped([batch, heads, length, length])
         return first - lambda() * second
