@@ -15,7 +15,8 @@ extension CausalSelfAttention {
             let mask = KeyValueCache.causalMask(new: input.shape[1], cached: cache.length)
             cache.append(keys: keyProjection(input), values: valueProjection(input))
             let attended = Tensor.attention(
-                queries: queryProjection(input), keys: cache.keys!, values: cache.values!, heads: heads, mask: mask,
+                queries: queryProjection(input), keys: cache.keys!, values: cache.values!,
+                heads: heads, mask: mask,
                 closedBelow: MultiHeadAttention.blocked / 2)
             return outputProjection.map { $0(attended) } ?? attended
         }

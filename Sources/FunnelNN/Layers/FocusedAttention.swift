@@ -67,22 +67,34 @@ public final class FocusedAttention: Module, RandomLayer {
     ///   - bias: whether the four projections have biases.
     ///   - initializer: the projections' weights (biases as PyTorch's `nn.Linear`).
     public init(
-        dimensions: Int, heads: Int, headWidth: Int? = nil, layerIndex: Int = 0, lambdaInitial: Float? = nil,
+        dimensions: Int, heads: Int, headWidth: Int? = nil, layerIndex: Int = 0,
+        lambdaInitial: Float? = nil,
         weightDropout: Float = 0, bias: Bool = true, initializer: Initializer = .fanInUniform,
         generator: inout RandomGenerator
     ) {
         let width = headWidth ?? dimensions / (2 * heads)
-        precondition(heads > 0 && width > 0, "Funnel: focused attention of \(dimensions) dimensions in \(heads) heads")
-        precondition(weightDropout >= 0 && weightDropout < 1, "Funnel: attention dropout \(weightDropout) outside [0, 1)")
+        precondition(
+            heads > 0 && width > 0,
+            "Funnel: focused attention of \(dimensions) dimensions in \(heads) heads")
+        precondition(
+            weightDropout >= 0 && weightDropout < 1,
+            "Funnel: attention dropout \(weightDropout) outside [0, 1)")
         let projected = 2 * heads * width
-        queryProjection = Linear(dimensions, projected, bias: bias, initializer: initializer, generator: &generator)
-        keyProjection = Linear(dimensions, projected, bias: bias, initializer: initializer, generator: &generator)
-        valueProjection = Linear(dimensions, projected, bias: bias, initializer: initializer, generator: &generator)
-        outputProjection = Linear(projected, dimensions, bias: bias, initializer: initializer, generator: &generator)
+        queryProjection = Linear(
+            dimensions, projected, bias: bias, initializer: initializer, generator: &generator)
+        keyProjection = Linear(
+            dimensions, projected, bias: bias, initializer: initializer, generator: &generator)
+        valueProjection = Linear(
+            dimensions, projected, bias: bias, initializer: initializer, generator: &generator)
+        outputProjection = Linear(
+            projected, dimensions, bias: bias, initializer: initializer, generator: &generator)
         func lambdaVector() -> Tensor {
-            Tensor.randomNormal([width], standardDeviation: 0.1, using: &generator, requiresGradient: true)
+            Tensor.randomNormal(
+                [width], standardDeviation: 0.1, using: &generator, requiresGradient: true)
         }
-        (lambdaQuery1, lambdaKey1, lambdaQuery2, lambdaKey2) = (lambdaVector(), lambdaVector(), lambdaVector(), lambdaVector())
+        (lambdaQuery1, lambdaKey1, lambdaQuery2, lambdaKey2) = (
+            lambdaVector(), lambdaVector(), lambdaVector(), lambdaVector()
+        )
         headNorm = RMSNorm(dimensions: 2 * width, epsilon: 1e-5)
         self.heads = heads
         self.headWidth = width
@@ -99,7 +111,8 @@ public final class FocusedAttention: Module, RandomLayer {
 
     /// λ as a scalar tensor (shape `[]`) that carries gradient to the four λ vectors.
     public func lambda() -> Tensor {
-        (lambdaQuery1 * lambdaKey1).sum().exp() - (lambdaQuery2 * lambdaKey2).sum().exp() + lambdaInitial
+        (lambdaQuery1 * lambdaKey1).sum().exp() - (lambdaQuery2 * lambdaKey2).sum().exp()
+            + lambdaInitial
     }
 
     /// λ's current value.
@@ -111,7 +124,9 @@ public final class FocusedAttention: Module, RandomLayer {
     ///     decoder, plus padding); `nil`: every position sees every other.
     /// - Returns: `[batch, length, dimensions]`.
     public func callAsFunction(_ input: Tensor, mask: Tensor?) -> Tensor {
-        attend(input, keys: keyProjection(input), values: valueProjection(input), mask: mask, dropout: nextWeightDropout())
+        attend(
+            input, keys: keyProjection(input), values: valueProjection(input), mask: mask,
+            dropout: nextWeightDropout())
     }
 
     /// The focused maps `A` `[batch, heads, length, length]`, computed unfused (matrix products
@@ -122,12 +137,15 @@ public final class FocusedAttention: Module, RandomLayer {
         func split(_ x: Tensor) -> Tensor {
             x.reshaped([batch, length, 2 * heads, headWidth]).permuted([0, 2, 1, 3])
         }
-        let scores = Tensor.matmul(split(queryProjection(input)), split(keyProjection(input)), transposeRight: true)
+        let scores =
+            Tensor.matmul(
+                split(queryProjection(input)), split(keyProjection(input)), transposeRight: true)
             * (1 / Float(headWidth).squareRoot())
         var maps = scores
         if let mask {
             let open = withoutGradients {
-                (mask .> MultiHeadAttention.blocked / 2).max(alongAxes: [mask.rank - 1], keepingDimensions: true)
+                (mask .> MultiHeadAttention.blocked / 2).max(
+                    alongAxes: [mask.rank - 1], keepingDimensions: true)
             }
             maps = (scores + mask).softmax() * open
         } else {
@@ -142,11 +160,13 @@ public final class FocusedAttention: Module, RandomLayer {
     /// Attention from `input`'s positions to `keys` and `values` (projected, `[batch, keyLength,
     /// 2·heads·d]`), then the head norm, the `1 − λ_init` scale and the output projection.
     func attend(
-        _ input: Tensor, keys: Tensor, values: Tensor, mask: Tensor?, dropout: (keep: Float, key: UInt64)?
+        _ input: Tensor, keys: Tensor, values: Tensor, mask: Tensor?,
+        dropout: (keep: Float, key: UInt64)?
     ) -> Tensor {
         let (batch, length) = (input.shape[0], input.shape[1])
         let attended = Tensor.attention(
-            queries: queryProjection(input), keys: keys, values: values, heads: 2 * heads, valueGroups: 2,
+            queries: queryProjection(input), keys: keys, values: values, heads: 2 * heads,
+            valueGroups: 2,
             mask: mask, closedBelow: MultiHeadAttention.blocked / 2, dropout: dropout)
         let maps = attended.reshaped([batch, length, heads, 2, 2 * headWidth])
         let first = maps.sliced(alongAxis: 3, 0..<1)

@@ -39,20 +39,26 @@ public final class FocusedDecoderBlock: Module {
     ///   - initializer: the attention projections' and the feed-forward weights.
     public init(
         dimensions: Int, heads: Int, feedForwardDimensions: Int? = nil, layerIndex: Int = 0,
-        lambdaInitial: Float? = nil, focused: Bool = true, weightDropout: Float = 0, residualDropout: Float = 0,
-        normEpsilon: Float = 1e-12, initializer: Initializer = .fanInUniform, generator: inout RandomGenerator
+        lambdaInitial: Float? = nil, focused: Bool = true, weightDropout: Float = 0,
+        residualDropout: Float = 0,
+        normEpsilon: Float = 1e-12, initializer: Initializer = .fanInUniform,
+        generator: inout RandomGenerator
     ) {
-        precondition(dimensions % (2 * heads) == 0, "Funnel: \(dimensions) dimensions do not split into 2·\(heads) heads")
+        precondition(
+            dimensions % (2 * heads) == 0,
+            "Funnel: \(dimensions) dimensions do not split into 2·\(heads) heads")
         attentionNorm = LayerNorm(dimensions: dimensions, epsilon: normEpsilon)
         if focused {
             focusedAttention = FocusedAttention(
-                dimensions: dimensions, heads: heads, layerIndex: layerIndex, lambdaInitial: lambdaInitial,
+                dimensions: dimensions, heads: heads, layerIndex: layerIndex,
+                lambdaInitial: lambdaInitial,
                 weightDropout: weightDropout, initializer: initializer, generator: &generator)
             standardAttention = nil
         } else {
             focusedAttention = nil
             standardAttention = CausalSelfAttention(
-                dimensions: dimensions, heads: 2 * heads, outputProjection: true, weightDropout: weightDropout,
+                dimensions: dimensions, heads: 2 * heads, outputProjection: true,
+                weightDropout: weightDropout,
                 initializer: initializer, generator: &generator)
         }
         feedForwardNorm = LayerNorm(dimensions: dimensions, epsilon: normEpsilon)

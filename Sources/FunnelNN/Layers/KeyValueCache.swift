@@ -23,7 +23,8 @@ public struct KeyValueCache {
     /// `[batch, new, valueWidth]` after the cached ones.
     public mutating func append(keys newKeys: Tensor, values newValues: Tensor) {
         precondition(
-            newKeys.rank == 3 && newValues.rank == 3 && newKeys.shape[0...1] == newValues.shape[0...1],
+            newKeys.rank == 3 && newValues.rank == 3
+                && newKeys.shape[0...1] == newValues.shape[0...1],
             "Funnel: cache keys \(newKeys.shape) and values \(newValues.shape) disagree")
         withoutGradients {
             guard let keys, let values else {
@@ -31,8 +32,10 @@ public struct KeyValueCache {
                 return
             }
             precondition(
-                keys.shape[0] == newKeys.shape[0] && keys.shape[2] == newKeys.shape[2] && values.shape[2] == newValues.shape[2],
-                "Funnel: appending keys \(newKeys.shape) and values \(newValues.shape) to a cache of \(keys.shape), \(values.shape)")
+                keys.shape[0] == newKeys.shape[0] && keys.shape[2] == newKeys.shape[2]
+                    && values.shape[2] == newValues.shape[2],
+                "Funnel: appending keys \(newKeys.shape) and values \(newValues.shape) to a cache of \(keys.shape), \(values.shape)"
+            )
             self.keys = Tensor.concatenated([keys, newKeys.detached()], alongAxis: 1)
             self.values = Tensor.concatenated([values, newValues.detached()], alongAxis: 1)
         }
@@ -42,7 +45,9 @@ public struct KeyValueCache {
     /// prompt's cache to its beams, then reorder them after each step).
     public mutating func selectRows(_ rows: [Int32]) {
         guard let keys, let values else { return }
-        precondition(rows.allSatisfy { $0 >= 0 && Int($0) < keys.shape[0] }, "Funnel: cache rows \(rows) outside 0..<\(keys.shape[0])")
+        precondition(
+            rows.allSatisfy { $0 >= 0 && Int($0) < keys.shape[0] },
+            "Funnel: cache rows \(rows) outside 0..<\(keys.shape[0])")
         withoutGradients {
             self.keys = keys.indexSelect(rows, alongAxis: 0)
             self.values = values.indexSelect(rows, alongAxis: 0)

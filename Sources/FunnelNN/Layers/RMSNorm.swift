@@ -19,7 +19,9 @@ public final class RMSNorm: Module {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(input.shape.last == scale.shape[0], "Funnel: RMSNorm of \(scale.shape[0]) over \(input.shape)")
+        precondition(
+            input.shape.last == scale.shape[0],
+            "Funnel: RMSNorm of \(scale.shape[0]) over \(input.shape)")
         let meanSquare = (input * input).mean(alongAxes: [input.rank - 1], keepingDimensions: true)
         return input / (meanSquare + epsilon).sqrt() * scale
     }

@@ -11,12 +11,16 @@ import Testing
     private let dimensions = 16
     private let heads = 2
 
-    private func layer(seed: UInt64 = 1, layerIndex: Int = 3, lambdaInitial: Float? = nil) -> FocusedAttention {
+    private func layer(seed: UInt64 = 1, layerIndex: Int = 3, lambdaInitial: Float? = nil)
+        -> FocusedAttention
+    {
         var generator = RandomGenerator(seed: seed)
         let layer = FocusedAttention(
-            dimensions: dimensions, heads: heads, layerIndex: layerIndex, lambdaInitial: lambdaInitial, generator: &generator)
+            dimensions: dimensions, heads: heads, layerIndex: layerIndex,
+            lambdaInitial: lambdaInitial, generator: &generator)
         layer.headNorm.scale.withUnsafeMutableBufferPointer {
-            _ = $0.update(fromContentsOf: uniform([2 * layer.headWidth], 0.5, 1.5, seed: seed + 10).scalars)
+            _ = $0.update(
+                fromContentsOf: uniform([2 * layer.headWidth], 0.5, 1.5, seed: seed + 10).scalars)
         }
         return layer
     }
@@ -44,17 +48,23 @@ import Testing
     /// Q1, K1 over its 2d-wide value, followed by RMSNorm.
     @Test func withLambdaZeroItIsSoftmaxAttentionThenRMSNorm() {
         let layer = layer(lambdaInitial: 0)
-        for vector in [layer.lambdaQuery1, layer.lambdaKey1, layer.lambdaQuery2, layer.lambdaKey2] { set(vector, to: 0) }
+        for vector in [layer.lambdaQuery1, layer.lambdaKey1, layer.lambdaQuery2, layer.lambdaKey2] {
+            set(vector, to: 0)
+        }
         #expect(layer.currentLambda == 0)
         let input = uniform([batch, length, dimensions], seed: 5)
         let d = layer.headWidth
         func first(_ x: Tensor) -> Tensor {
-            x.reshaped([batch, length, heads, 2, d]).sliced(alongAxis: 3, 0..<1).reshaped([batch, length, heads * d])
+            x.reshaped([batch, length, heads, 2, d]).sliced(alongAxis: 3, 0..<1).reshaped([
+                batch, length, heads * d,
+            ])
         }
         let q1 = heads(first(layer.queryProjection(input)), width: d)
         let k1 = heads(first(layer.keyProjection(input)), width: d)
-        let scores = Tensor.matmul(q1, k1, transposeRight: true) * (1 / Float(d).squareRoot()) + causal
-        let attended = Tensor.matmul(scores.softmax(), heads(layer.valueProjection(input), width: 2 * d))
+        let scores =
+            Tensor.matmul(q1, k1, transposeRight: true) * (1 / Float(d).squareRoot()) + causal
+        let attended = Tensor.matmul(
+            scores.softmax(), heads(layer.valueProjection(input), width: 2 * d))
         expectClose(layer(input, mask: causal).scalars, finish(layer, attended).scalars)
     }
 
@@ -69,16 +79,22 @@ import Testing
         #expect(sums.allSatisfy { abs($0 - (1 - lambda)) <= 1e-6 })
         #expect(weights.scalars.contains { $0 < -1e-3 })
         // The causal mask: nothing above the diagonal.
-        #expect(weights.scalars.enumerated().allSatisfy { $0.offset % length <= $0.offset / length % length || $0.element == 0 })
+        #expect(
+            weights.scalars.enumerated().allSatisfy {
+                $0.offset % length <= $0.offset / length % length || $0.element == 0
+            })
     }
 
     /// The fused layer equals the explicit map: `(1 − λ_init)·RMSNorm(A·V)`, projected.
     @Test func matchesTheExplicitMap() {
         let layer = layer(seed: 2)
         let input = uniform([batch, length, dimensions], seed: 7)
-        let padding = MultiHeadAttention.keyPaddingMask(Tensor(shape: [batch, length], scalars: [1, 1, 1, 1, 1, 0, 1, 1, 1, 0]))
+        let padding = MultiHeadAttention.keyPaddingMask(
+            Tensor(shape: [batch, length], scalars: [1, 1, 1, 1, 1, 0, 1, 1, 1, 0]))
         let mask = causal + padding
-        let attended = Tensor.matmul(layer.weights(input, mask: mask), heads(layer.valueProjection(input), width: 2 * layer.headWidth))
+        let attended = Tensor.matmul(
+            layer.weights(input, mask: mask),
+            heads(layer.valueProjection(input), width: 2 * layer.headWidth))
         expectClose(layer(input, mask: mask).scalars, finish(layer, attended).scalars)
     }
 
@@ -94,14 +110,22 @@ import Testing
         var generator = RandomGenerator(seed: 3)
         let layer = FocusedAttention(dimensions: 8, heads: 2, layerIndex: 1, generator: &generator)
         for vector in [layer.lambdaQuery1, layer.lambdaKey1, layer.lambdaQuery2, layer.lambdaKey2] {
-            vector.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: uniform([2], -0.8, 0.8, seed: 9).scalars) }
+            vector.withUnsafeMutableBufferPointer {
+                _ = $0.update(fromContentsOf: uniform([2], -0.8, 0.8, seed: 9).scalars)
+            }
         }
-        layer.headNorm.scale.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: uniform([4], 0.5, 1.5, seed: 8).scalars) }
+        layer.headNorm.scale.withUnsafeMutableBufferPointer {
+            _ = $0.update(fromContentsOf: uniform([4], 0.5, 1.5, seed: 8).scalars)
+        }
         let names = layer.namedParameters().map(\.name)
-        #expect(names.contains("lambdaQuery1") && names.contains("lambdaKey2") && names.contains("headNorm.scale"))
+        #expect(
+            names.contains("lambdaQuery1") && names.contains("lambdaKey2")
+                && names.contains("headNorm.scale"))
         let mask = MultiHeadAttention.causalMask(length: 3)
         // RMSNorm over four small channels curves sharply: a step of 1e-2 leaves a 1% error.
-        checkGradients([uniform([2, 3, 8], seed: 10)], parameters: layer.parameters(), step: 1e-3) { layer($0[0], mask: mask) }
+        checkGradients([uniform([2, 3, 8], seed: 10)], parameters: layer.parameters(), step: 1e-3) {
+            layer($0[0], mask: mask)
+        }
     }
 
     @Test func aSeedGivesTheSameLayerAndOutputs() {
@@ -114,7 +138,8 @@ import Testing
 
     @Test func weightDropoutActsInTrainingOnlyAndFollowsTheStepSeed() {
         var generator = RandomGenerator(seed: 6)
-        let layer = FocusedAttention(dimensions: dimensions, heads: heads, weightDropout: 0.5, generator: &generator)
+        let layer = FocusedAttention(
+            dimensions: dimensions, heads: heads, weightDropout: 0.5, generator: &generator)
         let input = uniform([batch, length, dimensions], seed: 12)
         layer.reseed(7)
         let first = layer(input, mask: causal).scalars

@@ -11,7 +11,9 @@ import Testing
     private let dimensions = 8
 
     /// Feeds `input` in blocks of `sizes` positions through `step`, joining the outputs.
-    private func decode(_ input: Tensor, sizes: [Int], _ step: (Tensor, inout KeyValueCache) -> Tensor) -> Tensor {
+    private func decode(
+        _ input: Tensor, sizes: [Int], _ step: (Tensor, inout KeyValueCache) -> Tensor
+    ) -> Tensor {
         var cache = KeyValueCache()
         var start = 0
         var outputs: [Tensor] = []
@@ -26,7 +28,8 @@ import Testing
     @Test(arguments: [[1, 1, 1, 1, 1], [2, 3], [5]])
     func focusedAttentionDecodesAsTheCausalForward(sizes: [Int]) {
         var generator = RandomGenerator(seed: 1)
-        let layer = FocusedAttention(dimensions: dimensions, heads: 2, layerIndex: 1, generator: &generator)
+        let layer = FocusedAttention(
+            dimensions: dimensions, heads: 2, layerIndex: 1, generator: &generator)
         let input = uniform([batch, length, dimensions], seed: 2)
         let full = layer(input, mask: MultiHeadAttention.causalMask(length: length))
         let stepped = decode(input, sizes: sizes) { layer($0, cache: &$1) }
@@ -38,7 +41,8 @@ import Testing
     func blocksDecodeAsTheCausalForward(focused: Bool) {
         var generator = RandomGenerator(seed: 3)
         let block = FocusedDecoderBlock(
-            dimensions: dimensions, heads: 2, feedForwardDimensions: 12, focused: focused, weightDropout: 0.3,
+            dimensions: dimensions, heads: 2, feedForwardDimensions: 12, focused: focused,
+            weightDropout: 0.3,
             residualDropout: 0.2, generator: &generator)
         block.train(false)
         let input = uniform([batch, length, dimensions], seed: 4)
@@ -59,13 +63,16 @@ import Testing
         #expect(cache.batch == 3 && cache.length == 3)
         let rearranged = input.indexSelect(rows, alongAxis: 0)
         let continued = layer(rearranged.sliced(alongAxis: 1, 3..<5), cache: &cache)
-        let full = layer(rearranged, mask: MultiHeadAttention.causalMask(length: length)).sliced(alongAxis: 1, 3..<5)
+        let full = layer(rearranged, mask: MultiHeadAttention.causalMask(length: length)).sliced(
+            alongAxis: 1, 3..<5)
         expectClose(continued.scalars, full.scalars)
     }
 
     @Test func causalMaskOfNewPositions() {
         let blocked = MultiHeadAttention.blocked
         #expect(KeyValueCache.causalMask(new: 2, cached: 1).scalars == [0, 0, blocked, 0, 0, 0])
-        #expect(KeyValueCache.causalMask(new: 3, cached: 0).scalars == MultiHeadAttention.causalMask(length: 3).scalars)
+        #expect(
+            KeyValueCache.causalMask(new: 3, cached: 0).scalars
+                == MultiHeadAttention.causalMask(length: 3).scalars)
     }
 }

@@ -17,8 +17,12 @@ import Testing
 
     @Test func gradientsMatchFiniteDifferences() {
         let layer = RMSNorm(dimensions: 4)
-        layer.scale.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: uniform([4], 0.5, 1.5, seed: 3).scalars) }
-        checkGradients([uniform([2, 3, 4], seed: 4)], parameters: layer.parameters()) { layer($0[0]) }
+        layer.scale.withUnsafeMutableBufferPointer {
+            _ = $0.update(fromContentsOf: uniform([4], 0.5, 1.5, seed: 3).scalars)
+        }
+        checkGradients([uniform([2, 3, 4], seed: 4)], parameters: layer.parameters()) {
+            layer($0[0])
+        }
         #expect(layer.namedParameters().map(\.name) == ["scale"])
     }
 }
