@@ -1,5 +1,7 @@
 // Fused scaled dot-product attention over heads (forward and backward), one task per block of
-// (batch, head) pairs; every pair's arithmetic is the same whatever the split.
+// (batch, head) pairs (backward: of (batch, value head) groups, so that the query heads sharing
+// a value head add to its gradient in order on one thread); every pair's arithmetic is the same
+// whatever the split.
 #include "kernels_internal.h"
 
 #include <math.h>
@@ -20,14 +22,23 @@ typedef struct {
     long tasks;
 } attention_job;
 
-static void pair_offsets(const funnel_attention_shape *s, long pair, long *query, long *key,
-                         long *weights, long *mask) {
+// The offsets of one (batch, query head) pair into each array.
+typedef struct {
+    long query, key, value, output, weights, mask;
+} pair_offsets;
+
+static pair_offsets offsets_of(const funnel_attention_shape *s, long pair) {
     long batch = pair / s->heads, head = pair % s->heads;
-    long row = s->heads * s->head_width;
-    *query = batch * s->query_length * row + head * s->head_width;
-    *key = batch * s->key_length * row + head * s->head_width;
-    *weights = pair * s->query_length * s->key_length;
-    *mask = batch * s->mask_strides[0] + head * s->mask_strides[1];
+    long row = s->heads * s->head_width, value_heads = s->heads / s->value_groups;
+    pair_offsets offsets;
+    offsets.query = batch * s->query_length * row + head * s->head_width;
+    offsets.key = batch * s->key_length * row + head * s->head_width;
+    offsets.value = batch * s->key_length * value_heads * s->value_width +
+                    head / s->value_groups * s->value_width;
+    offsets.output = batch * s->query_length * s->heads * s->value_width + head * s->value_width;
+    offsets.weights = pair * s->query_length * s->key_length;
+    offsets.mask = batch * s->mask_strides[0] + head * s->mask_strides[1];
+    return offsets;
 }
 
 // Scratch for one task: `rows` rows of the key count rounded up to 16, 64-byte aligned.
@@ -43,17 +54,18 @@ static void forward_task(void *context, long index) {
     const attention_job *job = context;
     const funnel_attention_shape *s = job->shape;
     long begin, end, row = s->heads * s->head_width;
+    long value_row = s->heads / s->value_groups * s->value_width, output_row = s->heads * s->value_width;
     funnel_task_range(s->batch * s->heads, job->tasks, index, &begin, &end);
     float *scratch = scratch_for(s, 2 * s->head_width + 1);
     for (long pair = begin; pair < end; pair++) {
-        long query, key, weights, mask;
-        pair_offsets(s, pair, &query, &key, &weights, &mask);
-        const float *pair_mask = job->mask ? job->mask + mask : NULL;
+        pair_offsets at = offsets_of(s, pair);
+        const float *pair_mask = job->mask ? job->mask + at.mask : NULL;
 #define FUNNEL_FORWARD_ARGUMENTS                                                               \
-    job->q + query, job->k + key, job->v + key, row, s->query_length, s->key_length,           \
-        s->head_width, s->scale, pair_mask, s->mask_strides[2], s->mask_strides[3],           \
-        s->closed_below, job->p_out + weights, job->o + query, scratch, weights,               \
-        s->dropout_threshold, s->dropout_scale, s->dropout_key
+    job->q + at.query, job->k + at.key, job->v + at.value, row, value_row, output_row,            \
+        s->query_length, s->key_length, s->head_width, s->value_width, s->scale, pair_mask,    \
+        s->mask_strides[2], s->mask_strides[3], s->closed_below, job->p_out + at.weights,      \
+        job->o + at.output, scratch, at.weights, s->dropout_threshold, s->dropout_scale,       \
+        s->dropout_key
         FUNNEL_DISPATCH(funnel_attention_pair_, FUNNEL_FORWARD_ARGUMENTS);
 #undef FUNNEL_FORWARD_ARGUMENTS
     }
@@ -64,33 +76,36 @@ static void backward_task(void *context, long index) {
     const attention_job *job = context;
     const funnel_attention_shape *s = job->shape;
     long begin, end, row = s->heads * s->head_width;
-    funnel_task_range(s->batch * s->heads, job->tasks, index, &begin, &end);
-    float *scratch = scratch_for(s, 4 * s->head_width + 4);
-    for (long pair = begin; pair < end; pair++) {
-        long query, key, weights, mask;
-        pair_offsets(s, pair, &query, &key, &weights, &mask);
+    long value_row = s->heads / s->value_groups * s->value_width, output_row = s->heads * s->value_width;
+    funnel_task_range(s->batch * s->heads / s->value_groups, job->tasks, index, &begin, &end);
+    float *scratch = scratch_for(s, 2 * (s->head_width + s->value_width) + 4);
+    for (long pair = begin * s->value_groups; pair < end * s->value_groups; pair++) {
+        pair_offsets at = offsets_of(s, pair);
+        int accumulate = pair % s->value_groups != 0;
 #define FUNNEL_BACKWARD_ARGUMENTS                                                              \
-    job->q + query, job->k + key, job->v + key, row, s->query_length, s->key_length,           \
-        s->head_width, s->scale, job->p + weights, job->dout + query, job->dq + query,        \
-        job->dk + key, job->dv + key, scratch, weights, s->dropout_threshold,                 \
-        s->dropout_scale, s->dropout_key
+    job->q + at.query, job->k + at.key, job->v + at.value, row, value_row, output_row,            \
+        s->query_length, s->key_length, s->head_width, s->value_width, accumulate, s->scale,   \
+        job->p + at.weights, job->dout + at.output, job->dq + at.query, job->dk + at.key,         \
+        job->dv + at.value, scratch, at.weights, s->dropout_threshold, s->dropout_scale,       \
+        s->dropout_key
         FUNNEL_DISPATCH(funnel_attention_pair_backward_, FUNNEL_BACKWARD_ARGUMENTS);
 #undef FUNNEL_BACKWARD_ARGUMENTS
     }
     free(scratch);
 }
 
-static long attention_tasks(const funnel_attention_shape *s) {
+// Tasks over `units` (pairs or groups of pairs), at most one per unit.
+static long attention_tasks(const funnel_attention_shape *s, long units) {
     long pairs = s->batch * s->heads;
-    long work = pairs * s->query_length * s->key_length * s->head_width;
+    long work = pairs * s->query_length * s->key_length * (s->head_width + s->value_width) / 2;
     long tasks = funnel_task_count(work, ATTENTION_GRAIN);
-    return tasks < pairs ? tasks : (pairs > 0 ? pairs : 1);
+    return tasks < units ? tasks : (units > 0 ? units : 1);
 }
 
 void funnel_attention(const funnel_attention_shape *shape, const float *q, const float *k,
                       const float *v, const float *mask, float *p, float *o) {
     attention_job job = {.shape = shape, .q = q, .k = k, .v = v, .mask = mask, .p_out = p,
-                         .o = o, .tasks = attention_tasks(shape)};
+                         .o = o, .tasks = attention_tasks(shape, shape->batch * shape->heads)};
     funnel_parallel_for(job.tasks, forward_task, &job);
 }
 
@@ -98,6 +113,7 @@ void funnel_attention_backward(const funnel_attention_shape *shape, const float 
                                const float *k, const float *v, const float *p,
                                const float *dout, float *dq, float *dk, float *dv) {
     attention_job job = {.shape = shape, .q = q, .k = k, .v = v, .p = p, .dout = dout,
-                         .dq = dq, .dk = dk, .dv = dv, .tasks = attention_tasks(shape)};
+                         .dq = dq, .dk = dk, .dv = dv,
+                         .tasks = attention_tasks(shape, shape->batch * shape->heads / shape->value_groups)};
     funnel_parallel_for(job.tasks, backward_task, &job);
 }

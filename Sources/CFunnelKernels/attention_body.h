@@ -88,14 +88,16 @@ static void FUNNEL_NAME(funnel_weighted_rows_)(const float *weights, const float
     }
 }
 
-// q, o: Lq rows of `e` values `row` floats apart; k, v: Lk such rows; mask: this pair's additive
+// q: Lq rows of `e` values `row` floats apart; k: Lk such rows; v: Lk rows of `ev` values
+// `value_row` apart; o: Lq rows of `ev` values `output_row` apart; mask: this pair's additive
 // mask, `mask_row` and `mask_column` apart (either may be 0), or NULL; p: the Lq×Lk weights,
 // written; scratch: 2·e·W + W floats, 64-byte aligned. A query row whose mask entries are all
 // ≤ closed_below gets weights 0 and output 0. With a dropout threshold below 2²⁴, the weights
 // (global index weight_base + i·Lk + j) are dropped before they multiply v; p keeps them whole.
 FUNNEL_BODY_TARGET
 void FUNNEL_NAME(funnel_attention_pair_)(const float *q, const float *k, const float *v, long row,
-                                         long lq, long lk, long e, float scale,
+                                         long value_row, long output_row, long lq, long lk,
+                                         long e, long ev, float scale,
                                          const float *mask, long mask_row, long mask_column,
                                          float closed_below, float *p, float *o,
                                          float *scratch, long weight_base,
@@ -113,10 +115,10 @@ void FUNNEL_NAME(funnel_attention_pair_)(const float *q, const float *k, const f
             while (limit > 0 && !(mask[i * mask_row + (limit - 1) * mask_column] > closed_below)) limit--;
         }
         float *weights = p + i * lk;
-        float *output = o + i * row;
+        float *output = o + i * output_row;
         if (limit == 0) {
             for (long j = 0; j < lk; j++) weights[j] = 0.0f;
-            for (long d = 0; d < e; d++) output[d] = 0.0f;
+            for (long d = 0; d < ev; d++) output[d] = 0.0f;
             continue;
         }
         long used = (limit + 15) / 16 * 16;
@@ -148,36 +150,38 @@ void FUNNEL_NAME(funnel_attention_pair_)(const float *q, const float *k, const f
                 scores[j] = funnel_dropout_keeps(first + j, dropout_key, dropout_threshold)
                                 ? scores[j] * dropout_scale : 0.0f;
         }
-        FUNNEL_NAME(funnel_weighted_rows_)(scores, v, row, limit, e, output);
+        FUNNEL_NAME(funnel_weighted_rows_)(scores, v, value_row, limit, ev, output);
     }
 }
 
 // The backward pass of one pair: dout as o, p from the forward pass; writes dq (Lq rows) and
-// dk, dv (Lk rows). scratch: 4·e·W + 4·W floats, 64-byte aligned. The dropout arguments are the
+// dk, dv (Lk rows), adding to dv instead when `accumulate` (a value head shared by several
+// query heads). scratch: 2·(e + ev)·W + 4·W floats, 64-byte aligned. The dropout arguments are the
 // forward pass's: v saw the dropped weights D = P∘m/keep, so dV = Dᵀ·dO and the softmax's
 // backward takes dP = (dO·vᵀ)∘m/keep.
 FUNNEL_BODY_TARGET
 void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k, const float *v,
-                                                  long row, long lq, long lk, long e,
-                                                  float scale, const float *p, const float *dout,
+                                                  long row, long value_row, long output_row,
+                                                  long lq, long lk, long e, long ev,
+                                                  int accumulate, float scale, const float *p, const float *dout,
                                                   float *dq, float *dk, float *dv,
                                                   float *scratch, long weight_base,
                                                   uint32_t dropout_threshold, float dropout_scale,
                                                   uint64_t dropout_key) {
     long width = (lk + 15) / 16 * 16;
     float *values = scratch + e * width;
-    float *key_gradients = values + e * width, *value_gradients = key_gradients + e * width;
-    float *weights = value_gradients + e * width, *weight_gradients = weights + width;
+    float *key_gradients = values + ev * width, *value_gradients = key_gradients + e * width;
+    float *weights = value_gradients + ev * width, *weight_gradients = weights + width;
     float *score_gradients = weight_gradients + width, *dropped = score_gradients + width;
     int dropping = dropout_threshold < (1u << 24);
-    FUNNEL_NAME(funnel_transpose_heads_)(v, row, lk, e, width, values);
+    FUNNEL_NAME(funnel_transpose_heads_)(v, value_row, lk, ev, width, values);
     // One query (target attention): each key's and value's gradient is one product, written
     // in place; several queries accumulate along the keys in the transposed buffers.
     int direct = lq == 1;
     if (!direct)
-        for (long index = 0; index < 2 * e * width; index++) key_gradients[index] = 0.0f;
+        for (long index = 0; index < (e + ev) * width; index++) key_gradients[index] = 0.0f;
     for (long i = 0; i < lq; i++) {
-        const float *gradient = dout + i * row;
+        const float *gradient = dout + i * output_row;
         const float *query = q + i * row;
         // Keys after the last nonzero weight add exactly 0 to every gradient: skipped.
         long limit = lk;
@@ -197,7 +201,7 @@ void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k
         funnel_vector16 dot = {0};
         for (long block = 0; block < used; block += 16) {
             funnel_vector16 sum = {0};
-            for (long d = 0; d < e; d++) sum += gradient[d] * FUNNEL_LOAD16(values + d * width + block);
+            for (long d = 0; d < ev; d++) sum += gradient[d] * FUNNEL_LOAD16(values + d * width + block);
             if (dropping) sum *= FUNNEL_LOAD16(dropped + block);
             FUNNEL_STORE16(weight_gradients + block, sum);
             dot += FUNNEL_LOAD16(weights + block) * sum;
@@ -216,14 +220,19 @@ void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k
         FUNNEL_NAME(funnel_weighted_rows_)(score_gradients, k, row, limit, e, dq + i * row);
         if (direct) {
             for (long j = 0; j < lk; j++) {
-                for (long d = 0; d < e; d++) {
-                    dk[j * row + d] = score_gradients[j] * query[d];
-                    dv[j * row + d] = value_weights[j] * gradient[d];
-                }
+                for (long d = 0; d < e; d++) dk[j * row + d] = score_gradients[j] * query[d];
+                float *value_gradient = dv + j * value_row;
+                if (accumulate)
+                    for (long d = 0; d < ev; d++) value_gradient[d] += value_weights[j] * gradient[d];
+                else
+                    for (long d = 0; d < ev; d++) value_gradient[d] = value_weights[j] * gradient[d];
             }
             continue;
         }
-        for (long d = 0; d < e; d++) {
+        // Plain attention's widths agree: one fused loop, and the other two run only when
+        // values are wider or narrower than keys.
+        long common = e < ev ? e : ev;
+        for (long d = 0; d < common; d++) {
             for (long block = 0; block < used; block += 16) {
                 funnel_vector16 s = FUNNEL_LOAD16(score_gradients + block);
                 FUNNEL_STORE16(key_gradients + d * width + block,
@@ -233,13 +242,29 @@ void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k
                                    gradient[d] * FUNNEL_LOAD16(value_weights + block));
             }
         }
+        for (long d = common; d < e; d++) {
+            for (long block = 0; block < used; block += 16) {
+                FUNNEL_STORE16(key_gradients + d * width + block,
+                               FUNNEL_LOAD16(key_gradients + d * width + block) +
+                                   query[d] * FUNNEL_LOAD16(score_gradients + block));
+            }
+        }
+        for (long d = common; d < ev; d++) {
+            for (long block = 0; block < used; block += 16) {
+                FUNNEL_STORE16(value_gradients + d * width + block,
+                               FUNNEL_LOAD16(value_gradients + d * width + block) +
+                                   gradient[d] * FUNNEL_LOAD16(value_weights + block));
+            }
+        }
     }
     if (direct) return;
     for (long j = 0; j < lk; j++) {
-        for (long d = 0; d < e; d++) {
-            dk[j * row + d] = key_gradients[d * width + j];
-            dv[j * row + d] = value_gradients[d * width + j];
-        }
+        for (long d = 0; d < e; d++) dk[j * row + d] = key_gradients[d * width + j];
+        float *value_gradient = dv + j * value_row;
+        if (accumulate)
+            for (long d = 0; d < ev; d++) value_gradient[d] += value_gradients[d * width + j];
+        else
+            for (long d = 0; d < ev; d++) value_gradient[d] = value_gradients[d * width + j];
     }
 }
 

@@ -10,10 +10,18 @@ extension Tensor {
     /// products, the scale, the mask, the softmax and four head transposes each way) as the
     /// largest part of a step.
     ///
+    /// Values may be narrower or wider than queries and keys (width `ev`), and `valueGroups`
+    /// consecutive query heads may share one value head, as Differential Transformer's two maps
+    /// per head do (Ye et al., arXiv 2410.05258; sequential.md §4.3): query head `h` reads value
+    /// head `h / valueGroups`, and the value gradient sums over the heads sharing it, in head
+    /// order on one thread.
+    ///
     /// - Parameters:
     ///   - queries: `[B, Lq, heads·e]`.
-    ///   - keys, values: `[B, Lk, heads·e]`.
-    ///   - heads: how many heads split the last axis.
+    ///   - keys: `[B, Lk, heads·e]`.
+    ///   - values: `[B, Lk, (heads / valueGroups)·ev]`.
+    ///   - heads: how many query (and key) heads split the last axis.
+    ///   - valueGroups: how many consecutive query heads share a value head (divides `heads`).
     ///   - mask: additive scores broadcastable to `[B, heads, Lq, Lk]` (a constant: it gets no
     ///     gradient), or `nil`.
     ///   - closedBelow: a query row whose mask entries are all at or below this value has no
@@ -21,20 +29,25 @@ extension Tensor {
     ///   - dropout: drops attention weights after the softmax (inverted dropout keeping each with
     ///     probability `keep`, the mask a hash of `key` and the weight's index as in
     ///     ``dropout(_:keep:key:)``, recomputed in the backward pass); `nil`: none.
-    /// - Returns: `[B, Lq, heads·e]`.
+    /// - Returns: `[B, Lq, heads·ev]`.
     public static func attention(
-        queries: Tensor, keys: Tensor, values: Tensor, heads: Int, mask: Tensor? = nil,
+        queries: Tensor, keys: Tensor, values: Tensor, heads: Int, valueGroups: Int = 1, mask: Tensor? = nil,
         closedBelow: Float = -.infinity, dropout: (keep: Float, key: UInt64)? = nil
     ) -> Tensor {
         precondition(
-            queries.rank == 3 && keys.rank == 3 && keys.shape == values.shape && queries.shape[0] == keys.shape[0]
-                && queries.shape[2] == keys.shape[2] && heads > 0 && queries.shape[2] % heads == 0,
-            "Funnel: attention of queries \(queries.shape), keys \(keys.shape), values \(values.shape), \(heads) heads")
+            queries.rank == 3 && keys.rank == 3 && values.rank == 3 && queries.shape[0] == keys.shape[0]
+                && keys.shape[0] == values.shape[0] && keys.shape[1] == values.shape[1]
+                && queries.shape[2] == keys.shape[2] && heads > 0 && queries.shape[2] % heads == 0
+                && valueGroups > 0 && heads % valueGroups == 0 && values.shape[2] % (heads / valueGroups) == 0,
+            "Funnel: attention of queries \(queries.shape), keys \(keys.shape), values \(values.shape), \(heads) heads"
+                + " in groups of \(valueGroups)")
         let (batch, queryLength, keyLength) = (queries.shape[0], queries.shape[1], keys.shape[1])
         let headWidth = queries.shape[2] / heads
+        let valueWidth = values.shape[2] / (heads / valueGroups)
         var shape = funnel_attention_shape()
         (shape.batch, shape.heads, shape.query_length, shape.key_length, shape.head_width) =
             (batch, heads, queryLength, keyLength, headWidth)
+        (shape.value_width, shape.value_groups) = (valueWidth, valueGroups)
         shape.scale = 1 / Float(headWidth).squareRoot()
         shape.closed_below = closedBelow
         shape.dropout_threshold = 1 << 24
@@ -53,7 +66,7 @@ extension Tensor {
             shape.mask_strides = (strides[0], strides[1], strides[2], strides[3])
         }
         let weights = Tensor.uninitialized([batch, heads, queryLength, keyLength])
-        let output = Tensor.uninitialized(queries.shape)
+        let output = Tensor.uninitialized([batch, queryLength, heads * valueWidth])
         let maskPointer = mask.map { UnsafePointer($0.storage.pointer) }
         withUnsafePointer(to: shape) { shapePointer in
             funnel_attention(

@@ -222,7 +222,10 @@ void funnel_dropout(const float *x, float *y, long count, uint64_t key, uint32_t
 // MARK: - Attention
 
 /// The shape of a fused multi-head attention: queries [batch, query_length, heads·head_width],
-/// keys and values [batch, key_length, heads·head_width] (heads side by side in the last axis);
+/// keys [batch, key_length, heads·head_width], values [batch, key_length,
+/// (heads / value_groups)·value_width] (heads side by side in the last axis; value_groups
+/// consecutive query heads share one value head), output [batch, query_length,
+/// heads·value_width];
 /// an additive mask read at mask_strides · (batch, head, query, key) (a stride may be 0);
 /// scores (q·k)·scale + mask; a query row whose mask entries are all ≤ closed_below gets
 /// weights 0 (and output 0). With dropout_threshold < 2²⁴ the weights are dropped as
@@ -231,6 +234,7 @@ void funnel_dropout(const float *x, float *y, long count, uint64_t key, uint32_t
 /// backward pass recomputes the mask.
 typedef struct {
     long batch, heads, query_length, key_length, head_width;
+    long value_width, value_groups;
     float scale, closed_below;
     long mask_strides[4];
     uint32_t dropout_threshold;

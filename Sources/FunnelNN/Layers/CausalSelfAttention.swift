@@ -59,7 +59,7 @@ public final class CausalSelfAttention: Module, RandomLayer {
     ///     e.g. RoTE's rotation; `nil`: none.
     ///   - attend: replaces the fused attention of the projected queries, keys and values (each
     ///     `[batch, length, dimensions]`) given the mask and this call's weight dropout, e.g.
-    ///     CAPE's attention; `nil`: ``FunnelTensor/Tensor/attention(queries:keys:values:heads:mask:closedBelow:dropout:)``.
+    ///     CAPE's attention; `nil`: ``FunnelTensor/Tensor/attention(queries:keys:values:heads:valueGroups:mask:closedBelow:dropout:)``.
     public func callAsFunction(
         queries: Tensor, keys: Tensor, mask: Tensor?, rotate: ((Tensor) -> Tensor)? = nil,
         attend: ((Tensor, Tensor, Tensor, Tensor?, (keep: Float, key: UInt64)?) -> Tensor)? = nil
