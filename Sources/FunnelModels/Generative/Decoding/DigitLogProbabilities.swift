@@ -80,8 +80,9 @@ public struct DigitLogProbabilities: Sendable, Equatable {
         }
         var total: Double = 0
         for value in block { total += exp(Double(value - maximum)) }
-        let normaliser = maximum + Float(log(total))
-        for index in block.indices { block[index] -= normaliser }
+        // Shifting first keeps the largest logit's log-probability exact at any magnitude.
+        let logTotal = Float(log(total))
+        for index in block.indices { block[index] = (block[index] - maximum) - logTotal }
     }
 
     /// User `user`'s log-probability of code `code` at digit `digit` (0-based).

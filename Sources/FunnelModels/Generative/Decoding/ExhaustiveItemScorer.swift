@@ -72,7 +72,7 @@ public struct ExhaustiveItemScorer: Sendable {
     }
 
     /// User `user`'s best `count` items, best first (score descending, then item id ascending).
-    public func topItems(_ logProbabilities: DigitLogProbabilities, user: Int = 0, count: Int) -> [ScoredItem] {
+    public func topItems(_ logProbabilities: DigitLogProbabilities, user: Int, count: Int) -> [ScoredItem] {
         let scores = scores(logProbabilities, user: user)
         var selection = TopSelection(capacity: Swift.min(count, itemCount))
         for item in stride(from: 1, through: itemCount, by: 1) {

@@ -42,7 +42,7 @@ public struct TrieBeamSearch: Sendable {
 
     /// Decodes user `user` from fixed per-digit tables (parallel multi-token prediction): the best
     /// `count` items, best first.
-    public func search(_ logProbabilities: DigitLogProbabilities, user: Int = 0, count: Int) -> [ScoredItem] {
+    public func search(_ logProbabilities: DigitLogProbabilities, user: Int, count: Int) -> [ScoredItem] {
         precondition(logProbabilities.digitSizes == trie.digitSizes, "Funnel: log-probabilities and trie disagree on the digits")
         precondition((0..<logProbabilities.users).contains(user), "Funnel: user \(user) is not in 0 ..< \(logProbabilities.users)")
         let base = user * logProbabilities.width
