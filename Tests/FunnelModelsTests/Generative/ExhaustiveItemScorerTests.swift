@@ -43,6 +43,8 @@ import Testing
         #expect(batch.count == 4 * 26)
         for user in 0..<4 {
             let single = scorer.scores(logProbabilities, user: user)
+            let chosen = [25, 3, 3, 17, 1]
+            #expect(scorer.scores(items: chosen, logProbabilities, user: user) == chosen.map { single[$0] })
             #expect(Array(batch[(user * 26)..<((user + 1) * 26)]) == single)
             for item in 1...25 {
                 var total: Float = 0

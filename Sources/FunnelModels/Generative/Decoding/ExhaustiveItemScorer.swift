@@ -52,6 +52,29 @@ public struct ExhaustiveItemScorer: Sendable {
         }
     }
 
+    /// `S(i)` of the given items for user `user`, `[items.count]`, in one pass.
+    public func scores(items: [Int], _ logProbabilities: DigitLogProbabilities, user: Int) -> [Float] {
+        check(logProbabilities)
+        precondition(items.allSatisfy { (1...itemCount).contains($0) }, "Funnel: items must lie in 1 … \(itemCount)")
+        let columns = itemCount + 1
+        let base = user * logProbabilities.width
+        var scores = [Float](repeating: 0, count: items.count)
+        positions.withUnsafeBufferPointer { positions in
+            logProbabilities.values.withUnsafeBufferPointer { values in
+                scores.withUnsafeMutableBufferPointer { scores in
+                    let row = values.baseAddress! + base
+                    for digit in 0..<digitSizes.count {
+                        let gather = positions.baseAddress! + digit * columns
+                        for (index, item) in items.enumerated() { scores[index] += row[Int(gather[item])] }
+                    }
+                    let digits = Float(digitSizes.count)
+                    for index in scores.indices { scores[index] /= digits }
+                }
+            }
+        }
+        return scores
+    }
+
     /// Every item's score for user `user`, `[N + 1]`; index 0 holds ``paddingScore``.
     public func scores(_ logProbabilities: DigitLogProbabilities, user: Int) -> [Float] {
         var scores = [Float](repeating: 0, count: itemCount + 1)
@@ -75,8 +98,11 @@ public struct ExhaustiveItemScorer: Sendable {
     public func topItems(_ logProbabilities: DigitLogProbabilities, user: Int, count: Int) -> [ScoredItem] {
         let scores = scores(logProbabilities, user: user)
         var selection = TopSelection(capacity: Swift.min(count, itemCount))
+        var bar: Float?
         for item in stride(from: 1, through: itemCount, by: 1) {
+            if let bar, !(scores[item] > bar) { continue }
             selection.insert(ScoredItem(item: item, score: scores[item]))
+            bar = selection.ascendingBar
         }
         return selection.sorted()
     }

@@ -83,19 +83,21 @@ public struct GraphConstrainedDecoder: Sendable {
                         DispatchQueue.concurrentPerform(iterations: (itemCount + chunk - 1) / chunk) { part in
                             var similarities = [Float](repeating: 0, count: columns)
                             similarities.withUnsafeMutableBufferPointer { similarities in
+                                let sums = similarities.baseAddress!
                                 for item in (part * chunk + 1)...min((part + 1) * chunk, itemCount) {
-                                    for other in 0..<columns { similarities[other] = 0 }
+                                    sums.update(repeating: 0, count: columns)
                                     for digit in 0..<digits {
                                         let digitCodes = codes.baseAddress! + digit * columns
                                         let row = tables.baseAddress! + tableStarts[digit] + Int(digitCodes[item]) * sizes[digit]
-                                        for other in 1..<columns { similarities[other] += row[Int(digitCodes[other])] }
+                                        for other in 1..<columns { sums[other] += row[Int(digitCodes[other])] }
                                     }
                                     // The sum, not the mean: the same order, without rounding ties into it.
                                     var selection = TopSelection(capacity: neighbourCount)
+                                    var bar: Float?
                                     for other in 1..<columns where other != item {
-                                        // Ids rise, so an equal similarity never displaces a kept neighbour.
-                                        if let threshold = selection.threshold, !(similarities[other] > threshold.score) { continue }
-                                        selection.insert(ScoredItem(item: other, score: similarities[other]))
+                                        if let bar, !(sums[other] > bar) { continue }
+                                        selection.insert(ScoredItem(item: other, score: sums[other]))
+                                        bar = selection.ascendingBar
                                     }
                                     for (rank, neighbour) in selection.sorted().enumerated() {
                                         output[item * neighbourCount + rank] = Int32(neighbour.item)
@@ -122,18 +124,25 @@ public struct GraphConstrainedDecoder: Sendable {
             let norm = normalised[range].reduce(0) { $0 + $1 * $1 }.squareRoot()
             for index in range { normalised[index] = norm > 0 ? normalised[index] / norm : 0 }
         }
-        var tables: [Float] = []
-        tables.reserveCapacity(digitSizes.reduce(0) { $0 + $1 * $1 })
-        var firstToken = 0
-        for size in digitSizes {
-            for row in firstToken..<(firstToken + size) {
-                for column in firstToken..<(firstToken + size) {
-                    var dot: Float = 0
-                    for index in 0..<dimensions { dot += normalised[row * dimensions + index] * normalised[column * dimensions + index] }
-                    tables.append((dot + 1) / 2)
+        var tables = [Float](repeating: 0, count: digitSizes.reduce(0) { $0 + $1 * $1 })
+        normalised.withUnsafeBufferPointer { normalised in
+            tables.withUnsafeMutableBufferPointer { tables in
+                var firstToken = 0
+                var written = 0
+                for size in digitSizes {
+                    for row in 0..<size {
+                        let left = normalised.baseAddress! + (firstToken + row) * dimensions
+                        for column in 0..<size {
+                            let right = normalised.baseAddress! + (firstToken + column) * dimensions
+                            var dot: Float = 0
+                            for index in 0..<dimensions { dot += left[index] * right[index] }
+                            tables[written + row * size + column] = (dot + 1) / 2
+                        }
+                    }
+                    firstToken += size
+                    written += size * size
                 }
             }
-            firstToken += size
         }
         return tables
     }
@@ -154,9 +163,13 @@ public struct GraphConstrainedDecoder: Sendable {
         for _ in 0..<options.propagationSteps {
             candidates.removeAll(keepingCapacity: true)
             for entry in beam {
-                for item in [Int32(entry.item)] + neighbours(of: entry.item) where !seen[Int(item)] {
-                    seen[Int(item)] = true
-                    candidates.append(Int(item))
+                if !seen[entry.item] {
+                    seen[entry.item] = true
+                    candidates.append(entry.item)
+                }
+                for neighbour in neighbours(of: entry.item) where !seen[Int(neighbour)] {
+                    seen[Int(neighbour)] = true
+                    candidates.append(Int(neighbour))
                 }
             }
             for item in candidates { seen[item] = false }
@@ -175,8 +188,9 @@ public struct GraphConstrainedDecoder: Sendable {
     }
 
     private func best(_ items: [Int], _ logProbabilities: DigitLogProbabilities, user: Int, keeping capacity: Int) -> [ScoredItem] {
+        let scores = scorer.scores(items: items, logProbabilities, user: user)
         var selection = TopSelection(capacity: capacity)
-        for item in items { selection.insert(ScoredItem(item: item, score: scorer.score(item: item, logProbabilities, user: user))) }
+        for (item, score) in zip(items, scores) { selection.insert(ScoredItem(item: item, score: score)) }
         return selection.sorted()
     }
 

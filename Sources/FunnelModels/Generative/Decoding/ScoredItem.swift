@@ -66,6 +66,14 @@ struct TopSelection {
         }
     }
 
+    /// The score a candidate must beat once the selection is full, when candidates arrive in
+    /// ascending id order (an equal score then never displaces a kept entry); −∞ before that,
+    /// and a kept NaN counts as −∞. Callers test `!(score > bar)` inline to skip the call.
+    var ascendingBar: Float? {
+        guard heap.count == capacity, let worst = heap.first else { return nil }
+        return worst.score.isNaN ? -.infinity : worst.score
+    }
+
     /// The kept entries, best first.
     func sorted() -> [ScoredItem] { heap.sorted(by: ScoredItem.ranksBefore) }
 }
