@@ -63,9 +63,10 @@ public struct ExhaustiveItemScorer: Sendable {
             logProbabilities.values.withUnsafeBufferPointer { values in
                 scores.withUnsafeMutableBufferPointer { scores in
                     let row = values.baseAddress! + base
+                    let output = scores.baseAddress!
                     for digit in 0..<digitSizes.count {
                         let gather = positions.baseAddress! + digit * columns
-                        for (index, item) in items.enumerated() { scores[index] += row[Int(gather[item])] }
+                        for index in 0..<items.count { output[index] += row[Int(gather[items[index]])] }
                     }
                     let digits = Float(digitSizes.count)
                     for index in scores.indices { scores[index] /= digits }
