@@ -7,7 +7,8 @@ import Testing
     @Test(arguments: [true, false])
     func trieHoldsEveryTupleAndNothingElse(ordered: Bool) {
         let sizes = [3, 4, 2, 3]
-        let semanticIDs = DecodingFixtures.semanticIDs(itemCount: 80, digitSizes: sizes, duplicates: 15, ordered: ordered, seed: 11)
+        let semanticIDs = DecodingFixtures.semanticIDs(
+            itemCount: 80, digitSizes: sizes, duplicates: 15, ordered: ordered, seed: 11)
         let trie = SemanticIDTrie(semanticIDs)
         let tuples = DecodingFixtures.tuples(semanticIDs)
         var itemsOfTuple: [[Int32]: [Int32]] = [:]
@@ -30,20 +31,27 @@ import Testing
         }
         // Every full tuple absent from the items is refused.
         var absent = 0
-        for a in 0..<3 { for b in 0..<4 { for c in 0..<2 { for d in 0..<3 {
-            let tuple: [Int32] = [Int32(a), Int32(b), Int32(c), Int32(d)]
-            if itemsOfTuple[tuple] == nil {
-                absent += 1
-                #expect(trie.items(codes: tuple).isEmpty)
-                #expect(trie.node(prefix: tuple) == nil)
+        for a in 0..<3 {
+            for b in 0..<4 {
+                for c in 0..<2 {
+                    for d in 0..<3 {
+                        let tuple: [Int32] = [Int32(a), Int32(b), Int32(c), Int32(d)]
+                        if itemsOfTuple[tuple] == nil {
+                            absent += 1
+                            #expect(trie.items(codes: tuple).isEmpty)
+                            #expect(trie.node(prefix: tuple) == nil)
+                        }
+                    }
+                }
             }
-        } } } }
+        }
         #expect(absent > 0)
     }
 
     @Test func childrenAreCodeSortedAndFoundByCode() {
         let sizes = [5, 5, 5]
-        let trie = SemanticIDTrie(DecodingFixtures.semanticIDs(itemCount: 60, digitSizes: sizes, duplicates: 5, seed: 12))
+        let trie = SemanticIDTrie(
+            DecodingFixtures.semanticIDs(itemCount: 60, digitSizes: sizes, duplicates: 5, seed: 12))
         for depth in 0..<sizes.count {
             for node in 0..<trie.nodeCount(depth: depth) {
                 let children = trie.children(of: node, depth: depth)
@@ -52,9 +60,14 @@ import Testing
                 #expect(codes == codes.sorted() && Set(codes).count == codes.count)
                 for child in children {
                     #expect(trie.parent(of: child, depth: depth + 1) == node)
-                    #expect(trie.child(of: node, depth: depth, code: trie.code(of: child, depth: depth + 1)) == child)
+                    #expect(
+                        trie.child(
+                            of: node, depth: depth, code: trie.code(of: child, depth: depth + 1))
+                            == child)
                 }
-                for code in 0..<Int32(5) where !codes.contains(code) { #expect(trie.child(of: node, depth: depth, code: code) == nil) }
+                for code in 0..<Int32(5) where !codes.contains(code) {
+                    #expect(trie.child(of: node, depth: depth, code: code) == nil)
+                }
             }
         }
     }

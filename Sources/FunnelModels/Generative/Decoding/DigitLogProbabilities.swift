@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Per-user, per-digit log-probabilities over semantic-ID codes, the input of every decoder in
@@ -27,12 +27,15 @@ public struct DigitLogProbabilities: Sendable, Equatable {
 
     /// Wraps log-probabilities that are already normalised, `[users, Σ_k K_k]`.
     public init(values: [Float], digitSizes: [Int], users: Int = 1) {
-        precondition(!digitSizes.isEmpty && digitSizes.allSatisfy { $0 > 0 }, "Funnel: digits need positive sizes")
+        precondition(
+            !digitSizes.isEmpty && digitSizes.allSatisfy { $0 > 0 },
+            "Funnel: digits need positive sizes")
         var offsets = [0]
         for size in digitSizes { offsets.append(offsets[offsets.count - 1] + size) }
         precondition(
             users >= 0 && values.count == users * offsets[digitSizes.count],
-            "Funnel: \(values.count) log-probabilities do not fill \(users) rows of \(offsets[digitSizes.count])")
+            "Funnel: \(values.count) log-probabilities do not fill \(users) rows of \(offsets[digitSizes.count])"
+        )
         self.digitSizes = digitSizes
         self.offsets = offsets
         self.users = users
@@ -54,7 +57,8 @@ public struct DigitLogProbabilities: Sendable, Equatable {
                 for digit in 0..<digitSizes.count {
                     let start = user * shaped.width + shaped.offsets[digit]
                     DigitLogProbabilities.logSoftmax(
-                        UnsafeMutableBufferPointer(rebasing: buffer[start..<(start + digitSizes[digit])]))
+                        UnsafeMutableBufferPointer(
+                            rebasing: buffer[start..<(start + digitSizes[digit])]))
                 }
             }
         }
@@ -69,7 +73,9 @@ public struct DigitLogProbabilities: Sendable, Equatable {
         if maximum == .infinity {
             let infinite = block.reduce(0) { $0 + ($1 == .infinity ? 1 : 0) }
             let share = -Float(log(Double(infinite)))
-            for index in block.indices { block[index] = block[index] == .infinity ? share : -.infinity }
+            for index in block.indices {
+                block[index] = block[index] == .infinity ? share : -.infinity
+            }
             return
         }
         if maximum == -.infinity {

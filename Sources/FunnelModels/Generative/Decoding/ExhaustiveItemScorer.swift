@@ -28,7 +28,8 @@ public struct ExhaustiveItemScorer: Sendable {
         var offset: Int32 = 0
         for digit in 0..<digits {
             for item in 1..<columns {
-                positions[digit * columns + item] = offset + semanticIDs.code(item: item, digit: digit)
+                positions[digit * columns + item] =
+                    offset + semanticIDs.code(item: item, digit: digit)
             }
             offset += Int32(semanticIDs.digitSizes[digit])
         }
@@ -38,24 +39,32 @@ public struct ExhaustiveItemScorer: Sendable {
     }
 
     /// `S(item)` for one user: the mean over digits of the log-probability of the item's code.
-    public func score(item: Int, _ logProbabilities: DigitLogProbabilities, user: Int = 0) -> Float {
-        precondition((1...itemCount).contains(item), "Funnel: item \(item) is not in 1 … \(itemCount)")
+    public func score(item: Int, _ logProbabilities: DigitLogProbabilities, user: Int = 0) -> Float
+    {
+        precondition(
+            item >= 1 && item <= itemCount, "Funnel: item \(item) is not in 1 … \(itemCount)")
         check(logProbabilities)
         let columns = itemCount + 1
         let base = user * logProbabilities.width
         return positions.withUnsafeBufferPointer { positions in
             logProbabilities.values.withUnsafeBufferPointer { values in
                 var total: Float = 0
-                for digit in 0..<digitSizes.count { total += values[base + Int(positions[digit * columns + item])] }
+                for digit in 0..<digitSizes.count {
+                    total += values[base + Int(positions[digit * columns + item])]
+                }
                 return total / Float(digitSizes.count)
             }
         }
     }
 
     /// `S(i)` of the given items for user `user`, `[items.count]`, in one pass.
-    public func scores(items: [Int], _ logProbabilities: DigitLogProbabilities, user: Int) -> [Float] {
+    public func scores(items: [Int], _ logProbabilities: DigitLogProbabilities, user: Int)
+        -> [Float]
+    {
         check(logProbabilities)
-        precondition(items.allSatisfy { (1...itemCount).contains($0) }, "Funnel: items must lie in 1 … \(itemCount)")
+        precondition(
+            items.allSatisfy { $0 >= 1 && $0 <= itemCount },
+            "Funnel: items must lie in 1 … \(itemCount)")
         let columns = itemCount + 1
         let base = user * logProbabilities.width
         var scores = [Float](repeating: 0, count: items.count)
@@ -66,7 +75,9 @@ public struct ExhaustiveItemScorer: Sendable {
                     let output = scores.baseAddress!
                     for digit in 0..<digitSizes.count {
                         let gather = positions.baseAddress! + digit * columns
-                        for index in 0..<items.count { output[index] += row[Int(gather[items[index]])] }
+                        for index in 0..<items.count {
+                            output[index] += row[Int(gather[items[index]])]
+                        }
                     }
                     let digits = Float(digitSizes.count)
                     for index in scores.indices { scores[index] /= digits }
@@ -89,14 +100,19 @@ public struct ExhaustiveItemScorer: Sendable {
         var scores = [Float](repeating: 0, count: logProbabilities.users * columns)
         scores.withUnsafeMutableBufferPointer { buffer in
             for user in 0..<logProbabilities.users {
-                write(logProbabilities, user: user, into: UnsafeMutableBufferPointer(rebasing: buffer[(user * columns)..<((user + 1) * columns)]))
+                write(
+                    logProbabilities, user: user,
+                    into: UnsafeMutableBufferPointer(
+                        rebasing: buffer[(user * columns)..<((user + 1) * columns)]))
             }
         }
         return scores
     }
 
     /// User `user`'s best `count` items, best first (score descending, then item id ascending).
-    public func topItems(_ logProbabilities: DigitLogProbabilities, user: Int, count: Int) -> [ScoredItem] {
+    public func topItems(_ logProbabilities: DigitLogProbabilities, user: Int, count: Int)
+        -> [ScoredItem]
+    {
         let scores = scores(logProbabilities, user: user)
         var selection = TopSelection(capacity: Swift.min(count, itemCount))
         var bar: Float?
@@ -114,9 +130,14 @@ public struct ExhaustiveItemScorer: Sendable {
     }
 
     /// Writes user `user`'s `[N + 1]` scores into a zeroed buffer.
-    private func write(_ logProbabilities: DigitLogProbabilities, user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
+    private func write(
+        _ logProbabilities: DigitLogProbabilities, user: Int,
+        into scores: UnsafeMutableBufferPointer<Float>
+    ) {
         check(logProbabilities)
-        precondition((0..<logProbabilities.users).contains(user), "Funnel: user \(user) is not in 0 ..< \(logProbabilities.users)")
+        precondition(
+            (0..<logProbabilities.users).contains(user),
+            "Funnel: user \(user) is not in 0 ..< \(logProbabilities.users)")
         let columns = itemCount + 1
         let base = user * logProbabilities.width
         positions.withUnsafeBufferPointer { positions in
@@ -124,7 +145,9 @@ public struct ExhaustiveItemScorer: Sendable {
                 let row = values.baseAddress! + base
                 for digit in 0..<digitSizes.count {
                     let gather = positions.baseAddress! + digit * columns
-                    for item in stride(from: 1, to: columns, by: 1) { scores[item] += row[Int(gather[item])] }
+                    for item in stride(from: 1, to: columns, by: 1) {
+                        scores[item] += row[Int(gather[item])]
+                    }
                 }
             }
         }
@@ -136,6 +159,7 @@ public struct ExhaustiveItemScorer: Sendable {
     private func check(_ logProbabilities: DigitLogProbabilities) {
         precondition(
             logProbabilities.digitSizes == digitSizes,
-            "Funnel: log-probabilities over digits \(logProbabilities.digitSizes), codes over \(digitSizes)")
+            "Funnel: log-probabilities over digits \(logProbabilities.digitSizes), codes over \(digitSizes)"
+        )
     }
 }

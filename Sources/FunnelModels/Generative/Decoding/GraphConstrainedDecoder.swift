@@ -52,13 +52,19 @@ public struct GraphConstrainedDecoder: Sendable {
     ///   - tokenEmbeddings: the digits' token tables stacked, `[Σ_k K_k, dimensions]` (digit k's
     ///     rows start at `Σ_{j<k} K_j`), as the model's token embedding without padding and EOS.
     ///   - dimensions: e, the embedding width.
-    public init(semanticIDs: SemanticIDs, tokenEmbeddings: [Float], dimensions: Int, options: Options = Options()) {
-        precondition(options.edges >= 0 && options.beams > 0 && options.propagationSteps >= 0, "Funnel: invalid graph decoding options \(options)")
+    public init(
+        semanticIDs: SemanticIDs, tokenEmbeddings: [Float], dimensions: Int,
+        options: Options = Options()
+    ) {
+        precondition(
+            options.edges >= 0 && options.beams > 0 && options.propagationSteps >= 0,
+            "Funnel: invalid graph decoding options \(options)")
         let sizes = semanticIDs.digitSizes
         precondition(
             dimensions > 0 && tokenEmbeddings.count == sizes.reduce(0, +) * dimensions,
             "Funnel: token embeddings must be [\(sizes.reduce(0, +)), \(dimensions)]")
-        let tables = Self.tokenSimilarities(tokenEmbeddings: tokenEmbeddings, dimensions: dimensions, digitSizes: sizes)
+        let tables = Self.tokenSimilarities(
+            tokenEmbeddings: tokenEmbeddings, dimensions: dimensions, digitSizes: sizes)
         let itemCount = semanticIDs.itemCount
         let columns = itemCount + 1
         let digits = sizes.count
@@ -66,44 +72,36 @@ public struct GraphConstrainedDecoder: Sendable {
         var codes = [Int32](repeating: 0, count: digits * columns)
         var tableStarts = [Int](repeating: 0, count: digits)
         for digit in 0..<digits {
-            if digit > 0 { tableStarts[digit] = tableStarts[digit - 1] + sizes[digit - 1] * sizes[digit - 1] }
-            for item in stride(from: 1, to: columns, by: 1) { codes[digit * columns + item] = semanticIDs.code(item: item, digit: digit) }
+            if digit > 0 {
+                tableStarts[digit] = tableStarts[digit - 1] + sizes[digit - 1] * sizes[digit - 1]
+            }
+            for item in stride(from: 1, to: columns, by: 1) {
+                codes[digit * columns + item] = semanticIDs.code(item: item, digit: digit)
+            }
         }
         let neighbourCount = max(0, min(options.edges, itemCount - 1))
         var neighbours = [Int32](repeating: 0, count: columns * neighbourCount)
         if neighbourCount > 0 {
             let chunk = 64
+            let layout = Layout(
+                columns: columns, digitSizes: sizes, tableStarts: tableStarts, edges: neighbourCount
+            )
             neighbours.withUnsafeMutableBufferPointer { output in
                 codes.withUnsafeBufferPointer { codes in
                     tables.withUnsafeBufferPointer { tables in
-                        // Each part writes only its own items' rows, and reads shared tables.
-                        nonisolated(unsafe) let output = output
-                        nonisolated(unsafe) let codes = codes
-                        nonisolated(unsafe) let tables = tables
-                        let tableStarts = tableStarts
-                        DispatchQueue.concurrentPerform(iterations: (itemCount + chunk - 1) / chunk) { part in
-                            var similarities = [Float](repeating: 0, count: columns)
-                            similarities.withUnsafeMutableBufferPointer { similarities in
-                                let sums = similarities.baseAddress!
-                                for item in (part * chunk + 1)...min((part + 1) * chunk, itemCount) {
-                                    sums.update(repeating: 0, count: columns)
-                                    for digit in 0..<digits {
-                                        let digitCodes = codes.baseAddress! + digit * columns
-                                        let row = tables.baseAddress! + tableStarts[digit] + Int(digitCodes[item]) * sizes[digit]
-                                        for other in 1..<columns { sums[other] += row[Int(digitCodes[other])] }
-                                    }
-                                    // The sum, not the mean: the same order, without rounding ties into it.
-                                    var selection = TopSelection(capacity: neighbourCount)
-                                    var bar: Float?
-                                    for other in 1..<columns where other != item {
-                                        if let bar, !(sums[other] > bar) { continue }
-                                        selection.insert(ScoredItem(item: other, score: sums[other]))
-                                        bar = selection.ascendingBar
-                                    }
-                                    for (rank, neighbour) in selection.sorted().enumerated() {
-                                        output[item * neighbourCount + rank] = Int32(neighbour.item)
-                                    }
-                                }
+                        // Each part writes only its own items' rows and reads the shared tables.
+                        nonisolated(unsafe) let output = output.baseAddress!
+                        nonisolated(unsafe) let codes = codes.baseAddress!
+                        nonisolated(unsafe) let tables = tables.baseAddress!
+                        DispatchQueue.concurrentPerform(iterations: (itemCount + chunk - 1) / chunk)
+                        { part in
+                            let sums = UnsafeMutablePointer<Float>.allocate(capacity: columns)
+                            defer { sums.deallocate() }
+                            for item in (part * chunk + 1)...min((part + 1) * chunk, itemCount) {
+                                Self.nearest(
+                                    to: item, layout: layout, codes: codes, tables: tables,
+                                    sums: sums,
+                                    into: output + item * neighbourCount)
                             }
                         }
                     }
@@ -116,9 +114,47 @@ public struct GraphConstrainedDecoder: Sendable {
         scorer = ExhaustiveItemScorer(semanticIDs)
     }
 
+    /// Sizes the neighbour search needs: `columns = N + 1`, each digit's table start.
+    private struct Layout: Sendable {
+        var columns: Int
+        var digitSizes: [Int]
+        var tableStarts: [Int]
+        var edges: Int
+    }
+
+    /// Writes item `item`'s `edges` most similar other items, best first, into `output`: one
+    /// gathered add per other item and digit into `sums` (`[N + 1]` scratch), then a selection.
+    private static func nearest(
+        to item: Int, layout: Layout, codes: UnsafePointer<Int32>, tables: UnsafePointer<Float>,
+        sums: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Int32>
+    ) {
+        let columns = layout.columns
+        sums.update(repeating: 0, count: columns)
+        for digit in layout.digitSizes.indices {
+            let digitCodes = codes + digit * columns
+            let row =
+                tables + layout.tableStarts[digit] + Int(digitCodes[item])
+                * layout.digitSizes[digit]
+            for other in 1..<columns { sums[other] += row[Int(digitCodes[other])] }
+        }
+        // The sum, not the mean: the same order, without rounding ties into it.
+        var selection = TopSelection(capacity: layout.edges)
+        var bar: Float?
+        for other in 1..<columns where other != item {
+            if let bar, !(sums[other] > bar) { continue }
+            selection.insert(ScoredItem(item: other, score: sums[other]))
+            bar = selection.ascendingBar
+        }
+        for (rank, neighbour) in selection.sorted().enumerated() {
+            output[rank] = Int32(neighbour.item)
+        }
+    }
+
     /// Each digit's `[K_k, K_k]` table of `(cos + 1) / 2` between its token embeddings,
     /// concatenated; a zero embedding has cosine 0 with everything.
-    public static func tokenSimilarities(tokenEmbeddings: [Float], dimensions: Int, digitSizes: [Int]) -> [Float] {
+    public static func tokenSimilarities(
+        tokenEmbeddings: [Float], dimensions: Int, digitSizes: [Int]
+    ) -> [Float] {
         var normalised = tokenEmbeddings
         for token in 0..<(tokenEmbeddings.count / dimensions) {
             let range = (token * dimensions)..<((token + 1) * dimensions)
@@ -155,10 +191,12 @@ public struct GraphConstrainedDecoder: Sendable {
 
     /// Decodes user `user`: the best `count` items found by the walk, best first.
     public func decode(
-        _ logProbabilities: DigitLogProbabilities, user: Int, count: Int, using generator: inout RandomGenerator
+        _ logProbabilities: DigitLogProbabilities, user: Int, count: Int,
+        using generator: inout RandomGenerator
     ) -> [ScoredItem] {
         guard itemCount > 0, count > 0 else { return [] }
-        var candidates = Self.distinctItems(min(options.beams, itemCount), from: itemCount, using: &generator)
+        var candidates = Self.distinctItems(
+            min(options.beams, itemCount), from: itemCount, using: &generator)
         var seen = [Bool](repeating: false, count: itemCount + 1)
         var beam = best(candidates, logProbabilities, user: user, keeping: options.beams)
         for _ in 0..<options.propagationSteps {
@@ -181,26 +219,36 @@ public struct GraphConstrainedDecoder: Sendable {
 
     /// Decodes every user, `[B][≤ count]`; user b draws its start from `RandomGenerator(seed:
     /// seed, epoch: 0, step: b)`, so a user's result does not depend on the batch around it.
-    public func decode(_ logProbabilities: DigitLogProbabilities, count: Int, seed: UInt64) -> [[ScoredItem]] {
+    public func decode(_ logProbabilities: DigitLogProbabilities, count: Int, seed: UInt64)
+        -> [[ScoredItem]]
+    {
         (0..<logProbabilities.users).map { user in
             var generator = RandomGenerator(seed: seed, epoch: 0, step: user)
             return decode(logProbabilities, user: user, count: count, using: &generator)
         }
     }
 
-    private func best(_ items: [Int], _ logProbabilities: DigitLogProbabilities, user: Int, keeping capacity: Int) -> [ScoredItem] {
+    private func best(
+        _ items: [Int], _ logProbabilities: DigitLogProbabilities, user: Int, keeping capacity: Int
+    ) -> [ScoredItem] {
         let scores = scorer.scores(items: items, logProbabilities, user: user)
         var selection = TopSelection(capacity: capacity)
-        for (item, score) in zip(items, scores) { selection.insert(ScoredItem(item: item, score: score)) }
+        for (item, score) in zip(items, scores) {
+            selection.insert(ScoredItem(item: item, score: score))
+        }
         return selection.sorted()
     }
 
     /// `count` distinct items of 1 … N, uniformly: a partial Fisher–Yates shuffle when `count` is
     /// a large share of N, rejection otherwise.
-    static func distinctItems(_ count: Int, from itemCount: Int, using generator: inout RandomGenerator) -> [Int] {
+    static func distinctItems(
+        _ count: Int, from itemCount: Int, using generator: inout RandomGenerator
+    ) -> [Int] {
         if count * 4 >= itemCount {
             var items = Array(1...itemCount)
-            for index in 0..<count { items.swapAt(index, Int.random(in: index..<itemCount, using: &generator)) }
+            for index in 0..<count {
+                items.swapAt(index, Int.random(in: index..<itemCount, using: &generator))
+            }
             return Array(items.prefix(count))
         }
         var chosen = Set<Int>()

@@ -57,8 +57,12 @@ struct TopSelection {
                 let left = 2 * parent + 1
                 let right = left + 1
                 var worst = parent
-                if left < heap.count, ScoredItem.ranksBefore(heap[worst], heap[left]) { worst = left }
-                if right < heap.count, ScoredItem.ranksBefore(heap[worst], heap[right]) { worst = right }
+                if left < heap.count, ScoredItem.ranksBefore(heap[worst], heap[left]) {
+                    worst = left
+                }
+                if right < heap.count, ScoredItem.ranksBefore(heap[worst], heap[right]) {
+                    worst = right
+                }
                 if worst == parent { break }
                 heap.swapAt(parent, worst)
                 parent = worst

@@ -32,14 +32,15 @@ public struct SemanticIDTrie: Sendable {
     /// Builds the tree from every item's codes: a sort by tuple, then one sweep.
     public init(_ semanticIDs: SemanticIDs) {
         let digits = semanticIDs.digits
-        let order = (1...max(semanticIDs.itemCount, 1)).filter { $0 <= semanticIDs.itemCount }.sorted { first, second in
-            for digit in 0..<digits {
-                let left = semanticIDs.code(item: first, digit: digit)
-                let right = semanticIDs.code(item: second, digit: digit)
-                if left != right { return left < right }
+        let order = (1...max(semanticIDs.itemCount, 1)).filter { $0 <= semanticIDs.itemCount }
+            .sorted { first, second in
+                for digit in 0..<digits {
+                    let left = semanticIDs.code(item: first, digit: digit)
+                    let right = semanticIDs.code(item: second, digit: digit)
+                    if left != right { return left < right }
+                }
+                return first < second
             }
-            return first < second
-        }
         var codes = [[Int32]](repeating: [], count: digits + 1)
         var parents = [[Int32]](repeating: [], count: digits + 1)
         var firstChild = [[Int32]](repeating: [], count: digits)
@@ -54,7 +55,10 @@ public struct SemanticIDTrie: Sendable {
             var divergence = 0
             if position > 0 {
                 let previous = order[position - 1]
-                while divergence < digits, semanticIDs.code(item: previous, digit: divergence) == semanticIDs.code(item: item, digit: divergence) {
+                while divergence < digits,
+                    semanticIDs.code(item: previous, digit: divergence)
+                        == semanticIDs.code(item: item, digit: divergence)
+                {
                     divergence += 1
                 }
             }
@@ -102,7 +106,8 @@ public struct SemanticIDTrie: Sendable {
         while !range.isEmpty {
             let middle = range.lowerBound + range.count / 2
             if level[middle] == code { return middle }
-            range = level[middle] < code ? (middle + 1)..<range.upperBound : range.lowerBound..<middle
+            range =
+                level[middle] < code ? (middle + 1)..<range.upperBound : range.lowerBound..<middle
         }
         return nil
     }
@@ -128,7 +133,9 @@ public struct SemanticIDTrie: Sendable {
         var node = 0
         var depth = 0
         for code in prefix {
-            guard depth < digits, let next = child(of: node, depth: depth, code: code) else { return nil }
+            guard depth < digits, let next = child(of: node, depth: depth, code: code) else {
+                return nil
+            }
             node = next
             depth += 1
         }

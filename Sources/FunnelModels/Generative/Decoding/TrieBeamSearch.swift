@@ -42,9 +42,15 @@ public struct TrieBeamSearch: Sendable {
 
     /// Decodes user `user` from fixed per-digit tables (parallel multi-token prediction): the best
     /// `count` items, best first.
-    public func search(_ logProbabilities: DigitLogProbabilities, user: Int, count: Int) -> [ScoredItem] {
-        precondition(logProbabilities.digitSizes == trie.digitSizes, "Funnel: log-probabilities and trie disagree on the digits")
-        precondition((0..<logProbabilities.users).contains(user), "Funnel: user \(user) is not in 0 ..< \(logProbabilities.users)")
+    public func search(_ logProbabilities: DigitLogProbabilities, user: Int, count: Int)
+        -> [ScoredItem]
+    {
+        precondition(
+            logProbabilities.digitSizes == trie.digitSizes,
+            "Funnel: log-probabilities and trie disagree on the digits")
+        precondition(
+            (0..<logProbabilities.users).contains(user),
+            "Funnel: user \(user) is not in 0 ..< \(logProbabilities.users)")
         let base = user * logProbabilities.width
         return logProbabilities.values.withUnsafeBufferPointer { values in
             run(count: count) { digit, _ in
@@ -62,7 +68,9 @@ public struct TrieBeamSearch: Sendable {
     /// Decodes with an autoregressive model: `nextLogProbabilities` is called once per digit (M
     /// times, fewer only when no item exists) with every live prefix, and returns one row of
     /// `K_digit` log-probabilities for the next code per prefix, `[beams][K_digit]`.
-    public func search(count: Int, nextLogProbabilities: (Step) throws -> [[Float]]) rethrows -> [ScoredItem] {
+    public func search(count: Int, nextLogProbabilities: (Step) throws -> [[Float]]) rethrows
+        -> [ScoredItem]
+    {
         var previousNodes: [Int] = []
         return try run(count: count) { digit, nodes in
             var parents: [Int] = []
@@ -72,11 +80,14 @@ public struct TrieBeamSearch: Sendable {
                 parents = nodes.map { beamOfNode[trie.parent(of: $0, depth: digit)]! }
             }
             previousNodes = nodes
-            let step = Step(digit: digit, prefixes: nodes.map { trie.prefix(of: $0, depth: digit) }, parents: parents)
+            let step = Step(
+                digit: digit, prefixes: nodes.map { trie.prefix(of: $0, depth: digit) },
+                parents: parents)
             let rows = try nextLogProbabilities(step)
             precondition(
                 rows.count == nodes.count && rows.allSatisfy { $0.count == trie.digitSizes[digit] },
-                "Funnel: the model must return \(nodes.count) rows of \(trie.digitSizes[digit]) log-probabilities at digit \(digit)")
+                "Funnel: the model must return \(nodes.count) rows of \(trie.digitSizes[digit]) log-probabilities at digit \(digit)"
+            )
             return { beam, code in rows[beam][code] }
         }
     }
@@ -84,7 +95,8 @@ public struct TrieBeamSearch: Sendable {
     /// The search itself: `source(digit, nodes)` gives, for the live nodes at depth `digit`, a
     /// lookup of (beam index, code) → log-probability of that code next.
     private func run(
-        count: Int, source: (_ digit: Int, _ nodes: [Int]) throws -> (_ beam: Int, _ code: Int) -> Float
+        count: Int,
+        source: (_ digit: Int, _ nodes: [Int]) throws -> (_ beam: Int, _ code: Int) -> Float
     ) rethrows -> [ScoredItem] {
         guard trie.itemCount > 0, count > 0 else { return [] }
         var beams = [ScoredItem(item: 0, score: 0)]
@@ -94,8 +106,13 @@ public struct TrieBeamSearch: Sendable {
             for (beam, prefix) in beams.enumerated() {
                 for child in trie.children(of: prefix.item, depth: digit) {
                     let code = Int(trie.code(of: child, depth: digit + 1))
-                    let candidate = ScoredItem(item: child, score: prefix.score + logProbability(beam, code))
-                    if let threshold = selection.threshold, !ScoredItem.ranksBefore(candidate, threshold) { continue }
+                    let candidate = ScoredItem(
+                        item: child, score: prefix.score + logProbability(beam, code))
+                    if let threshold = selection.threshold,
+                        !ScoredItem.ranksBefore(candidate, threshold)
+                    {
+                        continue
+                    }
                     selection.insert(candidate)
                 }
             }
@@ -104,7 +121,9 @@ public struct TrieBeamSearch: Sendable {
         let digits = Float(trie.digits)
         var items: [ScoredItem] = []
         for leaf in beams {
-            for item in trie.items(ofLeaf: leaf.item) { items.append(ScoredItem(item: Int(item), score: leaf.score / digits)) }
+            for item in trie.items(ofLeaf: leaf.item) {
+                items.append(ScoredItem(item: Int(item), score: leaf.score / digits))
+            }
         }
         items.sort(by: ScoredItem.ranksBefore)
         return Array(items.prefix(count))
