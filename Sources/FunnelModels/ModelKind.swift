@@ -24,6 +24,7 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable, StrictEnum {
     case matrixFactorisation = "matrix-factorisation"
     case mfDRJL = "mf-dr-jl"
     case sasrec
+    case fair
 
     public var factory: ModelFactory {
         switch self {
@@ -49,6 +50,7 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable, StrictEnum {
         case .matrixFactorisation: ModelFactory(MatrixFactorisation.self)
         case .mfDRJL: ModelFactory(DoublyRobustJointLearning.self)
         case .sasrec: ModelFactory(SASRec.self)
+        case .fair: ModelFactory(FAIR.self)
         }
     }
 

@@ -24,12 +24,10 @@ extension FAIR {
                 let search = TrieBeamSearch(trie: decoding.trie, options: .init(beamWidth: evaluation.beamWidth))
                 outputs[decoder.outputName] = catalogue(search.search(logProbabilities, count: evaluation.beamWidth))
             case .graph:
-                let graph = decoding.graph(tokenTable: tokenTable.table, ranges: digitRanges, edges: evaluation.graphEdges)
-                let decoder = GraphConstrainedDecoder(
-                    graph: graph, scorer: decoding.scorer,
-                    options: .init(beams: evaluation.graphBeams, propagationSteps: evaluation.graphSteps))
-                outputs[FAIRConfiguration.Decoder.graph.outputName] = catalogue(
-                    (0..<history.rows).map { decoder.decode(logProbabilities, user: $0, count: evaluation.graphBeams, seed: UInt64($0)) })
+                let graph = decoding.graphDecoder(
+                    tokenTable: tokenTable.table,
+                    options: .init(edges: evaluation.graphEdges, beams: evaluation.graphBeams, propagationSteps: evaluation.graphSteps))
+                outputs[decoder.outputName] = catalogue(graph.decode(logProbabilities, count: evaluation.graphBeams, seed: 0))
             }
         }
         return outputs

@@ -26,8 +26,7 @@ public final class FAIR: Module, RegisteredModel {
     public static var testFixture: ModelFixture {
         ModelFixture(
             world: "sequential",
-            configuration: #"{"dimensions": 16, "heads": 2, "feedForwardDimensions": 32, "maximumLength": 8, "embeddingDropout": 0.1, "attentionDropout": 0.1, "evaluation": {"maximumUsers": 50}}"#,
-            prepare: { try SemanticIDTokeniser.testCodes(for: $0) })
+            configuration: #"{"dimensions": 16, "heads": 2, "feedForwardDimensions": 32, "maximumLength": 8, "embeddingDropout": 0.1, "attentionDropout": 0.1, "evaluation": {"maximumUsers": 50}}"#)
     }
 
     public let tokenTable: Embedding
@@ -46,13 +45,21 @@ public final class FAIR: Module, RegisteredModel {
     public let digitRanges: [Range<Int>]
     let decoding: FAIRDecodingCache
 
-    public init(dataset: Dataset, configuration: Configuration, seed: UInt64) throws {
+    /// Reads the semantic IDs named by `configuration.semanticIDs` from the dataset's folder.
+    public convenience init(dataset: Dataset, configuration: Configuration, seed: UInt64) throws {
+        try configuration.validate()
+        let codes = try dataset.semanticIDs(named: configuration.semanticIDs, target: configuration.target)
+        try self.init(dataset: dataset, configuration: configuration, codes: codes, seed: seed)
+    }
+
+    /// A model over the given semantic IDs (items 1 … N of the dataset's target vocabulary).
+    public init(dataset: Dataset, configuration: Configuration, codes: SemanticIDs, seed: UInt64) throws {
         try configuration.validate()
         guard dataset.schema.resolvedColumn(configuration.items)?.kind == .idList else {
             throw DataError.missingRequirement(
                 dataset: dataset.schema.name, column: configuration.items, reason: "FAIR's history: an id list of the target's items")
         }
-        codes = try dataset.semanticIDs(named: configuration.semanticIDs, target: configuration.target)
+        self.codes = codes
         guard codes.itemCount >= 2 else {
             throw DataError.missingRequirement(
                 dataset: dataset.schema.name, column: configuration.target, reason: "FAIR needs at least two items with semantic IDs")
@@ -78,11 +85,10 @@ public final class FAIR: Module, RegisteredModel {
         embeddingDropout = Dropout(probability: configuration.embeddingDropout, seed: generator.next())
         blocks = (0..<configuration.blocks).map { layer in
             FocusedDecoderBlock(
-                dimensions: d, heads: configuration.focused ? configuration.heads / 2 : configuration.heads,
-                feedForwardDimensions: configuration.feedForwardDimensions, focused: configuration.focused, layerIndex: layer,
-                lambdaInitial: configuration.lambdaInitial, attentionDropout: configuration.attentionDropout,
-                residualDropout: configuration.residualDropout, layerNormEpsilon: configuration.layerNormEpsilon,
-                initializer: initializer, generator: &generator)
+                dimensions: d, heads: configuration.heads / 2, feedForwardDimensions: configuration.feedForwardDimensions,
+                layerIndex: layer, lambdaInitial: configuration.lambdaInitial, focused: configuration.focused,
+                weightDropout: configuration.attentionDropout, residualDropout: configuration.residualDropout,
+                normEpsilon: configuration.layerNormEpsilon, initializer: initializer, generator: &generator)
         }
         finalNorm = LayerNorm(dimensions: d, epsilon: configuration.layerNormEpsilon)
         heads = autoregressive
@@ -149,7 +155,7 @@ public final class FAIR: Module, RegisteredModel {
         let width = configuration.dimensions
         let length = tokens.count / rows / (digits ?? 1)
         var x: Tensor
-        var valid: [Float]
+        let valid: [Float]
         if let digits {
             x = tokenTable(tokens, shape: [rows, length, digits]).mean(alongAxes: [2])
             valid = (0..<(rows * length)).map { tokens[$0 * digits] == SemanticIDs.paddingToken ? 0 : 1 }
@@ -158,9 +164,8 @@ public final class FAIR: Module, RegisteredModel {
             valid = tokens.map { $0 == SemanticIDs.paddingToken ? 0 : 1 }
         }
         x = embeddingDropout(positions(x))
-        let mask = MultiHeadAttention.causalMask(length: length)
-            + MultiHeadAttention.keyPaddingMask(Tensor(shape: [rows, length], scalars: valid))
-        for block in blocks { x = block(x, mask: mask) }
+        let validTensor = Tensor(shape: [rows, length], scalars: valid)
+        for block in blocks { x = block(x, valid: validTensor) }
         return finalNorm(x).reshaped([rows, length, width])
     }
 

@@ -65,8 +65,8 @@ public struct FAIRConfiguration: ModelConfiguration, Equatable {
     /// D: the token embeddings' and the blocks' width.
     public var dimensions = 448
     public var blocks = 2
-    /// Heads of the standard attention; focused attention uses half as many, each with two
-    /// query/key sets of width D / `heads`, so both have the same parameters (§4.3).
+    /// Heads of the standard attention (even); focused attention uses half as many, each with
+    /// two query/key sets of width D / `heads`, so both have the same parameters (§4.3).
     public var heads = 4
     public var feedForwardDimensions = 1024
     /// Focused attention (§4.3) in every block; `false`: standard causal attention.
@@ -104,10 +104,9 @@ public struct FAIRConfiguration: ModelConfiguration, Equatable {
         try check.positive(dimensions, "dimensions", what: "a number of dimensions")
         try check.positive(blocks, "blocks", maximum: 64, what: "a number of blocks")
         try check.positive(heads, "heads", maximum: dimensions, what: "a number of heads")
-        guard dimensions % heads == 0, !focused || heads % 2 == 0 else {
+        guard dimensions % heads == 0, heads % 2 == 0 else {
             throw StrictJSON.Error(
-                description: "field 'modelConfiguration.heads': \(heads) heads must divide \(dimensions) dimensions"
-                    + (focused ? " and be even (focused attention pairs them)" : ""))
+                description: "field 'modelConfiguration.heads': \(heads) heads must be even (focused attention pairs them; the baseline keeps the count) and divide \(dimensions) dimensions")
         }
         try check.positive(feedForwardDimensions, "feedForwardDimensions", what: "a width")
         for (value, name) in [(embeddingDropout, "embeddingDropout"), (attentionDropout, "attentionDropout"), (residualDropout, "residualDropout")] {

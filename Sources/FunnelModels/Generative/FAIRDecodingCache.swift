@@ -9,7 +9,7 @@ final class FAIRDecodingCache: @unchecked Sendable {
     let scorer: ExhaustiveItemScorer
     let trie: SemanticIDTrie
     private let codes: SemanticIDs
-    private var graphCache: (checksum: UInt64, edges: Int, graph: SemanticIDGraph)?
+    private var graphCache: (checksum: UInt64, decoder: GraphConstrainedDecoder)?
 
     init(codes: SemanticIDs) {
         self.codes = codes
@@ -17,19 +17,18 @@ final class FAIRDecodingCache: @unchecked Sendable {
         trie = SemanticIDTrie(codes)
     }
 
-    /// The `edges`-nearest-neighbour item graph of the current token embeddings.
+    /// RPG's graph decoder over the current token embeddings.
     /// - Parameters:
-    ///   - tokenTable: `[V, D]` the token embeddings.
-    ///   - ranges: digit k's rows of the table (`T_k`).
-    func graph(tokenTable: Tensor, ranges: [Range<Int>], edges: Int) -> SemanticIDGraph {
-        let values = tokenTable.scalars
+    ///   - tokenTable: `[V, D]` the token embeddings; the digits' rows are `1 ..< 1 + Σ_k K_k`.
+    func graphDecoder(tokenTable: Tensor, options: GraphConstrainedDecoder.Options) -> GraphConstrainedDecoder {
+        let width = tokenTable.shape[1]
+        let rows = codes.digitSizes.reduce(0, +)
+        let values = Array(tokenTable.scalars[width..<((1 + rows) * width)])
         var checksum: UInt64 = 0xCBF2_9CE4_8422_2325
         for value in values { checksum = (checksum ^ UInt64(value.bitPattern)) &* 0x0100_0000_01B3 }
-        if let graphCache, graphCache.checksum == checksum, graphCache.edges == edges { return graphCache.graph }
-        let width = tokenTable.shape[1]
-        let tables = ranges.map { Array(values[($0.lowerBound * width)..<($0.upperBound * width)]) }
-        let graph = SemanticIDGraph(codes, tokenEmbeddings: tables, dimensions: width, edges: edges)
-        graphCache = (checksum, edges, graph)
-        return graph
+        if let graphCache, graphCache.checksum == checksum, graphCache.decoder.options == options { return graphCache.decoder }
+        let decoder = GraphConstrainedDecoder(semanticIDs: codes, tokenEmbeddings: values, dimensions: width, options: options)
+        graphCache = (checksum, decoder)
+        return decoder
     }
 }

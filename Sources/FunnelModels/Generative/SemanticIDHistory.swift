@@ -1,5 +1,6 @@
 import FunnelData
 import FunnelNN
+import FunnelTensor
 
 /// A batch's item histories as a semantic-ID Transformer reads them (sequential.md §4.2): each
 /// item becomes its M code tokens, laid out either flat (M positions per item, digit order) or
