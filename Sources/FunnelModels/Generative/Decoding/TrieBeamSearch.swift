@@ -32,7 +32,7 @@ public struct TrieBeamSearch: Sendable {
 
     /// The tree the beams walk.
     public let trie: SemanticIDTrie
-    public var options: Options
+    public let options: Options
 
     public init(trie: SemanticIDTrie, options: Options = Options()) {
         precondition(options.beamWidth > 0, "Funnel: a beam search needs a positive beam width")
