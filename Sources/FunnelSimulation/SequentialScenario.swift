@@ -27,10 +27,11 @@ public enum SequentialScenario {
             summary: "\(interactions.count) interactions of \(users) users over \(knobs.items) items (\(rows.joined(separator: ", ")) rows)",
             rowCount: interactions.count
         ) { directory in
-            try sequences.write(
+            let dataset = try sequences.write(
                 to: directory, name: "sequential",
                 source: "funnel simulate sequential --users \(users) --seed \(seed)", rankingTruth: truth)
             try writeContentVectors(world.catalogue, noise: knobs.contentNoise, seed: seed, to: directory + "/item-vectors.csv")
+            return dataset
         }
     }
 
