@@ -81,6 +81,9 @@ public struct SemanticIDTokeniser: Sendable {
         public var overallError: Float = 0
         /// Items sharing their tuple with an earlier item before any collision digit.
         public var collisionsBefore = 0
+        /// Distinct input vectors among all items: items with equal vectors always share a
+        /// tuple, so `itemCount − distinctVectors` is a floor on ``collisionsBefore``.
+        public var distinctVectors = 0
         /// The collision digit's size, or `nil` without one.
         public var collisionDigitSize: Int?
         /// RQ-VAE: each epoch's mean loss.
@@ -103,7 +106,7 @@ public struct SemanticIDTokeniser: Sendable {
             if let first = epochLosses.first, let last = epochLosses.last {
                 lines.append("RQ-VAE loss: epoch 1 \(format(first)) → epoch \(epochLosses.count) \(format(last))")
             }
-            lines.append("collisions before the collision digit: \(collisionsBefore)")
+            lines.append("collisions before the collision digit: \(collisionsBefore) (distinct input vectors \(distinctVectors), so at least \(itemCount - distinctVectors) are unavoidable)")
             lines.append(collisionDigitSize.map { "collision digit: size \($0)" } ?? "no collision digit")
             if let itemsWithoutFeatures { lines.append("items without features (zero vectors): \(itemsWithoutFeatures)") }
             lines.append(String(format: "time: %.2f s", seconds))
@@ -129,6 +132,7 @@ public struct SemanticIDTokeniser: Sendable {
         report.itemCount = vectors.itemCount
         report.trainedItems = trained.count
         report.inputDimensions = vectors.dimensions
+        report.distinctVectors = Set((1...max(vectors.itemCount, 1)).filter { $0 <= vectors.itemCount }.map { vectors.vector(item: $0).map(\.bitPattern) }).count
         var generator = RandomGenerator(seed: seed)
         var points = vectors.values
         var dimensions = vectors.dimensions
