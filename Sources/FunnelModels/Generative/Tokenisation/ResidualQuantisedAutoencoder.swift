@@ -110,20 +110,24 @@ public final class ResidualQuantisedAutoencoder: Module {
     }
 
     /// Trains on `points` (`[rows, d]`) with Adam for `epochs` passes in shuffled batches; the
-    /// codebooks are initialised on the first batch. Returns each epoch's mean loss.
+    /// codebooks are initialised on the first batch. Returns each epoch's mean loss and mean
+    /// reconstruction term (the codebook terms can rise early on while the latents spread out
+    /// from their small initial scale).
     public func fit(
         points: [Float], rows: Int, dimensions: Int, epochs: Int, batchSize: Int, learningRate: Float,
         generator: inout RandomGenerator
-    ) -> [Float] {
+    ) -> (losses: [Float], reconstructions: [Float]) {
         let optimizer = Adam(namedParameters: namedParameters(), learningRate: learningRate)
         var order = Array(0..<rows)
         var losses: [Float] = []
+        var reconstructions: [Float] = []
         var initialised = false
         for _ in 0..<epochs {
             for index in stride(from: rows - 1, to: 0, by: -1) {
                 order.swapAt(index, Int(generator.next() % UInt64(index + 1)))
             }
             var total = 0.0
+            var reconstructionTotal = 0.0
             var batches = 0
             for start in stride(from: 0, to: rows, by: batchSize) {
                 let batchRows = order[start..<min(start + batchSize, rows)]
@@ -136,14 +140,16 @@ public final class ResidualQuantisedAutoencoder: Module {
                     initialised = true
                 }
                 zeroGradients()
-                let loss = self.loss(x).total
+                let (loss, reconstruction) = self.loss(x)
                 loss.backward()
                 optimizer.step()
                 total += Double(loss.scalar)
+                reconstructionTotal += Double(reconstruction.scalar)
                 batches += 1
             }
             losses.append(Float(total / Double(max(batches, 1))))
+            reconstructions.append(Float(reconstructionTotal / Double(max(batches, 1))))
         }
-        return losses
+        return (losses, reconstructions)
     }
 }

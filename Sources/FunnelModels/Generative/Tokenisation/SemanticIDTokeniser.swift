@@ -86,8 +86,9 @@ public struct SemanticIDTokeniser: Sendable {
         public var distinctVectors = 0
         /// The collision digit's size, or `nil` without one.
         public var collisionDigitSize: Int?
-        /// RQ-VAE: each epoch's mean loss.
+        /// RQ-VAE: each epoch's mean loss and mean reconstruction term.
         public var epochLosses: [Float] = []
+        public var epochReconstructions: [Float] = []
         /// Filled by the caller for side-table vectors.
         public var itemsWithoutFeatures: Int?
         public var seconds = 0.0
@@ -105,6 +106,9 @@ public struct SemanticIDTokeniser: Sendable {
             lines.append("overall reconstruction MSE (all items\(method == .rqvae ? ", decoded" : "")): \(format(overallError))")
             if let first = epochLosses.first, let last = epochLosses.last {
                 lines.append("RQ-VAE loss: epoch 1 \(format(first)) → epoch \(epochLosses.count) \(format(last))")
+                if let first = epochReconstructions.first, let last = epochReconstructions.last {
+                    lines.append("RQ-VAE reconstruction term: epoch 1 \(format(first)) → epoch \(epochReconstructions.count) \(format(last))")
+                }
             }
             lines.append("collisions before the collision digit: \(collisionsBefore) (distinct input vectors \(distinctVectors), so at least \(itemCount - distinctVectors) are unavoidable)")
             lines.append(collisionDigitSize.map { "collision digit: size \($0)" } ?? "no collision digit")
@@ -173,7 +177,7 @@ public struct SemanticIDTokeniser: Sendable {
             let model = ResidualQuantisedAutoencoder(
                 inputDimensions: dimensions, hidden: autoencoder.hidden ?? widths.hidden, latent: autoencoder.latent ?? widths.latent,
                 levels: digits, codebookSize: codebookSize, commitment: autoencoder.commitment, generator: &generator)
-            report.epochLosses = model.fit(
+            (report.epochLosses, report.epochReconstructions) = model.fit(
                 points: training, rows: trained.count, dimensions: dimensions, epochs: autoencoder.epochs,
                 batchSize: autoencoder.batchSize, learningRate: autoencoder.learningRate, generator: &generator)
             report.levelErrors = model.encode(training, rows: trained.count, dimensions: dimensions).levelErrors
