@@ -133,4 +133,20 @@ private func refusal(_ body: () throws -> ItemVectors) -> String {
         #expect(abs(third[2] - third[3]) < 1e-6, "dark and funny each tag two items: equal idf")
         #expect(Array(vectors.vector(item: 2)) == [0, 1, 1, 0], "'rare' is seen once and dropped")
     }
+
+    @Test func trainingFlagsCoverTrainHistoriesAndTargetsOnly() throws {
+        // User 1: items 10, 11, 12, 13 → train 10 → 11, validation target 12, test target 13.
+        // User 2: items 10, 14, 15 → train has only 10 (no train row), validation 14, test 15.
+        let folder = try Folder()
+        let log = try folder.write("log.csv", "user,item,timestamp\n1,10,1\n1,11,2\n1,12,3\n1,13,4\n2,10,1\n2,14,2\n2,15,3\n")
+        let sequences = try LeaveOneOutSequences(
+            interactions: try LeaveOneOutSequences.readInteractions(path: log), minimumInteractions: 3)
+        let dataset = try sequences.write(to: folder.path + "/sequences", name: "sequences", source: log)
+        let itemCount = dataset.vocabulary(for: "target")!.size - 1
+        let flags = try dataset.trainingItemFlags(itemCount: itemCount)
+        let keys = try ItemSideFeatures.itemKeys(directory: folder.path + "/sequences").index
+        let trained = Set(keys.filter { flags[$0.value] }.map(\.key))
+        #expect(trained == ["10", "11"], "validation and test targets (12 to 15) are not training items")
+        #expect(flags[0] == false && flags.count == itemCount + 1)
+    }
 }
