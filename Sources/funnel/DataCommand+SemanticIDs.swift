@@ -65,6 +65,9 @@ extension DataCommand {
         @Option(help: "The most Lloyd iterations of each k-means.")
         var iterations = 25
 
+        @Option(help: "Product quantisation: OPQ rotation updates (alternating Procrustes; 0 = plain PQ).")
+        var opqIterations = 0
+
         @Option(help: "RQ-VAE training epochs.")
         var epochs = 50
 
@@ -92,7 +95,10 @@ extension DataCommand {
             guard (1...65_536).contains(codebook) else { throw ValidationError("--codebook must be in 1 … 65536") }
             guard pca.map({ $0 >= 1 }) ?? true else { throw ValidationError("--pca must be at least 1") }
             guard !whiten || pca != nil else { throw ValidationError("--whiten needs --pca D") }
-            guard iterations >= 1, epochs >= 1, minimumTagCount >= 1 else {
+            guard opqIterations == 0 || method == SemanticIDTokeniser.Method.productQuantisation.rawValue else {
+                throw ValidationError("--opq-iterations applies only to --method product-quantisation")
+            }
+            guard iterations >= 1, epochs >= 1, minimumTagCount >= 1, opqIterations >= 0 else {
                 throw ValidationError("--iterations, --epochs and --minimum-tag-count must be at least 1")
             }
             guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name") }
@@ -131,6 +137,7 @@ extension DataCommand {
             tokeniser.seed = seed
             tokeniser.collisionDigit = collisionDigit
             tokeniser.autoencoder.epochs = epochs
+            tokeniser.rotationIterations = opqIterations
             let flags = try data.trainingItemFlags(itemCount: itemCount)
             var (ids, report) = try tokeniser.tokenise(itemVectors, trainingItems: flags)
             report.itemsWithoutFeatures = itemsWithoutFeatures

@@ -197,4 +197,32 @@ func allTraining(_ count: Int) -> [Bool] { [false] + Array(repeating: true, coun
         }
         #expect(throws: DataError.self) { try ItemVectors.readSafeTensors(path: path, tensor: "missing", itemCount: 3) }
     }
+
+    @Test func optimisedProductQuantisationLearnsARotation() {
+        // Correlated pairs across the two halves: plain PQ codes each half alone.
+        var generator = RandomGenerator(seed: 12)
+        var points: [Float] = []
+        for _ in 0..<200 {
+            let (a, b) = (generator.nextNormal(), generator.nextNormal())
+            points += [a, b, a + 0.1 * generator.nextNormal(), b + 0.1 * generator.nextNormal()]
+        }
+        var plainGenerator = RandomGenerator(seed: 1)
+        let plain = ProductQuantiser(
+            points: points, rows: 200, dimensions: 4, subspaces: 2, codebookSize: 8, iterations: 20, tolerance: 1e-5,
+            generator: &plainGenerator)
+        var opqGenerator = RandomGenerator(seed: 1)
+        let optimised = OptimisedProductQuantiser(
+            points: points, rows: 200, dimensions: 4, subspaces: 2, codebookSize: 8, iterations: 20, rotationIterations: 5,
+            tolerance: 1e-5, generator: &opqGenerator)
+        let r = optimised.rotation
+        for i in 0..<4 {
+            for j in 0..<4 {
+                let dot = (0..<4).reduce(Float(0)) { $0 + r[$1 * 4 + i] * r[$1 * 4 + j] }
+                #expect(abs(dot - (i == j ? 1 : 0)) < 1e-4, "RᵀR[\(i), \(j)] = \(dot)")
+            }
+        }
+        let plainError = plain.encode(points, rows: 200).overall
+        let rotatedError = optimised.quantiser.encode(optimised.rotate(points, rows: 200), rows: 200).overall
+        #expect(rotatedError < plainError, "OPQ \(rotatedError) vs PQ \(plainError)")
+    }
 }

@@ -3,8 +3,8 @@ import FunnelTensor
 /// Product quantisation (Jégou et al. 2011; RPG's `PQ32x8`, sequential.md §4.1 step 3): the d
 /// dimensions split into M contiguous sub-spaces (sizes as equal as possible, the first
 /// `d mod M` one wider), one ``KMeans`` codebook per sub-space; an item's codes are the nearest
-/// centroid in each sub-space. Digits are unordered. OPQ's learned rotation is not applied
-/// (PCA whitening before it is the only rotation).
+/// centroid in each sub-space. Digits are unordered. OPQ's learned rotation is
+/// ``OptimisedProductQuantiser``.
 public struct ProductQuantiser: Sendable {
     /// Each sub-space's first dimension and width.
     public let subspaces: [(start: Int, width: Int)]
@@ -56,6 +56,20 @@ public struct ProductQuantiser: Sendable {
             total += Double(error) * Double(part.count)
         }
         return (codes, errors, rows == 0 ? 0 : Float(total / Double(rows * dimensions)))
+    }
+
+    /// The reconstruction `[rows, d]` of codes `[rows][M]`.
+    public func reconstruction(of codes: [[Int32]]) -> [Float] {
+        var values = [Float](repeating: 0, count: codes.count * dimensions)
+        for (row, tuple) in codes.enumerated() {
+            for (index, (subspace, codebook)) in zip(subspaces, codebooks).enumerated() {
+                let centre = Int(tuple[index]) * subspace.width
+                for j in 0..<subspace.width {
+                    values[row * dimensions + subspace.start + j] = codebook.centroids[centre + j]
+                }
+            }
+        }
+        return values
     }
 
     /// Columns `start ..< start + width` of `points`, `[rows, width]`.

@@ -14,7 +14,8 @@ public struct SemanticIDTokeniser: Sendable {
         case residualKMeans = "residual-kmeans"
         /// TIGER's RQ-VAE: hierarchical codes of a learned latent.
         case rqvae
-        /// Product quantisation (RPG): unordered codes, one per sub-space.
+        /// Product quantisation (RPG): unordered codes, one per sub-space; OPQ with
+        /// `rotationIterations > 0`.
         case productQuantisation = "product-quantisation"
 
         /// The name written in the manifest.
@@ -52,6 +53,8 @@ public struct SemanticIDTokeniser: Sendable {
     /// Lloyd stops once the error falls by less than this fraction.
     public var tolerance: Float = 1e-4
     public var seed: UInt64 = 0
+    /// Product quantisation: OPQ's alternating rotation updates (0 = plain PQ).
+    public var rotationIterations = 0
     /// Whether to append the collision digit; `nil` = on for the residual methods, off for PQ.
     public var collisionDigit: Bool?
     public var autoencoder = AutoencoderSettings()
@@ -165,11 +168,12 @@ public struct SemanticIDTokeniser: Sendable {
             guard digits <= dimensions else {
                 throw Refusal(description: "product quantisation into \(digits) sub-spaces needs at least \(digits) dimensions; the vectors have \(dimensions)")
             }
-            let quantiser = ProductQuantiser(
+            let optimised = OptimisedProductQuantiser(
                 points: training, rows: trained.count, dimensions: dimensions, subspaces: digits, codebookSize: codebookSize,
-                iterations: iterations, tolerance: tolerance, generator: &generator)
-            report.levelErrors = quantiser.encode(training, rows: trained.count).errors
-            let all = quantiser.encode(points, rows: vectors.itemCount)
+                iterations: iterations, rotationIterations: rotationIterations, tolerance: tolerance, generator: &generator)
+            let quantiser = optimised.quantiser
+            report.levelErrors = quantiser.encode(optimised.rotate(training, rows: trained.count), rows: trained.count).errors
+            let all = quantiser.encode(optimised.rotate(points, rows: vectors.itemCount), rows: vectors.itemCount)
             (codes, report.overallError) = (all.codes, all.overall)
             sizes = quantiser.codebooks.map(\.count)
         case .rqvae:
