@@ -71,6 +71,12 @@ extension DataCommand {
         @Option(help: "RQ-VAE training epochs.")
         var epochs = 50
 
+        @Option(help: "RQ-VAE Adam learning rate.")
+        var learningRate: Float = 1e-3
+
+        @Option(help: "RQ-VAE batch size (the first batch also seeds the codebooks).")
+        var batchSize = 256
+
         @Option(help: "The random seed.")
         var seed: UInt64 = 0
 
@@ -97,6 +103,9 @@ extension DataCommand {
             guard !whiten || pca != nil else { throw ValidationError("--whiten needs --pca D") }
             guard opqIterations == 0 || method == SemanticIDTokeniser.Method.productQuantisation.rawValue else {
                 throw ValidationError("--opq-iterations applies only to --method product-quantisation")
+            }
+            guard learningRate > 0, learningRate.isFinite, batchSize >= 1 else {
+                throw ValidationError("--learning-rate must be a positive number and --batch-size at least 1")
             }
             guard iterations >= 1, epochs >= 1, minimumTagCount >= 1, opqIterations >= 0 else {
                 throw ValidationError("--iterations, --epochs and --minimum-tag-count must be at least 1")
@@ -137,6 +146,8 @@ extension DataCommand {
             tokeniser.seed = seed
             tokeniser.collisionDigit = collisionDigit
             tokeniser.autoencoder.epochs = epochs
+            tokeniser.autoencoder.learningRate = learningRate
+            tokeniser.autoencoder.batchSize = batchSize
             tokeniser.rotationIterations = opqIterations
             let flags = try data.trainingItemFlags(itemCount: itemCount)
             var (ids, report) = try tokeniser.tokenise(itemVectors, trainingItems: flags)
