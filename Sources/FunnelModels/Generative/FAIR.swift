@@ -26,7 +26,17 @@ public final class FAIR: Module, RegisteredModel {
     public static var testFixture: ModelFixture {
         ModelFixture(
             world: "sequential",
-            configuration: #"{"dimensions": 16, "heads": 2, "feedForwardDimensions": 32, "maximumLength": 8, "embeddingDropout": 0.1, "attentionDropout": 0.1, "evaluation": {"maximumUsers": 50}}"#)
+            configuration: #"{"dimensions": 16, "heads": 2, "feedForwardDimensions": 32, "maximumLength": 8, "embeddingDropout": 0.1, "attentionDropout": 0.1, "evaluation": {"maximumUsers": 50}}"#,
+            prepare: { dataset in
+                // The world's item content vectors, residual k-means with a small codebook.
+                guard let vocabulary = dataset.vocabulary(for: "target") else { return }
+                let itemCount = vocabulary.size - 1
+                var tokeniser = SemanticIDTokeniser(method: .residualKMeans, digits: 2)
+                tokeniser.codebookSize = 16
+                let vectors = try ItemVectors.read(path: dataset.directory + "/item-vectors.csv", itemCount: itemCount)
+                let codes = try tokeniser.tokenise(vectors, trainingItems: try dataset.trainingItemFlags(itemCount: itemCount)).ids
+                try codes.write(directory: dataset.directory)
+            })
     }
 
     public let tokenTable: Embedding
