@@ -6,7 +6,8 @@ extension FAIR {
     /// `L = L_MTP + α L_NR + β L_MI` (sequential.md §4.4), each term named in the objective:
     /// - `multiToken`: `(1/M) Σ_k CE(z_k, c_k(target))` over every position with a next item;
     /// - `noiseRobustness`: `‖n(h(x)) − n(h(x̃))‖²` averaged over those positions (n: L2
-    ///   normalisation);
+    ///   normalisation), or with `noiseTarget = attentionMaps` the mean squared difference of
+    ///   every block's focused-attention map over the unperturbed key positions;
     /// - `mutualInformation`: InfoNCE between each row's last state and the mean code embedding
     ///   of its target, the batch's other targets as negatives.
     /// Autoregressive prediction has one term, `nextToken`: the cross-entropy of every code token
@@ -27,7 +28,9 @@ extension FAIR {
         let indices = history.stateIndices(itemPositions: steps.positions, flat: flat)
         let hidden = states.reshaped([rows, width]).indexSelect(indices)
         var tasks = [Objective.Task(name: "multiToken", loss: multiTokenLoss(hidden, targets: steps.targets))]
-        if configuration.noiseWeight > 0, let perturbed = outputs["perturbedStates"] {
+        if configuration.noiseWeight > 0, let loss = outputs["noiseMapLoss"] {
+            tasks.append(Objective.Task(name: "noiseRobustness", loss: loss, weight: configuration.noiseWeight))
+        } else if configuration.noiseWeight > 0, let perturbed = outputs["perturbedStates"] {
             let noisy = perturbed.reshaped([rows, width]).indexSelect(indices)
             let difference = MultiTokenPredictionHeads.normalised(hidden, axis: 1) - MultiTokenPredictionHeads.normalised(noisy, axis: 1)
             tasks.append(Objective.Task(

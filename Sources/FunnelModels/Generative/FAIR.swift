@@ -145,10 +145,16 @@ public final class FAIR: Module, RegisteredModel {
                 let targets = try finalTargets(batch)
                 return ["states": encode(tokens: nextTokenInput(history, targets: targets).tokens, rows: history.rows)]
             }
-            var outputs = ["states": encode(history)]
-            if configuration.noiseWeight > 0 {
-                outputs["perturbedStates"] = encode(perturbation(history, itemTokens: itemTokens))
+            guard configuration.noiseWeight > 0 else { return ["states": encode(history)] }
+            let noisy = perturbation(history, itemTokens: itemTokens)
+            guard configuration.noiseTarget == .attentionMaps else {
+                return ["states": encode(history), "perturbedStates": encode(noisy)]
             }
+            var (clean, perturbed): ([Tensor]?, [Tensor]?) = ([], [])
+            let states = encode(tokens: history.tokens, rows: history.rows, pooled: flat ? nil : history.digits, maps: &clean)
+            _ = encode(tokens: noisy.tokens, rows: noisy.rows, pooled: flat ? nil : noisy.digits, maps: &perturbed)
+            var outputs = ["states": states]
+            outputs["noiseMapLoss"] = Self.mapDifference(clean ?? [], perturbed ?? [], keep: history.unchangedPositions(in: noisy, flat: flat))
             return outputs
         }
         return try decode(history)
@@ -162,6 +168,13 @@ public final class FAIR: Module, RegisteredModel {
     /// The final norm's output `[B, P, D]` for token ids `[B, P]` (or `[B, P, M]` pooled over M).
     /// Padding tokens (0) are masked out as keys; a query with no real key outputs 0.
     func encode(tokens: [Int32], rows: Int, pooled digits: Int? = nil) -> Tensor {
+        var maps: [Tensor]?
+        return encode(tokens: tokens, rows: rows, pooled: digits, maps: &maps)
+    }
+
+    /// As ``encode(tokens:rows:pooled:)``, appending every block's focused-attention map
+    /// `[B, H, P, P]` to `maps` when it is not `nil`.
+    func encode(tokens: [Int32], rows: Int, pooled digits: Int?, maps: inout [Tensor]?) -> Tensor {
         let width = configuration.dimensions
         let length = tokens.count / rows / (digits ?? 1)
         var x: Tensor
@@ -175,8 +188,28 @@ public final class FAIR: Module, RegisteredModel {
         }
         x = embeddingDropout(positions(x))
         let validTensor = Tensor(shape: [rows, length], scalars: valid)
-        for block in blocks { x = block(x, valid: validTensor) }
+        let mask = maps == nil
+            ? nil : MultiHeadAttention.causalMask(length: length) + MultiHeadAttention.keyPaddingMask(validTensor)
+        for block in blocks {
+            if let mask, let attention = block.focusedAttention { maps?.append(attention.weights(block.attentionNorm(x), mask: mask)) }
+            x = block(x, valid: validTensor)
+        }
         return finalNorm(x).reshaped([rows, length, width])
+    }
+
+    /// The mean squared difference of the clean and perturbed maps `[B, H, P, P]` over the key
+    /// positions `keep` (`[B · P]`, 1 where the item was neither padding nor replaced), averaged
+    /// over blocks (§4.4's attention-map option).
+    static func mapDifference(_ clean: [Tensor], _ perturbed: [Tensor], keep: [Float]) -> Tensor {
+        precondition(!clean.isEmpty && clean.count == perturbed.count, "Funnel: attention maps of \(clean.count) and \(perturbed.count) blocks")
+        let (rows, heads, length) = (clean[0].shape[0], clean[0].shape[1], clean[0].shape[2])
+        let mask = Tensor(shape: [rows, 1, 1, length], scalars: keep)
+        let count = Float(Swift.max(keep.reduce(0, +), 1) * Float(heads * length))
+        let terms = zip(clean, perturbed).map { clean, perturbed in
+            let difference = (clean - perturbed) * mask
+            return (difference * difference).sum() * (1 / count)
+        }
+        return terms.dropFirst().reduce(terms[0], +) * (1 / Float(terms.count))
     }
 
     func finalTargets(_ batch: Batch) throws -> [Int32] {

@@ -62,6 +62,15 @@ struct SemanticIDHistory {
         (0..<rows).map { stateIndex(row: $0, slot: length - 1, flat: flat) }
     }
 
+    /// 1 at every position (token, or pooled item) whose item is real and the same in `other`,
+    /// `[rows · positions]`.
+    func unchangedPositions(in other: SemanticIDHistory, flat: Bool) -> [Float] {
+        let kept = zip(items.ids, other.items.ids).enumerated().map { slot, pair -> Float in
+            items.mask[slot] > 0 && pair.0 == pair.1 ? 1 : 0
+        }
+        return flat ? kept.flatMap { Array(repeating: $0, count: digits) } : kept
+    }
+
     /// A copy whose real items are each replaced, with probability `probability`, by an item
     /// drawn uniformly from 1 … N (all its tokens change; §4.4's perturbed input `x̃`).
     func perturbed(

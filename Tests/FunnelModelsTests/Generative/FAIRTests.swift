@@ -89,6 +89,25 @@ import FunnelTensor
         #expect(try noisy.objective(try noisy(batch), batch: batch).loggedValues["noiseRobustness_loss"]! > 0)
     }
 
+    @Test(arguments: FAIRConfiguration.Input.allCases)
+    func attentionMapTermVanishesWithoutReplacements(input: FAIRConfiguration.Input) throws {
+        let batch = Self.batch([[3, 4, 5], [6, 7], [1, 2, 9, 10]], targets: [8, 11, 12])
+        let still = try Self.model {
+            ($0.noiseTarget, $0.noiseProbability, $0.input) = (.attentionMaps, 0, input)
+        }
+        #expect(try still.objective(try still(batch), batch: batch).loggedValues["noiseRobustness_loss"] == 0)
+        let noisy = try Self.model { ($0.noiseTarget, $0.noiseProbability, $0.input) = (.attentionMaps, 0.5, input) }
+        #expect(try noisy.objective(try noisy(batch), batch: batch).loggedValues["noiseRobustness_loss"]! > 0)
+        // Only unchanged real items count as keys.
+        let history = try noisy.history(batch)
+        let replaced = SemanticIDHistory(
+            items: SequenceInput(
+                rows: 3, length: 4, ids: history.items.ids.map { $0 == 4 ? 13 : $0 }, mask: history.items.mask,
+                counts: history.items.counts, padsLeft: true, paddingID: 21),
+            itemTokens: noisy.itemTokens, digits: 3, itemCount: 20)
+        #expect(history.unchangedPositions(in: replaced, flat: false) == [0, 1, 0, 1, 0, 0, 1, 1, 1, 1, 1, 1])
+    }
+
     @Test func wideBeamRanksAsTheExhaustiveScores() throws {
         let model = try Self.model {
             $0.evaluation.decoders = [.exhaustive, .beam, .graph]
@@ -140,7 +159,7 @@ import FunnelTensor
     }
 
     @Test(arguments: [
-        "focused", "standard", "pooled", "autoregressive", "noAuxiliary",
+        "focused", "standard", "pooled", "autoregressive", "noAuxiliary", "attentionMaps",
     ])
     func everyVariantLearnsOneBatch(variant: String) throws {
         let model = try Self.model(seed: 3) {
@@ -149,6 +168,7 @@ import FunnelTensor
             case "pooled": $0.input = .pooledItems
             case "autoregressive": $0.prediction = .autoregressive
             case "noAuxiliary": ($0.noiseWeight, $0.mutualInformationWeight) = (0, 0)
+            case "attentionMaps": $0.noiseTarget = .attentionMaps
             default: break
             }
         }
