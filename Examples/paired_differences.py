@@ -3,13 +3,14 @@ the mean ± sample standard deviation over seeds of (model − baseline) on each
 many seeds the model is ahead.
 
 Usage: python3 Examples/paired_differences.py runs/NAME/experiment.json BASELINE metric [metric …]
+(several experiment files, e.g. one experiment's models run as two processes, join with commas)
 """
 import json
 import statistics
 import sys
 
 path, baseline, metrics = sys.argv[1], sys.argv[2], sys.argv[3:]
-runs = json.load(open(path))["result"]["runs"]
+runs = [run for part in path.split(",") for run in json.load(open(part))["result"]["runs"]]
 by_model = {}
 for run in runs:
     by_model.setdefault(run["model"], {})[run["seed"]] = run["metrics"]
