@@ -68,6 +68,18 @@ final class StoragePool: @unchecked Sendable {
         return raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
+    /// Frees every pooled buffer.
+    func drain() {
+        pthread_mutex_lock(&lock)
+        let buffers = available
+        available = [:]
+        pooledBytes = 0
+        pthread_mutex_unlock(&lock)
+        for pointers in buffers.values {
+            for pointer in pointers { free(pointer) }
+        }
+    }
+
     func give(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
         let bytes = count * MemoryLayout<Float>.stride
         if count >= minimumCount {
@@ -81,5 +93,13 @@ final class StoragePool: @unchecked Sendable {
             pthread_mutex_unlock(&lock)
         }
         free(pointer)
+    }
+}
+
+extension Tensor {
+    /// Frees the buffers the storage pool keeps for reuse (up to 1 GiB of freed tensors), so
+    /// that a memory measurement starts from what is live. Later allocations refill the pool.
+    public static func releasePooledStorage() {
+        StoragePool.shared.drain()
     }
 }

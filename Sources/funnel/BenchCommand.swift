@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Funnel's speed against its yardsticks.",
-        subcommands: [GEMMCommand.self, ESMMCommand.self, MMoECommand.self, BASECommand.self, SASRecCommand.self, SimulateBenchmarkCommand.self])
+        subcommands: [GEMMCommand.self, ESMMCommand.self, MMoECommand.self, BASECommand.self, SASRecCommand.self, FAIRCommand.self, SimulateBenchmarkCommand.self])
 }
 
 extension BenchCommand {
@@ -285,6 +285,88 @@ extension BenchCommand {
         func run() throws {
             let results = try SimulationBenchmark.run(users: users, days: days, threads: threads, directory: directory)
             print(json ? try encodeJSON(results) : SimulationBenchmark.table(results))
+        }
+    }
+}
+
+extension BenchCommand {
+    struct FAIRCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "fair",
+            abstract: "Train FAIR at the paper's and the experiments' sizes; tokens/s, sequences/s, peak memory and its slope per sequence, decoding ms/user.",
+            discussion: """
+                Planted sequences (10,000 items, 50 per history) with random unique semantic IDs (M digits × 256 codes). The paper's size (sequential.md §4.6: D 448, 2 blocks, 4 heads, FFN 1024, M 32 → 1,600 tokens, dropout 0.5/0.5) is trained at small batches for FAIR (focused attention, noise and MI terms) and the standard-attention baseline without auxiliary terms; the peaks give a memory slope per sequence, the largest batch that fits --budget-mib and the predicted peak at batch 256. The experiments' size (D 64, FFN 256, M 4 → 200 tokens) is trained at --experiment-batch for FAIR, the baseline and the autoregressive variant. Adam lr 3e-4. Decoding: the evaluation forward of a user batch per user, for exhaustive scoring, trie beam search and graph decoding (its one-off build apart), and the autoregressive KV-cache beam search at M 4. A run predicted above --limit-mib is skipped, not tried.
+
+                Example: swift run -c release funnel bench fair --json /tmp/fair.json
+                """)
+
+        @Option(help: "Threads.")
+        var threads = 2
+
+        @Option(help: "Catalogue size.")
+        var items = 10_000
+
+        @Option(help: "Comma-separated batch sizes at the paper's size (ascending).")
+        var paperBatches = "1,2,4,8"
+
+        @Option(help: "Semantic-ID digits at the paper's size (tokens per sequence: 50·M).")
+        var paperDigits = 32
+
+        @Option(help: "Batch size at the experiments' size (M 4, D 64).")
+        var experimentBatch = 256
+
+        @Option(help: "Warm-up batches per measurement.")
+        var warmup = 1
+
+        @Option(help: "Timed one-batch segments per measurement.")
+        var segments = 2
+
+        @Option(help: "Users per decoding batch at the paper's size.")
+        var paperDecodeUsers = 8
+
+        @Option(help: "Users per decoding batch at the experiments' size.")
+        var experimentDecodeUsers = 64
+
+        @Option(help: "Comma-separated trie beam widths.")
+        var beamWidths = "20,50"
+
+        @Option(help: "The machine's memory the largest fitting batch is reported for (MiB).")
+        var budgetMib = 24_576.0
+
+        @Option(help: "Skip a run predicted to peak above this (MiB).")
+        var limitMib = 16_384.0
+
+        @Option(help: "Also write the results as JSON to this file.")
+        var json: String?
+
+        func run() throws {
+            func integers(_ text: String, _ name: String) throws -> [Int] {
+                try text.split(separator: ",").map {
+                    guard let value = Int($0.trimmingCharacters(in: .whitespaces)), value > 0 else {
+                        throw ValidationError("--\(name): '\($0)' is not a positive whole number")
+                    }
+                    return value
+                }
+            }
+            var options = FAIRBenchmark.Options()
+            options.threads = threads
+            options.itemCount = items
+            options.paperBatches = try integers(paperBatches, "paper-batches").sorted()
+            options.paper.digits = paperDigits
+            options.experimentBatch = experimentBatch
+            options.warmupBatches = warmup
+            options.timedBatches = segments
+            options.paperDecodeUsers = paperDecodeUsers
+            options.experimentDecodeUsers = experimentDecodeUsers
+            options.beamWidths = try integers(beamWidths, "beam-widths")
+            options.memoryBudgetMebibytes = budgetMib
+            options.memoryLimitMebibytes = limitMib
+            options.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            let report = try FAIRBenchmark.run(options)
+            print(FAIRBenchmark.table(report))
+            if let json {
+                try Data((try encodeJSON(report) + "\n").utf8).write(to: URL(fileURLWithPath: json))
+            }
         }
     }
 }
