@@ -114,9 +114,13 @@ public struct FAIRConfiguration: ModelConfiguration, Equatable {
         }
         try check.dropout(noiseProbability, "noiseProbability")
         try check.positive(maximumLength, "maximumLength", maximum: 4096, what: "a sequence length")
-        guard temperature > 0, mutualInformationTemperature > 0, noiseWeight >= 0, mutualInformationWeight >= 0 else {
-            throw StrictJSON.Error(
-                description: "field 'modelConfiguration': temperatures must be > 0 and the auxiliary weights ≥ 0")
+        try check.positive(temperature, "temperature")
+        try check.positive(mutualInformationTemperature, "mutualInformationTemperature")
+        try check.nonNegative(noiseWeight, "noiseWeight")
+        try check.nonNegative(mutualInformationWeight, "mutualInformationWeight")
+        try check.positive(initialStandardDeviation, "initialStandardDeviation")
+        if let lambdaInitial, !lambdaInitial.isFinite {
+            throw StrictJSON.Error(description: "field 'modelConfiguration.lambdaInitial': \(lambdaInitial); expected a finite number")
         }
         guard prediction == .multiToken || input == .flattenCodes else {
             throw StrictJSON.Error(description: "field 'modelConfiguration.prediction': autoregressive prediction needs input flattenCodes")
