@@ -15,7 +15,7 @@ extension FAIR {
         }
         let logProbabilities = digitLogProbabilities(history)
         var outputs: [String: Tensor] = [:]
-        for decoder in evaluation.decoders {
+        for decoder in configuration.decoders {
             switch decoder {
             case .exhaustive:
                 outputs[decoder.outputName] = Tensor(

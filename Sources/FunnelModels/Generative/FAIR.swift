@@ -70,9 +70,11 @@ public final class FAIR: Module, RegisteredModel {
                 dataset: dataset.schema.name, column: configuration.items, reason: "FAIR's history: an id list of the target's items")
         }
         self.codes = codes
-        guard codes.itemCount >= 2 else {
+        let catalogue = dataset.vocabulary(for: configuration.target).map { $0.size - 1 }
+        guard codes.itemCount >= 2, catalogue == nil || catalogue == codes.itemCount else {
             throw DataError.missingRequirement(
-                dataset: dataset.schema.name, column: configuration.target, reason: "FAIR needs at least two items with semantic IDs")
+                dataset: dataset.schema.name, column: configuration.target,
+                reason: "FAIR needs a semantic ID for each of the target's items (codes for \(codes.itemCount), the vocabulary holds \(catalogue.map(String.init) ?? "none"); at least 2)")
         }
         let (digits, d) = (codes.digits, configuration.dimensions)
         var tokens = [Int32](repeating: 0, count: (codes.itemCount + 1) * digits)
@@ -121,7 +123,7 @@ public final class FAIR: Module, RegisteredModel {
 
     public var evaluationTasks: [EvaluationTask] {
         let evaluation = configuration.evaluation
-        return evaluation.decoders.map { decoder in
+        return configuration.decoders.map { decoder in
             EvaluationTask(
                 name: decoder.taskName, outputs: [decoder.outputName], label: configuration.target, truth: nil,
                 scoreDescription: "FAIR(\(configuration.focused ? "focused" : "standard") attention, \(configuration.prediction.rawValue)) \(decoder.rawValue) decoding",

@@ -42,7 +42,9 @@ public struct FAIRConfiguration: ModelConfiguration, Equatable {
     }
 
     public struct Evaluation: Codable, Sendable, Equatable {
-        public var decoders: [Decoder] = [.exhaustive]
+        /// `nil`: exhaustive scoring, or beam search for autoregressive prediction (the only
+        /// decoder it has: its digits are not independent).
+        public var decoders: [Decoder]?
         /// Remove every item the user interacted with (never the target) from the ranking.
         public var maskHistory = true
         public var cutoffs = [5, 10, 20]
@@ -128,8 +130,14 @@ public struct FAIRConfiguration: ModelConfiguration, Equatable {
         guard noiseTarget == .state || focused else {
             throw StrictJSON.Error(description: "field 'modelConfiguration.noiseTarget': attentionMaps needs focused attention")
         }
-        guard !evaluation.decoders.isEmpty else {
-            throw StrictJSON.Error(description: "field 'modelConfiguration.evaluation.decoders': name at least one decoder")
+        if let decoders = evaluation.decoders {
+            guard !decoders.isEmpty else {
+                throw StrictJSON.Error(description: "field 'modelConfiguration.evaluation.decoders': name at least one decoder")
+            }
+            guard prediction == .multiToken || decoders == [.beam] else {
+                throw StrictJSON.Error(
+                    description: "field 'modelConfiguration.evaluation.decoders': autoregressive prediction decodes by beam search only")
+            }
         }
         try check.positive(evaluation.beamWidth, "evaluation.beamWidth", what: "a beam width")
         try check.positive(evaluation.graphEdges, "evaluation.graphEdges", what: "a number of neighbours")
@@ -137,6 +145,9 @@ public struct FAIRConfiguration: ModelConfiguration, Equatable {
         try check.positive(evaluation.graphSteps, "evaluation.graphSteps", what: "a number of steps")
         for name in [("items", items), ("target", target)] { try check.name(name.1, name.0) }
     }
+
+    /// The decoders the evaluation runs, one task each.
+    var decoders: [Decoder] { evaluation.decoders ?? (prediction == .autoregressive ? [.beam] : [.exhaustive]) }
 
     /// The history's length in Transformer positions: n·M tokens, or n pooled items.
     func positions(digits: Int) -> Int { input == .flattenCodes ? maximumLength * digits : maximumLength }

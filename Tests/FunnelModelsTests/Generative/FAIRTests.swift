@@ -182,10 +182,25 @@ import FunnelTensor
         #expect(losses.last! < losses.first! * 0.5, "\(variant): \(losses.first!) → \(losses.last!)")
     }
 
-    @Test func aDatasetWithoutCodesIsRefusedByName() throws {
+    @Test func aDatasetWithoutCodesOrWithOtherItemsIsRefusedByName() throws {
         let dataset = try LeaveOneOutSequences.catalogue(itemCount: 5)
         #expect { try FAIR(dataset: dataset, configuration: FAIRConfiguration(), seed: 1) } throws: { error in
             "\(error)".contains("semantic-ids.json") && "\(error)".contains("funnel data semantic-ids")
         }
+        #expect {
+            try FAIR(dataset: dataset, configuration: FAIRConfiguration(), codes: Self.codes(itemCount: 6), seed: 1)
+        } throws: { error in
+            "\(error)".contains("codes for 6, the vocabulary holds 5")
+        }
+    }
+
+    @Test func autoregressivePredictionIsScoredByBeamSearch() throws {
+        let model = try Self.model { $0.prediction = .autoregressive }
+        #expect(model.evaluationTasks.map(\.name) == ["beam"])
+        #expect(model.evaluationTasks.first?.outputs == ["beamCatalogue"])
+        var configuration = FAIRConfiguration()
+        (configuration.prediction, configuration.evaluation.decoders) = (.autoregressive, [.exhaustive])
+        #expect(throws: (any Error).self) { try configuration.validate() }
+        #expect(try Self.model().evaluationTasks.map(\.name) == ["full"])
     }
 }
