@@ -190,7 +190,8 @@ public enum FAIRBenchmark {
         switch variant {
         case .fair: break
         case .standard: (configuration.focused, configuration.noiseWeight, configuration.mutualInformationWeight) = (false, 0, 0)
-        case .autoregressive: configuration.prediction = .autoregressive
+        case .autoregressive:
+            (configuration.prediction, configuration.noiseWeight, configuration.mutualInformationWeight) = (.autoregressive, 0, 0)
         }
         return configuration
     }

@@ -153,18 +153,24 @@ public final class FAIR: Module, RegisteredModel {
                 return ["states": encode(history), "perturbedStates": encode(noisy)]
             }
             var (clean, perturbed): ([Tensor]?, [Tensor]?) = ([], [])
-            let states = encode(tokens: history.tokens, rows: history.rows, pooled: flat ? nil : history.digits, maps: &clean)
-            _ = encode(tokens: noisy.tokens, rows: noisy.rows, pooled: flat ? nil : noisy.digits, maps: &perturbed)
-            var outputs = ["states": states]
-            outputs["noiseMapLoss"] = Self.mapDifference(clean ?? [], perturbed ?? [], keep: history.unchangedPositions(in: noisy, flat: flat))
-            return outputs
+            let states = encode(history, maps: &clean)
+            _ = encode(noisy, maps: &perturbed)
+            let keep = history.unchangedPositions(in: noisy, flat: flat)
+            return ["states": states, "noiseMapLoss": Self.mapDifference(clean ?? [], perturbed ?? [], keep: keep)]
         }
         return try decode(history)
     }
 
     /// The final norm's output `[B, P, D]` for a history.
     func encode(_ history: SemanticIDHistory) -> Tensor {
-        encode(tokens: history.tokens, rows: history.rows, pooled: flat ? nil : history.digits)
+        var maps: [Tensor]?
+        return encode(history, maps: &maps)
+    }
+
+    /// As ``encode(_:)``, appending every block's focused-attention map `[B, H, P, P]` to `maps`
+    /// when it is not `nil`.
+    func encode(_ history: SemanticIDHistory, maps: inout [Tensor]?) -> Tensor {
+        encode(tokens: history.tokens, rows: history.rows, pooled: flat ? nil : history.digits, maps: &maps)
     }
 
     /// The final norm's output `[B, P, D]` for token ids `[B, P]` (or `[B, P, M]` pooled over M).

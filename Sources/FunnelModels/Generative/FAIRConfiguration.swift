@@ -18,7 +18,8 @@ public struct FAIRConfiguration: ModelConfiguration, Equatable {
         /// M parallel heads from the last history token's state (RPG, §4.2).
         case multiToken
         /// Next-token prediction over the flattened codes (TIGER); decoded digit by digit with
-        /// a KV cache. Needs `flattenCodes`.
+        /// a KV cache. Needs `flattenCodes`, and trains the next-token loss alone (both
+        /// auxiliary weights 0).
         case autoregressive
     }
 
@@ -126,6 +127,10 @@ public struct FAIRConfiguration: ModelConfiguration, Equatable {
         }
         guard prediction == .multiToken || input == .flattenCodes else {
             throw StrictJSON.Error(description: "field 'modelConfiguration.prediction': autoregressive prediction needs input flattenCodes")
+        }
+        guard prediction == .multiToken || (noiseWeight == 0 && mutualInformationWeight == 0) else {
+            throw StrictJSON.Error(
+                description: "field 'modelConfiguration.prediction': autoregressive prediction trains the next-token loss alone; set noiseWeight and mutualInformationWeight to 0")
         }
         guard noiseTarget == .state || focused else {
             throw StrictJSON.Error(description: "field 'modelConfiguration.noiseTarget': attentionMaps needs focused attention")

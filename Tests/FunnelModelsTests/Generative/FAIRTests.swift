@@ -128,7 +128,7 @@ import FunnelTensor
     }
 
     @Test func cachedDecodingMatchesTheFullForwardPass() throws {
-        let model = try Self.model { $0.prediction = .autoregressive }
+        let model = try Self.model { ($0.prediction, $0.noiseWeight, $0.mutualInformationWeight) = (.autoregressive, 0, 0) }
         model.train(false)
         let history = try model.history(Self.batch([[3, 4, 5]], targets: [8]))
         let input = model.nextTokenInput(history, targets: [8])
@@ -149,7 +149,7 @@ import FunnelTensor
     }
 
     @Test func nextTokenInputsShiftTheFlattenedItems() throws {
-        let model = try Self.model(length: 2) { $0.prediction = .autoregressive }
+        let model = try Self.model(length: 2) { ($0.prediction, $0.noiseWeight, $0.mutualInformationWeight) = (.autoregressive, 0, 0) }
         let history = try model.history(Self.batch([[3]], targets: [8], length: 2))
         let input = model.nextTokenInput(history, targets: [8])
         let tokens = { (item: Int) in (0..<3).map { model.codes.token(item: item, digit: $0) } }
@@ -166,7 +166,7 @@ import FunnelTensor
             switch variant {
             case "standard": $0.focused = false
             case "pooled": $0.input = .pooledItems
-            case "autoregressive": $0.prediction = .autoregressive
+            case "autoregressive": ($0.prediction, $0.noiseWeight, $0.mutualInformationWeight) = (.autoregressive, 0, 0)
             case "noAuxiliary": ($0.noiseWeight, $0.mutualInformationWeight) = (0, 0)
             case "attentionMaps": $0.noiseTarget = .attentionMaps
             default: break
@@ -195,11 +195,16 @@ import FunnelTensor
     }
 
     @Test func autoregressivePredictionIsScoredByBeamSearch() throws {
-        let model = try Self.model { $0.prediction = .autoregressive }
+        let model = try Self.model { ($0.prediction, $0.noiseWeight, $0.mutualInformationWeight) = (.autoregressive, 0, 0) }
         #expect(model.evaluationTasks.map(\.name) == ["beam"])
         #expect(model.evaluationTasks.first?.outputs == ["beamCatalogue"])
         var configuration = FAIRConfiguration()
-        (configuration.prediction, configuration.evaluation.decoders) = (.autoregressive, [.exhaustive])
+        (configuration.prediction, configuration.noiseWeight, configuration.mutualInformationWeight) = (.autoregressive, 0, 0)
+        try configuration.validate()
+        configuration.evaluation.decoders = [.exhaustive]
+        #expect(throws: (any Error).self) { try configuration.validate() }
+        configuration.evaluation.decoders = nil
+        configuration.noiseWeight = 0.1
         #expect(throws: (any Error).self) { try configuration.validate() }
         #expect(try Self.model().evaluationTasks.map(\.name) == ["full"])
     }
