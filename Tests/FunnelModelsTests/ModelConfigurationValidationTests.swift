@@ -56,7 +56,7 @@ import Testing
                 }
                 // Accepted: the model must build (a bad size would stop the process here).
                 if bad.magnitude < 1e6 {
-                    let dataset = try ModelZooTests.world(fixture.world)
+                    let dataset = try ModelZooTests.world(for: kind)
                     _ = try? kind.make(dataset: dataset, configuration: json, seed: 1)
                     built += 1
                 }

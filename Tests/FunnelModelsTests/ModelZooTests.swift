@@ -24,11 +24,19 @@ import Testing
         return try world.get()
     }
 
+    /// The world a model's fixture names, with what the fixture writes beside it (its
+    /// `prepare`) done first.
+    static func world(for kind: ModelKind) throws -> Dataset {
+        let fixture = kind.factory.fixture
+        let dataset = try world(fixture.world)
+        try fixture.prepare?(dataset)
+        return dataset
+    }
+
     @Test(arguments: ModelKind.allCases)
     func overfitsOneBatch(kind: ModelKind) throws {
         let fixture = kind.factory.fixture
-        let dataset = try Self.world(fixture.world)
-        try fixture.prepare?(dataset)
+        let dataset = try Self.world(for: kind)
         let model = try kind.make(dataset: dataset, configuration: fixture.configuration.map { Data($0.utf8) }, seed: 1)
         let requirements = model.requirements
         try requirements.check(dataset, model: kind.rawValue)
@@ -80,7 +88,7 @@ import Testing
     @Test func everyRegistryLineHasASummaryAndDecodableDefaults() throws {
         for kind in ModelKind.allCases {
             #expect(!kind.summary.isEmpty)
-            let dataset = try Self.world(kind.factory.fixture.world)
+            let dataset = try Self.world(for: kind)
             // The printed defaults decode back strictly (no field the decoder does not know).
             _ = try kind.make(dataset: dataset, configuration: Data(kind.defaultConfiguration.utf8), seed: 1)
         }
