@@ -15,6 +15,12 @@ extension Tensor {
     }
 
     /// Mean over the given axes (all axes when `nil`).
+    /// `x / max(‖x‖₂, 1e-12)` along `axis` (PyTorch's `F.normalize`): unit vectors, a zero
+    /// vector left at zero. Composite: its gradient comes from the primitives.
+    public func l2Normalised(alongAxis axis: Int) -> Tensor {
+        self / (self * self).sum(alongAxes: [axis], keepingDimensions: true).clamped(min: 1e-24).sqrt()
+    }
+
     public func mean(alongAxes axes: [Int]? = nil, keepingDimensions: Bool = false) -> Tensor {
         let reduced = resolvedAxes(axes).reduce(1) { $0 * shape[$1] }
         return sum(alongAxes: axes, keepingDimensions: keepingDimensions) / Float(reduced)

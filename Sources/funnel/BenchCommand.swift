@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import FunnelBenchmarks
+import FunnelData
 
 /// `funnel bench …`: benchmarks, measured and printed (never asserted by tests).
 struct BenchCommand: ParsableCommand {
@@ -365,7 +366,7 @@ extension BenchCommand {
             let report = try FAIRBenchmark.run(options)
             print(FAIRBenchmark.table(report))
             if let json {
-                try Data((try encodeJSON(report) + "\n").utf8).write(to: URL(fileURLWithPath: json))
+                try AtomicFile.write(Data((try encodeJSON(report) + "\n").utf8), to: json)
             }
         }
     }

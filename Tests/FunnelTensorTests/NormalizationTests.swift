@@ -39,3 +39,17 @@ import FunnelTestSupport
         }
     }
 }
+
+/// `l2Normalised(alongAxis:)`: unit rows, a zero row left at zero, gradients.
+@Suite struct L2NormalisationTests {
+    @Test func givesUnitVectorsAndKeepsZeros() {
+        let x = Tensor(shape: [3, 2], scalars: [3, 4, 0, 0, -1, 0])
+        #expect(x.l2Normalised(alongAxis: 1).scalars == [0.6, 0.8, 0, 0, -1, 0])
+        let columns = Tensor(shape: [2, 2], scalars: [3, 0, 4, 2]).l2Normalised(alongAxis: 0).scalars
+        #expect(columns == [0.6, 0, 0.8, 1])
+    }
+
+    @Test func gradientsMatchFiniteDifferences() {
+        checkGradients([uniform([3, 4], 0.5, 2)]) { $0[0].l2Normalised(alongAxis: 1) }
+    }
+}

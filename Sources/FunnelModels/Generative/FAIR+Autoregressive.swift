@@ -49,8 +49,8 @@ extension FAIR {
 
     /// `log_softmax(cos(h, T_digit) / τ)` per row of `[rows, D]` states, `[rows][K_digit]`.
     func nextDigitLogProbabilities(_ states: Tensor, digit: Int) -> [[Float]] {
-        let table = MultiTokenPredictionHeads.normalised(tokenTable.table.sliced(alongAxis: 0, digitRanges[digit]), axis: 1)
-        let logits = Tensor.matmul(MultiTokenPredictionHeads.normalised(states, axis: 1), table, transposeRight: true)
+        let table = tokenTable.table.sliced(alongAxis: 0, digitRanges[digit]).l2Normalised(alongAxis: 1)
+        let logits = Tensor.matmul(states.l2Normalised(alongAxis: 1), table, transposeRight: true)
             * (1 / configuration.temperature)
         let values = logits.logSoftmax(alongAxis: 1).scalars
         let size = codes.digitSizes[digit]

@@ -32,7 +32,7 @@ extension FAIR {
             tasks.append(Objective.Task(name: "noiseRobustness", loss: loss, weight: configuration.noiseWeight))
         } else if configuration.noiseWeight > 0, let perturbed = outputs["perturbedStates"] {
             let noisy = perturbed.reshaped([rows, width]).indexSelect(indices)
-            let difference = MultiTokenPredictionHeads.normalised(hidden, axis: 1) - MultiTokenPredictionHeads.normalised(noisy, axis: 1)
+            let difference = hidden.l2Normalised(alongAxis: 1) - noisy.l2Normalised(alongAxis: 1)
             tasks.append(Objective.Task(
                 name: "noiseRobustness", loss: (difference * difference).sum(alongAxes: [1]).mean(), weight: configuration.noiseWeight))
         }
@@ -62,7 +62,7 @@ extension FAIR {
         let tokens = targets.flatMap { itemTokens[(Int($0) * digits)..<((Int($0) + 1) * digits)] }
         let embedded = tokenTable(tokens, shape: [targets.count, digits]).mean(alongAxes: [1])
         let logits = Tensor.matmul(
-            MultiTokenPredictionHeads.normalised(states, axis: 1), MultiTokenPredictionHeads.normalised(embedded, axis: 1),
+            states.l2Normalised(alongAxis: 1), embedded.l2Normalised(alongAxis: 1),
             transposeRight: true) * (1 / configuration.mutualInformationTemperature)
         return Losses.softmaxCrossEntropy(logits: logits, labels: (0..<Int32(targets.count)).map { $0 })
     }
@@ -101,8 +101,8 @@ extension FAIR {
         for (digit, range) in digitRanges.enumerated() {
             let positions = input.next.indices.filter { input.next[$0] != 0 && input.digit[$0] == digit }
             guard !positions.isEmpty else { continue }
-            let hidden = MultiTokenPredictionHeads.normalised(flatStates.indexSelect(positions.map { Int32($0) }), axis: 1)
-            let table = MultiTokenPredictionHeads.normalised(tokenTable.table.sliced(alongAxis: 0, range), axis: 1)
+            let hidden = flatStates.indexSelect(positions.map { Int32($0) }).l2Normalised(alongAxis: 1)
+            let table = tokenTable.table.sliced(alongAxis: 0, range).l2Normalised(alongAxis: 1)
             let logits = Tensor.matmul(hidden, table, transposeRight: true) * (1 / configuration.temperature)
             let loss = Losses.softmaxCrossEntropy(
                 logits: logits, labels: positions.map { input.next[$0] - Int32(range.lowerBound) }, reduction: .sum)

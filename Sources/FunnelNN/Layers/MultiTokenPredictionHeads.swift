@@ -41,29 +41,23 @@ public final class MultiTokenPredictionHeads: Module {
     ///   - ranges: digit k's rows of `tokenTable` (K_k rows each).
     public func logits(_ states: Tensor, tokenTable: Tensor, ranges: [Range<Int>]) -> [Tensor] {
         precondition(ranges.count == digits, "Funnel: \(ranges.count) digit ranges for \(digits) heads")
-        let outputs = Self.normalised(heads(states), axis: 2)
+        let outputs = heads(states).l2Normalised(alongAxis: 2)
         let rows = states.shape[0]
         let width = states.shape[1]
         if let size = ranges.first?.count, ranges.allSatisfy({ $0.count == size }),
             zip(ranges.dropFirst(), ranges).allSatisfy({ $0.lowerBound == $1.upperBound })
         {
             // Equal, adjacent digits: one batched product `[M, S, D] · [M, D, K]`.
-            let tokens = Self.normalised(
+            let tokens = 
                 tokenTable.sliced(alongAxis: 0, ranges[0].lowerBound..<ranges[digits - 1].upperBound)
-                    .reshaped([digits, size, width]), axis: 2)
+                    .reshaped([digits, size, width]).l2Normalised(alongAxis: 2)
             let logits = Tensor.matmul(outputs.permuted([1, 0, 2]), tokens, transposeRight: true) * (1 / temperature)
             return (0..<digits).map { logits.sliced(alongAxis: 0, $0..<($0 + 1)).reshaped([rows, size]) }
         }
         return ranges.enumerated().map { digit, range in
-            let tokens = Self.normalised(tokenTable.sliced(alongAxis: 0, range), axis: 1)
+            let tokens = tokenTable.sliced(alongAxis: 0, range).l2Normalised(alongAxis: 1)
             let output = outputs.sliced(alongAxis: 1, digit..<(digit + 1)).reshaped([rows, width])
             return Tensor.matmul(output, tokens, transposeRight: true) * (1 / temperature)
         }
-    }
-
-    /// `x / max(‖x‖, 1e-12)` along `axis` (PyTorch's `F.normalize`).
-    public static func normalised(_ input: Tensor, axis: Int) -> Tensor {
-        let norm = (input * input).sum(alongAxes: [axis], keepingDimensions: true).clamped(min: 1e-24).sqrt()
-        return input / norm
     }
 }
