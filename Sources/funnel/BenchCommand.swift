@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Funnel's speed against its yardsticks.",
-        subcommands: [GEMMCommand.self, ESMMCommand.self, MMoECommand.self, BASECommand.self, SASRecCommand.self, FAIRCommand.self, SimulateBenchmarkCommand.self])
+        subcommands: [GEMMCommand.self, ESMMCommand.self, MMoECommand.self, BASECommand.self, SASRecCommand.self, FAIRCommand.self, SimulateBenchmarkCommand.self, WatchTimeLabelsCommand.self])
 }
 
 extension BenchCommand {
@@ -368,6 +368,29 @@ extension BenchCommand {
             if let json {
                 try AtomicFile.write(Data((try encodeJSON(report) + "\n").utf8), to: json)
             }
+        }
+    }
+}
+
+extension BenchCommand {
+    struct WatchTimeLabelsCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "watch-time-labels",
+            abstract: "Seconds to fit and compute every watch-time label (watchtime.md §0.5, D2Co) on a million exposures.",
+            discussion: "Example: swift run -c release funnel bench watch-time-labels --rows 1000000")
+
+        @Option(help: "Training exposures (taken from a simulated watchtime world).")
+        var rows = 1_000_000
+
+        @Option(help: "A scratch folder (the world is removed afterwards).")
+        var directory = NSTemporaryDirectory()
+
+        @Flag(help: "Print JSON instead of a table.")
+        var json = false
+
+        func run() throws {
+            let results = try WatchTimeLabelBenchmark.run(rows: rows, directory: directory)
+            print(json ? try encodeJSON(results) : WatchTimeLabelBenchmark.table(results))
         }
     }
 }
