@@ -76,7 +76,7 @@ public struct WatchTimeProtocol: Sendable, Equatable, Codable {
     public func durationGroupDescription(_ group: Int) -> String {
         func text(_ bound: Float) -> String { bound == bound.rounded() && abs(bound) < 1e9 ? String(Int(bound)) : "\(bound)" }
         let lower = group == 0 ? "(−∞" : "(\(text(durationGroups[group - 1]))"
-        let upper = group == durationGroups.count ? "∞)" : "\(text(durationGroups[group])))"
+        let upper = group == durationGroups.count ? "∞)" : "\(text(durationGroups[group]))]"
         return "\(lower), \(upper)"
     }
 }

@@ -252,7 +252,7 @@ struct WatchTimeTaskScorer: TaskScorer {
         let scope = task.rowsWhere.map { "rows with \($0) = 1" } ?? "every row"
         let count = { (name: String) in values[name].map { $0.isNaN ? "-" : String(Int($0)) } ?? "-" }
         var parts = [
-            "watch time: score \(task.scoreDescription) against the relevance label '\(task.label)' on \(scope) (\(count("rows")) rows, \(count("positives")) positives)"
+            "watch time: ranking score '\(task.scoreDescription)' against the relevance label '\(task.label)' on \(scope) (\(count("rows")) rows, \(count("positives")) positives)"
         ]
         if let group {
             parts.append(
@@ -269,7 +269,7 @@ struct WatchTimeTaskScorer: TaskScorer {
         }
         parts.append(xauc)
         if task.outputs.count > 1 {
-            parts.append("predicted watch time \(task.outputs[1]) against '\(watch.watchTime)': MAE, RMSE, watch_xauc")
+            parts.append("predicted watch time '\(task.outputs[1])' against '\(watch.watchTime)': MAE, RMSE, watch_xauc")
         }
         if let interestColumn {
             let ceiling = truthCeiling.map { String(format: "%.4f", $0) } ?? "-"
