@@ -3,6 +3,7 @@ import FunnelData
 import FunnelMetrics
 import FunnelModels
 import FunnelNN
+import FunnelSimulation
 import FunnelTensor
 import Testing
 
@@ -14,14 +15,18 @@ import Testing
 final class WatchTimeTestModel: Module, FunnelModel {
     let watch: WatchTimeProtocol
     let predictsWatchTime: Bool
+    let scoreColumn: String
+    let predictionColumn: String
 
-    init(protocol watch: WatchTimeProtocol, predictsWatchTime: Bool = true) {
+    init(protocol watch: WatchTimeProtocol, predictsWatchTime: Bool = true, scoreColumn: String = "s", predictionColumn: String = "p") {
         self.watch = watch
         self.predictsWatchTime = predictsWatchTime
+        self.scoreColumn = scoreColumn
+        self.predictionColumn = predictionColumn
         super.init()
     }
 
-    var requirements: DataRequirements { DataRequirements(columns: ["user", "s", "p"]) }
+    var requirements: DataRequirements { DataRequirements(columns: ["user", scoreColumn, predictionColumn]) }
 
     var evaluationTasks: [EvaluationTask] {
         [EvaluationTask(
@@ -30,7 +35,7 @@ final class WatchTimeTestModel: Module, FunnelModel {
     }
 
     func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
-        ["score": try batch.tensor("s"), "predicted_watch_time": try batch.tensor("p")]
+        ["score": try batch.tensor(scoreColumn), "predicted_watch_time": try batch.tensor(predictionColumn)]
     }
 
     func objective(_ outputs: [String: Tensor], batch: Batch) throws -> Objective {
@@ -211,6 +216,31 @@ final class WatchTimeTestModel: Module, FunnelModel {
         #expect(metrics["auc"].map { abs($0 - 7.0 / 12) < 1e-9 } == true)
         let line = try #require(evaluation.protocolDescription.last)
         #expect(line.contains("d3, d4 empty") && line.contains("undefined (NaN): d1_auc"), "\(line)")
+    }
+
+    /// The default protocol fits the simulator's watch-time world (its `long_view`,
+    /// `watch_time`, `duration`, `interest` and `counterfactual_watch_time` columns): scored by
+    /// the interest itself, every metric is defined and the truth AUC is the truth's ceiling.
+    @Test func theSimulatedWatchTimeWorldScoredByItsInterest() throws {
+        let folder = NSTemporaryDirectory() + "funnel-watchtime-world-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try ScenarioKind.watchtime.simulate(users: 200, days: 3, seed: 5).write(to: folder)
+        let dataset = try Dataset.load(folder)
+        let model = WatchTimeTestModel(
+            protocol: WatchTimeProtocol(durationGroups: [30, 90]), scoreColumn: "interest", predictionColumn: "watch_time")
+        let evaluation = try Evaluator.evaluate(model: model, dataset: dataset, split: "test")
+        let names = MetricNames(tasks: model.evaluationTasks, dataset: dataset)
+        #expect(Set(names.all) == Set(evaluation.metrics.keys))
+        for name in names.compared where !name.hasPrefix("d") {
+            #expect(evaluation.metrics[name]?.isFinite == true, "\(name): \(String(describing: evaluation.metrics[name]))")
+        }
+        #expect(evaluation.metrics["mae"] == 0 && evaluation.metrics["rmse"] == 0)
+        let ceiling = try TruthEvaluation(scores: evaluation.scores, trueProbabilities: evaluation.scores, seed: 0)
+        #expect(evaluation.metrics["truth_auc"] == ceiling.truthAUC)
+        #expect(try #require(evaluation.metrics["gauc"]) > 0.5 && (try #require(evaluation.metrics["truth_auc"])) > 0.5)
+        let groupRows = ["d1_rows", "d2_rows", "d3_rows"].map { evaluation.metrics[$0] ?? 0 }
+        #expect(groupRows.reduce(0, +) == evaluation.metrics["rows"])
     }
 
     @Test func protocolDecodesWithDefaultsAndRejectsBadGroups() throws {
