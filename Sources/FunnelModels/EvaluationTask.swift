@@ -7,7 +7,8 @@ import FunnelNN
 /// A CTR model has one binary task (its output against its label over every exposure); the
 /// entire-space CVR models have four — the protocols of entire-space.md §1: CTCVR-AUC,
 /// CVR-AUC@O on clicked rows, CVR-AUC@D over all exposures, CTR-AUC. A watch-time model has a
-/// regression task, a sequential recommender a ranking task over the catalogue.
+/// regression task or a watch-time task, a sequential recommender a ranking task over the
+/// catalogue.
 public struct EvaluationTask: Sendable, Equatable {
     /// How the outputs are scored.
     public enum Kind: Sendable, Equatable {
@@ -19,6 +20,11 @@ public struct EvaluationTask: Sendable, Equatable {
         /// The first output (`[n, catalogue]`: one score per item id) ranks the catalogue for
         /// each row; the label is the row's target item (a categorical column).
         case ranking(RankingProtocol)
+        /// The first output (`[n]`: a ranking score, such as a logit) ranks each user's rows
+        /// against the 0/1 relevance label (watchtime.md §0.2); an optional second output
+        /// (`[n]`) is a predicted watch time in seconds. Scored as in watchtime.md §0.4 (AUC,
+        /// GAUC, nDCG@K, MRR, XAUC, XGAUC, MAE, RMSE, truth and duration-group metrics).
+        case watchTime(WatchTimeProtocol)
     }
 
     /// The metric prefix (`ctcvr` gives `ctcvr_auc`, …); empty: the metrics keep their plain
@@ -26,11 +32,13 @@ public struct EvaluationTask: Sendable, Equatable {
     public var name: String
     /// The outputs scored (binary: the product of their probabilities).
     public var outputs: [String]
-    /// The label column scored against (ranking: the target item column).
+    /// The label column scored against (ranking: the target item column; watch time: the 0/1
+    /// relevance label).
     public var label: String
     /// Only rows where this label column is 1 are scored (`nil`: every row).
     public var rowsWhere: String?
-    /// The truth the score is judged by (binary tasks): the truth column whose `truthOf` is
+    /// The truth the score is judged by (binary tasks; a watch-time task names its truth
+    /// columns in its ``WatchTimeProtocol``): the truth column whose `truthOf` is
     /// `label` and whose `truthGiven` is this condition (`nil` inside: an unconditional truth).
     /// `nil`: none.
     public var truth: TruthReference?
@@ -88,13 +96,23 @@ public struct EvaluationTask: Sendable, Equatable {
         name.isEmpty ? metric : "\(name)_\(metric)"
     }
 
+    /// Whether the task's rows pair one score with a 0/1 label (binary and watch-time tasks),
+    /// so that a ROC curve of an evaluation's scores and labels means something.
+    public var scoresBinaryLabel: Bool {
+        switch kind {
+        case .binary, .watchTime: return true
+        case .regression, .ranking: return false
+        }
+    }
+
     /// The metric early stopping watches by default: AUC (binary), XAUC (regression),
-    /// NDCG at the cutoff nearest 10 (ranking).
+    /// NDCG at the cutoff nearest 10 (ranking), GAUC (watch time, D2Co's headline metric).
     public var primaryMetric: String {
         switch kind {
         case .binary: return metricName("auc")
         case .regression: return metricName("xauc")
         case .ranking(let ranking): return metricName("ndcg@\(ranking.primaryCutoff)")
+        case .watchTime: return metricName("gauc")
         }
     }
 }

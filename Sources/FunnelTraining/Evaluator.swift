@@ -9,17 +9,19 @@ public struct Evaluation: Sendable {
     /// Metric name → value, per task (prefixed by the task's name unless it is empty): binary
     /// tasks `auc`, `logloss`, `calibration_ratio`, `gauc_*`, truth metrics; regression tasks
     /// `mae`, `mse`, `rmse`, `xauc`, `xgauc` (and binary metrics against the relevance label); ranking
-    /// tasks `hr@K`, `ndcg@K`, `mrr@K`, `mrr`.
+    /// tasks `hr@K`, `ndcg@K`, `mrr@K`, `mrr`; watch-time tasks `auc`, `gauc`, `ndcg@K`, `mrr`,
+    /// `xauc`, `xgauc`, `mae`, `rmse`, `watch_xauc`, `truth_*` and `d<g>_*` per duration group.
     public var metrics: [String: Double]
-    /// The primary task's headline metric (`auc`, `xauc`, `ndcg@10`, …): early stopping's
+    /// The primary task's headline metric (`auc`, `xauc`, `ndcg@10`, `gauc`, …): early stopping's
     /// default.
     public var primaryMetric: String
     /// The primary task (its kind tells what `scores` hold).
     public var primaryTask: EvaluationTask
     /// The compared metrics in presentation order, task by task; counts left out.
     public var metricOrder: [String]
-    /// The primary task's scores (binary: probabilities; regression: predicted values), labels
-    /// and group keys of every scored row, in row order; empty for a ranking task.
+    /// The primary task's scores (binary: probabilities; regression: predicted values; watch
+    /// time: the ranking score, its labels the relevance label), labels and group keys of every
+    /// scored row, in row order; empty for a ranking task.
     public var scores: [Double]
     public var labels: [Double]
     public var groups: [Int64]?
@@ -67,6 +69,10 @@ public enum Evaluator {
             case .ranking(let ranking):
                 if let history = ranking.history { columns.insert(history) }
                 scorers.append(try RankingTaskScorer(task: task, protocol: ranking, dataset: dataset, split: split))
+            case .watchTime(let watch):
+                let scorer = try WatchTimeTaskScorer(task: task, protocol: watch, dataset: dataset, grouped: group)
+                columns.formUnion(scorer.columns)
+                scorers.append(scorer)
             }
         }
         var kept = rows

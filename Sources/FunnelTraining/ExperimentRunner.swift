@@ -192,7 +192,7 @@ public enum ExperimentRunner {
                 for name in evaluation.metricOrder where !metricNames.contains(name) { metricNames.append(name) }
                 var run = RunResult(
                     model: model.name, seed: seed, metrics: evaluation.metrics, curve: trainer.state.curve,
-                    roc: evaluation.primaryTask.kind == .binary
+                    roc: evaluation.primaryTask.scoresBinaryLabel
                         ? ExperimentReport.rocCurve(scores: evaluation.scores, labels: evaluation.labels) : [],
                     samplesPerSecond: trainer.trainingSamplesPerSecond)
                 run.trainingLogMeans = trainer.logMeans

@@ -5,8 +5,9 @@ import FunnelModels
 /// The names of the metrics an evaluation can produce, derived from the model's evaluation
 /// tasks and the dataset before any work — the one list that early stopping's metric and an
 /// experiment's `metrics` are checked against. It follows the task scorers: binary tasks
-/// (``BinaryTaskScorer``), regression tasks (``RegressionTaskScorer``) and ranking tasks
-/// (``RankingTaskScorer``), each name prefixed by its task's name.
+/// (``BinaryTaskScorer``), regression tasks (``RegressionTaskScorer``), ranking tasks
+/// (``RankingTaskScorer``) and watch-time tasks (``WatchTimeTaskScorer``), each name prefixed
+/// by its task's name.
 public struct MetricNames: Sendable, Equatable {
     /// Every name the evaluation's `metrics` may hold, counts included.
     public var all: [String]
@@ -46,6 +47,11 @@ public struct MetricNames: Sendable, Equatable {
                     values += ranking.cutoffs.flatMap { ["truth_ndcg@\($0)", "truth_mass@\($0)"] }
                 }
                 counts = ["users"]
+            case .watchTime(let watch):
+                (values, counts) = WatchTimeTaskScorer.names(
+                    task: task, protocol: watch,
+                    interest: WatchTimeTaskScorer.truthColumn(watch.interestTruth, in: dataset) != nil,
+                    counterfactual: WatchTimeTaskScorer.truthColumn(watch.watchTimeTruth, in: dataset) != nil)
             }
             compared += values.map(task.metricName)
             all += (values + counts).map(task.metricName)
