@@ -123,6 +123,8 @@ extension DataCommand {
             try preparation.write(to: output, name: name ?? URL(fileURLWithPath: output).lastPathComponent)
             print("\(preparation.report.source) -> \(output)")
             print(preparation.report.text)
+            let features = preparation.log.chosenFeatures
+            print("features: " + (features.isEmpty ? "none" : features.joined(separator: ", ")))
         }
 
         private func named(_ train: String, _ validation: String, _ test: String) throws -> [WatchTimePreparation.NamedRange] {

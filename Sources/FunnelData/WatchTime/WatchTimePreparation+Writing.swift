@@ -86,7 +86,11 @@ extension WatchTimePreparation {
                 + " (a view outside every range is dropped)"
         }
         let mapped = log.chosenFeatures.map { $0 == "user_id" ? "user_id (as user)" : $0 == "video_id" ? "video_id (as video)" : $0 }
-        let truths = log.truths.isEmpty ? "" : " Truth columns carried unchanged: \(log.truths.map(\.schema.name).joined(separator: ", "))."
+        var truths = log.truths.isEmpty ? "" : " Truth columns carried unchanged: \(log.truths.map(\.schema.name).joined(separator: ", "))."
+        if log.splitIndices != nil {
+            truths += " The input dataset's other labels are not carried (long_view is recomputed here); play_time is its "
+                + "play_time label where it has one, else its watch_time."
+        }
         return """
             Watch-time dataset prepared by funnel data watch-time (watchtime.md §0.1-0.2, the D2Co and CWM \
             preprocessing) from \(log.source). Input times in \(unit); w_trunc = min(play_time, duration) before \

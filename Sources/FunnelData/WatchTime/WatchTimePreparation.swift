@@ -30,7 +30,7 @@ public struct WatchTimePreparation: Sendable {
             switch self {
             case .emptySplit(let name, let range):
                 return "split '\(name)' has no exposures" + (range.map { " (\($0))" } ?? "")
-                    + " after the duration filter; nothing was written"
+                    + " after filtering; nothing was written"
             case .unknownFeature(let name, let available):
                 return "no input has the feature '\(name)'; available: \(available.joined(separator: ", "))"
             case .invalidOption(let reason):

@@ -70,6 +70,6 @@ import Testing
 
     @Test func emptyTrainWithoutDatesIsNamed() throws {
         let (message, _) = try refusal("user_id,video_id,play_time_ms,duration_ms\n1,10,2500,3000\n", plan: .single)
-        #expect(message.hasPrefix("split 'train' has no exposures after the duration filter"))
+        #expect(message.hasPrefix("split 'train' has no exposures after filtering"))
     }
 }
