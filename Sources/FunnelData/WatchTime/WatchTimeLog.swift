@@ -1,7 +1,7 @@
 /// The views a watch-time dataset is prepared from (watchtime.md §0.1), one entry per view in
 /// input order, before any conversion or filter: what ``WatchTimePreparation`` reads.
 ///
-/// It comes from a KuaiRand-shaped CSV log (``read(logs:users:videos:features:includeFeedbackFlags:requireDates:)``)
+/// It comes from a KuaiRand-shaped CSV log (``read(logs:users:videos:features:includeFeedbackFlags:requireDates:unitIsMilliseconds:)``)
 /// or from an existing Funnel dataset such as the simulated `watchtime` world
 /// (``read(dataset:features:)``). Times are in the unit of the source (milliseconds for
 /// KuaiRand logs, seconds for datasets); categorical features are kept as 64-bit tokens (the
