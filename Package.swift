@@ -118,7 +118,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FunnelDataTests",
-            dependencies: ["FunnelData", "FunnelTestSupport"],
+            dependencies: ["FunnelData", "FunnelSimulation", "FunnelTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -7,7 +7,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Compile, inspect and convert dataset folders (schema.json + tables).",
-        subcommands: [Convert.self, Sequences.self, SemanticIDsCommand.self, Compile.self, Inspect.self])
+        subcommands: [Convert.self, Sequences.self, WatchTime.self, SemanticIDsCommand.self, Compile.self, Inspect.self])
 }
 
 extension DataCommand {
