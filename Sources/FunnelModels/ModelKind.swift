@@ -7,6 +7,9 @@ import FunnelNN
 public enum ModelKind: String, CaseIterable, Codable, Sendable, StrictEnum {
     case logisticRegression = "logistic-regression"
     case mlp
+    case fm
+    case deepfm
+    case autoint
     case naiveCVR = "naive-cvr"
     case esmm
     case escm2IPW = "escm2-ipw"
@@ -30,6 +33,15 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable, StrictEnum {
         switch self {
         case .logisticRegression: ModelFactory(LogisticRegression.self)
         case .mlp: ModelFactory(MLPCTRModel.self)
+        case .fm: ModelFactory(CTRModel.self)
+        case .deepfm:
+            ModelFactory(CTRModel.self, summary: CTRBackboneKind.deepfm.summary) {
+                try CTRModel(dataset: $0, configuration: $1, kind: .deepfm, seed: $2)
+            }
+        case .autoint:
+            ModelFactory(CTRModel.self, summary: CTRBackboneKind.autoint.summary) {
+                try CTRModel(dataset: $0, configuration: $1, kind: .autoint, seed: $2)
+            }
         case .naiveCVR: ModelFactory(NaiveCVR.self)
         case .esmm: ModelFactory(ESMM.self)
         case .escm2IPW: ModelFactory(ESCM2.self)
