@@ -28,6 +28,9 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable, StrictEnum {
     case mfDRJL = "mf-dr-jl"
     case sasrec
     case fair
+    case watchTime = "watch-time"
+    case d2co
+    case cwm
 
     public var factory: ModelFactory {
         switch self {
@@ -63,6 +66,15 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable, StrictEnum {
         case .mfDRJL: ModelFactory(DoublyRobustJointLearning.self)
         case .sasrec: ModelFactory(SASRec.self)
         case .fair: ModelFactory(FAIR.self)
+        case .watchTime: ModelFactory(WatchTimeModel.self)
+        case .d2co:
+            ModelFactory(WatchTimeModel.self, summary: WatchTimeModel.d2coSummary) {
+                try WatchTimeModel(dataset: $0, configuration: $1, method: .label(.d2co), seed: $2)
+            }
+        case .cwm:
+            ModelFactory(WatchTimeModel.self, summary: WatchTimeModel.counterfactualSummary) {
+                try WatchTimeModel(dataset: $0, configuration: $1, method: .counterfactual, seed: $2)
+            }
         }
     }
 
