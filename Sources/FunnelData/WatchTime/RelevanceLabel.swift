@@ -71,8 +71,13 @@ public enum RelevanceRule: Sendable, Equatable, CustomStringConvertible {
     /// its two neighbours the way numpy's `_lerp` does it (from the upper neighbour when the
     /// fraction is at least 0.5), so that the result is bit-identical.
     public static func linearQuantile(_ values: [Double], _ level: Double) -> Double {
-        guard !values.isEmpty else { return 0 }
-        let sorted = values.sorted()
+        linearQuantile(sorted: values.sorted(), level)
+    }
+
+    /// ``linearQuantile(_:_:)`` of values already sorted ascending (several levels of one
+    /// sample sort it once).
+    public static func linearQuantile(sorted: [Double], _ level: Double) -> Double {
+        guard !sorted.isEmpty else { return 0 }
         let index = Double(sorted.count - 1) * Swift.min(Swift.max(level, 0), 1)
         let below = Int(index.rounded(.down))
         let above = Swift.min(below + 1, sorted.count - 1)

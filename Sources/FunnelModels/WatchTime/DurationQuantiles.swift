@@ -1,3 +1,5 @@
+import FunnelData
+
 /// D2Q's label: the percentile of a watch time among the training watch times of its duration
 /// group (Zhan et al., "Deconfounding Duration Bias in Watch-time Prediction for Video
 /// Recommendation", KDD 2022, arXiv 2206.06003; watchtime.md §0.5).
@@ -29,10 +31,10 @@ public struct DurationQuantiles: Sendable {
     ///   - groups: G (D2Co's default 30, CWM's script 60).
     public init(watchTimes: [Float], durations: [Float], groups: Int, ranking: Ranking) {
         precondition(!durations.isEmpty && groups >= 1, "Funnel: D2Q needs training rows and a group")
-        let sortedDurations = durations.sorted()
+        let sortedDurations = durations.map(Double.init).sorted()
         var edges: [Float] = []
         for step in 0...groups {
-            let edge = Self.quantile(sortedDurations, Double(step) / Double(groups))
+            let edge = Float(RelevanceRule.linearQuantile(sorted: sortedDurations, Double(step) / Double(groups)))
             if edges.last != edge { edges.append(edge) }
         }
         self.edges = edges
@@ -88,14 +90,5 @@ public struct DurationQuantiles: Sendable {
             if sorted[middle] < value || (inclusive && sorted[middle] == value) { low = middle + 1 } else { high = middle }
         }
         return low
-    }
-
-    /// The `q`-quantile of sorted values by linear interpolation (numpy's default).
-    static func quantile(_ sorted: [Float], _ q: Double) -> Float {
-        let position = q * Double(sorted.count - 1)
-        let lower = Int(position.rounded(.down))
-        let upper = Swift.min(lower + 1, sorted.count - 1)
-        let fraction = Float(position - Double(lower))
-        return sorted[lower] + (sorted[upper] - sorted[lower]) * fraction
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import FunnelData
 import FunnelNN
 
 /// A label computed from a watch time `w` and its video's duration `d` (whole seconds), fitted
@@ -77,7 +78,7 @@ public enum WatchTimeLabel: Sendable {
                 ranking: kind == .durationQuantile ? .percentile : .dense))
         case .weightedLogistic:
             return .weightedLogistic(
-                threshold: DurationQuantiles.quantile(watchTimes.sorted(), Double(options.weightedQuantile)))
+                threshold: Float(RelevanceRule.linearQuantile(watchTimes.map(Double.init), Double(options.weightedQuantile))))
         case .ndt:
             let logs = watchTimes.map { Foundation.log(Double($0) + 1) }
             let mean = logs.reduce(0, +) / Double(logs.count)

@@ -104,10 +104,10 @@ public final class WatchTimeModel: Module, RegisteredModel {
     /// The distinct quartiles of the training durations.
     static func quartiles(_ durations: [Float]) -> [Float] {
         guard !durations.isEmpty else { return [] }
-        let sorted = durations.sorted()
+        let sorted = durations.map(Double.init).sorted()
         var bounds: [Float] = []
         for quarter in 1...3 {
-            let bound = DurationQuantiles.quantile(sorted, Double(quarter) / 4)
+            let bound = Float(RelevanceRule.linearQuantile(sorted: sorted, Double(quarter) / 4))
             if bounds.last != bound { bounds.append(bound) }
         }
         return bounds
