@@ -1,0 +1,75 @@
+import Foundation
+
+/// ReLoop2's error estimation and compensation (Zhu et al., KDD 2023, arXiv 2306.08808;
+/// adaptation.md §2.2, equations reconstructed from the paper's prose).
+///
+/// For a query with base prediction `y_base` and read-outs `(s_i, y_i, y_base_i)` of an
+/// ``ErrorMemory``:
+/// 1. `a_i = softmax(s_i / τ)` (the maximum subtracted first, so a small τ cannot overflow);
+/// 2. `ȳ = Σ a_i y_i`, `ȳ_base = Σ a_i y_base_i`;
+/// 3. `y_err = γ (ȳ − y_base) + (1 − γ)(ȳ − ȳ_base)` — γ = 1: the neighbours' labels against
+///    the current prediction (the paper's choice in every experiment); γ = 0: the neighbours'
+///    own residuals;
+/// 4. `y_pred = clamp(y_base + λ · y_err, 0, 1)` (§2.7: metrics are computed on the clamped
+///    value). With γ = 1 this is the blend `(1 − λ) y_base + λ ȳ`.
+///
+/// No read-outs (an empty memory, or a sketch whose buckets are all empty) leave `y_base`.
+public struct ErrorCompensation: Codable, Sendable, Equatable {
+    /// `γ` in [0, 1]: the weight of the label-versus-prediction error (§2.5: 1).
+    public var gamma: Float = 1
+    /// `τ` > 0, the softmax temperature over cosine similarities (§2.5: 0.1, fixed here).
+    public var temperature: Float = 0.1
+    /// `λ` in [0, 1], the share of the estimated error added back. [ASSUMED] 0.5 when not
+    /// tuned (§2.5; the paper tuned 0.9 on AmazonElectronics, 0.4 on MicroVideo).
+    public var strength: Float = 0.5
+
+    public init(gamma: Float = 1, temperature: Float = 0.1, strength: Float = 0.5) {
+        self.gamma = gamma
+        self.temperature = temperature
+        self.strength = strength
+    }
+
+    /// Refuses values outside the ranges above, naming the field under `check`'s root.
+    public func validate(_ check: ModelConfigurationCheck = ModelConfigurationCheck().nested("compensation")) throws {
+        guard gamma >= 0, gamma <= 1 else { throw check.refusal("gamma", "\(gamma); expected a weight in [0, 1]") }
+        try check.positive(temperature, "temperature")
+        guard strength >= 0, strength <= 1 else { throw check.refusal("strength", "\(strength); expected a strength in [0, 1]") }
+    }
+
+    /// The attention-weighted neighbourhood estimates `(ȳ, ȳ_base)` of the read-outs, or `nil`
+    /// when there are none.
+    public func neighbourhood(_ readOuts: [ErrorMemoryReadOut]) -> (label: Float, basePrediction: Float)? {
+        guard let largest = readOuts.map(\.similarity).max() else { return nil }
+        var total: Float = 0
+        var label: Float = 0
+        var basePrediction: Float = 0
+        for readOut in readOuts {
+            let weight = Foundation.exp((readOut.similarity - largest) / temperature)
+            total += weight
+            label += weight * readOut.label
+            basePrediction += weight * readOut.basePrediction
+        }
+        // The largest term is exp(0) = 1, so the total is at least 1.
+        return (label / total, basePrediction / total)
+    }
+
+    /// The estimated error `y_err` of a base prediction (0 without read-outs).
+    public func error(basePrediction: Float, readOuts: [ErrorMemoryReadOut]) -> Float {
+        guard let (label, neighbourBase) = neighbourhood(readOuts) else { return 0 }
+        return gamma * (label - basePrediction) + (1 - gamma) * (label - neighbourBase)
+    }
+
+    /// `y_pred = clamp(y_base + λ · y_err, 0, 1)`; `y_base` unchanged without read-outs.
+    public func compensate(basePrediction: Float, readOuts: [ErrorMemoryReadOut]) -> Float {
+        guard !readOuts.isEmpty else { return basePrediction }
+        let compensated = basePrediction + strength * error(basePrediction: basePrediction, readOuts: readOuts)
+        return Swift.min(1, Swift.max(0, compensated))
+    }
+
+    /// ``compensate(basePrediction:readOuts:)`` for a chunk: base predictions `[count]`, the
+    /// memory's read-outs per row.
+    public func compensate(basePredictions: [Float], readOuts: [[ErrorMemoryReadOut]]) -> [Float] {
+        precondition(basePredictions.count == readOuts.count, "Funnel: \(basePredictions.count) base predictions but \(readOuts.count) read-out lists")
+        return zip(basePredictions, readOuts).map { compensate(basePrediction: $0, readOuts: $1) }
+    }
+}

@@ -1,0 +1,147 @@
+import FunnelTensor
+
+/// ReLoop2's baseline error memory: the stored samples themselves, searched exactly (Zhu et
+/// al., KDD 2023, arXiv 2306.08808; adaptation.md §2.3, "ANN memory" — brute force here, where
+/// the paper uses an approximate index such as Faiss or HNSW).
+///
+/// - Write: a sample is kept only when its error is large, `|y − y_base| > σ`, and then with
+///   probability `keepProbability` (one uniform draw per such sample from
+///   `RandomGenerator(seed: seed)`, none when the probability is 1); kept samples enter a FIFO
+///   of `capacity` samples, the oldest evicted first.
+/// - Read: per query the `k` stored samples of highest cosine similarity `cos(h_q, h_i)`,
+///   best first, ties in insertion order (older first); fewer when fewer are stored.
+///
+/// Cost: a read is one GEMM `[queries × d] · [d × stored]` (FunnelTensor's `Tensor.matmul`,
+/// in blocks of at most 2^22 similarities) and a top-k scan, O(stored · d) per query; a write
+/// is O(d) per sample. Memory: `capacity · (d + 3) · 4` bytes when full (key, its norm, `y`,
+/// `y_base`).
+public struct NearestNeighbourErrorMemory: ErrorMemory {
+    public let dimensions: Int
+    /// `k`, the read-outs per query.
+    public let neighbours: Int
+    /// `σ`: only samples with `|y − y_base| > σ` are kept.
+    public let errorThreshold: Float
+    /// The probability that a sample over the threshold is kept.
+    public let keepProbability: Float
+    /// The most samples held; the oldest is evicted first.
+    public let capacity: Int
+    public let seed: UInt64
+    private var generator: RandomGenerator
+    /// Ring buffers of the held samples: keys `[held × d]`, key norms, labels, base predictions.
+    private var keys: [Float] = []
+    private var norms: [Float] = []
+    private var labels: [Float] = []
+    private var basePredictions: [Float] = []
+    /// The slot the next sample overwrites once the memory is full (the oldest sample's).
+    private var oldest = 0
+    /// Samples kept since the last reset (evicted ones included).
+    public private(set) var storedSamples = 0
+
+    public init(dimensions: Int, neighbours: Int, errorThreshold: Float, keepProbability: Float, capacity: Int, seed: UInt64) {
+        precondition(dimensions >= 1 && neighbours >= 1 && capacity >= 1, "Funnel: a nearest-neighbour memory needs d, k and a capacity >= 1")
+        precondition(keepProbability > 0 && keepProbability <= 1, "Funnel: keepProbability must be in (0, 1], got \(keepProbability)")
+        self.dimensions = dimensions
+        self.neighbours = neighbours
+        self.errorThreshold = errorThreshold
+        self.keepProbability = keepProbability
+        self.capacity = capacity
+        self.seed = seed
+        generator = RandomGenerator(seed: seed)
+    }
+
+    /// The samples held now, at most `capacity`.
+    public var heldSamples: Int { norms.count }
+
+    public var byteSize: Int {
+        (keys.count + norms.count + labels.count + basePredictions.count) * MemoryLayout<Float>.stride
+    }
+
+    public mutating func write(keys newKeys: [Float], labels newLabels: [Float], basePredictions newBase: [Float]) {
+        let count = ErrorMemoryArithmetic.rowCount(newKeys, dimensions: dimensions, values: [newLabels.count, newBase.count], "a write")
+        let dimensions = dimensions
+        newKeys.withUnsafeBufferPointer { newKeys in
+            for row in 0..<count {
+                guard Swift.abs(newLabels[row] - newBase[row]) > errorThreshold else { continue }
+                if keepProbability < 1, generator.nextUnitFloat() >= keepProbability { continue }
+                let key = newKeys[(row * dimensions)..<((row + 1) * dimensions)]
+                let norm = ErrorMemoryArithmetic.norm(newKeys, row: row, dimensions: dimensions)
+                if norms.count < capacity {
+                    keys.append(contentsOf: key)
+                    norms.append(norm)
+                    labels.append(newLabels[row])
+                    basePredictions.append(newBase[row])
+                } else {
+                    keys.replaceSubrange((oldest * dimensions)..<((oldest + 1) * dimensions), with: key)
+                    norms[oldest] = norm
+                    labels[oldest] = newLabels[row]
+                    basePredictions[oldest] = newBase[row]
+                    oldest = (oldest + 1) % capacity
+                }
+                storedSamples += 1
+            }
+        }
+    }
+
+    /// The slot of the `position`-th held sample in insertion order (0: the oldest).
+    private func slot(_ position: Int) -> Int {
+        (oldest + position) % Swift.max(norms.count, 1)
+    }
+
+    public func read(queries: [Float]) -> [[ErrorMemoryReadOut]] {
+        let count = ErrorMemoryArithmetic.rowCount(queries, dimensions: dimensions, "a read")
+        let held = norms.count
+        guard held > 0, count > 0 else { return Array(repeating: [], count: count) }
+        let dimensions = dimensions
+        let stored = Tensor(shape: [held, dimensions], scalars: keys)
+        let block = Swift.max(1, (1 << 22) / held)
+        var readOuts: [[ErrorMemoryReadOut]] = []
+        readOuts.reserveCapacity(count)
+        var first = 0
+        while first < count {
+            let rows = Swift.min(block, count - first)
+            let slice = Array(queries[(first * dimensions)..<((first + rows) * dimensions)])
+            let dots = Tensor.matmul(Tensor(shape: [rows, dimensions], scalars: slice), stored, transposeRight: true).scalars
+            slice.withUnsafeBufferPointer { slice in
+                dots.withUnsafeBufferPointer { dots in
+                    for row in 0..<rows {
+                        let queryNorm = ErrorMemoryArithmetic.norm(slice, row: row, dimensions: dimensions)
+                        readOuts.append(nearest(dots: UnsafeBufferPointer(rebasing: dots[(row * held)..<((row + 1) * held)]), queryNorm: queryNorm))
+                    }
+                }
+            }
+            first += rows
+        }
+        return readOuts
+    }
+
+    /// The top `k` of one query's dot products with the held keys (slot order), best first.
+    private func nearest(dots: UnsafeBufferPointer<Float>, queryNorm: Float) -> [ErrorMemoryReadOut] {
+        let held = norms.count
+        let limit = Swift.min(neighbours, held)
+        // (similarity, slot), kept sorted best first; scanned in insertion order, so a later
+        // sample enters only when strictly more similar (ties stay in insertion order).
+        var best: [(similarity: Float, slot: Int)] = []
+        best.reserveCapacity(limit + 1)
+        for position in 0..<held {
+            let slot = slot(position)
+            let similarity = ErrorMemoryArithmetic.cosine(dot: dots[slot], normProduct: queryNorm * norms[slot])
+            if best.count == limit, similarity <= best[limit - 1].similarity { continue }
+            var index = best.count
+            while index > 0, best[index - 1].similarity < similarity { index -= 1 }
+            best.insert((similarity, slot), at: index)
+            if best.count > limit { best.removeLast() }
+        }
+        return best.map { ErrorMemoryReadOut(similarity: $0.similarity, label: labels[$0.slot], basePrediction: basePredictions[$0.slot]) }
+    }
+
+    /// Drops every held sample and re-seeds the down-sampling draws (as freshly made).
+    public mutating func reset() {
+        keys.removeAll(keepingCapacity: true)
+        norms.removeAll(keepingCapacity: true)
+        labels.removeAll(keepingCapacity: true)
+        basePredictions.removeAll(keepingCapacity: true)
+        oldest = 0
+        storedSamples = 0
+        generator = RandomGenerator(seed: seed)
+    }
+}
