@@ -33,9 +33,16 @@ extension Trainer {
 
     /// The metrics the final evaluation (of the evaluation split) produces.
     public var metricNames: MetricNames {
-        MetricNames(
+        var names = MetricNames(
             tasks: model.evaluationTasks, dataset: dataset, groupColumn: configuration.groupColumn,
             truthColumn: configuration.truthColumn)
+        if let replay = configuration.replay,
+            let plan = try? ReplayPlan(model: model, dataset: dataset, training: configuration, replay: replay)
+        {
+            names.compared += plan.metricNames
+            names.all += plan.metricNames
+        }
+        return names
     }
 }
 

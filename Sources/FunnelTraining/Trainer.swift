@@ -29,6 +29,8 @@ public final class Trainer {
     public var logsEvaluations = true
     /// The last evaluation's metrics (validation during training, then the evaluation split).
     public private(set) var lastEvaluation: Evaluation?
+    /// The replay's per-chunk and per-day measurements, when the configuration asks for one.
+    public private(set) var replayResult: ReplayResult?
     /// Seconds spent in training steps (batch, forward, backward, update) by this process.
     public private(set) var trainingSeconds: Double = 0
     /// Training samples per second of this process's steps.
@@ -74,6 +76,11 @@ public final class Trainer {
         try Self.check(configuration, model: model, dataset: dataset)
         let requirements = model.requirements
         try requirements.check(dataset, model: modelName)
+        if let replay = configuration.replay {
+            // Refused before any training: a start day outside the split, an unknown layer.
+            let plan = try ReplayPlan(model: model, dataset: dataset, training: configuration, replay: replay)
+            _ = try plan.memoryLayer(model: model, replay: replay)
+        }
         validation = try configuration.validation.map {
             try ValidationSplit($0.resolved(runSeed: configuration.seed), dataset: dataset, trainSplit: configuration.trainSplit)
         }
@@ -229,7 +236,17 @@ public final class Trainer {
             }
         }
         if configuration.earlyStopping?.restoreBest ?? false, let bestParameters { restore(bestParameters) }
-        return try evaluate()
+        var evaluation = try evaluate()
+        if let replay = configuration.replay {
+            // The replay learns as it goes: it runs after the evaluation of the trained model.
+            let result = try StreamingReplay.run(model: model, dataset: dataset, training: configuration, replay: replay)
+            evaluation.metrics.merge(result.metrics) { $1 }
+            evaluation.metricOrder += result.comparedNames
+            evaluation.protocolDescription.append(result.protocolLine)
+            replayResult = result
+            lastEvaluation = evaluation
+        }
+        return evaluation
     }
 
     /// One step: the step's generator, the batch (with its sampled negatives), the model's

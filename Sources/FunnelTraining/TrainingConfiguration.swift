@@ -38,6 +38,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// A truth column of a simulated dataset scored against the predictions (default: the
     /// column the dataset marks as the truth of the model's label, if any).
     public var truthColumn: String?
+    /// After training and the evaluation, replay the evaluation split in time order, chunk by
+    /// chunk — predict, score, then write the labels into ReLoop2's memory and learn
+    /// (``ReplayConfiguration``; `nil`: no replay).
+    public var replay: ReplayConfiguration?
 
     public init(data: String, model: ModelKind) {
         self.data = data
@@ -127,6 +131,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
                 throw refuse("pub", "PUB settings need \"multiTaskUpdate\": \"pub\"")
             }
         }
+        try replay?.validate(context: field("replay"))
         if validation == nil, earlyStopping != nil {
             throw StrictJSON.Error(description: "field '\(field("earlyStopping"))': needs 'validation' (a split, or a fraction of the training split): early stopping never reads the evaluation split")
         }

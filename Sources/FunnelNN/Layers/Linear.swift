@@ -9,6 +9,9 @@ import FunnelTensor
 public final class Linear: Module {
     public let weight: Tensor
     public let bias: Tensor?
+    /// Where the layer keeps its latest input, detached (`nil`: nowhere): ReLoop2 reads a
+    /// model's hidden representation there (adaptation.md §2.1).
+    public var inputRecording: InputRecording?
 
     public init(
         _ inputDimensions: Int, _ outputDimensions: Int, bias: Bool = true,
@@ -28,6 +31,7 @@ public final class Linear: Module {
     public var outputDimensions: Int { weight.shape[0] }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
+        inputRecording?.latest = input.detached()
         guard let bias else { return Tensor.matmul(input, weight, transposeRight: true) }
         if input.rank == 2 { return Tensor.linear(input, weight: weight, bias: bias) }
         let rows = input.reshaped([-1, inputDimensions])
@@ -50,4 +54,12 @@ public enum Activation: String, Sendable, Codable, CaseIterable, StrictEnum {
         case .gelu: return input.gelu()
         }
     }
+}
+
+/// The latest input of a ``Linear`` layer that records it (``Linear/inputRecording``).
+public final class InputRecording: @unchecked Sendable {
+    /// `[n, inputDimensions]` (or the layer's input shape), detached from the graph.
+    public var latest: Tensor?
+
+    public init() {}
 }
