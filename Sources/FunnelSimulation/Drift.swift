@@ -36,7 +36,8 @@ struct Drift: Sendable {
         var random = RandomGenerator(seed: seed ^ 0xD2_1F_7A_5E_C4_03_96_B1)
         var order = Array(0..<items)
         let newCount = Int(knobs.newItemShare * Double(items))
-        let collapsedCount = Swift.min(items - newCount, Int(knobs.collapsedItemShare * Double(items)))
+        let collapsedCount = Swift.min(
+            items - newCount, Int(knobs.collapsedItemShare * Double(items)))
         var roles = [ItemRole](repeating: .stable, count: items)
         for position in 0..<(newCount + collapsedCount) {
             let swap = position + Int(random.next() % UInt64(items - position))
@@ -100,7 +101,9 @@ struct Drift: Sendable {
             let rho = Float(knobs.tasteDriftPerDay)
             if rho > 0, !isFirstDay {
                 let keep = (1 - rho * rho).squareRoot()
-                for dimension in taste.indices { taste[dimension] = keep * taste[dimension] + rho * random.nextNormal() }
+                for dimension in taste.indices {
+                    taste[dimension] = keep * taste[dimension] + rho * random.nextNormal()
+                }
             }
             if redrawsTaste, day == knobs.shiftDay {
                 for dimension in taste.indices { taste[dimension] = random.nextNormal() }

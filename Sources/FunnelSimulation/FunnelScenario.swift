@@ -46,7 +46,10 @@ import FunnelTensor
 /// enter (never shown before) and a share of the items lose click appeal. `true_ctr` is then the
 /// click probability on the day of the exposure, and two truth columns are added: `after_shift`
 /// (1 on days ≥ `shiftDay`) and `shifted` (1 when, from `shiftDay` on, the exposure's user redrew
-/// their taste or its item is new or collapsed). Drift draws come from streams of their own.
+/// their taste or its item is new or collapsed). The conversion truths follow the day's taste
+/// too (through the shared affinity); the collapse acts on the click logit only; the user
+/// segment stays the coarse view of the first day's taste (a stale profile). Drift draws come
+/// from streams of their own.
 public enum FunnelScenario: Scenario {
     public static func simulate(users: Int, days: Int, seed: UInt64, knobs: Knobs) throws -> SimulatedWorld {
         try validate(users: users, days: days, knobs: knobs)

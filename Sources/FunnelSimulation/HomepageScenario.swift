@@ -25,7 +25,9 @@ import FunnelTensor
 /// a share of the items lose interest appeal. `interest_probability` is then the probability on
 /// the day of the exposure, and two truth columns are added: `after_shift` (1 on days ≥
 /// `shiftDay`) and `shifted` (1 when, from `shiftDay` on, the exposure's user redrew their taste
-/// or its item is new or collapsed). Drift draws come from streams of their own.
+/// or its item is new or collapsed). The user segment stays the coarse view of the first
+/// warm-up day's taste (a stale profile). Drift draws come from streams of their own; a changed
+/// click still changes the user's later draws (a block click skips the other-entry draw).
 public enum HomepageScenario: Scenario {
     public static func simulate(users: Int, days: Int, seed: UInt64, knobs: Knobs) throws -> SimulatedWorld {
         guard users > 0, days > knobs.evaluationDays, knobs.evaluationDays > 0 else {

@@ -37,13 +37,21 @@ struct DriftRows {
     /// The drift a world of `kind` with these knobs and this seed holds (its item roles).
     static func drift(_ kind: ScenarioKind, seed: UInt64, knobs: [String: String]) throws -> Drift {
         switch kind {
-        case .funnel: return FunnelWorld(seed: seed, knobs: try KnobParser.apply(knobs, to: FunnelScenario.Knobs())).drift
-        case .homepage: return HomepageWorld(seed: seed, knobs: try KnobParser.apply(knobs, to: HomepageScenario.Knobs())).drift
+        case .funnel:
+            return FunnelWorld(
+                seed: seed, knobs: try KnobParser.apply(knobs, to: FunnelScenario.Knobs())
+            ).drift
+        case .homepage:
+            return HomepageWorld(
+                seed: seed, knobs: try KnobParser.apply(knobs, to: HomepageScenario.Knobs())
+            ).drift
         default: throw KnobParser.KnobError(description: "\(kind) has no drift")
         }
     }
 
-    static func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
+    static func mean(_ values: [Double]) -> Double {
+        values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+    }
 
     static func meanLogit(_ probabilities: [Double]) -> Double { mean(probabilities.map(logit)) }
 

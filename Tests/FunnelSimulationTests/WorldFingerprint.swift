@@ -13,8 +13,12 @@ struct WorldFingerprint {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         add(bytes: Array(try encoder.encode(world.schema)))
-        for (name, table) in world.splits.sorted(by: { $0.key < $1.key }) { add(table, named: name) }
-        for (name, table) in world.sideTables.sorted(by: { $0.key < $1.key }) { add(table, named: name) }
+        for (name, table) in world.splits.sorted(by: { $0.key < $1.key }) {
+            add(table, named: name)
+        }
+        for (name, table) in world.sideTables.sorted(by: { $0.key < $1.key }) {
+            add(table, named: name)
+        }
     }
 
     private mutating func add(bytes: [UInt8]) {
