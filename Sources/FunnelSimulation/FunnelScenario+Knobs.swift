@@ -1,6 +1,7 @@
 extension FunnelScenario {
     /// The funnel world's knobs. Defaults are grounded in Ali-CCP where it has a figure and must
-    /// not be tuned later to favour a method; each has its rationale in ``documentation``.
+    /// not be tuned later to favour a method; each has its rationale in ``documentation``. The
+    /// drift knobs (``DriftKnobs``) are set by their own names, like the others.
     public struct Knobs: Codable, Sendable, Equatable {
         public var items = 2_000
         public var itemCategories = 50
@@ -24,6 +25,8 @@ extension FunnelScenario {
         public var conversionCorrelation = 0.5
         public var addToCartBias = -5.8
         public var favouriteBias = -6.4
+        /// Taste drift and an abrupt shift (all off by default), shared with the homepage world.
+        public var drift = DriftKnobs()
 
         public init() {}
 
@@ -51,6 +54,6 @@ extension FunnelScenario {
             ("conversionCorrelation", "0.5", "with several types, the share ρ of the conversion-specific causes (user buying, item conversion appeal) the types have in common: each type's term is √ρ·shared + √(1−ρ)·own, so each type's marginal is the same for every ρ. 0 = own causes only (the types then share only the click's hidden affinity, weighted by sharedCauseWeight, and the price), 1 = the same causes (types differ only by their bias). No public figure: midway, to be swept"),
             ("addToCartBias", "-5.8", "conversion bias of add_to_cart: one logit above conversionBias, so the add-to-cart rate of clicks is ≈ 2.7× the purchase rate (Taobao UserBehavior, from memory: ≈ 5.5 % carts, 2.9 % favourites, 2.0 % buys among ≈ 100M behaviours, i.e. carts ≈ 2.75× buys)"),
             ("favouriteBias", "-6.4", "conversion bias of favourite: 0.4 logits above conversionBias, a favourite rate of clicks ≈ 1.5× the purchase rate (Taobao UserBehavior, from memory: favourites ≈ 1.45× buys)"),
-        ]
+        ] + DriftKnobs.documentation
     }
 }

@@ -12,7 +12,20 @@ struct FunnelTables {
         knobs.conversionTypes > 1 ? Array(FunnelWorld.conversionTypeNames.prefix(knobs.conversionTypes)) : []
     }
 
+    /// The drift truth columns, written only with drift on (default schemas are unchanged).
+    private var driftColumns: [ColumnSchema] {
+        guard knobs.drift.isOn else { return [] }
+        return [
+            ColumnSchema(name: "after_shift", kind: .dense, role: .truth),
+            ColumnSchema(name: "shifted", kind: .dense, role: .truth),
+        ]
+    }
+
     private var exposureColumns: [ColumnSchema] {
+        outcomeColumns + driftColumns
+    }
+
+    private var outcomeColumns: [ColumnSchema] {
         let keys = [
             ColumnSchema(name: "user", kind: .categorical, role: .user, vocabulary: .identity(size: users)),
             ColumnSchema(name: "item", kind: .categorical, role: .item, vocabulary: .identity(size: knobs.items)),
@@ -74,6 +87,10 @@ struct FunnelTables {
                 table.values["true_cvr"] = .floats(rows.map { log.trueCVR[$0] })
                 table.values["true_ctcvr"] = .floats(rows.map { log.trueCTCVR[$0] })
             }
+            if knobs.drift.isOn {
+                table.values["after_shift"] = .floats(rows.map { log.afterShift[$0] })
+                table.values["shifted"] = .floats(rows.map { log.shifted[$0] })
+            }
             for (type, typeName) in typeNames.enumerated() {
                 table.values[typeName] = .floats(rows.map { log.typeConversion[type][$0] })
                 table.values["true_cvr_\(typeName)"] = .floats(rows.map { log.typeCVR[type][$0] })
@@ -95,7 +112,7 @@ struct FunnelTables {
         let schema = DatasetSchema.simulated(
             name: "funnel",
             columns: exposureColumns, sideTables: sides,
-            notes: typeNames.isEmpty ? singleTypeNotes : multiTypeNotes)
+            notes: (typeNames.isEmpty ? singleTypeNotes : multiTypeNotes) + (knobs.drift.isOn ? knobs.drift.notes : ""))
         return SimulatedWorld(
             schema: schema, splits: splits,
             sideTables: [

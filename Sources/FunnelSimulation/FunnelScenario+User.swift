@@ -9,6 +9,8 @@ struct FunnelLog {
     // With several conversion types (then `conversion`, `trueCVR` and `trueCTCVR` stay empty):
     // one array per type.
     var typeConversion: [[Float]] = [], typeCVR: [[Float]] = [], typeCTCVR: [[Float]] = []
+    // With drift on (else empty): the drift truth columns.
+    var afterShift: [Float] = [], shifted: [Float] = []
     // Users.
     var profileUser: [Int32] = [], segment: [Int32] = [], age: [Int32] = [], gender: [Int32] = []
 
@@ -20,6 +22,7 @@ struct FunnelLog {
             if mine.isEmpty { mine = theirs } else { for type in theirs.indices { mine[type] += theirs[type] } }
         }
         merge(&typeConversion, other.typeConversion); merge(&typeCVR, other.typeCVR); merge(&typeCTCVR, other.typeCTCVR)
+        afterShift += other.afterShift; shifted += other.shifted
         profileUser += other.profileUser; segment += other.segment; age += other.age; gender += other.gender
     }
 }
@@ -30,7 +33,7 @@ extension FunnelWorld {
         let knobs = self.knobs
         var random = userGenerator(seed: seed, user: user)
         let dimensions = knobs.latentDimensions
-        let taste = (0..<dimensions).map { _ in random.nextNormal() }
+        var taste = (0..<dimensions).map { _ in random.nextNormal() }
         let clickiness = knobs.userClickSpread * Double(random.nextNormal())
         let buying = knobs.userConversionSpread * Double(random.nextNormal())
         let activity = sigmoid(logit(knobs.dailyActivity) + Double(random.nextNormal()))
@@ -53,14 +56,18 @@ extension FunnelWorld {
             log.typeCTCVR = Array(repeating: [], count: types)
         }
 
+        let driftOn = knobs.drift.isOn
+        var userDrift = drift.user(user)
         var shown: [Int] = []
         for day in 0..<days {
+            // The taste moves on every day, visited or not.
+            if driftOn { userDrift.advance(&taste, to: day, isFirstDay: day == 0) }
             guard Double(random.nextUnitFloat()) < activity else { continue }
             shown.removeAll(keepingCapacity: true)
             for _ in 0..<knobs.exposuresPerVisit {
-                var item = drawItem(&random)
+                var item = drawItem(&random, day: day)
                 // A page rarely shows the same item twice.
-                for _ in 0..<4 where shown.contains(item) { item = drawItem(&random) }
+                for _ in 0..<4 where shown.contains(item) { item = drawItem(&random, day: day) }
                 shown.append(item)
                 var affinity: Float = 0
                 for dimension in 0..<dimensions { affinity += taste[dimension] * itemTraits[item * dimensions + dimension] }
@@ -71,13 +78,17 @@ extension FunnelWorld {
                 let price = Double(itemPriceLevel[item]) - Double(FunnelWorld.priceLevels - 1) / 2
                 let ctr = sigmoid(
                     knobs.clickBias + knobs.affinityScale * hidden + Double(itemPopularity[item]) + clickiness
-                        - knobs.priceClickEffect * price)
+                        - knobs.priceClickEffect * price + drift.appealOffset(item: item, day: day))
                 let clicked = clickDraw < ctr
                 log.user.append(Int32(user))
                 log.item.append(Int32(item))
                 log.day.append(Int64(day))
                 log.click.append(clicked ? 1 : 0)
                 log.trueCTR.append(Float(ctr))
+                if driftOn {
+                    log.afterShift.append(drift.isAfterShift(day) ? 1 : 0)
+                    log.shifted.append(drift.isShifted(item: item, user: userDrift, day: day) ? 1 : 0)
+                }
                 if types == 1 {
                     let cvr = sigmoid(
                         knobs.conversionBias + knobs.sharedCauseWeight * hidden + buying + Double(itemConversion[item])

@@ -40,6 +40,16 @@ import FunnelTensor
 /// non-clicked rows) and truths `true_cvr_<type>` (given a click) and `true_ctcvr_<type>`
 /// replace `conversion`, `true_cvr`, `true_ctcvr`. The type terms come from their own random
 /// streams, so clicks are the same for every number of types and every ρ.
+///
+/// Drift (the shared ``DriftKnobs``, all off by default; adaptation.md §2): each user's taste may
+/// take a daily random-walk step, and on `shiftDay` a share of users redraw their taste, new items
+/// enter (never shown before) and a share of the items lose click appeal. `true_ctr` is then the
+/// click probability on the day of the exposure, and two truth columns are added: `after_shift`
+/// (1 on days ≥ `shiftDay`) and `shifted` (1 when, from `shiftDay` on, the exposure's user redrew
+/// their taste or its item is new or collapsed). The conversion truths follow the day's taste
+/// too (through the shared affinity); the collapse acts on the click logit only; the user
+/// segment stays the coarse view of the first day's taste (a stale profile). Drift draws come
+/// from streams of their own.
 public enum FunnelScenario: Scenario {
     public static func simulate(users: Int, days: Int, seed: UInt64, knobs: Knobs) throws -> SimulatedWorld {
         try validate(users: users, days: days, knobs: knobs)
@@ -73,6 +83,7 @@ public enum FunnelScenario: Scenario {
         guard knobs.conversionCorrelation >= 0, knobs.conversionCorrelation <= 1 else {
             throw refuse("conversionCorrelation must lie in [0, 1]")
         }
+        try knobs.drift.validate(days: days, items: knobs.items, world: "funnel")
     }
 }
 
@@ -94,8 +105,12 @@ struct FunnelWorld: Sendable {
     let itemTypeConversion: [Float]
     /// With several conversion types: each type's bias.
     let conversionTypeBiases: [Double]
-    /// Cumulative exposure weights of the items (popular items are shown more).
+    /// Cumulative exposure weights of the items (popular items are shown more); with a shift,
+    /// those before the shift day (no new item).
     let exposureCumulative: [Double]
+    /// With a shift: the cumulative exposure weights from the shift day on (empty without one).
+    let exposureCumulativeAfterShift: [Double]
+    let drift: Drift
 
     init(seed: UInt64, knobs: FunnelScenario.Knobs) {
         self.knobs = knobs
@@ -124,20 +139,29 @@ struct FunnelWorld: Sendable {
         }
         conversionTypeBiases = Array(
             [knobs.conversionBias, knobs.addToCartBias, knobs.favouriteBias].prefix(knobs.conversionTypes))
-        var running = 0.0
-        exposureCumulative = itemPopularity.map { bias in
-            running += Foundation.exp(Double(bias))
-            return running
+        let drift = Drift(seed: seed, items: knobs.items, knobs: knobs.drift)
+        self.drift = drift
+        let weights = itemPopularity.map { Foundation.exp(Double($0)) }
+        func cumulative(_ weights: [Double]) -> [Double] {
+            var running = 0.0
+            return weights.map { weight in
+                running += weight
+                return running
+            }
         }
+        exposureCumulative = cumulative(drift.exposureWeights(weights, afterShift: false))
+        exposureCumulativeAfterShift = knobs.drift.hasShift ? cumulative(drift.exposureWeights(weights, afterShift: true)) : []
     }
 
-    func drawItem(_ random: inout RandomGenerator) -> Int {
-        let target = Double(random.nextUnitFloat()) * exposureCumulative[exposureCumulative.count - 1]
+    /// An item drawn by the exposure policy on `day` (one uniform draw whatever the day).
+    func drawItem(_ random: inout RandomGenerator, day: Int) -> Int {
+        let table = drift.isAfterShift(day) ? exposureCumulativeAfterShift : exposureCumulative
+        let target = Double(random.nextUnitFloat()) * table[table.count - 1]
         var low = 0
-        var high = exposureCumulative.count - 1
+        var high = table.count - 1
         while low < high {
             let middle = (low + high) / 2
-            if exposureCumulative[middle] <= target { low = middle + 1 } else { high = middle }
+            if table[middle] <= target { low = middle + 1 } else { high = middle }
         }
         return low
     }

@@ -1,6 +1,7 @@
 extension HomepageScenario {
     /// The homepage world's knobs. Defaults are fixed by the simulator issue and must not be tuned
-    /// later to favour a method; each has its rationale in ``documentation``.
+    /// later to favour a method; each has its rationale in ``documentation``. The drift knobs
+    /// (``DriftKnobs``) are set by their own names, like the others.
     public struct Knobs: Codable, Sendable, Equatable {
         public var items = 2_000
         public var itemCategories = 50
@@ -23,6 +24,8 @@ extension HomepageScenario {
         public var blockEntryShare = 0.5
         public var portalDrivenClicks = true
         public var otherEntryProbability = 0.8
+        /// Taste drift and an abrupt shift (all off by default), shared with the funnel world.
+        public var drift = DriftKnobs()
 
         public init() {}
 
@@ -49,6 +52,6 @@ extension HomepageScenario {
             ("blockEntryShare", "0.5", "mean share of portal intents entered through the block (the block is one of three entry points, USD Fig. 1a)"),
             ("portalDrivenClicks", "true", "false: no clicks made only to reach the portal (switches the pseudo-positive bias off)"),
             ("otherEntryProbability", "0.8", "an intent not served by the block reaches the portal through icons or notifications (USD §2.2)"),
-        ]
+        ] + DriftKnobs.documentation
     }
 }

@@ -18,6 +18,16 @@ import FunnelTensor
 /// tokens −1/0/1 stored as ids 1/2/3, `recent_portal` r_p, the recent `clicked_items`, and the
 /// truth `portal_intent_probability`). Invariants: y = 1 ⇒ y_b = 1 ⇒ y_p = 1; the sequence
 /// covers the 30 days before the day, never the day itself.
+///
+/// Drift (the shared ``DriftKnobs``, all off by default; adaptation.md §2): each user's taste may
+/// take a daily random-walk step (through the warm-up month too), and on `shiftDay` a share of
+/// users redraw their taste, new items enter the block (never shown before, warm-up included) and
+/// a share of the items lose interest appeal. `interest_probability` is then the probability on
+/// the day of the exposure, and two truth columns are added: `after_shift` (1 on days ≥
+/// `shiftDay`) and `shifted` (1 when, from `shiftDay` on, the exposure's user redrew their taste
+/// or its item is new or collapsed). The user segment stays the coarse view of the first
+/// warm-up day's taste (a stale profile). Drift draws come from streams of their own; a changed
+/// click still changes the user's later draws (a block click skips the other-entry draw).
 public enum HomepageScenario: Scenario {
     public static func simulate(users: Int, days: Int, seed: UInt64, knobs: Knobs) throws -> SimulatedWorld {
         guard users > 0, days > knobs.evaluationDays, knobs.evaluationDays > 0 else {
@@ -36,6 +46,7 @@ public enum HomepageScenario: Scenario {
             throw KnobParser.KnobError(
                 description: "homepage: dailyActivity, goalDrivenShare and blockEntryShare must lie in (0, 1), attentions and otherEntryProbability in [0, 1]")
         }
+        try knobs.drift.validate(days: days, items: knobs.items, world: "homepage")
         let world = HomepageWorld(seed: seed, knobs: knobs)
         // Users are independent given the items.
         let logs = simulateInChunks(users: users, empty: HomepageLog()) { user, log in
@@ -54,9 +65,13 @@ struct HomepageWorld: Sendable {
     let itemCategory: [Int32]
     let itemPriceLevel: [Int32]
     /// Walker's alias table of the exposure policy (popular items are shown more): item i is
-    /// shown with probability ∝ exp(item bias).
+    /// shown with probability ∝ exp(item bias). With a shift, the table before the shift day.
     let aliasProbability: [Float]
     let alias: [Int32]
+    /// With a shift: the alias table from the shift day on (empty without one).
+    let aliasProbabilityAfterShift: [Float]
+    let aliasAfterShift: [Int32]
+    let drift: Drift
 
     init(seed: UInt64, knobs: HomepageScenario.Knobs) {
         self.knobs = knobs
@@ -67,7 +82,12 @@ struct HomepageWorld: Sendable {
         itemBias = (0..<knobs.items).map { _ in random.nextNormal() * Float(knobs.itemPopularitySpread) }
         itemCategory = (0..<knobs.items).map { _ in Int32(random.next() % UInt64(knobs.itemCategories)) }
         itemPriceLevel = (0..<knobs.items).map { _ in Int32(random.next() % 5) }
-        (aliasProbability, alias) = Self.aliasTable(itemBias.map { Foundation.exp(Double($0)) })
+        let drift = Drift(seed: seed, items: knobs.items, knobs: knobs.drift)
+        self.drift = drift
+        let weights = itemBias.map { Foundation.exp(Double($0)) }
+        (aliasProbability, alias) = Self.aliasTable(drift.exposureWeights(weights, afterShift: false))
+        (aliasProbabilityAfterShift, aliasAfterShift) =
+            knobs.drift.hasShift ? Self.aliasTable(drift.exposureWeights(weights, afterShift: true)) : ([], [])
     }
 
     /// O(1) draws from a discrete distribution (Walker 1977, Vose's construction).
@@ -91,9 +111,12 @@ struct HomepageWorld: Sendable {
         return (probability, alias)
     }
 
-    func drawItem(_ random: inout RandomGenerator) -> Int {
-        let slot = Int(random.next() % UInt64(aliasProbability.count))
-        return random.nextUnitFloat() < aliasProbability[slot] ? slot : Int(alias[slot])
+    /// An item drawn by the exposure policy on `day` (two draws whatever the day).
+    func drawItem(_ random: inout RandomGenerator, day: Int) -> Int {
+        let afterShift = drift.isAfterShift(day)
+        let probability = afterShift ? aliasProbabilityAfterShift : aliasProbability
+        let slot = Int(random.next() % UInt64(probability.count))
+        return random.nextUnitFloat() < probability[slot] ? slot : Int((afterShift ? aliasAfterShift : alias)[slot])
     }
 }
 

@@ -17,6 +17,15 @@ struct HomepageTables {
             ColumnSchema(name: "interest_probability", kind: .dense, role: .truth, truthOf: "click"),
             ColumnSchema(name: "attention_propensity", kind: .dense, role: .truth),
             ColumnSchema(name: "portal_click_propensity", kind: .dense, role: .truth),
+        ] + driftColumns
+    }
+
+    /// The drift truth columns, written only with drift on (default schemas are unchanged).
+    private var driftColumns: [ColumnSchema] {
+        guard knobs.drift.isOn else { return [] }
+        return [
+            ColumnSchema(name: "after_shift", kind: .dense, role: .truth),
+            ColumnSchema(name: "shifted", kind: .dense, role: .truth),
         ]
     }
 
@@ -60,6 +69,10 @@ struct HomepageTables {
                 "attention_propensity": .floats(exposures.map(\.attention)),
                 "portal_click_propensity": .floats(exposures.map(\.portalClick)),
             ]
+            if knobs.drift.isOn {
+                table.values["after_shift"] = .floats(exposures.map(\.afterShift))
+                table.values["shifted"] = .floats(exposures.map(\.shifted))
+            }
             splits[name] = table.table(rowCount: exposures.reduce(0) { $0 + $1.user.count })
         }
         let sides = sideSchemas
@@ -84,7 +97,7 @@ struct HomepageTables {
         let schema = DatasetSchema.simulated(
             name: "homepage",
             columns: exposureColumns, sideTables: sides,
-            notes: "Simulated by Funnel's homepage scenario (USD's world): \(users) users, \(days) days, the last \(knobs.evaluationDays) for evaluation. Truth columns: interest_probability (click probability had the user looked), attention_propensity, portal_click_propensity; user-day truth portal_intent_probability.")
+            notes: "Simulated by Funnel's homepage scenario (USD's world): \(users) users, \(days) days, the last \(knobs.evaluationDays) for evaluation. Truth columns: interest_probability (click probability had the user looked), attention_propensity, portal_click_propensity; user-day truth portal_intent_probability." + (knobs.drift.isOn ? knobs.drift.notes : ""))
         return SimulatedWorld(
             schema: schema, splits: splits,
             sideTables: [

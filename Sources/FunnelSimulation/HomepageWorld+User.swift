@@ -4,6 +4,8 @@ import FunnelTensor
 struct HomepageExposures {
     var user: [Int32] = [], item: [Int32] = [], day: [Int64] = [], position: [Int32] = []
     var click: [Float] = [], interest: [Float] = [], attention: [Float] = [], portalClick: [Float] = []
+    /// With drift on (else empty): the drift truth columns.
+    var afterShift: [Float] = [], shifted: [Float] = []
 }
 
 /// The rows one chunk of homepage users produced, column by column.
@@ -51,7 +53,11 @@ extension HomepageWorld {
             log.scratchTokens = tokens
             log.scratchClicks = clicks
         }
+        let driftOn = knobs.drift.isOn
+        var userDrift = drift.user(user)
         for day in -history..<days {
+            // The taste moves on every day, visited or not, through the warm-up month too.
+            if driftOn { userDrift.advance(&taste, to: day, isFirstDay: day == -history) }
             let intentProbability = sigmoid(habit + knobs.dailyIntentNoise * Double(random.nextNormal()))
             let intends = Double(random.nextUnitFloat()) < intentProbability
             var blockClicked = false
@@ -60,15 +66,17 @@ extension HomepageWorld {
                 let goalDriven = Double(random.nextUnitFloat()) < goalShare
                 let attention = knobs.attentionBias ? (goalDriven ? knobs.goalDrivenAttention : knobs.browsingAttention) : 1
                 let looked = Double(random.nextUnitFloat()) < attention
-                let first = drawItem(&random)
-                var second = drawItem(&random)
-                for _ in 0..<4 where second == first { second = drawItem(&random) }
+                let first = drawItem(&random, day: day)
+                var second = drawItem(&random, day: day)
+                for _ in 0..<4 where second == first { second = drawItem(&random, day: day) }
                 let portalPosition = looked && intends && Double(random.nextUnitFloat()) < entry ? Int(random.next() % 2) : -1
                 for position in 0..<2 {
                     let item = position == 0 ? first : second
                     var affinity: Float = 0
                     for dimension in 0..<dimensions { affinity += taste[dimension] * itemTraits[item * dimensions + dimension] }
-                    let interest = sigmoid(knobs.interestBias + knobs.interestScale * Double(affinity) + Double(itemBias[item]))
+                    let interest = sigmoid(
+                        knobs.interestBias + knobs.interestScale * Double(affinity) + Double(itemBias[item])
+                            + drift.appealOffset(item: item, day: day))
                     let interested = looked && Double(random.nextUnitFloat()) < interest
                     let clicked = interested || position == portalPosition
                     if clicked {
@@ -86,6 +94,10 @@ extension HomepageWorld {
                         exposures.interest.append(Float(interest))
                         exposures.attention.append(Float(attention))
                         exposures.portalClick.append(Float(intentProbability * entry / 2))
+                        if driftOn {
+                            exposures.afterShift.append(drift.isAfterShift(day) ? 1 : 0)
+                            exposures.shifted.append(drift.isShifted(item: item, user: userDrift, day: day) ? 1 : 0)
+                        }
                     }
                     if evaluation { record(&log.evaluation) } else { record(&log.training) }
                 }

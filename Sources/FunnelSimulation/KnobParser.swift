@@ -2,6 +2,7 @@ import Foundation
 
 /// Applies `name=value` overrides to a scenario's knobs: each value is read with the type of the
 /// knob's default, and an unknown name or an unreadable value is refused with the knob's name.
+/// Knobs inside a group (a nested struct, such as ``DriftKnobs``) are named by their own names.
 public enum KnobParser {
     public struct KnobError: Error, CustomStringConvertible {
         public var description: String
@@ -26,19 +27,32 @@ public enum KnobParser {
         guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw KnobError(description: "knobs are not a JSON object")
         }
+        // A knob group (a nested object, such as the shared `drift` knobs) is not a knob itself:
+        // its knobs are named by their own names.
+        let groups = object.keys.sorted().filter { object[$0] is [String: Any] }
         for (name, text) in overrides.sorted(by: { $0.key < $1.key }) {
-            guard object[name] != nil else {
-                throw KnobError(description: "unknown knob '\(name)' (knobs: \(object.keys.sorted().joined(separator: ", ")))")
-            }
             // The text decides the JSON type; decoding then checks it against the knob's type.
-            if let value = Bool(text) {
-                object[name] = value
-            } else if let value = Int(text) {
-                object[name] = value
-            } else if let value = Double(text), value.isFinite {
-                object[name] = value
+            let value: Any
+            if let flag = Bool(text) {
+                value = flag
+            } else if let integer = Int(text) {
+                value = integer
+            } else if let number = Double(text), number.isFinite {
+                value = number
             } else {
                 throw KnobError(description: "knob '\(name)': expected a number or true/false, found '\(text)'")
+            }
+            if object[name] != nil, !groups.contains(name) {
+                object[name] = value
+            } else if let group = groups.first(where: { (object[$0] as? [String: Any])?[name] != nil }),
+                var members = object[group] as? [String: Any]
+            {
+                members[name] = value
+                object[group] = members
+            } else {
+                let names = object.keys.filter { !groups.contains($0) }
+                    + groups.flatMap { ((object[$0] as? [String: Any]) ?? [:]).keys }
+                throw KnobError(description: "unknown knob '\(name)' (knobs: \(names.sorted().joined(separator: ", ")))")
             }
         }
         do {
