@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import FunnelBenchmarks
 import FunnelData
+import FunnelModels
 
 /// `funnel bench …`: benchmarks, measured and printed (never asserted by tests).
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Funnel's speed against its yardsticks.",
-        subcommands: [GEMMCommand.self, ESMMCommand.self, MMoECommand.self, BASECommand.self, SASRecCommand.self, FAIRCommand.self, SimulateBenchmarkCommand.self, WatchTimeLabelsCommand.self])
+        subcommands: [GEMMCommand.self, ESMMCommand.self, MMoECommand.self, BASECommand.self, SASRecCommand.self, FAIRCommand.self, SimulateBenchmarkCommand.self, WatchTimeLabelsCommand.self, ReLoopMemoryCommand.self])
 }
 
 extension BenchCommand {
@@ -391,6 +392,79 @@ extension BenchCommand {
         func run() throws {
             let results = try WatchTimeLabelBenchmark.run(rows: rows, directory: directory)
             print(json ? try encodeJSON(results) : WatchTimeLabelBenchmark.table(results))
+        }
+    }
+}
+
+extension BenchCommand {
+    struct ReLoopMemoryCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reloop-memory",
+            abstract: "Microseconds per sample to read, compensate and write ReLoop2's error memories (sketch and nearest), and their bytes.",
+            discussion: """
+                ReLoop2 (adaptation.md §2.3): each memory is filled with --fill samples (the nearest-neighbour memory reads at its steady-state size), then --chunks chunks of --rows standard-normal keys of width --dimensions are read, compensated and written; the medians per sample are printed, to compare with the base model's serving time. The sketch's tables take 2^L · K · (d + 3) · 4 bytes (1.7 GiB at the defaults K 100, L 16, d 64): lower --bits to fit.
+
+                Example: swift run -c release funnel bench reloop-memory --rows 1024 --dimensions 64
+                """)
+
+        @Option(help: "Rows per chunk.")
+        var rows = 1024
+
+        @Option(help: "Key width d (the hidden layer).")
+        var dimensions = 64
+
+        @Option(help: "Samples written before timing.")
+        var fill = 100_000
+
+        @Option(help: "Timed chunks (the median is reported).")
+        var chunks = 5
+
+        @Option(help: "Sketch arrays K.")
+        var arrays = 100
+
+        @Option(help: "Sketch bits L (2^L buckets per array).")
+        var bits = 16
+
+        @Option(help: "Nearest: neighbours k read per query.")
+        var neighbours = 100
+
+        @Option(help: "Nearest: the most samples held.")
+        var capacity = 100_000
+
+        @Option(help: "Nearest: error threshold σ.")
+        var errorThreshold: Float = 0
+
+        @Option(help: "Threads.")
+        var threads = 2
+
+        @Flag(help: "Print JSON instead of a table.")
+        var json = false
+
+        func run() throws {
+            var configuration = ReLoopConfiguration()
+            configuration.arrays = arrays
+            configuration.bits = bits
+            configuration.neighbours = neighbours
+            configuration.capacity = capacity
+            configuration.errorThreshold = errorThreshold
+            do {
+                try configuration.validate(ModelConfigurationCheck("bench"))
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            guard rows >= 1, dimensions >= 1, fill >= 0, chunks >= 1 else {
+                throw ValidationError("--rows, --dimensions and --chunks must be at least 1, --fill at least 0")
+            }
+            var options = ReLoopMemoryBenchmark.Options()
+            options.rows = rows
+            options.dimensions = dimensions
+            options.filledSamples = fill
+            options.timedChunks = chunks
+            options.threads = threads
+            options.configuration = configuration
+            options.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            let results = ReLoopMemoryBenchmark.run(options)
+            print(json ? try encodeJSON(results) : ReLoopMemoryBenchmark.table(results))
         }
     }
 }
