@@ -11,6 +11,7 @@ extension ExperimentReport {
     /// - `metric-<name>.svg` (see ``metricChartFileName(_:)``): per model, the mean over seeds
     ///   as a dot with ±1 standard deviation error bars, each seed as a small faint dot, and the
     ///   mean written above; the y axis is zoomed to the data.
+    /// - `replay-<metric>.svg`: a replay's chunk metric over time (``replayCharts(_:)``).
     ///
     /// Each chart has a title, axis titles, tick labels and a legend or labelled x axis, on a
     /// white background, in a fixed palette. Model names are escaped; the charts grow to fit
@@ -28,6 +29,7 @@ extension ExperimentReport {
             charts[metricChartFileName(metric)] = metricChart(
                 metric, result: result, summary: summary)
         }
+        charts.merge(replayCharts(result)) { $1 }
         return charts
     }
 
