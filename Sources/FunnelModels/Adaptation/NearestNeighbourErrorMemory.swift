@@ -13,8 +13,9 @@ import FunnelTensor
 ///
 /// Cost: a read is one GEMM `[queries × d] · [d × stored]` (FunnelTensor's `Tensor.matmul`,
 /// in blocks of at most 2^22 similarities) and a top-k scan, O(stored · d) per query; a write
-/// is O(d) per sample. Memory: `capacity · (d + 3) · 4` bytes when full (key, its norm, `y`,
-/// `y_base`).
+/// is O(d) per sample. Keys are stored normalised to unit length (a zero key stays zero), so a
+/// query's dot products rank by cosine without a division per stored sample. Memory:
+/// `capacity · (d + 2) · 4` bytes when full (unit key, `y`, `y_base`).
 public struct NearestNeighbourErrorMemory: ErrorMemory {
     public let dimensions: Int
     /// `k`, the read-outs per query.
@@ -27,9 +28,8 @@ public struct NearestNeighbourErrorMemory: ErrorMemory {
     public let capacity: Int
     public let seed: UInt64
     private var generator: RandomGenerator
-    /// Ring buffers of the held samples: keys `[held × d]`, key norms, labels, base predictions.
+    /// Ring buffers of the held samples: unit keys `[held × d]`, labels, base predictions.
     private var keys: [Float] = []
-    private var norms: [Float] = []
     private var labels: [Float] = []
     private var basePredictions: [Float] = []
     /// The slot the next sample overwrites once the memory is full (the oldest sample's).
@@ -50,10 +50,15 @@ public struct NearestNeighbourErrorMemory: ErrorMemory {
     }
 
     /// The samples held now, at most `capacity`.
-    public var heldSamples: Int { norms.count }
+    public var heldSamples: Int { labels.count }
 
     public var byteSize: Int {
-        (keys.count + norms.count + labels.count + basePredictions.count) * MemoryLayout<Float>.stride
+        (keys.count + labels.count + basePredictions.count) * MemoryLayout<Float>.stride
+    }
+
+    /// The bytes of a full memory: `capacity · (d + 2) · 4`.
+    public static func fullByteSize(dimensions: Int, capacity: Int) -> Int {
+        capacity * (dimensions + 2) * MemoryLayout<Float>.stride
     }
 
     public mutating func write(keys newKeys: [Float], labels newLabels: [Float], basePredictions newBase: [Float]) {
@@ -63,16 +68,15 @@ public struct NearestNeighbourErrorMemory: ErrorMemory {
             for row in 0..<count {
                 guard Swift.abs(newLabels[row] - newBase[row]) > errorThreshold else { continue }
                 if keepProbability < 1, generator.nextUnitFloat() >= keepProbability { continue }
-                let key = newKeys[(row * dimensions)..<((row + 1) * dimensions)]
                 let norm = ErrorMemoryArithmetic.norm(newKeys, row: row, dimensions: dimensions)
-                if norms.count < capacity {
+                let scale: Float = norm > 0 && norm.isFinite ? 1 / norm : 0
+                let key = newKeys[(row * dimensions)..<((row + 1) * dimensions)].lazy.map { $0 * scale }
+                if labels.count < capacity {
                     keys.append(contentsOf: key)
-                    norms.append(norm)
                     labels.append(newLabels[row])
                     basePredictions.append(newBase[row])
                 } else {
                     keys.replaceSubrange((oldest * dimensions)..<((oldest + 1) * dimensions), with: key)
-                    norms[oldest] = norm
                     labels[oldest] = newLabels[row]
                     basePredictions[oldest] = newBase[row]
                     oldest = (oldest + 1) % capacity
@@ -82,14 +86,9 @@ public struct NearestNeighbourErrorMemory: ErrorMemory {
         }
     }
 
-    /// The slot of the `position`-th held sample in insertion order (0: the oldest).
-    private func slot(_ position: Int) -> Int {
-        (oldest + position) % Swift.max(norms.count, 1)
-    }
-
     public func read(queries: [Float]) -> [[ErrorMemoryReadOut]] {
         let count = ErrorMemoryArithmetic.rowCount(queries, dimensions: dimensions, "a read")
-        let held = norms.count
+        let held = labels.count
         guard held > 0, count > 0 else { return Array(repeating: [], count: count) }
         let dimensions = dimensions
         let stored = Tensor(shape: [held, dimensions], scalars: keys)
@@ -114,30 +113,37 @@ public struct NearestNeighbourErrorMemory: ErrorMemory {
         return readOuts
     }
 
-    /// The top `k` of one query's dot products with the held keys (slot order), best first.
+    /// The top `k` of one query's dot products with the held unit keys (slot order), best first.
     private func nearest(dots: UnsafeBufferPointer<Float>, queryNorm: Float) -> [ErrorMemoryReadOut] {
-        let held = norms.count
+        let held = labels.count
         let limit = Swift.min(neighbours, held)
-        // (similarity, slot), kept sorted best first; scanned in insertion order, so a later
-        // sample enters only when strictly more similar (ties stay in insertion order).
-        var best: [(similarity: Float, slot: Int)] = []
+        // (dot, slot), kept sorted best first; scanned in insertion order (the oldest slot
+        // first), so a later sample enters only when strictly more similar: ties stay in
+        // insertion order. The query's norm is common to all, so dots rank as cosines do.
+        var best: [(dot: Float, slot: Int)] = []
         best.reserveCapacity(limit + 1)
-        for position in 0..<held {
-            let slot = slot(position)
-            let similarity = ErrorMemoryArithmetic.cosine(dot: dots[slot], normProduct: queryNorm * norms[slot])
-            if best.count == limit, similarity <= best[limit - 1].similarity { continue }
-            var index = best.count
-            while index > 0, best[index - 1].similarity < similarity { index -= 1 }
-            best.insert((similarity, slot), at: index)
-            if best.count > limit { best.removeLast() }
+        var worst = -Float.infinity
+        for part in [oldest..<held, 0..<oldest] {
+            for slot in part {
+                let dot = dots[slot]
+                if dot.isNaN || (best.count == limit && dot <= worst) { continue }
+                var index = best.count
+                while index > 0, best[index - 1].dot < dot { index -= 1 }
+                best.insert((dot, slot), at: index)
+                if best.count > limit { best.removeLast() }
+                worst = best[best.count - 1].dot
+            }
         }
-        return best.map { ErrorMemoryReadOut(similarity: $0.similarity, label: labels[$0.slot], basePrediction: basePredictions[$0.slot]) }
+        return best.map {
+            ErrorMemoryReadOut(
+                similarity: ErrorMemoryArithmetic.cosine(dot: $0.dot, normProduct: queryNorm), label: labels[$0.slot],
+                basePrediction: basePredictions[$0.slot])
+        }
     }
 
     /// Drops every held sample and re-seeds the down-sampling draws (as freshly made).
     public mutating func reset() {
         keys.removeAll(keepingCapacity: true)
-        norms.removeAll(keepingCapacity: true)
         labels.removeAll(keepingCapacity: true)
         basePredictions.removeAll(keepingCapacity: true)
         oldest = 0

@@ -86,7 +86,7 @@ public struct ReLoopConfiguration: Codable, Sendable, Equatable {
     public func fullByteSize(dimensions: Int) -> Int {
         switch memory {
         case .sketch: SketchErrorMemory.fullByteSize(dimensions: dimensions, arrays: arrays, bits: bits)
-        case .nearest: capacity * (dimensions + 3) * MemoryLayout<Float>.stride
+        case .nearest: NearestNeighbourErrorMemory.fullByteSize(dimensions: dimensions, capacity: capacity)
         }
     }
 }

@@ -86,7 +86,8 @@ public struct SketchErrorMemory: ErrorMemory {
                     for array in 0..<arrays {
                         let start = (row * arrays + array) * bits
                         var bucket: Int32 = 0
-                        for bit in 0..<bits where products[start + bit] > 0 { bucket |= 1 << Int32(bit) }
+                        // Branch-free: the signs are coin flips, which a branch would mispredict.
+                        for bit in 0..<bits { bucket |= (products[start + bit] > 0 ? 1 : 0) << Int32(bit) }
                         buckets[row * arrays + array] = bucket
                     }
                 }
@@ -120,7 +121,7 @@ public struct SketchErrorMemory: ErrorMemory {
 
     public func read(queries: [Float]) -> [[ErrorMemoryReadOut]] {
         let count = ErrorMemoryArithmetic.rowCount(queries, dimensions: dimensions, "a read")
-        guard storedSamples > 0 else { return Array(repeating: [], count: count) }
+        guard storedSamples > 0, count > 0 else { return Array(repeating: [], count: count) }
         let buckets = buckets(queries, count: count)
         let (dimensions, stride, arrays) = (dimensions, bucketStride, arrays)
         var readOuts = [[ErrorMemoryReadOut]](repeating: [], count: count)

@@ -45,13 +45,28 @@ import Testing
         #expect(memory.read(queries: [1, 0])[0].map(\.basePrediction) == [0.4, 0.5])
     }
 
+    @Test func zeroVectorsHaveSimilarityZero() {
+        var memory = memory(neighbours: 2)
+        memory.write(keys: [0, 0, 1, 0, -1, 0], labels: [1, 1, 1], basePredictions: [0.1, 0.2, 0.3])
+        // Against (0, 1) every key has cosine 0: insertion order decides.
+        #expect(memory.read(queries: [0, 1])[0] == [
+            ErrorMemoryReadOut(similarity: 0, label: 1, basePrediction: 0.1),
+            ErrorMemoryReadOut(similarity: 0, label: 1, basePrediction: 0.2),
+        ])
+        // A zero query too.
+        #expect(memory.read(queries: [0, 0])[0].map(\.similarity) == [0, 0])
+        let best = memory.read(queries: [2, 0])[0]
+        #expect(best[0].basePrediction == 0.2 && Swift.abs(best[0].similarity - 1) < 1e-7)
+        #expect(best[1].basePrediction == 0.1 && best[1].similarity == 0)
+    }
+
     @Test func capacityEvictsTheOldest() {
         var memory = memory(neighbours: 10, capacity: 3)
         let keys: [Float] = [1, 0, 0, 1, 1, 1, -1, 0, 0, -1]
         memory.write(keys: keys, labels: [1, 1, 1, 1, 1], basePredictions: [0.1, 0.2, 0.3, 0.4, 0.5])
         #expect(memory.storedSamples == 5)
         #expect(memory.heldSamples == 3)
-        #expect(memory.byteSize == 3 * (2 + 3) * 4)
+        #expect(memory.byteSize == 3 * (2 + 2) * 4)
         let held = memory.read(queries: [1, 1])[0].map(\.basePrediction).sorted()
         #expect(held == [0.3, 0.4, 0.5])
     }
@@ -73,6 +88,9 @@ import Testing
         let memory = memory()
         #expect(memory.read(queries: [1, 0, 0, 1]) == [[], []])
         #expect(memory.byteSize == 0)
+        var written = memory
+        written.write(keys: [1, 0], labels: [1], basePredictions: [0])
+        #expect(written.read(queries: []).isEmpty)
     }
 
     @Test func downSamplingIsSeeded() {

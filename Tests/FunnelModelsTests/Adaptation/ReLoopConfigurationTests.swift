@@ -103,7 +103,7 @@ import Testing
         let nearest = try #require(configuration.makeMemory(dimensions: 6) as? NearestNeighbourErrorMemory)
         #expect(nearest.neighbours == 7 && nearest.errorThreshold == 0.2 && nearest.keepProbability == 0.5)
         #expect(nearest.capacity == 50 && nearest.seed == 4 && nearest.dimensions == 6)
-        #expect(configuration.fullByteSize(dimensions: 6) == 50 * 9 * 4)
+        #expect(configuration.fullByteSize(dimensions: 6) == 50 * 8 * 4)
     }
 
     @Test func anyMemoryCompensatesThroughTheProtocol() {

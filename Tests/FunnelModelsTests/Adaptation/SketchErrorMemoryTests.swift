@@ -76,6 +76,10 @@ import Testing
         let readOuts = memory.read(queries: [1, 0, -1, 0])
         #expect(readOuts[0].isEmpty)
         #expect(readOuts[1].count == 1)
+        // An empty chunk reads and writes nothing.
+        #expect(memory.read(queries: []).isEmpty)
+        memory.write(keys: [], labels: [], basePredictions: [])
+        #expect(memory.storedSamples == 1)
     }
 
     @Test func readOutsComeOnePerNonEmptyArrayInArrayOrder() {
