@@ -113,6 +113,21 @@ import Testing
         #expect { try Self.trainer(metric) } throws: { "\($0)".contains("replay.recoveryMetric") }
     }
 
+    @Test func replayFieldsLeftOutKeepTheirDefaultsAndUnknownOnesAreRefused() throws {
+        let json = #"{"data": "d", "model": "mlp", "replay": {"chunkSize": 64, "reLoop": {"memory": "nearest", "compensation": {"strength": 0.2}}}}"#
+        let configuration = try TrainingConfiguration.decode(Data(json.utf8))
+        let replay = try #require(configuration.replay)
+        #expect(replay.chunkSize == 64 && replay.incrementalSteps == 0 && replay.recoveryMetric == "auc")
+        #expect(replay.reLoop?.memory == .nearest && replay.reLoop?.arrays == 100)
+        #expect(replay.reLoop?.compensation.strength == 0.2 && replay.reLoop?.compensation.temperature == 0.1)
+        #expect {
+            try TrainingConfiguration.decode(Data(#"{"data": "d", "model": "mlp", "replay": {"chunk": 64}}"#.utf8))
+        } throws: { "\($0)".contains("replay.chunk") }
+        #expect {
+            try TrainingConfiguration.decode(Data(#"{"data": "d", "model": "mlp", "replay": {"reLoop": {"bits": 40}}}"#.utf8)).validate()
+        } throws: { "\($0)".contains("replay.reLoop.bits") }
+    }
+
     @Test func recoveryCountsChunksUntilTheMetricIsBack() {
         func window(_ day: Int64, _ auc: Double) -> ReplayResult.Window {
             ReplayResult.Window(firstDay: day, lastDay: day, rows: 10, metrics: ["auc": auc, "logloss": 1 - auc])

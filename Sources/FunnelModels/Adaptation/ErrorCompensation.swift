@@ -29,6 +29,14 @@ public struct ErrorCompensation: Codable, Sendable, Equatable {
         self.strength = strength
     }
 
+    /// Fields left out keep their defaults.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        gamma = try container.decodeIfPresent(Float.self, forKey: .gamma) ?? gamma
+        temperature = try container.decodeIfPresent(Float.self, forKey: .temperature) ?? temperature
+        strength = try container.decodeIfPresent(Float.self, forKey: .strength) ?? strength
+    }
+
     /// Refuses values outside the ranges above, naming the field under `check`'s root.
     public func validate(_ check: ModelConfigurationCheck = ModelConfigurationCheck().nested("compensation")) throws {
         guard gamma >= 0, gamma <= 1 else { throw check.refusal("gamma", "\(gamma); expected a weight in [0, 1]") }

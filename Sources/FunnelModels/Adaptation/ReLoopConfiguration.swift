@@ -39,6 +39,21 @@ public struct ReLoopConfiguration: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// Fields left out keep their defaults (a training configuration's `replay.reLoop` names
+    /// only what it changes).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        memory = try container.decodeIfPresent(MemoryKind.self, forKey: .memory) ?? memory
+        arrays = try container.decodeIfPresent(Int.self, forKey: .arrays) ?? arrays
+        bits = try container.decodeIfPresent(Int.self, forKey: .bits) ?? bits
+        neighbours = try container.decodeIfPresent(Int.self, forKey: .neighbours) ?? neighbours
+        errorThreshold = try container.decodeIfPresent(Float.self, forKey: .errorThreshold) ?? errorThreshold
+        keepProbability = try container.decodeIfPresent(Float.self, forKey: .keepProbability) ?? keepProbability
+        capacity = try container.decodeIfPresent(Int.self, forKey: .capacity) ?? capacity
+        compensation = try container.decodeIfPresent(ErrorCompensation.self, forKey: .compensation) ?? compensation
+        seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
+    }
+
     public init(
         memory: MemoryKind = .sketch, arrays: Int = 100, bits: Int = 16, neighbours: Int = 100, errorThreshold: Float = 0,
         keepProbability: Float = 1, capacity: Int = 100_000, compensation: ErrorCompensation = ErrorCompensation(), seed: UInt64 = 0

@@ -39,6 +39,22 @@ public struct ReplayConfiguration: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// Fields left out keep their defaults.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        split = try container.decodeIfPresent(String.self, forKey: .split)
+        startDay = try container.decodeIfPresent(Int64.self, forKey: .startDay)
+        chunkSize = try container.decodeIfPresent(Int.self, forKey: .chunkSize) ?? chunkSize
+        incrementalSteps = try container.decodeIfPresent(Int.self, forKey: .incrementalSteps) ?? incrementalSteps
+        incrementalLearningRate = try container.decodeIfPresent(Float.self, forKey: .incrementalLearningRate)
+        reLoop = try container.decodeIfPresent(ReLoopConfiguration.self, forKey: .reLoop)
+        hiddenLayer = try container.decodeIfPresent(String.self, forKey: .hiddenLayer)
+        resetMemoryOnUpdate = try container.decodeIfPresent(Bool.self, forKey: .resetMemoryOnUpdate) ?? resetMemoryOnUpdate
+        shiftDay = try container.decodeIfPresent(Int64.self, forKey: .shiftDay)
+        recoveryTolerance = try container.decodeIfPresent(Double.self, forKey: .recoveryTolerance) ?? recoveryTolerance
+        recoveryMetric = try container.decodeIfPresent(String.self, forKey: .recoveryMetric) ?? recoveryMetric
+    }
+
     /// Refuses impossible values, naming the field under `context` (e.g. `replay`).
     public func validate(context: String) throws {
         func refuse(_ name: String, _ message: String) -> StrictJSON.Error {
