@@ -41,15 +41,7 @@ struct BinaryTaskScorer: TaskScorer {
     var rows: (scores: [Double], labels: [Double], groups: [Int64]) { (scores, labels, groups) }
 
     mutating func add(_ outputs: [String: Tensor], batch: Batch, groups keys: [Int64]?) throws {
-        var logProbability = [Double](repeating: 0, count: batch.size)
-        for name in task.outputs {
-            let logits = try Evaluator.output(name, of: outputs, task: task)
-            // log σ(z) = −softplus(−z), so products of probabilities keep their precision.
-            for (row, logit) in logits.scalars.enumerated() {
-                let z = Double(logit)
-                logProbability[row] -= Swift.max(-z, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(z)))
-            }
-        }
+        let logProbability = try Self.logProbabilities(task, outputs: outputs, rows: batch.size)
         let labels = try batch.tensor(task.label).scalars
         let keep = try Evaluator.keptRows(task, batch: batch)
         let truthValues = try truthColumn.map { try batch.tensor($0).scalars }
@@ -59,6 +51,20 @@ struct BinaryTaskScorer: TaskScorer {
             if let keys { groups.append(keys[row]) }
             if let truthValues { truth.append(Double(truthValues[row])) }
         }
+    }
+
+    /// `log Π σ(logit)` over the task's outputs, per row. log σ(z) = −softplus(−z), so products
+    /// of probabilities keep their precision.
+    static func logProbabilities(_ task: EvaluationTask, outputs: [String: Tensor], rows: Int) throws -> [Double] {
+        var logProbability = [Double](repeating: 0, count: rows)
+        for name in task.outputs {
+            let logits = try Evaluator.output(name, of: outputs, task: task)
+            for (row, logit) in logits.scalars.enumerated() {
+                let z = Double(logit)
+                logProbability[row] -= Swift.max(-z, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(z)))
+            }
+        }
+        return logProbability
     }
 
     func finish() throws -> (values: [(name: String, value: Double)], compared: [String], line: String) {

@@ -53,18 +53,11 @@ public enum StreamingReplay {
             model.train(false)
             let start = DispatchTime.now().uptimeNanoseconds
             let outputs = try withoutGradients { try model(batch) }
-            var base = [Double](repeating: 0, count: batch.size)
-            var logProbability = [Double](repeating: 0, count: batch.size)
-            for name in plan.task.outputs {
-                let logits = try Evaluator.output(name, of: outputs, task: plan.task).scalars
-                for row in 0..<batch.size {
-                    let z = Double(logits[row])
-                    logProbability[row] -= Swift.max(-z, 0) + log1p(exp(-Swift.abs(z)))
-                }
-            }
             // Float32 probabilities, as the memory stores and compensates them: λ = 0 then reproduces
             // the base model exactly (§2.8).
-            for row in 0..<batch.size { base[row] = Double(Float(exp(logProbability[row]))) }
+            let base = try BinaryTaskScorer.logProbabilities(plan.task, outputs: outputs, rows: batch.size).map {
+                Double(Float(exp($0)))
+            }
             servingSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             trace.events.append(("predicted", chunk))
             var predicted = base
