@@ -33,7 +33,8 @@ public struct LookAlikePool: Sendable {
         var values = [Int32](repeating: 0, count: userCount * fields.count)
         var sizes: [Int] = []
         for (index, field) in fields.enumerated() {
-            guard let size = dataset.vocabulary(for: field)?.size else {
+            let columnName = field.split(separator: ".", maxSplits: 1).last.map(String.init) ?? field
+            guard let size = dataset.vocabulary(for: columnName)?.size else {
                 throw DataError.missingRequirement(dataset: dataset.schema.name, column: field, reason: "a RAR user field (categorical)")
             }
             sizes.append(size)

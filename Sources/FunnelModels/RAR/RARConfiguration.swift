@@ -54,6 +54,40 @@ public struct RARConfiguration: Codable, Sendable, Equatable {
 
     public init() {}
 
+    private enum CodingKeys: String, CodingKey {
+        case user, item, day, clickSplit, clickLabel, userFields, embeddingDimensions, recallCount, recallQueryClicks
+        case retriever, poolSize, poolSeed, behaviourCount, hashBits, hashGroups, lookAlikeCount, recallKept
+        case recallLossWeight, seed
+    }
+
+    /// Fields the JSON leaves out keep their defaults, so `"rar": {}` turns RAR on as the spec has it.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func read<Value: Decodable>(_ field: inout Value, _ key: CodingKeys) throws {
+            if let value = try container.decodeIfPresent(Value.self, forKey: key) { field = value }
+        }
+        self.init()
+        try read(&user, .user)
+        try read(&item, .item)
+        try read(&day, .day)
+        try read(&clickSplit, .clickSplit)
+        clickLabel = try container.decodeIfPresent(String.self, forKey: .clickLabel)
+        userFields = try container.decodeIfPresent([String].self, forKey: .userFields)
+        try read(&embeddingDimensions, .embeddingDimensions)
+        try read(&recallCount, .recallCount)
+        try read(&recallQueryClicks, .recallQueryClicks)
+        try read(&retriever, .retriever)
+        try read(&poolSize, .poolSize)
+        try read(&poolSeed, .poolSeed)
+        try read(&behaviourCount, .behaviourCount)
+        try read(&hashBits, .hashBits)
+        try read(&hashGroups, .hashGroups)
+        try read(&lookAlikeCount, .lookAlikeCount)
+        try read(&recallKept, .recallKept)
+        try read(&recallLossWeight, .recallLossWeight)
+        try read(&seed, .seed)
+    }
+
     /// The checks under `check`'s path (a host passes `check.nested("rar")`).
     public func validate(_ check: ModelConfigurationCheck) throws {
         try check.name(user, "user")
