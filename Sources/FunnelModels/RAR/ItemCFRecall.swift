@@ -109,11 +109,13 @@ public struct ItemCFRecall: Sendable {
     }
 
     /// R_u: the top `count` items for `user` on `day` but `target` (see the type's documentation),
-    /// best first. `popularity` is ``popularityOrder(before:)`` of the same day.
-    public func recall(user: Int32, day: Int64, excluding target: Int32, count: Int, queryClicks: Int, popularity: [Int32]) -> [Int32] {
+    /// best first. `popularity` is ``popularityOrder(before:)`` of the same day and `ranks` its
+    /// ``ranks(of:)`` (`nil`: computed here; a batch passes them once per day).
+    public func recall(
+        user: Int32, day: Int64, excluding target: Int32, count: Int, queryClicks: Int, popularity: [Int32], ranks: [Int]? = nil
+    ) -> [Int32] {
         let scores = scores(user: user, before: day, queryClicks: queryClicks)
-        var rank = [Int](repeating: 0, count: itemCount)
-        for (position, item) in popularity.enumerated() { rank[Int(item)] = position }
+        let rank = ranks ?? Self.ranks(of: popularity)
         let scored = (0..<itemCount).filter { scores[$0] > 0 && $0 != Int(target) }
             .sorted { (first: Int, second: Int) -> Bool in
                 scores[first] != scores[second] ? scores[first] > scores[second] : rank[first] < rank[second]
@@ -122,6 +124,13 @@ public struct ItemCFRecall: Sendable {
         var list = Array(scored.prefix(count))
         for item in popularity where list.count < count && item != target && scores[Int(item)] == 0 { list.append(item) }
         return list
+    }
+
+    /// The position of every item id in `order`.
+    public static func ranks(of order: [Int32]) -> [Int] {
+        var rank = [Int](repeating: 0, count: order.count)
+        for (position, item) in order.enumerated() { rank[Int(item)] = position }
+        return rank
     }
 
     /// The first index in `0..<count` where `isBefore` is false (it must be true on a prefix).

@@ -69,13 +69,29 @@ public struct LookAlikePool: Sendable {
 
     /// The positions of the `count` pool entries most similar to `query` (similarity = H − the
     /// Hamming distance of the packed signatures), most similar first, ties by position; the
-    /// positions in `excluded` (the row's own user) rank after every other entry.
-    public static func nearest(query: [UInt64], pool: [[UInt64]], count: Int, excluded: Set<Int> = []) -> [Int] {
-        let distances = pool.enumerated().map { position, signature in
+    /// positions in `excluded` (the row's own user) rank after every other entry. A counting sort
+    /// over the distances: O(pool + H), stable in the position order.
+    public static func nearest(query: [UInt64], pool: ArraySlice<[UInt64]>, count: Int, excluded: Set<Int> = []) -> [Int] {
+        let bits = 64 * query.count
+        var keys = [Int](repeating: 0, count: pool.count)
+        for (position, signature) in pool.enumerated() {
             var distance = 0
             for word in signature.indices { distance += (signature[word] ^ query[word]).nonzeroBitCount }
-            return (excluded.contains(position) ? 1 : 0, distance, position)
+            keys[position] = excluded.contains(position) ? bits + 1 + distance : distance
         }
-        return distances.sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }.prefix(count).map(\.2)
+        var starts = [Int](repeating: 0, count: 2 * bits + 3)
+        for key in keys { starts[key + 1] += 1 }
+        for index in 1..<starts.count { starts[index] += starts[index - 1] }
+        var order = [Int](repeating: 0, count: pool.count)
+        for (position, key) in keys.enumerated() {
+            order[starts[key]] = position
+            starts[key] += 1
+        }
+        return Array(order.prefix(count))
+    }
+
+    /// ``nearest(query:pool:count:excluded:)`` over a whole array.
+    public static func nearest(query: [UInt64], pool: [[UInt64]], count: Int, excluded: Set<Int> = []) -> [Int] {
+        nearest(query: query, pool: pool[...], count: count, excluded: excluded)
     }
 }

@@ -84,12 +84,16 @@ public final class RecallAugmentation: Module {
 
     /// R_u of every row, best first (what the selection reads; no day `≥ D` enters it).
     public func recallLists(users: [Int32], items: [Int32], days: [Int64]) -> [[Int32]] {
-        var popularity: [Int64: [Int32]] = [:]
-        for day in Set(days) { popularity[day] = log.popularityOrder(before: day) }
+        var popularity: [Int64: (order: [Int32], ranks: [Int])] = [:]
+        for day in Set(days) {
+            let order = log.popularityOrder(before: day)
+            popularity[day] = (order, ItemCFRecall.ranks(of: order))
+        }
         return users.indices.map { row in
-            log.recall(
+            let (order, ranks) = popularity[days[row]]!
+            return log.recall(
                 user: users[row], day: days[row], excluding: items[row], count: recallLength,
-                queryClicks: configuration.recallQueryClicks, popularity: popularity[days[row]]!)
+                queryClicks: configuration.recallQueryClicks, popularity: order, ranks: ranks)
         }
     }
 
@@ -127,7 +131,7 @@ public final class RecallAugmentation: Module {
         for row in users.indices {
             let base = distinctDays.firstIndex(of: days[row])! * poolCount
             let nearest = LookAlikePool.nearest(
-                query: querySignatures[row], pool: Array(poolSignatures[base..<(base + poolCount)]), count: kept,
+                query: querySignatures[row], pool: poolSignatures[base..<(base + poolCount)], count: kept,
                 excluded: position[users[row]].map { [$0] } ?? [])
             indices.append(contentsOf: nearest.map { Int32(base + $0) })
         }

@@ -58,6 +58,24 @@ import Testing
         #expect(retrieved.kept == 20 && retrieved.positions[0].first == 9)
     }
 
+    @Test func nearestIsTheSortByDistanceThenPosition() {
+        var generator = RandomGenerator(seed: 21)
+        // Two-bit signatures in one word: many ties.
+        let pool = (0..<200).map { _ in [generator.next() & 3] }
+        let query = [UInt64(1)]
+        let excluded: Set<Int> = [5, 17]
+        let reference = pool.indices.sorted { first, second in
+            func key(_ position: Int) -> (Int, Int, Int) {
+                (excluded.contains(position) ? 1 : 0, (pool[position][0] ^ query[0]).nonzeroBitCount, position)
+            }
+            return key(first) < key(second)
+        }
+        #expect(LookAlikePool.nearest(query: query, pool: pool, count: 200, excluded: excluded) == reference)
+        #expect(LookAlikePool.nearest(query: query, pool: pool, count: 7) == Array(pool.indices.sorted {
+            ((pool[$0][0] ^ 1).nonzeroBitCount, $0) < ((pool[$1][0] ^ 1).nonzeroBitCount, $1)
+        }.prefix(7)))
+    }
+
     @Test func thePoolIsAFixedSampleOfTrainingUsers() throws {
         let first = try Self.augmentation()
         let second = try Self.augmentation()
