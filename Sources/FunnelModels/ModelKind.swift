@@ -10,6 +10,7 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable, StrictEnum {
     case fm
     case deepfm
     case autoint
+    case din
     case naiveCVR = "naive-cvr"
     case esmm
     case escm2IPW = "escm2-ipw"
@@ -45,6 +46,7 @@ public enum ModelKind: String, CaseIterable, Codable, Sendable, StrictEnum {
             ModelFactory(CTRModel.self, summary: CTRBackboneKind.autoint.summary) {
                 try CTRModel(dataset: $0, configuration: $1, kind: .autoint, seed: $2)
             }
+        case .din: ModelFactory(DINModel.self)
         case .naiveCVR: ModelFactory(NaiveCVR.self)
         case .esmm: ModelFactory(ESMM.self)
         case .escm2IPW: ModelFactory(ESCM2.self)

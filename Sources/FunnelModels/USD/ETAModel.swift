@@ -48,6 +48,9 @@ public final class ETAModel: Module, RegisteredModel {
         /// Position Encoding), with `P_max = shortLength`; `nil` (the default) is BASE without it,
         /// bit for bit. Its table starts at zero, so BASE with CAPE starts where BASE does.
         public var cape: CAPEConfiguration?
+        /// RAR (adaptation.md §1): `u_aug` joins the MLP input, `β·L_rec` the loss; `nil` (the
+        /// default) is BASE without it, bit for bit.
+        public var rar: RARConfiguration?
 
         public init() {}
 
@@ -75,6 +78,7 @@ public final class ETAModel: Module, RegisteredModel {
                 }
                 try check.positive(cape.positionDimensions, "cape.positionDimensions", what: "a number of position dimensions")
             }
+            try rar?.validate(check.nested("rar"))
         }
     }
 
@@ -86,6 +90,7 @@ public final class ETAModel: Module, RegisteredModel {
     public let shortDIN: DINAttention?
     public let shortAttention: TargetAttention?
     public let tower: MLP
+    public let augmentation: RecallAugmentation?
     public let configuration: Configuration
     /// The category id of every item id, and the padding category for the padding id.
     let categoryOfItem: [Int32]
@@ -99,7 +104,7 @@ public final class ETAModel: Module, RegisteredModel {
         guard schema.resolvedColumn(configuration.behaviours)?.kind == .idList else {
             throw DataError.missingRequirement(dataset: schema.name, column: configuration.behaviours, reason: "BASE's behaviour sequence (an id list of items)")
         }
-        let (categoryOfItem, categoryCount) = try Self.categories(of: configuration, in: dataset, items: itemVocabulary.size)
+        let (categoryOfItem, categoryCount) = try Self.categories(column: configuration.itemCategory, in: dataset, items: itemVocabulary.size)
         self.categoryOfItem = categoryOfItem
         let dimensions = configuration.embeddingDimensions
         let initializer = Initializer.normal(mean: 0, standardDeviation: 0.05)
@@ -141,24 +146,27 @@ public final class ETAModel: Module, RegisteredModel {
                 dimensions: itemWidth, attentionDimensions: configuration.attentionDimensions, numHeads: configuration.heads,
                 generator: &generator)
         }
-        tower = MLP(
-            inputDimensions: features.width + 3 * itemWidth, hiddenDimensions: configuration.hidden, outputDimensions: 1,
-            generator: &generator)
+        tower = RecallAugmentation.tower(
+            inputDimensions: features.width + 3 * itemWidth, rar: configuration.rar, seed: seed, generator: &generator
+        ) { MLP(inputDimensions: $0, hiddenDimensions: configuration.hidden, outputDimensions: 1, generator: &$1) }
+        augmentation = try configuration.rar.map {
+            try RecallAugmentation(dataset: dataset, configuration: $0, label: configuration.features.label, seed: seed)
+        }
         self.configuration = configuration
         super.init()
     }
 
-    /// The category of every item, read from the side table that `itemCategory` names, then the
+    /// The category of every item, read from the side table that `column` names, then the
     /// padding item's: the padding category (the category vocabulary's size). Also that size.
-    private static func categories(of configuration: Configuration, in dataset: Dataset, items: Int) throws -> ([Int32], Int) {
-        let parts = configuration.itemCategory.split(separator: ".", maxSplits: 1).map(String.init)
+    static func categories(column: String, in dataset: Dataset, items: Int) throws -> ([Int32], Int) {
+        let parts = column.split(separator: ".", maxSplits: 1).map(String.init)
         guard parts.count == 2, let side = dataset.sideTables[parts[0]], let schema = dataset.schema.sideTables.first(where: { $0.name == parts[0] }),
             schema.key.count == 1, let keys = side.column(schema.key[0])?.values.ids,
             let values = side.column(parts[1])?.values.ids, let vocabulary = dataset.vocabulary(for: parts[1])
         else {
             throw DataError.missingRequirement(
-                dataset: dataset.schema.name, column: configuration.itemCategory,
-                reason: "BASE's item category: a categorical column of a side table keyed by the item")
+                dataset: dataset.schema.name, column: column,
+                reason: "the item category: a categorical column of a side table keyed by the item")
         }
         var categoryOfItem = [Int32](repeating: 0, count: items + 1)
         for row in 0..<side.rowCount where Int(keys[row]) < items { categoryOfItem[Int(keys[row])] = values[row] }
@@ -168,7 +176,7 @@ public final class ETAModel: Module, RegisteredModel {
 
     public var requirements: DataRequirements {
         DataRequirements(
-            columns: features.columns.union([configuration.item, configuration.behaviours, label]),
+            columns: features.columns.union([configuration.item, configuration.behaviours, label]).union(augmentation?.columns ?? []),
             sequences: [configuration.behaviours: SequencePolicy(length: configuration.longLength, keep: .last)])
     }
     public var label: String { configuration.features.label }
@@ -185,7 +193,9 @@ public final class ETAModel: Module, RegisteredModel {
     }
 
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
-        [label: try logits(batch)]
+        let (logits, _, rar) = try forward(batch, alongside: [])
+        guard let rar else { return [label: logits] }
+        return RecallAugmentation.outputs(label: label, logits: logits, rar)
     }
 
     /// The CTR logits `[n]`.
@@ -200,6 +210,23 @@ public final class ETAModel: Module, RegisteredModel {
     public func logits(
         _ batch: Batch, alongside: [() throws -> [Tensor]]
     ) throws -> (logits: Tensor, alongside: [[Tensor]]) {
+        let (logits, outputs, _) = try forward(batch, alongside: alongside)
+        return (logits, outputs)
+    }
+
+    /// ``logits(_:alongside:)`` and RAR's output: RAR reads only the batch and its own
+    /// parameters, so it is one more branch after the `alongside` ones; `u_aug` joins the MLP
+    /// input last.
+    func forward(
+        _ batch: Batch, alongside given: [() throws -> [Tensor]]
+    ) throws -> (logits: Tensor, alongside: [[Tensor]], rar: RecallAugmentation.Output?) {
+        let rarBody: [() throws -> [Tensor]] = augmentation.map { augmentation in
+            [{
+                let output = try augmentation(batch)
+                return [output.vector] + (output.recallLoss.map { [$0] } ?? [])
+            }]
+        } ?? []
+        let alongside = given + rarBody
         guard let sequence = batch.sequences[configuration.behaviours], let itemIDs = batch.ids[configuration.item] else {
             throw DataError.missingRequirement(dataset: "batch", column: configuration.behaviours, reason: "BASE's behaviours and target item")
         }
@@ -232,8 +259,14 @@ public final class ETAModel: Module, RegisteredModel {
             alongside.map { _ in [] } + [[target, behaviours], [target, short]],
             alongside.map { body in { _ in try body() } } + interestBranches)
         let (longInterest, shortInterest) = (outputs[alongside.count][0], outputs[alongside.count + 1][0])
-        let input = Tensor.concatenated([try features(batch), target, shortInterest, longInterest], alongAxis: 1)
-        return (tower(input).reshaped([rows]), Array(outputs.prefix(alongside.count)))
+        var parts = [try features(batch), target, shortInterest, longInterest]
+        let rar = rarBody.isEmpty ? nil : outputs[given.count]
+        if let rar { parts.append(rar[0]) }
+        let input = Tensor.concatenated(parts, alongAxis: 1)
+        return (
+            tower(input).reshaped([rows]), Array(outputs.prefix(given.count)),
+            rar.map { RecallAugmentation.Output(vector: $0[0], recallLoss: $0.count > 1 ? $0[1] : nil) }
+        )
     }
 
     /// The padding id of behaviour sequences: the item vocabulary's size, the last row of `items`.
@@ -258,6 +291,7 @@ public final class ETAModel: Module, RegisteredModel {
     }
 
     public func objective(_ outputs: [String: Tensor], batch: Batch) throws -> Objective {
-        Objective(Losses.binaryCrossEntropy(logits: outputs[label]!, labels: try batch.tensor(label)))
+        let loss = Losses.binaryCrossEntropy(logits: outputs[label]!, labels: try batch.tensor(label))
+        return RecallAugmentation.objective(loss, outputs: outputs, configuration: augmentation?.configuration)
     }
 }

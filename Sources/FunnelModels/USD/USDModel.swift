@@ -58,6 +58,8 @@ public final class USDModel: Module, RegisteredModel {
         public func validate() throws {
             let check = ModelConfigurationCheck()
             try base.validate(check.nested("base"))
+            // USD's objective is its own: it would drop RAR's L_rec.
+            guard base.rar == nil else { throw check.refusal("base.rar", "RAR is an option of base, mlp and din, not of USD's BASE") }
             try intent.validate(check.nested("intent"))
             try check.positive(minimumWeight, "minimumWeight")
             guard maximumWeight >= minimumWeight, maximumWeight.isFinite else {
