@@ -33,6 +33,9 @@ public struct SketchErrorMemory: ErrorMemory {
     public let projections: [Float]
     /// Per array `2^L` buckets of `[Σh (d), Σy, Σy_base, n]`; empty until the array's first write.
     private var tables: [[Float]]
+    /// The buckets of the latest read, reused by a write of the same keys (a replay reads a
+    /// chunk, then writes it): the projections are most of a small memory's cost.
+    private let latestRead = BucketCache()
     public private(set) var storedSamples = 0
 
     /// A memory with projections drawn from `RandomGenerator(seed: seed)`.
@@ -99,7 +102,7 @@ public struct SketchErrorMemory: ErrorMemory {
     public mutating func write(keys: [Float], labels: [Float], basePredictions: [Float]) {
         let count = ErrorMemoryArithmetic.rowCount(keys, dimensions: dimensions, values: [labels.count, basePredictions.count], "a write")
         guard count > 0 else { return }
-        let buckets = buckets(keys, count: count)
+        let buckets = latestRead.keys == keys ? latestRead.buckets : buckets(keys, count: count)
         let (dimensions, stride, arrays, tableSize) = (dimensions, bucketStride, arrays, bucketCount * bucketStride)
         for array in 0..<arrays {
             if tables[array].isEmpty { tables[array] = [Float](repeating: 0, count: tableSize) }
@@ -123,6 +126,8 @@ public struct SketchErrorMemory: ErrorMemory {
         let count = ErrorMemoryArithmetic.rowCount(queries, dimensions: dimensions, "a read")
         guard storedSamples > 0, count > 0 else { return Array(repeating: [], count: count) }
         let buckets = buckets(queries, count: count)
+        latestRead.keys = queries
+        latestRead.buckets = buckets
         let (dimensions, stride, arrays) = (dimensions, bucketStride, arrays)
         var readOuts = [[ErrorMemoryReadOut]](repeating: [], count: count)
         queries.withUnsafeBufferPointer { queries in
@@ -165,4 +170,10 @@ public struct SketchErrorMemory: ErrorMemory {
         }
         storedSamples = 0
     }
+}
+
+/// The keys and buckets of a sketch memory's latest read (one replay thread uses a memory).
+final class BucketCache: @unchecked Sendable {
+    var keys: [Float] = []
+    var buckets: [Int32] = []
 }

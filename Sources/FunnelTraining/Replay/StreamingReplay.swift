@@ -62,16 +62,16 @@ public enum StreamingReplay {
             trace.events.append(("predicted", chunk))
             var predicted = base
             let labels = try batch.tensor(plan.task.label).scalars
-            if var current = memory, let compensation = replay.reLoop?.compensation {
+            if memory != nil, let compensation = replay.reLoop?.compensation {
                 let keys = try plan.keys(recording, rows: batch.size)
                 let memoryStart = DispatchTime.now().uptimeNanoseconds
-                let readOuts = current.read(queries: keys)
+                let readOuts = memory!.read(queries: keys)
                 for row in 0..<batch.size {
                     predicted[row] = Double(compensation.compensate(basePrediction: Float(base[row]), readOuts: readOuts[row]))
                 }
-                current.write(keys: keys, labels: labels, basePredictions: base.map(Float.init))
+                // Written in place: a copy of the memory would copy its tables on every chunk.
+                memory!.write(keys: keys, labels: labels, basePredictions: base.map(Float.init))
                 memorySeconds += Double(DispatchTime.now().uptimeNanoseconds - memoryStart) / 1e9
-                memory = current
                 trace.events.append(("written", chunk))
             }
             try scored.add(predicted, batch: batch, chunk: index, plan: plan)

@@ -171,4 +171,23 @@ import Testing
         #expect(readOuts.allSatisfy { $0.allSatisfy { $0.label == 1 && $0.similarity > 0.5 } })
         memory.reset()
     }
+
+    @Test func aWriteAfterAReadOfTheSameKeysStoresWhatAPlainWriteStores() {
+        var random = RandomGenerator(seed: 11)
+        let keys = (0..<(40 * 6)).map { _ in random.nextNormal() }
+        let labels = (0..<40).map { Float($0 % 2) }
+        let predictions = (0..<40).map { Float($0) / 40 }
+        var readFirst = SketchErrorMemory(dimensions: 6, arrays: 5, bits: 4, seed: 3)
+        var plain = SketchErrorMemory(dimensions: 6, arrays: 5, bits: 4, seed: 3)
+        _ = readFirst.read(queries: keys)
+        readFirst.write(keys: keys, labels: labels, basePredictions: predictions)
+        plain.write(keys: keys, labels: labels, basePredictions: predictions)
+        let queries = (0..<(7 * 6)).map { _ in random.nextNormal() }
+        #expect(readFirst.read(queries: queries) == plain.read(queries: queries))
+        // Other keys after a read are hashed afresh.
+        let others = (0..<(40 * 6)).map { _ in random.nextNormal() }
+        readFirst.write(keys: others, labels: labels, basePredictions: predictions)
+        plain.write(keys: others, labels: labels, basePredictions: predictions)
+        #expect(readFirst.read(queries: queries) == plain.read(queries: queries))
+    }
 }
