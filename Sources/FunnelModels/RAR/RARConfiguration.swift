@@ -25,10 +25,18 @@ public struct RARConfiguration: Codable, Sendable, Equatable {
     public var embeddingDimensions = 16
     /// M, the length of each row's recall list (§1.1: 100).
     public var recallCount = 100
-    /// The user's most recent clicks (before the day) that query the item-CF retriever.
+    /// The user's most recent clicks (before the day) that query the retriever (item-CF or two-tower).
     public var recallQueryClicks = 20
     /// The retriever simulating the recall stage (§1.1: item-CF or two-tower).
     public var retriever = Retriever.itemCF
+    /// The two-tower retriever ([ASSUMED], ``TwoTowerRecall``): `d` of its user and item towers,
+    /// the SGD passes over each day's clicks, the negatives drawn uniformly per click, the SGD
+    /// step, and the seed of its weights and draws (independent of the model's seed).
+    public var twoTowerDimensions = 16
+    public var twoTowerEpochs = 3
+    public var twoTowerNegatives = 4
+    public var twoTowerLearningRate: Float = 0.05
+    public var twoTowerSeed = 2_220_417
     /// How many training users form the look-alike pool U, sampled with `poolSeed`.
     public var poolSize = 1000
     public var poolSeed = 7_496_050
@@ -50,13 +58,16 @@ public struct RARConfiguration: Codable, Sendable, Equatable {
     public enum Retriever: String, Codable, Sendable, CaseIterable, StrictEnum {
         /// Item-to-item co-occurrence over the users' click histories.
         case itemCF
+        /// User-id + recent-click tower against an item-id tower, trained on the clicks before the day.
+        case twoTower
     }
 
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
         case user, item, day, clickSplit, clickLabel, userFields, embeddingDimensions, recallCount, recallQueryClicks
-        case retriever, poolSize, poolSeed, behaviourCount, hashBits, hashGroups, lookAlikeCount, recallKept
+        case retriever, twoTowerDimensions, twoTowerEpochs, twoTowerNegatives, twoTowerLearningRate, twoTowerSeed
+        case poolSize, poolSeed, behaviourCount, hashBits, hashGroups, lookAlikeCount, recallKept
         case recallLossWeight, seed
     }
 
@@ -77,6 +88,11 @@ public struct RARConfiguration: Codable, Sendable, Equatable {
         try read(&recallCount, .recallCount)
         try read(&recallQueryClicks, .recallQueryClicks)
         try read(&retriever, .retriever)
+        try read(&twoTowerDimensions, .twoTowerDimensions)
+        try read(&twoTowerEpochs, .twoTowerEpochs)
+        try read(&twoTowerNegatives, .twoTowerNegatives)
+        try read(&twoTowerLearningRate, .twoTowerLearningRate)
+        try read(&twoTowerSeed, .twoTowerSeed)
         try read(&poolSize, .poolSize)
         try read(&poolSeed, .poolSeed)
         try read(&behaviourCount, .behaviourCount)
@@ -97,6 +113,10 @@ public struct RARConfiguration: Codable, Sendable, Equatable {
         try check.positive(embeddingDimensions, "embeddingDimensions", what: "a number of embedding dimensions")
         try check.positive(recallCount, "recallCount", what: "a number of recall items")
         try check.positive(recallQueryClicks, "recallQueryClicks", what: "a number of clicks")
+        try check.positive(twoTowerDimensions, "twoTowerDimensions", what: "a number of tower dimensions")
+        try check.positive(twoTowerEpochs, "twoTowerEpochs", what: "a number of epochs")
+        try check.positive(twoTowerNegatives, "twoTowerNegatives", what: "a number of negatives")
+        try check.positive(twoTowerLearningRate, "twoTowerLearningRate")
         try check.positive(poolSize, "poolSize", what: "a number of pool users")
         try check.positive(hashBits, "hashBits", maximum: 1024, what: "a number of hash bits")
         try check.positive(hashGroups, "hashGroups", maximum: hashBits, what: "a number of hash groups")

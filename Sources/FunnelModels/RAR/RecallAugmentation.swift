@@ -13,8 +13,9 @@ import FunnelTensor
 /// target `i` and day `D`:
 /// - `L` `[n, k_u, d]`: the `k_u` pool users (other than `u`) whose day-`D` representation's
 ///   signature is nearest `x_u`'s;
-/// - `R` `[n, k_r, d]`: the `k_r` items of the item-CF recall list (``ItemCFRecall``, `M` items,
-///   target excluded) whose signatures are nearest the target's, ties by recall rank;
+/// - `R` `[n, k_r, d]`: the `k_r` items of the recall list (`M` items, target excluded; item-CF,
+///   ``ItemCFRecall``, or two-tower, ``TwoTowerRecall``, by `retriever`) whose signatures are
+///   nearest the target's, ties by recall rank;
 /// - `u_aug` `[n, 2d]`; `L_rec` = mean BCE of `σ((W u_aug) · e_r)` over the kept `r` against
 ///   `1[u clicked r on day D]`.
 /// Signatures use `H` fixed seeded Gaussian hyperplanes (never trained) and no gradient; the
@@ -38,6 +39,9 @@ public final class RecallAugmentation: Module {
     public let recallProjection: Linear
     public let configuration: RARConfiguration
     public let log: ItemCFRecall
+    /// The two-tower retriever, trained at construction for every day of the dataset's splits
+    /// (`nil` unless `retriever` is `twoTower`).
+    public let twoTower: TwoTowerRecall?
     public let pool: LookAlikePool
     /// `u_aug` replaced by zeros (the §1.6 oracle: with β = 0 the host is the base model).
     public var forcesZeroAugmentation = false
@@ -50,6 +54,16 @@ public final class RecallAugmentation: Module {
         log = try ItemCFRecall(
             dataset: dataset, split: configuration.clickSplit, user: configuration.user, item: configuration.item,
             day: configuration.day, label: configuration.clickLabel ?? label)
+        switch configuration.retriever {
+        case .itemCF: twoTower = nil
+        case .twoTower:
+            let days = dataset.splits.values.flatMap { $0.column(configuration.day)?.values.integers?.array ?? [] }
+            twoTower = TwoTowerRecall(
+                log: log, days: Set(days), dimensions: configuration.twoTowerDimensions,
+                queryClicks: configuration.recallQueryClicks, epochs: configuration.twoTowerEpochs,
+                negatives: configuration.twoTowerNegatives, learningRate: configuration.twoTowerLearningRate,
+                seed: UInt64(configuration.twoTowerSeed))
+        }
         let candidates = try dataset.split(configuration.clickSplit).column(configuration.user)?.values.ids?.array ?? []
         pool = try LookAlikePool(
             dataset: dataset, user: configuration.user, userFields: configuration.userFields, candidates: candidates,
@@ -91,6 +105,9 @@ public final class RecallAugmentation: Module {
         }
         return users.indices.map { row in
             let (order, ranks) = popularity[days[row]]!
+            if let twoTower {
+                return twoTower.recall(user: users[row], day: days[row], excluding: items[row], count: recallLength, popularity: order)
+            }
             return log.recall(
                 user: users[row], day: days[row], excluding: items[row], count: recallLength,
                 queryClicks: configuration.recallQueryClicks, popularity: order, ranks: ranks)
