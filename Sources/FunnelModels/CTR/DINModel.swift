@@ -66,31 +66,12 @@ public final class DINModel: Module, RegisteredModel {
 
     public init(dataset: Dataset, configuration: Configuration, seed: UInt64) throws {
         var generator = RandomGenerator(seed: seed)
-        let schema = dataset.schema
-        guard let itemVocabulary = dataset.vocabulary(for: configuration.item) else {
-            throw DataError.missingRequirement(dataset: schema.name, column: configuration.item, reason: "DIN's target item")
-        }
-        guard schema.resolvedColumn(configuration.behaviours)?.kind == .idList else {
-            throw DataError.missingRequirement(
-                dataset: schema.name, column: configuration.behaviours, reason: "DIN's behaviour sequence (an id list of items)")
-        }
-        let (categoryOfItem, categoryCount) = try ETAModel.categories(
-            column: configuration.itemCategory, in: dataset, items: itemVocabulary.size)
-        self.categoryOfItem = categoryOfItem
+        let input = try CategorisedItemInput(
+            dataset: dataset, item: configuration.item, itemCategory: configuration.itemCategory,
+            behaviours: configuration.behaviours, features: configuration.features,
+            dimensions: configuration.embeddingDimensions, model: "DIN", generator: &generator)
+        (items, categories, features, categoryOfItem) = (input.items, input.categories, input.features, input.categoryOfItem)
         let dimensions = configuration.embeddingDimensions
-        let initializer = Initializer.normal(mean: 0, standardDeviation: 0.05)
-        items = Embedding(
-            count: itemVocabulary.size + 1, dimensions: dimensions, paddingID: Int32(itemVocabulary.size),
-            initializer: initializer, generator: &generator)
-        categories = Embedding(
-            count: categoryCount + 1, dimensions: dimensions, paddingID: Int32(categoryCount),
-            initializer: initializer, generator: &generator)
-        var selection = configuration.features
-        if selection.categorical == nil {
-            let all = try selection.resolve(in: dataset).categorical
-            selection.categorical = all.filter { $0 != configuration.item && $0 != configuration.itemCategory }
-        }
-        features = try FeatureInput(dataset: dataset, features: selection, dimensions: dimensions, generator: &generator)
         let itemWidth = 2 * dimensions
         attention = DINAttention(
             dimensions: itemWidth, hiddenDimensions: configuration.attentionHidden, normalisation: configuration.normalisation,
@@ -117,11 +98,7 @@ public final class DINModel: Module, RegisteredModel {
 
     /// Item ids → `[shape, 2·dimensions]` (id ⊕ category embedding; zeros for the padding id).
     func embedItems(_ ids: [Int32], shape: [Int]) -> Tensor {
-        let categoryIDs = ids.map { categoryOfItem[Int($0)] }
-        let joined = Tensor.embeddingLookups([
-            (items.table, ids, items.paddingID), (categories.table, categoryIDs, categories.paddingID),
-        ])
-        return joined.reshaped(shape + [2 * configuration.embeddingDimensions])
+        CategorisedItemInput.embed(ids, shape: shape, items: items, categories: categories, categoryOfItem: categoryOfItem)
     }
 
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {

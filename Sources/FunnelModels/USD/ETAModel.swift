@@ -97,29 +97,12 @@ public final class ETAModel: Module, RegisteredModel {
 
     public init(dataset: Dataset, configuration: Configuration, seed: UInt64) throws {
         var generator = RandomGenerator(seed: seed)
-        let schema = dataset.schema
-        guard let itemVocabulary = dataset.vocabulary(for: configuration.item) else {
-            throw DataError.missingRequirement(dataset: schema.name, column: configuration.item, reason: "BASE's target item")
-        }
-        guard schema.resolvedColumn(configuration.behaviours)?.kind == .idList else {
-            throw DataError.missingRequirement(dataset: schema.name, column: configuration.behaviours, reason: "BASE's behaviour sequence (an id list of items)")
-        }
-        let (categoryOfItem, categoryCount) = try Self.categories(column: configuration.itemCategory, in: dataset, items: itemVocabulary.size)
-        self.categoryOfItem = categoryOfItem
+        let input = try CategorisedItemInput(
+            dataset: dataset, item: configuration.item, itemCategory: configuration.itemCategory,
+            behaviours: configuration.behaviours, features: configuration.features,
+            dimensions: configuration.embeddingDimensions, model: "BASE", generator: &generator)
+        (items, categories, features, categoryOfItem) = (input.items, input.categories, input.features, input.categoryOfItem)
         let dimensions = configuration.embeddingDimensions
-        let initializer = Initializer.normal(mean: 0, standardDeviation: 0.05)
-        items = Embedding(
-            count: itemVocabulary.size + 1, dimensions: dimensions, paddingID: Int32(itemVocabulary.size),
-            initializer: initializer, generator: &generator)
-        categories = Embedding(
-            count: categoryCount + 1, dimensions: dimensions, paddingID: Int32(categoryCount),
-            initializer: initializer, generator: &generator)
-        var selection = configuration.features
-        if selection.categorical == nil {
-            let all = try selection.resolve(in: dataset).categorical
-            selection.categorical = all.filter { $0 != configuration.item && $0 != configuration.itemCategory }
-        }
-        features = try FeatureInput(dataset: dataset, features: selection, dimensions: dimensions, generator: &generator)
         let itemWidth = 2 * dimensions
         retrieval = SimHashRetrieval(
             dimensions: itemWidth, bits: configuration.hashBits,
@@ -156,24 +139,6 @@ public final class ETAModel: Module, RegisteredModel {
         super.init()
     }
 
-    /// The category of every item, read from the side table that `column` names, then the
-    /// padding item's: the padding category (the category vocabulary's size). Also that size.
-    static func categories(column: String, in dataset: Dataset, items: Int) throws -> ([Int32], Int) {
-        let parts = column.split(separator: ".", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let side = dataset.sideTables[parts[0]], let schema = dataset.schema.sideTables.first(where: { $0.name == parts[0] }),
-            schema.key.count == 1, let keys = side.column(schema.key[0])?.values.ids,
-            let values = side.column(parts[1])?.values.ids, let vocabulary = dataset.vocabulary(for: parts[1])
-        else {
-            throw DataError.missingRequirement(
-                dataset: dataset.schema.name, column: column,
-                reason: "the item category: a categorical column of a side table keyed by the item")
-        }
-        var categoryOfItem = [Int32](repeating: 0, count: items + 1)
-        for row in 0..<side.rowCount where Int(keys[row]) < items { categoryOfItem[Int(keys[row])] = values[row] }
-        categoryOfItem[items] = Int32(vocabulary.size)
-        return (categoryOfItem, vocabulary.size)
-    }
-
     public var requirements: DataRequirements {
         DataRequirements(
             columns: features.columns.union([configuration.item, configuration.behaviours, label]).union(augmentation?.columns ?? []),
@@ -185,11 +150,7 @@ public final class ETAModel: Module, RegisteredModel {
     /// Item ids → `[count, 2·dimensions]` (id embedding ⊕ category embedding; zeros for the
     /// padding id).
     func embedItems(_ ids: [Int32], shape: [Int]) -> Tensor {
-        let categoryIDs = ids.map { categoryOfItem[Int($0)] }
-        let joined = Tensor.embeddingLookups([
-            (items.table, ids, items.paddingID), (categories.table, categoryIDs, categories.paddingID),
-        ])
-        return joined.reshaped(shape + [2 * configuration.embeddingDimensions])
+        CategorisedItemInput.embed(ids, shape: shape, items: items, categories: categories, categoryOfItem: categoryOfItem)
     }
 
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
