@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "FunnelModels", targets: ["FunnelModels"]),
         .library(name: "FunnelTraining", targets: ["FunnelTraining"]),
         .library(name: "FunnelBenchmarks", targets: ["FunnelBenchmarks"]),
+        .library(name: "FunnelLanguage", targets: ["FunnelLanguage"]),
         .executable(name: "funnel", targets: ["funnel"]),
     ],
     dependencies: [
@@ -68,6 +69,13 @@ let package = Package(
                 "FunnelModels", "FunnelData", "FunnelMetrics", "FunnelNN",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Language model (GGUF, Llama-family decoder, tokenizers, LoRA; above FunnelNN)
+        .target(
+            name: "FunnelLanguage",
+            dependencies: ["FunnelNN", "FunnelTensor"],
             swiftSettings: strictSettings
         ),
 
@@ -139,6 +147,11 @@ let package = Package(
         .testTarget(
             name: "FunnelBenchmarksTests",
             dependencies: ["FunnelBenchmarks", "FunnelModels", "FunnelData", "FunnelSimulation"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FunnelLanguageTests",
+            dependencies: ["FunnelLanguage", "FunnelTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
