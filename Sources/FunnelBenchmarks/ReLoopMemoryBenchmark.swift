@@ -109,15 +109,15 @@ public enum ReLoopMemoryBenchmark {
         var readOuts = 0
         for _ in 0..<Swift.max(1, options.timedChunks) {
             let chunk = Chunk(rows: rows, dimensions: dimensions, generator: &generator)
-            var read: [[ErrorMemoryReadOut]] = []
-            reads.append(seconds { read = memory.read(queries: chunk.keys) })
+            var read = ErrorMemoryReadOuts(rows: 0, slots: 0)
+            reads.append(seconds { read = memory.readOuts(queries: chunk.keys) })
             var predictions: [Float] = []
             compensations.append(seconds {
                 predictions = configuration.compensation.compensate(basePredictions: chunk.basePredictions, readOuts: read)
             })
             precondition(predictions.count == rows)
             writes.append(seconds { memory.write(keys: chunk.keys, labels: chunk.labels, basePredictions: chunk.basePredictions) })
-            readOuts += read.reduce(0) { $0 + $1.count }
+            readOuts += read.count
         }
         let perSample = 1e6 / Double(rows)
         let (read, compensate, write) = (median(reads) * perSample, median(compensations) * perSample, median(writes) * perSample)

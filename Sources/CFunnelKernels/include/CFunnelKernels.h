@@ -175,6 +175,19 @@ void funnel_sign_bits(const float *x, long rows, long bits, uint64_t *words);
 /// Dot product with a fixed summation order.
 float funnel_dot(const float *x, const float *y, long n);
 
+// MARK: - Bucket tables
+
+/// For each of `count` rows r, with `bucket` = table + ids[r]·stride: dots[r] = Σ_j bucket[j] ·
+/// queries[r·width + j] and squares[r] = Σ_j bucket[j]² over j < width, in the fixed order of
+/// `funnel_dot`. Runs on the calling thread (callers split independent tables across threads).
+void funnel_gathered_dots(const float *table, long stride, const int32_t *ids, long count,
+                          const float *queries, long width, float *dots, float *squares);
+
+/// table[ids[r]·stride + j] += values[r·width + j] for j < width, rows in order r = 0, 1, …
+/// (repeated ids accumulate in that order). Runs on the calling thread.
+void funnel_scatter_add(float *table, long stride, const int32_t *ids, long count,
+                        const float *values, long width);
+
 // MARK: - Normalisation
 
 /// Layer normalisation of `rows` rows of `width`: normalized = (x − mean)/√(var + ε) (biased

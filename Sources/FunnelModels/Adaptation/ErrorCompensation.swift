@@ -44,40 +44,69 @@ public struct ErrorCompensation: Codable, Sendable, Equatable {
         guard strength >= 0, strength <= 1 else { throw check.refusal("strength", "\(strength); expected a strength in [0, 1]") }
     }
 
-    /// The attention-weighted neighbourhood estimates `(ȳ, ȳ_base)` of the read-outs, or `nil`
-    /// when there are none.
-    public func neighbourhood(_ readOuts: [ErrorMemoryReadOut]) -> (label: Float, basePrediction: Float)? {
-        guard let largest = readOuts.map(\.similarity).max() else { return nil }
-        var total: Float = 0
-        var label: Float = 0
-        var basePrediction: Float = 0
-        for readOut in readOuts {
-            let weight = Foundation.exp((readOut.similarity - largest) / temperature)
-            total += weight
-            label += weight * readOut.label
-            basePrediction += weight * readOut.basePrediction
+    /// The attention-weighted neighbourhood estimates `(ȳ, ȳ_base)` of each query of a chunk,
+    /// `nil` for a query without read-outs. Sweeps slot by slot over all queries: the softmax's
+    /// maximum first, then the weights' sums in slot order (an empty place adds exactly 0).
+    public func neighbourhoods(_ readOuts: ErrorMemoryReadOuts) -> [(label: Float, basePrediction: Float)?] {
+        let (rows, slots) = (readOuts.rows, readOuts.slots)
+        var largest = [Float](repeating: -.infinity, count: rows)
+        var total = [Float](repeating: 0, count: rows)
+        var label = [Float](repeating: 0, count: rows)
+        var basePrediction = [Float](repeating: 0, count: rows)
+        readOuts.similarities.withUnsafeBufferPointer { similarities in
+            for slot in 0..<slots {
+                for row in 0..<rows { largest[row] = Swift.max(largest[row], similarities[slot * rows + row]) }
+            }
+            for slot in 0..<slots {
+                for row in 0..<rows where largest[row] > -.infinity {
+                    let index = slot * rows + row
+                    let weight = Foundation.exp((similarities[index] - largest[row]) / temperature)
+                    total[row] += weight
+                    label[row] += weight * readOuts.labels[index]
+                    basePrediction[row] += weight * readOuts.basePredictions[index]
+                }
+            }
         }
-        // The largest term is exp(0) = 1, so the total is at least 1.
-        return (label / total, basePrediction / total)
+        // The largest term is exp(0) = 1, so a total is at least 1.
+        return (0..<rows).map { largest[$0] > -.infinity ? (label[$0] / total[$0], basePrediction[$0] / total[$0]) : nil }
+    }
+
+    /// ``neighbourhoods(_:)`` of one query's read-outs.
+    public func neighbourhood(_ readOuts: [ErrorMemoryReadOut]) -> (label: Float, basePrediction: Float)? {
+        neighbourhoods(ErrorMemoryReadOuts([readOuts]))[0]
+    }
+
+    /// The estimated error `y_err` of a base prediction given its neighbourhood (0 without one).
+    func error(basePrediction: Float, neighbourhood: (label: Float, basePrediction: Float)?) -> Float {
+        guard let (label, neighbourBase) = neighbourhood else { return 0 }
+        return gamma * (label - basePrediction) + (1 - gamma) * (label - neighbourBase)
+    }
+
+    /// `y_pred = clamp(y_base + λ · y_err, 0, 1)`; `y_base` unchanged without a neighbourhood.
+    func compensate(basePrediction: Float, neighbourhood: (label: Float, basePrediction: Float)?) -> Float {
+        guard neighbourhood != nil else { return basePrediction }
+        let compensated = basePrediction + strength * error(basePrediction: basePrediction, neighbourhood: neighbourhood)
+        return Swift.min(1, Swift.max(0, compensated))
     }
 
     /// The estimated error `y_err` of a base prediction (0 without read-outs).
     public func error(basePrediction: Float, readOuts: [ErrorMemoryReadOut]) -> Float {
-        guard let (label, neighbourBase) = neighbourhood(readOuts) else { return 0 }
-        return gamma * (label - basePrediction) + (1 - gamma) * (label - neighbourBase)
+        error(basePrediction: basePrediction, neighbourhood: neighbourhood(readOuts))
     }
 
     /// `y_pred = clamp(y_base + λ · y_err, 0, 1)`; `y_base` unchanged without read-outs.
     public func compensate(basePrediction: Float, readOuts: [ErrorMemoryReadOut]) -> Float {
-        guard !readOuts.isEmpty else { return basePrediction }
-        let compensated = basePrediction + strength * error(basePrediction: basePrediction, readOuts: readOuts)
-        return Swift.min(1, Swift.max(0, compensated))
+        compensate(basePrediction: basePrediction, neighbourhood: neighbourhood(readOuts))
     }
 
-    /// ``compensate(basePrediction:readOuts:)`` for a chunk: base predictions `[count]`, the
-    /// memory's read-outs per row.
+    /// The compensated predictions of a chunk: base predictions `[rows]`, the memory's read-outs.
+    public func compensate(basePredictions: [Float], readOuts: ErrorMemoryReadOuts) -> [Float] {
+        precondition(basePredictions.count == readOuts.rows, "Funnel: \(basePredictions.count) base predictions but \(readOuts.rows) queries read")
+        return zip(basePredictions, neighbourhoods(readOuts)).map { compensate(basePrediction: $0, neighbourhood: $1) }
+    }
+
+    /// ``compensate(basePredictions:readOuts:)`` with one read-out list per row.
     public func compensate(basePredictions: [Float], readOuts: [[ErrorMemoryReadOut]]) -> [Float] {
-        precondition(basePredictions.count == readOuts.count, "Funnel: \(basePredictions.count) base predictions but \(readOuts.count) read-out lists")
-        return zip(basePredictions, readOuts).map { compensate(basePrediction: $0, readOuts: $1) }
+        compensate(basePredictions: basePredictions, readOuts: ErrorMemoryReadOuts(readOuts))
     }
 }

@@ -1,25 +1,3 @@
-/// One read-out of an error memory for a query: a stored sample (``NearestNeighbourErrorMemory``)
-/// or a bucket's average (``SketchErrorMemory``), with its cosine similarity to the query.
-///
-/// ReLoop2 (Zhu et al., "ReLoop2: Building Self-Adaptive Recommendation Models via Responsive
-/// Error Compensation Loop", KDD 2023, arXiv 2306.08808; adaptation.md §2.2–§2.3): the
-/// read-outs are the "similar samples" whose labels and base predictions estimate the base
-/// model's error (``ErrorCompensation``).
-public struct ErrorMemoryReadOut: Sendable, Equatable {
-    /// `s_i = cos(h_q, h_i)` in [−1, 1] (0 when either vector is zero).
-    public var similarity: Float
-    /// `y_i`: the observed label (a bucket's mean label).
-    public var label: Float
-    /// `y_base_i`: the base model's prediction when the sample was written (a bucket's mean).
-    public var basePrediction: Float
-
-    public init(similarity: Float, label: Float, basePrediction: Float) {
-        self.similarity = similarity
-        self.label = label
-        self.basePrediction = basePrediction
-    }
-}
-
 /// ReLoop2's error memory M (adaptation.md §2.1, §2.3): keys are hidden-layer vectors `h` of
 /// width `dimensions` (by default the base model's last hidden layer), values the label `y`
 /// and the base prediction `y_base` of recently labelled samples.
@@ -32,15 +10,23 @@ public protocol ErrorMemory: Sendable {
     /// Stores labelled samples: keys row-major `[count × dimensions]`, labels and base
     /// predictions `[count]`.
     mutating func write(keys: [Float], labels: [Float], basePredictions: [Float])
-    /// The read-outs for each query row (keys row-major `[count × dimensions]`); an empty array
-    /// for a query with nothing to read.
-    func read(queries: [Float]) -> [[ErrorMemoryReadOut]]
+    /// The read-outs of each query row (keys row-major `[count × dimensions]`), flat; a query
+    /// with nothing to read has only empty places.
+    func readOuts(queries: [Float]) -> ErrorMemoryReadOuts
     /// Empties the memory (as freshly made).
     mutating func reset()
     /// Bytes held (for the report).
     var byteSize: Int { get }
     /// Samples written since the last reset.
     var storedSamples: Int { get }
+}
+
+extension ErrorMemory {
+    /// ``readOuts(queries:)`` as one list per query (the non-empty read-outs in slot order).
+    public func read(queries: [Float]) -> [[ErrorMemoryReadOut]] {
+        let readOuts = readOuts(queries: queries)
+        return (0..<readOuts.rows).map { readOuts.readOuts(row: $0) }
+    }
 }
 
 /// Shared arithmetic of the memories.

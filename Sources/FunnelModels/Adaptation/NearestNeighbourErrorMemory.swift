@@ -86,27 +86,37 @@ public struct NearestNeighbourErrorMemory: ErrorMemory {
         }
     }
 
-    public func read(queries: [Float]) -> [[ErrorMemoryReadOut]] {
+    public func readOuts(queries: [Float]) -> ErrorMemoryReadOuts {
         let count = ErrorMemoryArithmetic.rowCount(queries, dimensions: dimensions, "a read")
         let held = labels.count
-        guard held > 0, count > 0 else { return Array(repeating: [], count: count) }
+        var readOuts = ErrorMemoryReadOuts(rows: count, slots: neighbours)
+        guard held > 0, count > 0 else { return readOuts }
         let dimensions = dimensions
         let stored = Tensor(shape: [held, dimensions], scalars: keys)
         let block = Swift.max(1, (1 << 22) / held)
-        var readOuts: [[ErrorMemoryReadOut]] = []
-        readOuts.reserveCapacity(count)
         var first = 0
         while first < count {
             let rows = Swift.min(block, count - first)
             let slice = Array(queries[(first * dimensions)..<((first + rows) * dimensions)])
             let dots = Tensor.matmul(Tensor(shape: [rows, dimensions], scalars: slice), stored, transposeRight: true).scalars
+            // Each query's top k is independent: rows are split across the compute threads.
+            let tasks = Swift.min(rows, Compute.threadCount)
+            var found = [[ErrorMemoryReadOut]](repeating: [], count: rows)
             slice.withUnsafeBufferPointer { slice in
                 dots.withUnsafeBufferPointer { dots in
-                    for row in 0..<rows {
-                        let queryNorm = ErrorMemoryArithmetic.norm(slice, row: row, dimensions: dimensions)
-                        readOuts.append(nearest(dots: UnsafeBufferPointer(rebasing: dots[(row * held)..<((row + 1) * held)]), queryNorm: queryNorm))
+                    found.withUnsafeMutableBufferPointer { found in
+                        let found = found.baseAddress!
+                        Compute.parallelFor(tasks: tasks) { task in
+                            for row in Compute.range(of: task, tasks: tasks, count: rows) {
+                                let queryNorm = ErrorMemoryArithmetic.norm(slice, row: row, dimensions: dimensions)
+                                found[row] = nearest(dots: UnsafeBufferPointer(rebasing: dots[(row * held)..<((row + 1) * held)]), queryNorm: queryNorm)
+                            }
+                        }
                     }
                 }
+            }
+            for (row, list) in found.enumerated() {
+                for (slot, readOut) in list.enumerated() { readOuts[slot, first + row] = readOut }
             }
             first += rows
         }

@@ -15,14 +15,17 @@ import FunnelTensor
 ///   sum stands for the bucket's mean key. An all-empty query reads nothing (§2.3).
 ///
 /// Both are O(K·(L + 1)·d) per sample: the projections are one GEMM over the chunk
-/// (`[count × d] · [d × K·L]`, FunnelTensor's `Tensor.matmul`), then one bucket per array.
+/// (`[count × d] · [d × K·L]`, FunnelTensor's `Tensor.matmul`) and one sign-bit pass, then one
+/// bucket per array — array by array over the whole chunk (FunnelTensor's
+/// `BucketTableKernels`, arrays split across threads), so each pass touches a single array's
+/// table. Results do not depend on the thread count: an array's reads fill its own slot, and its
+/// writes go in row order.
 ///
-/// Memory: each array is one flat, contiguous table of `2^L · (d + 3)` floats, allocated on
-/// its first write, so a full memory holds `2^L · K · (d + 3) · 4` bytes plus the projections
-/// `K · L · d · 4` (``fullByteSize(dimensions:arrays:bits:)``). At the [ASSUMED] defaults
-/// K = 100, L = 16 (§2.5) that is 0.92 GB at d = 32 and 1.76 GB at d = 64: choose fewer bits
-/// (L = 12: 110 MB at d = 64) when that is too much. Counts are floats, exact up to 2^24
-/// samples per bucket.
+/// Memory: one flat table of `K · 2^L · (d + 3)` floats, allocated on the first write, plus
+/// the projections `K · L · d` (``fullByteSize(dimensions:arrays:bits:)``). At the [ASSUMED]
+/// defaults K = 100, L = 16 (§2.5) that is 0.92 GB at d = 32 and 1.76 GB at d = 64: choose
+/// fewer bits (L = 12: 110 MB at d = 64) when that is too much. Counts are floats, exact up to
+/// 2^24 samples per bucket.
 public struct SketchErrorMemory: ErrorMemory {
     public let dimensions: Int
     /// `K`, the independent arrays (one read-out each at most).
@@ -31,8 +34,9 @@ public struct SketchErrorMemory: ErrorMemory {
     public let bits: Int
     /// `w`, row-major `[K · L × d]`: row `k·L + l` is `w_{k,l}`.
     public let projections: [Float]
-    /// Per array `2^L` buckets of `[Σh (d), Σy, Σy_base, n]`; empty until the array's first write.
-    private var tables: [[Float]]
+    /// Array `k`'s `2^L` buckets of `[Σh (d), Σy, Σy_base, n]` from `k · 2^L · (d + 3)`;
+    /// empty until the first write.
+    private var tables: [Float] = []
     /// The buckets of the latest read, reused by a write of the same keys (a replay reads a
     /// chunk, then writes it): the projections are most of a small memory's cost.
     private let latestRead = BucketCache()
@@ -56,7 +60,6 @@ public struct SketchErrorMemory: ErrorMemory {
         self.arrays = arrays
         self.bits = bits
         self.projections = projections
-        tables = Array(repeating: [], count: arrays)
     }
 
     /// `2^L`, the buckets of one array.
@@ -65,9 +68,12 @@ public struct SketchErrorMemory: ErrorMemory {
     /// Floats per bucket: `Σh`, `Σy`, `Σy_base`, `n`.
     var bucketStride: Int { dimensions + 3 }
 
+    /// Floats per array.
+    var tableSize: Int { bucketCount * bucketStride }
+
     /// The bytes of the tables allocated so far and the projections.
     public var byteSize: Int {
-        (tables.reduce(0) { $0 + $1.count } + projections.count) * MemoryLayout<Float>.stride
+        (tables.count + projections.count) * MemoryLayout<Float>.stride
     }
 
     /// The bytes of a memory whose every array has been written: `(2^L · K · (d + 3) + K · L · d) · 4`.
@@ -75,46 +81,59 @@ public struct SketchErrorMemory: ErrorMemory {
         ((1 << bits) * arrays * (dimensions + 3) + arrays * bits * dimensions) * MemoryLayout<Float>.stride
     }
 
-    /// `b_k(h)` of every row of `keys` `[count × d]`, row-major `[count × K]`.
+    /// `b_k(h)` of every row of `keys` `[count × d]`, array-major `[K × count]`: entry
+    /// `k · count + row`.
     func buckets(_ keys: [Float], count: Int) -> [Int32] {
-        let products = Tensor.matmul(
+        let (signs, wordsPerRow) = Tensor.matmul(
             Tensor(shape: [count, dimensions], scalars: keys),
             Tensor(shape: [arrays * bits, dimensions], scalars: projections), transposeRight: true
-        ).scalars
-        var buckets = [Int32](repeating: 0, count: count * arrays)
+        ).positiveSignBits()
         let (arrays, bits) = (arrays, bits)
-        products.withUnsafeBufferPointer { products in
-            buckets.withUnsafeMutableBufferPointer { buckets in
-                for row in 0..<count {
-                    for array in 0..<arrays {
-                        let start = (row * arrays + array) * bits
-                        var bucket: Int32 = 0
-                        // Branch-free: the signs are coin flips, which a branch would mispredict.
-                        for bit in 0..<bits { bucket |= (products[start + bit] > 0 ? 1 : 0) << Int32(bit) }
-                        buckets[row * arrays + array] = bucket
-                    }
+        let mask = (UInt64(1) << UInt64(bits)) - 1
+        return [Int32](unsafeUninitializedCapacity: count * arrays) { buckets, initialized in
+            for row in 0..<count {
+                for array in 0..<arrays {
+                    // Bit l of the bucket is sign bit k·L + l of the row, which may straddle two words.
+                    let first = array * bits
+                    let (word, offset) = (row * wordsPerRow + first / 64, first % 64)
+                    var value = signs[word] >> UInt64(offset)
+                    if offset + bits > 64 { value |= signs[word + 1] << UInt64(64 - offset) }
+                    buckets[array * count + row] = Int32(truncatingIfNeeded: value & mask)
                 }
             }
+            initialized = count * arrays
         }
-        return buckets
+    }
+
+    /// Runs `body` for ranges of `0 ..< arrays` split across the compute threads.
+    private static func forEachArrayRange(arrays: Int, _ body: (Range<Int>) -> Void) {
+        let tasks = Swift.min(arrays, Compute.threadCount)
+        Compute.parallelFor(tasks: tasks) { task in body(Compute.range(of: task, tasks: tasks, count: arrays)) }
     }
 
     public mutating func write(keys: [Float], labels: [Float], basePredictions: [Float]) {
         let count = ErrorMemoryArithmetic.rowCount(keys, dimensions: dimensions, values: [labels.count, basePredictions.count], "a write")
         guard count > 0 else { return }
         let buckets = latestRead.keys == keys ? latestRead.buckets : buckets(keys, count: count)
-        let (dimensions, stride, arrays, tableSize) = (dimensions, bucketStride, arrays, bucketCount * bucketStride)
-        for array in 0..<arrays {
-            if tables[array].isEmpty { tables[array] = [Float](repeating: 0, count: tableSize) }
-            tables[array].withUnsafeMutableBufferPointer { table in
-                keys.withUnsafeBufferPointer { keys in
-                    for row in 0..<count {
-                        let base = Int(buckets[row * arrays + array]) * stride
-                        let key = row * dimensions
-                        for index in 0..<dimensions { table[base + index] += keys[key + index] }
-                        table[base + dimensions] += labels[row]
-                        table[base + dimensions + 1] += basePredictions[row]
-                        table[base + dimensions + 2] += 1
+        let (dimensions, stride, tableSize, arrays) = (dimensions, bucketStride, tableSize, arrays)
+        // Each sample's record (h, y, y_base, 1), added whole into one bucket of every array.
+        var records = [Float](repeating: 1, count: count * stride)
+        for row in 0..<count {
+            records.replaceSubrange((row * stride)..<(row * stride + dimensions), with: keys[(row * dimensions)..<((row + 1) * dimensions)])
+            records[row * stride + dimensions] = labels[row]
+            records[row * stride + dimensions + 1] = basePredictions[row]
+        }
+        if tables.isEmpty { tables = [Float](repeating: 0, count: arrays * tableSize) }
+        buckets.withUnsafeBufferPointer { buckets in
+            records.withUnsafeBufferPointer { records in
+                tables.withUnsafeMutableBufferPointer { tables in
+                    let (buckets, records, tables) = (buckets.baseAddress!, records.baseAddress!, tables.baseAddress!)
+                    Self.forEachArrayRange(arrays: arrays) { range in
+                        for array in range {
+                            BucketTableKernels.scatterAdd(
+                                table: tables + array * tableSize, stride: stride, bucketIndices: buckets + array * count,
+                                count: count, values: records, width: stride)
+                        }
                     }
                 }
             }
@@ -122,52 +141,52 @@ public struct SketchErrorMemory: ErrorMemory {
         storedSamples += count
     }
 
-    public func read(queries: [Float]) -> [[ErrorMemoryReadOut]] {
+    public func readOuts(queries: [Float]) -> ErrorMemoryReadOuts {
         let count = ErrorMemoryArithmetic.rowCount(queries, dimensions: dimensions, "a read")
-        guard storedSamples > 0, count > 0 else { return Array(repeating: [], count: count) }
+        var readOuts = ErrorMemoryReadOuts(rows: count, slots: arrays)
+        guard storedSamples > 0, count > 0 else { return readOuts }
         let buckets = buckets(queries, count: count)
         latestRead.keys = queries
         latestRead.buckets = buckets
-        let (dimensions, stride, arrays) = (dimensions, bucketStride, arrays)
-        var readOuts = [[ErrorMemoryReadOut]](repeating: [], count: count)
-        queries.withUnsafeBufferPointer { queries in
-            for row in 0..<count {
-                let queryNorm = ErrorMemoryArithmetic.norm(queries, row: row, dimensions: dimensions)
-                let query = row * dimensions
-                var rowReadOuts: [ErrorMemoryReadOut] = []
-                rowReadOuts.reserveCapacity(arrays)
-                for array in 0..<arrays {
-                    tables[array].withUnsafeBufferPointer { table in
-                        guard !table.isEmpty else { return }
-                        let base = Int(buckets[row * arrays + array]) * stride
-                        let samples = table[base + dimensions + 2]
-                        guard samples > 0 else { return }
-                        var dot: Float = 0
-                        var squares: Float = 0
-                        for index in 0..<dimensions {
-                            let sum = table[base + index]
-                            dot += sum * queries[query + index]
-                            squares += sum * sum
+        let dimensions = dimensions
+        let queryNorms = queries.withUnsafeBufferPointer { queries in
+            (0..<count).map { ErrorMemoryArithmetic.norm(queries, row: $0, dimensions: dimensions) }
+        }
+        tables.withUnsafeBufferPointer { tables in
+            buckets.withUnsafeBufferPointer { buckets in
+                queries.withUnsafeBufferPointer { queries in
+                    readOuts.withUnsafeMutablePointers { similarities, labels, basePredictions in
+                        Self.forEachArrayRange(arrays: arrays) { range in
+                            var dots = [Float](repeating: 0, count: count)
+                            var squares = [Float](repeating: 0, count: count)
+                            for array in range {
+                                let table = tables.baseAddress! + array * tableSize
+                                let indices = buckets.baseAddress! + array * count
+                                BucketTableKernels.gatheredDots(
+                                    table: table, stride: bucketStride, bucketIndices: indices, count: count,
+                                    queries: queries.baseAddress!, width: dimensions, dots: &dots, squares: &squares)
+                                for row in 0..<count {
+                                    let bucket = table + Int(indices[row]) * bucketStride
+                                    let samples = bucket[dimensions + 2]
+                                    guard samples > 0 else { continue }
+                                    let slot = array * count + row
+                                    similarities[slot] = ErrorMemoryArithmetic.cosine(
+                                        dot: dots[row], normProduct: queryNorms[row] * squares[row].squareRoot())
+                                    labels[slot] = bucket[dimensions] / samples
+                                    basePredictions[slot] = bucket[dimensions + 1] / samples
+                                }
+                            }
                         }
-                        rowReadOuts.append(ErrorMemoryReadOut(
-                            similarity: ErrorMemoryArithmetic.cosine(dot: dot, normProduct: queryNorm * squares.squareRoot()),
-                            label: table[base + dimensions] / samples,
-                            basePrediction: table[base + dimensions + 1] / samples))
                     }
                 }
-                readOuts[row] = rowReadOuts
             }
         }
         return readOuts
     }
 
-    /// Zeroes every table (allocated tables are kept, so a replay's resets do not reallocate).
+    /// Zeroes the tables (kept allocated, so a replay's resets do not reallocate).
     public mutating func reset() {
-        for array in 0..<arrays where !tables[array].isEmpty {
-            tables[array].withUnsafeMutableBufferPointer { table in
-                table.update(repeating: 0)
-            }
-        }
+        tables.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         storedSamples = 0
     }
 }

@@ -65,12 +65,11 @@ public enum StreamingReplay {
             if memory != nil, let compensation = replay.reLoop?.compensation {
                 let keys = try plan.keys(recording, rows: batch.size)
                 let memoryStart = DispatchTime.now().uptimeNanoseconds
-                let readOuts = memory!.read(queries: keys)
-                for row in 0..<batch.size {
-                    predicted[row] = Double(compensation.compensate(basePrediction: Float(base[row]), readOuts: readOuts[row]))
-                }
+                let basePredictions = base.map(Float.init)
+                let compensated = compensation.compensate(basePredictions: basePredictions, readOuts: memory!.readOuts(queries: keys))
+                predicted = compensated.map(Double.init)
                 // Written in place: a copy of the memory would copy its tables on every chunk.
-                memory!.write(keys: keys, labels: labels, basePredictions: base.map(Float.init))
+                memory!.write(keys: keys, labels: labels, basePredictions: basePredictions)
                 memorySeconds += Double(DispatchTime.now().uptimeNanoseconds - memoryStart) / 1e9
                 trace.events.append(("written", chunk))
             }

@@ -1,5 +1,6 @@
 import Foundation
 import FunnelModels
+import FunnelTensor
 import Testing
 
 /// adaptation.md §2.2 and §2.8: ReLoop2's attention over read-outs, error estimate and clamp.
@@ -97,6 +98,42 @@ import Testing
         let compensation = ErrorCompensation(gamma: 1, temperature: 0.1, strength: 1)
         let even = [0, 1, 1, 0].map { ErrorMemoryReadOut(similarity: 0.7, label: $0, basePrediction: 0.5) }
         #expect(Swift.abs(compensation.compensate(basePrediction: 0.9, readOuts: even) - 0.5) < 1e-6)
+    }
+
+    /// The chunk's slot-by-slot sweep over flat read-outs, empty places interleaved, gives
+    /// bit for bit what a plain per-query softmax over the non-empty read-outs gives.
+    @Test func aChunkWithEmptyPlacesEqualsThePlainPerQuerySoftmax() {
+        let compensation = ErrorCompensation(gamma: 0.7, temperature: 0.1, strength: 0.6)
+        var generator = RandomGenerator(seed: 12)
+        let (rows, slots) = (40, 9)
+        var readOuts = ErrorMemoryReadOuts(rows: rows, slots: slots)
+        for slot in 0..<slots {
+            for row in 0..<rows where row % 7 != 3 && generator.nextUnitFloat() < 0.6 {
+                readOuts[slot, row] = ErrorMemoryReadOut(
+                    similarity: generator.nextUnitFloat() * 2 - 1, label: generator.nextUnitFloat() < 0.3 ? 1 : 0,
+                    basePrediction: generator.nextUnitFloat())
+            }
+        }
+        let base = (0..<rows).map { _ in generator.nextUnitFloat() }
+        let chunk = compensation.compensate(basePredictions: base, readOuts: readOuts)
+        for row in 0..<rows {
+            let list = readOuts.readOuts(row: row)
+            guard let largest = list.map(\.similarity).max() else {
+                #expect(chunk[row] == base[row])
+                continue
+            }
+            var (total, label, neighbourBase): (Float, Float, Float) = (0, 0, 0)
+            for readOut in list {
+                let weight = Foundation.exp((readOut.similarity - largest) / compensation.temperature)
+                total += weight
+                label += weight * readOut.label
+                neighbourBase += weight * readOut.basePrediction
+            }
+            let (gamma, strength) = (compensation.gamma, compensation.strength)
+            let error = gamma * (label / total - base[row]) + (1 - gamma) * (label / total - neighbourBase / total)
+            #expect(chunk[row] == Swift.min(1, Swift.max(0, base[row] + strength * error)))
+        }
+        #expect((0..<rows).contains { readOuts.readOuts(row: $0).isEmpty })
     }
 
     @Test func defaultsAreThePapersWithAssumedStrength() {

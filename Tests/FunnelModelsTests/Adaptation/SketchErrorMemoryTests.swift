@@ -21,25 +21,47 @@ import Testing
         // Array 0: w_0 = (1, 0), w_1 = (0, 1); array 1: w_0 = (0, −1), w_1 = (−1, 0).
         let memory = SketchErrorMemory(dimensions: 2, arrays: 2, bits: 2, projections: [1, 0, 0, 1, 0, -1, -1, 0])
         // (2, 5): array 0 bits (1, 1) = 3, array 1 bits (0, 0) = 0; (3, −1): 1 and 1; (−1, −2): 0 and 3.
-        #expect(memory.buckets([2, 5, 3, -1, -1, -2], count: 3) == [3, 0, 1, 1, 0, 3])
+        // Array-major: array 0's buckets of the three keys, then array 1's.
+        #expect(memory.buckets([2, 5, 3, -1, -1, -2], count: 3) == [3, 1, 0, 0, 1, 3])
     }
 
+    /// 13 arrays of 10 bits: 130 sign bits a row, so some arrays' bits straddle two 64-bit words.
     @Test func bucketsMatchPlainDotProducts() {
-        let memory = SketchErrorMemory(dimensions: 16, arrays: 5, bits: 8, seed: 3)
+        let (arrays, bits) = (13, 10)
+        let memory = SketchErrorMemory(dimensions: 16, arrays: arrays, bits: bits, seed: 3)
         var generator = RandomGenerator(seed: 9)
         let keys = (0..<(40 * 16)).map { _ in generator.nextNormal() }
         let buckets = memory.buckets(keys, count: 40)
         for row in 0..<40 {
-            for array in 0..<5 {
+            for array in 0..<arrays {
                 var bucket: Int32 = 0
-                for bit in 0..<8 {
+                for bit in 0..<bits {
                     var dot: Float = 0
-                    for index in 0..<16 { dot += memory.projections[(array * 8 + bit) * 16 + index] * keys[row * 16 + index] }
+                    for index in 0..<16 { dot += memory.projections[(array * bits + bit) * 16 + index] * keys[row * 16 + index] }
                     if dot > 0 { bucket |= 1 << Int32(bit) }
                 }
-                #expect(buckets[row * 5 + array] == bucket)
+                #expect(buckets[array * 40 + row] == bucket)
             }
         }
+    }
+
+    /// Arrays are split across threads; an array's writes go in row order and its reads fill
+    /// its own slot, so one and two threads give identical read-outs.
+    @Test func readOutsDoNotDependOnTheThreadCount() {
+        var generator = RandomGenerator(seed: 4)
+        let keys = (0..<(300 * 12)).map { _ in generator.nextNormal() }
+        let labels = (0..<300).map { _ in Float(generator.nextUnitFloat() < 0.3 ? 1 : 0) }
+        let basePredictions = (0..<300).map { _ in generator.nextUnitFloat() }
+        let queries = (0..<(50 * 12)).map { _ in generator.nextNormal() }
+        let readOuts = [1, 2].map { threads in
+            Compute.withThreads(threads) {
+                var memory = SketchErrorMemory(dimensions: 12, arrays: 7, bits: 3, seed: 5)
+                memory.write(keys: keys, labels: labels, basePredictions: basePredictions)
+                return memory.readOuts(queries: queries)
+            }
+        }
+        #expect(readOuts[0] == readOuts[1])
+        #expect(readOuts[0].count == 50 * 7)
     }
 
     @Test func readsAverageTheBucketAfterSeveralWrites() throws {
