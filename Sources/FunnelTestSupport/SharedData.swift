@@ -66,12 +66,25 @@ public enum SharedData {
     /// The condition of ``needsSharedData``: run when the data is there or CI requires it;
     /// otherwise count the skip, print the reason the first time and the count at exit.
     static func shouldRun() -> Bool {
+        shouldRun(
+            isPresent: isPresent,
+            absence: "\(root) is absent: the tests that need ../shared/data are skipped (set CI=1 to make them fail instead)")
+    }
+
+    /// The skip logic every data trait shares (``needsSharedData``, `needsLanguageModels`):
+    /// run when `isPresent` or CI requires it; otherwise count the skip, print `absence` after
+    /// ``skipMarker`` the first time it is given, and print the total count at exit.
+    static func shouldRun(isPresent: Bool, absence: @autoclosure () -> String) -> Bool {
         if isPresent || isRequired { return true }
-        if SkipCounter.shared.increment() == 1 {
-            print("\(skipMarker): \(root) is absent: the tests that need ../shared/data are skipped (set CI=1 to make them fail instead)")
+        let reason = absence()
+        let (count, isNewReason) = SkipCounter.shared.increment(reason: reason)
+        if isNewReason {
+            print("\(skipMarker): \(reason)")
+        }
+        if count == 1 {
             atexit {
                 let count = SkipCounter.shared.count
-                print("\(SharedData.skipMarker): skipped \(count) data test\(count == 1 ? "" : "s"): \(SharedData.root) is absent")
+                print("\(SharedData.skipMarker): skipped \(count) test\(count == 1 ? "" : "s") whose data is absent (reasons above)")
                 fflush(nil)
             }
         }
@@ -85,13 +98,15 @@ public enum SharedData {
         static let shared = SkipCounter()
         private let lock = NSLock()
         private var value = 0
+        private var reasons: Set<String> = []
 
         var count: Int { lock.withLock { value } }
 
-        func increment() -> Int {
+        /// The count after this skip, and whether `reason` is new.
+        func increment(reason: String) -> (count: Int, isNewReason: Bool) {
             lock.withLock {
                 value += 1
-                return value
+                return (value, reasons.insert(reason).inserted)
             }
         }
     }
