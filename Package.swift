@@ -152,6 +152,7 @@ let package = Package(
         .testTarget(
             name: "FunnelLanguageTests",
             dependencies: ["FunnelLanguage", "FunnelTestSupport"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(
