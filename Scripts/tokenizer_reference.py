@@ -15,8 +15,11 @@ do_lower_case=True)`.
 Writes:
   Tests/FunnelLanguageTests/Fixtures/tokenizer/smollm2-reference.json   (texts and ids; small)
   Tests/FunnelLanguageTests/Fixtures/tokenizer/minilm-reference.json    (texts and ids; small)
-  <cache>/smollm2-135m-instruct/tokenizer-fields.json  (the GGUF's tokenizer fields, ~2 MB,
+  <cache>/smollm2-135m-instruct/tokenizer-fields.json  (the GGUF's tokenizer fields, ~1.3 MB,
       read by the Swift tests until the GGUF reader is wired in)
+  <cache>/smollm2-135m-instruct/reference-random.json and
+  <cache>/all-minilm-l6-v2/reference-random.json  (ids of 3,000 random mixtures of scripts,
+      digits, whitespace kinds, emoji and special tokens: a differential check)
 where <cache> is ${FUNNEL_MODEL_CACHE:-$HOME/.cache/funnel/models}.
 
 Usage: python3 Scripts/tokenizer_reference.py GGUF_PATH VOCAB_TXT_PATH
@@ -70,6 +73,29 @@ CHAT = [
         {"role": "user", "content": "Name two primes."},
     ],
 ]
+
+
+RANDOM_PIECES = [
+    "a", "Z", "hello", " world", "Straße", "é", "e\u0301", "ñ", "İ", "ǅ", "ß", "ﬁ",
+    "0", "7", "42", "３", "²", "½", "Ⅻ", "٣", "੭",
+    "'", "'s", "'t", "'re", "'ve", "'m", "'ll", "'d", "'S", "\u2019s",
+    ".", ",", "!", "?", "-", "_", "(", ")", "[", "]", "{", "}", "#", "@", "$", "%", "^", "&", "*", "=", "+", "/", "\\", "|", "~", "`", "\"",
+    " ", "  ", "   ", "\t", "\n", "\n\n", "\r\n", "\r", "\u00a0", "\u3000", "\u2028", "\u0085", "\u000b", "\u000c", "\u200b", "\u200d",
+    "\u0000", "\u007f", "\u001b",
+    "中", "文", "北京", "。", "，", "日本", "の", "カタカナ", "ー", "한국어", "ไทย", "मराठी", "عربي", "،", "עברית", "Ελλάδα", "Россия",
+    "😀", "👍🏽", "👩‍💻", "🇩🇪", "🏳️‍🌈", "❤️", "©", "™", "→", "∑", "\U0001F9D1\u200D\U0001F91D\u200D\U0001F9D1",
+    "<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|im_start", "<repo_name>", "<", "|>",
+]
+
+
+def random_texts(count, seed):
+    import random
+    generator = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        pieces = [generator.choice(RANDOM_PIECES) for _ in range(generator.randint(1, 24))]
+        texts.append("".join(pieces))
+    return texts
 
 
 def read_gguf_tokenizer(path):
@@ -185,6 +211,14 @@ def main():
             "encodings": minilm,
             "truncated": {"text": "word repeated 300 times", "maxLength": 256, "ids": truncated},
         }, out, ensure_ascii=False, indent=1)
+    # A differential check over random mixtures (kept in the cache, not in the repository).
+    texts = random_texts(3000, seed=22)
+    with open(os.path.join(cache_folder, "reference-random.json"), "w", encoding="utf-8") as out:
+        json.dump([{"text": t, "ids": tokenizer.encode(t).ids} for t in texts], out, ensure_ascii=False)
+    minilm_folder = os.path.join(CACHE, "all-minilm-l6-v2")
+    os.makedirs(minilm_folder, exist_ok=True)
+    with open(os.path.join(minilm_folder, "reference-random.json"), "w", encoding="utf-8") as out:
+        json.dump([{"text": t, "ids": bert.encode(t, add_special_tokens=True)} for t in texts], out, ensure_ascii=False)
     print("wrote", FIXTURES, "and", cache_folder)
 
 

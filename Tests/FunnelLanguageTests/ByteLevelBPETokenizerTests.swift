@@ -137,6 +137,23 @@ private func id(_ tokenizer: ByteLevelBPETokenizer, _ text: String) -> Int32? {
         }
     }
 
+    @Test(.needsCachedModelFile(TokenizerModelCache.smolLMFields, TokenizerModelCache.smolLMRandomReference))
+    func smolLMIdsMatchTheReferenceOnRandomMixtures() throws {
+        let tokenizer = try ByteLevelBPETokenizer(fieldsJSON: TokenizerModelCache.smolLMFields)
+        let rows = try TokenizerModelCache.randomReference(TokenizerModelCache.smolLMRandomReference)
+        #expect(rows.count >= 1000)
+        var mismatches = 0
+        for row in rows {
+            let ids = tokenizer.encode(row.text)
+            if ids != row.ids {
+                mismatches += 1
+                if mismatches <= 5 { Issue.record("\(row.text.debugDescription): \(ids) != \(row.ids)") }
+            }
+            #expect(tokenizer.decode(ids) == row.text)
+        }
+        #expect(mismatches == 0)
+    }
+
     /// Not a check: prints tokens/s when `FUNNEL_TOKENIZER_SPEED` is set.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["FUNNEL_TOKENIZER_SPEED"] != nil), .needsCachedModelFile(TokenizerModelCache.smolLMFields))
     func smolLMEncodingSpeed() throws {

@@ -85,4 +85,17 @@ import Testing
         #expect(expected.count == 256)
         #expect(tokenizer.encode(Array(repeating: "word", count: 300).joined(separator: " "), maximumLength: 256) == expected)
     }
+
+    @Test(.needsCachedModelFile(TokenizerModelCache.miniLMVocabulary, TokenizerModelCache.miniLMRandomReference))
+    func miniLMIdsMatchTheReferenceOnRandomMixtures() throws {
+        let tokenizer = try WordPieceTokenizer(vocabularyFile: TokenizerModelCache.miniLMVocabulary)
+        let rows = try TokenizerModelCache.randomReference(TokenizerModelCache.miniLMRandomReference)
+        #expect(rows.count >= 1000)
+        var mismatches = 0
+        for row in rows where tokenizer.encode(row.text) != row.ids {
+            mismatches += 1
+            if mismatches <= 5 { Issue.record("\(row.text.debugDescription): \(tokenizer.encode(row.text)) != \(row.ids)") }
+        }
+        #expect(mismatches == 0)
+    }
 }
