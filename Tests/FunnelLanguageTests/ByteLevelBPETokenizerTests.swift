@@ -158,7 +158,11 @@ private func id(_ tokenizer: ByteLevelBPETokenizer, _ text: String) -> Int32? {
     @Test(.enabled(if: ProcessInfo.processInfo.environment["FUNNEL_TOKENIZER_SPEED"] != nil), .needsCachedModelFile(TokenizerModelCache.smolLMFields))
     func smolLMEncodingSpeed() throws {
         let tokenizer = try ByteLevelBPETokenizer(fieldsJSON: TokenizerModelCache.smolLMFields)
-        for (name, text) in [("English 100 KB", SyntheticText.english(bytes: 100_000)), ("Chinese 20 KB", SyntheticText.chinese(bytes: 20_000))] {
+        for (name, text) in [
+            ("English 100 KB", SyntheticText.english(bytes: 100_000)),
+            ("pseudo-words 100 KB (few repeats)", SyntheticText.pseudoWords(bytes: 100_000)),
+            ("Chinese 20 KB", SyntheticText.chinese(bytes: 20_000)),
+        ] {
             let fresh = try ByteLevelBPETokenizer(fieldsJSON: TokenizerModelCache.smolLMFields)
             let clock = ContinuousClock()
             var ids: [Int32] = []
@@ -181,6 +185,19 @@ enum SyntheticText {
             for _ in 0..<(5 + Int(generator.next() % 12)) { sentence.append(words[Int(generator.next() % UInt64(words.count))]) }
             text += sentence.joined(separator: " ").capitalized(firstOnly: true)
             text += generator.next() % 5 == 0 ? ", \(generator.next() % 10_000) items.\n" : ". "
+        }
+        return text
+    }
+
+    /// English-looking words drawn from syllables, so that few words repeat (the word cache helps little).
+    static func pseudoWords(bytes: Int) -> String {
+        let syllables = ["ba", "con", "de", "ex", "fi", "gra", "hu", "in", "ject", "ka", "lo", "men", "na", "or", "pre", "qui", "ro", "sta", "tion", "un", "ver", "wo", "xy", "ze", "ing", "ly", "ous", "al"]
+        var generator = SplitMix(state: 5)
+        var text = ""
+        while text.utf8.count < bytes {
+            var word = ""
+            for _ in 0..<(1 + Int(generator.next() % 5)) { word += syllables[Int(generator.next() % UInt64(syllables.count))] }
+            text += (generator.next() % 9 == 0 ? word.capitalized(firstOnly: true) : word) + (generator.next() % 11 == 0 ? ". " : " ")
         }
         return text
     }
