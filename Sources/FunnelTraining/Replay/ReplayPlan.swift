@@ -58,7 +58,7 @@ struct ReplayPlan {
     var metricNames: [String] {
         let kinds = ["auc"] + (groupColumn == nil ? [] : ["gauc"]) + ["logloss"] + (truthColumn == nil ? [] : ["truth_auc"])
         let replayed = Array(Set(days.filter { $0 >= startDay })).sorted()
-        return kinds.map { "replay_\($0)" } + ["replay_recovery_chunks", "replay_memory_mib", "replay_memory_overhead"]
+        return kinds.map { "replay_\($0)" } + ReplayResult.summaryNames
             + replayed.flatMap { day in kinds.map { "replay_day\(day)_\($0)" } }
     }
 

@@ -27,7 +27,8 @@ public struct ReplayResult: Sendable {
 
     /// The metrics an evaluation reports: `replay_<metric>` overall, `replay_day<d>_<metric>`,
     /// `replay_chunk<k>_<metric>` (k from 1), `replay_recovery_chunks`, `replay_memory_mib`
-    /// and `replay_memory_overhead` (memory seconds over serving seconds per sample).
+    /// and `replay_memory_overhead` (memory seconds over serving seconds per sample), with the
+    /// two times per sample in `replay_serving_microseconds` and `replay_memory_microseconds`.
     public var metrics: [String: Double] {
         var values: [String: Double] = [:]
         for (name, value) in overall { values["replay_\(name)"] = value }
@@ -36,6 +37,8 @@ public struct ReplayResult: Sendable {
         values["replay_recovery_chunks"] = recoveryChunks
         values["replay_memory_mib"] = Double(memoryBytes) / 1_048_576
         values["replay_memory_overhead"] = servingSecondsPerSample > 0 ? memorySecondsPerSample / servingSecondsPerSample : .nan
+        values["replay_serving_microseconds"] = servingSecondsPerSample * 1e6
+        values["replay_memory_microseconds"] = memorySecondsPerSample * 1e6
         return values
     }
 
@@ -44,8 +47,13 @@ public struct ReplayResult: Sendable {
     public var comparedNames: [String] {
         let overallNames = ReplayScores.metricOrder.filter { overall[$0] != nil }.map { "replay_\($0)" }
         let dayNames = days.flatMap { day in ReplayScores.metricOrder.filter { day.metrics[$0] != nil }.map { "replay_day\(day.firstDay)_\($0)" } }
-        return overallNames + ["replay_recovery_chunks", "replay_memory_mib", "replay_memory_overhead"] + dayNames
+        return overallNames + Self.summaryNames + dayNames
     }
+
+    /// The names reported once per replay, after the overall metrics.
+    static let summaryNames = [
+        "replay_recovery_chunks", "replay_memory_mib", "replay_memory_overhead", "replay_serving_microseconds", "replay_memory_microseconds",
+    ]
 }
 
 /// The replayed rows' predictions, labels, truths, users, days and chunks, gathered chunk by
