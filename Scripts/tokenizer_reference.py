@@ -12,28 +12,29 @@ jinja2 (what `apply_chat_template` does).
 all-MiniLM-L6-v2 (BERT uncased WordPiece): `transformers.BertTokenizer(vocab.txt,
 do_lower_case=True)`.
 
-Writes:
-  Tests/FunnelLanguageTests/Fixtures/tokenizer/smollm2-reference.json   (texts and ids; small)
-  Tests/FunnelLanguageTests/Fixtures/tokenizer/minilm-reference.json    (texts and ids; small)
-  <cache>/smollm2-135m-instruct/tokenizer-fields.json  (the GGUF's tokenizer fields, ~1.3 MB,
-      read by the Swift tests until the GGUF reader is wired in)
-  <cache>/smollm2-135m-instruct/reference-random.json and
-  <cache>/all-minilm-l6-v2/reference-random.json  (ids of 3,000 random mixtures of scripts,
-      digits, whitespace kinds, emoji and special tokens: a differential check)
-where <cache> is ${FUNNEL_MODEL_CACHE:-$HOME/.cache/funnel/models}.
+Writes only the committed test fixtures (nothing into the model cache; the Swift tests read
+the GGUF and vocab.txt themselves):
+  Tests/FunnelLanguageTests/Fixtures/tokenizer/smollm2-reference.json  (hand-picked texts, chats)
+  Tests/FunnelLanguageTests/Fixtures/tokenizer/minilm-reference.json   (hand-picked texts)
+  Tests/FunnelLanguageTests/Fixtures/tokenizer/smollm2-random.json and
+  Tests/FunnelLanguageTests/Fixtures/tokenizer/minilm-random.json      (ids of RANDOM_COUNT
+      random mixtures of scripts, digits, whitespace kinds, emoji and special tokens, seed 22:
+      a differential check; about 100 KB each)
 
-Usage: python3 Scripts/tokenizer_reference.py GGUF_PATH VOCAB_TXT_PATH
-Needs: pip install gguf tokenizers transformers jinja2 (no torch).
+To regenerate (after a change to the texts, RANDOM_COUNT or the models):
+  pip install gguf tokenizers transformers jinja2      # no torch needed
+  Scripts/fetch-language-models.sh                     # fills the model cache
+  python3 Scripts/tokenizer_reference.py [GGUF_PATH VOCAB_TXT_PATH]
+then commit the changed fixtures. The paths default to the model cache's SmolLM2 GGUF and
+all-MiniLM-L6-v2 vocab.txt, the cache being ${FUNNEL_MODEL_CACHE:-$HOME/.cache/funnel/models}.
 """
 import json
 import os
 import sys
 
-import gguf
-from tokenizers import Tokenizer, AddedToken, decoders, models, pre_tokenizers
-
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(REPOSITORY, "Tests", "FunnelLanguageTests", "Fixtures", "tokenizer")
+RANDOM_COUNT = 500
 CACHE = os.environ.get("FUNNEL_MODEL_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "funnel", "models")
 
 SMOLLM_TEXTS = [
@@ -99,6 +100,7 @@ def random_texts(count, seed):
 
 
 def read_gguf_tokenizer(path):
+    import gguf
     reader = gguf.GGUFReader(path)
 
     def value(key, default=None):
@@ -121,6 +123,7 @@ def read_gguf_tokenizer(path):
 
 
 def build_smollm_tokenizer(fields):
+    from tokenizers import Tokenizer, AddedToken, decoders, models, pre_tokenizers
     if fields["pre"] != "smollm":
         raise SystemExit(f"tokenizer.ggml.pre is {fields['pre']!r}; this script knows 'smollm'")
     vocabulary = {token: index for index, token in enumerate(fields["tokens"])}
@@ -155,16 +158,16 @@ def transformers_cross_check(gguf_path, texts):
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) == 3:
+        gguf_path, vocab_path = sys.argv[1], sys.argv[2]
+    elif len(sys.argv) == 1:
+        gguf_path = os.path.join(CACHE, "smollm2-135m-instruct", "SmolLM2-135M-Instruct.Q4_1.gguf")
+        vocab_path = os.path.join(CACHE, "all-minilm-l6-v2", "vocab.txt")
+    else:
         raise SystemExit(__doc__)
-    gguf_path, vocab_path = sys.argv[1], sys.argv[2]
     os.makedirs(FIXTURES, exist_ok=True)
 
     fields = read_gguf_tokenizer(gguf_path)
-    cache_folder = os.path.join(CACHE, "smollm2-135m-instruct")
-    os.makedirs(cache_folder, exist_ok=True)
-    with open(os.path.join(cache_folder, "tokenizer-fields.json"), "w", encoding="utf-8") as out:
-        json.dump(fields, out, ensure_ascii=False)
 
     tokenizer = build_smollm_tokenizer(fields)
     ids = [tokenizer.encode(text).ids for text in SMOLLM_TEXTS]
@@ -211,16 +214,13 @@ def main():
             "encodings": minilm,
             "truncated": {"text": "word repeated 300 times", "maxLength": 256, "ids": truncated},
         }, out, ensure_ascii=False, indent=1)
-    # A differential check over random mixtures (kept in the cache, not in the repository).
-    texts = random_texts(3000, seed=22)
-    with open(os.path.join(cache_folder, "reference-random.json"), "w", encoding="utf-8") as out:
+    # A differential check over random mixtures, committed as fixtures.
+    texts = random_texts(RANDOM_COUNT, seed=22)
+    with open(os.path.join(FIXTURES, "smollm2-random.json"), "w", encoding="utf-8") as out:
         json.dump([{"text": t, "ids": tokenizer.encode(t).ids} for t in texts], out, ensure_ascii=False)
-    minilm_folder = os.path.join(CACHE, "all-minilm-l6-v2")
-    os.makedirs(minilm_folder, exist_ok=True)
-    with open(os.path.join(minilm_folder, "reference-random.json"), "w", encoding="utf-8") as out:
+    with open(os.path.join(FIXTURES, "minilm-random.json"), "w", encoding="utf-8") as out:
         json.dump([{"text": t, "ids": bert.encode(t, add_special_tokens=True)} for t in texts], out, ensure_ascii=False)
-    print("wrote", FIXTURES, "and", cache_folder)
-
+    print("wrote", FIXTURES)
 
 if __name__ == "__main__":
     main()

@@ -1,4 +1,5 @@
 import Foundation
+import FunnelTestSupport
 import Testing
 @testable import FunnelLanguage
 
@@ -120,28 +121,28 @@ private func id(_ tokenizer: ByteLevelBPETokenizer, _ text: String) -> Int32? {
 
     // MARK: The real SmolLM2 vocabulary
 
-    @Test(.needsCachedModelFile(TokenizerModelCache.smolLMFields))
+    @Test(.needsLanguageModels)
     func smolLMIdsMatchTheReference() throws {
-        let tokenizer = try ByteLevelBPETokenizer(fieldsJSON: TokenizerModelCache.smolLMFields)
-        let reference = try TokenizerModelCache.fixture("smollm2-reference")
+        let tokenizer = try TokenizerReference.smolLM2Tokenizer()
+        let reference = try TokenizerReference.object("smollm2-reference")
         #expect(tokenizer.vocabularySize == (reference["vocabularySize"] as? Int))
         #expect(tokenizer.specialTokens == .init(beginOfSequence: 1, endOfSequence: 2, unknown: 0, padding: 2))
         let encodings = try #require(reference["encodings"] as? [[String: Any]])
         #expect(encodings.count >= 12)
         for encoding in encodings {
             let text = try #require(encoding["text"] as? String)
-            let expected = try TokenizerModelCache.ids(encoding["ids"])
+            let expected = try TokenizerReference.ids(encoding["ids"])
             let ids = tokenizer.encode(text)
             #expect(ids == expected, "\(text.debugDescription)")
             #expect(tokenizer.decode(ids) == text)
         }
     }
 
-    @Test(.needsCachedModelFile(TokenizerModelCache.smolLMFields, TokenizerModelCache.smolLMRandomReference))
+    @Test(.needsLanguageModels)
     func smolLMIdsMatchTheReferenceOnRandomMixtures() throws {
-        let tokenizer = try ByteLevelBPETokenizer(fieldsJSON: TokenizerModelCache.smolLMFields)
-        let rows = try TokenizerModelCache.randomReference(TokenizerModelCache.smolLMRandomReference)
-        #expect(rows.count >= 1000)
+        let tokenizer = try TokenizerReference.smolLM2Tokenizer()
+        let rows = try TokenizerReference.randomMixtures("smollm2-random")
+        #expect(rows.count >= 500)
         var mismatches = 0
         for row in rows {
             let ids = tokenizer.encode(row.text)
@@ -155,15 +156,16 @@ private func id(_ tokenizer: ByteLevelBPETokenizer, _ text: String) -> Int32? {
     }
 
     /// Not a check: prints tokens/s when `FUNNEL_TOKENIZER_SPEED` is set.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["FUNNEL_TOKENIZER_SPEED"] != nil), .needsCachedModelFile(TokenizerModelCache.smolLMFields))
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["FUNNEL_TOKENIZER_SPEED"] != nil), .needsLanguageModels)
     func smolLMEncodingSpeed() throws {
-        let tokenizer = try ByteLevelBPETokenizer(fieldsJSON: TokenizerModelCache.smolLMFields)
+        let gguf = try GGUFFile(path: LanguageModels.smolLM2GGUF)
+        let tokenizer = try ByteLevelBPETokenizer(gguf: gguf)
         for (name, text) in [
             ("English 100 KB", SyntheticText.english(bytes: 100_000)),
             ("pseudo-words 100 KB (few repeats)", SyntheticText.pseudoWords(bytes: 100_000)),
             ("Chinese 20 KB", SyntheticText.chinese(bytes: 20_000)),
         ] {
-            let fresh = try ByteLevelBPETokenizer(fieldsJSON: TokenizerModelCache.smolLMFields)
+            let fresh = try ByteLevelBPETokenizer(gguf: gguf)
             let clock = ContinuousClock()
             var ids: [Int32] = []
             let elapsed = clock.measure { ids = fresh.encode(text) }

@@ -1,4 +1,5 @@
 import Foundation
+import FunnelTestSupport
 import Testing
 @testable import FunnelLanguage
 
@@ -48,15 +49,15 @@ import Testing
         }
     }
 
-    @Test(.needsCachedModelFile(TokenizerModelCache.smolLMFields))
+    @Test(.needsLanguageModels)
     func smolLMChatPromptIdsMatchTheReference() throws {
-        let path = TokenizerModelCache.smolLMFields
-        let fields = try TokenizerFields(contentsOf: path)
-        let templateText = try #require(fields.chatTemplate)
-        #expect(templateText == Self.smolLMTemplate)
-        let template = try ChatTemplate(recognising: templateText, file: path)
-        let tokenizer = try ByteLevelBPETokenizer(fields: fields, file: path)
-        let chats = try #require(try TokenizerModelCache.fixture("smollm2-reference")["chats"] as? [[String: Any]])
+        let gguf = try GGUFFile(path: LanguageModels.smolLM2GGUF)
+        let fields = try TokenizerFields(gguf: gguf)
+        #expect(fields.chatTemplate == Self.smolLMTemplate)
+        let template = try ChatTemplate(gguf: gguf)
+        #expect(template.defaultSystemMessage == "You are a helpful AI assistant named SmolLM, trained by Hugging Face")
+        let tokenizer = try ByteLevelBPETokenizer(fields: fields)
+        let chats = try #require(try TokenizerReference.object("smollm2-reference")["chats"] as? [[String: Any]])
         #expect(chats.count == 2)
         for chat in chats {
             let messages = try #require(chat["messages"] as? [[String: String]]).map {
@@ -64,7 +65,7 @@ import Testing
             }
             let prompt = template.render(messages, addGenerationPrompt: true)
             #expect(prompt == chat["prompt"] as? String)
-            #expect(tokenizer.encode(prompt) == (try TokenizerModelCache.ids(chat["ids"])))
+            #expect(tokenizer.encode(prompt) == (try TokenizerReference.ids(chat["ids"])))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import FunnelTestSupport
 import Testing
 @testable import FunnelLanguage
 
@@ -69,28 +70,28 @@ import Testing
 
     // MARK: The real all-MiniLM-L6-v2 vocabulary
 
-    @Test(.needsCachedModelFile(TokenizerModelCache.miniLMVocabulary))
+    @Test(.needsLanguageModels)
     func miniLMIdsMatchTheReference() throws {
-        let tokenizer = try WordPieceTokenizer(vocabularyFile: TokenizerModelCache.miniLMVocabulary)
-        let reference = try TokenizerModelCache.fixture("minilm-reference")
+        let tokenizer = try TokenizerReference.miniLMTokenizer()
+        let reference = try TokenizerReference.object("minilm-reference")
         #expect(tokenizer.vocabularySize == (reference["vocabularySize"] as? Int))
         let encodings = try #require(reference["encodings"] as? [[String: Any]])
         #expect(encodings.count >= 12)
         for encoding in encodings {
             let text = try #require(encoding["text"] as? String)
-            #expect(tokenizer.encode(text, maximumLength: 256) == (try TokenizerModelCache.ids(encoding["ids"])), "\(text.debugDescription)")
+            #expect(tokenizer.encode(text, maximumLength: 256) == (try TokenizerReference.ids(encoding["ids"])), "\(text.debugDescription)")
         }
         let truncated = try #require(reference["truncated"] as? [String: Any])
-        let expected = try TokenizerModelCache.ids(truncated["ids"])
+        let expected = try TokenizerReference.ids(truncated["ids"])
         #expect(expected.count == 256)
         #expect(tokenizer.encode(Array(repeating: "word", count: 300).joined(separator: " "), maximumLength: 256) == expected)
     }
 
-    @Test(.needsCachedModelFile(TokenizerModelCache.miniLMVocabulary, TokenizerModelCache.miniLMRandomReference))
+    @Test(.needsLanguageModels)
     func miniLMIdsMatchTheReferenceOnRandomMixtures() throws {
-        let tokenizer = try WordPieceTokenizer(vocabularyFile: TokenizerModelCache.miniLMVocabulary)
-        let rows = try TokenizerModelCache.randomReference(TokenizerModelCache.miniLMRandomReference)
-        #expect(rows.count >= 1000)
+        let tokenizer = try TokenizerReference.miniLMTokenizer()
+        let rows = try TokenizerReference.randomMixtures("minilm-random")
+        #expect(rows.count >= 500)
         var mismatches = 0
         for row in rows where tokenizer.encode(row.text) != row.ids {
             mismatches += 1

@@ -231,3 +231,26 @@ public struct ByteLevelBPETokenizer: Sendable {
         id >= 0 && Int(id) < tokens.count ? tokens[Int(id)] : nil
     }
 }
+
+extension ByteLevelBPETokenizer {
+    /// Builds the tokenizer from a GGUF's checked tokenizer fields: the one place that maps
+    /// ``TokenizerFields`` to a tokenizer.
+    /// - Throws: ``LanguageFileError`` naming ``TokenizerFields/file`` when the arrays do not
+    ///   form a vocabulary (see ``init(tokens:tokenTypes:merges:specialTokens:preTokenizer:file:)``).
+    public init(fields: TokenizerFields) throws {
+        try self.init(
+            tokens: fields.tokens,
+            tokenTypes: fields.tokenTypes,
+            merges: fields.merges,
+            specialTokens: fields.specialTokens,
+            preTokenizer: fields.preTokenizer,
+            file: fields.file
+        )
+    }
+
+    /// Builds the tokenizer from the `tokenizer.ggml.*` metadata of `gguf`.
+    /// - Throws: ``LanguageFileError`` naming the file and the field at fault.
+    public init(gguf: GGUFFile) throws {
+        try self.init(fields: TokenizerFields(gguf: gguf))
+    }
+}

@@ -63,6 +63,14 @@ public struct ChatTemplate: Sendable, Equatable {
         self.init(style: .chatML, defaultSystemMessage: defaultSystem)
     }
 
+    /// Recognises the format of `gguf`'s `tokenizer.chat_template`.
+    /// - Throws: ``LanguageFileError`` naming the file and `metadata[tokenizer.chat_template]`
+    ///   when the key is missing or not a string, or naming `tokenizer.chat_template` when the
+    ///   template is not recognised (see ``init(recognising:file:)``).
+    public init(gguf: GGUFFile) throws {
+        try self.init(recognising: gguf.string(TokenizerFields.Key.chatTemplate), file: gguf.path)
+    }
+
     /// The prompt text for `messages`, ending with the generation prompt when asked.
     public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) -> String {
         var prompt = ""
