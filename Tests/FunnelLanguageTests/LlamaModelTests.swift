@@ -91,4 +91,16 @@ struct LlamaModelTests {
             #expect(worst <= 1e-4 * max(largest, 1), "largest difference \(worst) of logits up to \(largest)")
         }
     }
+
+    @Test(.needsLanguageModels) func greedyGenerationContinuesTheChatPromptAsTheReference() throws {
+        let model = try SharedLlamaModel.get()
+        let reference = try LlamaReference.load()
+        guard let chat = reference.prompts.first(where: { $0.name == "chat" }) else {
+            Issue.record("no chat prompt in the fixture")
+            return
+        }
+        // <|im_end|> (id 2) ends the answer: "The capital of France is Paris."
+        let answer = try model.generateGreedy(prompt: chat.tokens, maxTokens: 20, stopTokens: [2])
+        #expect(answer == Array(reference.chatGreedy.prefix { $0 != 2 }))
+    }
 }

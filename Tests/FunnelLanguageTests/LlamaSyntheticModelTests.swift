@@ -133,4 +133,21 @@ struct LlamaSyntheticModelTests {
         #expect(throws: LlamaModel.InputError.self) { try model.logits(forTokens: [], cache: &cache) }
         #expect(cache.count == 0)
     }
+
+    @Test func greedyGenerationFollowsTheArgmaxOfEachStep() throws {
+        let model = try LlamaSyntheticModel.model()
+        #expect(LlamaModel.argmax([1, 3, 3, -2]) == 1)
+        #expect(LlamaModel.argmax([]) == nil)
+        let generated = try model.generateGreedy(prompt: [4, 8], maxTokens: 5)
+        #expect(generated.count == 5)
+        var tokens: [Int32] = [4, 8]
+        for token in generated {
+            var cache = model.makeCache()
+            #expect(LlamaModel.argmax(try model.logits(forTokens: tokens, cache: &cache)) == Int(token))
+            tokens.append(token)
+        }
+        if let first = generated.first {
+            #expect(try model.generateGreedy(prompt: [4, 8], maxTokens: 5, stopTokens: [first]).isEmpty)
+        }
+    }
 }
