@@ -150,4 +150,17 @@ struct LlamaSyntheticModelTests {
             #expect(try model.generateGreedy(prompt: [4, 8], maxTokens: 5, stopTokens: [first]).isEmpty)
         }
     }
+
+    @Test func theCacheGrowsTruncatesAndResets() throws {
+        let model = try LlamaSyntheticModel.model()
+        var cache = model.makeCache()
+        #expect(cache.layerCount == 2 && cache.rowWidth == 4 && cache.byteCount == 0)
+        let first = try model.logits(forTokens: [5, 6, 7], cache: &cache)
+        #expect(cache.count == 3 && cache.keys[1].count == 12 && cache.byteCount == 2 * 2 * 3 * 4 * 4)
+        _ = try model.logits(forTokens: [8, 9], cache: &cache)
+        cache.truncate(to: 2)
+        #expect(cache.count == 2 && cache.values[0].count == 8)
+        let again = try model.logits(forTokens: [7], cache: &cache)
+        #expect(zip(again, first).allSatisfy { abs($0 - $1) <= 1e-5 })
+    }
 }

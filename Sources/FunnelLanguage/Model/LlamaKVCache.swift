@@ -27,6 +27,10 @@ public struct LlamaKVCache: Sendable {
     /// The number of layers.
     public var layerCount: Int { keys.count }
 
+    /// The bytes the stored keys and values take: `2 · layers · count · rowWidth · 4`
+    /// (SmolLM2-135M: 46 080 bytes per position).
+    public var byteCount: Int { 2 * keys.count * count * rowWidth * MemoryLayout<Float>.size }
+
     /// Forgets every position (the capacity is kept for the next sequence).
     public mutating func reset() {
         count = 0
@@ -52,8 +56,8 @@ public struct LlamaKVCache: Sendable {
     mutating func append(
         layer: Int, positions: Int, keys newKeys: UnsafePointer<Float>, values newValues: UnsafePointer<Float>, stride: Int
     ) {
-        keys[layer].reserveCapacity((count + positions) * rowWidth)
-        values[layer].reserveCapacity((count + positions) * rowWidth)
+        // Plain appends: the arrays grow geometrically (an exact `reserveCapacity` per step
+        // would copy the whole cache for every generated token).
         for position in 0..<positions {
             keys[layer].append(contentsOf: UnsafeBufferPointer(start: newKeys + position * stride, count: rowWidth))
             values[layer].append(contentsOf: UnsafeBufferPointer(start: newValues + position * stride, count: rowWidth))
