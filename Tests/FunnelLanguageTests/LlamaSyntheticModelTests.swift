@@ -67,6 +67,10 @@ struct LlamaSyntheticModelTests {
             #expect(abs(first[index] - second[index]) <= 1e-5, "position \(index / vocabulary), id \(index % vocabulary)")
         }
         #expect(zip(first[shared...], second[shared...]).contains { abs($0 - $1) > 1e-3 })
+        // The last row of every position's logits is the last position's logits.
+        cache.reset()
+        let last = try model.logits(forTokens: [3, 5, 7, 30, 2], cache: &cache)
+        #expect(zip(last, second[(4 * vocabulary)...]).allSatisfy { abs($0 - $1) <= 1e-5 })
     }
 
     @Test func theCachedPathMatchesTheFullPass() throws {
