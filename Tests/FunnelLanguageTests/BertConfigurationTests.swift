@@ -36,8 +36,7 @@ import Testing
     }
 
     @Test(.needsLanguageModels) func readsTheRealConfigurationFile() throws {
-        let folder = URL(fileURLWithPath: LanguageModels.miniLMSafetensors).deletingLastPathComponent()
-        #expect(try BertConfiguration(file: folder.appendingPathComponent("config.json").path) == .miniLM)
+        #expect(try BertConfiguration(file: LanguageModels.miniLMConfiguration) == .miniLM)
     }
 
     @Test func refusesAMissingFieldNamingIt() {

@@ -10,8 +10,7 @@ import Testing
 @Suite struct SentenceEmbedderTests {
     /// The model, loaded once per process.
     static let shared: Result<SentenceEmbedder, any Error> = Result {
-        let folder = URL(fileURLWithPath: LanguageModels.miniLMSafetensors).deletingLastPathComponent()
-        return try SentenceEmbedder(folder: folder.path)
+        try SentenceEmbedder(folder: LanguageModels.miniLMFolder)
     }
 
     /// The reference: texts, their ids and embeddings, and the batch case.
@@ -117,6 +116,13 @@ import Testing
         embedder.maximumLength = 12
         let short = embedder.embed([long])[0]
         #expect(longer.count == 384 && short.count == 384 && Self.maximumDifference(longer, short) > 0)
+    }
+
+    @Test func refusesAMissingFolder() {
+        #expect(throws: LanguageFileError.self) { try SentenceEmbedder(folder: "/nonexistent/all-minilm-l6-v2") }
+        #expect(throws: LanguageFileError.self) {
+            try BertEncoder(file: "/nonexistent/model.safetensors", configuration: .miniLM)
+        }
     }
 
     /// Not a check: prints embeddings per second for 64 short sentences when

@@ -64,10 +64,10 @@ public struct SentenceEmbedder: Sendable {
                 file: vocabularyPath, field: "vocabulary",
                 reason: "has \(tokenizer.vocabularySize) tokens; expected vocab_size \(configuration.vocabularySize)")
         }
-        guard maximumLength >= 2, maximumLength <= configuration.maximumPositions, batchSize > 0 else {
+        guard maximumLength >= 2, maximumLength <= configuration.maximumPositions else {
             throw LanguageFileError(
                 file: configurationPath, field: "max_position_embeddings",
-                reason: "is \(configuration.maximumPositions); expected at least the maximum length \(maximumLength)")
+                reason: "is \(configuration.maximumPositions); expected at least the maximum length \(maximumLength) (at least 2)")
         }
         let encoder = try BertEncoder(file: weightsPath, configuration: configuration)
         self.init(tokenizer: tokenizer, encoder: encoder, maximumLength: maximumLength, batchSize: batchSize)
