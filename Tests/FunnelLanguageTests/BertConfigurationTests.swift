@@ -6,15 +6,21 @@ import Testing
 /// `config.json` parsing of ``BertConfiguration``: all-MiniLM-L6-v2's file and the refusals.
 @Suite struct BertConfigurationTests {
     /// all-MiniLM-L6-v2's `config.json` fields (Hugging Face), as a dictionary to edit.
-    static var miniLMFields: [String: Any] { [
-        "architectures": ["BertModel"], "hidden_act": "gelu", "hidden_size": 384, "intermediate_size": 1536,
-        "layer_norm_eps": 1e-12, "max_position_embeddings": 512, "model_type": "bert", "num_attention_heads": 12,
-        "num_hidden_layers": 6, "pad_token_id": 0, "position_embedding_type": "absolute", "type_vocab_size": 2,
-        "vocab_size": 30522,
-    ] }
+    static var miniLMFields: [String: Any] {
+        [
+            "architectures": ["BertModel"], "hidden_act": "gelu", "hidden_size": 384,
+            "intermediate_size": 1536,
+            "layer_norm_eps": 1e-12, "max_position_embeddings": 512, "model_type": "bert",
+            "num_attention_heads": 12,
+            "num_hidden_layers": 6, "pad_token_id": 0, "position_embedding_type": "absolute",
+            "type_vocab_size": 2,
+            "vocab_size": 30522,
+        ]
+    }
 
     static func parse(_ fields: [String: Any]) throws -> BertConfiguration {
-        try BertConfiguration(json: JSONSerialization.data(withJSONObject: fields), file: "config.json")
+        try BertConfiguration(
+            json: JSONSerialization.data(withJSONObject: fields), file: "config.json")
     }
 
     /// The field a refusal names.
@@ -41,7 +47,8 @@ import Testing
 
     @Test func refusesAMissingFieldNamingIt() {
         for key in [
-            "model_type", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
+            "model_type", "hidden_size", "num_hidden_layers", "num_attention_heads",
+            "intermediate_size",
             "max_position_embeddings", "type_vocab_size", "vocab_size", "layer_norm_eps",
         ] {
             var fields = Self.miniLMFields
@@ -63,8 +70,10 @@ import Testing
 
     @Test func refusesMistypedAndInconsistentFields() {
         let cases: [(String, Any)] = [
-            ("hidden_size", "384"), ("hidden_size", 0), ("vocab_size", -1), ("num_hidden_layers", 1.5),
-            ("layer_norm_eps", "tiny"), ("layer_norm_eps", 0), ("hidden_act", "relu"), ("hidden_act", 1),
+            ("hidden_size", "384"), ("hidden_size", 0), ("vocab_size", -1),
+            ("num_hidden_layers", 1.5),
+            ("layer_norm_eps", "tiny"), ("layer_norm_eps", 0), ("hidden_act", "relu"),
+            ("hidden_act", 1),
             ("position_embedding_type", "relative_key"), ("num_attention_heads", 7),
         ]
         for (key, value) in cases {
@@ -73,6 +82,8 @@ import Testing
             #expect(Self.refusedField(fields) == key, "\(key) = \(value)")
         }
         #expect(throws: LanguageFileError.self) { try BertConfiguration(json: Data("[1]".utf8)) }
-        #expect(throws: LanguageFileError.self) { try BertConfiguration(file: "/nonexistent/config.json") }
+        #expect(throws: LanguageFileError.self) {
+            try BertConfiguration(file: "/nonexistent/config.json")
+        }
     }
 }

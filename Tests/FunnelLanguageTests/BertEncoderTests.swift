@@ -8,18 +8,23 @@ import Testing
 /// of missing and misshapen tensors, and padding that leaves a sequence's states unchanged.
 @Suite struct BertEncoderTests {
     static let configuration = BertConfiguration(
-        vocabularySize: 10, hiddenSize: 8, layerCount: 1, headCount: 2, intermediateSize: 16, maximumPositions: 6,
+        vocabularySize: 10, hiddenSize: 8, layerCount: 1, headCount: 2, intermediateSize: 16,
+        maximumPositions: 6,
         typeVocabularySize: 2, layerNormalizationEpsilon: 1e-12)
 
     /// Every tensor of a BERT with ``configuration``, filled with fixed pseudo-random values.
     static func entries() -> [String: SafeTensors.Entry] {
         var shapes: [String: [Int]] = [
-            "embeddings.word_embeddings.weight": [10, 8], "embeddings.position_embeddings.weight": [6, 8],
+            "embeddings.word_embeddings.weight": [10, 8],
+            "embeddings.position_embeddings.weight": [6, 8],
             "embeddings.token_type_embeddings.weight": [2, 8], "embeddings.LayerNorm.weight": [8],
             "embeddings.LayerNorm.bias": [8],
         ]
         let prefix = "encoder.layer.0."
-        for name in ["attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"] {
+        for name in [
+            "attention.self.query", "attention.self.key", "attention.self.value",
+            "attention.output.dense",
+        ] {
             shapes[prefix + name + ".weight"] = [8, 8]
             shapes[prefix + name + ".bias"] = [8]
         }
@@ -34,16 +39,20 @@ import Testing
         var entries: [String: SafeTensors.Entry] = [:]
         for (seed, name) in shapes.keys.sorted().enumerated() {
             let shape = shapes[name] ?? []
-            let values = (0..<shape.reduce(1, *)).map { Float(sin(Double($0 * 31 + seed * 977) * 0.731)) * 0.6 }
+            let values = (0..<shape.reduce(1, *)).map {
+                Float(sin(Double($0 * 31 + seed * 977) * 0.731)) * 0.6
+            }
             entries[name] = SafeTensors.Entry(shape: shape, values: .float32(values))
         }
-        entries["embeddings.position_ids"] = SafeTensors.Entry(shape: [1, 6], values: .int64(Array(0..<6)))
+        entries["embeddings.position_ids"] = SafeTensors.Entry(
+            shape: [1, 6], values: .int64(Array(0..<6)))
         return entries
     }
 
     static func refusal(_ entries: [String: SafeTensors.Entry]) -> LanguageFileError? {
         do {
-            _ = try BertEncoder(entries: entries, configuration: configuration, file: "tiny.safetensors")
+            _ = try BertEncoder(
+                entries: entries, configuration: configuration, file: "tiny.safetensors")
             return nil
         } catch {
             return error as? LanguageFileError
@@ -72,7 +81,8 @@ import Testing
         let error = try #require(Self.refusal(entries))
         #expect(error.field == "tensor encoder.layer.0.intermediate.dense.weight: shape")
         entries = Self.entries()
-        entries["embeddings.LayerNorm.weight"] = SafeTensors.Entry(shape: [8], values: .int64(Array(repeating: 1, count: 8)))
+        entries["embeddings.LayerNorm.weight"] = SafeTensors.Entry(
+            shape: [8], values: .int64(Array(repeating: 1, count: 8)))
         #expect(Self.refusal(entries)?.field == "tensor embeddings.LayerNorm.weight: type")
     }
 

@@ -23,14 +23,20 @@ import Testing
 
         static func load() throws -> Reference {
             let url = try #require(
-                Bundle.module.url(forResource: "Fixtures/embedding/minilm-embeddings", withExtension: "json"))
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+                Bundle.module.url(
+                    forResource: "Fixtures/embedding/minilm-embeddings", withExtension: "json"))
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
             let rows = try #require(object["embeddings"] as? [[String: Any]])
             let batch = try #require(object["batch"] as? [String: Any])
-            func floats(_ value: Any?) throws -> [Float] { try #require(value as? [NSNumber]).map(\.floatValue) }
+            func floats(_ value: Any?) throws -> [Float] {
+                try #require(value as? [NSNumber]).map(\.floatValue)
+            }
             return Reference(
                 texts: try rows.map { try #require($0["text"] as? String) },
-                ids: try rows.map { try #require($0["ids"] as? [NSNumber]).map { Int32(truncating: $0) } },
+                ids: try rows.map {
+                    try #require($0["ids"] as? [NSNumber]).map { Int32(truncating: $0) }
+                },
                 embeddings: try rows.map { try floats($0["embedding"]) },
                 batchIndices: try #require(batch["indices"] as? [Int]),
                 batchEmbeddings: try #require(batch["embeddings"] as? [Any]).map { try floats($0) })
@@ -55,7 +61,9 @@ import Testing
     @Test(.needsLanguageModels) func matchesTheNumPyReference() throws {
         let embedder = try Self.shared.get()
         let (reference, embeddings) = try Self.embedded.get()
-        #expect(reference.texts.map { embedder.tokenizer.encode($0, maximumLength: 256) } == reference.ids)
+        #expect(
+            reference.texts.map { embedder.tokenizer.encode($0, maximumLength: 256) }
+                == reference.ids)
         #expect(embeddings.count == 12)
         var worst: Float = 0
         for (index, (embedding, expected)) in zip(embeddings, reference.embeddings).enumerated() {
@@ -104,7 +112,9 @@ import Testing
         ])
         let similar = Self.dot(embeddings[0], embeddings[1])
         let unrelated = Self.dot(embeddings[0], embeddings[2])
-        #expect(similar > 0.5 && similar > unrelated + 0.3, "similar \(similar), unrelated \(unrelated)")
+        #expect(
+            similar > 0.5 && similar > unrelated + 0.3, "similar \(similar), unrelated \(unrelated)"
+        )
     }
 
     @Test(.needsLanguageModels) func truncatesToTheMaximumLength() throws {
@@ -115,11 +125,14 @@ import Testing
         let longer = embedder.embed([long])[0]
         embedder.maximumLength = 12
         let short = embedder.embed([long])[0]
-        #expect(longer.count == 384 && short.count == 384 && Self.maximumDifference(longer, short) > 0)
+        #expect(
+            longer.count == 384 && short.count == 384 && Self.maximumDifference(longer, short) > 0)
     }
 
     @Test func refusesAMissingFolder() {
-        #expect(throws: LanguageFileError.self) { try SentenceEmbedder(folder: "/nonexistent/all-minilm-l6-v2") }
+        #expect(throws: LanguageFileError.self) {
+            try SentenceEmbedder(folder: "/nonexistent/all-minilm-l6-v2")
+        }
         #expect(throws: LanguageFileError.self) {
             try BertEncoder(file: "/nonexistent/model.safetensors", configuration: .miniLM)
         }
@@ -134,13 +147,17 @@ import Testing
         let loading = Date()
         let embedder = try Self.shared.get()
         print("MiniLM: loaded (or found loaded) in \(Date().timeIntervalSince(loading)) s")
-        let texts = (0..<64).map { "Short sentence number \($0) about item \($0 * 7 % 13) for retrieval." }
+        let texts = (0..<64).map {
+            "Short sentence number \($0) about item \($0 * 7 % 13) for retrieval."
+        }
         _ = embedder.embed(Array(texts.prefix(8)))
         for threads in [1, 2] {
             let start = Date()
             _ = Compute.withThreads(threads) { embedder.embed(texts) }
             let seconds = Date().timeIntervalSince(start)
-            print("MiniLM: \(Int(Double(texts.count) / seconds)) embeddings/s (64 short sentences, \(threads) threads)")
+            print(
+                "MiniLM: \(Int(Double(texts.count) / seconds)) embeddings/s (64 short sentences, \(threads) threads)"
+            )
         }
     }
 }

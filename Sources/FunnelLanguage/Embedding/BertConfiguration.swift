@@ -28,11 +28,13 @@ public struct BertConfiguration: Equatable, Sendable {
 
     /// all-MiniLM-L6-v2's configuration.
     public static let miniLM = BertConfiguration(
-        vocabularySize: 30522, hiddenSize: 384, layerCount: 6, headCount: 12, intermediateSize: 1536,
+        vocabularySize: 30522, hiddenSize: 384, layerCount: 6, headCount: 12,
+        intermediateSize: 1536,
         maximumPositions: 512, typeVocabularySize: 2, layerNormalizationEpsilon: 1e-12)
 
     public init(
-        vocabularySize: Int, hiddenSize: Int, layerCount: Int, headCount: Int, intermediateSize: Int,
+        vocabularySize: Int, hiddenSize: Int, layerCount: Int, headCount: Int,
+        intermediateSize: Int,
         maximumPositions: Int, typeVocabularySize: Int, layerNormalizationEpsilon: Float
     ) {
         self.vocabularySize = vocabularySize
@@ -52,7 +54,9 @@ public struct BertConfiguration: Equatable, Sendable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw LanguageFileError(file: path, field: "config", reason: "cannot be read: \(error.localizedDescription)")
+            throw LanguageFileError(
+                file: path, field: "config", reason: "cannot be read: \(error.localizedDescription)"
+            )
         }
         try self.init(json: data, file: path)
     }
@@ -61,16 +65,21 @@ public struct BertConfiguration: Equatable, Sendable {
     /// - Throws: ``LanguageFileError`` naming the field: missing, mistyped, not positive, a
     ///   `model_type` other than `bert`, heads that do not divide the hidden width.
     public init(json data: Data, file: String = "<config.json>") throws {
-        guard let object = try? JSONSerialization.jsonObject(with: data), let fields = object as? [String: Any] else {
+        guard let object = try? JSONSerialization.jsonObject(with: data),
+            let fields = object as? [String: Any]
+        else {
             throw LanguageFileError(file: file, field: "config", reason: "is not a JSON object")
         }
         func string(_ key: String, required: Bool) throws -> String? {
             guard let value = fields[key] else {
-                if required { throw LanguageFileError(file: file, field: key, reason: "is missing") }
+                if required {
+                    throw LanguageFileError(file: file, field: key, reason: "is missing")
+                }
                 return nil
             }
             guard let text = value as? String else {
-                throw LanguageFileError(file: file, field: key, reason: "is \(value); expected a string")
+                throw LanguageFileError(
+                    file: file, field: key, reason: "is \(value); expected a string")
             }
             return text
         }
@@ -81,19 +90,26 @@ public struct BertConfiguration: Equatable, Sendable {
             guard let number = value as? NSNumber, let integer = Int(exactly: number.doubleValue),
                 integer > 0
             else {
-                throw LanguageFileError(file: file, field: key, reason: "is \(value); expected a positive integer")
+                throw LanguageFileError(
+                    file: file, field: key, reason: "is \(value); expected a positive integer")
             }
             return integer
         }
         let modelType = try string("model_type", required: true)
         guard modelType == "bert" else {
-            throw LanguageFileError(file: file, field: "model_type", reason: "is \(modelType ?? ""); expected bert")
+            throw LanguageFileError(
+                file: file, field: "model_type", reason: "is \(modelType ?? ""); expected bert")
         }
         if let activation = try string("hidden_act", required: false), activation != "gelu" {
-            throw LanguageFileError(file: file, field: "hidden_act", reason: "is \(activation); expected gelu")
+            throw LanguageFileError(
+                file: file, field: "hidden_act", reason: "is \(activation); expected gelu")
         }
-        if let positions = try string("position_embedding_type", required: false), positions != "absolute" {
-            throw LanguageFileError(file: file, field: "position_embedding_type", reason: "is \(positions); expected absolute")
+        if let positions = try string("position_embedding_type", required: false),
+            positions != "absolute"
+        {
+            throw LanguageFileError(
+                file: file, field: "position_embedding_type",
+                reason: "is \(positions); expected absolute")
         }
         guard let epsilonValue = fields["layer_norm_eps"] else {
             throw LanguageFileError(file: file, field: "layer_norm_eps", reason: "is missing")
@@ -101,11 +117,15 @@ public struct BertConfiguration: Equatable, Sendable {
         guard let epsilon = epsilonValue as? NSNumber, epsilon.doubleValue > 0,
             epsilon.doubleValue < 1
         else {
-            throw LanguageFileError(file: file, field: "layer_norm_eps", reason: "is \(epsilonValue); expected a number in (0, 1)")
+            throw LanguageFileError(
+                file: file, field: "layer_norm_eps",
+                reason: "is \(epsilonValue); expected a number in (0, 1)")
         }
         self.init(
-            vocabularySize: try positiveInteger("vocab_size"), hiddenSize: try positiveInteger("hidden_size"),
-            layerCount: try positiveInteger("num_hidden_layers"), headCount: try positiveInteger("num_attention_heads"),
+            vocabularySize: try positiveInteger("vocab_size"),
+            hiddenSize: try positiveInteger("hidden_size"),
+            layerCount: try positiveInteger("num_hidden_layers"),
+            headCount: try positiveInteger("num_attention_heads"),
             intermediateSize: try positiveInteger("intermediate_size"),
             maximumPositions: try positiveInteger("max_position_embeddings"),
             typeVocabularySize: try positiveInteger("type_vocab_size"),

@@ -39,7 +39,8 @@ public final class BertEncoder: @unchecked Sendable {
     /// - Throws: ``LanguageFileError`` (field `tensor NAME`) for a missing tensor, one that is
     ///   not F32, or one whose shape differs from the configuration's; `file` names the source.
     public init(
-        entries: [String: SafeTensors.Entry], configuration: BertConfiguration, file: String = "<entries>"
+        entries: [String: SafeTensors.Entry], configuration: BertConfiguration,
+        file: String = "<entries>"
     ) throws {
         let (hidden, intermediate) = (configuration.hiddenSize, configuration.intermediateSize)
         func values(_ name: String, _ shape: [Int]) throws -> [Float] {
@@ -47,26 +48,35 @@ public final class BertEncoder: @unchecked Sendable {
                 throw LanguageFileError(file: file, field: "tensor \(name)", reason: "is missing")
             }
             guard entry.shape == shape else {
-                throw LanguageFileError(file: file, field: "tensor \(name): shape", reason: "is \(entry.shape); expected \(shape)")
+                throw LanguageFileError(
+                    file: file, field: "tensor \(name): shape",
+                    reason: "is \(entry.shape); expected \(shape)")
             }
-            guard case .float32(let values) = entry.values, values.count == shape.reduce(1, *) else {
-                throw LanguageFileError(file: file, field: "tensor \(name): type", reason: "is not F32; expected F32")
+            guard case .float32(let values) = entry.values, values.count == shape.reduce(1, *)
+            else {
+                throw LanguageFileError(
+                    file: file, field: "tensor \(name): type", reason: "is not F32; expected F32")
             }
             return values
         }
         func tensor(_ name: String, _ shape: [Int]) throws -> Tensor {
             Tensor(shape: shape, scalars: try values(name, shape))
         }
-        func linear(_ name: String, out: Int, in inputs: Int) throws -> (weight: Tensor, bias: Tensor) {
+        func linear(_ name: String, out: Int, in inputs: Int) throws -> (
+            weight: Tensor, bias: Tensor
+        ) {
             (try tensor(name + ".weight", [out, inputs]), try tensor(name + ".bias", [out]))
         }
         func normalization(_ name: String) throws -> (gain: Tensor, offset: Tensor) {
             (try tensor(name + ".weight", [hidden]), try tensor(name + ".bias", [hidden]))
         }
         self.configuration = configuration
-        wordEmbeddings = try values("embeddings.word_embeddings.weight", [configuration.vocabularySize, hidden])
-        positionEmbeddings = try values("embeddings.position_embeddings.weight", [configuration.maximumPositions, hidden])
-        typeEmbeddings = try values("embeddings.token_type_embeddings.weight", [configuration.typeVocabularySize, hidden])
+        wordEmbeddings = try values(
+            "embeddings.word_embeddings.weight", [configuration.vocabularySize, hidden])
+        positionEmbeddings = try values(
+            "embeddings.position_embeddings.weight", [configuration.maximumPositions, hidden])
+        typeEmbeddings = try values(
+            "embeddings.token_type_embeddings.weight", [configuration.typeVocabularySize, hidden])
         embeddingNormalization = try normalization("embeddings.LayerNorm")
         layers = try (0..<configuration.layerCount).map { index in
             let prefix = "encoder.layer.\(index)."
@@ -74,9 +84,11 @@ public final class BertEncoder: @unchecked Sendable {
                 query: try linear(prefix + "attention.self.query", out: hidden, in: hidden),
                 key: try linear(prefix + "attention.self.key", out: hidden, in: hidden),
                 value: try linear(prefix + "attention.self.value", out: hidden, in: hidden),
-                attentionOutput: try linear(prefix + "attention.output.dense", out: hidden, in: hidden),
+                attentionOutput: try linear(
+                    prefix + "attention.output.dense", out: hidden, in: hidden),
                 attentionNormalization: try normalization(prefix + "attention.output.LayerNorm"),
-                intermediate: try linear(prefix + "intermediate.dense", out: intermediate, in: hidden),
+                intermediate: try linear(
+                    prefix + "intermediate.dense", out: intermediate, in: hidden),
                 output: try linear(prefix + "output.dense", out: hidden, in: intermediate),
                 outputNormalization: try normalization(prefix + "output.LayerNorm"))
         }
@@ -93,10 +105,13 @@ public final class BertEncoder: @unchecked Sendable {
         let (hidden, vocabulary) = (configuration.hiddenSize, configuration.vocabularySize)
         let batch = sequences.count
         let longest = sequences.map(\.count).max() ?? 0
-        precondition(batch > 0 && sequences.allSatisfy { !$0.isEmpty }, "Funnel: BERT needs non-empty sequences")
+        precondition(
+            batch > 0 && sequences.allSatisfy { !$0.isEmpty },
+            "Funnel: BERT needs non-empty sequences")
         precondition(
             longest <= configuration.maximumPositions,
-            "Funnel: a sequence of \(longest) tokens is longer than BERT's \(configuration.maximumPositions) positions")
+            "Funnel: a sequence of \(longest) tokens is longer than BERT's \(configuration.maximumPositions) positions"
+        )
         var embedded = [Float](repeating: 0, count: batch * longest * hidden)
         var mask = [Float](repeating: 0, count: batch * longest)
         for (row, sequence) in sequences.enumerated() {
@@ -107,22 +122,28 @@ public final class BertEncoder: @unchecked Sendable {
                     continue
                 }
                 let id = Int(sequence[position])
-                precondition(id >= 0 && id < vocabulary, "Funnel: token id \(id) is outside BERT's vocabulary of \(vocabulary)")
+                precondition(
+                    id >= 0 && id < vocabulary,
+                    "Funnel: token id \(id) is outside BERT's vocabulary of \(vocabulary)")
                 for column in 0..<hidden {
                     embedded[start + column] =
-                        wordEmbeddings[id * hidden + column] + positionEmbeddings[position * hidden + column]
+                        wordEmbeddings[id * hidden + column]
+                        + positionEmbeddings[position * hidden + column]
                         + typeEmbeddings[column]
                 }
             }
         }
         return withoutGradients {
             var states = Tensor.layerNormalized(
-                Tensor(shape: [batch * longest, hidden], scalars: embedded), gain: embeddingNormalization.gain,
-                offset: embeddingNormalization.offset, epsilon: configuration.layerNormalizationEpsilon)
+                Tensor(shape: [batch * longest, hidden], scalars: embedded),
+                gain: embeddingNormalization.gain,
+                offset: embeddingNormalization.offset,
+                epsilon: configuration.layerNormalizationEpsilon)
             let keyMask = Tensor(shape: [batch, 1, 1, longest], scalars: mask)
             for layer in layers {
                 states = layer(
-                    states, batch: batch, length: longest, heads: configuration.headCount, mask: keyMask,
+                    states, batch: batch, length: longest, heads: configuration.headCount,
+                    mask: keyMask,
                     epsilon: configuration.layerNormalizationEpsilon)
             }
             return states.reshaped([batch, longest, hidden])
@@ -139,21 +160,26 @@ struct BertLayer {
 
     /// `states` `[batch·length, hidden]` → `[batch·length, hidden]`; `mask` `[batch, 1, 1, length]`
     /// is added to the attention scores (−∞ for padding keys).
-    func callAsFunction(_ states: Tensor, batch: Int, length: Int, heads: Int, mask: Tensor, epsilon: Float) -> Tensor {
+    func callAsFunction(
+        _ states: Tensor, batch: Int, length: Int, heads: Int, mask: Tensor, epsilon: Float
+    ) -> Tensor {
         let hidden = states.shape[1]
         func project(_ input: Tensor, _ layer: (weight: Tensor, bias: Tensor)) -> Tensor {
             Tensor.linear(input, weight: layer.weight, bias: layer.bias)
         }
         let shape = [batch, length, hidden]
         let context = Tensor.attention(
-            queries: project(states, query).reshaped(shape), keys: project(states, key).reshaped(shape),
+            queries: project(states, query).reshaped(shape),
+            keys: project(states, key).reshaped(shape),
             values: project(states, value).reshaped(shape), heads: heads, mask: mask)
         let attended = Tensor.layerNormalized(
             project(context.reshaped([batch * length, hidden]), attentionOutput) + states,
-            gain: attentionNormalization.gain, offset: attentionNormalization.offset, epsilon: epsilon)
+            gain: attentionNormalization.gain, offset: attentionNormalization.offset,
+            epsilon: epsilon)
         let widened = Self.exactGELU(project(attended, intermediate))
         return Tensor.layerNormalized(
-            project(widened, output) + attended, gain: outputNormalization.gain, offset: outputNormalization.offset,
+            project(widened, output) + attended, gain: outputNormalization.gain,
+            offset: outputNormalization.offset,
             epsilon: epsilon)
     }
 

@@ -26,13 +26,19 @@ public struct SentenceEmbedder: Sendable {
     /// Joins a tokenizer and an encoder.
     /// - Precondition: their vocabularies have the same size, `maximumLength` is at least 2 and
     ///   at most the encoder's positions, `batchSize` is positive.
-    public init(tokenizer: WordPieceTokenizer, encoder: BertEncoder, maximumLength: Int = 256, batchSize: Int = 32) {
+    public init(
+        tokenizer: WordPieceTokenizer, encoder: BertEncoder, maximumLength: Int = 256,
+        batchSize: Int = 32
+    ) {
         precondition(
             tokenizer.vocabularySize == encoder.configuration.vocabularySize,
-            "Funnel: a tokenizer of \(tokenizer.vocabularySize) tokens for an encoder of \(encoder.configuration.vocabularySize)")
+            "Funnel: a tokenizer of \(tokenizer.vocabularySize) tokens for an encoder of \(encoder.configuration.vocabularySize)"
+        )
         precondition(
-            maximumLength >= 2 && maximumLength <= encoder.configuration.maximumPositions && batchSize > 0,
-            "Funnel: sentence embedder with maximum length \(maximumLength) and batch size \(batchSize)")
+            maximumLength >= 2 && maximumLength <= encoder.configuration.maximumPositions
+                && batchSize > 0,
+            "Funnel: sentence embedder with maximum length \(maximumLength) and batch size \(batchSize)"
+        )
         self.tokenizer = tokenizer
         self.encoder = encoder
         self.maximumLength = maximumLength
@@ -46,7 +52,8 @@ public struct SentenceEmbedder: Sendable {
         try self.init(
             configuration: base.appendingPathComponent("config.json").path,
             vocabulary: base.appendingPathComponent("vocab.txt").path,
-            weights: base.appendingPathComponent("model.safetensors").path, maximumLength: maximumLength,
+            weights: base.appendingPathComponent("model.safetensors").path,
+            maximumLength: maximumLength,
             batchSize: batchSize)
     }
 
@@ -54,7 +61,8 @@ public struct SentenceEmbedder: Sendable {
     /// - Throws: ``LanguageFileError`` for a file that cannot be read or is refused, and when
     ///   the vocabulary's size is not the configuration's or `maximumLength` exceeds its positions.
     public init(
-        configuration configurationPath: String, vocabulary vocabularyPath: String, weights weightsPath: String,
+        configuration configurationPath: String, vocabulary vocabularyPath: String,
+        weights weightsPath: String,
         maximumLength: Int = 256, batchSize: Int = 32
     ) throws {
         let configuration = try BertConfiguration(file: configurationPath)
@@ -62,15 +70,21 @@ public struct SentenceEmbedder: Sendable {
         guard tokenizer.vocabularySize == configuration.vocabularySize else {
             throw LanguageFileError(
                 file: vocabularyPath, field: "vocabulary",
-                reason: "has \(tokenizer.vocabularySize) tokens; expected vocab_size \(configuration.vocabularySize)")
+                reason:
+                    "has \(tokenizer.vocabularySize) tokens; expected vocab_size \(configuration.vocabularySize)"
+            )
         }
         guard maximumLength >= 2, maximumLength <= configuration.maximumPositions else {
             throw LanguageFileError(
                 file: configurationPath, field: "max_position_embeddings",
-                reason: "is \(configuration.maximumPositions); expected at least the maximum length \(maximumLength) (at least 2)")
+                reason:
+                    "is \(configuration.maximumPositions); expected at least the maximum length \(maximumLength) (at least 2)"
+            )
         }
         let encoder = try BertEncoder(file: weightsPath, configuration: configuration)
-        self.init(tokenizer: tokenizer, encoder: encoder, maximumLength: maximumLength, batchSize: batchSize)
+        self.init(
+            tokenizer: tokenizer, encoder: encoder, maximumLength: maximumLength,
+            batchSize: batchSize)
     }
 
     /// The L2-normalised mean-pooled embeddings of `texts`, ``dimension`` floats each, in order.
@@ -83,7 +97,9 @@ public struct SentenceEmbedder: Sendable {
     public func embed(tokenIds sequences: [[Int32]]) -> [[Float]] {
         var embeddings = [[Float]](repeating: [], count: sequences.count)
         // Longest first, ties in input order: the grouping depends only on the token counts.
-        let order = sequences.indices.sorted { (sequences[$0].count, $1) > (sequences[$1].count, $0) }
+        let order = sequences.indices.sorted {
+            (sequences[$0].count, $1) > (sequences[$1].count, $0)
+        }
         for start in stride(from: 0, to: order.count, by: batchSize) {
             let members = Array(order[start..<min(start + batchSize, order.count)])
             let batch = members.map { sequences[$0] }
