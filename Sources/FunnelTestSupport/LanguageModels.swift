@@ -27,8 +27,14 @@ public enum LanguageModels {
     /// all-MiniLM-L6-v2's WordPiece vocabulary.
     public static var miniLMVocabulary: String { cache + "/all-minilm-l6-v2/vocab.txt" }
 
+    /// all-MiniLM-L6-v2's Hugging Face `config.json`.
+    public static var miniLMConfiguration: String { cache + "/all-minilm-l6-v2/config.json" }
+
+    /// The folder of all-MiniLM-L6-v2's files (`SentenceEmbedder(folder:)`).
+    public static var miniLMFolder: String { cache + "/all-minilm-l6-v2" }
+
     /// Every file the tests read.
-    public static var files: [String] { [smolLM2GGUF, miniLMSafetensors, miniLMVocabulary] }
+    public static var files: [String] { [smolLM2GGUF, miniLMSafetensors, miniLMVocabulary, miniLMConfiguration] }
 
     /// Whether all of ``files`` are in the cache.
     public static var isPresent: Bool {
