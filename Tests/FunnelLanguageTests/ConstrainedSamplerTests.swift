@@ -128,6 +128,10 @@ import Testing
                 finished += 1
                 #expect(result.isComplete, "seed \(seed)")
                 #expect(automaton.accepts(result.text) && valid(result.text), "seed \(seed): \(result.text.debugDescription)")
+                // The text is the tokens' own bytes (cut at the stop sequence, kept as ECPO does).
+                let decoded = tokenizer.decodedBytes(result.tokens)
+                #expect(decoded.starts(with: Array(result.text.utf8)), "seed \(seed)")
+                if result.finish == .endOfSequence { #expect(automaton.accepts(bytes: decoded)) }
             case .maxTokens:
                 cut += 1
                 #expect(result.tokens.count == options.maxTokens)

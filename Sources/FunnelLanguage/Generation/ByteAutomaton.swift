@@ -158,8 +158,8 @@ public struct ByteAutomaton: Sendable {
         accepts(bytes: text.utf8)
     }
 
-    /// The raw transition row access for ``TokenConstraint``'s hot loop: the table and the
-    /// accepting flags, read without copying.
+    /// Gives ``TokenConstraint``'s hot loop the transition table (`state * 256 + byte`, −1
+    /// for no transition) without copying.
     func withTransitions<Result>(_ body: (UnsafeBufferPointer<Int32>) throws -> Result) rethrows -> Result {
         try transitions.withUnsafeBufferPointer(body)
     }

@@ -109,13 +109,14 @@ public struct ConstrainedSampler: Sendable {
             guard best >= 0 else { return nil }
             guard temperature > 0 else { return Int32(best) }
             var weights = [Double](repeating: 0, count: logits.count)
-            var total = 0.0
-            weights.withUnsafeMutableBufferPointer { weights in
+            let total = weights.withUnsafeMutableBufferPointer { weights in
+                var total = 0.0
                 for index in 0..<logits.count where logits[index].isFinite {
                     let weight = Double(exp((logits[index] - largest) / temperature))
                     weights[index] = weight
                     total += weight
                 }
+                return total
             }
             if topP < 1 {
                 var candidates = (0..<logits.count).filter { weights[$0] > 0 }
@@ -136,14 +137,16 @@ public struct ConstrainedSampler: Sendable {
                 return Int32(candidates[keptCount - 1])
             }
             let threshold = Double(generator.nextUnitFloat()) * total
-            var running = 0.0
-            var last = best
-            for index in 0..<logits.count where weights[index] > 0 {
-                running += weights[index]
-                last = index
-                if running > threshold { return Int32(index) }
+            return weights.withUnsafeBufferPointer { weights in
+                var running = 0.0
+                var last = best
+                for index in 0..<weights.count where weights[index] > 0 {
+                    running += weights[index]
+                    last = index
+                    if running > threshold { return Int32(index) }
+                }
+                return Int32(last)
             }
-            return Int32(last)
         }
     }
 }
