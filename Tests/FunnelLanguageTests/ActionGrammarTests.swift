@@ -10,12 +10,14 @@ import Testing
 
     @Test func acceptsEveryKindAndRejectsMalformedActions() {
         let accepted = [
-            "Recommend[The Name of the Wind]", "Search[cozy fantasy, dragons]", "Response[Sure — here you go!]",
+            "Recommend[The Name of the Wind]", "Search[cozy fantasy, dragons]",
+            "Response[Sure — here you go!]",
             "Ask[Préférez-vous 日本 novels? 🎉]", "Ask[two\nlines]", "Search[ ]",
         ]
         for text in accepted { #expect(ActionGrammar.validate(text), "\(text)") }
         let rejected = [
-            "Ask[]", "ask[x]", "Tell[x]", "Ask[x] ", " Ask[x]", "Ask[x]]", "Ask[a[b]", "Ask[x", "Ask(x)",
+            "Ask[]", "ask[x]", "Tell[x]", "Ask[x] ", " Ask[x]", "Ask[x]]", "Ask[a[b]", "Ask[x",
+            "Ask(x)",
             "Recommend[x]Ask[y]", "Search[x]\n", "", "Ask",
         ]
         for text in rejected { #expect(!ActionGrammar.validate(text), "\(text)") }
@@ -26,9 +28,13 @@ import Testing
         // `$` before a final newline is not wanted); both must agree.
         let regex = try Regex(String(ActionGrammar.pattern.dropFirst().dropLast()))
         var generator = SplitMixForTests(seed: 22)
-        let pieces = ["Ask", "Search", "Recommend", "Response", "[", "]", "x", " ", "é", "\n", "Ask[", "?"]
+        let pieces = [
+            "Ask", "Search", "Recommend", "Response", "[", "]", "x", " ", "é", "\n", "Ask[", "?",
+        ]
         for _ in 0..<2000 {
-            let text = (0..<Int(generator.next() % 6)).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))] }.joined()
+            let text = (0..<Int(generator.next() % 6)).map { _ in
+                pieces[Int(generator.next() % UInt64(pieces.count))]
+            }.joined()
             let engine = (try? regex.wholeMatch(in: text)) != nil
             #expect(ActionGrammar.validate(text) == engine, "\(text.debugDescription)")
         }

@@ -28,21 +28,25 @@ import Testing
         for entry in Self.tables {
             let automaton = try ByteAutomaton(pattern: entry.pattern)
             for text in entry.accepted {
-                #expect(automaton.accepts(text), "\(entry.pattern) should accept \(text.debugDescription)")
+                #expect(
+                    automaton.accepts(text),
+                    "\(entry.pattern) should accept \(text.debugDescription)")
             }
             for text in entry.rejected {
-                #expect(!automaton.accepts(text), "\(entry.pattern) should reject \(text.debugDescription)")
+                #expect(
+                    !automaton.accepts(text),
+                    "\(entry.pattern) should reject \(text.debugDescription)")
             }
         }
     }
 
     @Test func negatedClassesAcceptOnlyValidUTF8() throws {
         let automaton = try ByteAutomaton(pattern: "[^a]")
-        #expect(!automaton.accepts(bytes: [0x80]))             // a lone continuation byte
-        #expect(!automaton.accepts(bytes: [0xC3]))             // a truncated two-byte scalar
-        #expect(!automaton.accepts(bytes: [0xC0, 0x80]))       // an overlong encoding
-        #expect(!automaton.accepts(bytes: [0xED, 0xA0, 0x80])) // a surrogate
-        #expect(!automaton.accepts(bytes: [0xF4, 0x90, 0x80, 0x80])) // beyond U+10FFFF
+        #expect(!automaton.accepts(bytes: [0x80]))  // a lone continuation byte
+        #expect(!automaton.accepts(bytes: [0xC3]))  // a truncated two-byte scalar
+        #expect(!automaton.accepts(bytes: [0xC0, 0x80]))  // an overlong encoding
+        #expect(!automaton.accepts(bytes: [0xED, 0xA0, 0x80]))  // a surrogate
+        #expect(!automaton.accepts(bytes: [0xF4, 0x90, 0x80, 0x80]))  // beyond U+10FFFF
         #expect(automaton.accepts(bytes: [0xEF, 0xBF, 0xBD]))
         // Every scalar of a sample, one by one, against its UTF-8 bytes.
         for value in stride(from: UInt32(0), through: 0x10FFFF, by: 997) {
@@ -78,23 +82,29 @@ import Testing
     }
 
     @Test func oversizedAutomataAreRefused() {
-        #expect(throws: GrammarError.self) { try ByteAutomaton(pattern: "((((a{200}){200}){200}){200})") }
+        #expect(throws: GrammarError.self) {
+            try ByteAutomaton(pattern: "((((a{200}){200}){200}){200})")
+        }
     }
 
     // MARK: JSON schema
 
-    private static var bookSchema: [String: Any] { [
-        "type": "object",
-        "required": ["title", "year", "rating", "inPrint", "genres", "format"],
-        "properties": [
-            "title": ["type": "string", "maxLength": 40],
-            "year": ["type": "integer"],
-            "rating": ["type": "number"],
-            "inPrint": ["type": "boolean"],
-            "genres": ["type": "array", "items": ["type": "string", "maxLength": 10], "maxItems": 3],
-            "format": ["enum": ["hardcover", "e-book \"deluxe\""]],
-        ] as [String: Any],
-    ] }
+    private static var bookSchema: [String: Any] {
+        [
+            "type": "object",
+            "required": ["title", "year", "rating", "inPrint", "genres", "format"],
+            "properties": [
+                "title": ["type": "string", "maxLength": 40],
+                "year": ["type": "integer"],
+                "rating": ["type": "number"],
+                "inPrint": ["type": "boolean"],
+                "genres": [
+                    "type": "array", "items": ["type": "string", "maxLength": 10], "maxItems": 3,
+                ],
+                "format": ["enum": ["hardcover", "e-book \"deluxe\""]],
+            ] as [String: Any],
+        ]
+    }
 
     @Test func jsonSchemaAcceptsCanonicalDocumentsThatParseAndMatch() throws {
         let automaton = try ByteAutomaton(jsonSchema: Self.bookSchema)
@@ -105,21 +115,31 @@ import Testing
         ]
         for text in accepted {
             #expect(automaton.accepts(text), "should accept \(text)")
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
             #expect(object["title"] is String)
             #expect((object["genres"] as? [String]).map { $0.count <= 3 } == true)
             #expect(["hardcover", "e-book \"deluxe\""].contains(object["format"] as? String ?? ""))
         }
         let rejected = [
-            #"{"title":"Dune","year":1965,"rating":4.5,"inPrint":true,"genres":["sf"],"format":"paperback"}"#, // not in enum
-            #"{"year":1965,"title":"Dune","rating":4.5,"inPrint":true,"genres":[],"format":"hardcover"}"#,  // order
-            #"{"title":"Dune", "year":1965,"rating":4.5,"inPrint":true,"genres":[],"format":"hardcover"}"#, // space
-            #"{"title":"Dune","year":01,"rating":4.5,"inPrint":true,"genres":[],"format":"hardcover"}"#,   // leading 0
-            #"{"title":"Dune","year":1.5,"rating":4.5,"inPrint":true,"genres":[],"format":"hardcover"}"#,  // not integer
-            #"{"title":"a"b","year":1,"rating":4,"inPrint":true,"genres":[],"format":"hardcover"}"#,        // raw quote
-            "{\"title\":\"a\u{01}\",\"year\":1,\"rating\":4,\"inPrint\":true,\"genres\":[],\"format\":\"hardcover\"}", // control
-            #"{"title":"\ud800","year":1,"rating":4,"inPrint":true,"genres":[],"format":"hardcover"}"#,     // surrogate escape
-            #"{"title":"a","year":1,"rating":4,"inPrint":true,"genres":["a","b","c","d"],"format":"hardcover"}"#, // maxItems
+            // not in enum
+            #"{"title":"Dune","year":1965,"rating":4.5,"inPrint":true,"genres":["sf"],"format":"paperback"}"#,
+            // order
+            #"{"year":1965,"title":"Dune","rating":4.5,"inPrint":true,"genres":[],"format":"hardcover"}"#,
+            // space
+            #"{"title":"Dune", "year":1965,"rating":4.5,"inPrint":true,"genres":[],"format":"hardcover"}"#,
+            // leading 0
+            #"{"title":"Dune","year":01,"rating":4.5,"inPrint":true,"genres":[],"format":"hardcover"}"#,
+            // not integer
+            #"{"title":"Dune","year":1.5,"rating":4.5,"inPrint":true,"genres":[],"format":"hardcover"}"#,
+            // raw quote
+            #"{"title":"a"b","year":1,"rating":4,"inPrint":true,"genres":[],"format":"hardcover"}"#,
+            // control
+            "{\"title\":\"a\u{01}\",\"year\":1,\"rating\":4,\"inPrint\":true,\"genres\":[],\"format\":\"hardcover\"}",
+            // surrogate escape
+            #"{"title":"\ud800","year":1,"rating":4,"inPrint":true,"genres":[],"format":"hardcover"}"#,
+            // maxItems
+            #"{"title":"a","year":1,"rating":4,"inPrint":true,"genres":["a","b","c","d"],"format":"hardcover"}"#,
             #"{"title":"a","year":1,"rating":4,"inPrint":yes,"genres":[],"format":"hardcover"}"#,
         ]
         for text in rejected {
@@ -130,7 +150,10 @@ import Testing
     @Test func jsonSchemaIntegerBoundsAndRaterShape() throws {
         let rater: [String: Any] = [
             "type": "object", "required": ["reason", "rating"],
-            "properties": ["reason": ["type": "string"], "rating": ["type": "integer", "minimum": 0, "maximum": 5]] as [String: Any],
+            "properties": [
+                "reason": ["type": "string"],
+                "rating": ["type": "integer", "minimum": 0, "maximum": 5],
+            ] as [String: Any],
         ]
         let automaton = try ByteAutomaton(jsonSchema: rater)
         #expect(automaton.accepts(#"{"reason":"close match","rating":4}"#))
@@ -140,8 +163,18 @@ import Testing
 
     @Test func unsupportedSchemasNameTheirPath() {
         let cases: [([String: Any], String)] = [
-            (["type": "object", "properties": ["a": ["type": "string"]], "required": [String]()], "#/properties/a"),
-            (["type": "object", "properties": ["a": ["type": "string", "pattern": "x"]], "required": ["a"]], "#/properties/a/pattern"),
+            (
+                [
+                    "type": "object", "properties": ["a": ["type": "string"]],
+                    "required": [String](),
+                ], "#/properties/a"
+            ),
+            (
+                [
+                    "type": "object", "properties": ["a": ["type": "string", "pattern": "x"]],
+                    "required": ["a"],
+                ], "#/properties/a/pattern"
+            ),
             (["type": "array", "items": ["type": "integer"]], "#/maxItems"),
             (["type": "array", "items": ["type": "date"], "maxItems": 2], "#/items/type"),
             (["anyOf": [["type": "string"]]], "#"),

@@ -59,7 +59,8 @@ public enum ActionGrammar {
     /// The action `text` spells, or nil when it is not a valid action.
     public static func parse(_ text: String) -> Action? {
         guard validate(text), let open = text.firstIndex(of: "["),
-              let kind = Kind(rawValue: String(text[..<open])) else { return nil }
+            let kind = Kind(rawValue: String(text[..<open]))
+        else { return nil }
         let argument = text[text.index(after: open)..<text.index(before: text.endIndex)]
         return Action(kind: kind, argument: String(argument))
     }

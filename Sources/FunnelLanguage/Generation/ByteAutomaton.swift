@@ -45,7 +45,11 @@ public struct ByteAutomaton: Sendable {
         func intern(_ set: [Int32]) throws -> Int32 {
             if let index = stateIndex[set] { return index }
             guard sets.count < Self.maximumStates else {
-                throw GrammarError(location: .automaton, reason: "the grammar needs more than \(Self.maximumStates) DFA states; use smaller repeat bounds")
+                throw GrammarError(
+                    location: .automaton,
+                    reason:
+                        "the grammar needs more than \(Self.maximumStates) DFA states; use smaller repeat bounds"
+                )
             }
             let index = Int32(sets.count)
             stateIndex[set] = index
@@ -70,7 +74,8 @@ public struct ByteAutomaton: Sendable {
             for (low, high) in zip(cuts, cuts.dropFirst()) {
                 var targets: [Int32] = []
                 for state in set {
-                    for edge in nfa.edges[Int(state)] where Int(edge.lower) <= low && high - 1 <= Int(edge.upper) {
+                    for edge in nfa.edges[Int(state)]
+                    where Int(edge.lower) <= low && high - 1 <= Int(edge.upper) {
                         targets.append(edge.target)
                     }
                 }
@@ -134,7 +139,8 @@ public struct ByteAutomaton: Sendable {
 
     /// The state after `bytes` from `state` (the initial state by default), or nil when they
     /// leave the grammar.
-    public func run<Bytes: Sequence>(_ bytes: Bytes, from state: Int? = nil) -> Int? where Bytes.Element == UInt8 {
+    public func run<Bytes: Sequence>(_ bytes: Bytes, from state: Int? = nil) -> Int?
+    where Bytes.Element == UInt8 {
         var current = state ?? initialState
         for byte in bytes {
             guard let next = next(current, byte: byte) else { return nil }
@@ -160,7 +166,9 @@ public struct ByteAutomaton: Sendable {
 
     /// Gives ``TokenConstraint``'s hot loop the transition table (`state * 256 + byte`, −1
     /// for no transition) without copying.
-    func withTransitions<Result>(_ body: (UnsafeBufferPointer<Int32>) throws -> Result) rethrows -> Result {
+    func withTransitions<Result>(_ body: (UnsafeBufferPointer<Int32>) throws -> Result) rethrows
+        -> Result
+    {
         try transitions.withUnsafeBufferPointer(body)
     }
 }

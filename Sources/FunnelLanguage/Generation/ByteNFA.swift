@@ -33,7 +33,11 @@ struct ByteNFA: Sendable {
 
     private mutating func addState() throws -> Int32 {
         guard edges.count < Self.maximumStates else {
-            throw GrammarError(location: .automaton, reason: "the pattern needs more than \(Self.maximumStates) NFA states; use smaller repeat bounds")
+            throw GrammarError(
+                location: .automaton,
+                reason:
+                    "the pattern needs more than \(Self.maximumStates) NFA states; use smaller repeat bounds"
+            )
         }
         edges.append([])
         epsilons.append([])
@@ -45,7 +49,9 @@ struct ByteNFA: Sendable {
     }
 
     /// Adds the fragment of `expression` starting at `entry`; returns its exit state.
-    private mutating func compile(_ expression: RegularExpression, from entry: Int32) throws -> Int32 {
+    private mutating func compile(_ expression: RegularExpression, from entry: Int32) throws
+        -> Int32
+    {
         switch expression {
         case .empty:
             return entry
@@ -55,7 +61,8 @@ struct ByteNFA: Sendable {
                 var current = entry
                 for (index, range) in sequence.enumerated() {
                     let target = index == sequence.count - 1 ? exit : try addState()
-                    edges[Int(current)].append(Edge(lower: range.lowerBound, upper: range.upperBound, target: target))
+                    edges[Int(current)].append(
+                        Edge(lower: range.lowerBound, upper: range.upperBound, target: target))
                     current = target
                 }
             }

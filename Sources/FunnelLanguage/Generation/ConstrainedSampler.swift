@@ -18,7 +18,10 @@ public struct ConstrainedSampler: Sendable {
     /// How tokens are chosen and when generation stops.
     public var options: SamplingOptions
 
-    public init(tokenizer: ByteLevelBPETokenizer, constraint: TokenConstraint? = nil, options: SamplingOptions = SamplingOptions()) {
+    public init(
+        tokenizer: ByteLevelBPETokenizer, constraint: TokenConstraint? = nil,
+        options: SamplingOptions = SamplingOptions()
+    ) {
         self.tokenizer = tokenizer
         self.constraint = constraint
         self.options = options
@@ -28,7 +31,9 @@ public struct ConstrainedSampler: Sendable {
     /// - Parameter nextLogits: the model: the logits of the next token (one per vocabulary
     ///   id) given all ids so far.
     /// - Throws: what `nextLogits` throws.
-    public func generate(prompt: [Int32], nextLogits: ([Int32]) throws -> [Float]) rethrows -> GenerationResult {
+    public func generate(prompt: [Int32], nextLogits: ([Int32]) throws -> [Float]) rethrows
+        -> GenerationResult
+    {
         var generator = RandomGenerator(seed: options.seed)
         var sequence = prompt
         var generated: [Int32] = []
@@ -45,13 +50,17 @@ public struct ConstrainedSampler: Sendable {
                 constraint.mask(logits: &logits, state: state)
                 states.append(state)
             }
-            guard let token = Self.chooseToken(logits: logits, temperature: options.temperature, topP: options.topP, generator: &generator) else {
+            guard
+                let token = Self.chooseToken(
+                    logits: logits, temperature: options.temperature, topP: options.topP,
+                    generator: &generator)
+            else {
                 finish = .noAllowedToken
                 break
             }
             if let constraint {
                 guard let next = constraint.advance(state, token: token) else {
-                    finish = .noAllowedToken   // unreachable: masked tokens have −∞ logits
+                    finish = .noAllowedToken  // unreachable: masked tokens have −∞ logits
                     break
                 }
                 state = next
@@ -62,7 +71,9 @@ public struct ConstrainedSampler: Sendable {
             }
             generated.append(token)
             sequence.append(token)
-            if !stops.isEmpty, let (stop, end) = Self.firstStop(stops, in: tokenizer.decodedBytes(generated)) {
+            if !stops.isEmpty,
+                let (stop, end) = Self.firstStop(stops, in: tokenizer.decodedBytes(generated))
+            {
                 finish = .stopSequence(stop)
                 cut = options.includesStopSequence ? end : end - stop.utf8.count
                 break
@@ -77,15 +88,20 @@ public struct ConstrainedSampler: Sendable {
             isComplete = finish != .maxTokens && finish != .noAllowedToken
         }
         return GenerationResult(
-            tokens: generated, text: String(decoding: bytes, as: UTF8.self), finish: finish, states: states, isComplete: isComplete)
+            tokens: generated, text: String(decoding: bytes, as: UTF8.self), finish: finish,
+            states: states, isComplete: isComplete)
     }
 
     /// The earliest-ending stop sequence in `bytes` and the index just past it.
-    private static func firstStop(_ stops: [(String, [UInt8])], in bytes: [UInt8]) -> (String, Int)? {
+    private static func firstStop(_ stops: [(String, [UInt8])], in bytes: [UInt8]) -> (String, Int)?
+    {
         var best: (String, Int)?
         for (stop, pattern) in stops where pattern.count <= bytes.count {
-            for start in 0...(bytes.count - pattern.count) where bytes[start..<(start + pattern.count)].elementsEqual(pattern) {
-                if best.map({ start + pattern.count < $0.1 }) ?? true { best = (stop, start + pattern.count) }
+            for start in 0...(bytes.count - pattern.count)
+            where bytes[start..<(start + pattern.count)].elementsEqual(pattern) {
+                if best.map({ start + pattern.count < $0.1 }) ?? true {
+                    best = (stop, start + pattern.count)
+                }
                 break
             }
         }
@@ -98,11 +114,14 @@ public struct ConstrainedSampler: Sendable {
     /// Greedy (`temperature <= 0`): the largest logit, the lowest id on ties. Otherwise the
     /// softmax of `logits / temperature`, restricted to the top-p nucleus (sorted by
     /// probability, ties by id), sampled with one `nextUnitFloat()` draw.
-    public static func chooseToken(logits: [Float], temperature: Float, topP: Float, generator: inout RandomGenerator) -> Int32? {
+    public static func chooseToken(
+        logits: [Float], temperature: Float, topP: Float, generator: inout RandomGenerator
+    ) -> Int32? {
         logits.withUnsafeBufferPointer { logits -> Int32? in
             var best = -1
             var largest = -Float.infinity
-            for index in 0..<logits.count where logits[index].isFinite && (best < 0 || logits[index] > largest) {
+            for index in 0..<logits.count
+            where logits[index].isFinite && (best < 0 || logits[index] > largest) {
                 best = index
                 largest = logits[index]
             }

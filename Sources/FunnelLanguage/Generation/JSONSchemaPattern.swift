@@ -30,10 +30,13 @@ enum JSONSchemaPattern {
     /// The largest `maxLength` accepted.
     static let maximumLength = RegularExpression.maximumRepeat
 
-    private static let annotations: Set<String> = ["title", "description", "$schema", "$id", "default", "examples"]
+    private static let annotations: Set<String> = [
+        "title", "description", "$schema", "$id", "default", "examples",
+    ]
 
     /// One JSON string character: a raw scalar other than `"`, `\` and controls, or an escape.
-    static let stringCharacter = #"([^"\\\x00-\x1F]|\\(["\\/bfnrt]|u([0-9a-cA-CefEF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2})))"#
+    static let stringCharacter =
+        #"([^"\\\x00-\x1F]|\\(["\\/bfnrt]|u([0-9a-cA-CefEF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2})))"#
     static let integer = "-?(0|[1-9][0-9]{0,17})"
     static let nonNegativeInteger = "(0|[1-9][0-9]{0,17})"
     static let number = #"-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,17})?([eE][+\-]?[0-9]{1,2})?"#
@@ -51,12 +54,15 @@ enum JSONSchemaPattern {
         if let values = object["enum"] {
             try allowOnly(["enum", "type"], in: object, path: path)
             guard let strings = values as? [String], !strings.isEmpty else {
-                throw GrammarError.schema(path + "/enum", "only a non-empty array of strings is supported")
+                throw GrammarError.schema(
+                    path + "/enum", "only a non-empty array of strings is supported")
             }
             if let type = object["type"] as? String, type != "string" {
-                throw GrammarError.schema(path + "/type", "an enum of strings needs type \"string\", not \"\(type)\"")
+                throw GrammarError.schema(
+                    path + "/type", "an enum of strings needs type \"string\", not \"\(type)\"")
             }
-            return "(" + strings.map { escapeLiteral(canonicalString($0)) }.joined(separator: "|") + ")"
+            return "(" + strings.map { escapeLiteral(canonicalString($0)) }.joined(separator: "|")
+                + ")"
         }
         guard let type = object["type"] as? String else {
             throw GrammarError.schema(path, "expected \"type\" (a single type name) or \"enum\"")
@@ -68,8 +74,11 @@ enum JSONSchemaPattern {
             try allowOnly(["type", "minLength", "maxLength"], in: object, path: path)
             let minimum = try bound("minLength", in: object, path: path) ?? 0
             let maximum = try bound("maxLength", in: object, path: path)
-            if let maximum, maximum < minimum { throw GrammarError.schema(path, "maxLength is below minLength") }
-            let repeatSuffix = maximum.map { "{\(minimum),\($0)}" } ?? (minimum == 0 ? "*" : "{\(minimum),}")
+            if let maximum, maximum < minimum {
+                throw GrammarError.schema(path, "maxLength is below minLength")
+            }
+            let repeatSuffix =
+                maximum.map { "{\(minimum),\($0)}" } ?? (minimum == 0 ? "*" : "{\(minimum),}")
             return "\"" + stringCharacter + repeatSuffix + "\""
         case "integer":
             try allowOnly(["type", "minimum", "maximum"], in: object, path: path)
@@ -79,9 +88,13 @@ enum JSONSchemaPattern {
             case (nil, nil): return integer
             case (0?, nil): return nonNegativeInteger
             case (let low?, let high?) where low <= high && high - low < 256:
-                return "(" + (low...high).map { escapeLiteral(String($0)) }.joined(separator: "|") + ")"
+                return "(" + (low...high).map { escapeLiteral(String($0)) }.joined(separator: "|")
+                    + ")"
             default:
-                throw GrammarError.schema(path, "integer bounds are supported as minimum 0 alone, or minimum and maximum at most 255 apart")
+                throw GrammarError.schema(
+                    path,
+                    "integer bounds are supported as minimum 0 alone, or minimum and maximum at most 255 apart"
+                )
             }
         case "number":
             try allowOnly(["type"], in: object, path: path)
@@ -98,7 +111,8 @@ enum JSONSchemaPattern {
     }
 
     private static func objectPattern(_ object: [String: Any], path: String) throws -> String {
-        try allowOnly(["type", "properties", "required", "additionalProperties"], in: object, path: path)
+        try allowOnly(
+            ["type", "properties", "required", "additionalProperties"], in: object, path: path)
         if let additional = object["additionalProperties"], (additional as? Bool) != false {
             throw GrammarError.schema(path + "/additionalProperties", "only false is supported")
         }
@@ -110,28 +124,41 @@ enum JSONSchemaPattern {
             throw GrammarError.schema(path + "/required", "expected an array of property names")
         }
         for name in properties.keys.sorted() where !required.contains(name) {
-            throw GrammarError.schema(path + "/properties/" + name, "optional properties are not supported; list it in \"required\"")
+            throw GrammarError.schema(
+                path + "/properties/" + name,
+                "optional properties are not supported; list it in \"required\"")
         }
         var parts: [String] = []
         var seen = Set<String>()
         for name in required {
-            guard seen.insert(name).inserted else { throw GrammarError.schema(path + "/required", "\"\(name)\" is listed twice") }
-            guard let property = properties[name] else {
-                throw GrammarError.schema(path + "/required", "\"\(name)\" has no schema in \"properties\"")
+            guard seen.insert(name).inserted else {
+                throw GrammarError.schema(path + "/required", "\"\(name)\" is listed twice")
             }
-            parts.append(escapeLiteral(canonicalString(name) + ":") + (try pattern(property, path: path + "/properties/" + name)))
+            guard let property = properties[name] else {
+                throw GrammarError.schema(
+                    path + "/required", "\"\(name)\" has no schema in \"properties\"")
+            }
+            parts.append(
+                escapeLiteral(canonicalString(name) + ":")
+                    + (try pattern(property, path: path + "/properties/" + name)))
         }
         return #"\{"# + parts.joined(separator: ",") + #"\}"#
     }
 
     private static func arrayPattern(_ object: [String: Any], path: String) throws -> String {
         try allowOnly(["type", "items", "minItems", "maxItems"], in: object, path: path)
-        guard let items = object["items"] else { throw GrammarError.schema(path, "an array needs \"items\"") }
-        guard let maximum = try bound("maxItems", in: object, path: path), maximum <= maximumItems else {
-            throw GrammarError.schema(path + "/maxItems", "an array needs maxItems between 0 and \(maximumItems)")
+        guard let items = object["items"] else {
+            throw GrammarError.schema(path, "an array needs \"items\"")
+        }
+        guard let maximum = try bound("maxItems", in: object, path: path), maximum <= maximumItems
+        else {
+            throw GrammarError.schema(
+                path + "/maxItems", "an array needs maxItems between 0 and \(maximumItems)")
         }
         let minimum = try bound("minItems", in: object, path: path) ?? 0
-        guard minimum <= maximum else { throw GrammarError.schema(path, "maxItems is below minItems") }
+        guard minimum <= maximum else {
+            throw GrammarError.schema(path, "maxItems is below minItems")
+        }
         if maximum == 0 { return #"\[\]"# }
         let item = try pattern(items, path: path + "/items")
         let rest = "(," + item + "){\(max(minimum - 1, 0)),\(maximum - 1)}"
@@ -140,13 +167,18 @@ enum JSONSchemaPattern {
 
     // MARK: Helpers
 
-    private static func allowOnly(_ keywords: Set<String>, in object: [String: Any], path: String) throws {
-        for key in object.keys.sorted() where !keywords.contains(key) && !annotations.contains(key) {
+    private static func allowOnly(_ keywords: Set<String>, in object: [String: Any], path: String)
+        throws
+    {
+        for key in object.keys.sorted() where !keywords.contains(key) && !annotations.contains(key)
+        {
             throw GrammarError.schema(path + "/" + key, "unsupported keyword \"\(key)\" here")
         }
     }
 
-    private static func integerValue(_ key: String, in object: [String: Any], path: String) throws -> Int? {
+    private static func integerValue(_ key: String, in object: [String: Any], path: String) throws
+        -> Int?
+    {
         guard let value = object[key] else { return nil }
         guard let number = value as? NSNumber, let integer = Int(exactly: number.doubleValue) else {
             throw GrammarError.schema(path + "/" + key, "expected an integer")
@@ -154,7 +186,8 @@ enum JSONSchemaPattern {
         return integer
     }
 
-    private static func bound(_ key: String, in object: [String: Any], path: String) throws -> Int? {
+    private static func bound(_ key: String, in object: [String: Any], path: String) throws -> Int?
+    {
         guard let value = try integerValue(key, in: object, path: path) else { return nil }
         guard (0...maximumLength).contains(value) else {
             throw GrammarError.schema(path + "/" + key, "expected 0 to \(maximumLength)")

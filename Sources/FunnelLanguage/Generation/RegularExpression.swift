@@ -33,7 +33,8 @@ indirect enum RegularExpression: Equatable, Sendable {
         let expression = try parser.parseAlternation()
         if parser.peek == "$", parser.position == parser.scalars.count - 1 { parser.position += 1 }
         if let extra = parser.peek {
-            throw GrammarError.pattern(parser.position, extra == ")" ? "unmatched ')'" : "unexpected '\(extra)'")
+            throw GrammarError.pattern(
+                parser.position, extra == ")" ? "unmatched ')'" : "unexpected '\(extra)'")
         }
         return expression
     }
@@ -87,17 +88,27 @@ indirect enum RegularExpression: Equatable, Sendable {
         }
 
         mutating func parseBounds(start: Int) throws -> (Int, Int?) {
-            guard let minimum = parseNumber() else { throw GrammarError.pattern(position, "expected a number in '{m,n}'") }
+            guard let minimum = parseNumber() else {
+                throw GrammarError.pattern(position, "expected a number in '{m,n}'")
+            }
             var maximum: Int? = minimum
             if peek == "," {
                 position += 1
                 maximum = peek == "}" ? nil : parseNumber()
-                if maximum == nil, peek != "}" { throw GrammarError.pattern(position, "expected a number or '}' in '{m,n}'") }
+                if maximum == nil, peek != "}" {
+                    throw GrammarError.pattern(position, "expected a number or '}' in '{m,n}'")
+                }
             }
-            guard take() == "}" else { throw GrammarError.pattern(position - 1, "expected '}' closing '{m,n}'") }
-            if let maximum, maximum < minimum { throw GrammarError.pattern(start, "repeat bounds {\(minimum),\(maximum)} are reversed") }
+            guard take() == "}" else {
+                throw GrammarError.pattern(position - 1, "expected '}' closing '{m,n}'")
+            }
+            if let maximum, maximum < minimum {
+                throw GrammarError.pattern(
+                    start, "repeat bounds {\(minimum),\(maximum)} are reversed")
+            }
             if max(minimum, maximum ?? 0) > RegularExpression.maximumRepeat {
-                throw GrammarError.pattern(start, "repeat bound above \(RegularExpression.maximumRepeat)")
+                throw GrammarError.pattern(
+                    start, "repeat bound above \(RegularExpression.maximumRepeat)")
             }
             return (minimum, maximum)
         }
@@ -113,19 +124,27 @@ indirect enum RegularExpression: Equatable, Sendable {
 
         mutating func parseAtom() throws -> RegularExpression {
             let start = position
-            guard let next = take() else { throw GrammarError.pattern(start, "unexpected end of pattern") }
+            guard let next = take() else {
+                throw GrammarError.pattern(start, "unexpected end of pattern")
+            }
             switch next {
             case "(":
-                if peek == "?" { throw GrammarError.pattern(position, "group extensions '(?' are not supported") }
+                if peek == "?" {
+                    throw GrammarError.pattern(position, "group extensions '(?' are not supported")
+                }
                 let inner = try parseAlternation()
                 guard take() == ")" else { throw GrammarError.pattern(start, "unclosed '('") }
                 return inner
             case "[": return .scalars(try parseClass(start: start))
             case ".": return .scalars(.anyButNewline)
             case "\\": return .scalars(try parseEscape(start: start))
-            case "*", "+", "?", "{": throw GrammarError.pattern(start, "'\(next)' has nothing to repeat")
-            case "]", "}": throw GrammarError.pattern(start, "unescaped '\(next)'; write '\\\(next)'")
-            case "^", "$": throw GrammarError.pattern(start, "anchor '\(next)' is only allowed at the very start or end")
+            case "*", "+", "?", "{":
+                throw GrammarError.pattern(start, "'\(next)' has nothing to repeat")
+            case "]", "}":
+                throw GrammarError.pattern(start, "unescaped '\(next)'; write '\\\(next)'")
+            case "^", "$":
+                throw GrammarError.pattern(
+                    start, "anchor '\(next)' is only allowed at the very start or end")
             default: return .scalars(ScalarSet(scalar: next))
             }
         }
@@ -138,7 +157,10 @@ indirect enum RegularExpression: Equatable, Sendable {
             while true {
                 guard let next = peek else { throw GrammarError.pattern(start, "unclosed '['") }
                 if next == "]" {
-                    if first { throw GrammarError.pattern(position, "empty class; write '\\]' for a bracket") }
+                    if first {
+                        throw GrammarError.pattern(
+                            position, "empty class; write '\\]' for a bracket")
+                    }
                     position += 1
                     break
                 }
@@ -149,9 +171,12 @@ indirect enum RegularExpression: Equatable, Sendable {
                     position += 1
                     let high = try parseClassItem()
                     guard let lowScalar = low.single, let highScalar = high.single else {
-                        throw GrammarError.pattern(itemStart, "a class range needs single characters at both ends")
+                        throw GrammarError.pattern(
+                            itemStart, "a class range needs single characters at both ends")
                     }
-                    guard lowScalar <= highScalar else { throw GrammarError.pattern(itemStart, "class range is reversed") }
+                    guard lowScalar <= highScalar else {
+                        throw GrammarError.pattern(itemStart, "class range is reversed")
+                    }
                     members = members.union(ScalarSet([lowScalar...highScalar]))
                 } else {
                     members = members.union(low.set)
@@ -166,15 +191,21 @@ indirect enum RegularExpression: Equatable, Sendable {
             guard let next = take() else { throw GrammarError.pattern(start, "unclosed '['") }
             if next == "\\" {
                 let set = try parseEscape(start: start)
-                let single = set.ranges.count == 1 && set.ranges[0].count == 1 ? set.ranges[0].lowerBound : nil
+                let single =
+                    set.ranges.count == 1 && set.ranges[0].count == 1
+                    ? set.ranges[0].lowerBound : nil
                 return (set, single)
             }
-            if next == "[" { throw GrammarError.pattern(start, "unescaped '[' inside a class; write '\\['") }
+            if next == "[" {
+                throw GrammarError.pattern(start, "unescaped '[' inside a class; write '\\['")
+            }
             return (ScalarSet(scalar: next), next.value)
         }
 
         mutating func parseEscape(start: Int) throws -> ScalarSet {
-            guard let next = take() else { throw GrammarError.pattern(start, "pattern ends with '\\'") }
+            guard let next = take() else {
+                throw GrammarError.pattern(start, "pattern ends with '\\'")
+            }
             switch next {
             case "d": return .digits
             case "D": return ScalarSet.digits.complement
@@ -189,10 +220,13 @@ indirect enum RegularExpression: Equatable, Sendable {
             case "v": return ScalarSet(scalar: "\u{0B}")
             case "x": return try parseHex(start: start, digits: 2, braced: false)
             case "u":
-                guard take() == "{" else { throw GrammarError.pattern(start, "expected '\\u{HEX}'") }
+                guard take() == "{" else {
+                    throw GrammarError.pattern(start, "expected '\\u{HEX}'")
+                }
                 return try parseHex(start: start, digits: 6, braced: true)
             default:
-                guard next.isASCII, !next.properties.isAlphabetic, !("0"..."9").contains(next) else {
+                guard next.isASCII, !next.properties.isAlphabetic, !("0"..."9").contains(next)
+                else {
                     throw GrammarError.pattern(start, "unknown escape '\\\(next)'")
                 }
                 return ScalarSet(scalar: next)
@@ -207,7 +241,9 @@ indirect enum RegularExpression: Equatable, Sendable {
                 count += 1
                 position += 1
             }
-            if braced, take() != "}" { throw GrammarError.pattern(start, "expected '}' closing '\\u{…}'") }
+            if braced, take() != "}" {
+                throw GrammarError.pattern(start, "expected '}' closing '\\u{…}'")
+            }
             guard count == digits || (braced && count > 0), Unicode.Scalar(value) != nil else {
                 throw GrammarError.pattern(start, "malformed hexadecimal escape")
             }

@@ -65,9 +65,12 @@ public struct GenerationResult: Sendable, Equatable {
 extension ActionGrammar {
     /// Sampling options for the CRA as ECPO runs it: the stop sequence `]` kept in the text,
     /// retry `attempt` (0 first) at temperature `0.3 * attempt`.
-    public static func samplingOptions(attempt: Int = 0, maxTokens: Int = 128, seed: UInt64 = 0) -> SamplingOptions {
+    public static func samplingOptions(attempt: Int = 0, maxTokens: Int = 128, seed: UInt64 = 0)
+        -> SamplingOptions
+    {
         SamplingOptions(
-            temperature: 0.3 * Float(max(attempt, 0)), maxTokens: maxTokens, stopSequences: [stopSequence],
+            temperature: 0.3 * Float(max(attempt, 0)), maxTokens: maxTokens,
+            stopSequences: [stopSequence],
             includesStopSequence: true, seed: seed)
     }
 }

@@ -17,7 +17,8 @@ struct ScalarSet: Equatable, Sendable {
             let clamped = range.lowerBound...min(range.upperBound, Self.maximumScalar)
             guard clamped.lowerBound <= clamped.upperBound else { continue }
             if let last = self.ranges.last, clamped.lowerBound <= last.upperBound &+ 1 {
-                self.ranges[self.ranges.count - 1] = last.lowerBound...max(last.upperBound, clamped.upperBound)
+                self.ranges[self.ranges.count - 1] =
+                    last.lowerBound...max(last.upperBound, clamped.upperBound)
             } else {
                 self.ranges.append(clamped)
             }
@@ -33,11 +34,12 @@ struct ScalarSet: Equatable, Sendable {
     /// The set of the given ASCII characters and ranges, e.g. `ascii("az", "AZ", "__")` for
     /// pairs of bounds.
     static func ascii(_ pairs: String...) -> ScalarSet {
-        ScalarSet(pairs.compactMap { pair in
-            let values = pair.unicodeScalars.map(\.value)
-            guard let first = values.first, let last = values.last else { return nil }
-            return first...last
-        })
+        ScalarSet(
+            pairs.compactMap { pair in
+                let values = pair.unicodeScalars.map(\.value)
+                guard let first = values.first, let last = values.last else { return nil }
+                return first...last
+            })
     }
 
     /// `\d`: the ASCII digits.
@@ -73,8 +75,12 @@ struct ScalarSet: Equatable, Sendable {
         let surrogates: ClosedRange<UInt32> = 0xD800...0xDFFF
         guard range.overlaps(surrogates) else { return [range] }
         var pieces: [ClosedRange<UInt32>] = []
-        if range.lowerBound < surrogates.lowerBound { pieces.append(range.lowerBound...(surrogates.lowerBound - 1)) }
-        if range.upperBound > surrogates.upperBound { pieces.append((surrogates.upperBound + 1)...range.upperBound) }
+        if range.lowerBound < surrogates.lowerBound {
+            pieces.append(range.lowerBound...(surrogates.lowerBound - 1))
+        }
+        if range.upperBound > surrogates.upperBound {
+            pieces.append((surrogates.upperBound + 1)...range.upperBound)
+        }
         return pieces
     }
 
@@ -98,7 +104,9 @@ struct ScalarSet: Equatable, Sendable {
 
     /// Splits `start...end` (one encoded length) until every piece's encodings vary byte by
     /// byte independently, then emits one range per byte (the `utf8-ranges` construction).
-    private static func split(_ start: UInt32, _ end: UInt32, into sequences: inout [[ClosedRange<UInt8>]]) {
+    private static func split(
+        _ start: UInt32, _ end: UInt32, into sequences: inout [[ClosedRange<UInt8>]]
+    ) {
         let length = encodedLength(start)
         for index in 1..<max(length, 1) {
             let mask: UInt32 = (1 << (6 * UInt32(index))) - 1
@@ -128,10 +136,16 @@ struct ScalarSet: Equatable, Sendable {
         switch encodedLength(value) {
         case 1: return [UInt8(value)]
         case 2: return [UInt8(0xC0 | value >> 6), UInt8(0x80 | value & 0x3F)]
-        case 3: return [UInt8(0xE0 | value >> 12), UInt8(0x80 | (value >> 6) & 0x3F), UInt8(0x80 | value & 0x3F)]
+        case 3:
+            return [
+                UInt8(0xE0 | value >> 12), UInt8(0x80 | (value >> 6) & 0x3F),
+                UInt8(0x80 | value & 0x3F),
+            ]
         default:
-            return [UInt8(0xF0 | value >> 18), UInt8(0x80 | (value >> 12) & 0x3F),
-                    UInt8(0x80 | (value >> 6) & 0x3F), UInt8(0x80 | value & 0x3F)]
+            return [
+                UInt8(0xF0 | value >> 18), UInt8(0x80 | (value >> 12) & 0x3F),
+                UInt8(0x80 | (value >> 6) & 0x3F), UInt8(0x80 | value & 0x3F),
+            ]
         }
     }
 }

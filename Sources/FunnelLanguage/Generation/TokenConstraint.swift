@@ -36,7 +36,9 @@ public final class TokenConstraint: @unchecked Sendable {
         }
         self.automaton = automaton
         self.vocabularySize = tokenBytes.count
-        self.endOfSequence = endOfSequence.flatMap { $0 >= 0 && Int($0) < tokenBytes.count ? $0 : nil }
+        self.endOfSequence = endOfSequence.flatMap {
+            $0 >= 0 && Int($0) < tokenBytes.count ? $0 : nil
+        }
         self.tokenBytes = bytes
         self.trie = TokenTrie(tokenBytes: bytes)
     }
@@ -50,7 +52,9 @@ public final class TokenConstraint: @unchecked Sendable {
             case .control, .userDefined, .unknown, .unused: nil
             }
         }
-        self.init(automaton: automaton, tokenBytes: bytes, endOfSequence: tokenizer.specialTokens.endOfSequence)
+        self.init(
+            automaton: automaton, tokenBytes: bytes,
+            endOfSequence: tokenizer.specialTokens.endOfSequence)
     }
 
     /// The state before any token.
@@ -87,11 +91,14 @@ public final class TokenConstraint: @unchecked Sendable {
         var allowed = TokenSet(capacity: vocabularySize)
         guard state >= 0, state < automaton.stateCount else { return allowed }
         automaton.withTransitions { table in
-            trie.forEachAcceptedToken(from: Int32(state), step: { state, byte in
-                table[Int(state) &* 256 &+ Int(byte)]
-            }, { token, _ in
-                allowed.insert(token)
-            })
+            trie.forEachAcceptedToken(
+                from: Int32(state),
+                step: { state, byte in
+                    table[Int(state) &* 256 &+ Int(byte)]
+                },
+                { token, _ in
+                    allowed.insert(token)
+                })
         }
         if let endOfSequence, automaton.isAccepting(state) { allowed.insert(endOfSequence) }
         return allowed
@@ -101,7 +108,9 @@ public final class TokenConstraint: @unchecked Sendable {
     /// end-of-sequence token leaves an accepting state unchanged.
     public func advance(_ state: Int, token: Int32) -> Int? {
         if token == endOfSequence { return automaton.isAccepting(state) ? state : nil }
-        guard token >= 0, Int(token) < tokenBytes.count, let bytes = tokenBytes[Int(token)], !bytes.isEmpty else {
+        guard token >= 0, Int(token) < tokenBytes.count, let bytes = tokenBytes[Int(token)],
+            !bytes.isEmpty
+        else {
             return nil
         }
         return automaton.run(bytes, from: state)

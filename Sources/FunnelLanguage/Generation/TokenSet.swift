@@ -73,7 +73,9 @@ public struct TokenSet: Sendable, Equatable, Sequence {
     }
 
     /// Gives the raw words to `body` for hot loops (masking logits).
-    func withWords<Result>(_ body: (UnsafeBufferPointer<UInt64>) throws -> Result) rethrows -> Result {
+    func withWords<Result>(_ body: (UnsafeBufferPointer<UInt64>) throws -> Result) rethrows
+        -> Result
+    {
         try words.withUnsafeBufferPointer(body)
     }
 }

@@ -33,7 +33,9 @@ struct TokenTrie: Sendable {
         for id in sorted {
             let token = tokenBytes[id] ?? []
             var common = 0
-            while common < min(previous.count, token.count), previous[common] == token[common] { common += 1 }
+            while common < min(previous.count, token.count), previous[common] == token[common] {
+                common += 1
+            }
             while path.count - 1 > common, let finished = path.popLast() {
                 subtreeEnd[Int(finished)] = Int32(bytes.count)
             }
@@ -54,7 +56,9 @@ struct TokenTrie: Sendable {
 
     /// Calls `visit` with every token whose whole byte string `step` accepts from `start`,
     /// and the state after it. `step(state, byte)` returns the next state or -1.
-    func forEachAcceptedToken(from start: Int32, step: (Int32, UInt8) -> Int32, _ visit: (Int32, Int32) -> Void) {
+    func forEachAcceptedToken(
+        from start: Int32, step: (Int32, UInt8) -> Int32, _ visit: (Int32, Int32) -> Void
+    ) {
         var stateAtDepth = [Int32](repeating: -1, count: maximumDepth + 1)
         stateAtDepth[0] = start
         bytes.withUnsafeBufferPointer { bytes in
@@ -73,7 +77,9 @@ struct TokenTrie: Sendable {
                                         continue
                                     }
                                     stateAtDepth[depth] = next
-                                    for index in Int(terminalStart[node])..<Int(terminalStart[node + 1]) {
+                                    for index in Int(
+                                        terminalStart[node])..<Int(terminalStart[node + 1])
+                                    {
                                         visit(terminals[index], next)
                                     }
                                     node += 1
