@@ -31,13 +31,18 @@ struct LlamaReference: Decodable {
     }
 }
 
-/// The real model, dequantised once per test process.
-enum SharedLlamaModel {
-    static func get() throws -> LlamaModel { try loaded.get() }
+/// The real model with its tokenizer and template, dequantised once per test process.
+enum SharedLanguageModel {
+    static func get() throws -> LanguageModel { try loaded.get() }
 
-    private static let loaded = Result<LlamaModel, any Error> {
-        try LlamaModel(file: GGUFFile(path: LanguageModels.smolLM2GGUF))
+    private static let loaded = Result<LanguageModel, any Error> {
+        try LanguageModel(path: LanguageModels.smolLM2GGUF)
     }
+}
+
+/// The real decoder alone (the one of ``SharedLanguageModel``).
+enum SharedLlamaModel {
+    static func get() throws -> LlamaModel { try SharedLanguageModel.get().model }
 }
 
 struct LlamaModelTests {
