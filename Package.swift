@@ -82,7 +82,7 @@ let package = Package(
         // MARK: Benchmarks (`funnel bench`)
         .target(
             name: "FunnelBenchmarks",
-            dependencies: ["FunnelTensor", "FunnelNN", "FunnelData", "FunnelMetrics", "FunnelModels", "FunnelSimulation", "CFunnelKernels"],
+            dependencies: ["FunnelTensor", "FunnelNN", "FunnelData", "FunnelMetrics", "FunnelModels", "FunnelSimulation", "FunnelLanguage", "CFunnelKernels"],
             swiftSettings: strictSettings
         ),
 
@@ -97,6 +97,7 @@ let package = Package(
                 "FunnelModels",
                 "FunnelTraining",
                 "FunnelBenchmarks",
+                "FunnelLanguage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Funnel's speed against its yardsticks.",
-        subcommands: [GEMMCommand.self, ESMMCommand.self, MMoECommand.self, BASECommand.self, SASRecCommand.self, FAIRCommand.self, SimulateBenchmarkCommand.self, WatchTimeLabelsCommand.self, ReLoopMemoryCommand.self])
+        subcommands: [GEMMCommand.self, ESMMCommand.self, MMoECommand.self, BASECommand.self, SASRecCommand.self, FAIRCommand.self, SimulateBenchmarkCommand.self, WatchTimeLabelsCommand.self, ReLoopMemoryCommand.self, LanguageModelBenchCommand.self])
 }
 
 extension BenchCommand {

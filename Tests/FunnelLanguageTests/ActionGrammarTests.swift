@@ -1,3 +1,4 @@
+import FunnelTensor
 import Testing
 @testable import FunnelLanguage
 
@@ -27,7 +28,7 @@ import Testing
         // Swift's Regex runs ECPO's expression (anchors dropped: wholeMatch anchors it, and a
         // `$` before a final newline is not wanted); both must agree.
         let regex = try Regex(String(ActionGrammar.pattern.dropFirst().dropLast()))
-        var generator = SplitMixForTests(seed: 22)
+        var generator = RandomGenerator(seed: 22)
         let pieces = [
             "Ask", "Search", "Recommend", "Response", "[", "]", "x", " ", "é", "\n", "Ask[", "?",
         ]
@@ -44,18 +45,5 @@ import Testing
         #expect(ActionGrammar.parse("Recommend[Dune]") == .init(kind: .recommend, argument: "Dune"))
         #expect(ActionGrammar.parse("Ask[[x]]") == nil)
         #expect(ActionGrammar.Action(kind: .search, argument: "sci-fi").text == "Search[sci-fi]")
-    }
-}
-
-/// A tiny deterministic generator for test inputs.
-struct SplitMixForTests {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
     }
 }

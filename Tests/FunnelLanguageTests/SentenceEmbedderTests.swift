@@ -137,27 +137,4 @@ import Testing
             try BertEncoder(file: "/nonexistent/model.safetensors", configuration: .miniLM)
         }
     }
-
-    /// Not a check: prints embeddings per second for 64 short sentences when
-    /// `FUNNEL_EMBEDDING_SPEED` is set (meaningful in a release build: `swift test -c release`).
-    @Test(
-        .needsLanguageModels,
-        .enabled(if: ProcessInfo.processInfo.environment["FUNNEL_EMBEDDING_SPEED"] != nil))
-    func printsEmbeddingSpeed() throws {
-        let loading = Date()
-        let embedder = try Self.shared.get()
-        print("MiniLM: loaded (or found loaded) in \(Date().timeIntervalSince(loading)) s")
-        let texts = (0..<64).map {
-            "Short sentence number \($0) about item \($0 * 7 % 13) for retrieval."
-        }
-        _ = embedder.embed(Array(texts.prefix(8)))
-        for threads in [1, 2] {
-            let start = Date()
-            _ = Compute.withThreads(threads) { embedder.embed(texts) }
-            let seconds = Date().timeIntervalSince(start)
-            print(
-                "MiniLM: \(Int(Double(texts.count) / seconds)) embeddings/s (64 short sentences, \(threads) threads)"
-            )
-        }
-    }
 }

@@ -1,0 +1,119 @@
+import Foundation
+import FunnelLanguage
+import FunnelTensor
+
+/// `funnel bench language-model`: the in-process language model's speed (issue 22) — prompt
+/// tokens/s, generated tokens/s (greedy, KV cache), completion log-probability tokens/s — and
+/// the sentence embedder's texts/s, on each thread count, with the resident memory.
+///
+/// The prompt is the first `promptTokens` ids of a fixed English text; generation feeds the
+/// argmax back `generatedTokens` times after that prompt (no stop token); the log-probability
+/// scores a `generatedTokens`-long completion after an 8-token prompt in one batched pass.
+/// Each figure is the best of `repeats` runs. llama.cpp's figures for SmolLM2-135M Q4_1 on one
+/// thread (≈70 prompt and ≈42 generated tokens/s) are quoted by the issue, not measured here.
+public enum LanguageModelBenchmark {
+    public struct Options: Sendable {
+        /// The GGUF file.
+        public var modelPath: String
+        /// The MiniLM folder (`model.safetensors`, `vocab.txt`, `config.json`); `nil` skips it.
+        public var embedderFolder: String?
+        public var promptTokens = 64
+        public var generatedTokens = 64
+        public var threadCounts = [1, 2]
+        public var repeats = 3
+        public var log: (@Sendable (String) -> Void)?
+
+        public init(modelPath: String, embedderFolder: String? = nil) {
+            self.modelPath = modelPath
+            self.embedderFolder = embedderFolder
+        }
+    }
+
+    public struct Result: Codable, Sendable {
+        public var threads: Int
+        public var promptTokensPerSecond: Double
+        public var generatedTokensPerSecond: Double
+        public var logProbabilityTokensPerSecond: Double
+        /// Sentences embedded per second (64 short sentences a batch), or `nil` without MiniLM.
+        public var embeddedTextsPerSecond: Double?
+    }
+
+    public struct Report: Codable, Sendable {
+        public var loadSeconds: Double
+        /// Byte-level BPE tokens/s encoding a ~100 KB English text (word cache cold; one thread).
+        public var tokenizerTokensPerSecond: Double
+        /// Resident memory after loading and running, MiB.
+        public var residentMiB: Double
+        public var results: [Result]
+    }
+
+    static let text = """
+        Funnel learns debiased recommendation models from exposure logs. A user sees an item, may click it, \
+        and after the click may convert, visit a portal or watch for a while. Non-clicks may mean the user \
+        never looked; clicks may only be a way into a portal; post-click labels exist only for clicked rows.
+        """
+
+    static func seconds(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    public static func run(_ options: Options) throws -> Report {
+        var language: LanguageModel?
+        let load = try seconds { language = try LanguageModel(path: options.modelPath) }
+        guard let language else { throw LanguageFileError(file: options.modelPath, field: "model", reason: "not loaded") }
+        options.log?("loaded \(options.modelPath) in \(String(format: "%.2f", load)) s")
+        let embedder = try options.embedderFolder.map { try SentenceEmbedder(folder: $0) }
+        var ids = language.tokenizer.encode(text)
+        while ids.count < options.promptTokens + options.generatedTokens + 8 { ids += ids }
+        let prompt = Array(ids.prefix(options.promptTokens))
+        let completion = Array(ids[8..<(8 + options.generatedTokens)])
+        let sentences = (0..<64).map { "Sentence \($0): " + text.split(separator: ".")[$0 % 3] }
+        let model = language.model
+        let long = String(repeating: text + "\n", count: 100_000 / text.utf8.count + 1)
+        var tokenCount = 0
+        let tokenizing = seconds { tokenCount = language.tokenizer.encode(long).count }
+        var results: [Result] = []
+        for threads in options.threadCounts {
+            try Compute.withThreads(threads) {
+                var best = (prompt: Double.infinity, generation: Double.infinity, logProbability: Double.infinity, embedding: Double.infinity)
+                for _ in 0..<Swift.max(1, options.repeats) {
+                    var cache = model.makeCache()
+                    best.prompt = Swift.min(best.prompt, try seconds { _ = try model.logits(forTokens: prompt, cache: &cache) })
+                    best.generation = Swift.min(best.generation, try seconds {
+                        var token = Int32(LlamaModel.argmax(try model.logits(forTokens: [prompt[0]], cache: &cache)) ?? 0)
+                        for _ in 1..<options.generatedTokens {
+                            token = Int32(LlamaModel.argmax(try model.logits(forTokens: [token], cache: &cache)) ?? 0)
+                        }
+                    })
+                    best.logProbability = Swift.min(best.logProbability, try seconds {
+                        _ = try model.logProbability(prompt: Array(ids.prefix(8)), completion: completion)
+                    })
+                    if let embedder { best.embedding = Swift.min(best.embedding, seconds { _ = embedder.embed(sentences) }) }
+                }
+                let result = Result(
+                    threads: threads, promptTokensPerSecond: Double(prompt.count) / best.prompt,
+                    generatedTokensPerSecond: Double(options.generatedTokens) / best.generation,
+                    logProbabilityTokensPerSecond: Double(completion.count) / best.logProbability,
+                    embeddedTextsPerSecond: embedder == nil ? nil : Double(sentences.count) / best.embedding)
+                options.log?(String(format: "%d thread(s): prompt %.0f, generation %.1f, log-probability %.0f tokens/s", threads,
+                    result.promptTokensPerSecond, result.generatedTokensPerSecond, result.logProbabilityTokensPerSecond))
+                results.append(result)
+            }
+        }
+        return Report(loadSeconds: load, tokenizerTokensPerSecond: Double(tokenCount) / tokenizing, residentMiB: ResidentMemory.current(), results: results)
+    }
+
+    public static func table(_ report: Report) -> String {
+        var lines = ["threads  prompt tok/s  generated tok/s  log-prob tok/s  texts/s (MiniLM)"]
+        for result in report.results {
+            lines.append(String(
+                format: "%7d %13.0f %16.1f %15.0f %17@", result.threads, result.promptTokensPerSecond, result.generatedTokensPerSecond,
+                result.logProbabilityTokensPerSecond, result.embeddedTextsPerSecond.map { String(format: "%.0f", $0) } ?? "—"))
+        }
+        lines.append(String(format: "Tokenizer: %.0f tokens/s.", report.tokenizerTokensPerSecond))
+        lines.append(String(format: "Loaded in %.2f s; resident memory %.0f MiB. llama.cpp (quoted by issue 22, 1 thread): ≈70 prompt, ≈42 generated tokens/s.", report.loadSeconds, report.residentMiB))
+        return lines.joined(separator: "\n")
+    }
+}
