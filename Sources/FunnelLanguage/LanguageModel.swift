@@ -7,12 +7,16 @@ import Foundation
 /// Loading dequantises every weight to Float32 (SmolLM2-135M: about 0.3 s and 550 MB).
 /// Generation keeps one KV cache per call and feeds only the new token at each step.
 public final class LanguageModel: @unchecked Sendable {
-    // @unchecked: every stored property is immutable after loading; calls share nothing else.
+    // @unchecked: every stored property is immutable after loading but the locked mask cache.
     public let tokenizer: ByteLevelBPETokenizer
     public let template: ChatTemplate
     public let model: LlamaModel
     /// The file the model was read from.
     public let path: String
+    /// The token masks of the response formats asked for so far (``LanguageModelBackend``),
+    /// behind `constraintsLock`.
+    private var constraints: [ResponseFormat: TokenConstraint] = [:]
+    private let constraintsLock = NSLock()
 
     /// Reads the GGUF at `path`.
     /// - Throws: ``LanguageFileError`` naming the file and the field (a truncated file, an
@@ -54,5 +58,15 @@ public final class LanguageModel: @unchecked Sendable {
     public func logProbability(messages: [ChatMessage], completion: String, includesEnd: Bool = true) throws -> Double {
         let text = completion + (includesEnd ? ChatTemplate.messageEnd : "")
         return try model.logProbability(prompt: promptTokens(messages), completion: tokenizer.encode(text, parseSpecial: true))
+    }
+
+    /// The token mask of `format`, built once per format and model (walking the vocabulary's
+    /// trie for each new grammar costs about a second); `nil` for free text.
+    func constraint(for format: ResponseFormat) throws -> TokenConstraint? {
+        if let cached = constraintsLock.withLock({ constraints[format] }) { return cached }
+        guard let automaton = try format.automaton() else { return nil }
+        let constraint = TokenConstraint(automaton: automaton, tokenizer: tokenizer)
+        constraintsLock.withLock { constraints[format] = constraint }
+        return constraint
     }
 }

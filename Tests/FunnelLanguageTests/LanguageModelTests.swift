@@ -40,3 +40,25 @@ struct LanguageModelTests {
         #expect(try language.model.logProbability(prompt: language.promptTokens(question), completion: ids) == right)
     }
 }
+
+/// ``LanguageModel`` as a ``LanguageModelBackend``: replies in a required shape.
+struct LanguageModelBackendTests {
+    @Test(.needsLanguageModels) func repliesObeyAPatternAndAJSONSchema() throws {
+        let backend: any LanguageModelBackend = try SharedLanguageModel.get()
+        let messages = [ChatMessage(role: "user", content: "Rate the film Alien from 1 to 5 and say why, as JSON.")]
+        let options = SamplingOptions(temperature: 0.8, maxTokens: 48, seed: 5)
+        let schema = #"{"type": "object", "properties": {"rating": {"type": "integer", "minimum": 1, "maximum": 5}, "reason": {"type": "string", "maxLength": 40}}, "required": ["rating", "reason"]}"#
+        let json = try backend.chat(messages, options: options, format: .jsonSchema(schema))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect((1...5).contains(object["rating"] as? Int ?? 0) && object["reason"] is String)
+        let yesNo = try backend.chat(messages, options: options, format: .pattern("(yes|no)"))
+        #expect(yesNo == "yes" || yesNo == "no")
+        #expect(throws: GrammarError.self) { try backend.chat(messages, options: options, format: .jsonSchema("{not json")) }
+        #expect(try backend.logProbability(messages: messages, completion: "4") < 0)
+    }
+
+    @Test func theTextFormatHasNoAutomaton() throws {
+        #expect(try ResponseFormat.text.automaton() == nil)
+        #expect(try ResponseFormat.pattern("a|b").automaton()?.accepts(bytes: Array("b".utf8)) == true)
+    }
+}
