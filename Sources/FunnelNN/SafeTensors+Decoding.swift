@@ -70,7 +70,7 @@ extension SafeTensors {
     private static func convert(_ bytes: UnsafeRawBufferPointer, dtype: String) -> Values {
         switch dtype {
         case "F32": return .float32(integers(bytes, as: UInt32.self).map(Float.init(bitPattern:)))
-        case "F16": return .float32(integers(bytes, as: UInt16.self).map(float(half:)))
+        case "F16": return .float32(integers(bytes, as: UInt16.self).map { Float(halfPrecisionBits: $0) })
         case "BF16": return .float32(integers(bytes, as: UInt16.self).map { Float(bitPattern: UInt32($0) << 16) })
         case "I32": return .int64(integers(bytes, as: Int32.self).map(Int64.init))
         default: return .int64(integers(bytes, as: Int64.self))
@@ -86,25 +86,6 @@ extension SafeTensors {
             }
             for index in 0..<count { buffer[index] = Integer(littleEndian: buffer[index]) }
             initialized = count
-        }
-    }
-
-    /// An IEEE half-precision value (1 sign, 5 exponent, 10 mantissa bits) as the `Float` it
-    /// equals: every half is exactly representable in single precision.
-    static func float(half bits: UInt16) -> Float {
-        let sign = UInt32(bits >> 15) << 31
-        let exponent = UInt32(bits >> 10) & 0x1F
-        let mantissa = UInt32(bits) & 0x3FF
-        switch exponent {
-        case 0:
-            // Zero or subnormal: mantissa · 2^−24, exact in single precision.
-            let magnitude = Float(mantissa) * 0x1p-24
-            return sign == 0 ? magnitude : -magnitude
-        case 0x1F:
-            // Infinity, or NaN with its payload kept.
-            return Float(bitPattern: sign | 0x7F80_0000 | mantissa << 13)
-        default:
-            return Float(bitPattern: sign | (exponent + 127 - 15) << 23 | mantissa << 13)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import FunnelTensor
 import Testing
 @testable import FunnelLanguage
 
@@ -42,10 +43,10 @@ import Testing
             (0x0001, 0x1p-24), (0x03FF, 0x1.ff8p-15), (0x0400, 0x1p-14), (0x7C00, .infinity), (0xFC00, -.infinity),
         ]
         for (bits, value) in cases {
-            #expect(GGMLQuantisation.float(fromHalf: bits) == value, "\(String(bits, radix: 16))")
+            #expect(Float(halfPrecisionBits: bits) == value, "\(String(bits, radix: 16))")
         }
-        #expect(GGMLQuantisation.float(fromHalf: 0x8000).sign == .minus)
-        #expect(GGMLQuantisation.float(fromHalf: 0x7E00).isNaN)
+        #expect(Float(halfPrecisionBits: 0x8000).sign == .minus)
+        #expect(Float(halfPrecisionBits: 0x7E00).isNaN)
     }
 
     @Test func typesAreNamedAndSized() {

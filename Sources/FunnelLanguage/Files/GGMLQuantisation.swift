@@ -1,3 +1,5 @@
+import FunnelTensor
+
 /// Dequantisation of the ggml tensor types Funnel reads, with the block layouts of ggml's
 /// `ggml-common.h` as `docs/gguf.md` refers to them. All multi-byte fields are little-endian;
 /// a block's elements are consecutive along `ne[0]`, the fastest-varying axis, so a row of
@@ -48,7 +50,7 @@ public enum GGMLQuantisation {
             }
         case .f16:
             for index in 0..<count {
-                destination[index] = float(fromHalf: halfBits(source, 2 * index))
+                destination[index] = Float(halfPrecisionBits: halfBits(source, 2 * index))
             }
         case .bf16:
             for index in 0..<count {
@@ -56,17 +58,17 @@ public enum GGMLQuantisation {
             }
         case .q4_0:
             dequantiseNibbleBlocks(from: source, blockCount: count / 32, blockByteCount: 18, into: destination) { block in
-                let scale = float(fromHalf: halfBits(block, 0))
+                let scale = Float(halfPrecisionBits: halfBits(block, 0))
                 return (scale, -8 * scale, 2)
             }
         case .q4_1:
             dequantiseNibbleBlocks(from: source, blockCount: count / 32, blockByteCount: 20, into: destination) { block in
-                (float(fromHalf: halfBits(block, 0)), float(fromHalf: halfBits(block, 2)), 4)
+                (Float(halfPrecisionBits: halfBits(block, 0)), Float(halfPrecisionBits: halfBits(block, 2)), 4)
             }
         case .q8_0:
             for block in 0..<(count / 32) {
                 let base = source + 34 * block
-                let scale = float(fromHalf: halfBits(base, 0))
+                let scale = Float(halfPrecisionBits: halfBits(base, 0))
                 let output = destination + 32 * block
                 for index in 0..<32 {
                     output[index] = Float(Int8(bitPattern: base.load(fromByteOffset: 2 + index, as: UInt8.self))) * scale
@@ -99,24 +101,5 @@ public enum GGMLQuantisation {
     @inline(__always)
     private static func halfBits(_ pointer: UnsafeRawPointer, _ offset: Int) -> UInt16 {
         UInt16(littleEndian: pointer.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
-    }
-
-    /// The IEEE binary16 value with bit pattern `bits`, exactly (every binary16 value,
-    /// subnormals, infinities and NaNs included, is a binary32 value). Written out rather
-    /// than through `Float16`, which macOS on Intel lacks.
-    @inline(__always)
-    public static func float(fromHalf bits: UInt16) -> Float {
-        let sign = UInt32(bits & 0x8000) << 16
-        let exponent = UInt32(bits >> 10) & 0x1F
-        let mantissa = UInt32(bits & 0x03FF)
-        if exponent == 0x1F {
-            return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13))
-        }
-        if exponent == 0 {
-            // Zero or subnormal: mantissa · 2⁻²⁴, exact in binary32.
-            let magnitude = Float(mantissa) * 0x1p-24
-            return sign == 0 ? magnitude : -magnitude
-        }
-        return Float(bitPattern: sign | ((exponent + 112) << 23) | (mantissa << 13))
     }
 }
