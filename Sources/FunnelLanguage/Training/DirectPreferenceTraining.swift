@@ -48,7 +48,10 @@ public final class DirectPreferenceTraining {
     ///   - reference: the frozen model the implicit rewards are measured against.
     ///   - beta: DPO's `β` (ECPO: 0.1).
     ///   - learningRate: Adam's step size ([ASSUMED] 5e-5, a common LoRA DPO rate).
-    public init(policy: LlamaAdapterModel, reference: LlamaModel, beta: Float = 0.1, learningRate: Float = 5e-5) {
+    public init(
+        policy: LlamaAdapterModel, reference: LlamaModel, beta: Float = 0.1,
+        learningRate: Float = 5e-5
+    ) {
         self.policy = policy
         self.reference = reference
         objective = DirectPreferenceOptimisation(beta: beta)
@@ -56,11 +59,13 @@ public final class DirectPreferenceTraining {
     }
 
     /// `(ρ_c, ρ_r)` of `pair` from the reference (computed once, then cached).
-    public func referenceLogProbabilities(_ pair: Pair) throws -> (chosen: Double, rejected: Double) {
+    public func referenceLogProbabilities(_ pair: Pair) throws -> (chosen: Double, rejected: Double)
+    {
         if let cached = referenceCache[pair] { return cached }
         let values = (
             chosen: try reference.logProbability(prompt: pair.prompt, completion: pair.chosen),
-            rejected: try reference.logProbability(prompt: pair.prompt, completion: pair.rejected))
+            rejected: try reference.logProbability(prompt: pair.prompt, completion: pair.rejected)
+        )
         referenceCache[pair] = values
         return values
     }
@@ -69,14 +74,22 @@ public final class DirectPreferenceTraining {
     /// (loss, rewards, margin, accuracy) at the current adapters.
     /// - Throws: ``LlamaModel/InputError`` for no pairs, an empty sequence or an id outside the
     ///   vocabulary.
-    public func loss(_ pairs: [Pair]) throws -> (loss: Tensor, evaluation: DirectPreferenceOptimisation.Evaluation) {
-        guard !pairs.isEmpty else { throw LlamaModel.InputError(description: "no preference pairs") }
+    public func loss(_ pairs: [Pair]) throws -> (
+        loss: Tensor, evaluation: DirectPreferenceOptimisation.Evaluation
+    ) {
+        guard !pairs.isEmpty else {
+            throw LlamaModel.InputError(description: "no preference pairs")
+        }
         var chosen: [Tensor] = []
         var rejected: [Tensor] = []
         var references: [(chosen: Double, rejected: Double)] = []
         for pair in pairs {
-            chosen.append(try policy.completionLogProbability(prompt: pair.prompt, completion: pair.chosen).reshaped([1]))
-            rejected.append(try policy.completionLogProbability(prompt: pair.prompt, completion: pair.rejected).reshaped([1]))
+            chosen.append(
+                try policy.completionLogProbability(prompt: pair.prompt, completion: pair.chosen)
+                    .reshaped([1]))
+            rejected.append(
+                try policy.completionLogProbability(prompt: pair.prompt, completion: pair.rejected)
+                    .reshaped([1]))
             references.append(try referenceLogProbabilities(pair))
         }
         let policyChosen = Tensor.concatenated(chosen, alongAxis: 0)
@@ -86,7 +99,8 @@ public final class DirectPreferenceTraining {
             referenceChosen: Tensor(references.map { Float($0.chosen) }),
             referenceRejected: Tensor(references.map { Float($0.rejected) }))
         let evaluation = objective.evaluate(
-            zip(zip(policyChosen.scalars, policyRejected.scalars), references).map { policy, reference in
+            zip(zip(policyChosen.scalars, policyRejected.scalars), references).map {
+                policy, reference in
                 DirectPreferenceOptimisation.Pair(
                     policyChosen: Double(policy.0), policyRejected: Double(policy.1),
                     referenceChosen: reference.chosen, referenceRejected: reference.rejected)

@@ -54,9 +54,14 @@ public final class LlamaAdapterModel: Module {
         public let gateUp: LowRankAdapter?
         public let down: LowRankAdapter?
 
-        init(weights: LlamaWeights.Layer, targets: Set<Target>, rank: Int, alpha: Float, generator: inout RandomGenerator) {
+        init(
+            weights: LlamaWeights.Layer, targets: Set<Target>, rank: Int, alpha: Float,
+            generator: inout RandomGenerator
+        ) {
             func adapter(_ target: Target, _ weight: Tensor) -> LowRankAdapter? {
-                targets.contains(target) ? LowRankAdapter(weight: weight, rank: rank, alpha: alpha, generator: &generator) : nil
+                targets.contains(target)
+                    ? LowRankAdapter(
+                        weight: weight, rank: rank, alpha: alpha, generator: &generator) : nil
             }
             queryKeyValue = adapter(.queryKeyValue, weights.queryKeyValue)
             attentionOutput = adapter(.attentionOutput, weights.attentionOutput)
@@ -88,13 +93,16 @@ public final class LlamaAdapterModel: Module {
     /// ``Target/allCases`` order) and each `B` zero, so the fresh model computes `weights`'
     /// logits.
     public init(
-        weights: LlamaWeights, rank: Int = 8, alpha: Float = 16, targets: Set<Target> = Set(Target.allCases), seed: UInt64 = 0
+        weights: LlamaWeights, rank: Int = 8, alpha: Float = 16,
+        targets: Set<Target> = Set(Target.allCases), seed: UInt64 = 0
     ) {
         configuration = weights.configuration
         self.weights = weights
         self.targets = targets
         var generator = RandomGenerator(seed: seed)
-        layers = weights.layers.map { Layer(weights: $0, targets: targets, rank: rank, alpha: alpha, generator: &generator) }
+        layers = weights.layers.map {
+            Layer(weights: $0, targets: targets, rank: rank, alpha: alpha, generator: &generator)
+        }
         gains = Gains(
             attention: weights.layers.map { Tensor($0.attentionNorm) },
             feedForward: weights.layers.map { Tensor($0.feedForwardNorm) },
@@ -104,7 +112,8 @@ public final class LlamaAdapterModel: Module {
 
     /// Adapters over a loaded model's weights (shared, not copied).
     public convenience init(
-        model: LlamaModel, rank: Int = 8, alpha: Float = 16, targets: Set<Target> = Set(Target.allCases), seed: UInt64 = 0
+        model: LlamaModel, rank: Int = 8, alpha: Float = 16,
+        targets: Set<Target> = Set(Target.allCases), seed: UInt64 = 0
     ) {
         self.init(weights: model.weights, rank: rank, alpha: alpha, targets: targets, seed: seed)
     }
@@ -129,27 +138,42 @@ public final class LlamaAdapterModel: Module {
     }
 
     /// `log p(c_i | prompt, c_<i)` of each completion token, differentiable: `[C]`.
-    public func completionTokenLogProbabilities(prompt: [Int32], completion: [Int32]) throws -> Tensor {
+    public func completionTokenLogProbabilities(prompt: [Int32], completion: [Int32]) throws
+        -> Tensor
+    {
         guard !prompt.isEmpty else {
-            throw LlamaModel.InputError(description: "an empty prompt (a completion's first token needs a position before it)")
+            throw LlamaModel.InputError(
+                description:
+                    "an empty prompt (a completion's first token needs a position before it)")
         }
-        guard !completion.isEmpty else { throw LlamaModel.InputError(description: "an empty completion") }
+        guard !completion.isEmpty else {
+            throw LlamaModel.InputError(description: "an empty completion")
+        }
         try validate(completion)
         let hidden = try finalHiddenStates(prompt + completion.dropLast())
         let rows = hidden.sliced(alongAxis: 0, (prompt.count - 1)..<hidden.shape[0])
-        let logProbabilities = Tensor.matmul(rows, weights.output, transposeRight: true).logSoftmax(alongAxis: -1)
-        return logProbabilities.gathered(alongAxis: 1, indices: completion, indexShape: [completion.count, 1])
-            .reshaped([completion.count])
+        let logProbabilities = Tensor.matmul(rows, weights.output, transposeRight: true).logSoftmax(
+            alongAxis: -1)
+        return logProbabilities.gathered(
+            alongAxis: 1, indices: completion, indexShape: [completion.count, 1]
+        )
+        .reshaped([completion.count])
     }
 
     /// The residual stream after the last layer and the output RMSNorm: `[T, hidden]`.
     func finalHiddenStates(_ tokens: [Int32]) throws -> Tensor {
-        guard !tokens.isEmpty else { throw LlamaModel.InputError(description: "an empty token sequence") }
+        guard !tokens.isEmpty else {
+            throw LlamaModel.InputError(description: "an empty token sequence")
+        }
         try validate(tokens)
         let configuration = configuration
         let count = tokens.count
-        let (hidden, keyValue, feedForward) = (configuration.hiddenSize, configuration.keyValueSize, configuration.feedForwardSize)
-        let (heads, keyValueHeads, headDimension) = (configuration.headCount, configuration.keyValueHeadCount, configuration.headDimension)
+        let (hidden, keyValue, feedForward) = (
+            configuration.hiddenSize, configuration.keyValueSize, configuration.feedForwardSize
+        )
+        let (heads, keyValueHeads, headDimension) = (
+            configuration.headCount, configuration.keyValueHeadCount, configuration.headDimension
+        )
         let group = configuration.queriesPerKeyValueHead
         let rotary = rotaryTables(count: count)
         let mask = MultiHeadAttention.causalMask(length: count)
@@ -159,18 +183,28 @@ public final class LlamaAdapterModel: Module {
         for (index, layer) in layers.enumerated() {
             let frozen = weights.layers[index]
             let normalized = rmsNormalized(stream, gain: gains.attention[index])
-            let parts = project(normalized, frozen.queryKeyValue, layer.queryKeyValue).split(sizes: [hidden, keyValue, keyValue], alongAxis: 1)
+            let parts = project(normalized, frozen.queryKeyValue, layer.queryKeyValue).split(
+                sizes: [hidden, keyValue, keyValue], alongAxis: 1)
             let queries = rotated(parts[0], heads: heads, tables: rotary)
             var keys = rotated(parts[1], heads: keyValueHeads, tables: rotary)
             if group > 1 {
-                keys = keys.reshaped([count, keyValueHeads, headDimension]).indexSelect(keyHeads, alongAxis: 1)
+                keys = keys.reshaped([count, keyValueHeads, headDimension]).indexSelect(
+                    keyHeads, alongAxis: 1)
             }
             let attended = Tensor.attention(
-                queries: queries.reshaped([1, count, hidden]), keys: keys.reshaped([1, count, hidden]),
-                values: parts[2].reshaped([1, count, keyValue]), heads: heads, valueGroups: group, mask: mask)
-            stream = stream + project(attended.reshaped([count, hidden]), frozen.attentionOutput, layer.attentionOutput)
-            let gateUp = project(rmsNormalized(stream, gain: gains.feedForward[index]), frozen.gateUp, layer.gateUp)
-                .split(sizes: [feedForward, feedForward], alongAxis: 1)
+                queries: queries.reshaped([1, count, hidden]),
+                keys: keys.reshaped([1, count, hidden]),
+                values: parts[2].reshaped([1, count, keyValue]), heads: heads, valueGroups: group,
+                mask: mask)
+            stream =
+                stream
+                + project(
+                    attended.reshaped([count, hidden]), frozen.attentionOutput,
+                    layer.attentionOutput)
+            let gateUp = project(
+                rmsNormalized(stream, gain: gains.feedForward[index]), frozen.gateUp, layer.gateUp
+            )
+            .split(sizes: [feedForward, feedForward], alongAxis: 1)
             let gated = gateUp[0] * gateUp[0].sigmoid() * gateUp[1]
             stream = stream + project(gated, frozen.down, layer.down)
         }
@@ -180,7 +214,8 @@ public final class LlamaAdapterModel: Module {
     private func validate(_ tokens: [Int32]) throws {
         let vocabulary = configuration.vocabularySize
         for token in tokens where token < 0 || Int(token) >= vocabulary {
-            throw LlamaModel.InputError(description: "token id \(token) is outside the vocabulary of \(vocabulary)")
+            throw LlamaModel.InputError(
+                description: "token id \(token) is outside the vocabulary of \(vocabulary)")
         }
     }
 
@@ -200,18 +235,26 @@ public final class LlamaAdapterModel: Module {
     private func rotaryTables(count: Int) -> (cosines: Tensor, sines: Tensor) {
         let half = configuration.headDimension / 2
         let tables = LlamaKernels.rotaryTables(
-            positions: 0..<count, headDimension: configuration.headDimension, base: configuration.ropeFrequencyBase)
-        return (Tensor(shape: [count, 1, half, 1], scalars: tables.cosines), Tensor(shape: [count, 1, half, 1], scalars: tables.sines))
+            positions: 0..<count, headDimension: configuration.headDimension,
+            base: configuration.ropeFrequencyBase)
+        return (
+            Tensor(shape: [count, 1, half, 1], scalars: tables.cosines),
+            Tensor(shape: [count, 1, half, 1], scalars: tables.sines)
+        )
     }
 
     /// RoPE in llama.cpp's normal mode on `[T, heads·d]`: each adjacent pair `(x₀, x₁)` of a head
     /// becomes `(x₀ cos θ − x₁ sin θ, x₀ sin θ + x₁ cos θ)`.
-    private func rotated(_ input: Tensor, heads: Int, tables: (cosines: Tensor, sines: Tensor)) -> Tensor {
+    private func rotated(_ input: Tensor, heads: Int, tables: (cosines: Tensor, sines: Tensor))
+        -> Tensor
+    {
         let count = input.shape[0]
         let half = configuration.headDimension / 2
         let pairs = input.reshaped([count, heads, half, 2]).split(sizes: [1, 1], alongAxis: 3)
         let first = pairs[0] * tables.cosines - pairs[1] * tables.sines
         let second = pairs[0] * tables.sines + pairs[1] * tables.cosines
-        return Tensor.concatenated([first, second], alongAxis: 3).reshaped([count, heads * 2 * half])
+        return Tensor.concatenated([first, second], alongAxis: 3).reshaped([
+            count, heads * 2 * half,
+        ])
     }
 }

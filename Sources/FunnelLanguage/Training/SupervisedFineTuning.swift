@@ -46,7 +46,8 @@ public final class SupervisedFineTuning {
         var total: Tensor?
         var tokens = 0
         for example in examples {
-            let logProbability = try model.completionLogProbability(prompt: example.prompt, completion: example.completion)
+            let logProbability = try model.completionLogProbability(
+                prompt: example.prompt, completion: example.completion)
             total = total.map { $0 + logProbability } ?? logProbability
             tokens += example.completion.count
         }
