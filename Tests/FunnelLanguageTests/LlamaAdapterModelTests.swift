@@ -85,6 +85,14 @@ import Testing
         let logits = try adapted.logits(tokens: tokens).scalars
         #expect(Self.relativeError(logits, expected) < 1e-4)
         #expect(Self.relativeError(logits, unadapted) > 1e-2)  // the adapters do change the model
+        // mergedWeights() folds the adapters in the same way.
+        let served = LlamaModel(weights: try adapted.mergedWeights())
+        var servedCache = served.makeCache()
+        #expect(try served.allLogits(forTokens: tokens, cache: &servedCache) == expected)
+        #expect(served.weights.output === served.weights.tokenEmbedding)
+        #expect(
+            model.weights.layers[0].queryKeyValue.scalars
+                != served.weights.layers[0].queryKeyValue.scalars)
     }
 
     @Test func targetsChooseTheAdaptedProjections() throws {
