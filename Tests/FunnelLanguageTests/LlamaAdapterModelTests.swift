@@ -48,6 +48,10 @@ import Testing
         #expect(
             adapted.layers[0].queryKeyValue?.rank == 8
                 && adapted.layers[0].queryKeyValue?.scale == 2)
+        // The adapters' frozen weights share the model's storage: nothing is copied.
+        let frozen = model.weights.layers[1].gateUp.withUnsafeBufferPointer(\.baseAddress)
+        let shared = adapted.layers[1].gateUp?.weight.withUnsafeBufferPointer(\.baseAddress)
+        #expect(frozen != nil && shared == frozen)
     }
 
     @Test func trainedAdaptersGiveTheLogitsOfTheMergedWeights() throws {

@@ -46,7 +46,7 @@ import Testing
         #expect(throws: LlamaModel.InputError.self) { try training.loss([]) }
     }
 
-    @Test func trainingRepeatsBitForBitForASeed() throws {
+    @Test func trainingRepeatsBitForBitForASeedAndThreadCount() throws {
         let model = try LlamaSyntheticModel.model()
         func run() throws -> [Float] {
             let training = SupervisedFineTuning(
@@ -54,6 +54,7 @@ import Testing
             return try (0..<3).map { _ in try training.step([Self.example]) }
         }
         #expect(try run() == run())
+        #expect(try Compute.withThreads(2) { try run() } == Compute.withThreads(2) { try run() })
     }
 
     @Test func preferenceStepsStartAtLn2AndWidenTheMargin() throws {
