@@ -8,7 +8,8 @@ import FunnelTensor
 ///
 /// The prompt is the first `promptTokens` ids of a fixed English text; generation feeds the
 /// argmax back `generatedTokens` times after that prompt (no stop token); the log-probability
-/// scores a `generatedTokens`-long completion after an 8-token prompt in one batched pass.
+/// scores a `generatedTokens`-long completion after an 8-token prompt in one batched pass, and
+/// LoRA training runs the adapter model's forward and backward over the same completion.
 /// Each figure is the best of `repeats` runs. llama.cpp's figures for SmolLM2-135M Q4_1 on one
 /// thread (≈70 prompt and ≈42 generated tokens/s) are quoted by the issue, not measured here.
 public enum LanguageModelBenchmark {
@@ -34,13 +35,17 @@ public enum LanguageModelBenchmark {
         public var promptTokensPerSecond: Double
         public var generatedTokensPerSecond: Double
         public var logProbabilityTokensPerSecond: Double
+        /// LoRA training: forward + backward of the adapter model's completion log-probability
+        /// (rank 8 on every projection) over the same completion.
+        public var adapterTrainingTokensPerSecond: Double
         /// Sentences embedded per second (64 short sentences a batch), or `nil` without MiniLM.
         public var embeddedTextsPerSecond: Double?
     }
 
     public struct Report: Codable, Sendable {
         public var loadSeconds: Double
-        /// Byte-level BPE tokens/s encoding a ~100 KB English text (word cache cold; one thread).
+        /// Byte-level BPE tokens/s encoding ~100 KB of one paragraph repeated (so after its first
+        /// copy every word comes from the word cache: an upper figure); one thread.
         public var tokenizerTokensPerSecond: Double
         /// Resident memory after loading and running, MiB.
         public var residentMiB: Double
@@ -71,13 +76,16 @@ public enum LanguageModelBenchmark {
         let completion = Array(ids[8..<(8 + options.generatedTokens)])
         let sentences = (0..<64).map { "Sentence \($0): " + text.split(separator: ".")[$0 % 3] }
         let model = language.model
+        let adapted = LlamaAdapterModel(model: model)
         let long = String(repeating: text + "\n", count: 100_000 / text.utf8.count + 1)
         var tokenCount = 0
         let tokenizing = seconds { tokenCount = language.tokenizer.encode(long).count }
         var results: [Result] = []
         for threads in options.threadCounts {
             try Compute.withThreads(threads) {
-                var best = (prompt: Double.infinity, generation: Double.infinity, logProbability: Double.infinity, embedding: Double.infinity)
+                var best = (
+                    prompt: Double.infinity, generation: Double.infinity, logProbability: Double.infinity, training: Double.infinity,
+                    embedding: Double.infinity)
                 for _ in 0..<Swift.max(1, options.repeats) {
                     var cache = model.makeCache()
                     best.prompt = Swift.min(best.prompt, try seconds { _ = try model.logits(forTokens: prompt, cache: &cache) })
@@ -90,12 +98,17 @@ public enum LanguageModelBenchmark {
                     best.logProbability = Swift.min(best.logProbability, try seconds {
                         _ = try model.logProbability(prompt: Array(ids.prefix(8)), completion: completion)
                     })
+                    best.training = Swift.min(best.training, try seconds {
+                        adapted.zeroGradients()
+                        try adapted.completionLogProbability(prompt: Array(ids.prefix(8)), completion: completion).backward()
+                    })
                     if let embedder { best.embedding = Swift.min(best.embedding, seconds { _ = embedder.embed(sentences) }) }
                 }
                 let result = Result(
                     threads: threads, promptTokensPerSecond: Double(prompt.count) / best.prompt,
                     generatedTokensPerSecond: Double(options.generatedTokens) / best.generation,
                     logProbabilityTokensPerSecond: Double(completion.count) / best.logProbability,
+                    adapterTrainingTokensPerSecond: Double(completion.count) / best.training,
                     embeddedTextsPerSecond: embedder == nil ? nil : Double(sentences.count) / best.embedding)
                 options.log?(String(format: "%d thread(s): prompt %.0f, generation %.1f, log-probability %.0f tokens/s", threads,
                     result.promptTokensPerSecond, result.generatedTokensPerSecond, result.logProbabilityTokensPerSecond))
@@ -106,11 +119,11 @@ public enum LanguageModelBenchmark {
     }
 
     public static func table(_ report: Report) -> String {
-        var lines = ["threads  prompt tok/s  generated tok/s  log-prob tok/s  texts/s (MiniLM)"]
+        var lines = ["threads  prompt tok/s  generated tok/s  log-prob tok/s  LoRA train tok/s  texts/s (MiniLM)"]
         for result in report.results {
             lines.append(String(
-                format: "%7d %13.0f %16.1f %15.0f %17@", result.threads, result.promptTokensPerSecond, result.generatedTokensPerSecond,
-                result.logProbabilityTokensPerSecond, result.embeddedTextsPerSecond.map { String(format: "%.0f", $0) } ?? "—"))
+                format: "%7d %13.0f %16.1f %15.0f %17.0f %17@", result.threads, result.promptTokensPerSecond, result.generatedTokensPerSecond,
+                result.logProbabilityTokensPerSecond, result.adapterTrainingTokensPerSecond, result.embeddedTextsPerSecond.map { String(format: "%.0f", $0) } ?? "—"))
         }
         lines.append(String(format: "Tokenizer: %.0f tokens/s.", report.tokenizerTokensPerSecond))
         lines.append(String(format: "Loaded in %.2f s; resident memory %.0f MiB. llama.cpp (quoted by issue 22, 1 thread): ≈70 prompt, ≈42 generated tokens/s.", report.loadSeconds, report.residentMiB))
