@@ -31,18 +31,62 @@ static inline float funnel_half_to_float(uint16_t bits) {
     return value;
 }
 
+/// The two halves at `block` (a Q4_1 block's d and m) by bit manipulation: the portable path.
+static inline void funnel_half_pair_bits(const uint8_t *block, float *d, float *m) {
+    *d = funnel_half_to_float(funnel_load_half(block));
+    *m = funnel_half_to_float(funnel_load_half(block + 2));
+}
+
+// The x86 paths convert a Q4_1 block's two halves with one F16C vcvtph2ps (present on every
+// AVX2 and AVX-512 CPU; checked before they are chosen; exact, as the bit manipulation): their
+// targets here add it. Q8_0's single half is converted by bits everywhere (no faster with F16C).
+#if FUNNEL_X86
+#include <immintrin.h>
+#undef FUNNEL_TARGET_AVX2
+#undef FUNNEL_TARGET_AVX512
+#define FUNNEL_TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define FUNNEL_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma,f16c")))
+#endif
+#define FUNNEL_QUANTISED_F16C_portable 0
+#define FUNNEL_QUANTISED_F16C_avx2 1
+#define FUNNEL_QUANTISED_F16C_avx512 1
+
 #define FUNNEL_PER_PATH_BODY "quantised_body.h"
 #include "per_path.h"
 
 // A task takes at least this many weights (rows × columns): fewer cost more to hand out.
 enum { QUANTISED_GRAIN = 1 << 15 };
 
+typedef void (*q4_1_rows_kernel)(const uint8_t *, long, const float *, const float *, float *, long, long);
+typedef void (*q8_0_rows_kernel)(const uint8_t *, long, const float *, float *, long, long);
+
+// The kernels are chosen once, on the calling thread (whose path a test may have lowered), and
+// handed to the tasks.
 typedef struct {
+    q4_1_rows_kernel q4_1;
+    q8_0_rows_kernel q8_0;
     const uint8_t *blocks;
     long rows, blocks_per_row, tasks;
     const float *x, *block_sums;
     float *y;
 } quantised_job;
+
+// The active path's kernels, or the portable ones on an x86 CPU without F16C.
+static q4_1_rows_kernel q4_1_kernel(void) {
+    q4_1_rows_kernel kernel = FUNNEL_FOR_PATH(funnel_gemv_q4_1_rows_);
+#if FUNNEL_X86
+    if (!__builtin_cpu_supports("f16c")) kernel = funnel_gemv_q4_1_rows_portable;
+#endif
+    return kernel;
+}
+
+static q8_0_rows_kernel q8_0_kernel(void) {
+    q8_0_rows_kernel kernel = FUNNEL_FOR_PATH(funnel_gemv_q8_0_rows_);
+#if FUNNEL_X86
+    if (!__builtin_cpu_supports("f16c")) kernel = funnel_gemv_q8_0_rows_portable;
+#endif
+    return kernel;
+}
 
 static long quantised_tasks(long rows, long columns) {
     long grain = QUANTISED_GRAIN / (columns > 0 ? columns : 1);
@@ -53,8 +97,7 @@ static void q4_1_task(void *context, long index) {
     quantised_job *job = context;
     long begin, end;
     funnel_task_range(job->rows, job->tasks, index, &begin, &end);
-    FUNNEL_DISPATCH(funnel_gemv_q4_1_rows_, job->blocks, job->blocks_per_row, job->x, job->block_sums,
-                    job->y, begin, end);
+    job->q4_1(job->blocks, job->blocks_per_row, job->x, job->block_sums, job->y, begin, end);
 }
 
 void funnel_gemv_q4_1(const void *blocks, long rows, long columns, const float *x, float *y) {
@@ -67,7 +110,7 @@ void funnel_gemv_q4_1(const void *blocks, long rows, long columns, const float *
         for (int i = 0; i < 32; i++) total += x[b * 32 + i];
         sums[b] = total;
     }
-    quantised_job job = {blocks, rows, blocks_per_row, quantised_tasks(rows, columns), x, sums, y};
+    quantised_job job = {q4_1_kernel(), NULL, blocks, rows, blocks_per_row, quantised_tasks(rows, columns), x, sums, y};
     funnel_parallel_for(job.tasks, q4_1_task, &job);
     if (sums != stack_sums) free(sums);
 }
@@ -76,11 +119,11 @@ static void q8_0_task(void *context, long index) {
     quantised_job *job = context;
     long begin, end;
     funnel_task_range(job->rows, job->tasks, index, &begin, &end);
-    FUNNEL_DISPATCH(funnel_gemv_q8_0_rows_, job->blocks, job->blocks_per_row, job->x, job->y, begin, end);
+    job->q8_0(job->blocks, job->blocks_per_row, job->x, job->y, begin, end);
 }
 
 void funnel_gemv_q8_0(const void *blocks, long rows, long columns, const float *x, float *y) {
     if (rows <= 0) return;
-    quantised_job job = {blocks, rows, columns / 32, quantised_tasks(rows, columns), x, NULL, y};
+    quantised_job job = {NULL, q8_0_kernel(), blocks, rows, columns / 32, quantised_tasks(rows, columns), x, NULL, y};
     funnel_parallel_for(job.tasks, q8_0_task, &job);
 }

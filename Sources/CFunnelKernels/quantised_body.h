@@ -3,6 +3,21 @@
 // Each row is summed on its own in a fixed order, so a row's result does not depend on how the
 // rows are split across threads.
 
+#undef FUNNEL_HALF_PAIR
+#if FUNNEL_CONCAT(FUNNEL_QUANTISED_F16C_, FUNNEL_BODY_SUFFIX)
+// The x86 paths: the two halves at `block` with one F16C vcvtph2ps (see quantised.c).
+#define FUNNEL_HALF_PAIR(block, d, m) FUNNEL_NAME(funnel_half_pair_)(block, d, m)
+static inline FUNNEL_BODY_TARGET void FUNNEL_NAME(funnel_half_pair_)(const uint8_t *block, float *d, float *m) {
+    int32_t pair;
+    memcpy(&pair, block, sizeof pair);
+    __m128 both = _mm_cvtph_ps(_mm_cvtsi32_si128(pair));
+    *d = _mm_cvtss_f32(both);
+    *m = _mm_cvtss_f32(_mm_movehdup_ps(both));
+}
+#else
+#define FUNNEL_HALF_PAIR(block, d, m) funnel_half_pair_bits(block, d, m)
+#endif
+
 /// y[r] = Σ_c W[r, c]·x[c] for rows [begin, end) of a Q4_1 matrix whose rows are `blocks_per_row`
 /// consecutive 20-byte blocks (f16 d, f16 m, 16 bytes of nibbles: byte j holds element j in its
 /// low nibble and element j + 16 in its high one; value = q·d + m). `block_sums[b]` = Σ of the 32
@@ -16,8 +31,8 @@ void FUNNEL_NAME(funnel_gemv_q4_1_rows_)(const uint8_t *blocks, long blocks_per_
         float offset_total = 0.0f;
         for (long b = 0; b < blocks_per_row; b++) {
             const uint8_t *block = row + b * 20;
-            const float d = funnel_half_to_float(funnel_load_half(block));
-            const float m = funnel_half_to_float(funnel_load_half(block + 2));
+            float d, m;
+            FUNNEL_HALF_PAIR(block, &d, &m);
             const uint8_t *qs = block + 4;
             const float *xb = x + b * 32;
             for (int lane = 0; lane < 16; lane++) {

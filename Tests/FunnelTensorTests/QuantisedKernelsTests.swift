@@ -95,4 +95,34 @@ import Testing
             #expect(one.map(\.bitPattern) == gemv(bytes, x: x, q4_1: isQ4_1).map(\.bitPattern))
         }
     }
+
+    /// Every path this CPU has (portable: halves by bit manipulation; AVX2, AVX-512: by F16C)
+    /// matches the dequantised values, with subnormal and negative scales and offsets too.
+    @Test func everyPathMatchesDequantiseThenDot() {
+        var generator = RandomGenerator(seed: 14)
+        var (q4_1, q4_1Values) = q4_1Matrix(&generator)
+        var (q8_0, q8_0Values) = q8_0Matrix(&generator)
+        // Row 0's first block: a subnormal d (0x0003) and a negative subnormal m (0x8201).
+        q4_1[0] = 0x03; q4_1[1] = 0x00; q4_1[2] = 0x01; q4_1[3] = 0x82
+        let d = Float(Float16(bitPattern: 0x0003)), m = Float(Float16(bitPattern: 0x8201))
+        for index in 0..<16 {
+            q4_1Values[index] = Float(q4_1[4 + index] & 15) * d + m
+            q4_1Values[index + 16] = Float(q4_1[4 + index] >> 4) * d + m
+        }
+        // Row 1's first Q8_0 block: a negative d.
+        let offset = columns / 32 * 34
+        let negative = Float16(-0.003)
+        q8_0[offset] = UInt8(negative.bitPattern & 0xFF); q8_0[offset + 1] = UInt8(negative.bitPattern >> 8)
+        for index in 0..<32 {
+            q8_0Values[columns + index] = Float(Int8(bitPattern: q8_0[offset + 2 + index])) * Float(negative)
+        }
+        let x = (0..<columns).map { _ in generator.nextNormal() }
+        let previous = Compute.path
+        defer { Compute.path = previous }
+        for path in Compute.Path.allCases where path.rawValue <= Compute.detectedPath.rawValue {
+            Compute.path = path
+            expectMatchesDequantised(gemv(q4_1, x: x, q4_1: true), values: q4_1Values, x: x)
+            expectMatchesDequantised(gemv(q8_0, x: x, q4_1: false), values: q8_0Values, x: x)
+        }
+    }
 }
