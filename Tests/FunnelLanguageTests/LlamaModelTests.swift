@@ -108,4 +108,33 @@ struct LlamaModelTests {
         let answer = try model.generateGreedy(prompt: chat.tokens, maxTokens: 20, stopTokens: [2])
         #expect(answer == Array(reference.chatGreedy.prefix { $0 != 2 }))
     }
+
+    @Test(.needsLanguageModels) func theQuantisedDecodeStepMatchesTheFloatOne() throws {
+        let model = try SharedLlamaModel.get()
+        let weights = model.weights
+        #expect(weights.quantisedOutput?.type == .q8_0)
+        #expect(weights.layers.allSatisfy {
+            $0.quantisedQueryKeyValue?.type == .q4_1 && $0.quantisedAttentionOutput != nil
+                && $0.quantisedGateUp?.rows == 2 * model.configuration.feedForwardSize && $0.quantisedDown != nil
+        })
+        let float = LlamaModel(weights: weights, quantisedDecoding: false)
+        let reference = try LlamaReference.load()
+        guard let prompt = reference.prompts.first(where: { $0.name == "plain" }) else {
+            Issue.record("no plain prompt in the fixture")
+            return
+        }
+        for threads in [1, 2] {
+            try Compute.withThreads(threads) {
+                var quantisedCache = model.makeCache()
+                var floatCache = float.makeCache()
+                _ = try model.logits(forTokens: Array(prompt.tokens.dropLast()), cache: &quantisedCache)
+                _ = try float.logits(forTokens: Array(prompt.tokens.dropLast()), cache: &floatCache)
+                let quantised = try model.logits(forTokens: Array(prompt.tokens.suffix(1)), cache: &quantisedCache)
+                let stepped = try float.logits(forTokens: Array(prompt.tokens.suffix(1)), cache: &floatCache)
+                let largest = stepped.map(abs).max() ?? 1
+                let worst = zip(quantised, stepped).map { abs($0 - $1) }.max() ?? 0
+                #expect(worst <= 1e-4 * max(largest, 1), "\(threads) threads: largest difference \(worst) of logits up to \(largest)")
+            }
+        }
+    }
 }

@@ -283,6 +283,18 @@ void funnel_adam_rows(float *values, const float *gradient, float *first, float 
                       const int32_t *rows, long count, long width,
                       const funnel_adam_parameters *parameters);
 
+/// y[r] = Σ_c W[r, c]·x[c] for a `rows × columns` matrix W stored as GGML Q4_1 blocks: row r is
+/// columns/32 consecutive 20-byte blocks (f16 d, f16 m, 16 bytes of nibbles; byte j holds
+/// element j in its low nibble and element j + 16 in its high one; value = q·d + m). `columns`
+/// must be a multiple of 32. Each block adds d·Σ(q·x) + m·Σx (the block sums of x taken once per
+/// call). Rows split across the thread pool; each row is summed in a fixed order by one task,
+/// so y does not depend on the thread count. Shapes: x [columns], y [rows].
+void funnel_gemv_q4_1(const void *blocks, long rows, long columns, const float *x, float *y);
+
+/// As funnel_gemv_q4_1 for GGML Q8_0 blocks: row r is columns/32 consecutive 34-byte blocks
+/// (f16 d, 32 int8 q; value = q·d).
+void funnel_gemv_q8_0(const void *blocks, long rows, long columns, const float *x, float *y);
+
 #ifdef __cplusplus
 }
 #endif

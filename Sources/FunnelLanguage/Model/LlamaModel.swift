@@ -19,8 +19,10 @@ import FunnelTensor
 ///
 /// The projections are GEMMs over all `T` positions of a prompt (`Tensor.matmul`, which splits
 /// large products over `Compute.threadCount` threads) and matrix-vector products for one
-/// generated token; attention splits its (position, head) pairs across the same threads.
-/// Results depend only on the inputs and the thread count.
+/// generated token; attention splits its (position, head) pairs across the same threads. When
+/// the weights keep a projection's quantised blocks (a Q4_1/Q8_0 GGUF), the one-token step
+/// multiplies by those instead (``QuantisedKernels``; ~6× fewer bytes read per token), unless
+/// ``quantisedDecoding`` is off. Results depend only on the inputs and the thread count.
 public final class LlamaModel: @unchecked Sendable {
     /// A token id outside the vocabulary, or an empty sequence.
     public struct InputError: Error, CustomStringConvertible, Equatable {
@@ -31,11 +33,15 @@ public final class LlamaModel: @unchecked Sendable {
     public let configuration: LlamaConfiguration
     /// The dequantised weights.
     public let weights: LlamaWeights
+    /// Whether a one-position step multiplies by the weights' quantised blocks where they keep
+    /// them (otherwise always by the Float32 tensors).
+    public let quantisedDecoding: Bool
 
-    /// A model over `weights` (their configuration).
-    public init(weights: LlamaWeights) {
+    /// A model over `weights` (their configuration); `quantisedDecoding` as the property.
+    public init(weights: LlamaWeights, quantisedDecoding: Bool = true) {
         self.configuration = weights.configuration
         self.weights = weights
+        self.quantisedDecoding = quantisedDecoding
     }
 
     /// Reads the configuration and every weight of a llama GGUF file (dequantised to Float32).
@@ -92,7 +98,7 @@ public final class LlamaModel: @unchecked Sendable {
         let gated = Tensor(shape: [count, feedForward], repeating: 0)
         for (index, layer) in weights.layers.enumerated() {
             normalize(stream, weight: layer.attentionNorm, into: normalized)
-            let projected = Tensor.matmul(normalized, layer.queryKeyValue, transposeRight: true)
+            let projected = project(normalized, layer.queryKeyValue, layer.quantisedQueryKeyValue)
             let width = hidden + 2 * keyValue
             projected.withUnsafeMutableBufferPointer { buffer in
                 guard let base = buffer.baseAddress else { return }
@@ -111,9 +117,9 @@ public final class LlamaModel: @unchecked Sendable {
                 cache.append(layer: index, positions: count, keys: base + hidden, values: base + hidden + keyValue, stride: width)
             }
             attend(projected, layer: index, cache: cache, start: start, into: attended)
-            add(Tensor.matmul(attended, layer.attentionOutput, transposeRight: true), to: stream)
+            add(project(attended, layer.attentionOutput, layer.quantisedAttentionOutput), to: stream)
             normalize(stream, weight: layer.feedForwardNorm, into: normalized)
-            let gateUp = Tensor.matmul(normalized, layer.gateUp, transposeRight: true)
+            let gateUp = project(normalized, layer.gateUp, layer.quantisedGateUp)
             gateUp.withUnsafeBufferPointer { source in
                 gated.withUnsafeMutableBufferPointer { target in
                     guard let source = source.baseAddress, let target = target.baseAddress else { return }
@@ -124,7 +130,7 @@ public final class LlamaModel: @unchecked Sendable {
                     }
                 }
             }
-            add(Tensor.matmul(gated, layer.down, transposeRight: true), to: stream)
+            add(project(gated, layer.down, layer.quantisedDown), to: stream)
         }
         cache.advance(by: count)
 
@@ -143,7 +149,23 @@ public final class LlamaModel: @unchecked Sendable {
                 }
             }
         }
-        return Tensor.matmul(final, weights.output, transposeRight: true).scalars
+        return project(final, weights.output, weights.quantisedOutput).scalars
+    }
+
+    /// `input · weightᵀ` (`[T, in]` → `[T, out]`): for one position, the GEMV over `quantised`'s
+    /// blocks when given (and ``quantisedDecoding`` is on); otherwise `Tensor.matmul`.
+    private func project(_ input: Tensor, _ weight: Tensor, _ quantised: LlamaWeights.QuantisedMatrix?) -> Tensor {
+        guard quantisedDecoding, let quantised, input.count == quantised.columns else {
+            return Tensor.matmul(input, weight, transposeRight: true)
+        }
+        let output = Tensor(shape: [1, quantised.rows], repeating: 0)
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                guard let x = x.baseAddress, let y = y.baseAddress else { return }
+                quantised.multiply(x, into: y)
+            }
+        }
+        return output
     }
 
     /// RMSNorm of every row of `input` into `output` (both `[T, hidden]`).
