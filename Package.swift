@@ -14,11 +14,13 @@ let package = Package(
         .library(name: "FunnelTraining", targets: ["FunnelTraining"]),
         .library(name: "FunnelBenchmarks", targets: ["FunnelBenchmarks"]),
         .library(name: "FunnelLanguage", targets: ["FunnelLanguage"]),
+        .library(name: "FunnelServer", targets: ["FunnelServer"]),
         .executable(name: "funnel", targets: ["funnel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // MARK: Kernels (C, run-time CPU dispatch; imported only by FunnelTensor and benchmarks)
@@ -79,6 +81,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: OpenAI-compatible HTTP server over a language model (`funnel llm serve`)
+        .target(
+            name: "FunnelServer",
+            dependencies: [
+                "FunnelLanguage",
+                "FunnelTensor",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Benchmarks (`funnel bench`)
         .target(
             name: "FunnelBenchmarks",
@@ -98,6 +111,7 @@ let package = Package(
                 "FunnelTraining",
                 "FunnelBenchmarks",
                 "FunnelLanguage",
+                "FunnelServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -154,6 +168,11 @@ let package = Package(
             name: "FunnelLanguageTests",
             dependencies: ["FunnelLanguage", "FunnelTestSupport"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FunnelServerTests",
+            dependencies: ["FunnelServer", "FunnelLanguage", "FunnelTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

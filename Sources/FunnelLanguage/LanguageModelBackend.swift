@@ -9,6 +9,17 @@ public protocol LanguageModelBackend: Sendable {
     func chat(_ messages: [ChatMessage], options: SamplingOptions, format: ResponseFormat) throws -> String
     /// `Σ log p(completion | messages)` in nats, the reply followed by the end of its message.
     func logProbability(messages: [ChatMessage], completion: String) throws -> Double
+    /// The continuation of the raw text `prompt` (no chat template), sampled by `options`.
+    /// Backends without raw completion keep the default, which throws
+    /// ``LanguageModelBackendError/unsupported(_:)``.
+    func complete(prompt: String, options: SamplingOptions) throws -> String
+}
+
+extension LanguageModelBackend {
+    /// Raw completion is optional: by default it is refused.
+    public func complete(prompt: String, options: SamplingOptions) throws -> String {
+        throw LanguageModelBackendError.unsupported("raw text completion")
+    }
 }
 
 /// The shape a reply must have: free text, a regular expression (Funnel's subset, matched
@@ -42,5 +53,10 @@ extension LanguageModel: LanguageModelBackend {
 
     public func logProbability(messages: [ChatMessage], completion: String) throws -> Double {
         try logProbability(messages: messages, completion: completion, includesEnd: true)
+    }
+
+    /// `prompt` tokenised as plain text (control tokens not recognised) and continued.
+    public func complete(prompt: String, options: SamplingOptions) throws -> String {
+        try generate(prompt: tokenizer.encode(prompt, parseSpecial: false), options: options).text
     }
 }

@@ -15,8 +15,9 @@ struct LanguageModelCommand: ParsableCommand {
               funnel llm chat "What is the capital of France?"
               funnel llm chat --grammar action --temperature 0.7 "I'd like a film for tonight."
               funnel llm embed "a film about guitars" "a documentary on jazz"
+              funnel llm serve --port 8080
             """,
-        subcommands: [Chat.self, Embed.self])
+        subcommands: [Chat.self, Embed.self, Serve.self])
 
     struct Chat: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "One reply to a user message (greedy unless --temperature).")
