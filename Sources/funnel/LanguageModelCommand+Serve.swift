@@ -9,10 +9,7 @@ extension LanguageModelCommand {
         static let configuration = CommandConfiguration(
             abstract: "Serve the language model over an OpenAI-compatible HTTP API on 127.0.0.1.",
             discussion: """
-                Routes: POST /v1/chat/completions (response_format: text, json_schema, or Funnel's {"type": "regex", "pattern": ...}), \
-                POST /v1/completions (raw prompt, no chat template) and Funnel's extension POST /v1/logprob \
-                ({messages, completion} -> {logprob}: the summed log-probability of a reply, in nats). \
-                OpenAICompatibleBackend is the matching client. Stop with Ctrl-C.
+                Routes: POST /v1/chat/completions (response_format: text, json_schema, or Funnel's {"type": "regex", "pattern": ...}), POST /v1/completions (raw prompt, no chat template) and Funnel's extension POST /v1/logprob ({messages, completion} -> {logprob}: the summed log-probability of a reply, in nats). OpenAICompatibleBackend is the matching client. Stop with Ctrl-C.
                 """)
 
         @Option(help: "The GGUF file.")
