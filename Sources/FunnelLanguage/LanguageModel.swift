@@ -62,7 +62,7 @@ public final class LanguageModel: @unchecked Sendable {
 
     /// The token mask of `format`, built once per format and model (walking the vocabulary's
     /// trie for each new grammar costs about a second); `nil` for free text.
-    func constraint(for format: ResponseFormat) throws -> TokenConstraint? {
+    public func constraint(for format: ResponseFormat) throws -> TokenConstraint? {
         if let cached = constraintsLock.withLock({ constraints[format] }) { return cached }
         guard let automaton = try format.automaton() else { return nil }
         let constraint = TokenConstraint(automaton: automaton, tokenizer: tokenizer)

@@ -54,13 +54,12 @@ struct LanguageModelCommand: ParsableCommand {
 
         func run() throws {
             let language = try LanguageModel(path: model)
-            var constraint: TokenConstraint?
+            var format = pattern.map(ResponseFormat.pattern) ?? .text
             if let grammar {
                 guard grammar == "action" else { throw ValidationError("--grammar: \(grammar.debugDescription); expected 'action'") }
-                constraint = TokenConstraint(automaton: ActionGrammar.automaton, tokenizer: language.tokenizer)
-            } else if let pattern {
-                constraint = TokenConstraint(automaton: try ByteAutomaton(pattern: pattern), tokenizer: language.tokenizer)
+                format = .pattern(ActionGrammar.pattern)
             }
+            let constraint = try language.constraint(for: format)
             let messages = (system.map { [ChatMessage(role: "system", content: $0)] } ?? []) + [ChatMessage(role: "user", content: message)]
             let options = SamplingOptions(temperature: temperature, topP: topP, maxTokens: maxTokens, seed: seed)
             let reply = try Compute.withThreads(threads) { try language.chat(messages, options: options, constraint: constraint) }
