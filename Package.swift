@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "FunnelBenchmarks", targets: ["FunnelBenchmarks"]),
         .library(name: "FunnelLanguage", targets: ["FunnelLanguage"]),
         .library(name: "FunnelServer", targets: ["FunnelServer"]),
+        .library(name: "FunnelConversation", targets: ["FunnelConversation"]),
         .executable(name: "funnel", targets: ["funnel"]),
     ],
     dependencies: [
@@ -81,6 +82,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Conversational recommendation (ECPO, AILO; above the language model)
+        .target(
+            name: "FunnelConversation",
+            dependencies: ["FunnelLanguage", "FunnelNN", "FunnelTensor", "FunnelTraining"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: OpenAI-compatible HTTP server over a language model (`funnel llm serve`)
         .target(
             name: "FunnelServer",
@@ -112,6 +120,7 @@ let package = Package(
                 "FunnelBenchmarks",
                 "FunnelLanguage",
                 "FunnelServer",
+                "FunnelConversation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -173,6 +182,11 @@ let package = Package(
         .testTarget(
             name: "FunnelServerTests",
             dependencies: ["FunnelServer", "FunnelLanguage", "FunnelTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FunnelConversationTests",
+            dependencies: ["FunnelConversation", "FunnelLanguage", "FunnelTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
