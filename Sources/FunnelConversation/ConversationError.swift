@@ -8,10 +8,14 @@ public struct ConversationError: Error, CustomStringConvertible, Equatable, Send
     public let location: String
     /// What was expected or what went wrong.
     public let reason: String
+    /// Whether the reply was refused because the simulated user named its hidden target (the
+    /// leakage check, §2.3): the dialogue is dropped rather than the run stopped.
+    public var isLeak: Bool = false
 
-    public init(location: String, reason: String) {
+    public init(location: String, reason: String, isLeak: Bool = false) {
         self.location = location
         self.reason = reason
+        self.isLeak = isLeak
     }
 
     /// A problem in a file: `path`, the 1-based `line` when known, the field path when known.
@@ -24,12 +28,14 @@ public struct ConversationError: Error, CustomStringConvertible, Equatable, Send
 
     /// A problem with a model's reply: the dialogue's id, the 0-based turn, the role that
     /// replied (`simulator.policy`, `agent`, `rewriter`, `judge` …) and the field when known.
-    public static func reply(dialogue: String, turn: Int?, role: String, field: String? = nil, _ reason: String) -> ConversationError {
+    public static func reply(
+        dialogue: String, turn: Int?, role: String, field: String? = nil, _ reason: String, isLeak: Bool = false
+    ) -> ConversationError {
         var location = "dialogue \(dialogue)"
         if let turn { location += ", turn \(turn)" }
         location += ", \(role)"
         if let field { location += ", field \"\(field)\"" }
-        return ConversationError(location: location, reason: reason)
+        return ConversationError(location: location, reason: reason, isLeak: isLeak)
     }
 
     public var description: String { "\(location): \(reason)" }
