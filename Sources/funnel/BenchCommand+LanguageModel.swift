@@ -9,7 +9,7 @@ extension BenchCommand {
             commandName: "language-model",
             abstract: "Prompt, generated and log-probability tokens/s of the in-process language model, and MiniLM's texts/s, on 1 and 2 threads.",
             discussion: """
-                Issue 22: SmolLM2-135M-Instruct (Q4_1, dequantised to Float32 at load for prompts; each generated token multiplies by the Q4_1/Q8_0 blocks) from the model cache, a 64-token prompt, 64 greedy tokens with the KV cache, a 64-token completion scored in one pass; all-MiniLM-L6-v2 on 64 short sentences. The best of --repeats runs. llama.cpp's figures (≈70 prompt, ≈42 generated tokens/s on one thread) are quoted, not measured.
+                Issue 22: SmolLM2-135M-Instruct (Q4_1, dequantised to Float32 at load for prompts; each generated token multiplies by the Q4_1/Q8_0 blocks) from the model cache, a 64-token prompt, 64 greedy tokens with the KV cache, a 64-token completion scored in one pass; 8 greedy chats sharing a ~400-token system message with the prefix cache on and off (prompt tokens/s and their ratio); all-MiniLM-L6-v2 on 64 short sentences. The best of --repeats runs. llama.cpp's figures (≈70 prompt, ≈42 generated tokens/s on one thread) are quoted, not measured.
 
                 Example: swift run -c release funnel bench language-model
                 """)
