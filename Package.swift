@@ -85,7 +85,7 @@ let package = Package(
         // MARK: Conversational recommendation (ECPO, AILO; above the language model)
         .target(
             name: "FunnelConversation",
-            dependencies: ["FunnelLanguage", "FunnelNN", "FunnelTensor", "FunnelTraining"],
+            dependencies: ["FunnelLanguage", "FunnelModels", "FunnelNN", "FunnelTensor", "FunnelTraining"],
             swiftSettings: strictSettings
         ),
 

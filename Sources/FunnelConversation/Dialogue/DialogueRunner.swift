@@ -22,9 +22,12 @@ public struct DialogueRunner: Sendable {
 
     /// The dialogue of `agent` with `persona` looking for `target`.
     /// - Throws: ``ConversationError`` when a role's reply stays invalid (not for leakage).
-    public func run(agent: ConversationalAgent, persona: Persona, target: CatalogueItem, ledger: CallLedger) throws -> DialogueRecord {
+    public func run(agent: ConversationalAgent, persona: Persona, target: CatalogueItem) throws -> DialogueRecord {
         let start = DispatchTime.now().uptimeNanoseconds
-        let before = ledger.snapshot
+        // The agent's and the simulator's ledgers (one ledger when they share it).
+        let ledgers = agent.backend.ledger === simulator.chat.backend.ledger
+            ? [agent.backend.ledger] : [agent.backend.ledger, simulator.chat.backend.ledger]
+        let before = ledgers.map(\.snapshot)
         let id = "\(agent.name)/\(persona.id)"
         var record = DialogueRecord(
             id: id, agent: agent.name, personaId: persona.id, targetId: target.id, targetTitle: target.title,
@@ -65,7 +68,9 @@ public struct DialogueRunner: Sendable {
             record.abortReason = error.description
             record.success = false
         }
-        record.calls = ledger.difference(since: before)
+        for (ledger, earlier) in zip(ledgers, before) {
+            record.calls.merge(ledger.difference(since: earlier)) { CallLedger.Entry(calls: $0.calls + $1.calls, seconds: $0.seconds + $1.seconds) }
+        }
         record.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return record
     }

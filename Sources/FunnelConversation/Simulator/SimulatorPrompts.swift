@@ -3,8 +3,10 @@ import FunnelLanguage
 
 /// The instructions AILO's roles are given (conversational.md §2.3), written for Funnel (the
 /// released prompts are the authors'; these follow the same structure: persona and hidden
-/// target first, then the dialogue, then one JSON task). Every prompt puts the fixed
-/// instructions first and the growing dialogue last, so a prefix-caching backend reuses them.
+/// target first, then the dialogue, then one JSON task). All five roles share the system
+/// message, the persona card and the transcript, and only the task at the end differs, so a
+/// prefix-caching backend (``FunnelLanguage/LanguageModel``) computes each turn's shared part
+/// once.
 public enum SimulatorPrompts {
     /// The roles, as ``CallLedger`` counts them.
     public static let policyRole = "simulator.policy"
@@ -49,15 +51,14 @@ public enum SimulatorPrompts {
         messages.map { "\($0.speaker): \($0.text)" }.joined(separator: "\n")
     }
 
-    static func messages(system: String, card: String, dialogue: String, task: String) -> [ChatMessage] {
+    static func messages(card: String, dialogue: String, task: String) -> [ChatMessage] {
         [
             ChatMessage(role: "system", content: system),
             ChatMessage(role: "user", content: card + "\n\nConversation:\n" + (dialogue.isEmpty ? "(none yet)" : dialogue) + "\n\n" + task),
         ]
     }
 
-    static let userSystem = "You simulate a user talking to a movie recommendation assistant. Answer in JSON only."
-    static let raterSystem = "You judge one reply of a movie recommendation assistant. Answer in JSON only."
+    static let system = "You simulate a user talking to a movie recommendation assistant and judge its replies. Answer in JSON only."
 
     static let openingTask =
         "Write your first message asking the assistant for a movie recommendation, in your own style. Mention one feature of the movie you want. Reply as {\"response\": \"...\"}."

@@ -13,12 +13,12 @@ import FunnelLanguage
 public struct UserSimulator: Sendable {
     /// The simulator's model, ledger and retry policy.
     public let chat: StructuredChat
-    /// The longest user message, in characters ([ASSUMED] 200: two sentences).
+    /// The longest user message, in characters ([ASSUMED] 160: one or two sentences).
     public var responseLength: Int
-    /// The longest reason a rater or the policy selector writes ([ASSUMED] 160).
+    /// The longest reason a rater or the policy selector writes ([ASSUMED] 100 characters).
     public var reasonLength: Int
 
-    public init(chat: StructuredChat, responseLength: Int = 200, reasonLength: Int = 160) {
+    public init(chat: StructuredChat, responseLength: Int = 160, reasonLength: Int = 100) {
         self.chat = chat
         self.responseLength = responseLength
         self.reasonLength = reasonLength
@@ -42,9 +42,9 @@ public struct UserSimulator: Sendable {
         }
     }
 
-    private func messages(_ context: Context, system: String, task: String) -> [ChatMessage] {
+    private func messages(_ context: Context, task: String) -> [ChatMessage] {
         SimulatorPrompts.messages(
-            system: system, card: SimulatorPrompts.userCard(persona: context.persona, target: context.target),
+            card: SimulatorPrompts.userCard(persona: context.persona, target: context.target),
             dialogue: SimulatorPrompts.transcript(context.transcript), task: task)
     }
 
@@ -55,7 +55,7 @@ public struct UserSimulator: Sendable {
         let schema = ReplySchema([.init("response", .text(maximumLength: responseLength))])
         let title = context.target.title
         let (reply, _) = try chat.request(
-            role: SimulatorPrompts.responseRole, messages: messages(context, system: SimulatorPrompts.userSystem, task: task),
+            role: SimulatorPrompts.responseRole, messages: messages(context, task: task),
             schema: schema, dialogue: context.dialogue, turn: context.turn
         ) { reply in
             TitleMatching.mentions(reply.texts["response"] ?? "", title: title)
@@ -72,7 +72,7 @@ public struct UserSimulator: Sendable {
         ])
         let (reply, _) = try chat.request(
             role: SimulatorPrompts.policyRole,
-            messages: messages(context, system: SimulatorPrompts.userSystem, task: SimulatorPrompts.policyTask),
+            messages: messages(context, task: SimulatorPrompts.policyTask),
             schema: schema, dialogue: context.dialogue, turn: context.turn)
         return (UserPolicy(rawValue: reply.texts["policy"] ?? "") ?? .endConversation, reply.texts["reason"] ?? "")
     }
@@ -84,11 +84,11 @@ public struct UserSimulator: Sendable {
         ])
         let (recommendation, _) = try chat.request(
             role: SimulatorPrompts.recommendationRole,
-            messages: messages(context, system: SimulatorPrompts.raterSystem, task: SimulatorPrompts.recommendationTask),
+            messages: messages(context, task: SimulatorPrompts.recommendationTask),
             schema: rating, dialogue: context.dialogue, turn: context.turn)
         let (strategy, _) = try chat.request(
             role: SimulatorPrompts.strategyRole,
-            messages: messages(context, system: SimulatorPrompts.raterSystem, task: SimulatorPrompts.strategyTask),
+            messages: messages(context, task: SimulatorPrompts.strategyTask),
             schema: rating, dialogue: context.dialogue, turn: context.turn)
         let expressionSchema = ReplySchema([
             .init("reason", .text(maximumLength: reasonLength)), .init("flexibility", .integer(0...2)),
@@ -96,7 +96,7 @@ public struct UserSimulator: Sendable {
         ])
         let (expression, _) = try chat.request(
             role: SimulatorPrompts.expressionRole,
-            messages: messages(context, system: SimulatorPrompts.raterSystem, task: SimulatorPrompts.expressionTask),
+            messages: messages(context, task: SimulatorPrompts.expressionTask),
             schema: expressionSchema, dialogue: context.dialogue, turn: context.turn)
         return TurnRatings(
             recommendation: recommendation.integers["rating"] ?? 0, recommendationReason: recommendation.texts["reason"] ?? "",

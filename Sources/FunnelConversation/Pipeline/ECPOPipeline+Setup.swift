@@ -1,0 +1,150 @@
+import Foundation
+import FunnelLanguage
+import FunnelNN
+
+/// The agents a run compares (conversational.md §4, Table 1).
+public enum AgentKind: String, Codable, CaseIterable, Sendable {
+    /// The expert ActCRS (its own model, few-shot): SGPT's teacher and the win rate's reference.
+    case expert
+    /// ActCRS on the untuned policy model, few-shot.
+    case base
+    /// The policy after SGPT (no few-shot, as it was trained).
+    case sgpt
+    /// The policy after SGPT and ECPO.
+    case ecpo
+}
+
+extension ECPOPipeline {
+    /// What every stage shares: the data, the retriever and the roles.
+    struct Context {
+        let catalogue: ItemCatalogue
+        let train: [Persona]
+        let test: [Persona]
+        let retriever: ItemRetriever
+        let policy: LanguageModel
+        let expert: RoleBackend
+        let runner: DialogueRunner
+        let rewriter: StructuredChat
+        let judge: PairwiseJudge
+        /// Whether the expert is the policy's own model (then the base agent is the expert).
+        let expertIsBase: Bool
+        let expertAgent: ConversationalAgent
+    }
+
+    /// Loads the data, the personas (built once, then read from their files), the retriever
+    /// (item embeddings computed once) and the models of every role.
+    func setUp() throws -> Context {
+        let source: any ItemSource =
+            configuration.data.kind == "movielens"
+            ? MovieLensSource(folder: configuration.data.folder)
+            : JSONLinesItemSource(items: configuration.data.items, ratings: configuration.data.ratings)
+        let catalogue = try source.catalogue()
+        let (trainPath, testPath) = (path("personas-train.jsonl"), path("personas-test.jsonl"))
+        if !StageFile.exists(trainPath) || !StageFile.exists(testPath) {
+            let built = try PersonaBuilder(options: configuration.personas).build(catalogue: catalogue, histories: try source.histories())
+            try PersonaFile.write(built.train, to: trainPath)
+            try PersonaFile.write(built.test, to: testPath)
+        }
+        let train = try PersonaFile.read(path: trainPath)
+        let test = try PersonaFile.read(path: testPath)
+        for (file, personas) in [(trainPath, train), (testPath, test)] {
+            for (index, persona) in personas.enumerated() where persona.targetIds.first.flatMap(catalogue.item(id:)) == nil {
+                throw ConversationError.file(file, line: index + 1, field: "targetIds", "the first target is not in the catalogue \(catalogue.name)")
+            }
+        }
+        let embedder = try modelWork { try SentenceEmbedder(folder: configuration.models.embedder) }
+        let embeddingsPath = path("item-embeddings.bin")
+        let retriever: ItemRetriever
+        if StageFile.exists(embeddingsPath) {
+            retriever = try ItemRetriever.loadEmbeddings(from: embeddingsPath, items: catalogue.items, embedder: embedder)
+        } else {
+            progress("[setup] embedding \(catalogue.items.count) items")
+            retriever = modelWork { ItemRetriever(items: catalogue.items, embedder: embedder) }
+            try retriever.saveEmbeddings(to: embeddingsPath)
+        }
+        let policy = try model(configuration.models.policy)
+        let expert = try role(configuration.models.expert)
+        let chat = { (source: ECPOConfiguration.ModelSource) in
+            StructuredChat(backend: try self.role(source), attempts: self.configuration.replyAttempts, seed: self.configuration.seed)
+        }
+        let expertIsBase = configuration.models.expert.gguf == configuration.models.policy
+        let runner = DialogueRunner(simulator: UserSimulator(chat: try chat(configuration.models.simulator)), rounds: configuration.rounds)
+        return Context(
+            catalogue: catalogue, train: train, test: test, retriever: retriever, policy: policy, expert: expert, runner: runner,
+            rewriter: try chat(configuration.models.rewriter), judge: PairwiseJudge(chat: try chat(configuration.models.judge)),
+            expertIsBase: expertIsBase,
+            expertAgent: makeAgent(name: AgentKind.expert.rawValue, backend: expert, fewShot: true, retriever: retriever))
+    }
+
+    /// The in-process model at `path`, loaded once per run.
+    func model(_ path: String) throws -> LanguageModel {
+        if let loaded = models[path] { return loaded }
+        progress("loading \(path)")
+        let loaded = try modelWork { try LanguageModel(path: path) }
+        models[path] = loaded
+        return loaded
+    }
+
+    /// The backend of a role: an in-process GGUF or an OpenAI-compatible server.
+    func role(_ source: ECPOConfiguration.ModelSource) throws -> RoleBackend {
+        if !source.gguf.isEmpty {
+            return RoleBackend(backend: try model(source.gguf), modelName: source.name, ledger: ledger)
+        }
+        guard let url = URL(string: source.url) else {
+            throw ConversationError.file("configuration", field: "models", "\"\(source.url)\" is not a URL")
+        }
+        let key = source.apiKeyVariable.isEmpty ? nil : ProcessInfo.processInfo.environment[source.apiKeyVariable]
+        return RoleBackend(backend: OpenAICompatibleBackend(baseURL: url, model: source.model, apiKey: key), modelName: source.name, ledger: ledger)
+    }
+
+    func makeAgent(name: String, backend: RoleBackend, fewShot: Bool, retriever: ItemRetriever) -> ConversationalAgent {
+        let settings = configuration.agent
+        return ConversationalAgent(
+            name: name, backend: backend, retriever: retriever,
+            prompt: AgentPrompt(scratchpadCharacterLimit: settings.scratchpadCharacterLimit), includesFewShot: fewShot,
+            constrainsActions: settings.constrainsActions, attempts: settings.attempts,
+            maximumStepsPerTurn: settings.maximumStepsPerTurn, maximumActionTokens: settings.maximumActionTokens,
+            seed: configuration.seed)
+    }
+
+    /// The agents evaluated with the test personas: the expert only when it is another model
+    /// than the policy (otherwise it is the base agent).
+    func evaluatedAgents(_ context: Context) -> [AgentKind] {
+        context.expertIsBase ? [.base, .sgpt, .ecpo] : AgentKind.allCases
+    }
+
+    /// The agent of `kind`, fine-tuned models built from their adapter files.
+    func agent(_ kind: AgentKind, _ context: Context) throws -> ConversationalAgent {
+        switch kind {
+        case .expert: return context.expertAgent
+        case .base:
+            return makeAgent(name: kind.rawValue, backend: RoleBackend(backend: context.policy, modelName: policyName, ledger: ledger), fewShot: true, retriever: context.retriever)
+        case .sgpt, .ecpo:
+            let tuned = try tunedModel(kind, context)
+            return makeAgent(name: kind.rawValue, backend: RoleBackend(backend: tuned.model, modelName: tuned.name, ledger: ledger), fewShot: false, retriever: context.retriever)
+        }
+    }
+
+    var policyName: String { URL(fileURLWithPath: configuration.models.policy).lastPathComponent }
+
+    /// The SGPT or ECPO model: the policy (for ECPO, the SGPT model) with its adapter merged,
+    /// or the model below it unchanged when the stage had no data to train on.
+    func tunedModel(_ kind: AgentKind, _ context: Context) throws -> (model: LanguageModel, name: String) {
+        let below: (model: LanguageModel, name: String) =
+            kind == .ecpo ? try tunedModel(.sgpt, context) : (context.policy, policyName)
+        let adapterPath = path(kind == .sgpt ? "sgpt-adapter.safetensors" : "ecpo-adapter.safetensors")
+        let name = below.name + (kind == .sgpt ? " + SGPT" : " + ECPO")
+        if let loaded = models[adapterPath] { return (loaded, name) }
+        guard StageFile.exists(adapterPath) else { return (below.model, below.name + " (no \(kind.rawValue) data)") }
+        let options = kind == .sgpt ? configuration.planningTuning : configuration.preferenceOptimisation
+        let merged = try modelWork {
+            let adapter = LlamaAdapterModel(model: below.model.model, rank: options.rank, alpha: options.alpha, seed: options.seed)
+            try adapter.loadParameters(from: adapterPath)
+            return LanguageModel(
+                tokenizer: below.model.tokenizer, template: below.model.template,
+                model: LlamaModel(weights: try adapter.mergedWeights()), path: adapterPath)
+        }
+        models[adapterPath] = merged
+        return (merged, name)
+    }
+}
