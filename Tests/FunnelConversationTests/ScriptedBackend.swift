@@ -59,27 +59,13 @@ final class ReplyQueue: @unchecked Sendable {
 
 /// Small fixtures shared by the suites.
 enum ConversationFixtures {
-    static let toyStory = CatalogueItem(id: "1", title: "Toy Story (1995)", genres: ["Animation", "Comedy"], tags: ["pixar"])
+    static let toyStory = CatalogueItem(id: "1", title: "Toy Story (1995)", genres: ["Animation", "Comedy"], tags: ["toys", "animated"])
     static let alien = CatalogueItem(id: "2", title: "Alien (1979)", genres: ["Horror", "Sci-Fi"], tags: ["space"])
-    static let heat = CatalogueItem(id: "3", title: "Heat (1995)", genres: ["Action", "Crime"], tags: [])
+    static let heat = CatalogueItem(id: "3", title: "Heat (1995)", genres: ["Action", "Crime"], tags: ["heist"])
 
     static let persona = Persona(
         id: "test-0001", userId: "7", behaviour: .efficiencySeeking, linguistics: "Writes short messages.",
         preferences: "Enjoys Animation and Comedy.", likedTitles: ["Shrek (2001)"], targetIds: ["1"])
-
-    /// Two-dimensional embeddings: "animated"/"toy" words point to Toy Story, "space"/"horror"
-    /// to Alien, anything else to Heat.
-    struct KeywordEmbedder: TextEmbedder {
-        var dimension: Int { 3 }
-        func embed(_ texts: [String]) -> [[Float]] {
-            texts.map { text in
-                let lowered = text.lowercased()
-                if lowered.contains("toy") || lowered.contains("animat") { return [1, 0, 0] }
-                if lowered.contains("space") || lowered.contains("horror") || lowered.contains("alien") { return [0, 1, 0] }
-                return [0, 0, 1]
-            }
-        }
-    }
 
     static func retriever() -> ItemRetriever {
         ItemRetriever(items: [toyStory, alien, heat], embedder: KeywordEmbedder())

@@ -20,8 +20,8 @@ extension ECPOPipeline {
             let model: String
             switch kind {
             case .expert: model = context.expert.modelName
-            case .base: model = policyName
-            case .sgpt, .ecpo: model = try tunedModel(kind, context).name
+            case .base: model = context.policy.modelName
+            case .sgpt, .ecpo: model = try tunedModel(kind, context).modelName
             }
             results.append(
                 ECPOReport.AgentResult(
@@ -47,7 +47,7 @@ extension ECPOPipeline {
         let report = ECPOReport(
             name: configuration.name, seed: configuration.seed,
             models: [
-                "policy": policyName, "expert": models.expert.name, "simulator": models.simulator.name,
+                "policy": context.policy.modelName, "expert": models.expert.name, "simulator": models.simulator.name,
                 "rewriter": models.rewriter.name, "judge": models.judge.name,
                 "embedder": URL(fileURLWithPath: models.embedder).lastPathComponent,
             ],

@@ -21,7 +21,8 @@ extension ECPOPipeline {
         let train: [Persona]
         let test: [Persona]
         let retriever: ItemRetriever
-        let policy: LanguageModel
+        /// The untuned policy as the base agent calls it.
+        let policy: RoleBackend
         let expert: RoleBackend
         let runner: DialogueRunner
         let rewriter: StructuredChat
@@ -52,7 +53,7 @@ extension ECPOPipeline {
                 throw ConversationError.file(file, line: index + 1, field: "targetIds", "the first target is not in the catalogue \(catalogue.name)")
             }
         }
-        let embedder = try modelWork { try SentenceEmbedder(folder: configuration.models.embedder) }
+        let embedder = try overrides.embedder ?? modelWork { try SentenceEmbedder(folder: configuration.models.embedder) }
         let embeddingsPath = path("item-embeddings.bin")
         let retriever: ItemRetriever
         if StageFile.exists(embeddingsPath) {
@@ -62,16 +63,17 @@ extension ECPOPipeline {
             retriever = modelWork { ItemRetriever(items: catalogue.items, embedder: embedder) }
             try retriever.saveEmbeddings(to: embeddingsPath)
         }
-        let policy = try model(configuration.models.policy)
-        let expert = try role(configuration.models.expert)
-        let chat = { (source: ECPOConfiguration.ModelSource) in
-            StructuredChat(backend: try self.role(source), attempts: self.configuration.replyAttempts, seed: self.configuration.seed)
+        let policy = try role("policy", ECPOConfiguration.ModelSource(gguf: configuration.models.policy))
+        let expert = try role("expert", configuration.models.expert)
+        let chat = { (name: String, source: ECPOConfiguration.ModelSource) in
+            StructuredChat(backend: try self.role(name, source), attempts: self.configuration.replyAttempts, seed: self.configuration.seed)
         }
         let expertIsBase = configuration.models.expert.gguf == configuration.models.policy
-        let runner = DialogueRunner(simulator: UserSimulator(chat: try chat(configuration.models.simulator)), rounds: configuration.rounds)
+        let runner = DialogueRunner(simulator: UserSimulator(chat: try chat("simulator", configuration.models.simulator)), rounds: configuration.rounds)
         return Context(
             catalogue: catalogue, train: train, test: test, retriever: retriever, policy: policy, expert: expert, runner: runner,
-            rewriter: try chat(configuration.models.rewriter), judge: PairwiseJudge(chat: try chat(configuration.models.judge)),
+            rewriter: try chat("rewriter", configuration.models.rewriter),
+            judge: PairwiseJudge(chat: try chat("judge", configuration.models.judge)),
             expertIsBase: expertIsBase,
             expertAgent: makeAgent(name: AgentKind.expert.rawValue, backend: expert, fewShot: true, retriever: retriever))
     }
@@ -85,8 +87,12 @@ extension ECPOPipeline {
         return loaded
     }
 
-    /// The backend of a role: an in-process GGUF or an OpenAI-compatible server.
-    func role(_ source: ECPOConfiguration.ModelSource) throws -> RoleBackend {
+    /// The backend of the role `name`: an override when there is one, else an in-process GGUF
+    /// or an OpenAI-compatible server.
+    func role(_ name: String, _ source: ECPOConfiguration.ModelSource) throws -> RoleBackend {
+        if let backend = overrides.backends[name] {
+            return RoleBackend(backend: backend, modelName: "\(name) override", ledger: ledger)
+        }
         if !source.gguf.isEmpty {
             return RoleBackend(backend: try model(source.gguf), modelName: source.name, ledger: ledger)
         }
@@ -118,33 +124,39 @@ extension ECPOPipeline {
         switch kind {
         case .expert: return context.expertAgent
         case .base:
-            return makeAgent(name: kind.rawValue, backend: RoleBackend(backend: context.policy, modelName: policyName, ledger: ledger), fewShot: true, retriever: context.retriever)
+            return makeAgent(name: kind.rawValue, backend: context.policy, fewShot: true, retriever: context.retriever)
         case .sgpt, .ecpo:
-            let tuned = try tunedModel(kind, context)
-            return makeAgent(name: kind.rawValue, backend: RoleBackend(backend: tuned.model, modelName: tuned.name, ledger: ledger), fewShot: false, retriever: context.retriever)
+            return makeAgent(name: kind.rawValue, backend: try tunedModel(kind, context), fewShot: false, retriever: context.retriever)
         }
     }
 
-    var policyName: String { URL(fileURLWithPath: configuration.models.policy).lastPathComponent }
+    /// The policy model itself, for training (loaded when first needed).
+    func policyModel() throws -> LanguageModel {
+        try model(configuration.models.policy)
+    }
 
-    /// The SGPT or ECPO model: the policy (for ECPO, the SGPT model) with its adapter merged,
-    /// or the model below it unchanged when the stage had no data to train on.
-    func tunedModel(_ kind: AgentKind, _ context: Context) throws -> (model: LanguageModel, name: String) {
-        let below: (model: LanguageModel, name: String) =
-            kind == .ecpo ? try tunedModel(.sgpt, context) : (context.policy, policyName)
+    /// The SGPT or ECPO model as a role: the policy (for ECPO, the SGPT model) with its adapter
+    /// merged, or the model below it unchanged when the stage had no data to train on.
+    func tunedModel(_ kind: AgentKind, _ context: Context) throws -> RoleBackend {
+        let below = kind == .ecpo ? try tunedModel(.sgpt, context) : context.policy
         let adapterPath = path(kind == .sgpt ? "sgpt-adapter.safetensors" : "ecpo-adapter.safetensors")
-        let name = below.name + (kind == .sgpt ? " + SGPT" : " + ECPO")
-        if let loaded = models[adapterPath] { return (loaded, name) }
-        guard StageFile.exists(adapterPath) else { return (below.model, below.name + " (no \(kind.rawValue) data)") }
+        guard StageFile.exists(adapterPath) else {
+            return RoleBackend(backend: below.backend, modelName: below.modelName + " (no \(kind.rawValue) data)", ledger: ledger)
+        }
+        let name = below.modelName + (kind == .sgpt ? " + SGPT" : " + ECPO")
+        if let loaded = models[adapterPath] { return RoleBackend(backend: loaded, modelName: name, ledger: ledger) }
+        guard let base = below.backend as? LanguageModel else {
+            throw ConversationError.file(adapterPath, "an adapter needs the in-process policy model below it")
+        }
         let options = kind == .sgpt ? configuration.planningTuning : configuration.preferenceOptimisation
         let merged = try modelWork {
-            let adapter = LlamaAdapterModel(model: below.model.model, rank: options.rank, alpha: options.alpha, seed: options.seed)
+            let adapter = LlamaAdapterModel(model: base.model, rank: options.rank, alpha: options.alpha, seed: options.seed)
             try adapter.loadParameters(from: adapterPath)
             return LanguageModel(
-                tokenizer: below.model.tokenizer, template: below.model.template,
+                tokenizer: base.tokenizer, template: base.template,
                 model: LlamaModel(weights: try adapter.mergedWeights()), path: adapterPath)
         }
         models[adapterPath] = merged
-        return (merged, name)
+        return RoleBackend(backend: merged, modelName: name, ledger: ledger)
     }
 }

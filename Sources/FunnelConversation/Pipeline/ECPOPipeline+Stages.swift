@@ -38,7 +38,7 @@ extension ECPOPipeline {
             return
         }
         let (adapter, report) = try modelWork {
-            try AdapterTrainer.supervised(base: context.policy, records: records, options: configuration.planningTuning) { self.progress("[sgpt] " + $0) }
+            try AdapterTrainer.supervised(base: try policyModel(), records: records, options: configuration.planningTuning) { self.progress("[sgpt] " + $0) }
         }
         try adapter.saveParameters(to: path("sgpt-adapter.safetensors"))
         try StageFile.writeJSON(report, to: reportPath)
@@ -92,7 +92,9 @@ extension ECPOPipeline {
             try StageFile.writeJSON(AdapterTrainer.Report(examples: 0, trainingExamples: 0, validationExamples: 0, truncated: 0, optimizerSteps: 0), to: reportPath)
             return
         }
-        let reference = try tunedModel(.sgpt, context).model
+        guard let reference = try tunedModel(.sgpt, context).backend as? LanguageModel else {
+            throw ConversationError.file(path("ecpo-pairs.json"), "DPO needs the in-process policy model")
+        }
         let (adapter, report) = try modelWork {
             try AdapterTrainer.preference(reference: reference, records: records, options: configuration.preferenceOptimisation) { self.progress("[ecpo] " + $0) }
         }

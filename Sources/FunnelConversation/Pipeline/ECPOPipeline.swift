@@ -12,7 +12,21 @@ import FunnelTensor
 /// at most the dialogue in progress. The same configuration and thread count give the same
 /// files (greedy decoding, seeded retries and training).
 public final class ECPOPipeline {
+    /// Backends and an embedder used instead of the configured models (tests; an application
+    /// with its own clients). Keys are role names: `policy`, `expert`, `simulator`, `rewriter`,
+    /// `judge`. The policy is still loaded from its GGUF when a stage trains it.
+    public struct Overrides {
+        public var backends: [String: any LanguageModelBackend]
+        public var embedder: (any TextEmbedder)?
+
+        public init(backends: [String: any LanguageModelBackend] = [:], embedder: (any TextEmbedder)? = nil) {
+            self.backends = backends
+            self.embedder = embedder
+        }
+    }
+
     public let configuration: ECPOConfiguration
+    let overrides: Overrides
     let progress: (String) -> Void
     let ledger = CallLedger()
     let folder: String
@@ -20,8 +34,9 @@ public final class ECPOPipeline {
     var models: [String: LanguageModel] = [:]
     var modelSeconds = 0.0
 
-    public init(configuration: ECPOConfiguration, progress: @escaping (String) -> Void = { _ in }) {
+    public init(configuration: ECPOConfiguration, overrides: Overrides = Overrides(), progress: @escaping (String) -> Void = { _ in }) {
         self.configuration = configuration
+        self.overrides = overrides
         self.progress = progress
         folder = configuration.output
     }
