@@ -44,6 +44,19 @@ import Testing
         #expect(discussions >= 8)
     }
 
+    /// `funnel ecpo run` refuses a configuration mistake before loading anything, naming the
+    /// file and the field, and an unknown `--through` stage with the list of stages.
+    @Test func ecpoRefusesABadConfigurationNamingTheField() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ecpo-\(UUID().uuidString).json").path
+        try Data(#"{"planningTuning": {"accumulation": 0}}"#.utf8).write(to: URL(fileURLWithPath: path))
+        let run = try runFunnel(["ecpo", "run", "--config", path])
+        #expect(run.status != 0)
+        #expect(run.errors.contains("\(path): field \"planningTuning.accumulation\": expected at least 1"), "\(run.errors)")
+        let stage = try runFunnel(["ecpo", "run", "--config", path, "--through", "dpo"])
+        #expect(stage.status != 0)
+        #expect(stage.errors.contains("expected one of setup, expert-dialogues, sgpt, rollouts, rewriting, ecpo, evaluation, judging, report"), "\(stage.errors)")
+    }
+
     /// A run started in one folder with a relative data path is evaluated and predicted from
     /// another: the checkpoint keeps the path absolute. Without a checkpoint folder the run says
     /// once that no model will be saved.

@@ -59,8 +59,8 @@ extension ECPOPipeline {
             expertTrainingSuccess: expertTraining.isEmpty ? nil : ECPOReport.meanAndError(expertTraining.map { $0.success ? 1 : 0 }).mean,
             costs: costs)
         try StageFile.writeJSON(report, to: path("report.json"))
-        try StageFile.write(Data(report.markdown.utf8), to: path("report.md"))
-        try StageFile.write(Data(report.satisfactionChart.utf8), to: path("satisfaction.svg"))
+        try AtomicFile.write(Data(report.markdown.utf8), to: path("report.md"))
+        try AtomicFile.write(Data(report.satisfactionChart.utf8), to: path("satisfaction.svg"))
         return report
     }
 }

@@ -14,24 +14,11 @@ public enum StageFile {
     /// Whether `path` exists.
     public static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 
-    /// Writes `data` to `path` through a temporary file in the same folder.
-    public static func write(_ data: Data, to path: String) throws {
-        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        do {
-            try data.write(to: URL(fileURLWithPath: temporary))
-            _ = try? FileManager.default.removeItem(atPath: path)
-            try FileManager.default.moveItem(atPath: temporary, toPath: path)
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw ConversationError.file(path, "cannot be written: \(error.localizedDescription)")
-        }
-    }
-
     /// `value` as pretty-printed JSON.
     public static func writeJSON<Value: Encodable>(_ value: Value, to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        try write(try encoder.encode(value), to: path)
+        try AtomicFile.write(try encoder.encode(value), to: path)
     }
 
     /// `values` as JSON Lines.
@@ -41,7 +28,7 @@ public enum StageFile {
             data.append(try encoder.encode(value))
             data.append(0x0A)
         }
-        try write(data, to: path)
+        try AtomicFile.write(data, to: path)
     }
 
     /// The JSON document at `path`.
@@ -124,7 +111,7 @@ public final class StageJournal<Record: Codable> {
                 }
             }
         }
-        try StageFile.write(kept, to: partial)
+        try AtomicFile.write(kept, to: partial)
         guard let handle = FileHandle(forWritingAtPath: partial) else { throw ConversationError.file(partial, "cannot be opened for writing") }
         try handle.seekToEnd()
         self.handle = handle
