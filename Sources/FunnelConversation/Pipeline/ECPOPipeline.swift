@@ -77,24 +77,33 @@ public final class ECPOPipeline {
         }
     }
 
-    /// Runs `body` as `stage`, recording its cost.
+    /// Runs `body` as `stage`, recording its cost (also when it fails: a resumed stage's cost
+    /// adds up over its attempts, and a skipped one adds almost nothing).
     private func stage<Result>(_ stage: ECPOStage, _ body: () throws -> Result) throws -> Result {
         progress("[\(stage.rawValue)] start")
         let start = DispatchTime.now().uptimeNanoseconds
         let (calls, callSeconds, model) = (ledger.totalCalls, ledger.totalSeconds, modelSeconds)
-        let result = try body()
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        // A stage's cost adds up over the attempts that worked on it (a resumed stage, or a
-        // skipped one adding almost nothing).
-        let index = costs.firstIndex { $0.stage == stage } ?? {
-            costs.append(StageCost(stage: stage, seconds: 0, calls: 0, callSeconds: 0, modelSeconds: 0))
-            return costs.count - 1
-        }()
-        costs[index].seconds += seconds
-        costs[index].calls += ledger.totalCalls - calls
-        costs[index].callSeconds += ledger.totalSeconds - callSeconds
-        costs[index].modelSeconds += modelSeconds - model
-        try StageFile.writeJSON(costs, to: path("costs.json"))
+        func record() throws -> Double {
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let index = costs.firstIndex { $0.stage == stage } ?? {
+                costs.append(StageCost(stage: stage, seconds: 0, calls: 0, callSeconds: 0, modelSeconds: 0))
+                return costs.count - 1
+            }()
+            costs[index].seconds += seconds
+            costs[index].calls += ledger.totalCalls - calls
+            costs[index].callSeconds += ledger.totalSeconds - callSeconds
+            costs[index].modelSeconds += modelSeconds - model
+            try StageFile.writeJSON(costs, to: path("costs.json"))
+            return seconds
+        }
+        let result: Result
+        do {
+            result = try body()
+        } catch {
+            _ = try? record()
+            throw error
+        }
+        let seconds = try record()
         progress("[\(stage.rawValue)] done in \(String(format: "%.1f", seconds)) s, \(ledger.totalCalls - calls) calls")
         return result
     }
