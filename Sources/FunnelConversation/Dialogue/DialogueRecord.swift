@@ -60,8 +60,8 @@ public enum DialogueEnding: String, Codable, Sendable {
     case userEnded = "user-ended"
     /// `conversation_rounds` rounds were played.
     case roundLimit = "round-limit"
-    /// The simulator kept naming the target (the leakage check), so the dialogue was dropped
-    /// as the released code drops it.
+    /// The simulator kept naming the target (the leakage check) or kept replying outside its
+    /// schema, so the dialogue was dropped as the released code drops it.
     case aborted
 }
 

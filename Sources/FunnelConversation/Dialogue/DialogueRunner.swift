@@ -8,8 +8,10 @@ import FunnelLanguage
 ///
 /// Success is the target's title (lower-cased substring) in a reply the user saw; recall is the
 /// target among the top 5 of any search. A dialogue whose simulated user keeps naming the
-/// target is kept with ending ``DialogueEnding/aborted`` and its turns so far, and counted as a
-/// failure (the released code aborts it).
+/// target, or whose simulator reply stays invalid after every retry, is kept with ending
+/// ``DialogueEnding/aborted``, the reason and its turns so far, and counted as a failure (the
+/// released code aborts it): decoding is seeded, so a rerun would fail the same way, and one
+/// broken dialogue must not stop a run.
 public struct DialogueRunner: Sendable {
     public let simulator: UserSimulator
     /// The most rounds, round 0 included (§2.3: 5).
@@ -21,7 +23,7 @@ public struct DialogueRunner: Sendable {
     }
 
     /// The dialogue of `agent` with `persona` looking for `target`.
-    /// - Throws: ``ConversationError`` when a role's reply stays invalid (not for leakage).
+    /// - Throws: the backends' own errors (a server that cannot be reached); a rerun resumes.
     public func run(agent: ConversationalAgent, persona: Persona, target: CatalogueItem) throws -> DialogueRecord {
         let start = DispatchTime.now().uptimeNanoseconds
         // The agent's and the simulator's ledgers (one ledger when they share it).
@@ -63,7 +65,7 @@ public struct DialogueRunner: Sendable {
                     UserSimulator.Context(dialogue: id, turn: round + 1, persona: persona, target: target, transcript: transcript),
                     policy: policy)
             }
-        } catch let error as ConversationError where error.isLeak {
+        } catch let error as ConversationError {
             record.ending = .aborted
             record.abortReason = error.description
             record.success = false

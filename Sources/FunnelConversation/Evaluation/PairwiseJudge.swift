@@ -31,6 +31,9 @@ public struct PairwiseJudge: Sendable {
         public var scores: [String: Double]
         public var winRate: Double
         public var reasons: [String]
+        /// Why the judge gave no verdict (its reply stayed invalid after every retry); such a
+        /// comparison is left out of the win rate and counted in the report.
+        public var failure: String?
     }
 
     /// The dialogue as the judge reads it.

@@ -10,7 +10,8 @@ extension ECPOPipeline {
         for kind in evaluatedAgents(context) {
             let records = try evaluation(kind, context)
             dialogues[kind] = records
-            let own = verdicts.filter { $0.candidate == kind.rawValue }
+            let judged = verdicts.filter { $0.candidate == kind.rawValue }
+            let own = judged.filter { $0.failure == nil }
             let success = ECPOReport.meanAndError(records.map { $0.success ? 1 : 0 })
             let winRate = ECPOReport.meanAndError(own.map(\.winRate))
             var criteria: [String: Double] = [:]
@@ -26,9 +27,10 @@ extension ECPOPipeline {
             results.append(
                 ECPOReport.AgentResult(
                     agent: kind, model: model, metrics: DialogueMetrics(records), successStandardError: success.error,
-                    winRate: winRate.mean, winRateStandardError: winRate.error, criteria: criteria))
+                    winRate: winRate.mean, winRateStandardError: winRate.error, criteria: criteria,
+                    judgeFailures: judged.count - own.count))
         }
-        let winRates = Dictionary(verdicts.map { ("\($0.candidate)/\($0.personaId)", $0.winRate) }, uniquingKeysWith: { first, _ in first })
+        let winRates = Dictionary(verdicts.filter { $0.failure == nil }.map { ("\($0.candidate)/\($0.personaId)", $0.winRate) }, uniquingKeysWith: { first, _ in first })
         var differences: [ECPOReport.Difference] = []
         for (before, after) in [(AgentKind.base, AgentKind.sgpt), (.sgpt, .ecpo), (.base, .ecpo)] {
             let (earlier, later) = (dialogues[before] ?? [], dialogues[after] ?? [])

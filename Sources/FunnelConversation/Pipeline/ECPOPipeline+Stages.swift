@@ -117,7 +117,14 @@ extension ECPOPipeline {
         for kind in evaluatedAgents(context) {
             for candidate in try evaluation(kind, context) where !done.contains(candidate.id) {
                 guard let expert = byPersona[candidate.personaId] else { continue }
-                var verdict = try context.judge.judge(candidate: candidate, expert: expert)
+                var verdict: PairwiseJudge.Verdict
+                do {
+                    verdict = try context.judge.judge(candidate: candidate, expert: expert)
+                } catch let error as ConversationError {
+                    verdict = PairwiseJudge.Verdict(
+                        personaId: candidate.personaId, candidate: kind.rawValue, scores: [:], winRate: 0.5, reasons: [],
+                        failure: error.description)
+                }
                 verdict.candidate = kind.rawValue
                 try journal.append(verdict)
                 progress("[judging] \(candidate.id): win rate \(String(format: "%.2f", verdict.winRate))")

@@ -54,6 +54,16 @@ public struct ReplySchema: Sendable, Equatable {
         return data.flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
     }
 
+    /// Enough tokens for any reply the schema admits, so a reply is never cut before its JSON
+    /// closes: a text character takes at most 6 bytes (an escape `\uXXXX`) and a token at least
+    /// one byte; 24 tokens per field for its name, quotes and value otherwise.
+    public var maximumTokens: Int {
+        fields.reduce(16) { total, field in
+            if case .text(let maximumLength) = field.kind { return total + 24 + 6 * maximumLength }
+            return total + 24
+        }
+    }
+
     /// The fields of `text` parsed and checked, or the first problem as (field, reason) —
     /// field `nil` when the text is not a JSON object at all.
     public func validate(_ text: String) -> Result<StructuredReply, ReplyProblem> {

@@ -35,12 +35,12 @@ public struct StructuredChat: Sendable {
     ///   after ``attempts`` invalid replies; the backend's own errors as they come.
     public func request(
         role: String, messages: [ChatMessage], schema: ReplySchema, dialogue: String, turn: Int?,
-        maxTokens: Int = 256, check: (StructuredReply) -> ReplyProblem? = { _ in nil }
+        check: (StructuredReply) -> ReplyProblem? = { _ in nil }
     ) throws -> (reply: StructuredReply, attempts: Int) {
         var lastProblem = ReplyProblem(field: nil, reason: "no attempt was made")
         for attempt in 0..<attempts {
             let options = SamplingOptions(
-                temperature: temperatureStep * Float(attempt), maxTokens: maxTokens,
+                temperature: temperatureStep * Float(attempt), maxTokens: schema.maximumTokens,
                 seed: Self.seed(seed, dialogue, turn ?? -1, role, attempt))
             let text = try backend.chat(
                 role: role, messages, options: options, format: .jsonSchema(schema.jsonSchema))

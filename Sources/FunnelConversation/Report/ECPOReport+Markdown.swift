@@ -18,7 +18,9 @@ extension ECPOReport {
         lines.append("")
         lines.append("## Results with the test personas")
         lines.append("")
-        lines.append("SR, R and WR ± the standard error over personas; ratings are means of the non-zero ratings (§7).")
+        lines.append(
+            "SR, R and WR ± the standard error over personas; ratings are means of the non-zero ratings (§7); "
+                + "aborted: dialogues dropped by the leakage check or a simulator reply that stayed invalid (counted as failures).")
         lines.append("")
         lines.append("| Agent | Model | SR | R | WR | WR flex / coh / guide | Rec | Strat | Expr (e_t) | Turns | Calls / dialogue | Aborted |")
         lines.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
@@ -30,6 +32,11 @@ extension ECPOReport {
                     + "| \(Self.format(metrics.recallRate)) | \(Self.format(result.winRate)) ± \(Self.format(result.winRateStandardError)) | \(criteria) "
                     + "| \(Self.format(metrics.recommendationRating)) | \(Self.format(metrics.strategyRating)) | \(Self.format(metrics.expressionRating)) "
                     + "| \(Self.format(metrics.turns, 1)) | \(Self.format(metrics.totalCallsPerDialogue, 1)) | \(metrics.aborted) |")
+        }
+        let failures = agents.filter { $0.judgeFailures > 0 }.map { "\($0.agent.rawValue) \($0.judgeFailures)" }
+        if !failures.isEmpty {
+            lines.append("")
+            lines.append("Comparisons the judge could not decide (left out of WR): \(failures.joined(separator: ", ")).")
         }
         lines.append("")
         lines.append("Paired differences over the same personas (mean ± standard error):")

@@ -17,6 +17,8 @@ public struct ECPOReport: Codable, Sendable, Equatable {
         public var winRate: Double
         public var winRateStandardError: Double
         public var criteria: [String: Double]
+        /// Comparisons the judge could not decide (left out of the win rate).
+        public var judgeFailures: Int
     }
 
     /// A paired difference over the same test personas: mean and standard error of the mean.

@@ -78,6 +78,19 @@ import Testing
         #expect(record.abortReason?.contains("dialogue base/test-0001, turn 1, simulator.response, field \"response\"") == true)
     }
 
+    /// A simulator reply that stays outside its schema drops the dialogue with the reason (a
+    /// seeded rerun would fail the same way), instead of stopping the run.
+    @Test func aReplyThatStaysInvalidAbortsTheDialogue() throws {
+        let simulator = Self.simulator(response: { call in
+            call.prompt.contains("Write your first message") ? #"{"response": "something animated"}"# : #"{"response": "#
+        })
+        let record = try runner(simulator).run(
+            agent: agent(["Ask[Which genre?]"]), persona: ConversationFixtures.persona, target: ConversationFixtures.toyStory)
+        #expect(record.ending == .aborted)
+        #expect(record.turns.count == 1)
+        #expect(record.abortReason?.hasPrefix("dialogue base/test-0001, turn 1, simulator.response: expected a JSON object") == true)
+    }
+
     @Test func leakageFormsOfATitle() {
         #expect(TitleMatching.mentions("I loved the matrix!", title: "Matrix, The (1999)"))
         #expect(TitleMatching.mentions("maybe Toy Story", title: "Toy Story (1995)"))

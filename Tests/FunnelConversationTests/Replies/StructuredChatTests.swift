@@ -51,6 +51,15 @@ import Testing
         #expect(schema.validate(#" {"reason": "x", "rating": 0} "#) == .success(StructuredReply(texts: ["reason": "x"], integers: ["rating": 0])))
     }
 
+    /// The token limit covers the longest reply the schema admits (6 bytes per character), so a
+    /// reply is never cut before its JSON closes.
+    @Test func theTokenLimitCoversTheLongestReply() throws {
+        #expect(schema.maximumTokens == 16 + (24 + 6 * 50) + 24)
+        let backend = ScriptedBackend(replies: [#"{"reason": "ok", "rating": 1}"#])
+        _ = try StructuredChat(backend: backend.role()).request(role: "r", messages: [], schema: schema, dialogue: "d", turn: 0)
+        #expect(backend.calls[0].options.maxTokens == schema.maximumTokens)
+    }
+
     @Test func seedsAreStableAcrossProcesses() {
         // FNV-1a of a fixed string: a value that does not depend on Swift's per-process hashing.
         #expect(StructuredChat.seed(0, "d", 1, "r", 0) == StructuredChat.seed(0, "d", 1, "r", 0))
