@@ -63,7 +63,7 @@ extension ECPOPipeline {
             retriever = modelWork { ItemRetriever(items: catalogue.items, embedder: embedder) }
             try retriever.saveEmbeddings(to: embeddingsPath)
         }
-        let policy = try role("policy", ECPOConfiguration.ModelSource(gguf: configuration.models.policy))
+        let policy = try policyRole()
         let expert = try role("expert", configuration.models.expert)
         let chat = { (name: String, source: ECPOConfiguration.ModelSource) in
             StructuredChat(backend: try self.role(name, source), attempts: self.configuration.replyAttempts, seed: self.configuration.seed)
@@ -133,6 +133,25 @@ extension ECPOPipeline {
     /// The policy model itself, for training (loaded when first needed).
     func policyModel() throws -> LanguageModel {
         try model(configuration.models.policy)
+    }
+
+    /// The untuned policy as the agents call it: the GGUF's weights decoded in Float32, as the
+    /// merged SGPT and ECPO models are, so that the agents compared differ by their weights
+    /// only — decoding with the file's quantised blocks (faster, other arithmetic) would change
+    /// greedy replies by itself and be counted as the effect of training.
+    func policyRole() throws -> RoleBackend {
+        if let backend = overrides.backends["policy"] {
+            return RoleBackend(backend: backend, modelName: "policy override", ledger: ledger)
+        }
+        let key = configuration.models.policy + "#float32"
+        let name = URL(fileURLWithPath: configuration.models.policy).lastPathComponent
+        if let loaded = models[key] { return RoleBackend(backend: loaded, modelName: name, ledger: ledger) }
+        let file = try policyModel()
+        let policy = LanguageModel(
+            tokenizer: file.tokenizer, template: file.template,
+            model: LlamaModel(weights: file.model.weights, quantisedDecoding: false), path: file.path)
+        models[key] = policy
+        return RoleBackend(backend: policy, modelName: name, ledger: ledger)
     }
 
     /// The SGPT or ECPO model as a role: the policy (for ECPO, the SGPT model) with its adapter
