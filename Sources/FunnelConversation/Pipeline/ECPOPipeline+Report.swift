@@ -8,7 +8,7 @@ extension ECPOPipeline {
         var dialogues: [AgentKind: [DialogueRecord]] = [:]
         var results: [ECPOReport.AgentResult] = []
         for kind in evaluatedAgents(context) {
-            let records = try evaluation(kind, context)
+            let records = try evaluation(kind)
             dialogues[kind] = records
             let judged = verdicts.filter { $0.candidate == kind.rawValue }
             let own = judged.filter { $0.failure == nil }

@@ -103,19 +103,19 @@ extension ECPOPipeline {
     }
 
     /// The dialogues of `kind` with the test personas.
-    func evaluation(_ kind: AgentKind, _ context: Context) throws -> [DialogueRecord] {
+    func evaluation(_ kind: AgentKind) throws -> [DialogueRecord] {
         try StageFile.readLines(DialogueRecord.self, from: path("evaluation-\(kind.rawValue).jsonl"))
     }
 
     /// The win rate of every evaluated agent against the expert, persona by persona.
     func judging(_ context: Context) throws {
         guard !StageFile.exists(path("judgements.jsonl")) else { return }
-        let reference = try evaluation(context.expertIsBase ? .base : .expert, context)
+        let reference = try evaluation(context.expertIsBase ? .base : .expert)
         let byPersona = Dictionary(reference.map { ($0.personaId, $0) }, uniquingKeysWith: { first, _ in first })
         let journal = try StageJournal<PairwiseJudge.Verdict>(path: path("judgements.jsonl"))
         let done = Set(journal.records.map { "\($0.candidate)/\($0.personaId)" })
         for kind in evaluatedAgents(context) {
-            for candidate in try evaluation(kind, context) where !done.contains(candidate.id) {
+            for candidate in try evaluation(kind) where !done.contains(candidate.id) {
                 guard let expert = byPersona[candidate.personaId] else { continue }
                 var verdict: PairwiseJudge.Verdict
                 do {

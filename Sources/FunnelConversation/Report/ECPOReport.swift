@@ -1,4 +1,5 @@
 import Foundation
+import FunnelTraining
 
 /// What `funnel ecpo run` measured (conversational.md §4): per agent the success rate, recall,
 /// mean non-zero ratings, calls per dialogue and win rate against the expert, each rate with
@@ -51,13 +52,12 @@ public struct ECPOReport: Codable, Sendable, Equatable {
     public var modelSeconds: Double { costs.reduce(0) { $0 + $1.callSeconds + $1.modelSeconds } }
     public var overheadFraction: Double { totalSeconds > 0 ? max(totalSeconds - modelSeconds, 0) / totalSeconds : 0 }
 
-    /// Mean and standard error of the mean (`s / √n`, 0 for fewer than two values).
+    /// Mean and standard error of the mean (`s / √n`, 0 for fewer than two values), from
+    /// FunnelTraining's ``ExperimentSummary/Statistic`` (two-pass sample deviation).
     static func meanAndError(_ values: [Double]) -> (mean: Double, error: Double) {
-        guard !values.isEmpty else { return (0, 0) }
-        let mean = values.reduce(0, +) / Double(values.count)
-        guard values.count > 1 else { return (mean, 0) }
-        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
-        return (mean, (variance / Double(values.count)).squareRoot())
+        let statistic = ExperimentSummary.Statistic(values: values)
+        let deviation = statistic.standardDeviation ?? 0
+        return (statistic.mean ?? 0, deviation / Double(max(statistic.count, 1)).squareRoot())
     }
 
     /// The paired difference `after − before` of `value` over the personas both have.
