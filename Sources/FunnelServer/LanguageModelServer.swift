@@ -68,7 +68,8 @@ public final class LanguageModelServer: Sendable {
             let accepted = state.withLock { fields -> Bool in
                 guard fields.task == nil else { return false }
                 fields.waiter = continuation
-                fields.task = Task {
+                // Off the cooperative pool, so computation elsewhere in the process cannot starve it.
+                fields.task = Task(executorPreference: ServerExecutor.shared) {
                     do {
                         try await server.run()
                         state.resolve(.failure(CancellationError()))
