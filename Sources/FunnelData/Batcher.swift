@@ -40,8 +40,20 @@ public struct Batcher: Sendable {
         dropLast: Bool = false, columns: Set<String>? = nil, sequences: [String: SequencePolicy] = [:],
         filter: RowFilter? = nil, negativeSampling: NegativeSampling? = nil
     ) throws {
+        try self.init(
+            dataset: dataset, table: try dataset.split(split), batchSize: batchSize, shuffle: shuffle, seed: seed,
+            dropLast: dropLast, columns: columns, sequences: sequences, filter: filter, negativeSampling: negativeSampling)
+    }
+
+    /// The batcher of a table of `dataset` that is not one of its splits (rows encoded by
+    /// ``RowEncoder``), joined to its side tables.
+    public init(
+        dataset: Dataset, table: Table, batchSize: Int, shuffle: Bool = true, seed: UInt64 = 0,
+        dropLast: Bool = false, columns: Set<String>? = nil, sequences: [String: SequencePolicy] = [:],
+        filter: RowFilter? = nil, negativeSampling: NegativeSampling? = nil
+    ) throws {
         precondition(batchSize > 0, "Funnel: batch size must be positive")
-        table = try dataset.split(split)
+        self.table = table
         sideTables = dataset.sideTables
         self.batchSize = batchSize
         self.shuffle = shuffle
@@ -57,7 +69,7 @@ public struct Batcher: Sendable {
         if let columns {
             for name in columns where table.column(name) == nil && sideColumn(name) == nil {
                 throw DataError.missingRequirement(
-                    dataset: dataset.schema.name, column: name, reason: "requested for batches of split '\(split)'")
+                    dataset: dataset.schema.name, column: name, reason: "requested for batches of table '\(table.name)'")
             }
         }
     }

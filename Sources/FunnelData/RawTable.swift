@@ -33,6 +33,17 @@ struct RawColumn {
         }
     }
 
+    /// Appends a missing value: the missing key, NaN, the smallest integer or an empty list.
+    mutating func appendMissing() {
+        switch schema.kind {
+        case .categorical: keys.append(Self.missingKey)
+        case .dense, .label: floats.append(.nan)
+        case .timestamp: integers.append(.min)
+        case .idList: listOffsets.append(Int64(keys.count))
+        case .timestampList: listOffsets.append(Int64(integers.count))
+        }
+    }
+
     /// Drops everything beyond the first `rows` rows (undoing a partly read bad row).
     mutating func truncate(toRows rows: Int) {
         switch schema.kind {

@@ -191,7 +191,7 @@ struct ValueParser {
             case .error:
                 throw FieldFailure(found: "", expected: expectation + " (the field is empty)")
             case .missing:
-                appendMissing(to: &column)
+                column.appendMissing()
                 return .missing
             case .useDefault:
                 try parseCopy(defaultBytes, to: &column)
@@ -287,16 +287,6 @@ struct ValueParser {
                 expected: "an id in 0..<\(identitySize) (identity vocabulary: unknown ids are not hashed)")
         }
         return value
-    }
-
-    private func appendMissing(to column: inout RawColumn) {
-        switch kind {
-        case .categorical: column.keys.append(RawColumn.missingKey)
-        case .dense, .label: column.floats.append(.nan)
-        case .timestamp: column.integers.append(.min)
-        case .idList: column.listOffsets.append(Int64(column.keys.count))
-        case .timestampList: column.listOffsets.append(Int64(column.integers.count))
-        }
     }
 
     private var expectation: String {
