@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: Kernels (C, run-time CPU dispatch; imported only by FunnelTensor and benchmarks)
@@ -89,13 +90,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // MARK: OpenAI-compatible HTTP server over a language model (`funnel llm serve`)
+        // MARK: HTTP servers: scoring a checkpoint (`funnel serve`), a language model (`funnel llm serve`)
         .target(
             name: "FunnelServer",
             dependencies: [
                 "FunnelLanguage",
+                "FunnelTraining",
+                "FunnelModels",
+                "FunnelData",
                 "FunnelTensor",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings
         ),
@@ -181,7 +186,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FunnelServerTests",
-            dependencies: ["FunnelServer", "FunnelLanguage", "FunnelTestSupport"],
+            dependencies: ["FunnelServer", "FunnelLanguage", "FunnelTraining", "FunnelData", "FunnelModels", "FunnelSimulation", "FunnelTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

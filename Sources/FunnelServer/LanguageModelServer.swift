@@ -28,85 +28,44 @@ public final class LanguageModelServer: Sendable {
     public let backend: any LanguageModelBackend
     /// The name the replies carry when a request names none.
     public let modelName: String
-    /// The port asked for: 0 lets the system choose a free one (see ``port``).
-    public let requestedPort: Int
     /// Kernel threads per request.
     public let threads: Int
 
-    private let state = State()
+    private let host: ServerHost
     private let worker = DispatchQueue(label: "funnel.llm.serve")
 
     public init(backend: any LanguageModelBackend, modelName: String = "funnel", port: Int = 8080, threads: Int = 2) {
         self.backend = backend
         self.modelName = modelName
-        self.requestedPort = port
+        self.host = ServerHost(host: "127.0.0.1", port: port)
         self.threads = threads
     }
 
+    /// The port asked for: 0 lets the system choose a free one (see ``port``).
+    public var requestedPort: Int { host.requestedPort }
+
     /// The bound port once ``start()`` returned, `nil` before.
-    public var port: Int? { state.withLock { $0.port } }
+    public var port: Int? { host.port }
 
     /// The API's root, `http://127.0.0.1:<port>`, once started.
-    public var url: URL? { port.flatMap { URL(string: "http://127.0.0.1:\($0)") } }
+    public var url: URL? { host.url }
 
     /// Binds and starts serving in the background; returns the bound port.
     /// - Throws: the bind's error (a port in use), or when already started.
     @discardableResult
     public func start() async throws -> Int {
-        var application = Application(
-            router: makeRouter(),
-            configuration: .init(address: .hostname("127.0.0.1", port: requestedPort), serverName: "funnel"),
-            onServerRunning: { [state] channel in
-                state.resolve(.success(channel.localAddress?.port ?? 0))
-            }
-        )
-        // Hummingbird logs a stop by cancellation as an error; only real failures should show.
-        application.logger.logLevel = .critical
-        let server = application
-        let state = self.state
-        return try await withCheckedThrowingContinuation { continuation in
-            let accepted = state.withLock { fields -> Bool in
-                guard fields.task == nil else { return false }
-                fields.waiter = continuation
-                // Off the cooperative pool, so computation elsewhere in the process cannot starve it.
-                fields.task = Task(executorPreference: ServerExecutor.shared) {
-                    do {
-                        try await server.run()
-                        state.resolve(.failure(CancellationError()))
-                    } catch {
-                        state.resolve(.failure(error))
-                    }
-                }
-                return true
-            }
-            if !accepted { continuation.resume(throwing: LanguageModelBackendError.unsupported("starting a server twice")) }
-        }
+        try await host.start(makeRouter(), serverName: "funnel")
     }
 
     /// Stops serving and waits until the socket is closed.
     public func stop() async {
-        let task = state.withLock { fields -> Task<Void, Never>? in
-            defer {
-                fields.task = nil
-                fields.port = nil
-            }
-            return fields.task
-        }
-        task?.cancel()
-        await task?.value
+        await host.stop()
     }
 
     /// Serves until the calling task is cancelled (starting first unless ``start()`` did).
     public func run() async throws {
         if port == nil { try await start() }
-        let state = self.state
-        await withTaskCancellationHandler {
-            let task = state.withLock { $0.task }
-            await task?.value
-        } onCancel: {
-            let task = state.withLock { $0.task }
-            task?.cancel()
-        }
+        await host.wait()
     }
 
     // MARK: Routes
@@ -189,32 +148,4 @@ public final class LanguageModelServer: Sendable {
     }
 
     private static func now() -> Int { Int(Date().timeIntervalSince1970) }
-
-    /// The running server's task and bound port, and the caller of ``start()`` waiting for it.
-    private final class State: @unchecked Sendable {
-        struct Fields {
-            var task: Task<Void, Never>?
-            var port: Int?
-            var waiter: CheckedContinuation<Int, any Error>?
-        }
-
-        private let lock = NSLock()
-        private var fields = Fields()
-
-        func withLock<T>(_ body: (inout Fields) -> T) -> T {
-            lock.lock()
-            defer { lock.unlock() }
-            return body(&fields)
-        }
-
-        /// Hands the bind's outcome to the waiting ``start()`` (once).
-        func resolve(_ outcome: Result<Int, any Error>) {
-            let waiter = withLock { fields -> CheckedContinuation<Int, any Error>? in
-                if case .success(let port) = outcome { fields.port = port }
-                defer { fields.waiter = nil }
-                return fields.waiter
-            }
-            waiter?.resume(with: outcome)
-        }
-    }
 }

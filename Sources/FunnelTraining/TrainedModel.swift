@@ -15,6 +15,8 @@ public struct TrainedModel {
     public let configuration: TrainingConfiguration
     /// The checkpoint folder read.
     public let checkpoint: String
+    /// The training step the checkpoint was written at.
+    public let step: Int
 
     /// Loads a checkpoint folder, or the newest checkpoint of a checkpoint directory; every file
     /// read is verified against the checkpoint's checksums (a damaged one is refused, named).
@@ -33,7 +35,7 @@ public struct TrainedModel {
         if state.finished, configuration.earlyStopping?.restoreBest ?? false, FileManager.default.fileExists(atPath: best) {
             try model.loadParameters(from: best)
         }
-        return TrainedModel(model: model, dataset: dataset, configuration: configuration, checkpoint: path)
+        return TrainedModel(model: model, dataset: dataset, configuration: configuration, checkpoint: path, step: state.step)
     }
 
     /// The dataset folder a checkpoint's configuration names. Runs store it absolute (see
