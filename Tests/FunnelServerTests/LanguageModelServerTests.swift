@@ -127,41 +127,10 @@ struct LanguageModelServerTests {
 
     /// A raw POST: its status and body.
     private func post(_ url: URL, _ path: String, _ text: String) async throws -> (status: Int, body: Data) {
-        var request = URLRequest(url: url.appendingPathComponent(path))
-        request.httpMethod = "POST"
-        request.httpBody = Data(text.utf8)
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        let prepared = request
-        return try await blocking {
-            let done = DispatchSemaphore(value: 0)
-            let box = Box()
-            URLSession.shared.dataTask(with: prepared) { data, response, error in
-                box.value = error.map { .failure($0) }
-                    ?? .success(((response as? HTTPURLResponse)?.statusCode ?? 0, data ?? Data()))
-                done.signal()
-            }.resume()
-            done.wait()
-            return try box.value.get()
-        }
+        try await HTTPTestClient.send(url, path, body: text)
     }
 
-    private final class Box: @unchecked Sendable {
-        var value: Result<(status: Int, body: Data), any Error> = .failure(CancellationError())
-    }
+    private func errorMessage(_ body: Data) -> String? { HTTPTestClient.error(body).message }
 
-    private func errorObject(_ body: Data) -> [String: Any]? {
-        (try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["error"] as? [String: Any]
-    }
-
-    private func errorMessage(_ body: Data) -> String? { errorObject(body)?["message"] as? String }
-
-    private func errorType(_ body: Data) -> String? { errorObject(body)?["type"] as? String }
-}
-
-/// Runs the blocking `body` on a dispatch thread, keeping Swift's cooperative pool (where the
-/// server's handlers run) free.
-func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-    }
+    private func errorType(_ body: Data) -> String? { HTTPTestClient.error(body).type }
 }

@@ -30,7 +30,7 @@ struct ServerExecutorTests {
     @Test func aServerAnswersWhileTheCooperativePoolIsBlocked() async throws {
         let server = LanguageModelServer(backend: EchoBackend(), port: 0)
         try await server.start()
-        let url = try #require(server.url).appendingPathComponent("/v1/completions")
+        let url = try #require(server.url)
         // One blocker per cooperative thread; each holds its thread until the request is answered.
         let width = ProcessInfo.processInfo.activeProcessorCount
         let started = DispatchSemaphore(value: 0)
@@ -46,28 +46,14 @@ struct ServerExecutorTests {
                 // Other tests may hold some cooperative threads; then fewer blockers start, and
                 // the pool is just as full.
                 for _ in 0..<width { _ = started.wait(timeout: .now() + 30) }
-                let outcome = Result { try Self.postStatus(url, body: #"{"prompt": "abc"}"#, timeout: 20) }
+                let outcome = Result {
+                    try HTTPTestClient.sendSynchronously(url, "/v1/completions", body: #"{"prompt": "abc"}"#, timeout: 20).status
+                }
                 for _ in 0..<width { release.signal() }
                 continuation.resume(returning: outcome)
             }
         }
         await server.stop()
         #expect(try outcome.get() == 200)
-    }
-
-    /// A POST's status, waited for on the calling thread.
-    private static func postStatus(_ url: URL, body: String, timeout: TimeInterval) throws -> Int {
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        request.httpBody = Data(body.utf8)
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var outcome: Result<Int, any Error> = .failure(CancellationError())
-        URLSession.shared.dataTask(with: request) { _, response, error in
-            outcome = error.map { .failure($0) } ?? .success((response as? HTTPURLResponse)?.statusCode ?? 0)
-            done.signal()
-        }.resume()
-        done.wait()
-        return try outcome.get()
     }
 }
