@@ -75,6 +75,10 @@ public struct RowScorer {
     /// Scores `rows`: `scores[name][row]` for every name of ``scoreNames``.
     /// - Throws: ``RowEncodingError`` naming a bad field; a model error otherwise.
     public func score(_ rows: [[String: RowField]]) throws -> [String: [Double]] {
+        guard !ranks else {
+            throw RowEncodingError(
+                row: nil, column: nil, message: "the model (\(trained.configuration.model.rawValue)) ranks a catalogue; use /v1/rank")
+        }
         guard !rows.isEmpty else { return Dictionary(uniqueKeysWithValues: scoreNames.map { ($0, []) }) }
         let (outputs, batch) = try self.outputs(try encoder.table(rows))
         var scores: [String: [Double]] = [:]
