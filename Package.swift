@@ -16,12 +16,14 @@ let package = Package(
         .library(name: "FunnelLanguage", targets: ["FunnelLanguage"]),
         .library(name: "FunnelServer", targets: ["FunnelServer"]),
         .library(name: "FunnelConversation", targets: ["FunnelConversation"]),
+        .library(name: "FunnelONNX", targets: ["FunnelONNX"]),
         .executable(name: "funnel", targets: ["funnel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: Kernels (C, run-time CPU dispatch; imported only by FunnelTensor and benchmarks)
@@ -100,6 +102,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: ONNX export of the feature models (`funnel export onnx`; the only importer of SwiftProtobuf)
+        .target(
+            name: "FunnelONNX",
+            dependencies: [
+                "FunnelModels", "FunnelNN", "FunnelData", "FunnelTensor", "FunnelTraining",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Proto"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Benchmarks (`funnel bench`)
         .target(
             name: "FunnelBenchmarks",
@@ -121,6 +134,7 @@ let package = Package(
                 "FunnelLanguage",
                 "FunnelServer",
                 "FunnelConversation",
+                "FunnelONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -187,6 +201,12 @@ let package = Package(
         .testTarget(
             name: "FunnelConversationTests",
             dependencies: ["FunnelConversation", "FunnelLanguage", "FunnelTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FunnelONNXTests",
+            dependencies: ["FunnelONNX", "FunnelTraining", "FunnelModels", "FunnelData", "FunnelSimulation", "FunnelTestSupport"],
+            resources: [.copy("Resources")],
             swiftSettings: strictSettings
         ),
         .testTarget(
