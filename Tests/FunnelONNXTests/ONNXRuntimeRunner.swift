@@ -48,7 +48,10 @@ enum ONNXRuntimeRunner {
     }
 
     private static var script: String {
-        Bundle.module.resourceURL!.appendingPathComponent("Resources/run_onnx.py").path
+        // `.copy("Resources")` keeps the folder; where the bundle's resource URL points differs by platform.
+        let base = Bundle.module.resourceURL!
+        let nested = base.appendingPathComponent("Resources/run_onnx.py").path
+        return FileManager.default.fileExists(atPath: nested) ? nested : base.appendingPathComponent("run_onnx.py").path
     }
 
     private static func python(_ arguments: [String]) -> (status: Int32, output: String) {
