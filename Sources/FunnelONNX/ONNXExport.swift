@@ -49,6 +49,12 @@ public enum ONNXExport {
         public var elementType: String
         public var shape: [String]
 
+        public init(name: String, elementType: String, shape: [String]) {
+            self.name = name
+            self.elementType = elementType
+            self.shape = shape
+        }
+
         public var description: String { "\(name): \(elementType) [\(shape.joined(separator: ", "))]" }
     }
 

@@ -36,6 +36,9 @@ import Testing
         Case(kind: .naiveCVR, configuration: #"{"network": {"embeddingDimensions": 4, "sharedEmbedding": false, "towerHidden": [8]}}"#),
         Case(kind: .chorusCVR, configuration: #"{"network": {"embeddingDimensions": 4, "backbone": "shared-bottom", "sharedHidden": [16], "towerHidden": [8]}}"#),
         Case(kind: .escm2IPW, configuration: #"{"network": {"embeddingDimensions": 4, "backbone": "mmoe", "experts": 3, "expertHidden": [8], "towerHidden": [4]}}"#),
+        Case(kind: .escm2DR, configuration: #"{"network": {"embeddingDimensions": 4, "experts": 2, "expertHidden": [8], "towerHidden": [4]}}"#),
+        Case(kind: .dcmt, configuration: #"{"network": {"embeddingDimensions": 4, "towerHidden": [8]}}"#),
+        Case(kind: .nise, configuration: #"{"network": {"embeddingDimensions": 4, "towerHidden": [8]}}"#),
         Case(kind: .sharedBottom, configuration: #"{"embeddingDimensions": 4, "bottomHidden": [16, 8], "towerHidden": [8]}"#),
         Case(kind: .mmoe, configuration: #"{"embeddingDimensions": 4, "experts": 3, "expertHidden": [16, 8], "towerHidden": [8]}"#),
         Case(kind: .ple, configuration: #"""
@@ -44,89 +47,19 @@ import Testing
             """#),
     ]
 
-    /// Trains `kind` for one epoch with a checkpoint directory and loads the checkpoint back.
+    /// Trains `kind` on the simulated world.
     static func trained(_ testCase: Case) throws -> TrainedModel {
-        var configuration = TrainingConfiguration(data: try world.get(), model: testCase.kind)
-        configuration.epochs = 1
-        configuration.batchSize = 256
-        configuration.threads = 1
-        configuration.checkpointDirectory = NSTemporaryDirectory() + "funnel-onnx-run-\(UUID().uuidString)"
-        if let json = testCase.configuration {
-            configuration.modelConfiguration = try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))
-        }
-        let trainer = try Trainer(configuration: configuration)
-        trainer.logsEvaluations = false
-        _ = try trainer.train()
-        return try TrainedModel.load(checkpoint: configuration.checkpointDirectory!)
-    }
-
-    static func temporaryFolder() throws -> String {
-        let folder = NSTemporaryDirectory() + "funnel-onnx-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return folder
-    }
-
-    /// The output holding a task's product: `<task>_product` when the task shares a head's
-    /// name (a chained multi-task task), `<task>` otherwise.
-    static func productOutput(of task: EvaluationTask, in outputs: [String]) -> String? {
-        let name = task.name.isEmpty ? "score" : task.name
-        return outputs.contains(name + "_product") ? name + "_product" : outputs.contains(name) ? name : nil
+        try ONNXParity.trained(testCase.kind, data: try world.get(), configuration: testCase.configuration)
     }
 
     @Test(arguments: cases)
     func matchesFunnelInOnnxruntime(testCase: Case) throws {
-        let trained = try Self.trained(testCase)
-        let folder = try Self.temporaryFolder()
-        let path = folder + "/model.onnx"
-        let summary = try ONNXExport.write(trained, to: path)
-        guard try ONNXRuntimeRunner.available() else { return }
-
-        // Funnel: the first 1,000 test rows through the model in evaluation mode.
-        let model = trained.model
-        model.train(false)
-        let batcher = try Batcher(
-            dataset: trained.dataset, split: "test", batchSize: 1000, shuffle: false, columns: model.requirements.columns)
-        let batch = batcher.batch(batcher.batches(epoch: 0)[0])
-        let logits = try withoutGradients { try model(batch) }
-        var expected = logits.mapValues { $0.sigmoid().scalars.map(Double.init) }
-        for task in model.evaluationTasks where task.kind == .binary && task.outputs.count > 1 {
-            guard let name = Self.productOutput(of: task, in: summary.outputs.map(\.name)) else {
-                Issue.record("\(testCase.kind.rawValue): no output for task '\(task.name)' in \(summary.outputs)")
-                continue
-            }
-            let factors = task.outputs.map { expected[$0]! }
-            expected[name] = batch.rows.indices.map { row in factors.map { Double(Float($0[row])) }.reduce(1, *) }
-        }
-
-        let categoricalInputs = summary.inputs.filter { $0.name != ONNXExport.denseInput }.map(\.name)
-        let categorical = Dictionary(uniqueKeysWithValues: categoricalInputs.map { name in (name, batch.ids[name]!.map(Int64.init)) })
-        let denseColumns = try JSONDecoder().decode(ONNXVocabularyFile.self, from: Data(contentsOf: URL(fileURLWithPath: summary.vocabularyPath))).dense
-        let dense = denseColumns.isEmpty ? nil : try batch.denseTensor(denseColumns).scalars
-        let actual = try ONNXRuntimeRunner.run(model: path, rows: batch.size, categorical: categorical, dense: dense, folder: folder)
-
-        #expect(Set(actual.keys) == Set(summary.outputs.map(\.name)))
-        for output in summary.outputs.map(\.name) {
-            let funnel = try #require(expected[output], "\(testCase.kind.rawValue): Funnel has no '\(output)'")
-            let onnx = try #require(actual[output])
-            #expect(onnx.count == batch.size)
-            let difference = zip(funnel, onnx).map { abs($0 - $1) }.max() ?? .infinity
-            print("ONNX parity \(testCase.kind.rawValue) \(output): max |difference| = \(difference)")
-            #expect(difference <= 1e-5, "\(testCase.kind.rawValue) output '\(output)': max |difference| \(difference)")
-        }
-
-        // The Evaluator's primary scores (every test row, in order) on the same rows.
-        let evaluation = try Evaluator.evaluate(model: model, dataset: trained.dataset, split: "test")
-        let primary = evaluation.primaryTask
-        let primaryOutput = primary.outputs.count == 1
-            ? primary.outputs[0] : try #require(Self.productOutput(of: primary, in: summary.outputs.map(\.name)))
-        let scored = Array(evaluation.scores.prefix(batch.size))
-        let difference = zip(scored, actual[primaryOutput]!).map { abs($0 - $1) }.max() ?? .infinity
-        #expect(scored.count == batch.size && difference <= 1e-5, "\(testCase.kind.rawValue): Evaluator vs ONNX \(difference)")
+        try ONNXParity.expectParity(try Self.trained(testCase))
     }
 
     @Test func writesAModelThatParsesBackWithTheContract() throws {
         let trained = try Self.trained(Self.cases[2])  // esmm
-        let folder = try Self.temporaryFolder()
+        let folder = try ONNXParity.temporaryFolder()
         let summary = try ONNXExport.write(trained, to: folder + "/esmm.onnx")
         #expect(summary.vocabularyPath == folder + "/esmm.vocabulary.json")
 
