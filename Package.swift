@@ -205,7 +205,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FunnelONNXTests",
-            dependencies: ["FunnelONNX", "FunnelTraining", "FunnelModels", "FunnelData", "FunnelSimulation", "FunnelTestSupport"],
+            dependencies: ["FunnelONNX", "FunnelTraining", "FunnelModels", "FunnelData", "FunnelTensor", "FunnelSimulation", "FunnelTestSupport"],
             resources: [.copy("Resources")],
             swiftSettings: strictSettings
         ),
