@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "FunnelLanguage", targets: ["FunnelLanguage"]),
         .library(name: "FunnelServer", targets: ["FunnelServer"]),
         .library(name: "FunnelConversation", targets: ["FunnelConversation"]),
+        .library(name: "FunnelONNX", targets: ["FunnelONNX"]),
         .executable(name: "funnel", targets: ["funnel"]),
     ],
     dependencies: [
@@ -23,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: Kernels (C, run-time CPU dispatch; imported only by FunnelTensor and benchmarks)
@@ -105,6 +107,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: ONNX export of the feature models (`funnel export onnx`; the only importer of SwiftProtobuf)
+        .target(
+            name: "FunnelONNX",
+            dependencies: [
+                "FunnelModels", "FunnelNN", "FunnelData", "FunnelTensor", "FunnelTraining",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Proto"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Benchmarks (`funnel bench`)
         .target(
             name: "FunnelBenchmarks",
@@ -126,6 +139,7 @@ let package = Package(
                 "FunnelLanguage",
                 "FunnelServer",
                 "FunnelConversation",
+                "FunnelONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -192,6 +206,12 @@ let package = Package(
         .testTarget(
             name: "FunnelConversationTests",
             dependencies: ["FunnelConversation", "FunnelLanguage", "FunnelTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FunnelONNXTests",
+            dependencies: ["FunnelONNX", "FunnelTraining", "FunnelModels", "FunnelData", "FunnelTensor", "FunnelSimulation", "FunnelTestSupport"],
+            resources: [.copy("Resources")],
             swiftSettings: strictSettings
         ),
         .testTarget(

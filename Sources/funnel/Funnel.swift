@@ -17,7 +17,7 @@ struct Funnel: ParsableCommand {
         version: funnelVersion,
         subcommands: [
             SimulateCommand.self, DataCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
-            ExperimentCommand.self, ModelsCommand.self, MetricsCommand.self, OffPolicyCommand.self, LanguageModelCommand.self, ServeCommand.self, ECPOCommand.self, BenchCommand.self,
-            DemoCommand.self,
+            ExperimentCommand.self, ModelsCommand.self, MetricsCommand.self, OffPolicyCommand.self, LanguageModelCommand.self, ServeCommand.self,
+            ExportCommand.self, ECPOCommand.self, BenchCommand.self, DemoCommand.self,
         ])
 }
