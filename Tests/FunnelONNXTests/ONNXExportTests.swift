@@ -106,7 +106,7 @@ import Testing
         configuration.epochs = 1
         configuration.threads = 1
         let model = try kind.make(dataset: try Dataset.load(configuration.data), configuration: nil, seed: 0)
-        let trained = TrainedModel(model: model, dataset: try Dataset.load(configuration.data), configuration: configuration, checkpoint: "memory")
+        let trained = TrainedModel(model: model, dataset: try Dataset.load(configuration.data), configuration: configuration, checkpoint: "memory", step: 0)
         #expect {
             try ONNXExport.export(trained)
         } throws: { error in
