@@ -99,12 +99,12 @@ enum ScoringRequest {
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch let error as DecodingError {
-            throw InvalidRequestError(describe(error))
+            throw InvalidRequestError(describe(error, data))
         }
     }
 
     /// A decoding error as `path: what`.
-    private static func describe(_ error: DecodingError) -> String {
+    private static func describe(_ error: DecodingError, _ data: Data) -> String {
         func path(_ context: DecodingError.Context) -> String {
             context.codingPath.reduce("") { text, key in
                 key.intValue.map { text + "[\($0)]" } ?? (text.isEmpty ? key.stringValue : text + "." + key.stringValue)
@@ -112,8 +112,14 @@ enum ScoringRequest {
         }
         switch error {
         case .dataCorrupted(let context) where context.codingPath.isEmpty:
-            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return "the body is not valid JSON" + (underlying.map { ": \($0)" } ?? "")
+            // JSONDecoder does not say where; the parser of JSONSerialization does.
+            var location: String?
+            do {
+                _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            } catch {
+                location = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+            }
+            return "the body is not valid JSON" + (location.map { " (\($0))" } ?? "")
         case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
             let location = path(context)
             return (location.isEmpty ? "the body" : "'\(location)'") + ": " + (context.debugDescription.isEmpty ? "wrong type" : context.debugDescription)

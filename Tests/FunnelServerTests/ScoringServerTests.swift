@@ -115,7 +115,9 @@ struct ScoringServerTests {
                 return (reply.status, HTTPTestClient.error(reply.body).message ?? "")
             }
             let malformed = try await refusal(#"{"rows": [{"user": 1, "item": 2}"#)
-            #expect(malformed.status == 400 && malformed.message.hasPrefix("the body is not valid JSON"))
+            #expect(malformed.status == 400 && malformed.message == "the body is not valid JSON (Unexpected end of file during JSON parse.)")
+            let stray = try await refusal(#"{"rows": [{"user": 1,, "item": 2}]}"#)
+            #expect(stray.message == "the body is not valid JSON (Invalid value around character 21.)")
             let missing = try await refusal(#"{"rows": [{"user": 1, "item": 2}, {"user": 1}]}"#)
             #expect(missing.status == 400 && missing.message == "rows[1].item: missing; the model reads this column")
             let wrongType = try await refusal(#"{"rows": [{"user": 1, "item": {"id": 2}}]}"#)
