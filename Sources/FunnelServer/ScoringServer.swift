@@ -105,6 +105,10 @@ public final class ScoringServer: Sendable {
         }
         router.post("/v1/score") { request, _ in
             await self.respond(to: request, route: "score") { data, model in
+                guard !model.scorer.ranks else {
+                    let kind = model.scorer.trained.configuration.model.rawValue
+                    throw InvalidRequestError("the model (\(kind)) ranks a catalogue; use /v1/rank")
+                }
                 let rows = try ScoringRequest.rows(data, maximumRows: self.limits.maximumRows)
                 let scores = try await self.queue.score(rows, with: model, timeout: self.limits.timeout)
                 let names = model.scorer.scoreNames

@@ -14,8 +14,8 @@ extension RowScorer {
     /// id; the history's items are left out when the task masks its history, and `excluding`'s
     /// always. Ties keep the smaller id first.
     /// - Parameters:
-    ///   - history: the user's items, oldest first, as raw values; written into the ranking
-    ///     task's history column.
+    ///   - history: the user's items, oldest first, as raw values; written into the model's
+    ///     id-list inputs and the ranking task's history column (those `row` leaves out).
     ///   - row: the row's other columns (a model that reads more than its history).
     /// - Throws: ``RowEncodingError`` for a bad field or a model without a ranking task.
     public func rank(history: [String], row: [String: RowField] = [:], count: Int, excluding: [String] = []) throws -> [RankedItem] {
@@ -30,8 +30,13 @@ extension RowScorer {
             throw RowEncodingError(
                 row: nil, column: target, message: "ranking names items by their raw ids, which needs an identity vocabulary")
         }
+        // The history is both what the model reads (its id-list sequences) and what the task
+        // masks (its history column), unless the row gives either itself.
         var fields = row
-        fields[historyColumn] = .list(history)
+        let listColumns = trained.model.requirements.sequences.keys.filter { dataset.schema.resolvedColumn($0)?.kind == .idList }
+        for column in listColumns.sorted() + [historyColumn] where fields[column] == nil {
+            fields[column] = .list(history)
+        }
         let (outputs, _) = try self.outputs(try encoder.table([fields]))
         let name = trained.model.evaluationTasks[0].outputs[0]
         guard let scores = outputs[name]?.scalars else {
