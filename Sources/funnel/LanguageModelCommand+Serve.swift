@@ -25,26 +25,10 @@ extension LanguageModelCommand {
             let language = try LanguageModel(path: model)
             let name = URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent
             let server = LanguageModelServer(backend: language, modelName: name, port: port, threads: threads)
-            let done = DispatchSemaphore(value: 0)
-            let failure = FailureBox()
-            Task {
-                do {
-                    try await server.start()
-                    // Unbuffered, so that a script reading a pipe sees the URL at once.
-                    FileHandle.standardOutput.write(Data("funnel llm: serving \(name) at \(server.url?.absoluteString ?? "?")/v1\n".utf8))
-                    try await server.run()
-                } catch {
-                    failure.error = error
-                }
-                done.signal()
-            }
-            done.wait()
-            if let error = failure.error { throw error }
-        }
-
-        /// The serving task's error, read after its semaphore signalled.
-        private final class FailureBox: @unchecked Sendable {
-            var error: (any Error)?
+            try ServingLoop.run(
+                start: { try await server.start() },
+                announcement: { "funnel llm: serving \(name) at \(server.url?.absoluteString ?? "?")/v1" },
+                serve: { try await server.run() })
         }
     }
 }

@@ -68,26 +68,12 @@ struct ServeCommand: ParsableCommand {
         let server = try ScoringServer(checkpoint: checkpoint, host: host, port: port, limits: limits) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
-        let done = DispatchSemaphore(value: 0)
-        let failure = Failure()
-        Task {
-            do {
-                try await server.start()
+        try ServingLoop.run(
+            start: { try await server.start() },
+            announcement: {
                 let (name, step) = server.serving
-                // Unbuffered, so that a script reading a pipe sees the URL at once.
-                FileHandle.standardOutput.write(Data("funnel serve: \(name) (step \(step)) at \(server.url?.absoluteString ?? "?")\n".utf8))
-                try await server.run()
-            } catch {
-                failure.error = error
-            }
-            done.signal()
-        }
-        done.wait()
-        if let error = failure.error { throw error }
-    }
-
-    /// The serving task's error, read after its semaphore signalled.
-    private final class Failure: @unchecked Sendable {
-        var error: (any Error)?
+                return "funnel serve: \(name) (step \(step)) at \(server.url?.absoluteString ?? "?")"
+            },
+            serve: { try await server.run() })
     }
 }
