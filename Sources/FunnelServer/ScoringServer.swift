@@ -93,10 +93,26 @@ public final class ScoringServer: Sendable {
 
     private func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
-        router.get("/healthz") { _, _ in Self.json(["status": "ok"], status: .ok) }
+        router.get("/healthz") { _, _ in
+            var text = JSONText()
+            text.beginObject()
+            text.key("status")
+            text.string("ok")
+            text.endObject()
+            return Self.response(text, status: .ok)
+        }
         router.get("/readyz") { _, _ in
             let model = self.store.model
-            return Self.json(["status": "ready", "checkpoint": model.name, "step": model.step], status: .ok)
+            var text = JSONText()
+            text.beginObject()
+            text.key("status")
+            text.string("ready")
+            text.key("checkpoint")
+            text.string(model.name)
+            text.key("step")
+            text.integer(model.step)
+            text.endObject()
+            return Self.response(text, status: .ok)
         }
         router.get("/metrics") { _, _ in
             Response(
@@ -111,15 +127,8 @@ public final class ScoringServer: Sendable {
                 }
                 let rows = try ScoringRequest.rows(data, maximumRows: self.limits.maximumRows)
                 let scores = try await self.queue.score(rows, with: model, timeout: self.limits.timeout)
-                let names = model.scorer.scoreNames
-                let perRow: [[String: Double]] = rows.indices.map { row in
-                    Dictionary(uniqueKeysWithValues: names.map { ($0, scores[$0]?[row] ?? .nan) })
-                }
-                let tasks = model.scorer.trained.model.evaluationTasks
-                let descriptions = Dictionary(names.map { name in
-                    (name, tasks.first { $0.name == name || $0.outputs == [name] }?.scoreDescription ?? name)
-                }, uniquingKeysWith: { first, _ in first })
-                return ["scores": perRow, "outputs": names, "protocol": descriptions]
+                return .scores(
+                    names: model.scorer.scoreNames, descriptions: model.scorer.scoreDescriptions, scores: scores, rows: rows.count)
             }
         }
         router.post("/v1/rank") { request, _ in
@@ -130,7 +139,7 @@ public final class ScoringServer: Sendable {
                         try model.scorer.rank(history: query.history, row: query.row, count: query.count, excluding: query.excluding)
                     }
                 }
-                return ["items": items.map { ["item": $0.item, "score": $0.score] as [String: Any] }]
+                return .ranking(items)
             }
         }
         return router

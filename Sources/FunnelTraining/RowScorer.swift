@@ -18,6 +18,9 @@ public struct RowScorer {
     public let encoder: RowEncoder
     /// The names of the scores every row gets, in response order.
     public let scoreNames: [String]
+    /// How each score is computed, in the order of ``scoreNames``: `σ(ctr)`, `σ(ctr)·σ(cvr)`,
+    /// or the output's name for a value.
+    public let scoreDescriptions: [String]
     /// Whether the model's first task ranks a catalogue (then rows are ranked, not scored).
     public let ranks: Bool
 
@@ -32,6 +35,7 @@ public struct RowScorer {
         let labels = Set(tasks.flatMap { [$0.label] + ($0.rowsWhere.map { [$0] } ?? []) })
         encoder = try RowEncoder(dataset: trained.dataset, reading: trained.model.requirements.columns.subtracting(labels))
         var names: [String] = []
+        var descriptions: [String] = []
         var probabilityTasks: [EvaluationTask] = []
         var valueOutputs: [String] = []
         for task in tasks {
@@ -39,21 +43,25 @@ public struct RowScorer {
             case .binary:
                 let single = task.outputs.filter { !names.contains($0) }
                 names += single
+                descriptions += single.map { "σ(\($0))" }
                 probabilityTasks += single.map { EvaluationTask(name: $0, outputs: [$0], label: task.label) }
                 let name = task.name.isEmpty ? task.label : task.name
                 if task.outputs.count > 1, !names.contains(name) {
                     names.append(name)
+                    descriptions.append(task.scoreDescription)
                     probabilityTasks.append(task)
                 }
             case .regression, .watchTime:
                 let values = task.outputs.filter { !names.contains($0) }
                 names += values
+                descriptions += values
                 valueOutputs += values
             case .ranking:
                 continue
             }
         }
         scoreNames = names
+        scoreDescriptions = descriptions
         self.probabilityTasks = probabilityTasks
         self.valueOutputs = valueOutputs
         if case .ranking = tasks[0].kind { ranks = true } else { ranks = false }
