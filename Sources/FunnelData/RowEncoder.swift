@@ -45,6 +45,8 @@ public struct RowEncoder: Sendable {
     public let required: [String]
     private let parsers: [String: ValueParser]
     private let columnNames: Set<String>
+    /// The side tables' key indexes, built once: a request joins in time of its own rows.
+    private let joinIndexes: [String: JoinIndex]
 
     /// - Parameter reading: the columns a model reads (side-table columns as `"side.column"`);
     ///   a row must carry those of the splits, except labels, and the keys of every side table
@@ -62,6 +64,7 @@ public struct RowEncoder: Sendable {
         }
         self.required = required.sorted()
         columnNames = splitColumns
+        joinIndexes = try SideTableJoin.indexes(of: dataset.sideTables, schema: schema)
         let owners = Dictionary(
             (schema.columns + schema.sideTables.flatMap(\.columns)).compactMap { column in
                 column.vocabulary.map { (column.name, $0) }
@@ -104,7 +107,7 @@ public struct RowEncoder: Sendable {
             loader.resolve(column, vocabularies: dataset.vocabularies, keepKeys: keyed.contains(column.schema.name), report: &report)
         }
         let table = Table(name: "request", rowCount: rows.count, columns: columns)
-        let joins = try SideTableJoin.joins(of: table, with: dataset.sideTables, schema: schema, report: &report)
+        let joins = try SideTableJoin.joins(of: table, indexes: joinIndexes, schema: schema, report: &report)
         return table.joining(joins)
     }
 

@@ -6,17 +6,33 @@ enum SideTableJoin {
     static func joins(
         of table: Table, with sideTables: [String: Table], schema: DatasetSchema, report: inout LoadReport
     ) throws -> [String: ColumnBuffer<Int32>] {
-        var joins: [String: ColumnBuffer<Int32>] = [:]
+        try joins(of: table, indexes: indexes(of: sideTables, schema: schema), schema: schema, report: &report)
+    }
+
+    /// The index of every side table's keys; built once, it joins any number of tables.
+    static func indexes(of sideTables: [String: Table], schema: DatasetSchema) throws -> [String: JoinIndex] {
+        var indexes: [String: JoinIndex] = [:]
         for side in schema.sideTables {
             guard let sideTable = sideTables[side.name] else { continue }
             let sideKeys = try side.key.map { try keys(of: sideTable, column: $0) }
-            let rowKeys = try side.key.map { try keys(of: table, column: $0) }
-            let index = try JoinIndex(keys: sideKeys, rows: sideTable.rowCount) { row in
+            indexes[side.name] = try JoinIndex(keys: sideKeys, rows: sideTable.rowCount) { row in
                 DataError.badValue(
                     FileLocation(file: side.table.file, line: row + (side.table.header ? 2 : 1)),
                     found: side.key.enumerated().map { "\($1)=\(sideKeys[$0][row])" }.joined(separator: ", "),
                     expected: "one row per key of side table '\(side.name)'")
             }
+        }
+        return indexes
+    }
+
+    /// Joins `table` through prebuilt `indexes`.
+    static func joins(
+        of table: Table, indexes: [String: JoinIndex], schema: DatasetSchema, report: inout LoadReport
+    ) throws -> [String: ColumnBuffer<Int32>] {
+        var joins: [String: ColumnBuffer<Int32>] = [:]
+        for side in schema.sideTables {
+            guard let index = indexes[side.name] else { continue }
+            let rowKeys = try side.key.map { try keys(of: table, column: $0) }
             var rows = [Int32](repeating: -1, count: table.rowCount)
             var key = [Int64](repeating: 0, count: rowKeys.count)
             var unmatched = 0

@@ -69,29 +69,46 @@ final class ScoringQueue: @unchecked Sendable {
             for job in batch {
                 if now > job.deadline {
                     job.continuation.resume(throwing: ScoringRefusal.timeout)
-                    continue
-                }
-                // A bad field fails its own request only.
-                do {
-                    _ = try job.model.scorer.encoder.table(job.rows)
+                } else {
                     live.append(job)
-                } catch {
-                    job.continuation.resume(throwing: error)
                 }
             }
-            guard let model = live.first?.model else { continue }
+            score(live)
+        }
+    }
+
+    /// Scores the jobs' rows in one pass. A bad field fails its own request only: the request
+    /// holding the row the encoder refused is answered with the refusal (its row renumbered)
+    /// and the others are scored again without it, so the common case encodes every row once.
+    private func score(_ jobs: [Job]) {
+        var live = jobs
+        while let model = live.first?.model {
             let rows = live.flatMap(\.rows)
-            metrics.recordBatch(rows: rows.count)
             do {
                 let scores = try forwardLock.withLock { try Compute.withThreads(threads) { try model.scorer.score(rows) } }
+                metrics.recordBatch(rows: rows.count)
                 var start = 0
                 for job in live {
                     let range = start..<(start + job.rows.count)
                     job.continuation.resume(returning: scores.mapValues { Array($0[range]) })
                     start = range.upperBound
                 }
+                return
+            } catch var error as RowEncodingError {
+                guard let row = error.row else {
+                    for job in live { job.continuation.resume(throwing: error) }
+                    return
+                }
+                var start = 0
+                let culprit = live.firstIndex { job in
+                    defer { start += job.rows.count }
+                    return row < start + job.rows.count
+                }!
+                error.row = row - live[..<culprit].reduce(0) { $0 + $1.rows.count }
+                live.remove(at: culprit).continuation.resume(throwing: error)
             } catch {
                 for job in live { job.continuation.resume(throwing: error) }
+                return
             }
         }
     }

@@ -104,6 +104,35 @@ struct ScoringServerTests {
         }
     }
 
+    @Test func aBadRequestInABatchFailsAlone() async throws {
+        let runs = try Self.runs.get()
+        let predicted = try TrainedModel.load(checkpoint: runs.first).evaluate(split: "test").scores
+        let rows = try Self.testRows(runs.data, count: 4)
+        var limits = ServingLimits()
+        // Long enough that the three requests below are scored as one batch.
+        limits.batchDelay = .milliseconds(300)
+        try await withServer(runs.first, limits: limits) { _, url in
+            let bodies = [
+                #"{"rows": [\#(rows[0]), \#(rows[1])]}"#,
+                #"{"rows": [\#(rows[2]), {"user": 1, "item": "nine"}]}"#,
+                #"{"rows": [\#(rows[3])]}"#,
+            ]
+            let replies = try await withThrowingTaskGroup(of: (Int, (status: Int, body: Data)).self) { group in
+                for (index, body) in bodies.enumerated() {
+                    group.addTask { (index, try await HTTPTestClient.send(url, "/v1/score", body: body)) }
+                }
+                return try await group.reduce(into: [Int: (status: Int, body: Data)]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(replies[0]?.status == 200 && replies[2]?.status == 200)
+            #expect(zip(Self.scores(replies[0]!.body), predicted[0..<2]).allSatisfy { abs($0 - $1) <= 1e-6 })
+            #expect(zip(Self.scores(replies[2]!.body), predicted[3..<4]).allSatisfy { abs($0 - $1) <= 1e-6 })
+            #expect(replies[1]?.status == 400)
+            #expect(HTTPTestClient.error(replies[1]!.body).message?.hasPrefix(#"rows[1].item: expected an id"#) == true)
+            let metrics = String(decoding: try await HTTPTestClient.send(url, "/metrics", method: "GET").body, as: UTF8.self)
+            #expect(metrics.contains("funnel_batch_rows_count 1"), "\(metrics)")
+        }
+    }
+
     @Test func refusesBadRequestsNamingTheField() async throws {
         let runs = try Self.runs.get()
         var limits = ServingLimits()
