@@ -5,67 +5,17 @@ import FunnelData
 /// - `/v1/score`: `{"rows": [{"<column>": value, …}, …]}`;
 /// - `/v1/rank`: `{"history": [item, …], "k": 10?, "exclude": [item, …]?, "row": {…}?}`.
 ///
-/// A value is what a dataset file's field holds: a string, a number (integers are written as
-/// integers, so `7` and `"7"` are the same id), `true`/`false` as 1/0, `null` or an empty string
-/// for an empty field, or an array of strings and integers for an id or timestamp list.
+/// A value is what a dataset file's field holds: a string, or a number, taken as the text it is
+/// written with (so `7` and `"7"` are the same id, and `7.0` is refused by an integer column as
+/// a file's `7.0` would be); `true`/`false` as 1/0; `null` or `""` for an empty field; an array
+/// of strings and numbers for an id or timestamp list. Other members are ignored.
 enum ScoringRequest {
-    /// A JSON value as the scoring routes accept it.
-    private enum Value: Decodable {
-        case text(String)
-        case list([String])
-        case missing
-        case object
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if container.decodeNil() {
-                self = .missing
-            } else if let text = Self.scalar(container) {
-                self = .text(text)
-            } else if let array = try? container.decode([Element].self) {
-                self = .list(array.map(\.text))
-            } else {
-                self = .object
-            }
-        }
-
-        static func scalar(_ container: any SingleValueDecodingContainer) -> String? {
-            if let flag = try? container.decode(Bool.self) { return flag ? "1" : "0" }
-            if let integer = try? container.decode(Int64.self) { return String(integer) }
-            if let number = try? container.decode(Double.self) { return "\(number)" }
-            return try? container.decode(String.self)
-        }
-    }
-
-    /// One element of a list: a string or a number.
-    private struct Element: Decodable {
-        var text: String
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            guard let text = Value.scalar(container) else {
-                throw DecodingError.typeMismatch(String.self, .init(codingPath: decoder.codingPath, debugDescription: "a list element must be a string or a number"))
-            }
-            self.text = text
-        }
-    }
-
-    private struct ScoreBody: Decodable {
-        var rows: [[String: Value]]?
-    }
-
-    private struct RankBody: Decodable {
-        var history: [Element]?
-        var k: Int?
-        var exclude: [Element]?
-        var row: [String: Value]?
-    }
-
     /// The rows of a `/v1/score` body.
     /// - Throws: ``InvalidRequestError`` naming the field, ``ScoringLimitError`` past `maximumRows`.
     static func rows(_ data: Data, maximumRows: Int) throws -> [[String: RowField]] {
-        let body = try decode(ScoreBody.self, data)
-        guard let rows = body.rows else { throw InvalidRequestError("missing required field 'rows' (an array of objects)") }
+        let body = try object(data)
+        guard let value = body["rows"] else { throw InvalidRequestError("missing required field 'rows' (an array of objects)") }
+        guard case .array(let rows) = value else { throw InvalidRequestError("'rows' must be an array of objects") }
         guard !rows.isEmpty else { throw InvalidRequestError("'rows' is empty") }
         guard rows.count <= maximumRows else {
             throw ScoringLimitError(message: "'rows' holds \(rows.count) rows; at most \(maximumRows) per request")
@@ -75,58 +25,53 @@ enum ScoringRequest {
 
     /// A `/v1/rank` body: the history, how many items, the excluded items and the other fields.
     static func ranking(_ data: Data, maximumCount: Int) throws -> (history: [String], count: Int, excluding: [String], row: [String: RowField]) {
-        let body = try decode(RankBody.self, data)
-        guard let history = body.history else { throw InvalidRequestError("missing required field 'history' (an array of items)") }
-        let count = body.k ?? 10
+        let body = try object(data)
+        guard let historyValue = body["history"] else { throw InvalidRequestError("missing required field 'history' (an array of items)") }
+        let history = try list(historyValue, path: "history")
+        var count = 10
+        if let value = body["k"] {
+            guard case .number(let text) = value, let parsed = Int(text) else { throw InvalidRequestError("'k' must be an integer") }
+            count = parsed
+        }
         guard (1...maximumCount).contains(count) else { throw InvalidRequestError("'k' must be in 1...\(maximumCount) (found \(count))") }
-        return (history.map(\.text), count, (body.exclude ?? []).map(\.text), try fields(body.row ?? [:], path: "row"))
+        let excluding = try body["exclude"].map { try list($0, path: "exclude") } ?? []
+        let row = try body["row"].map { try fields($0, path: "row") } ?? [:]
+        return (history, count, excluding, row)
     }
 
-    private static func fields(_ row: [String: Value], path: String) throws -> [String: RowField] {
-        try row.mapValues { value in
+    private static func object(_ data: Data) throws -> JSONNode {
+        let body = try JSONNode.parse(Array(data))
+        guard case .object = body else { throw InvalidRequestError("the body must be a JSON object") }
+        return body
+    }
+
+    /// A row object's fields.
+    private static func fields(_ row: JSONNode, path: String) throws -> [String: RowField] {
+        guard case .object(let members) = row else { throw InvalidRequestError("'\(path)' must be an object of column values") }
+        var fields: [String: RowField] = [:]
+        fields.reserveCapacity(members.count)
+        for (column, value) in members {
             switch value {
-            case .text(let text): return text.isEmpty ? .missing : .text(text)
-            case .list(let elements): return .list(elements)
-            case .missing: return .missing
+            case .string(let text): fields[column] = text.isEmpty ? .missing : .text(text)
+            case .number(let text): fields[column] = .text(text)
+            case .bool(let flag): fields[column] = .text(flag ? "1" : "0")
+            case .null: fields[column] = .missing
+            case .array: fields[column] = .list(try list(value, path: "\(path).\(column)"))
             case .object:
-                let column = row.first { if case .object = $0.value { true } else { false } }?.key ?? "?"
                 throw InvalidRequestError("\(path).\(column): expected a string, a number, null or a list, found an object")
             }
         }
+        return fields
     }
 
-    private static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
-        do {
-            return try JSONDecoder().decode(type, from: data)
-        } catch let error as DecodingError {
-            throw InvalidRequestError(describe(error, data))
-        }
-    }
-
-    /// A decoding error as `path: what`.
-    private static func describe(_ error: DecodingError, _ data: Data) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            context.codingPath.reduce("") { text, key in
-                key.intValue.map { text + "[\($0)]" } ?? (text.isEmpty ? key.stringValue : text + "." + key.stringValue)
+    /// The elements of a list of strings and numbers.
+    private static func list(_ value: JSONNode, path: String) throws -> [String] {
+        guard case .array(let elements) = value else { throw InvalidRequestError("'\(path)' must be an array of strings or numbers") }
+        return try elements.enumerated().map { index, element in
+            switch element {
+            case .string(let text), .number(let text): return text
+            default: throw InvalidRequestError("\(path)[\(index)]: expected a string or a number")
             }
-        }
-        switch error {
-        case .dataCorrupted(let context) where context.codingPath.isEmpty:
-            // JSONDecoder does not say where; the parser of JSONSerialization does.
-            var location: String?
-            do {
-                _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-            } catch {
-                location = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
-            }
-            return "the body is not valid JSON" + (location.map { " (\($0))" } ?? "")
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            let location = path(context)
-            return (location.isEmpty ? "the body" : "'\(location)'") + ": " + (context.debugDescription.isEmpty ? "wrong type" : context.debugDescription)
-        case .keyNotFound(let key, let context):
-            return "missing field '\(([path(context)] + [key.stringValue]).filter { !$0.isEmpty }.joined(separator: "."))'"
-        @unknown default:
-            return "\(error)"
         }
     }
 }
