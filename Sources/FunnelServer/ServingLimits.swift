@@ -12,8 +12,10 @@ public struct ServingLimits: Sendable, Equatable {
     public var maximumQueuedRows = 65536
     /// Micro-batching: the most rows scored in one forward pass...
     public var maximumBatchRows = 4096
-    /// ...and how long the first waiting request waits for others.
-    public var batchDelay: Duration = .milliseconds(2)
+    /// ...and how long the first waiting request waits for others. 0: a batch takes the
+    /// requests that arrived while the previous one was scored, which measured faster at every
+    /// load than waiting 2 ms (README, Serving).
+    public var batchDelay: Duration = .zero
     /// Kernel threads per forward pass.
     public var threads = 2
     /// How often the checkpoint directory's `latest` is read for hot reload.

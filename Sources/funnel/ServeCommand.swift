@@ -37,8 +37,8 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Micro-batching: the most rows per forward pass.")
     var maximumBatchRows = ServingLimits().maximumBatchRows
 
-    @Option(help: "Micro-batching: milliseconds the first waiting request waits for others.")
-    var batchDelay = 2.0
+    @Option(help: "Micro-batching: milliseconds the first waiting request waits for others (0: batch what arrived meanwhile).")
+    var batchDelay = 0.0
 
     @Option(help: "Kernel threads per forward pass.")
     var threads = 2

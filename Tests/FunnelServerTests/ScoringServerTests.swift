@@ -60,7 +60,7 @@ struct ScoringServerTests {
         (HTTPTestClient.object(body)?["scores"] as? [[String: Any]])?.compactMap { ($0[name] as? NSNumber)?.doubleValue } ?? []
     }
 
-    @Test func scoresArePredictsConcurrentlyAndBatched() async throws {
+    @Test func scoresArePredictsUnderConcurrentRequests() async throws {
         let runs = try Self.runs.get()
         let predicted = try TrainedModel.load(checkpoint: runs.first).evaluate(split: "test").scores
         let rows = try Self.testRows(runs.data, count: 300)
