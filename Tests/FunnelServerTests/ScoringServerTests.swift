@@ -133,6 +133,34 @@ struct ScoringServerTests {
         }
     }
 
+    @Test func aFullQueueAndALongWaitAreRefusedWith503() async throws {
+        let runs = try Self.runs.get()
+        let rows = try Self.testRows(runs.data, count: 2).joined(separator: ",")
+        var limits = ServingLimits()
+        // Whichever request comes first waits 2 s for company, holding two of three queue
+        // places: the other is refused at once.
+        limits.batchDelay = .seconds(2)
+        limits.maximumQueuedRows = 3
+        try await withServer(runs.first, limits: limits) { _, url in
+            async let first = HTTPTestClient.send(url, "/v1/score", body: #"{"rows": [\#(rows)]}"#)
+            async let second = HTTPTestClient.send(url, "/v1/score", body: #"{"rows": [\#(rows)]}"#)
+            let replies = try await [first, second].sorted { $0.status < $1.status }
+            #expect(replies.map(\.status) == [200, 503])
+            #expect(HTTPTestClient.error(replies[1].body).type == "busy")
+            #expect(HTTPTestClient.error(replies[1].body).message?.contains("2 rows waiting") == true)
+        }
+        // A request that waits longer than its timeout is answered without being scored.
+        limits.batchDelay = .milliseconds(400)
+        limits.timeout = .milliseconds(100)
+        limits.maximumQueuedRows = 100
+        try await withServer(runs.first, limits: limits) { _, url in
+            let late = try await HTTPTestClient.send(url, "/v1/score", body: #"{"rows": [\#(rows)]}"#)
+            #expect(late.status == 503 && HTTPTestClient.error(late.body).type == "timeout")
+            let metrics = String(decoding: try await HTTPTestClient.send(url, "/metrics", method: "GET").body, as: UTF8.self)
+            #expect(metrics.contains(#"funnel_errors_total{kind="timeout"} 1"#))
+        }
+    }
+
     @Test func refusesBadRequestsNamingTheField() async throws {
         let runs = try Self.runs.get()
         var limits = ServingLimits()
