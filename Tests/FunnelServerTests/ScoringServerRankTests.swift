@@ -3,6 +3,7 @@ import FunnelData
 import FunnelServer
 import FunnelSimulation
 import FunnelTraining
+import FunnelTestSupport
 import Testing
 
 /// `POST /v1/rank` over a SASRec checkpoint of a simulated sequential world: the reply is the

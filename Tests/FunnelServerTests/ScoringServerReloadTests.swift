@@ -1,6 +1,7 @@
 import Foundation
 import FunnelServer
 import FunnelTraining
+import FunnelTestSupport
 import Testing
 
 /// Hot reload of ``ScoringServer``: a newer checkpoint is swapped in while clients keep

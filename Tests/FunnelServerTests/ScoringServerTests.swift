@@ -4,6 +4,7 @@ import FunnelModels
 import FunnelServer
 import FunnelSimulation
 import FunnelTraining
+import FunnelTestSupport
 import Testing
 
 /// ``ScoringServer`` on 127.0.0.1 and a free port, over an ESMM trained on a simulated funnel:

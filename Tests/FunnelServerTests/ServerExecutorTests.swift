@@ -1,5 +1,6 @@
 import Foundation
 import FunnelServer
+import FunnelTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)

@@ -1,10 +1,7 @@
 import Foundation
 import FunnelData
+import FunnelTestSupport
 import Testing
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// `funnel serve` as a user starts it: the printed URL answers, and its scores are those
 /// `funnel predict` writes for the same rows.
@@ -46,10 +43,8 @@ import FoundationNetworking
         let url = try #require(URL(string: address), "\(line)")
         #expect(line.hasPrefix("funnel serve: step-"))
 
-        var request = URLRequest(url: url.appendingPathComponent("/v1/score"))
-        request.httpMethod = "POST"
-        request.httpBody = Data(#"{"rows": [\#(rows.joined(separator: ","))]}"#.utf8)
-        let (status, body) = try Self.send(request)
+        let (status, body) = try HTTPTestClient.sendSynchronously(
+            url, "/v1/score", body: #"{"rows": [\#(rows.joined(separator: ","))]}"#)
         #expect(status == 200)
         let served = ((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["scores"] as? [[String: Any]] ?? [])
             .compactMap { ($0["click"] as? NSNumber)?.doubleValue }
@@ -57,17 +52,5 @@ import FoundationNetworking
         for (row, (score, expected)) in zip(served, scores).enumerated() {
             #expect(abs(score - expected) <= 1e-6, "row \(row)")
         }
-    }
-
-    private static func send(_ request: URLRequest) throws -> (Int, Data) {
-        final class Box: @unchecked Sendable { var value: Result<(Int, Data), any Error> = .failure(CancellationError()) }
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        URLSession.shared.dataTask(with: request) { data, response, error in
-            box.value = error.map { .failure($0) } ?? .success(((response as? HTTPURLResponse)?.statusCode ?? 0, data ?? Data()))
-            done.signal()
-        }.resume()
-        done.wait()
-        return try box.value.get()
     }
 }

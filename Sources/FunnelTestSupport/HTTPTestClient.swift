@@ -5,9 +5,9 @@ import FoundationNetworking
 #endif
 
 /// The test suites' HTTP client: one request, its status and body.
-enum HTTPTestClient {
+public enum HTTPTestClient {
     /// Sends a request and waits on the calling thread.
-    static func sendSynchronously(
+    public static func sendSynchronously(
         _ url: URL, _ path: String, method: String = "POST", body: String? = nil, timeout: TimeInterval = 60
     ) throws -> (status: Int, body: Data) {
         var request = URLRequest(url: url.appendingPathComponent(path), timeoutInterval: timeout)
@@ -27,18 +27,18 @@ enum HTTPTestClient {
     }
 
     /// Sends a request from a dispatch thread.
-    static func send(_ url: URL, _ path: String, method: String = "POST", body: String? = nil) async throws -> (status: Int, body: Data) {
+    public static func send(_ url: URL, _ path: String, method: String = "POST", body: String? = nil) async throws -> (status: Int, body: Data) {
         try await blocking { try sendSynchronously(url, path, method: method, body: body) }
     }
 
     /// The reply's `error.message` and `error.type`.
-    static func error(_ body: Data) -> (message: String?, type: String?) {
+    public static func error(_ body: Data) -> (message: String?, type: String?) {
         let object = (try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["error"] as? [String: Any]
         return (object?["message"] as? String, object?["type"] as? String)
     }
 
     /// The reply as a JSON object.
-    static func object(_ body: Data) -> [String: Any]? {
+    public static func object(_ body: Data) -> [String: Any]? {
         try? JSONSerialization.jsonObject(with: body) as? [String: Any]
     }
 
@@ -48,7 +48,7 @@ enum HTTPTestClient {
 }
 
 /// Runs the blocking `body` on a dispatch thread, keeping Swift's cooperative pool free.
-func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+public func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
     }
