@@ -28,12 +28,14 @@ final class ModelStore: @unchecked Sendable {
     private var current: Model
     private var refused: String?
     private var watcher: Task<Void, Never>?
-    /// Called after each reload attempt: the checkpoint name, and the error when it failed.
-    private let report: @Sendable (String, (any Error)?) -> Void
+    /// Called after each reload attempt: the checkpoint name, and its step or why it failed.
+    private let report: @Sendable (String, Result<Int, any Error>) -> Void
 
     /// Loads the checkpoint `latest` names (or the folder itself).
     /// - Throws: the first load's error: a server never starts without a model.
-    init(directory: String, interval: Duration = .seconds(1), report: @escaping @Sendable (String, (any Error)?) -> Void) throws {
+    init(
+        directory: String, interval: Duration = .seconds(1), report: @escaping @Sendable (String, Result<Int, any Error>) -> Void
+    ) throws {
         self.directory = directory
         self.interval = interval
         self.report = report
@@ -87,10 +89,10 @@ final class ModelStore: @unchecked Sendable {
                 current = model
                 self.refused = nil
             }
-            report(name, nil)
+            report(name, .success(model.step))
         case .failure(let error):
             lock.withLock { self.refused = name }
-            report(name, error)
+            report(name, .failure(error))
         }
     }
 

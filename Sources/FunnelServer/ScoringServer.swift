@@ -36,12 +36,14 @@ public final class ScoringServer: Sendable {
     ) throws {
         self.limits = limits
         let metrics = self.metrics
-        store = try ModelStore(directory: checkpoint, interval: limits.reloadInterval) { name, error in
-            if let error {
+        store = try ModelStore(directory: checkpoint, interval: limits.reloadInterval) { name, outcome in
+            switch outcome {
+            case .success(let step):
+                metrics.recordModel(step: step, reloaded: true)
+                log("funnel serve: now serving \(name) (step \(step))")
+            case .failure(let error):
                 metrics.recordError("reload_failed")
                 log("funnel serve: \(name) failed to load, still serving the previous model: \(error)")
-            } else {
-                log("funnel serve: now serving \(name)")
             }
         }
         queue = ScoringQueue(

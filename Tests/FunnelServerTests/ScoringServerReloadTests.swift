@@ -63,6 +63,8 @@ struct ScoringServerReloadTests {
         }
         #expect(outcomes.allSatisfy { $0.failures == 0 })
         #expect(server.serving.checkpoint == "step-000000999" && before.checkpoint != "step-000000999")
+        let metrics = String(decoding: try await HTTPTestClient.send(url, "/metrics", method: "GET").body, as: UTF8.self)
+        #expect(metrics.contains("funnel_reloads_total 1") && metrics.contains("funnel_model_step \(Double(second.step))"), "\(metrics)")
         for outcome in outcomes {
             let served = ScoringServerTests.scores(outcome.last)
             #expect(served.count == 20)
