@@ -128,3 +128,13 @@ public struct SideTableSchema: Codable, Sendable, Equatable {
         self.columns = columns
     }
 }
+
+extension DatasetSchema {
+    /// The vocabulary of every column that declares one (splits and side tables), by column
+    /// name: what a column that shares a vocabulary (`vocabularyOf`) parses its ids against.
+    var vocabularyOwners: [String: Vocabulary] {
+        Dictionary(
+            (columns + sideTables.flatMap(\.columns)).compactMap { column in column.vocabulary.map { (column.name, $0) } },
+            uniquingKeysWith: { first, _ in first })
+    }
+}

@@ -5,10 +5,7 @@ struct DatasetTextLoader {
     let schema: DatasetSchema
 
     func load() throws -> Dataset {
-        let owners = Dictionary(
-            (schema.columns + schema.sideTables.flatMap(\.columns)).compactMap { column in
-                column.vocabulary.map { (column.name, $0) }
-            }, uniquingKeysWith: { first, _ in first })
+        let owners = schema.vocabularyOwners
         var reports: [LoadReport] = []
         var rawSides: [String: RawTable] = [:]
         for side in schema.sideTables {

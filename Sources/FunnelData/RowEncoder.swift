@@ -65,10 +65,7 @@ public struct RowEncoder: Sendable {
         self.required = required.sorted()
         columnNames = splitColumns
         joinIndexes = try SideTableJoin.indexes(of: dataset.sideTables, schema: schema)
-        let owners = Dictionary(
-            (schema.columns + schema.sideTables.flatMap(\.columns)).compactMap { column in
-                column.vocabulary.map { (column.name, $0) }
-            }, uniquingKeysWith: { first, _ in first })
+        let owners = schema.vocabularyOwners
         parsers = try Dictionary(uniqueKeysWithValues: schema.columns.enumerated().map { position, column in
             let vocabulary = column.vocabulary ?? column.vocabularyOf.flatMap { owners[$0] }
             let parser = try ValueParser(
