@@ -6,8 +6,8 @@ import FunnelData
 /// - `/v1/rank`: `{"history": [item, …], "k": 10?, "exclude": [item, …]?, "row": {…}?}`.
 ///
 /// A value is what a dataset file's field holds: a string, or a number, taken as the text it is
-/// written with (so `7` and `"7"` are the same id, and `7.0` is refused by an integer column as
-/// a file's `7.0` would be); `true`/`false` as 1/0; `null` or `""` for an empty field; an array
+/// written with (so `7` and `"7"` are the same id, and `7.0` is what a file's `7.0` is: another
+/// token, or refused by an identity vocabulary); `true`/`false` as 1/0; `null` or `""` for an empty field; an array
 /// of strings and numbers for an id or timestamp list. Other members are ignored.
 enum ScoringRequest {
     /// The rows of a `/v1/score` body.
