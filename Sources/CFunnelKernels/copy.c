@@ -3,6 +3,10 @@
 
 #include <string.h>
 
+#if FUNNEL_X86
+#include <immintrin.h>
+#endif
+
 enum { MAX_RANK = 8, COPY_GRAIN = 1 << 16 };
 
 typedef struct {
@@ -95,40 +99,112 @@ void funnel_strided_copy(const float *x, float *y, int rank, const long *shape,
 
 // MARK: - Row gathers
 
-// Copies one row of `width` floats: inlined for the common widths (an embedding of 16 floats is
-// one cache line), where a memcpy call per row costs more than the copy.
+// Copies one row of `width` floats. Vector types for the common widths (an embedding of 16
+// floats is one cache line): compilers merge equal-sized __builtin_memcpy cases back into one
+// memcpy call per row, which costs more than the copy.
+typedef float row8 __attribute__((vector_size(32), aligned(4)));
+typedef float row16 __attribute__((vector_size(64), aligned(4)));
+
 static inline void copy_row(const float *restrict source, float *restrict target, long width) {
-    // Constant sizes compile to a few vector moves; a plain loop would become a memcpy call.
     switch (width) {
-    case 8: __builtin_memcpy(target, source, 8 * sizeof(float)); return;
-    case 16: __builtin_memcpy(target, source, 16 * sizeof(float)); return;
-    case 32: __builtin_memcpy(target, source, 32 * sizeof(float)); return;
+    case 8: *(row8 *)target = *(const row8 *)source; return;
+    case 16: *(row16 *)target = *(const row16 *)source; return;
+    case 32:
+        ((row16 *)target)[0] = ((const row16 *)source)[0];
+        ((row16 *)target)[1] = ((const row16 *)source)[1];
+        return;
     default: memcpy(target, source, (size_t)width * sizeof(float)); return;
+    }
+}
+
+static inline void zero_row(float *target, long width) {
+    switch (width) {
+    case 8: *(row8 *)target = (row8){0}; return;
+    case 16: *(row16 *)target = (row16){0}; return;
+    case 32: ((row16 *)target)[0] = ((row16 *)target)[1] = (row16){0}; return;
+    default: memset(target, 0, (size_t)width * sizeof(float)); return;
+    }
+}
+
+// Rows lie anywhere in a table larger than the caches: fetch a few ids ahead.
+enum { GATHER_PREFETCH_DISTANCE = 8 };
+
+typedef struct {
+    const float *table;
+    long width;
+    const int32_t *ids;
+    long count;
+    int has_padding;
+    int32_t padding_id;
+    float *out;
+    long out_stride, tasks;
+} gather_job;
+
+static void gather_task(void *context, long index) {
+    const gather_job *job = context;
+    long begin, end;
+    funnel_task_range(job->count, job->tasks, index, &begin, &end);
+    for (long position = begin; position < end; position++) {
+        if (position + GATHER_PREFETCH_DISTANCE < end) {
+            __builtin_prefetch(job->table + (long)job->ids[position + GATHER_PREFETCH_DISTANCE] * job->width, 0, 3);
+        }
+        float *target = job->out + position * job->out_stride;
+        if (job->has_padding && job->ids[position] == job->padding_id) {
+            zero_row(target, job->width);
+        } else {
+            copy_row(job->table + (long)job->ids[position] * job->width, target, job->width);
+        }
     }
 }
 
 void funnel_gather_rows(const float *table, long width, const int32_t *ids, long count,
                         int has_padding, int32_t padding_id, float *out, long out_stride) {
-    for (long position = 0; position < count; position++) {
-        float *target = out + position * out_stride;
-        if (has_padding && ids[position] == padding_id) {
-            for (long i = 0; i < width; i++) target[i] = 0.0f;
-        } else {
-            copy_row(table + (long)ids[position] * width, target, width);
-        }
-    }
+    gather_job job = {table, width, ids, count, has_padding, padding_id, out, out_stride, 1};
+    // Each row is a cache miss more than a copy: split by rows once there are enough.
+    job.tasks = funnel_task_count(count * width, COPY_GRAIN / 4);
+    funnel_parallel_for(job.tasks, gather_task, &job);
 }
 
 // MARK: - Sign bits
 
+#if FUNNEL_X86
+// Sixteen comparisons a mask register: the scalar loop's variable shifts do not vectorise, and
+// SimHash signs every position of every long sequence.
+FUNNEL_TARGET_AVX512 static void sign_bits_avx512(const float *x, long rows, long bits,
+                                                  uint64_t *words) {
+    long per_row = (bits + 63) / 64;
+    __m512 zero = _mm512_setzero_ps();
+    for (long r = 0; r < rows; r++) {
+        const float *row = x + r * bits;
+        for (long w = 0; w < per_row; w++) {
+            long begin = w * 64, end = (w + 1) * 64 < bits ? (w + 1) * 64 : bits;
+            uint64_t packed = 0;
+            for (long b = begin; b < end; b += 16) {
+                __mmask16 lanes = end - b >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (end - b)) - 1u);
+                __m512 values = _mm512_maskz_loadu_ps(lanes, row + b);
+                // Ordered greater-than: false for NaN, as the scalar comparison.
+                __mmask16 positive = _mm512_mask_cmp_ps_mask(lanes, values, zero, _CMP_GT_OQ);
+                packed |= (uint64_t)positive << (b - begin);
+            }
+            words[r * per_row + w] = packed;
+        }
+    }
+}
+#endif
+
 void funnel_sign_bits(const float *x, long rows, long bits, uint64_t *words) {
+#if FUNNEL_X86
+    if (funnel_active_path() == FUNNEL_PATH_AVX512) {
+        sign_bits_avx512(x, rows, bits, words);
+        return;
+    }
+#endif
     long per_row = (bits + 63) / 64;
     for (long r = 0; r < rows; r++) {
         const float *row = x + r * bits;
         for (long w = 0; w < per_row; w++) {
             long end = (w + 1) * 64 < bits ? (w + 1) * 64 : bits;
             uint64_t packed = 0;
-            // A branch-free loop: compare and shift, which the compiler turns into vector masks.
             for (long b = w * 64; b < end; b++) packed |= (uint64_t)(row[b] > 0.0f) << (b - w * 64);
             words[r * per_row + w] = packed;
         }

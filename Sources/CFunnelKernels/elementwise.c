@@ -67,6 +67,25 @@ void funnel_binary(funnel_binary_op op, const float *x, long x_row, long x_step,
     funnel_parallel_for(job.tasks, binary_task, &job);
 }
 
+typedef struct {
+    float *y;
+    const float *bias;
+    long rows, n, tasks;
+} add_relu_job;
+
+static void add_relu_task(void *context, long index) {
+    add_relu_job *job = context;
+    long begin, end;
+    funnel_task_range(job->rows, job->tasks, index, &begin, &end);
+    FUNNEL_DISPATCH(funnel_add_relu_rows_, job->y + begin * job->n, job->bias, end - begin, job->n);
+}
+
+void funnel_add_relu_rows(float *y, const float *bias, long rows, long n) {
+    long tasks = funnel_task_count(rows * n, PARALLEL_GRAIN);
+    add_relu_job job = {y, bias, rows, n, tasks < rows ? tasks : rows};
+    funnel_parallel_for(job.tasks, add_relu_task, &job);
+}
+
 // MARK: Small helpers
 
 void funnel_axpy(long n, float alpha, const float *x, float *y) {

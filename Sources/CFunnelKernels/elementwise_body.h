@@ -18,7 +18,7 @@ void FUNNEL_NAME(funnel_unary_)(funnel_unary_op op, const float *x, float *y, lo
     case FUNNEL_UNARY_LOG: FUNNEL_MAP(funnel_log(v));
     case FUNNEL_UNARY_SQRT: FUNNEL_MAP(__builtin_elementwise_sqrt(v));  // no errno: vectorises
     case FUNNEL_UNARY_ABS: FUNNEL_MAP(fabsf(v));
-    case FUNNEL_UNARY_RELU: FUNNEL_MAP(v > 0.0f ? v : (v != v ? v : 0.0f));
+    case FUNNEL_UNARY_RELU: FUNNEL_MAP(funnel_relu(v));
     case FUNNEL_UNARY_SIGMOID: FUNNEL_MAP(funnel_sigmoid(v));
     case FUNNEL_UNARY_TANH: FUNNEL_MAP(funnel_tanh(v));
     case FUNNEL_UNARY_SOFTPLUS: FUNNEL_MAP(funnel_softplus(v));
@@ -66,9 +66,20 @@ void FUNNEL_NAME(funnel_binary_row_)(funnel_binary_op op, const float *x, long x
     case FUNNEL_BINARY_NOT_EQUAL: FUNNEL_ZIP(a != b ? 1.0f : 0.0f);
     case FUNNEL_BINARY_PASS_WHERE_POSITIVE: FUNNEL_ZIP(b > 0.0f ? a : 0.0f);
     case FUNNEL_BINARY_GELU_BACKWARD: FUNNEL_ZIP(a * funnel_gelu_derivative(b));
+    case FUNNEL_BINARY_SIGMOID_BACKWARD: FUNNEL_ZIP(a * b * (1.0f - b));
     }
 }
 #undef FUNNEL_ZIP
+
+// In place, with the output its own pointer: the binary loops' z == x fails the vectoriser's
+// overlap check and runs scalar.
+FUNNEL_BODY_TARGET
+void FUNNEL_NAME(funnel_add_relu_rows_)(float *y, const float *bias, long rows, long n) {
+    for (long r = 0; r < rows; r++) {
+        float *row = y + r * n;
+        for (long i = 0; i < n; i++) row[i] = funnel_relu(row[i] + bias[i]);
+    }
+}
 
 /// Sum of x[0 ..< n] with 16 independent partial sums combined in a fixed order.
 FUNNEL_BODY_TARGET

@@ -247,11 +247,14 @@ static void blocked_path(const funnel_gemm_kernels *kernels, int transpose_a, in
                          const float *b, long ldb, float beta, float *c, long ldc) {
     long mr = kernels->mr, nr = kernels->nr;
     long row_panels = (m + mr - 1) / mr;
+    // A depth a little past the block (a first layer reading 320 embedding values) runs as one
+    // block: a second block would read and write all of C again for a sliver of the work.
+    long depth_block = k <= kernels->kc + kernels->kc / 2 ? k : kernels->kc;
     block_job job = {
         .kernels = kernels, .transpose_a = transpose_a, .transpose_b = transpose_b,
         .m = m, .alpha = alpha, .lda = lda, .ldb = ldb, .ldc = ldc, .row_panels = row_panels,
     };
-    long work_per_row_panel = mr * minimum(n, kernels->nc) * minimum(k, kernels->kc);
+    long work_per_row_panel = mr * minimum(n, kernels->nc) * depth_block;
     long threads = funnel_task_count(row_panels * work_per_row_panel, MINIMUM_TASK_WORK);
     long tasks = threads > 1 ? threads * TASKS_PER_THREAD : 1;
     long n_panels = (minimum(n, kernels->nc) + nr - 1) / nr;
@@ -262,13 +265,13 @@ static void blocked_path(const funnel_gemm_kernels *kernels, int transpose_a, in
         job.row_tasks = minimum(tasks, row_panels);
         job.column_tasks = 1;
     }
-    float *b_packed = reserve(&scratch_b, (size_t)(minimum(k, kernels->kc) *
+    float *b_packed = reserve(&scratch_b, (size_t)(depth_block *
                                                     n_panels * nr));
     for (long jc = 0; jc < n; jc += kernels->nc) {
         job.nc = minimum(kernels->nc, n - jc);
         job.column_panels = (job.nc + nr - 1) / nr;
-        for (long pc = 0; pc < k; pc += kernels->kc) {
-            job.kc = minimum(kernels->kc, k - pc);
+        for (long pc = 0; pc < k; pc += depth_block) {
+            job.kc = minimum(depth_block, k - pc);
             job.beta = pc == 0 ? beta : 1.0f;
             job.a = transpose_a ? a + pc * lda : a + pc;
             job.b = transpose_b ? b + jc * ldb + pc : b + pc * ldb + jc;

@@ -15,11 +15,23 @@ void funnel_adam(float *values, const float *gradient, float *first, float *seco
     adam_for_path()(values, gradient, first, second, n, parameters);
 }
 
+// Table rows lie anywhere in three arrays larger than the caches (values and both moments):
+// fetch a few rows ahead, for writing.
+enum { ADAM_ROWS_PREFETCH_DISTANCE = 4 };
+
 void funnel_adam_rows(float *values, const float *gradient, float *first, float *second,
                       const int32_t *rows, long count, long width,
                       const funnel_adam_parameters *parameters) {
     adam_rule rule = adam_for_path();
     for (long position = 0; position < count; position++) {
+        if (position + ADAM_ROWS_PREFETCH_DISTANCE < count) {
+            long ahead = (long)rows[position + ADAM_ROWS_PREFETCH_DISTANCE] * width;
+            for (long line = 0; line < width; line += 16) {
+                __builtin_prefetch(values + ahead + line, 1, 3);
+                __builtin_prefetch(first + ahead + line, 1, 3);
+                __builtin_prefetch(second + ahead + line, 1, 3);
+            }
+        }
         long offset = (long)rows[position] * width;
         rule(values + offset, gradient + position * width, first + offset, second + offset,
              width, parameters);

@@ -19,6 +19,9 @@ static inline uint32_t funnel_float_to_bits(float value) {
     return bits;
 }
 
+/// max(v, 0), NaN passing through.
+static inline float funnel_relu(float v) { return v > 0.0f ? v : (v != v ? v : 0.0f); }
+
 /// e^x to about 1 ulp: 2^n · p(r) with r = x − n·ln 2 in [−ln2/2, ln2/2].
 static inline float funnel_exp(float x) {
     float clamped = x < -87.33654f ? -87.33654f : (x > 88.72283f ? 88.72283f : x);

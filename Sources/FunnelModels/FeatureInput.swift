@@ -33,10 +33,18 @@ public final class FeatureInput: Module {
     public var columns: Set<String> { Set(categorical + dense) }
 
     public func callAsFunction(_ batch: Batch) throws -> Tensor {
+        let parts = try self.parts(batch)
+        return parts.count == 1 ? parts[0] : Tensor.concatenated(parts, alongAxis: 1)
+    }
+
+    /// The output before concatenation: the embeddings `[n, fields·dimensions]` and the dense
+    /// columns `[n, dense]`, whichever exist, for a first layer that reads them where they lie
+    /// (``MLP/callAsFunction(parts:)``).
+    public func parts(_ batch: Batch) throws -> [Tensor] {
         var parts: [Tensor] = []
         if let embedding { parts.append(embedding(try batch.idMatrix(categorical)).reshaped([batch.size, -1])) }
         if !dense.isEmpty { parts.append(try batch.denseTensor(dense)) }
         precondition(!parts.isEmpty, "Funnel: a feature input without features")
-        return parts.count == 1 ? parts[0] : Tensor.concatenated(parts, alongAxis: 1)
+        return parts
     }
 }

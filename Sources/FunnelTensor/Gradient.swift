@@ -80,11 +80,11 @@ extension Tensor {
         for (output, seed) in roots { add(seed, to: ObjectIdentifier(output)) }
         withoutGradients {
             for tensor in order.reversed() {
-                guard let outputGradient = pending.removeValue(forKey: ObjectIdentifier(tensor))
+                guard var outputGradient = pending.removeValue(forKey: ObjectIdentifier(tensor))
                 else { continue }
                 owned.remove(ObjectIdentifier(tensor))
                 guard let node = tensor.node else {
-                    tensor.accumulate(outputGradient)
+                    tensor.accumulate(&outputGradient)
                     continue
                 }
                 let inputGradients = node.backward(outputGradient)
@@ -106,11 +106,15 @@ extension Tensor {
         sparseGradient = nil
     }
 
-    // The first gradient is copied: backward rules may return a tensor that shares memory with
-    // another gradient (a reshape does), and later accumulation writes in place.
-    private func accumulate(_ incoming: Tensor) {
+    // Later accumulation writes in place, so the first gradient is kept only when nothing else
+    // can see it: no other reference to the tensor, none to its memory (a rule may return a
+    // reshape of another gradient, or the same gradient for two inputs). Otherwise it is copied.
+    // Keeping it saves a copy of every parameter's gradient per step.
+    private func accumulate(_ incoming: inout Tensor) {
         if let gradient {
             funnel_axpy(count, 1, incoming.storage.pointer, gradient.storage.pointer)
+        } else if isKnownUniquelyReferenced(&incoming) && isKnownUniquelyReferenced(&incoming.storage) {
+            gradient = incoming
         } else {
             gradient = incoming.copy()
         }

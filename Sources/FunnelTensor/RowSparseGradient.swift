@@ -28,26 +28,37 @@ public final class RowSparseGradient {
     public func coalesced() -> (rows: [Int32], values: [Float]) {
         guard !rows.isEmpty else { return ([], []) }
         let order = Self.stableOrder(of: rows)
-        var uniqueRows: [Int32] = []
-        uniqueRows.reserveCapacity(rows.count)
-        var sums = [Float](repeating: 0, count: rows.count * width)
         let width = self.width
-        values.withUnsafeBufferPointer { source in
-            sums.withUnsafeMutableBufferPointer { target in
-                var slot = -1
-                for position in order {
-                    let row = rows[Int(position)]
-                    if uniqueRows.last != row {
-                        uniqueRows.append(row)
-                        slot += 1
+        var uniqueRows = [Int32](repeating: 0, count: rows.count)
+        var uniqueCount = 0
+        // Each distinct row's first gradient is copied and the later ones added: no zeroed
+        // buffer the size of every lookup.
+        let sums = [Float](unsafeUninitializedCapacity: rows.count * width) { sums, initialized in
+            rows.withUnsafeBufferPointer { rows in
+                values.withUnsafeBufferPointer { source in
+                    uniqueRows.withUnsafeMutableBufferPointer { unique in
+                        var slot = -1
+                        var previous: Int32 = -1
+                        for position in order {
+                            let from = source.baseAddress! + Int(position) * width
+                            let row = rows[Int(position)]
+                            if row != previous {
+                                slot += 1
+                                unique[slot] = row
+                                previous = row
+                                (sums.baseAddress! + slot * width).initialize(from: from, count: width)
+                            } else {
+                                let to = sums.baseAddress! + slot * width
+                                for column in 0..<width { to[column] += from[column] }
+                            }
+                        }
+                        uniqueCount = slot + 1
                     }
-                    let from = source.baseAddress! + Int(position) * width
-                    let to = target.baseAddress! + slot * width
-                    for column in 0..<width { to[column] += from[column] }
                 }
             }
+            initialized = uniqueCount * width
         }
-        sums.removeLast((rows.count - uniqueRows.count) * width)
+        uniqueRows.removeLast(rows.count - uniqueCount)
         return (uniqueRows, sums)
     }
 

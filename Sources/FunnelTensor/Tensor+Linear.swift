@@ -7,24 +7,79 @@ extension Tensor {
     ///
     /// Shapes: input `[rows, in]`, weight `[out, in]`, bias `[out]` → `[rows, out]`.
     public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor) -> Tensor {
-        precondition(
-            input.rank == 2 && weight.rank == 2 && bias.shape == [weight.shape[0]] && input.shape[1] == weight.shape[1],
-            "Funnel: linear of input \(input.shape), weight \(weight.shape), bias \(bias.shape)")
-        let rows = input.shape[0]
+        linear([input], weight: weight, bias: bias)
+    }
+
+    /// The affine map of the concatenation of `parts` along their last axis, without building
+    /// it: `Σᵢ partsᵢ·W[:, columnsᵢ]ᵀ + bias`, where part `i` meets the weight columns that follow
+    /// the previous parts'. Backward computes an input gradient only for the parts that require
+    /// one, so dense features beside embeddings cost no input-gradient product; the weight's
+    /// gradient is written column block by column block.
+    ///
+    /// With `rectified`, a ReLU follows, fused: the GEMM writes the products and one pass adds
+    /// the bias and rectifies in place (MLP hidden layers), instead of a pass writing the bias,
+    /// the GEMM accumulating onto it and a ReLU pass into a new tensor. The backward pass masks
+    /// the gradient by the output's sign, as ReLU's does.
+    ///
+    /// Shapes: parts `[rows, inᵢ]` with `Σ inᵢ = in`, weight `[out, in]`, bias `[out]` →
+    /// `[rows, out]`.
+    public static func linear(_ parts: [Tensor], weight: Tensor, bias: Tensor, rectified: Bool = false) -> Tensor {
+        precondition(!parts.isEmpty, "Funnel: linear of no parts")
+        let rows = parts[0].shape[0]
         let (outputs, inputs) = (weight.shape[0], weight.shape[1])
-        let output = Tensor.uninitialized([rows, outputs])
-        for row in 0..<rows {
-            (output.storage.pointer + row * outputs).update(from: bias.storage.pointer, count: outputs)
+        precondition(
+            weight.rank == 2 && bias.shape == [outputs] && parts.allSatisfy { $0.rank == 2 && $0.shape[0] == rows }
+                && parts.reduce(0) { $0 + $1.shape[1] } == inputs,
+            "Funnel: linear of parts \(parts.map(\.shape)), weight \(weight.shape), bias \(bias.shape)")
+        var offsets: [Int] = []
+        var offset = 0
+        for part in parts {
+            offsets.append(offset)
+            offset += part.shape[1]
         }
-        funnel_sgemm(
-            0, 1, rows, outputs, inputs, 1, input.storage.pointer, inputs, weight.storage.pointer, inputs, 1,
-            output.storage.pointer, outputs)
-        return result(output, inputs: [input, weight, bias]) { gradient in
-            [
-                input.requiresGradient ? matmul(gradient, weight) : nil,
-                weight.requiresGradient ? matmul(gradient, input, transposeLeft: true) : nil,
-                bias.requiresGradient ? gradient.sum(alongAxes: [0]) : nil,
-            ]
+        let output = Tensor.uninitialized([rows, outputs])
+        if !rectified {
+            for row in 0..<rows {
+                (output.storage.pointer + row * outputs).update(from: bias.storage.pointer, count: outputs)
+            }
+        }
+        for (index, (part, offset)) in zip(parts, offsets).enumerated() {
+            funnel_sgemm(
+                0, 1, rows, outputs, part.shape[1], 1, part.storage.pointer, part.shape[1],
+                weight.storage.pointer + offset, inputs, rectified && index == 0 ? 0 : 1, output.storage.pointer,
+                outputs)
+        }
+        if rectified {
+            funnel_add_relu_rows(output.storage.pointer, bias.storage.pointer, rows, outputs)
+        }
+        // The closure keeps the values, never the output itself: the output holds the closure.
+        let values = output.detached()
+        return result(output, inputs: parts + [weight, bias]) { outputGradient in
+            let gradient =
+                rectified ? Broadcast.binary(FUNNEL_BINARY_PASS_WHERE_POSITIVE, outputGradient, values) : outputGradient
+            var gradients: [Tensor?] = zip(parts, offsets).map { part, offset in
+                guard part.requiresGradient else { return nil }
+                // ∂/∂part = G·W[:, columns]: the part's block of W read in place.
+                let width = part.shape[1]
+                let partGradient = Tensor.uninitialized([rows, width])
+                funnel_sgemm(
+                    0, 0, rows, width, outputs, 1, gradient.storage.pointer, outputs,
+                    weight.storage.pointer + offset, inputs, 0, partGradient.storage.pointer, width)
+                return partGradient
+            }
+            var weightGradient: Tensor?
+            if weight.requiresGradient {
+                let blocks = Tensor.uninitialized([outputs, inputs])
+                for (part, offset) in zip(parts, offsets) {
+                    funnel_sgemm(
+                        1, 0, outputs, part.shape[1], rows, 1, gradient.storage.pointer, outputs,
+                        part.storage.pointer, part.shape[1], 0, blocks.storage.pointer + offset, inputs)
+                }
+                weightGradient = blocks
+            }
+            gradients.append(weightGradient)
+            gradients.append(bias.requiresGradient ? gradient.sum(alongAxes: [0]) : nil)
+            return gradients
         }
     }
 }

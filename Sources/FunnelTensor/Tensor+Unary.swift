@@ -59,7 +59,9 @@ extension Tensor {
 
     /// 1 / (1 + e^−x).
     public func sigmoid() -> Tensor {
-        unary(FUNNEL_UNARY_SIGMOID) { gradient, output in gradient * output * (1 - output) }
+        unary(FUNNEL_UNARY_SIGMOID) { gradient, output in
+            Broadcast.binary(FUNNEL_BINARY_SIGMOID_BACKWARD, gradient, output)
+        }
     }
 
     public func tanh() -> Tensor {

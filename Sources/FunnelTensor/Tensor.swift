@@ -11,7 +11,9 @@
 public final class Tensor {
     /// The extent of each dimension; the product is ``count``.
     public let shape: [Int]
-    let storage: TensorStorage
+    // A variable only so that the backward pass can ask whether it is shared
+    // (`isKnownUniquelyReferenced`); it is never reassigned.
+    var storage: TensorStorage
     /// The accumulated gradient of the last ``backward()`` calls, for a tensor that requires one.
     public var gradient: Tensor?
     /// The accumulated row-sparse gradient of an embedding table read through

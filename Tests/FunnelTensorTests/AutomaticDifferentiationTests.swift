@@ -22,6 +22,20 @@ import FunnelTestSupport
         #expect(x.gradient?.scalars == [45, 45])
     }
 
+    /// A sum hands the same gradient tensor to both leaves, and a reshape shares its memory: a
+    /// leaf keeps a gradient without copying only when nothing else sees it, so accumulating
+    /// into one leaf later never writes into the other's.
+    @Test func leavesSharingAGradientKeepTheirOwn() {
+        let (a, b) = (Tensor([1, 2], requiresGradient: true), Tensor([3, 4], requiresGradient: true))
+        let matrix = Tensor([1, 2, 3, 4], requiresGradient: true)
+        (a + b + matrix.reshaped([2, 2]).sum(alongAxes: [0])).sum().backward()
+        (a * 2).sum().backward()
+        matrix.reshaped([4]).sum().backward()
+        #expect(a.gradient?.scalars == [3, 3])
+        #expect(b.gradient?.scalars == [1, 1])
+        #expect(matrix.gradient?.scalars == [2, 2, 2, 2])
+    }
+
     @Test func gradientsAccumulateAcrossBackwardCalls() {
         let x = Tensor([1, 2], requiresGradient: true)
         (x * 2).sum().backward()

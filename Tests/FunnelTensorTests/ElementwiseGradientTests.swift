@@ -26,6 +26,15 @@ import FunnelTestSupport
     @Test func abs() { checkGradients([awayFromZero([8])]) { $0[0].abs() } }
     @Test func relu() { checkGradients([awayFromZero([8])]) { $0[0].relu() } }
     @Test func sigmoid() { checkGradients([uniform([3, 4], -6, 6)]) { $0[0].sigmoid() } }
+    @Test func sigmoidBackwardIsTheCompositeBitForBit() {
+        // The fused pass multiplies in the composite's order: g·σ, then ·(1 − σ).
+        let input = Tensor(shape: [5, 7], scalars: uniform([5, 7], -8, 8).scalars, requiresGradient: true)
+        let seed = uniform([5, 7], seed: 3)
+        let output = input.sigmoid()
+        output.backward(seed: seed)
+        let values = output.detached()
+        #expect(input.gradient!.scalars == (seed * values * (1 - values)).scalars)
+    }
     @Test func tanh() { checkGradients([uniform([3, 4], -3, 3)]) { $0[0].tanh() } }
     @Test func gelu() { checkGradients([uniform([3, 4], -4, 4)]) { $0[0].gelu() } }
     @Test func softplus() { checkGradients([uniform([3, 4], -6, 6)]) { $0[0].softplus() } }

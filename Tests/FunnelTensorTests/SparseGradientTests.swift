@@ -84,4 +84,18 @@ import FunnelTestSupport
         #expect(joinedItems == items.sparseGradient!.coalesced() && joinedItems.rows == [0, 1])
         #expect(joinedCategories == categories.sparseGradient!.coalesced())
     }
+
+    @Test(arguments: [5, 8, 16, 32])
+    func gatheredRowsAreTheTablesRowsOrZerosForPadding(width: Int) {
+        // Widths 8, 16 and 32 take the vector copies, 5 the general one; 40 ids pass the
+        // prefetch distance.
+        var generator = RandomGenerator(seed: 23)
+        let table = Tensor.randomNormal([50, width], using: &generator)
+        let ids: [Int32] = (0..<40).map { Int32(($0 * 17) % 50) }
+        let rows = table.embeddingLookup(ids, paddingID: 34)
+        for (position, id) in ids.enumerated() {
+            let expected = id == 34 ? [Float](repeating: 0, count: width) : Array(table.scalars[Int(id) * width..<Int(id + 1) * width])
+            #expect(Array(rows.scalars[position * width..<(position + 1) * width]) == expected)
+        }
+    }
 }

@@ -151,4 +151,46 @@ import FunnelTestSupport
         let bias = uniform([2], seed: 3)
         expectClose(Tensor.linear(input, weight: weight, bias: bias).scalars, (Tensor.matmul(input, weight, transposeRight: true) + bias).scalars)
     }
+
+    @Test func rectifiedGradient() {
+        // Inputs that keep every pre-activation away from the kink at zero.
+        let input = Tensor(shape: [4, 2], scalars: [1, 2, -1, 0.5, 2, -2, 0.3, 1])
+        let weight = Tensor(shape: [3, 2], scalars: [1, -1, 0.5, 2, -2, 0.25])
+        checkGradients([input, weight, Tensor([0.3, -0.2, 0.1])]) {
+            Tensor.linear([$0[0]], weight: $0[1], bias: $0[2], rectified: true)
+        }
+    }
+
+    @Test func rectifiedIsTheLinearThenReLU() {
+        let (input, weight, bias) = (uniform([9, 5]), uniform([4, 5], seed: 2), uniform([4], seed: 3))
+        #expect(
+            Tensor.linear([input], weight: weight, bias: bias, rectified: true).scalars
+                == Tensor.linear(input, weight: weight, bias: bias).relu().scalars)
+    }
+
+    @Test func partsGradient() {
+        checkGradients([uniform([4, 3]), uniform([4, 2], seed: 4), uniform([5, 5], seed: 2), uniform([5], seed: 3)]) {
+            Tensor.linear([$0[0], $0[1]], weight: $0[2], bias: $0[3])
+        }
+    }
+
+    @Test func partsMatchTheConcatenation() {
+        // Widths past the GEMM's depth block (256) and a part without a gradient (dense features).
+        let embedded = Tensor(shape: [9, 300], scalars: uniform([9, 300]).scalars, requiresGradient: true)
+        let dense = uniform([9, 7], seed: 5)
+        let weight = Tensor(shape: [6, 307], scalars: uniform([6, 307], seed: 2).scalars, requiresGradient: true)
+        let bias = Tensor(shape: [6], scalars: uniform([6], seed: 3).scalars, requiresGradient: true)
+        let projection = uniform([9, 6], seed: 6)
+        (Tensor.linear([embedded, dense], weight: weight, bias: bias) * projection).sum().backward()
+        let gradients = [embedded, weight, bias].map { $0.gradient!.scalars }
+        #expect(dense.gradient == nil)
+        for tensor in [embedded, weight, bias] { tensor.zeroGradient() }
+        let concatenated = Tensor.linear(Tensor.concatenated([embedded, dense], alongAxis: 1), weight: weight, bias: bias)
+        (concatenated * projection).sum().backward()
+        for (tensor, gradient) in zip([embedded, weight, bias], gradients) {
+            expectClose(gradient, tensor.gradient!.scalars, tolerance: 1e-4)
+        }
+        expectClose(
+            Tensor.linear([embedded, dense], weight: weight, bias: bias).scalars, concatenated.scalars, tolerance: 1e-4)
+    }
 }

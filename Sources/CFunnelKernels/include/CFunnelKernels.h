@@ -105,7 +105,14 @@ typedef enum {
     FUNNEL_BINARY_PASS_WHERE_POSITIVE,
     /// x · GELU′(y) (the backward pass of FUNNEL_UNARY_GELU: x = gradient, y = input).
     FUNNEL_BINARY_GELU_BACKWARD,
+    /// x · y · (1 − y), multiplied in that order (the backward pass of FUNNEL_UNARY_SIGMOID:
+    /// x = gradient, y = output), in one pass instead of three.
+    FUNNEL_BINARY_SIGMOID_BACKWARD,
 } funnel_binary_op;
+
+/// y[r, i] = max(y[r, i] + bias[i], 0) for `rows` rows of `n` values, in place, NaN passing
+/// through: a linear layer's bias and ReLU in one pass.
+void funnel_add_relu_rows(float *y, const float *bias, long rows, long n);
 
 /// Broadcast binary operation over an outer loop of `rows` rows of `n` elements:
 /// z[r·n + i] = op(x[r·x_row + i·x_step], y[r·y_row + i·y_step]), where a step is 1 or 0 (a

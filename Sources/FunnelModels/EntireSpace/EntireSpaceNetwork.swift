@@ -132,17 +132,18 @@ public final class EntireSpaceNetwork: Module {
 
     /// One logit `[n]` per head.
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
-        let encoded = try inputs.map { try $0(batch) }
-        let representations: [Tensor]
-        if let mixture {
-            representations = mixture(encoded[0])
-        } else if let bottom {
-            representations = Array(repeating: bottom(encoded[0]), count: heads.count)
-        } else {
-            representations = heads.indices.map { encoded[encoded.count == 1 ? 0 : $0] }
-        }
         // The towers are independent: one per thread, forward and backward.
-        let outputs = Tensor.concurrently(representations, towers.map { tower in { tower($0) } })
+        let representations: [[Tensor]]
+        if let mixture {
+            representations = mixture(try inputs[0](batch)).map { [$0] }
+        } else if let bottom {
+            representations = Array(repeating: [bottom(parts: try inputs[0].parts(batch))], count: heads.count)
+        } else {
+            // Each tower's first layer reads the embeddings and dense columns where they lie.
+            let parts = try inputs.map { try $0.parts(batch) }
+            representations = heads.indices.map { parts[parts.count == 1 ? 0 : $0] }
+        }
+        let outputs = try Tensor.concurrently(representations, towers.map { tower in { [tower(parts: $0)] } }).map { $0[0] }
         var logits: [String: Tensor] = [:]
         for (index, head) in heads.enumerated() {
             logits[head] = outputs[index].reshaped([batch.size])

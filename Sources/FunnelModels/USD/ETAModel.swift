@@ -220,12 +220,11 @@ public final class ETAModel: Module, RegisteredModel {
             alongside.map { _ in [] } + [[target, behaviours], [target, short]],
             alongside.map { body in { _ in try body() } } + interestBranches)
         let (longInterest, shortInterest) = (outputs[alongside.count][0], outputs[alongside.count + 1][0])
-        var parts = [try features(batch), target, shortInterest, longInterest]
+        var parts = try features.parts(batch) + [target, shortInterest, longInterest]
         let rar = rarBody.isEmpty ? nil : outputs[given.count]
         if let rar { parts.append(rar[0]) }
-        let input = Tensor.concatenated(parts, alongAxis: 1)
         return (
-            tower(input).reshaped([rows]), Array(outputs.prefix(given.count)),
+            tower(parts: parts).reshaped([rows]), Array(outputs.prefix(given.count)),
             rar.map { RecallAugmentation.Output(vector: $0[0], recallLoss: $0.count > 1 ? $0[1] : nil) }
         )
     }

@@ -81,10 +81,13 @@ public final class FieldEmbedding: Module {
         precondition(ids.count % fields == 0, "Funnel: \(ids.count) ids for \(fields) fields")
         let batch = ids.count / fields
         if tables.count == 1 {
-            var rows = [Int32](repeating: 0, count: ids.count)
-            for index in ids.indices {
-                let field = index % fields
-                rows[index] = offsets[field] + checkedRow(ids[index], field: field)
+            let rows = [Int32](unsafeUninitializedCapacity: ids.count) { rows, count in
+                for start in stride(from: 0, to: ids.count, by: fields) {
+                    for field in 0..<fields {
+                        rows[start + field] = offsets[field] + checkedRow(ids[start + field], field: field)
+                    }
+                }
+                count = ids.count
             }
             return tables[0](rows, shape: [batch, fields])
         }
@@ -96,7 +99,9 @@ public final class FieldEmbedding: Module {
 
     private func checkedRow(_ id: Int32, field: Int) -> Int32 {
         precondition(id >= 0, "Funnel: negative id \(id) in field \(field)")
-        return id % Int32(rowsPerField[field])
+        let rows = Int32(rowsPerField[field])
+        // Only hashed fields wrap; a division per id is a visible share of a small model's step.
+        return id < rows ? id : id % rows
     }
 }
 

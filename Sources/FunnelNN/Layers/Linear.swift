@@ -31,11 +31,31 @@ public final class Linear: Module {
     public var outputDimensions: Int { weight.shape[0] }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        inputRecording?.latest = input.detached()
-        guard let bias else { return Tensor.matmul(input, weight, transposeRight: true) }
-        if input.rank == 2 { return Tensor.linear(input, weight: weight, bias: bias) }
-        let rows = input.reshaped([-1, inputDimensions])
-        return Tensor.linear(rows, weight: weight, bias: bias).reshaped(Array(input.shape.dropLast()) + [outputDimensions])
+        self(parts: [input])
+    }
+
+    /// The layer applied to the concatenation of `parts` along their last axis, without
+    /// building it (``Tensor/linear(_:weight:bias:rectified:)``): parts that need no gradient
+    /// (dense features) cost no input-gradient product. With `rectified`, a ReLU follows, fused
+    /// into the bias pass.
+    ///
+    /// Shapes: parts `[..., inᵢ]` with equal leading dimensions and `Σ inᵢ = inputDimensions`
+    /// → `[..., outputDimensions]`.
+    public func callAsFunction(parts: [Tensor], rectified: Bool = false) -> Tensor {
+        precondition(!parts.isEmpty, "Funnel: a linear layer of no parts")
+        guard let bias, inputRecording == nil else {
+            let input = parts.count == 1 ? parts[0] : Tensor.concatenated(parts, alongAxis: -1)
+            inputRecording?.latest = input.detached()
+            let output = bias.map { bias in
+                Tensor.linear([input.reshaped([-1, inputDimensions])], weight: weight, bias: bias)
+                    .reshaped(Array(input.shape.dropLast()) + [outputDimensions])
+            } ?? Tensor.matmul(input, weight, transposeRight: true)
+            return rectified ? output.relu() : output
+        }
+        let leading = Array(parts[0].shape.dropLast())
+        let rows = parts.map { $0.rank == 2 ? $0 : $0.reshaped([-1, $0.shape[$0.rank - 1]]) }
+        let output = Tensor.linear(rows, weight: weight, bias: bias, rectified: rectified)
+        return leading.count == 1 ? output : output.reshaped(leading + [outputDimensions])
     }
 }
 

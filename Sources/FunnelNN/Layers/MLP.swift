@@ -47,12 +47,26 @@ public final class MLP: Module {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        var hidden = input
+        self(parts: [input])
+    }
+
+    /// The network applied to the concatenation of `parts` along their last axis; the first
+    /// layer reads the parts where they lie (``Linear/callAsFunction(parts:rectified:)``). A
+    /// ReLU straight after a layer (no normalisation between) is fused into its bias pass.
+    ///
+    /// Shapes: parts `[..., inᵢ]` with `Σ inᵢ = inputDimensions`.
+    public func callAsFunction(parts: [Tensor]) -> Tensor {
+        guard !layers.isEmpty else {
+            let input = parts.count == 1 ? parts[0] : Tensor.concatenated(parts, alongAxis: -1)
+            return output.map { $0(input) } ?? input
+        }
+        let fused = activation == .relu && norms.isEmpty && batchNorms.isEmpty
+        var hidden = parts[0]
         for (index, layer) in layers.enumerated() {
-            hidden = layer(hidden)
+            hidden = layer(parts: index == 0 ? parts : [hidden], rectified: fused)
             if !norms.isEmpty { hidden = norms[index](hidden) }
             if !batchNorms.isEmpty { hidden = batchNorms[index](hidden) }
-            hidden = activation(hidden)
+            if !fused { hidden = activation(hidden) }
             if !dropouts.isEmpty { hidden = dropouts[index](hidden) }
         }
         return output.map { $0(hidden) } ?? hidden
