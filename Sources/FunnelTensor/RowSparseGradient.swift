@@ -121,8 +121,15 @@ extension Tensor {
     /// padding and row-sparse gradient — without the separate lookups, the join and the slices
     /// of its backward pass.
     ///
+    /// `touching[t]` (when given) are further ids of table `t` that the backward pass gives a zero
+    /// gradient row: rows a model read without using the result (the behaviours ETA hashed but
+    /// did not retrieve), which lazy optimizers must step as a lookup of them would.
+    ///
     /// Shapes: tables `[rows_t, width_t]`, equal id counts `n` → `[n, Σ width_t]`.
-    public static func embeddingLookups(_ parts: [(table: Tensor, ids: [Int32], paddingID: Int32?)]) -> Tensor {
+    public static func embeddingLookups(
+        _ parts: [(table: Tensor, ids: [Int32], paddingID: Int32?)], touching: [[Int32]] = []
+    ) -> Tensor {
+        precondition(touching.isEmpty || touching.count == parts.count, "Funnel: touched ids for \(touching.count) of \(parts.count) tables")
         precondition(!parts.isEmpty && parts.allSatisfy { $0.table.rank == 2 && $0.ids.count == parts[0].ids.count },
             "Funnel: joined lookups need rank-2 tables and equal id counts")
         let count = parts[0].ids.count
@@ -142,10 +149,16 @@ extension Tensor {
         }
         return result(output, inputs: parts.map(\.table)) { gradient in
             var offset = 0
-            for part in parts {
+            for (index, part) in parts.enumerated() {
                 part.table.appendSparseGradient(
                     rows: part.ids, paddingID: part.paddingID, from: gradient.storage.pointer + offset, stride: total)
                 offset += part.table.shape[1]
+                if !touching.isEmpty, !touching[index].isEmpty {
+                    let width = part.table.shape[1]
+                    let zeros = [Float](repeating: 0, count: touching[index].count * width)
+                    part.table.appendSparseGradient(
+                        rows: touching[index], paddingID: part.paddingID, from: zeros, stride: width)
+                }
             }
             return parts.map { _ in nil }
         }

@@ -98,4 +98,16 @@ import FunnelTestSupport
             #expect(Array(rows.scalars[position * width..<(position + 1) * width]) == expected)
         }
     }
+
+    /// Touched ids get zero gradient rows (the padding id none), beside the looked-up rows'
+    /// gradients: the row set a lookup of them would give, the sums unchanged.
+    @Test func touchedRowsGetZeroGradients() {
+        var generator = RandomGenerator(seed: 24)
+        let table = Tensor.randomNormal([8, 3], using: &generator, requiresGradient: true)
+        let looked = Tensor.embeddingLookups([(table, [2, 5, 2], 7)], touching: [[6, 2, 7, 0]])
+        (looked * Tensor(shape: [3, 3], scalars: (1...9).map(Float.init))).sum().backward()
+        let (rows, values) = table.sparseGradient!.coalesced()
+        #expect(rows == [0, 2, 5, 6])
+        #expect(values == [0, 0, 0, 8, 10, 12, 4, 5, 6, 0, 0, 0])
+    }
 }

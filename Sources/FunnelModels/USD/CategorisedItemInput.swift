@@ -66,12 +66,16 @@ struct CategorisedItemInput {
     }
 
     /// Item ids → `[shape, 2·dimensions]` (id embedding ⊕ category embedding; zeros for the
-    /// padding id).
-    static func embed(_ ids: [Int32], shape: [Int], items: Embedding, categories: Embedding, categoryOfItem: [Int32]) -> Tensor {
+    /// padding id). `touching`: further item ids whose rows (and their categories' rows) get a
+    /// zero gradient (``Tensor/embeddingLookups(_:touching:)``).
+    static func embed(
+        _ ids: [Int32], shape: [Int], items: Embedding, categories: Embedding, categoryOfItem: [Int32],
+        touching: [Int32] = []
+    ) -> Tensor {
         let categoryIDs = ids.map { categoryOfItem[Int($0)] }
-        let joined = Tensor.embeddingLookups([
-            (items.table, ids, items.paddingID), (categories.table, categoryIDs, categories.paddingID),
-        ])
+        let joined = Tensor.embeddingLookups(
+            [(items.table, ids, items.paddingID), (categories.table, categoryIDs, categories.paddingID)],
+            touching: touching.isEmpty ? [] : [touching, touching.map { categoryOfItem[Int($0)] }])
         return joined.reshaped(shape + [items.table.shape[1] + categories.table.shape[1]])
     }
 }

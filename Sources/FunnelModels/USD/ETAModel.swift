@@ -149,8 +149,9 @@ public final class ETAModel: Module, RegisteredModel {
 
     /// Item ids → `[count, 2·dimensions]` (id embedding ⊕ category embedding; zeros for the
     /// padding id).
-    func embedItems(_ ids: [Int32], shape: [Int]) -> Tensor {
-        CategorisedItemInput.embed(ids, shape: shape, items: items, categories: categories, categoryOfItem: categoryOfItem)
+    func embedItems(_ ids: [Int32], shape: [Int], touching: [Int32] = []) -> Tensor {
+        CategorisedItemInput.embed(
+            ids, shape: shape, items: items, categories: categories, categoryOfItem: categoryOfItem, touching: touching)
     }
 
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
@@ -197,27 +198,28 @@ public final class ETAModel: Module, RegisteredModel {
                 reason: "padded with id \(sequence.paddingID), but BASE pads with \(paddingID) (the item vocabulary's size)")
         }
         let rows = batch.size
-        let length = sequence.length
         let target = embedItems(itemIDs, shape: [rows])
-        let behaviours = embedItems(sequence.ids, shape: [rows, length])
-        let valid = sequence.maskTensor
+        // SimHash signs each distinct item once and only the retrieved behaviours are gathered
+        // (no [n, L, d] tensor); every behaviour's rows still get a (zero) gradient row, as the
+        // lookup of the whole sequence gave them, so lazy Adam steps the same rows.
+        let selection = retrieval.select(targetIDs: itemIDs, behaviourIDs: sequence.ids, valid: sequence.maskTensor) {
+            embedItems($0, shape: [$0.count])
+        }
+        let retrieved = embedItems(selection.ids, shape: [rows, selection.kept], touching: selection.behaviourIDs)
         let (shortIDs, shortMask) = Self.mostRecent(sequence, count: configuration.shortLength)
         let short = embedItems(shortIDs, shape: [rows, configuration.shortLength])
         let shortValid = Tensor(shape: [rows, configuration.shortLength], scalars: shortMask)
         // The long and the short interest are independent given the embeddings: branches on
         // the pool, after the `alongside` ones (the largest first, as the threads take them).
         let interestBranches: [([Tensor]) throws -> [Tensor]] = [
-            { [self] inputs in
-                let retrieved = retrieval(target: inputs[0], behaviours: inputs[1], valid: valid)
-                return [longAttention(target: inputs[0], keys: retrieved.embeddings, valid: retrieved.valid)]
-            },
+            { [self] inputs in [longAttention(target: inputs[0], keys: inputs[1], valid: selection.valid)] },
             { [self] inputs in
                 [shortDIN.map { $0(target: inputs[0], sequence: inputs[1], mask: shortValid) }
                     ?? shortAttention!(target: inputs[0], keys: inputs[1], valid: shortValid)]
             },
         ]
         let outputs = try Tensor.concurrently(
-            alongside.map { _ in [] } + [[target, behaviours], [target, short]],
+            alongside.map { _ in [] } + [[target, retrieved], [target, short]],
             alongside.map { body in { _ in try body() } } + interestBranches)
         let (longInterest, shortInterest) = (outputs[alongside.count][0], outputs[alongside.count + 1][0])
         var parts = try features.parts(batch) + [target, shortInterest, longInterest]

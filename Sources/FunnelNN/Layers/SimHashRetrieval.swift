@@ -127,6 +127,14 @@ public final class SimHashRetrieval: Module {
         let (rows, length) = checkShapes(target: target, behaviours: behaviours, valid: valid)
         let (targets, perRow) = packedSignatures(target)
         let (sequence, _) = packedSignatures(behaviours)
+        return flatDistances(targets: targets, sequence: sequence, wordsPerRow: perRow, valid: valid, rows: rows, length: length)
+    }
+
+    /// The distances between packed signatures: `targets` `[n × wordsPerRow]`, `sequence`
+    /// `[n·L × wordsPerRow]` → `[n·L]`.
+    private func flatDistances(
+        targets: [UInt64], sequence: [UInt64], wordsPerRow perRow: Int, valid: Tensor, rows: Int, length: Int
+    ) -> [Int32] {
         let padding = Int32(paddingDistance)
         return [Int32](unsafeUninitializedCapacity: rows * length) { distances, count in
             valid.withUnsafeBufferPointer { validity in
@@ -201,6 +209,88 @@ public final class SimHashRetrieval: Module {
             .reshaped([rows, kept, dimensions])
         return Retrieved(
             embeddings: embeddings, valid: Tensor(shape: [rows, kept], scalars: selectedValidity), selected: positions, kept: kept)
+    }
+
+    /// What ``select(targetIDs:behaviourIDs:valid:embed:)`` returns.
+    public struct Selection {
+        /// `[n·k']`, row-major: the selected behaviours' ids, nearest first.
+        public let ids: [Int32]
+        /// `[n, k']`: 1 where the selected slot is a valid behaviour, 0 where it is padding.
+        public let valid: Tensor
+        /// `[n·k']`, row-major: the selected positions in the behaviour sequence.
+        public let selected: [Int32]
+        /// `k'`, the positions kept per row.
+        public let kept: Int
+        /// The distinct ids of the behaviour sequences, in order of first appearance: the rows a
+        /// lookup of every behaviour would read.
+        public let behaviourIDs: [Int32]
+    }
+
+    /// The selection of ``callAsFunction(target:behaviours:valid:)`` from ids, when an id's
+    /// vector is a function of the id alone: each distinct id among the targets and the
+    /// behaviours is embedded (`embed`, `[u] → [u, d]`, run without gradients) and signed once,
+    /// instead of every position of every sequence. The caller gathers the selected ids'
+    /// vectors itself, so no `[n, L, d]` tensor is built.
+    ///
+    /// Shapes: target ids `[n]`, behaviour ids `[n·L]` row-major, valid `[n, L]`.
+    public func select(
+        targetIDs: [Int32], behaviourIDs: [Int32], valid: Tensor, embed: ([Int32]) -> Tensor
+    ) -> Selection {
+        let rows = targetIDs.count
+        precondition(
+            rows > 0 && behaviourIDs.count % rows == 0 && valid.shape == [rows, behaviourIDs.count / rows]
+                && !behaviourIDs.contains(where: { $0 < 0 }) && !targetIDs.contains(where: { $0 < 0 }),
+            "Funnel: SimHash selection of \(rows) targets, \(behaviourIDs.count) behaviours, valid \(valid.shape)")
+        let length = behaviourIDs.count / rows
+        let kept = Swift.min(retrievedCount, length)
+        // Each distinct id's place in `distinct`, the behaviours' first.
+        var slots = [Int32](repeating: -1, count: Int(Swift.max(behaviourIDs.max() ?? 0, targetIDs.max() ?? 0)) + 1)
+        var distinct: [Int32] = []
+        var behaviourCount = 0
+        slots.withUnsafeMutableBufferPointer { slots in
+            for (index, ids) in [behaviourIDs, targetIDs].enumerated() {
+                if index == 1 { behaviourCount = distinct.count }
+                for id in ids where slots[Int(id)] < 0 {
+                    slots[Int(id)] = Int32(distinct.count)
+                    distinct.append(id)
+                }
+            }
+        }
+        let vectors = withoutGradients { embed(distinct) }
+        precondition(vectors.shape == [distinct.count, dimensions], "Funnel: SimHash embedded \(distinct.count) ids as \(vectors.shape)")
+        let (words, perRow) = packedSignatures(vectors)
+        func signatures(of ids: [Int32]) -> [UInt64] {
+            [UInt64](unsafeUninitializedCapacity: ids.count * perRow) { result, count in
+                ids.withUnsafeBufferPointer { ids in
+                    slots.withUnsafeBufferPointer { slots in
+                        words.withUnsafeBufferPointer { words in
+                            for (index, id) in ids.enumerated() {
+                                let start = Int(slots[Int(id)]) * perRow
+                                for word in 0..<perRow { result[index * perRow + word] = words[start + word] }
+                            }
+                        }
+                    }
+                }
+                count = ids.count * perRow
+            }
+        }
+        let positions = selected(
+            distances: flatDistances(
+                targets: signatures(of: targetIDs), sequence: signatures(of: behaviourIDs), wordsPerRow: perRow,
+                valid: valid, rows: rows, length: length),
+            rows: rows, length: length)
+        var ids = [Int32](repeating: 0, count: rows * kept)
+        var selectedValidity = [Float](repeating: 0, count: rows * kept)
+        valid.withUnsafeBufferPointer { validity in
+            for index in 0..<(rows * kept) {
+                let flat = index / Swift.max(kept, 1) * length + Int(positions[index])
+                ids[index] = behaviourIDs[flat]
+                selectedValidity[index] = validity[flat]
+            }
+        }
+        return Selection(
+            ids: ids, valid: Tensor(shape: [rows, kept], scalars: selectedValidity), selected: positions, kept: kept,
+            behaviourIDs: Array(distinct[..<behaviourCount]))
     }
 
     private func checkShapes(target: Tensor, behaviours: Tensor, valid: Tensor) -> (rows: Int, length: Int) {

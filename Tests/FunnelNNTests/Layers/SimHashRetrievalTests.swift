@@ -117,4 +117,32 @@ private func oracleRetrieval(
         // The selection is constant: the target receives nothing through it.
         #expect(target.gradient == nil)
     }
+
+    /// The selection from ids (each distinct id signed once) is the selection from the
+    /// gathered tensors, padding included, and hands back every behaviour id it read.
+    @Test func selectionFromIDsIsTheSelectionFromTensors() {
+        var generator = RandomGenerator(seed: 31)
+        let table = Tensor.randomNormal([12, 6], using: &generator)
+        let retrieval = SimHashRetrieval(dimensions: 6, bits: 16, retrievedCount: 4, generator: &generator)
+        let (rows, length, padding): (Int, Int, Int32) = (5, 7, 11)
+        var behaviourIDs: [Int32] = []
+        var validity: [Float] = []
+        for row in 0..<rows {
+            for position in 0..<length {
+                let real = position < length - row  // row r has r padded positions at the end
+                behaviourIDs.append(real ? Int32((row * 5 + position * 3) % 11) : padding)
+                validity.append(real ? 1 : 0)
+            }
+        }
+        let targetIDs: [Int32] = [0, 3, 7, 10, 5]
+        let valid = Tensor(shape: [rows, length], scalars: validity)
+        let gather = { (ids: [Int32]) in table.embeddingLookup(ids, paddingID: padding) }
+        let selection = retrieval.select(targetIDs: targetIDs, behaviourIDs: behaviourIDs, valid: valid, embed: gather)
+        let retrieved = retrieval(
+            target: gather(targetIDs), behaviours: gather(behaviourIDs).reshaped([rows, length, 6]), valid: valid)
+        #expect(selection.selected == retrieved.selected && selection.kept == retrieved.kept)
+        #expect(selection.valid.scalars == retrieved.valid.scalars)
+        #expect(gather(selection.ids).scalars == retrieved.embeddings.scalars)
+        #expect(Set(selection.behaviourIDs) == Set(behaviourIDs) && selection.behaviourIDs.count == Set(behaviourIDs).count)
+    }
 }
