@@ -136,11 +136,13 @@ extension Tensor {
         let total = parts.reduce(0) { $0 + $1.table.shape[1] }
         let output = Tensor.uninitialized([count, total])
         var offset = 0
-        for part in parts {
+        for (index, part) in parts.enumerated() {
             let rows = Int32(clamping: part.table.shape[0])
-            if let position = part.ids.firstIndex(where: { $0 < 0 || $0 >= rows }) {
-                preconditionFailure(
-                    "Funnel: id \(part.ids[position]) at position \(position) outside the table's \(rows) rows")
+            for (ids, what) in [(part.ids, "id"), (touching.isEmpty ? [] : touching[index], "touched id")] {
+                if let position = ids.firstIndex(where: { $0 < 0 || $0 >= rows }) {
+                    preconditionFailure(
+                        "Funnel: \(what) \(ids[position]) at position \(position) outside the table's \(rows) rows")
+                }
             }
             funnel_gather_rows(
                 part.table.storage.pointer, part.table.shape[1], part.ids, count, part.paddingID == nil ? 0 : 1,

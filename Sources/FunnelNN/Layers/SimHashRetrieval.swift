@@ -197,18 +197,27 @@ public final class SimHashRetrieval: Module {
         let kept = Swift.min(retrievedCount, length)
         let positions = selected(
             distances: flatDistances(target: target, behaviours: behaviours, valid: valid), rows: rows, length: length)
-        var flatIndices = [Int32](repeating: 0, count: rows * kept)
-        var selectedValidity = [Float](repeating: 0, count: rows * kept)
-        valid.withUnsafeBufferPointer { validity in
-            for index in 0..<(rows * kept) {
-                flatIndices[index] = Int32(index / Swift.max(kept, 1) * length) + positions[index]
-                selectedValidity[index] = validity[Int(flatIndices[index])]
-            }
-        }
+        let (flatIndices, selectedValidity) = Self.flatten(positions, valid: valid, rows: rows, length: length, kept: kept)
         let embeddings = behaviours.reshaped([rows * length, dimensions]).indexSelect(flatIndices)
             .reshaped([rows, kept, dimensions])
         return Retrieved(
             embeddings: embeddings, valid: Tensor(shape: [rows, kept], scalars: selectedValidity), selected: positions, kept: kept)
+    }
+
+    /// Per-row selected positions `[n·k']` → their indices in the flat `[n·L]` sequence and
+    /// their validity.
+    private static func flatten(
+        _ positions: [Int32], valid: Tensor, rows: Int, length: Int, kept: Int
+    ) -> (indices: [Int32], validity: [Float]) {
+        var indices = [Int32](repeating: 0, count: rows * kept)
+        var validity = [Float](repeating: 0, count: rows * kept)
+        valid.withUnsafeBufferPointer { valid in
+            for index in 0..<(rows * kept) {
+                indices[index] = Int32(index / Swift.max(kept, 1) * length) + positions[index]
+                validity[index] = valid[Int(indices[index])]
+            }
+        }
+        return (indices, validity)
     }
 
     /// What ``select(targetIDs:behaviourIDs:valid:embed:)`` returns.
@@ -279,17 +288,9 @@ public final class SimHashRetrieval: Module {
                 targets: signatures(of: targetIDs), sequence: signatures(of: behaviourIDs), wordsPerRow: perRow,
                 valid: valid, rows: rows, length: length),
             rows: rows, length: length)
-        var ids = [Int32](repeating: 0, count: rows * kept)
-        var selectedValidity = [Float](repeating: 0, count: rows * kept)
-        valid.withUnsafeBufferPointer { validity in
-            for index in 0..<(rows * kept) {
-                let flat = index / Swift.max(kept, 1) * length + Int(positions[index])
-                ids[index] = behaviourIDs[flat]
-                selectedValidity[index] = validity[flat]
-            }
-        }
+        let (flatIndices, selectedValidity) = Self.flatten(positions, valid: valid, rows: rows, length: length, kept: kept)
         return Selection(
-            ids: ids, valid: Tensor(shape: [rows, kept], scalars: selectedValidity), selected: positions, kept: kept,
+            ids: flatIndices.map { behaviourIDs[Int($0)] }, valid: Tensor(shape: [rows, kept], scalars: selectedValidity), selected: positions, kept: kept,
             behaviourIDs: Array(distinct[..<behaviourCount]))
     }
 
