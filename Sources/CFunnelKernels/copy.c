@@ -126,6 +126,14 @@ static inline void zero_row(float *target, long width) {
     }
 }
 
+static inline void add_row(const float *restrict source, float *restrict target, long width) {
+    if (width == 16) {
+        *(row16 *)target += *(const row16 *)source;
+        return;
+    }
+    for (long column = 0; column < width; column++) target[column] += source[column];
+}
+
 // Rows lie anywhere in a table larger than the caches: fetch a few ids ahead.
 enum { GATHER_PREFETCH_DISTANCE = 8 };
 
@@ -163,6 +171,45 @@ void funnel_gather_rows(const float *table, long width, const int32_t *ids, long
     // Each row is a cache miss more than a copy: split by rows once there are enough.
     job.tasks = funnel_task_count(count * width, COPY_GRAIN / 4);
     funnel_parallel_for(job.tasks, gather_task, &job);
+}
+
+// MARK: - Row sums
+
+typedef struct {
+    const float *const *rows;
+    long width;
+    const int32_t *slots;
+    long count;
+    float *sums;
+    long tasks;
+} row_sums_job;
+
+// A task's positions start and end where the slot changes, so each slot is summed by one task,
+// in position order: the sums do not depend on the thread count.
+static void row_sums_task(void *context, long index) {
+    const row_sums_job *job = context;
+    long begin, end;
+    funnel_task_range(job->count, job->tasks, index, &begin, &end);
+    while (begin > 0 && begin < job->count && job->slots[begin] == job->slots[begin - 1]) begin++;
+    while (end < job->count && end > 0 && job->slots[end] == job->slots[end - 1]) end++;
+    long width = job->width;
+    for (long position = begin; position < end; position++) {
+        if (position + GATHER_PREFETCH_DISTANCE < end) {
+            __builtin_prefetch(job->rows[position + GATHER_PREFETCH_DISTANCE], 0, 0);
+        }
+        float *target = job->sums + (long)job->slots[position] * width;
+        if (position == begin || job->slots[position] != job->slots[position - 1]) {
+            copy_row(job->rows[position], target, width);
+        } else {
+            add_row(job->rows[position], target, width);
+        }
+    }
+}
+
+void funnel_sum_rows(const float *const *rows, long width, const int32_t *slots, long count, float *sums) {
+    row_sums_job job = {rows, width, slots, count, sums, 1};
+    job.tasks = funnel_task_count(count * width, COPY_GRAIN / 4);
+    funnel_parallel_for(job.tasks, row_sums_task, &job);
 }
 
 // MARK: - Sign bits

@@ -11,7 +11,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 
-enum { MAX_THREADS = 64, SPIN_ROUNDS = 20000, WAIT_SPIN_ROUNDS = 4000 };
+enum { MAX_THREADS = 64, SPIN_ROUNDS = 200000, WAIT_SPIN_ROUNDS = 4000 };
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_wake = PTHREAD_COND_INITIALIZER;

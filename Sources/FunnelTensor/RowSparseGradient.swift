@@ -5,22 +5,58 @@ import CFunnelKernels
 /// A recommendation model's tables dwarf its dense layers, and a batch touches a few thousand
 /// of their rows; a dense gradient the size of the table would cost more than the whole model.
 /// Lookups append here in the backward pass; optimizers coalesce and update only these rows.
+///
+/// A lookup's rows stay where its backward pass computed them: the gradient keeps that tensor
+/// (never writing to it) and a stride, instead of copying every row into one growing array
+/// (a copy and fresh pages each step, the bulk of a lookup's backward pass).
 public final class RowSparseGradient {
     /// The width of a row (the embedding dimension).
     public let width: Int
     /// The touched rows, possibly repeated, in the order lookups met them.
     public private(set) var rows: [Int32] = []
-    /// `rows.count × width` values.
-    public private(set) var values: [Float] = []
+    /// Where each appended run of `count` rows lies: its `i`-th row at `start + p·stride`
+    /// floats into `source`, where `p` is `positions[i]`, or `i` without positions.
+    private var runs: [(source: Tensor, start: Int, stride: Int, count: Int, positions: [Int32]?)] = []
 
     public init(width: Int) {
         self.width = width
     }
 
-    /// Adds gradient rows for `rows` (`rows.count × width` values).
-    func append(rows newRows: [Int32], values source: UnsafePointer<Float>) {
+    /// `rows.count × width` values, row `i` the gradient of `rows[i]` (assembled on demand).
+    public var values: [Float] {
+        [Float](unsafeUninitializedCapacity: rows.count * width) { buffer, initialized in
+            for (index, row) in rowPointers().enumerated() {
+                (buffer.baseAddress! + index * width).initialize(from: row, count: width)
+            }
+            initialized = rows.count * width
+        }
+    }
+
+    /// Adds gradient rows for `newRows`: the `i`-th at `start + p·stride` floats into `source`,
+    /// where `p` is `positions[i]`, or `i` without positions. The caller never writes to
+    /// `source` afterwards.
+    func append(rows newRows: [Int32], source: Tensor, start: Int, stride: Int, positions: [Int32]? = nil) {
+        precondition(
+            positions == nil || positions!.count == newRows.count,
+            "Funnel: \(newRows.count) gradient rows at \(positions!.count) positions")
         rows.append(contentsOf: newRows)
-        values.append(contentsOf: UnsafeBufferPointer(start: source, count: newRows.count * width))
+        runs.append((source, start, stride, newRows.count, positions))
+    }
+
+    /// A pointer to every row's values, in the order of ``rows``; valid while this gradient
+    /// lives.
+    private func rowPointers() -> [UnsafePointer<Float>] {
+        var pointers: [UnsafePointer<Float>] = []
+        pointers.reserveCapacity(rows.count)
+        for run in runs {
+            let base = UnsafePointer(run.source.storage.pointer + run.start)
+            if let positions = run.positions {
+                for position in positions { pointers.append(base + Int(position) * run.stride) }
+            } else {
+                for position in 0..<run.count { pointers.append(base + position * run.stride) }
+            }
+        }
+        return pointers
     }
 
     /// The distinct rows in increasing order, each with the sum of its gradients (summed in
@@ -28,37 +64,31 @@ public final class RowSparseGradient {
     public func coalesced() -> (rows: [Int32], values: [Float]) {
         guard !rows.isEmpty else { return ([], []) }
         let order = Self.stableOrder(of: rows)
-        let width = self.width
-        var uniqueRows = [Int32](repeating: 0, count: rows.count)
-        var uniqueCount = 0
-        // Each distinct row's first gradient is copied and the later ones added: no zeroed
-        // buffer the size of every lookup.
-        let sums = [Float](unsafeUninitializedCapacity: rows.count * width) { sums, initialized in
-            rows.withUnsafeBufferPointer { rows in
-                values.withUnsafeBufferPointer { source in
-                    uniqueRows.withUnsafeMutableBufferPointer { unique in
-                        var slot = -1
-                        var previous: Int32 = -1
-                        for position in order {
-                            let from = source.baseAddress! + Int(position) * width
-                            let row = rows[Int(position)]
-                            if row != previous {
-                                slot += 1
-                                unique[slot] = row
-                                previous = row
-                                (sums.baseAddress! + slot * width).initialize(from: from, count: width)
-                            } else {
-                                let to = sums.baseAddress! + slot * width
-                                for column in 0..<width { to[column] += from[column] }
-                            }
-                        }
-                        uniqueCount = slot + 1
-                    }
+        let pointers = rowPointers()
+        // Each sorted position's slot among the distinct rows and its values; the kernel then
+        // copies each distinct row's first gradient and adds the later ones, split across
+        // threads at slot boundaries.
+        var uniqueRows: [Int32] = []
+        uniqueRows.reserveCapacity(rows.count)
+        var sorted: [UnsafePointer<Float>?] = []
+        sorted.reserveCapacity(rows.count)
+        let slots = [Int32](unsafeUninitializedCapacity: rows.count) { slots, initialized in
+            var previous: Int32 = -1
+            for (position, index) in order.enumerated() {
+                let row = rows[Int(index)]
+                if row != previous {
+                    uniqueRows.append(row)
+                    previous = row
                 }
+                slots[position] = Int32(uniqueRows.count - 1)
+                sorted.append(pointers[Int(index)])
             }
-            initialized = uniqueCount * width
+            initialized = rows.count
         }
-        uniqueRows.removeLast(rows.count - uniqueCount)
+        let sums = [Float](unsafeUninitializedCapacity: uniqueRows.count * width) { sums, initialized in
+            funnel_sum_rows(sorted, width, slots, rows.count, sums.baseAddress!)
+            initialized = uniqueRows.count * width
+        }
         return (uniqueRows, sums)
     }
 
@@ -152,51 +182,52 @@ extension Tensor {
         return result(output, inputs: parts.map(\.table)) { gradient in
             var offset = 0
             for (index, part) in parts.enumerated() {
+                // The tables' gradients read their columns of this gradient where they lie.
                 part.table.appendSparseGradient(
-                    rows: part.ids, paddingID: part.paddingID, from: gradient.storage.pointer + offset, stride: total)
+                    rows: part.ids, paddingID: part.paddingID, from: gradient, start: offset, stride: total)
                 offset += part.table.shape[1]
                 if !touching.isEmpty, !touching[index].isEmpty {
-                    let width = part.table.shape[1]
-                    let zeros = [Float](repeating: 0, count: touching[index].count * width)
+                    // Every touched row reads the same row of zeros.
                     part.table.appendSparseGradient(
-                        rows: touching[index], paddingID: part.paddingID, from: zeros, stride: width)
+                        rows: touching[index], paddingID: part.paddingID, from: Tensor.zeros([1, part.table.shape[1]]),
+                        start: 0, stride: 0)
                 }
             }
             return parts.map { _ in nil }
         }
     }
 
-    /// Appends gradient rows (`stride` floats apart in `source`, this table's width each) for
-    /// `rows` to ``sparseGradient``, leaving out the padding id's.
-    private func appendSparseGradient(rows: [Int32], paddingID: Int32?, from source: UnsafePointer<Float>, stride: Int) {
-        let width = shape[1]
-        if sparseGradient == nil { sparseGradient = RowSparseGradient(width: width) }
-        if stride == width, paddingID == nil || !rows.contains(paddingID!) {
-            sparseGradient!.append(rows: rows, values: source)
+    /// Appends gradient rows (`stride` floats apart from `start` in `source`, this table's width
+    /// each) for `rows` to ``sparseGradient``, leaving out the padding id's.
+    private func appendSparseGradient(rows: [Int32], paddingID: Int32?, from source: Tensor, start: Int, stride: Int) {
+        if sparseGradient == nil { sparseGradient = RowSparseGradient(width: shape[1]) }
+        guard let paddingID, rows.contains(paddingID) else {
+            sparseGradient!.append(rows: rows, source: source, start: start, stride: stride)
             return
         }
         let kept = rows.indices.filter { rows[$0] != paddingID }
-        let values = Tensor.uninitialized([kept.count, width])
-        for (slot, position) in kept.enumerated() {
-            (values.storage.pointer + slot * width).update(from: source + position * stride, count: width)
-        }
-        sparseGradient!.append(rows: kept.map { rows[$0] }, values: values.storage.pointer)
+        sparseGradient!.append(
+            rows: kept.map { rows[$0] }, source: source, start: start, stride: stride, positions: kept.map { Int32($0) })
     }
 }
 
 extension RowSparseGradient {
-    /// Multiplies every value (gradient clipping).
+    /// Multiplies every value (gradient clipping): the rows become one run of scaled copies,
+    /// leaving the tensors they were read from as they are.
     public func scale(by factor: Float) {
-        for index in values.indices { values[index] *= factor }
+        runs = [(Tensor(shape: [rows.count, width], scalars: values.map { $0 * factor }), 0, width, rows.count, nil)]
     }
-}
 
-extension RowSparseGradient {
     /// Appends another gradient's rows, each value multiplied by `factor` (multi-task steps
     /// summing per-task gradients).
     public func append(_ other: RowSparseGradient, scaledBy factor: Float = 1) {
         precondition(other.width == width, "Funnel: row width \(other.width) appended to rows of width \(width)")
-        rows.append(contentsOf: other.rows)
-        values.append(contentsOf: factor == 1 ? other.values : other.values.map { $0 * factor })
+        if factor == 1 {
+            rows.append(contentsOf: other.rows)
+            runs.append(contentsOf: other.runs)
+            return
+        }
+        let scaled = Tensor(shape: [other.rows.count, width], scalars: other.values.map { $0 * factor })
+        append(rows: other.rows, source: scaled, start: 0, stride: width)
     }
 }

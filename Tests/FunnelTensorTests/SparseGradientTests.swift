@@ -110,4 +110,40 @@ import FunnelTestSupport
         #expect(rows == [0, 2, 5, 6])
         #expect(values == [0, 0, 0, 8, 10, 12, 4, 5, 6, 0, 0, 0])
     }
+
+    /// The gradient reads the lookup's rows where the backward pass left them; scaling (clipping)
+    /// and scaled appends (multi-task sums) make copies and leave those rows as they were.
+    @Test func scalingCopiesAndLeavesTheLookedUpRowsAlone() {
+        let table = Tensor(shape: [4, 2], scalars: (0..<8).map(Float.init), requiresGradient: true)
+        let seed = Tensor(shape: [3, 2], scalars: [1, 2, 3, 4, 5, 6])
+        let looked = Tensor.embeddingLookups([(table, [2, 3, 2], 3)])
+        looked.backward(seed: seed)
+        let sparse = table.sparseGradient!
+        #expect(sparse.rows == [2, 2] && sparse.values == [1, 2, 5, 6], "the padding id's row left out")
+        let other = RowSparseGradient(width: 2)
+        other.append(sparse, scaledBy: 10)
+        other.append(sparse)
+        sparse.scale(by: 2)
+        #expect(sparse.values == [2, 4, 10, 12])
+        #expect(other.rows == [2, 2, 2, 2] && other.values == [10, 20, 50, 60, 1, 2, 5, 6])
+        #expect(seed.scalars == [1, 2, 3, 4, 5, 6])
+        #expect(other.coalesced().rows == [2] && other.coalesced().values == [66, 88])
+    }
+
+    /// Sums of many repeated rows, split across threads at row boundaries: the same bits on
+    /// one and on two threads.
+    @Test func coalescedSumsDoNotDependOnTheThreadCount() {
+        var generator = RandomGenerator(seed: 25)
+        let ids: [Int32] = (0..<4096).map { _ in Int32(generator.next() % 300) }
+        func run() -> (rows: [Int32], values: [Float]) {
+            var weights = RandomGenerator(seed: 26)
+            let table = Tensor.randomNormal([300, 16], using: &weights, requiresGradient: true)
+            let seed = Tensor.randomNormal([4096, 16], using: &weights)
+            table.embeddingLookup(ids).backward(seed: seed)
+            return table.sparseGradient!.coalesced()
+        }
+        let single = Compute.withThreads(1) { run() }
+        #expect(single == Compute.withThreads(2) { run() })
+        #expect(single.rows == Array(Set(ids)).sorted())
+    }
 }

@@ -175,6 +175,12 @@ void funnel_strided_copy(const float *x, float *y, int rank, const long *shape,
 void funnel_gather_rows(const float *table, long width, const int32_t *ids, long count,
                         int has_padding, int32_t padding_id, float *out, long out_stride);
 
+/// Sums rows (`width` floats each, rows[i] pointing at position i's) into slots: position i
+/// adds its row into row slots[i] of `sums`; `slots` is non-decreasing and the first position
+/// of a slot copies instead of adding. Each slot is summed in position order, whatever the
+/// thread count.
+void funnel_sum_rows(const float *const *rows, long width, const int32_t *slots, long count, float *sums);
+
 /// words[r·⌈bits/64⌉ + w] bit j = 1 where x[r·bits + 64w + j] > 0 (0 for 0 and NaN): the
 /// SimHash signatures of `rows` projected rows.
 void funnel_sign_bits(const float *x, long rows, long bits, uint64_t *words);

@@ -66,7 +66,10 @@ open class Optimizer {
                 parameter.withUnsafeMutableBufferPointer { values in
                     rowGradients.withUnsafeBufferPointer { gradient in
                         let (values, gradient) = (values.baseAddress!, gradient.baseAddress!)
-                        let tasks = Self.tasks(for: rows.count * width)
+                        // Rows of small fields stay cached and rows of large ones miss: equal
+                        // shares of rows are unequal work, so threads take smaller shares as
+                        // they finish.
+                        let tasks = Self.tasks(for: rows.count * width) == 1 ? 1 : Compute.threadCount * 4
                         rows.withUnsafeBufferPointer { rows in
                             Compute.parallelFor(tasks: tasks) { task in
                                 let range = Compute.range(of: task, tasks: tasks, count: rows.count)
