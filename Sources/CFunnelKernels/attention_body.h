@@ -35,6 +35,25 @@ static void FUNNEL_NAME(funnel_transpose_heads_)(const float *source, long row, 
     }
 }
 
+// out[j] = Σ_d x[d]·rows[j·row + d] for j < count: sixteen d at a time in the lanes, then the
+// lanes summed as a tree and the last e mod 16 in order. One query reads each key once, so
+// this replaces transposing the keys (strided scalar copies, most of a target attention's
+// time) by contiguous loads.
+FUNNEL_BODY_TARGET
+static void FUNNEL_NAME(funnel_row_dots_)(const float *x, const float *rows, long row, long count, long e,
+                                          float *out) {
+    typedef float unaligned16 __attribute__((vector_size(64), aligned(4)));
+    long vectorised = e / 16 * 16;
+    for (long j = 0; j < count; j++) {
+        const float *r = rows + j * row;
+        funnel_vector16 sum = {0};
+        for (long d = 0; d < vectorised; d += 16) sum += *(const unaligned16 *)(x + d) * *(const unaligned16 *)(r + d);
+        float total = FUNNEL_NAME(funnel_lanes_sum_)(&sum);
+        for (long d = vectorised; d < e; d++) total += x[d] * r[d];
+        out[j] = total;
+    }
+}
+
 // out[0..<E] = Σ_j weights[j]·rows[j·row ..< j·row + E] (in a fixed order), accumulated in
 // registers: the head's width is a compile-time constant here, so the row is one or a few
 // vectors (a loop with a run-time width would keep the sums in memory).
@@ -105,7 +124,8 @@ void FUNNEL_NAME(funnel_attention_pair_)(const float *q, const float *k, const f
                                          uint64_t dropout_key) {
     long width = (lk + 15) / 16 * 16;
     float *keys = scratch, *scores = scratch + 2 * e * width;
-    FUNNEL_NAME(funnel_transpose_heads_)(k, row, lk, e, width, keys);
+    int direct = lq == 1;
+    if (!direct) FUNNEL_NAME(funnel_transpose_heads_)(k, row, lk, e, width, keys);
     for (long i = 0; i < lq; i++) {
         const float *query = q + i * row;
         // Keys after the last open one (a causal mask's future) get weight exactly 0 either
@@ -122,10 +142,15 @@ void FUNNEL_NAME(funnel_attention_pair_)(const float *q, const float *k, const f
             continue;
         }
         long used = (limit + 15) / 16 * 16;
-        for (long block = 0; block < used; block += 16) {
-            funnel_vector16 sum = {0};
-            for (long d = 0; d < e; d++) sum += query[d] * FUNNEL_LOAD16(keys + d * width + block);
-            FUNNEL_STORE16(scores + block, sum * scale);
+        if (direct) {
+            FUNNEL_NAME(funnel_row_dots_)(query, k, row, limit, e, scores);
+            for (long j = 0; j < limit; j++) scores[j] *= scale;
+        } else {
+            for (long block = 0; block < used; block += 16) {
+                funnel_vector16 sum = {0};
+                for (long d = 0; d < e; d++) sum += query[d] * FUNNEL_LOAD16(keys + d * width + block);
+                FUNNEL_STORE16(scores + block, sum * scale);
+            }
         }
         float maximum = -INFINITY;
         for (long j = 0; j < limit; j++) {
@@ -174,10 +199,10 @@ void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k
     float *weights = value_gradients + ev * width, *weight_gradients = weights + width;
     float *score_gradients = weight_gradients + width, *dropped = score_gradients + width;
     int dropping = dropout_threshold < (1u << 24);
-    FUNNEL_NAME(funnel_transpose_heads_)(v, value_row, lk, ev, width, values);
     // One query (target attention): each key's and value's gradient is one product, written
     // in place; several queries accumulate along the keys in the transposed buffers.
     int direct = lq == 1;
+    if (!direct) FUNNEL_NAME(funnel_transpose_heads_)(v, value_row, lk, ev, width, values);
     if (!direct)
         for (long index = 0; index < (e + ev) * width; index++) key_gradients[index] = 0.0f;
     for (long i = 0; i < lq; i++) {
@@ -199,9 +224,17 @@ void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k
         }
         // dW = dO·vᵀ, then the softmax's backward: dS = P ∘ (dW − Σ P∘dW), times the scale.
         funnel_vector16 dot = {0};
+        if (direct) {
+            FUNNEL_NAME(funnel_row_dots_)(gradient, v, value_row, limit, ev, weight_gradients);
+            for (long j = limit; j < used; j++) weight_gradients[j] = 0.0f;
+        }
         for (long block = 0; block < used; block += 16) {
             funnel_vector16 sum = {0};
-            for (long d = 0; d < ev; d++) sum += gradient[d] * FUNNEL_LOAD16(values + d * width + block);
+            if (direct) {
+                sum = FUNNEL_LOAD16(weight_gradients + block);
+            } else {
+                for (long d = 0; d < ev; d++) sum += gradient[d] * FUNNEL_LOAD16(values + d * width + block);
+            }
             if (dropping) sum *= FUNNEL_LOAD16(dropped + block);
             FUNNEL_STORE16(weight_gradients + block, sum);
             dot += FUNNEL_LOAD16(weights + block) * sum;

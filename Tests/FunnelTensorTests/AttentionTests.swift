@@ -37,7 +37,9 @@ import FunnelTestSupport
         return Tensor.matmul(weights, split(v, lk)).permuted([0, 2, 1, 3]).reshaped([batch, lq, width])
     }
 
-    @Test(arguments: [(2, 5, 7, 2, 4), (3, 1, 6, 2, 16), (2, 4, 4, 1, 3)])
+    // One query (target attention) takes the direct dot products, for widths of whole vectors
+    // (16) and with a scalar tail (20).
+    @Test(arguments: [(2, 5, 7, 2, 4), (3, 1, 6, 2, 16), (2, 4, 4, 1, 3), (2, 1, 21, 2, 20)])
     func matchesTheUnfusedComposition(shape: (Int, Int, Int, Int, Int)) {
         let (batch, lq, lk, heads, e) = shape
         let q = random([batch, lq, heads * e], seed: 1)
@@ -67,6 +69,9 @@ import FunnelTestSupport
         }
         checkGradients([random([1, 4, 6], seed: 7), random([1, 4, 6], seed: 8), random([1, 4, 6], seed: 9)]) {
             Tensor.attention(queries: $0[0], keys: $0[1], values: $0[2], heads: 3)
+        }
+        checkGradients([random([2, 1, 6], seed: 10), random([2, 5, 6], seed: 11), random([2, 5, 6], seed: 12)]) {
+            Tensor.attention(queries: $0[0], keys: $0[1], values: $0[2], heads: 2, mask: mask, closedBelow: -5e8)
         }
         // One query (target attention) writes the key and value gradients directly.
         checkGradients([random([2, 1, 32], seed: 13), random([2, 5, 32], seed: 14), random([2, 5, 32], seed: 15)]) {

@@ -73,8 +73,13 @@ public final class DINAttention: Module {
     /// `[n, S]`: the attention MLP's raw score `a_j` of every position (before masking).
     public func scores(target: Tensor, sequence: Tensor) -> Tensor {
         let (rows, length) = checkShapes(target: target, sequence: sequence, mask: nil)
-        let input = Tensor.targetInteractions(target: target, sequence: sequence)
-        return scorer(input).reshaped([rows, length])
+        // The first layer without the [n, S, 4d] interactions, unless it must record its input
+        // (ReLoop2) or there is no hidden layer.
+        guard let first = scorer.layers.first, let bias = first.bias, first.inputRecording == nil else {
+            return scorer(Tensor.targetInteractions(target: target, sequence: sequence)).reshaped([rows, length])
+        }
+        let affine = Tensor.linearOfTargetInteractions(target: target, sequence: sequence, weight: first.weight, bias: bias)
+        return scorer(afterFirstLayer: affine.reshaped([rows * length, first.outputDimensions])).reshaped([rows, length])
     }
 
     /// `[n, S]`: the pooling weight of every position (0 on padding with ``Normalisation/none``;

@@ -60,13 +60,33 @@ public final class MLP: Module {
             let input = parts.count == 1 ? parts[0] : Tensor.concatenated(parts, alongAxis: -1)
             return output.map { $0(input) } ?? input
         }
-        let fused = activation == .relu && norms.isEmpty && batchNorms.isEmpty
-        var hidden = parts[0]
-        for (index, layer) in layers.enumerated() {
-            hidden = layer(parts: index == 0 ? parts : [hidden], rectified: fused)
+        return stages(from: layers[0](parts: parts, rectified: fusesReLU), rectified: fusesReLU)
+    }
+
+    /// The network from its first layer's affine output on, where a fused primitive computed
+    /// that layer (DIN's ``Tensor/linearOfTargetInteractions(target:sequence:weight:bias:)``
+    /// with ``layers``[0]'s parameters): that layer's normalisation, activation and dropout,
+    /// then the remaining layers. The MLP must have a hidden layer.
+    ///
+    /// Shapes: `[..., hidden₀]` → the network's output.
+    public func callAsFunction(afterFirstLayer preActivation: Tensor) -> Tensor {
+        precondition(!layers.isEmpty, "Funnel: an MLP without hidden layers has no first layer to continue from")
+        return stages(from: preActivation, rectified: false)
+    }
+
+    /// Whether a ReLU follows each layer directly, so that the layer applies it in its bias pass.
+    private var fusesReLU: Bool { activation == .relu && norms.isEmpty && batchNorms.isEmpty }
+
+    /// Everything after the first layer's affine map (`rectified`: its ReLU already applied):
+    /// its normalisation, activation and dropout, then every later layer and the output layer.
+    private func stages(from first: Tensor, rectified: Bool) -> Tensor {
+        var hidden = first
+        for index in layers.indices {
+            let applied = index == 0 ? rectified : fusesReLU
+            if index > 0 { hidden = layers[index](parts: [hidden], rectified: applied) }
             if !norms.isEmpty { hidden = norms[index](hidden) }
             if !batchNorms.isEmpty { hidden = batchNorms[index](hidden) }
-            if !fused { hidden = activation(hidden) }
+            if !applied { hidden = activation(hidden) }
             if !dropouts.isEmpty { hidden = dropouts[index](hidden) }
         }
         return output.map { $0(hidden) } ?? hidden
