@@ -57,9 +57,15 @@ extension Tensor {
 
     /// One backward pass from several outputs at once, each with its seed gradient: shared parts
     /// of their graphs are visited once (concurrent branches with several outputs use this).
-    static func backward(from roots: [(output: Tensor, seed: Tensor)], retainingGraph: Bool) {
+    /// With `deferringLeaves`, the leaves' gradients are returned in the order the pass reached
+    /// them instead of added to the leaves (branches sharing parameters add them afterwards).
+    @discardableResult
+    static func backward(
+        from roots: [(output: Tensor, seed: Tensor)], retainingGraph: Bool, deferringLeaves: Bool = false
+    ) -> [(leaf: Tensor, gradient: Tensor)] {
         let roots = roots.filter { $0.output.requiresGradient }
-        guard !roots.isEmpty else { return }
+        var deferred: [(leaf: Tensor, gradient: Tensor)] = []
+        guard !roots.isEmpty else { return deferred }
         let order = topologicalOrder(from: roots.map(\.output))
         var pending: [ObjectIdentifier: Tensor] = [:]
         // Keys whose pending gradient is a sum this pass allocated: no one else holds it, so
@@ -84,7 +90,11 @@ extension Tensor {
                 else { continue }
                 owned.remove(ObjectIdentifier(tensor))
                 guard let node = tensor.node else {
-                    tensor.accumulate(&outputGradient)
+                    if deferringLeaves {
+                        deferred.append((tensor, outputGradient))
+                    } else {
+                        tensor.accumulate(&outputGradient)
+                    }
                     continue
                 }
                 let inputGradients = node.backward(outputGradient)
@@ -98,6 +108,7 @@ extension Tensor {
                 }
             }
         }
+        return deferred
     }
 
     /// Resets the accumulated gradients, dense and row-sparse.
@@ -110,7 +121,7 @@ extension Tensor {
     // can see it: no other reference to the tensor, none to its memory (a rule may return a
     // reshape of another gradient, or the same gradient for two inputs). Otherwise it is copied.
     // Keeping it saves a copy of every parameter's gradient per step.
-    private func accumulate(_ incoming: inout Tensor) {
+    func accumulate(_ incoming: inout Tensor) {
         if let gradient {
             funnel_axpy(count, 1, incoming.storage.pointer, gradient.storage.pointer)
         } else if isKnownUniquelyReferenced(&incoming) && isKnownUniquelyReferenced(&incoming.storage) {

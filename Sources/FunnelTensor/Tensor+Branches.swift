@@ -12,8 +12,11 @@ extension Tensor {
     /// order, so results depend only on the inputs, never on which thread ran which branch, and
     /// equal a sequential run (one thread) bit for bit.
     ///
-    /// Branches must not share parameters (a parameter's gradient is accumulated by its branch's
-    /// thread); they may share inputs. An input may be the same tensor for every branch.
+    /// Branches may share inputs (an input may be the same tensor for every branch) and dense
+    /// parameters: each branch's backward pass holds its parameters' gradients, which are added
+    /// to the parameters after all branches, branch after branch, so that the sums do not depend
+    /// on which thread ran which branch. They must not share embedding tables (a lookup's
+    /// backward pass appends to its table's row-sparse gradient on the branch's thread).
     ///
     /// Shapes: any; `inputs.count == bodies.count`.
     public static func concurrently(_ inputs: [Tensor], _ bodies: [(Tensor) -> Tensor]) -> [Tensor] {
@@ -45,18 +48,15 @@ extension Tensor {
             try bodies[branch](views[branch])
         }
         guard recording, outputs.contains(where: { $0.contains(where: \.requiresGradient) }) else { return outputs }
-        assert(
-            Self.parametersAreDisjoint(outputs, stoppingAt: views.flatMap { $0 }),
-            "Funnel: branches run concurrently must not share parameters")
         return join(outputs, inputs: inputs.flatMap { $0 }, views: views)
     }
 
     /// Runs `body(branch)` for every branch on the thread pool, each with gradients recorded as
     /// on the calling thread.
-    private static func runConcurrently(
-        count: Int, recording: Bool, _ body: (Int) throws -> [Tensor]
-    ) throws -> [[Tensor]] {
-        var results = [Result<[Tensor], any Error>?](repeating: nil, count: count)
+    private static func runConcurrently<Output>(
+        count: Int, recording: Bool, _ body: (Int) throws -> Output
+    ) throws -> [Output] {
+        var results = [Result<Output, any Error>?](repeating: nil, count: count)
         results.withUnsafeMutableBufferPointer { results in
             Compute.parallelFor(tasks: count) { branch in
                 // A pool thread does not inherit the caller's task-local gradient mode.
@@ -75,14 +75,14 @@ extension Tensor {
         let junction = Tensor.uninitialized([1])
         junction.requiresGradient = true
         junction.node = GradientNode(inputs: inputs) { _ in
-            _ = try! runConcurrently(count: outputs.count, recording: false) { branch in
+            let leafGradients = try! runConcurrently(count: outputs.count, recording: false) { branch in
                 for view in views[branch] { view.gradient = nil }
                 let roots = zip(outputs[branch], seeds.values[branch]).compactMap { output, seed in seed.map { (output, $0) } }
                 // The branch's graph is kept: it lives as long as this node, which the engine
                 // drops after use unless the caller retains the graph for another pass.
-                Tensor.backward(from: roots, retainingGraph: true)
-                return []
+                return Tensor.backward(from: roots, retainingGraph: true, deferringLeaves: true)
             }
+            Tensor.accumulate(consume leafGradients)
             seeds.clear()
             return views.flatMap { $0 }.map { view in
                 defer { view.gradient = nil }
@@ -102,25 +102,15 @@ extension Tensor {
             }
         }
     }
+}
 
-    /// Whether no leaf that requires a gradient (a parameter) is reached from two branches.
-    private static func parametersAreDisjoint(_ outputs: [[Tensor]], stoppingAt views: [Tensor]) -> Bool {
-        let stops = Set(views.map(ObjectIdentifier.init))
-        var owner: [ObjectIdentifier: Int] = [:]
-        for (branch, output) in outputs.enumerated() {
-            var stack = output
-            var visited: Set<ObjectIdentifier> = []
-            while let tensor = stack.popLast() {
-                let key = ObjectIdentifier(tensor)
-                guard visited.insert(key).inserted, !stops.contains(key) else { continue }
-                guard let node = tensor.node else {
-                    if let other = owner.updateValue(branch, forKey: key), other != branch { return false }
-                    continue
-                }
-                stack.append(contentsOf: node.inputs.filter(\.requiresGradient))
-            }
-        }
-        return true
+extension Tensor {
+    /// Adds the branches' parameter gradients to the parameters, branch after branch. Consumed
+    /// one by one, so that a gradient held nowhere else is kept without a copy.
+    fileprivate static func accumulate(_ leafGradients: consuming [[(leaf: Tensor, gradient: Tensor)]]) {
+        var pending = Array(leafGradients.joined().reversed())
+        leafGradients = []
+        while var entry = pending.popLast() { entry.leaf.accumulate(&entry.gradient) }
     }
 }
 

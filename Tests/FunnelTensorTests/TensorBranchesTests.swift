@@ -83,6 +83,26 @@ import FunnelTestSupport
         #expect(towers.input.gradient == nil)
     }
 
+    /// One tower over the two halves of the rows as two branches sharing its parameters: the
+    /// gradients equal the whole-batch tower's to rounding, and are the same bits on one and on
+    /// two threads, run after run.
+    @Test func branchesMayShareParameters() {
+        func run(threads: Int) -> [[Float]] {
+            Compute.withThreads(threads) {
+                let towers = Towers(seed: 11, branches: 1)
+                let halves = [towers.input.sliced(alongAxis: 0, 0..<32), towers.input.sliced(alongAxis: 0, 32..<64)]
+                let outputs = Tensor.concurrently(halves, [towers.tower(0), towers.tower(0)])
+                towers.loss([Tensor.concatenated(outputs, alongAxis: 0)]).backward()
+                return towers.gradients
+            }
+        }
+        let towers = Towers(seed: 11, branches: 1)
+        towers.loss([towers.tower(0)(towers.input)]).backward()
+        let single = run(threads: 1)
+        for _ in 0..<10 { #expect(run(threads: 2) == single) }
+        for (shared, whole) in zip(single, towers.gradients) { expectClose(shared, whole, tolerance: 1e-4) }
+    }
+
     @Test func withoutGradientsRecordsNothingOnAnyThread() {
         Compute.withThreads(2) {
             let towers = Towers(seed: 9, branches: 4)

@@ -198,30 +198,53 @@ public final class ETAModel: Module, RegisteredModel {
                 reason: "padded with id \(sequence.paddingID), but BASE pads with \(paddingID) (the item vocabulary's size)")
         }
         let rows = batch.size
-        let target = embedItems(itemIDs, shape: [rows])
         // SimHash signs each distinct item once and only the retrieved behaviours are gathered
         // (no [n, L, d] tensor); every behaviour's rows still get a (zero) gradient row, as the
         // lookup of the whole sequence gave them, so lazy Adam steps the same rows.
         let selection = retrieval.select(targetIDs: itemIDs, behaviourIDs: sequence.ids, valid: sequence.maskTensor) {
             embedItems($0, shape: [$0.count])
         }
-        let retrieved = embedItems(selection.ids, shape: [rows, selection.kept], touching: selection.behaviourIDs)
         let (shortIDs, shortMask) = Self.mostRecent(sequence, count: configuration.shortLength)
-        let short = embedItems(shortIDs, shape: [rows, configuration.shortLength])
-        let shortValid = Tensor(shape: [rows, configuration.shortLength], scalars: shortMask)
         // The long and the short interest are independent given the embeddings: branches on
-        // the pool, after the `alongside` ones (the largest first, as the threads take them).
-        let interestBranches: [([Tensor]) throws -> [Tensor]] = [
-            { [self] inputs in [longAttention(target: inputs[0], keys: inputs[1], valid: selection.valid)] },
+        // the pool, after the `alongside` ones. Each runs as two half-batch branches, short ones
+        // first: DIN's forward pass and the long attention's backward pass are the heavier, and
+        // four halves even out between two threads what two whole interests cannot. Each half
+        // looks up its own embeddings, so nothing is sliced.
+        let halves = rows >= 2 * Self.smallestHalf ? [0..<rows / 2, rows / 2..<rows] : [0..<rows]
+        let (kept, shortLength) = (selection.kept, configuration.shortLength)
+        let validities = (long: selection.valid.scalars, short: shortMask)
+        func part<Element>(_ values: [Element], _ half: Range<Int>, width: Int) -> [Element] {
+            Array(values[half.lowerBound * width..<half.upperBound * width])
+        }
+        let slices = halves.enumerated().map { index, half in
+            (
+                target: embedItems(part(itemIDs, half, width: 1), shape: [half.count]),
+                retrieved: embedItems(
+                    part(selection.ids, half, width: kept), shape: [half.count, kept],
+                    touching: index == 0 ? selection.behaviourIDs : []),
+                valid: Tensor(shape: [half.count, kept], scalars: part(validities.long, half, width: kept)),
+                short: embedItems(part(shortIDs, half, width: shortLength), shape: [half.count, shortLength]),
+                shortValid: Tensor(shape: [half.count, shortLength], scalars: part(validities.short, half, width: shortLength))
+            )
+        }
+        let target = slices.count == 1 ? slices[0].target : Tensor.concatenated(slices.map(\.target), alongAxis: 0)
+        let shortBranches: [([Tensor]) throws -> [Tensor]] = slices.map { slice in
             { [self] inputs in
-                [shortDIN.map { $0(target: inputs[0], sequence: inputs[1], mask: shortValid) }
-                    ?? shortAttention!(target: inputs[0], keys: inputs[1], valid: shortValid)]
-            },
-        ]
+                [shortDIN.map { $0(target: inputs[0], sequence: inputs[1], mask: slice.shortValid) }
+                    ?? shortAttention!(target: inputs[0], keys: inputs[1], valid: slice.shortValid)]
+            }
+        }
+        let longBranches: [([Tensor]) throws -> [Tensor]] = slices.map { slice in
+            { [self] inputs in [longAttention(target: inputs[0], keys: inputs[1], valid: slice.valid)] }
+        }
         let outputs = try Tensor.concurrently(
-            alongside.map { _ in [] } + [[target, retrieved], [target, short]],
-            alongside.map { body in { _ in try body() } } + interestBranches)
-        let (longInterest, shortInterest) = (outputs[alongside.count][0], outputs[alongside.count + 1][0])
+            alongside.map { _ in [] } + slices.map { [$0.target, $0.short] } + slices.map { [$0.target, $0.retrieved] },
+            alongside.map { body in { _ in try body() } } + shortBranches + longBranches)
+        func joined(_ first: Int) -> Tensor {
+            let interests = (first..<first + halves.count).map { outputs[$0][0] }
+            return interests.count == 1 ? interests[0] : Tensor.concatenated(interests, alongAxis: 0)
+        }
+        let (shortInterest, longInterest) = (joined(alongside.count), joined(alongside.count + halves.count))
         var parts = try features.parts(batch) + [target, shortInterest, longInterest]
         let rar = rarBody.isEmpty ? nil : outputs[given.count]
         if let rar { parts.append(rar[0]) }
@@ -230,6 +253,9 @@ public final class ETAModel: Module, RegisteredModel {
             rar.map { RecallAugmentation.Output(vector: $0[0], recallLoss: $0.count > 1 ? $0[1] : nil) }
         )
     }
+
+    /// The fewest rows of a half-batch branch: smaller batches run each interest whole.
+    static let smallestHalf = 64
 
     /// The padding id of behaviour sequences: the item vocabulary's size, the last row of `items`.
     var paddingID: Int32 { Int32(items.count - 1) }

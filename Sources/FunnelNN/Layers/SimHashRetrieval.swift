@@ -137,24 +137,38 @@ public final class SimHashRetrieval: Module {
     ) -> [Int32] {
         let padding = Int32(paddingDistance)
         return [Int32](unsafeUninitializedCapacity: rows * length) { distances, count in
+            let output = distances.baseAddress!
             valid.withUnsafeBufferPointer { validity in
-                for row in 0..<rows {
-                    for position in 0..<length {
-                        let index = row * length + position
-                        guard validity[index] != 0 else {
-                            distances[index] = padding
-                            continue
+                targets.withUnsafeBufferPointer { targets in
+                    sequence.withUnsafeBufferPointer { sequence in
+                        Self.forRowBlocks(rows: rows, work: rows * length) { block in
+                            for row in block {
+                                for position in 0..<length {
+                                    let index = row * length + position
+                                    guard validity[index] != 0 else {
+                                        output[index] = padding
+                                        continue
+                                    }
+                                    var distance = 0
+                                    for word in 0..<perRow {
+                                        distance += (targets[row * perRow + word] ^ sequence[index * perRow + word]).nonzeroBitCount
+                                    }
+                                    output[index] = Int32(distance)
+                                }
+                            }
                         }
-                        var distance = 0
-                        for word in 0..<perRow {
-                            distance += (targets[row * perRow + word] ^ sequence[index * perRow + word]).nonzeroBitCount
-                        }
-                        distances[index] = Int32(distance)
                     }
                 }
             }
             count = rows * length
         }
+    }
+
+    /// Runs `body` over blocks of rows, one per thread once `work` (positions) is large enough:
+    /// rows are independent, and each row's result is the same whichever thread computes it.
+    private static func forRowBlocks(rows: Int, work: Int, _ body: (Range<Int>) -> Void) {
+        let tasks = work >= 1 << 14 ? Compute.threadCount : 1
+        Compute.parallelFor(tasks: tasks) { task in body(Compute.range(of: task, tasks: tasks, count: rows)) }
     }
 
     /// `[n][k']`: per row, the positions of the `k' = min(k, L)` smallest distances, nearest
@@ -172,23 +186,34 @@ public final class SimHashRetrieval: Module {
     func selected(distances: [Int32], rows: Int, length: Int) -> [Int32] {
         let kept = Swift.min(retrievedCount, length)
         let largest = Int(distances.max() ?? 0)
-        var counts = [Int](repeating: 0, count: largest + 2)
-        var order = [Int32](repeating: 0, count: length)
-        var result = [Int32](repeating: 0, count: rows * kept)
-        for row in 0..<rows {
-            let base = row * length
-            for index in counts.indices { counts[index] = 0 }
-            for position in 0..<length { counts[Int(distances[base + position]) + 1] += 1 }
-            for index in 1..<counts.count { counts[index] += counts[index - 1] }
-            for step in 0..<length {
-                let position = tieBreaking == .mostRecentFirst ? length - 1 - step : step
-                let distance = Int(distances[base + position])
-                order[counts[distance]] = Int32(position)
-                counts[distance] += 1
+        let mostRecentFirst = tieBreaking == .mostRecentFirst
+        return [Int32](unsafeUninitializedCapacity: rows * kept) { result, initialized in
+            let output = result.baseAddress
+            distances.withUnsafeBufferPointer { distances in
+                Self.forRowBlocks(rows: rows, work: rows * length) { block in
+                    var counts = [Int](repeating: 0, count: largest + 2)
+                    var order = [Int32](repeating: 0, count: length)
+                    counts.withUnsafeMutableBufferPointer { counts in
+                        order.withUnsafeMutableBufferPointer { order in
+                            for row in block {
+                                let base = row * length
+                                for index in counts.indices { counts[index] = 0 }
+                                for position in 0..<length { counts[Int(distances[base + position]) + 1] += 1 }
+                                for index in 1..<counts.count { counts[index] += counts[index - 1] }
+                                for step in 0..<length {
+                                    let position = mostRecentFirst ? length - 1 - step : step
+                                    let distance = Int(distances[base + position])
+                                    order[counts[distance]] = Int32(position)
+                                    counts[distance] += 1
+                                }
+                                for slot in 0..<kept { output![row * kept + slot] = order[slot] }
+                            }
+                        }
+                    }
+                }
             }
-            for slot in 0..<kept { result[row * kept + slot] = order[slot] }
+            initialized = rows * kept
         }
-        return result
     }
 
     /// The `k` behaviours nearest to the target (see the type's documentation for shapes).
@@ -209,13 +234,19 @@ public final class SimHashRetrieval: Module {
     private static func flatten(
         _ positions: [Int32], valid: Tensor, rows: Int, length: Int, kept: Int
     ) -> (indices: [Int32], validity: [Float]) {
-        var indices = [Int32](repeating: 0, count: rows * kept)
         var validity = [Float](repeating: 0, count: rows * kept)
-        valid.withUnsafeBufferPointer { valid in
-            for index in 0..<(rows * kept) {
-                indices[index] = Int32(index / Swift.max(kept, 1) * length) + positions[index]
-                validity[index] = valid[Int(indices[index])]
+        let indices = [Int32](unsafeUninitializedCapacity: rows * kept) { indices, count in
+            valid.withUnsafeBufferPointer { valid in
+                validity.withUnsafeMutableBufferPointer { validity in
+                    positions.withUnsafeBufferPointer { positions in
+                        for index in 0..<(rows * kept) {
+                            indices[index] = Int32(index / Swift.max(kept, 1) * length) + positions[index]
+                            validity[index] = valid[Int(indices[index])]
+                        }
+                    }
+                }
             }
+            count = rows * kept
         }
         return (indices, validity)
     }
