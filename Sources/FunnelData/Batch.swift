@@ -30,6 +30,17 @@ public struct Batch: @unchecked Sendable {
     /// The number of rows.
     public var size: Int { rows.count }
 
+    /// Adds another batch's columns (of the same rows; gathered apart, as the batcher's
+    /// threads do).
+    mutating func merge(_ other: Batch) {
+        ids.merge(other.ids) { $1 }
+        floats.merge(other.floats) { $1 }
+        integers.merge(other.integers) { $1 }
+        sequences.merge(other.sequences) { $1 }
+        timestampSequences.merge(other.timestampSequences) { $1 }
+        keys.merge(other.keys) { $1 }
+    }
+
     public init(rows: [Int32]) {
         self.rows = rows
     }

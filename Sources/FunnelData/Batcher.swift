@@ -166,25 +166,43 @@ public struct Batcher: Sendable {
     /// Copies the values of `rows` (−1 gives zeros, and id lists of padding) of every wanted
     /// column of `source`.
     private func gather(_ source: Table, rows: [Int32], prefix: String, into batch: inout Batch) {
-        for column in source.columns {
-            let name = prefix + column.schema.name
-            guard wanted(name) else { continue }
-            switch column.values {
-            case .ids(let values): batch.ids[name] = rows.map { $0 >= 0 ? values[Int($0)] : 0 }
-            case .floats(let values): batch.floats[name] = rows.map { $0 >= 0 ? values[Int($0)] : 0 }
-            case .integers(let values): batch.integers[name] = rows.map { $0 >= 0 ? values[Int($0)] : 0 }
-            case .lists(let ids, let offsets):
-                guard let paddingID = paddingIDs[name] else {
-                    preconditionFailure("Funnel: id list '\(name)' has no vocabulary, so no padding id")
-                }
-                batch.sequences[name] = pad(
-                    ids: ids, offsets: offsets, rows: rows, policy: sequences[name], paddingID: paddingID)
-            case .timestampLists(let values, let offsets):
-                batch.timestampSequences[name] = pad(
-                    times: values, offsets: offsets, rows: rows, policy: sequences[name])
-            }
-            if let keys = column.keys { batch.keys[name] = rows.map { $0 >= 0 ? keys[Int($0)] : 0 } }
+        let columns = source.columns.filter { wanted(prefix + $0.schema.name) }
+        // Every value is a cache miss in a shuffled epoch and the columns are independent: they
+        // are gathered on the threads side by side, then merged.
+        let tasks = rows.count * columns.count >= 1 << 14 ? Swift.min(Compute.threadCount, columns.count) : 1
+        guard tasks > 1 else {
+            for column in columns { gather(column, rows: rows, prefix: prefix, into: &batch) }
+            return
         }
+        var partials = [Batch](repeating: Batch(rows: []), count: tasks)
+        partials.withUnsafeMutableBufferPointer { partials in
+            Compute.parallelFor(tasks: tasks) { task in
+                for column in columns[Compute.range(of: task, tasks: tasks, count: columns.count)] {
+                    gather(column, rows: rows, prefix: prefix, into: &partials[task])
+                }
+            }
+        }
+        for partial in partials { batch.merge(partial) }
+    }
+
+    /// Copies the values of `rows` of `column` into `batch` (see the table form above).
+    private func gather(_ column: Column, rows: [Int32], prefix: String, into batch: inout Batch) {
+        let name = prefix + column.schema.name
+        switch column.values {
+        case .ids(let values): batch.ids[name] = rows.map { $0 >= 0 ? values[Int($0)] : 0 }
+        case .floats(let values): batch.floats[name] = rows.map { $0 >= 0 ? values[Int($0)] : 0 }
+        case .integers(let values): batch.integers[name] = rows.map { $0 >= 0 ? values[Int($0)] : 0 }
+        case .lists(let ids, let offsets):
+            guard let paddingID = paddingIDs[name] else {
+                preconditionFailure("Funnel: id list '\(name)' has no vocabulary, so no padding id")
+            }
+            batch.sequences[name] = pad(
+                ids: ids, offsets: offsets, rows: rows, policy: sequences[name], paddingID: paddingID)
+        case .timestampLists(let values, let offsets):
+            batch.timestampSequences[name] = pad(
+                times: values, offsets: offsets, rows: rows, policy: sequences[name])
+        }
+        if let keys = column.keys { batch.keys[name] = rows.map { $0 >= 0 ? keys[Int($0)] : 0 } }
     }
 
     private func pad(
