@@ -135,7 +135,7 @@ static inline void add_row(const float *restrict source, float *restrict target,
 }
 
 // Rows lie anywhere in a table larger than the caches: fetch a few ids ahead.
-enum { GATHER_PREFETCH_DISTANCE = 8 };
+enum { GATHER_PREFETCH_DISTANCE = 16 };
 
 typedef struct {
     const float *table;
