@@ -106,6 +106,12 @@ public struct PaddedSequence: Sendable {
     public var maskTensor: Tensor {
         Tensor(shape: [mask.count / Swift.max(length, 1), length], scalars: mask)
     }
+
+    /// The rows `range` of the batch (a half-batch branch's).
+    public func rows(_ range: Range<Int>) -> PaddedSequence {
+        let positions = range.lowerBound * length..<range.upperBound * length
+        return PaddedSequence(length: length, ids: Array(ids[positions]), mask: Array(mask[positions]), paddingID: paddingID)
+    }
 }
 
 /// Timestamp lists of a batch at a fixed length: `values` and `mask` are `[size, length]`

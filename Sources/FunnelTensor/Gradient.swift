@@ -57,15 +57,11 @@ extension Tensor {
 
     /// One backward pass from several outputs at once, each with its seed gradient: shared parts
     /// of their graphs are visited once (concurrent branches with several outputs use this).
-    /// With `deferringLeaves`, the leaves' gradients are returned in the order the pass reached
-    /// them instead of added to the leaves (branches sharing parameters add them afterwards).
-    @discardableResult
-    static func backward(
-        from roots: [(output: Tensor, seed: Tensor)], retainingGraph: Bool, deferringLeaves: Bool = false
-    ) -> [(leaf: Tensor, gradient: Tensor)] {
+    /// Inside a concurrent branch the leaves' gradients are held by its ``BranchGradients``.
+    static func backward(from roots: [(output: Tensor, seed: Tensor)], retainingGraph: Bool) {
         let roots = roots.filter { $0.output.requiresGradient }
-        var deferred: [(leaf: Tensor, gradient: Tensor)] = []
-        guard !roots.isEmpty else { return deferred }
+        guard !roots.isEmpty else { return }
+        let branch = BranchGradients.current
         let order = topologicalOrder(from: roots.map(\.output))
         var pending: [ObjectIdentifier: Tensor] = [:]
         // Keys whose pending gradient is a sum this pass allocated: no one else holds it, so
@@ -90,8 +86,8 @@ extension Tensor {
                 else { continue }
                 owned.remove(ObjectIdentifier(tensor))
                 guard let node = tensor.node else {
-                    if deferringLeaves {
-                        deferred.append((tensor, outputGradient))
+                    if let branch {
+                        branch.hold(outputGradient, for: tensor)
                     } else {
                         tensor.accumulate(&outputGradient)
                     }
@@ -108,7 +104,6 @@ extension Tensor {
                 }
             }
         }
-        return deferred
     }
 
     /// Resets the accumulated gradients, dense and row-sparse.

@@ -68,23 +68,36 @@ public final class RowSparseGradient {
         // Each sorted position's slot among the distinct rows and its values; the kernel then
         // copies each distinct row's first gradient and adds the later ones, split across
         // threads at slot boundaries.
-        var uniqueRows: [Int32] = []
-        uniqueRows.reserveCapacity(rows.count)
-        var sorted: [UnsafePointer<Float>?] = []
-        sorted.reserveCapacity(rows.count)
-        let slots = [Int32](unsafeUninitializedCapacity: rows.count) { slots, initialized in
-            var previous: Int32 = -1
-            for (position, index) in order.enumerated() {
-                let row = rows[Int(index)]
-                if row != previous {
-                    uniqueRows.append(row)
-                    previous = row
+        let count = rows.count
+        var uniqueCount = 0
+        var uniqueRows = [Int32](repeating: 0, count: count)
+        var sorted = [UnsafePointer<Float>?](repeating: nil, count: count)
+        let slots = [Int32](unsafeUninitializedCapacity: count) { slots, initialized in
+            rows.withUnsafeBufferPointer { rows in
+                order.withUnsafeBufferPointer { order in
+                    pointers.withUnsafeBufferPointer { pointers in
+                        uniqueRows.withUnsafeMutableBufferPointer { unique in
+                            sorted.withUnsafeMutableBufferPointer { sorted in
+                                var previous: Int32 = -1
+                                for position in 0..<count {
+                                    let index = Int(order[position])
+                                    let row = rows[index]
+                                    if row != previous {
+                                        unique[uniqueCount] = row
+                                        uniqueCount += 1
+                                        previous = row
+                                    }
+                                    slots[position] = Int32(uniqueCount - 1)
+                                    sorted[position] = pointers[index]
+                                }
+                            }
+                        }
+                    }
                 }
-                slots[position] = Int32(uniqueRows.count - 1)
-                sorted.append(pointers[Int(index)])
             }
-            initialized = rows.count
+            initialized = count
         }
+        uniqueRows.removeLast(count - uniqueCount)
         let sums = [Float](unsafeUninitializedCapacity: uniqueRows.count * width) { sums, initialized in
             funnel_sum_rows(sorted, width, slots, rows.count, sums.baseAddress!)
             initialized = uniqueRows.count * width
@@ -198,8 +211,13 @@ extension Tensor {
     }
 
     /// Appends gradient rows (`stride` floats apart from `start` in `source`, this table's width
-    /// each) for `rows` to ``sparseGradient``, leaving out the padding id's.
-    private func appendSparseGradient(rows: [Int32], paddingID: Int32?, from source: Tensor, start: Int, stride: Int) {
+    /// each) for `rows` to ``sparseGradient``, leaving out the padding id's; inside a concurrent
+    /// branch's backward pass, to the branch's held gradients.
+    func appendSparseGradient(rows: [Int32], paddingID: Int32?, from source: Tensor, start: Int, stride: Int) {
+        if let branch = BranchGradients.current {
+            branch.hold(rows: rows, paddingID: paddingID, source: source, start: start, stride: stride, for: self)
+            return
+        }
         if sparseGradient == nil { sparseGradient = RowSparseGradient(width: shape[1]) }
         guard let paddingID, rows.contains(paddingID) else {
             sparseGradient!.append(rows: rows, source: source, start: start, stride: stride)

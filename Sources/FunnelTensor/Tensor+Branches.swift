@@ -12,11 +12,10 @@ extension Tensor {
     /// order, so results depend only on the inputs, never on which thread ran which branch, and
     /// equal a sequential run (one thread) bit for bit.
     ///
-    /// Branches may share inputs (an input may be the same tensor for every branch) and dense
-    /// parameters: each branch's backward pass holds its parameters' gradients, which are added
-    /// to the parameters after all branches, branch after branch, so that the sums do not depend
-    /// on which thread ran which branch. They must not share embedding tables (a lookup's
-    /// backward pass appends to its table's row-sparse gradient on the branch's thread).
+    /// Branches may share inputs (an input may be the same tensor for every branch), parameters
+    /// and embedding tables: each branch's backward pass holds the gradients of its parameters
+    /// and table rows, which are added after all branches, branch after branch
+    /// (``BranchGradients``), so that the sums do not depend on which thread ran which branch.
     ///
     /// Shapes: any; `inputs.count == bodies.count`.
     public static func concurrently(_ inputs: [Tensor], _ bodies: [(Tensor) -> Tensor]) -> [Tensor] {
@@ -75,14 +74,17 @@ extension Tensor {
         let junction = Tensor.uninitialized([1])
         junction.requiresGradient = true
         junction.node = GradientNode(inputs: inputs) { _ in
-            let leafGradients = try! runConcurrently(count: outputs.count, recording: false) { branch in
+            let held = try! runConcurrently(count: outputs.count, recording: false) { branch in
                 for view in views[branch] { view.gradient = nil }
                 let roots = zip(outputs[branch], seeds.values[branch]).compactMap { output, seed in seed.map { (output, $0) } }
+                let gradients = BranchGradients()
                 // The branch's graph is kept: it lives as long as this node, which the engine
                 // drops after use unless the caller retains the graph for another pass.
-                return Tensor.backward(from: roots, retainingGraph: true, deferringLeaves: true)
+                BranchGradients.$current.withValue(gradients) { Tensor.backward(from: roots, retainingGraph: true) }
+                return gradients
             }
-            Tensor.accumulate(consume leafGradients)
+            let local = Set(views.joined().map(ObjectIdentifier.init))
+            for gradients in held { gradients.apply(local: local) }
             seeds.clear()
             return views.flatMap { $0 }.map { view in
                 defer { view.gradient = nil }
@@ -101,16 +103,6 @@ extension Tensor {
                 return joined
             }
         }
-    }
-}
-
-extension Tensor {
-    /// Adds the branches' parameter gradients to the parameters, branch after branch. Consumed
-    /// one by one, so that a gradient held nowhere else is kept without a copy.
-    fileprivate static func accumulate(_ leafGradients: consuming [[(leaf: Tensor, gradient: Tensor)]]) {
-        var pending = Array(leafGradients.joined().reversed())
-        leafGradients = []
-        while var entry = pending.popLast() { entry.leaf.accumulate(&entry.gradient) }
     }
 }
 

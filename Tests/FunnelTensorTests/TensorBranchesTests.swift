@@ -103,6 +103,42 @@ import FunnelTestSupport
         for (shared, whole) in zip(single, towers.gradients) { expectClose(shared, whole, tolerance: 1e-4) }
     }
 
+    /// Three branches reading one embedding table and one weight, the last running two branches
+    /// of its own: the table's rows and the weight's gradient equal the plain graph's to
+    /// rounding, and are the same bits on one and on two threads, run after run.
+    @Test func branchesMayShareTablesAndNest() {
+        func run(concurrent: Bool, threads: Int) -> ([Int32], [Float], [Float]) {
+            Compute.withThreads(threads) {
+                var generator = RandomGenerator(seed: 13)
+                let table = Tensor.randomNormal([10, 4], using: &generator, requiresGradient: true)
+                let weight = Tensor.randomNormal([3, 4], using: &generator, requiresGradient: true)
+                func score(_ ids: [Int32]) -> Tensor {
+                    Tensor.matmul(table.embeddingLookup(ids, paddingID: 9), weight, transposeRight: true).sigmoid().sum()
+                }
+                let lists: [[Int32]] = [[1, 2, 3, 1], [3, 4, 9, 1], [0, 1, 2, 3], [5, 1, 1, 9]]
+                let nested: ([Tensor]) -> [Tensor] = { _ in
+                    let inner = try! Tensor.concurrently([[], []], [{ _ in [score(lists[2])] }, { _ in [score(lists[3])] }])
+                    return [inner[0][0] + inner[1][0]]
+                }
+                let outputs = concurrent
+                    ? try! Tensor.concurrently([[], [], []], [{ _ in [score(lists[0])] }, { _ in [score(lists[1])] }, nested]).map { $0[0] }
+                    : [score(lists[0]), score(lists[1]), score(lists[2]) + score(lists[3])]
+                outputs.enumerated().map { $0.element * Float($0.offset + 1) }.reduce(Tensor(0), +).backward()
+                let (rows, values) = table.sparseGradient!.coalesced()
+                return (rows, values, weight.gradient!.scalars)
+            }
+        }
+        let plain = run(concurrent: false, threads: 1)
+        let single = run(concurrent: true, threads: 1)
+        #expect(single.0 == plain.0 && single.0 == [0, 1, 2, 3, 4, 5], "the padding row gets no gradient")
+        expectClose(single.1, plain.1)
+        expectClose(single.2, plain.2)
+        for _ in 0..<10 {
+            let double = run(concurrent: true, threads: 2)
+            #expect(double.0 == single.0 && double.1 == single.1 && double.2 == single.2)
+        }
+    }
+
     @Test func withoutGradientsRecordsNothingOnAnyThread() {
         Compute.withThreads(2) {
             let towers = Towers(seed: 9, branches: 4)

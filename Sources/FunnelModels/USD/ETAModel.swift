@@ -210,7 +210,7 @@ public final class ETAModel: Module, RegisteredModel {
         // first: DIN's forward pass and the long attention's backward pass are the heavier, and
         // four halves even out between two threads what two whole interests cannot. Each half
         // looks up its own embeddings, so nothing is sliced.
-        let halves = rows >= 2 * Self.smallestHalf ? [0..<rows / 2, rows / 2..<rows] : [0..<rows]
+        let halves = Self.halves(of: rows)
         let (kept, shortLength) = (selection.kept, configuration.shortLength)
         let validities = (long: selection.valid.scalars, short: shortMask)
         func part<Element>(_ values: [Element], _ half: Range<Int>, width: Int) -> [Element] {
@@ -254,8 +254,11 @@ public final class ETAModel: Module, RegisteredModel {
         )
     }
 
-    /// The fewest rows of a half-batch branch: smaller batches run each interest whole.
-    static let smallestHalf = 64
+    /// The row ranges of a batch's half-batch branches: two halves, or the whole batch when a
+    /// half would have fewer than 64 rows.
+    static func halves(of rows: Int) -> [Range<Int>] {
+        rows >= 128 ? [0..<rows / 2, rows / 2..<rows] : [0..<rows]
+    }
 
     /// The padding id of behaviour sequences: the item vocabulary's size, the last row of `items`.
     var paddingID: Int32 { Int32(items.count - 1) }

@@ -119,15 +119,20 @@ public final class USDModel: Module, RegisteredModel {
     }
 
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
-        // The intent module shares nothing with BASE: a third branch beside BASE's long and
-        // short interest, forward and backward.
-        let (logits, alongside) = try base.logits(batch, alongside: [
+        // The intent module shares nothing with BASE: branches beside BASE's long and short
+        // interest, forward and backward, one per half-batch as theirs (the largest branches,
+        // so first).
+        let halves = ETAModel.halves(of: batch.size)
+        let (logits, alongside) = try base.logits(batch, alongside: halves.map { half in
             { [self] in
-                let (portal, block) = try intent(batch)
+                let (portal, block) = try intent(batch, rows: halves.count == 1 ? nil : half)
                 return [portal, block]
-            },
-        ])
-        return [base.label: logits, "portal": alongside[0][0], "block": alongside[0][1]]
+            }
+        })
+        func joined(_ index: Int) -> Tensor {
+            alongside.count == 1 ? alongside[0][index] : Tensor.concatenated(alongside.map { $0[index] }, alongAxis: 0)
+        }
+        return [base.label: logits, "portal": joined(0), "block": joined(1)]
     }
 
     public func objective(_ outputs: [String: Tensor], batch: Batch) throws -> Objective {

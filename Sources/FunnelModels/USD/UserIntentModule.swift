@@ -70,8 +70,8 @@ public final class UserIntentModule: Module {
         super.init()
     }
 
-    /// The logits of `ŷ_p` and `ŷ_b` for a batch.
-    public func callAsFunction(_ batch: Batch) throws -> (portal: Tensor, block: Tensor) {
+    /// The logits of `ŷ_p` and `ŷ_b` for a batch, or for its rows `rows` (`[rows.count]` each).
+    public func callAsFunction(_ batch: Batch, rows: Range<Int>? = nil) throws -> (portal: Tensor, block: Tensor) {
         guard let sequence = batch.sequences[configuration.sequence] else {
             throw DataError.missingRequirement(dataset: "batch", column: configuration.sequence, reason: "the intent sequence of UIEM")
         }
@@ -80,9 +80,9 @@ public final class UserIntentModule: Module {
                 dataset: "batch", column: configuration.sequence,
                 reason: "padded with id \(sequence.paddingID), but UIEM's tokens are padded with \(Self.paddingID)")
         }
-        let representation = encode(sequence)
-        let rows = batch.size
-        return (portalHead(representation).reshaped([rows]), blockHead(representation).reshaped([rows]))
+        let representation = encode(rows.map { sequence.rows($0) } ?? sequence)
+        let count = rows?.count ?? batch.size
+        return (portalHead(representation).reshaped([count]), blockHead(representation).reshaped([count]))
     }
 
     /// `H` `[n, dimensions]` of right-padded sequences.
