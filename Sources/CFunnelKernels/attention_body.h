@@ -4,7 +4,8 @@
 // Heads are narrow (8 to 32 values) and sequences short (20 to 50 keys), so every loop runs
 // along the keys, 16 at a time: keys and values are first copied transposed ([e × W], W the key
 // count rounded up to 16, zero-padded), and the per-key quantities (scores, weights, their
-// gradients) are rows of W.
+// gradients) are rows of W. A single query (target attention) reads each key once: its scores
+// and weight gradients are dot products along the contiguous rows instead.
 
 
 #define FUNNEL_LOAD16(pointer) (*(const funnel_vector16 *)(pointer))
@@ -202,9 +203,10 @@ void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k
     // One query (target attention): each key's and value's gradient is one product, written
     // in place; several queries accumulate along the keys in the transposed buffers.
     int direct = lq == 1;
-    if (!direct) FUNNEL_NAME(funnel_transpose_heads_)(v, value_row, lk, ev, width, values);
-    if (!direct)
+    if (!direct) {
+        FUNNEL_NAME(funnel_transpose_heads_)(v, value_row, lk, ev, width, values);
         for (long index = 0; index < (e + ev) * width; index++) key_gradients[index] = 0.0f;
+    }
     for (long i = 0; i < lq; i++) {
         const float *gradient = dout + i * output_row;
         const float *query = q + i * row;

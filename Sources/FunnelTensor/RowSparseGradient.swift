@@ -99,7 +99,7 @@ public final class RowSparseGradient {
         }
         uniqueRows.removeLast(count - uniqueCount)
         let sums = [Float](unsafeUninitializedCapacity: uniqueRows.count * width) { sums, initialized in
-            funnel_sum_rows(sorted, width, slots, rows.count, sums.baseAddress!)
+            funnel_sum_rows(sorted, width, slots, count, sums.baseAddress!)
             initialized = uniqueRows.count * width
         }
         return (uniqueRows, sums)
