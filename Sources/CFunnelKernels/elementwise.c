@@ -86,6 +86,50 @@ void funnel_add_relu_rows(float *y, const float *bias, long rows, long n) {
     funnel_parallel_for(job.tasks, add_relu_task, &job);
 }
 
+typedef struct {
+    const float *gradient, *values;
+    float *masked, *sums;
+    long rows, n, tasks;
+} relu_backward_job;
+
+static void relu_backward_task(void *context, long index) {
+    relu_backward_job *job = context;
+    long begin, end;
+    // Whole 16-column blocks per task, so a task's stores never share a cache line with another's.
+    funnel_task_range((job->n + 15) / 16, job->tasks, index, &begin, &end);
+    begin *= 16;
+    end = end * 16 < job->n ? end * 16 : job->n;
+    FUNNEL_DISPATCH(funnel_relu_backward_columns_, job->gradient, job->values, job->masked, job->sums,
+                    job->rows, job->n, begin, end);
+}
+
+void funnel_relu_backward_rows(const float *gradient, const float *values, float *masked, float *sums,
+                               long rows, long n) {
+    long tasks = funnel_task_count(rows * n, PARALLEL_GRAIN);
+    long blocks = (n + 15) / 16;
+    relu_backward_job job = {gradient, values, masked, sums, rows, n, tasks < blocks ? tasks : blocks};
+    if (job.tasks < 1) job.tasks = 1;
+    funnel_parallel_for(job.tasks, relu_backward_task, &job);
+}
+
+typedef struct {
+    const float *x;
+    float *y;
+    long n, tasks;
+} add_in_place_job;
+
+static void add_in_place_task(void *context, long index) {
+    add_in_place_job *job = context;
+    long begin, end;
+    funnel_task_range(job->n, job->tasks, index, &begin, &end);
+    FUNNEL_DISPATCH(funnel_accumulate_row_, FUNNEL_REDUCE_SUM, job->x + begin, job->y + begin, end - begin);
+}
+
+void funnel_add_in_place(const float *x, float *y, long n) {
+    add_in_place_job job = {x, y, n, funnel_task_count(n, PARALLEL_GRAIN)};
+    funnel_parallel_for(job.tasks, add_in_place_task, &job);
+}
+
 // MARK: Small helpers
 
 void funnel_axpy(long n, float alpha, const float *x, float *y) {

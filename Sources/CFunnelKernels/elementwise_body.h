@@ -81,6 +81,29 @@ void FUNNEL_NAME(funnel_add_relu_rows_)(float *y, const float *bias, long rows, 
     }
 }
 
+// Columns [begin, end) of every row. The loop carries no dependency between elements, also
+// when `masked` is `gradient`, which the vectoriser cannot prove on its own.
+FUNNEL_BODY_TARGET
+void FUNNEL_NAME(funnel_relu_backward_columns_)(const float *gradient, const float *values, float *masked,
+                                                float *sums, long rows, long n, long begin,
+                                                long end) {
+    for (long r = 0; r < rows; r++) {
+        const float *g = gradient + r * n, *v = values + r * n;
+        float *m = masked + r * n;
+#pragma clang loop vectorize(assume_safety)
+        for (long i = begin; i < end; i++) m[i] = v[i] > 0.0f ? g[i] : 0.0f;
+        if (!sums) continue;
+        if (r == 0) {
+            for (long i = begin; i < end; i++) sums[i] = m[i];
+        } else {
+            for (long i = begin; i < end; i++) sums[i] += m[i];
+        }
+    }
+    if (sums && rows == 0) {
+        for (long i = begin; i < end; i++) sums[i] = 0.0f;
+    }
+}
+
 /// Sum of x[0 ..< n] with 16 independent partial sums combined in a fixed order.
 FUNNEL_BODY_TARGET
 float FUNNEL_NAME(funnel_sum_row_)(const float *x, long n) {

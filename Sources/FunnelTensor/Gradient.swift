@@ -16,7 +16,24 @@ public func withoutGradients<Result>(_ body: () throws -> Result) rethrows -> Re
 /// gradients of the inputs (`nil` where an input gets none).
 struct GradientNode {
     let inputs: [Tensor]
-    let backward: (Tensor) -> [Tensor?]
+    let rule: Rule
+
+    enum Rule {
+        case reading((Tensor) -> [Tensor?])
+        /// The second argument says whether the rule may write into the output's gradient:
+        /// nothing else holds it or its memory.
+        case overwriting((Tensor, Bool) -> [Tensor?])
+    }
+
+    init(inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
+        self.inputs = inputs
+        rule = .reading(backward)
+    }
+
+    init(inputs: [Tensor], overwriting backward: @escaping (Tensor, Bool) -> [Tensor?]) {
+        self.inputs = inputs
+        rule = .overwriting(backward)
+    }
 }
 
 extension Tensor {
@@ -29,6 +46,19 @@ extension Tensor {
         if GradientMode.isEnabled && inputs.contains(where: { $0.requiresGradient }) {
             output.requiresGradient = true
             output.node = GradientNode(inputs: inputs, backward: backward)
+        }
+        return output
+    }
+
+    /// ``result(_:inputs:backward:)`` for a rule that may reuse the output's gradient as its
+    /// own result when the engine passes `exclusive` (no one else holds that gradient or its
+    /// memory): writing where the gradient was just computed saves a fresh buffer's misses.
+    static func result(
+        _ output: Tensor, inputs: [Tensor], overwriting backward: @escaping (Tensor, _ exclusive: Bool) -> [Tensor?]
+    ) -> Tensor {
+        if GradientMode.isEnabled && inputs.contains(where: { $0.requiresGradient }) {
+            output.requiresGradient = true
+            output.node = GradientNode(inputs: inputs, overwriting: backward)
         }
         return output
     }
@@ -64,19 +94,19 @@ extension Tensor {
         let branch = BranchGradients.current
         let order = topologicalOrder(from: roots.map(\.output))
         var pending: [ObjectIdentifier: Tensor] = [:]
-        // Keys whose pending gradient is a sum this pass allocated: no one else holds it, so
-        // later contributions add into it in place (the same bits as `sum + gradient`).
-        var owned: Set<ObjectIdentifier> = []
+        // A pending gradient that no one else holds, nor its memory (a sum this pass allocated, or
+        // a rule's result handed over whole), takes later contributions in place: the same bits
+        // as `sum + gradient`, without a new buffer.
         func add(_ gradient: Tensor, to key: ObjectIdentifier) {
-            guard let existing = pending[key] else {
+            guard pending[key] != nil else {
                 pending[key] = gradient
                 return
             }
-            if owned.contains(key) {
-                funnel_axpy(existing.count, 1, gradient.storage.pointer, existing.storage.pointer)
+            if isKnownUniquelyReferenced(&pending[key]!) && isKnownUniquelyReferenced(&pending[key]!.storage) {
+                let existing = pending[key]!
+                funnel_add_in_place(gradient.storage.pointer, existing.storage.pointer, existing.count)
             } else {
-                pending[key] = existing + gradient
-                owned.insert(key)
+                pending[key] = pending[key]! + gradient
             }
         }
         for (output, seed) in roots { add(seed, to: ObjectIdentifier(output)) }
@@ -84,7 +114,6 @@ extension Tensor {
             for tensor in order.reversed() {
                 guard var outputGradient = pending.removeValue(forKey: ObjectIdentifier(tensor))
                 else { continue }
-                owned.remove(ObjectIdentifier(tensor))
                 guard let node = tensor.node else {
                     if let branch {
                         branch.hold(outputGradient, for: tensor)
@@ -93,10 +122,21 @@ extension Tensor {
                     }
                     continue
                 }
-                let inputGradients = node.backward(outputGradient)
+                var inputGradients: [Tensor?]
+                switch node.rule {
+                case .reading(let rule): inputGradients = rule(outputGradient)
+                case .overwriting(let rule):
+                    let exclusive =
+                        isKnownUniquelyReferenced(&outputGradient) && isKnownUniquelyReferenced(&outputGradient.storage)
+                    inputGradients = rule(outputGradient, exclusive)
+                }
                 if !retainingGraph { tensor.node = nil }
-                for (input, gradient) in zip(node.inputs, inputGradients) {
-                    guard input.requiresGradient, let gradient else { continue }
+                for (index, input) in node.inputs.enumerated() where index < inputGradients.count {
+                    // Taken out of the list, so that a later input's contribution meets the first
+                    // one held by `pending` alone (two uses of one tensor add in place).
+                    guard let gradient = inputGradients[index] else { continue }
+                    inputGradients[index] = nil
+                    guard input.requiresGradient else { continue }
                     precondition(
                         gradient.shape == input.shape,
                         "Funnel: gradient of shape \(gradient.shape) for an input of shape \(input.shape)")
@@ -118,7 +158,7 @@ extension Tensor {
     // Keeping it saves a copy of every parameter's gradient per step.
     func accumulate(_ incoming: inout Tensor) {
         if let gradient {
-            funnel_axpy(count, 1, incoming.storage.pointer, gradient.storage.pointer)
+            funnel_add_in_place(incoming.storage.pointer, gradient.storage.pointer, count)
         } else if isKnownUniquelyReferenced(&incoming) && isKnownUniquelyReferenced(&incoming.storage) {
             gradient = incoming
         } else {

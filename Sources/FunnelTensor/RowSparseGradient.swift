@@ -63,8 +63,42 @@ public final class RowSparseGradient {
     /// lookup order, so the sums do not depend on anything but the lookups).
     public func coalesced() -> (rows: [Int32], values: [Float]) {
         guard !rows.isEmpty else { return ([], []) }
-        let order = Self.stableOrder(of: rows)
+        return Self.coalesced(rows: rows, positions: nil, pointers: rowPointers(), width: width)
+    }
+
+    /// ``coalesced()`` as `parts` independent pieces that may run on any threads side by side
+    /// (each keeps this gradient, whose rows it reads): piece `k` coalesces the rows whose hash
+    /// falls in part `k`, in increasing order, with the same sums (each row's gradients in lookup
+    /// order), so together the pieces hold exactly the rows and bits of ``coalesced()``.
+    public func coalescingPieces(_ parts: Int) -> [() -> (rows: [Int32], values: [Float])] {
+        guard parts > 1, !rows.isEmpty else { return [{ self.coalesced() }] }
         let pointers = rowPointers()
+        // A multiplicative hash spreads runs of neighbouring ids over the parts.
+        let partOf = rows.map { Int(((UInt64(UInt32(bitPattern: $0)) &* 0x9E37_79B9) >> 16) % UInt64(parts)) }
+        var counts = [Int](repeating: 0, count: parts)
+        for part in partOf { counts[part] += 1 }
+        var positions = counts.map { count in
+            var positions: [Int32] = []
+            positions.reserveCapacity(count)
+            return positions
+        }
+        for (position, part) in partOf.enumerated() { positions[part].append(Int32(position)) }
+        return positions.map { positions in
+            { [self] in
+                guard !positions.isEmpty else { return ([], []) }
+                return Self.coalesced(rows: rows, positions: positions, pointers: pointers, width: width)
+            }
+        }
+    }
+
+    /// Coalesces the rows at `positions` (increasing; `nil`: all) of `rows`, whose values lie at
+    /// `pointers`.
+    private static func coalesced(
+        rows allRows: [Int32], positions: [Int32]?, pointers allPointers: [UnsafePointer<Float>], width: Int
+    ) -> (rows: [Int32], values: [Float]) {
+        let rows = positions.map { $0.map { allRows[Int($0)] } } ?? allRows
+        let pointers = positions.map { $0.map { allPointers[Int($0)] } } ?? allPointers
+        let order = stableOrder(of: rows)
         // Each sorted position's slot among the distinct rows and its values; the kernel then
         // copies each distinct row's first gradient and adds the later ones, split across
         // threads at slot boundaries.

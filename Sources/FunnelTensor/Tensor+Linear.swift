@@ -54,9 +54,20 @@ extension Tensor {
         }
         // The closure keeps the values, never the output itself: the output holds the closure.
         let values = output.detached()
-        return result(output, inputs: parts + [weight, bias]) { outputGradient in
-            let gradient =
-                rectified ? Broadcast.binary(FUNNEL_BINARY_PASS_WHERE_POSITIVE, outputGradient, values) : outputGradient
+        return result(output, inputs: parts + [weight, bias], overwriting: { outputGradient, exclusive in
+            var gradient = outputGradient
+            var biasGradient: Tensor?
+            if rectified {
+                // One pass masks by the output's sign and sums the bias gradient, in place when the
+                // engine hands over the gradient.
+                gradient = exclusive ? outputGradient : Tensor.uninitialized([rows, outputs])
+                biasGradient = bias.requiresGradient ? Tensor.uninitialized([outputs]) : nil
+                funnel_relu_backward_rows(
+                    outputGradient.storage.pointer, values.storage.pointer, gradient.storage.pointer,
+                    biasGradient?.storage.pointer, rows, outputs)
+            } else if bias.requiresGradient {
+                biasGradient = gradient.sum(alongAxes: [0])
+            }
             var gradients: [Tensor?] = zip(parts, offsets).map { part, offset in
                 guard part.requiresGradient else { return nil }
                 // ∂/∂part = G·W[:, columns]: the part's block of W read in place.
@@ -78,8 +89,8 @@ extension Tensor {
                 weightGradient = blocks
             }
             gradients.append(weightGradient)
-            gradients.append(bias.requiresGradient ? gradient.sum(alongAxes: [0]) : nil)
+            gradients.append(biasGradient)
             return gradients
-        }
+        })
     }
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import FunnelTensor
 import FunnelTestSupport
 import Testing
@@ -70,6 +75,35 @@ import Testing
             optimizer.step()
         }
         expectClose(parameter.scalars, [0.7015863, -1.7006234], tolerance: 1e-5)
+    }
+
+    @Test func denseUpdatesSplitAcrossParametersChangeNoBit() {
+        // Sizes on both sides of the 32k split, so the step's chunks span parameters; each must end
+        // exactly where the Adam rule applied to that parameter alone ends.
+        let sizes = [40_000, 3, 70_001, 17, 1]
+        let parameters = sizes.enumerated().map { index, size in
+            Tensor(shape: [size], scalars: uniform([size], seed: UInt64(index + 1)).scalars, requiresGradient: true)
+        }
+        let expected = parameters.map { $0.scalars }
+        var first = sizes.map { [Float](repeating: 0, count: $0) }
+        var second = first
+        let optimizer = Adam(parameters: parameters, learningRate: 0.01)
+        var expectedValues = expected
+        for step in 1...2 {
+            let gradients = sizes.enumerated().map { uniform([$1], seed: UInt64(10 * step + $0)) }
+            for (parameter, gradient) in zip(parameters, gradients) { parameter.gradient = gradient.copy() }
+            optimizer.step()
+            let constants = OptimizerKernels.AdamConstants(
+                beta1: 0.9, beta2: 0.999, epsilon: 1e-8, stepSize: 0.01 / (1 - powf(0.9, Float(step))),
+                root2: (1 - powf(0.999, Float(step))).squareRoot(), coupledDecay: 0, decoupledScale: 1)
+            for index in sizes.indices {
+                let gradient = gradients[index].scalars
+                OptimizerKernels.adam(
+                    values: &expectedValues[index], gradient: gradient, first: &first[index], second: &second[index],
+                    count: sizes[index], constants: constants)
+            }
+            #expect(parameters.map(\.scalars) == expectedValues)
+        }
     }
 
     @Test func adamWDecaysDecoupled() {

@@ -168,6 +168,37 @@ import FunnelTestSupport
                 == Tensor.linear(input, weight: weight, bias: bias).relu().scalars)
     }
 
+    @Test(arguments: [(37, 300), (5, 1), (0, 20)])
+    func rectifiedBackwardEqualsTheComposite(rows: Int, outputs: Int) {
+        // Three ways the output's gradient arrives: as a seed someone else holds (the rule copies),
+        // as a fresh product (the rule writes into it) and as a sum of two uses. Each must give the
+        // composite's bits: the mask by sign and the bias gradient's column sums in row order.
+        let input = Tensor(shape: [rows, 7], scalars: uniform([rows, 7]).scalars, requiresGradient: true)
+        let weight = Tensor(shape: [outputs, 7], scalars: uniform([outputs, 7], seed: 2).scalars, requiresGradient: true)
+        let bias = Tensor(shape: [outputs], scalars: uniform([outputs], seed: 3).scalars, requiresGradient: true)
+        let (first, second) = (uniform([rows, outputs], seed: 4), uniform([rows, outputs], seed: 5))
+        let parameters = [input, weight, bias]
+        func gradients(_ loss: (Tensor) -> Void, fused: Bool) -> [[Float]] {
+            for tensor in parameters { tensor.zeroGradient() }
+            let output =
+                fused
+                ? Tensor.linear([input], weight: weight, bias: bias, rectified: true)
+                : Tensor.linear(input, weight: weight, bias: bias).relu()
+            loss(output)
+            return parameters.map { $0.gradient!.scalars }
+        }
+        let uses: [(Tensor) -> Void] = [
+            { $0.backward(seed: first) },
+            { ($0 * first).sum().backward() },
+            { (($0 * first).sum() + ($0 * second).sum()).backward() },
+        ]
+        for use in uses {
+            #expect(gradients(use, fused: true) == gradients(use, fused: false))
+        }
+        // The seed is read, never written.
+        #expect(first.scalars == uniform([rows, outputs], seed: 4).scalars)
+    }
+
     @Test func partsGradient() {
         checkGradients([uniform([4, 3]), uniform([4, 2], seed: 4), uniform([5, 5], seed: 2), uniform([5], seed: 3)]) {
             Tensor.linear([$0[0], $0[1]], weight: $0[2], bias: $0[3])

@@ -114,6 +114,14 @@ typedef enum {
 /// through: a linear layer's bias and ReLU in one pass.
 void funnel_add_relu_rows(float *y, const float *bias, long rows, long n);
 
+/// The backward pass of a linear layer's fused bias and ReLU: masked[r, i] = gradient[r, i]
+/// where values[r, i] > 0, else 0, and, when `sums` is not NULL, sums[i] = Σ_r masked[r, i]
+/// accumulated from row 0 down (the order of funnel_reduce's column sums). `masked` may be
+/// `gradient` itself (in place) or disjoint from it. Split across threads by columns only, so
+/// the sums do not depend on the thread count.
+void funnel_relu_backward_rows(const float *gradient, const float *values, float *masked, float *sums,
+                               long rows, long n);
+
 /// Broadcast binary operation over an outer loop of `rows` rows of `n` elements:
 /// z[r·n + i] = op(x[r·x_row + i·x_step], y[r·y_row + i·y_step]), where a step is 1 or 0 (a
 /// broadcast scalar within the row) and a row stride may be 0 (a broadcast row).
@@ -122,6 +130,9 @@ void funnel_binary(funnel_binary_op op, const float *x, long x_row, long x_step,
 
 /// y[i] = alpha · x[i] + y[i].
 void funnel_axpy(long n, float alpha, const float *x, float *y);
+
+/// y[i] = y[i] + x[i] for n values, split across threads: the bits of z = y + x, written in place.
+void funnel_add_in_place(const float *x, float *y, long n);
 /// x[i] = alpha · x[i].
 void funnel_scale(long n, float alpha, float *x);
 /// x[i] = min(max(x[i], low), high); NaN stays NaN.

@@ -20,7 +20,8 @@ public final class AdagradDecayV2: Optimizer {
     /// g: the number of completed steps.
     public private(set) var globalStep = 0
     /// Whether the dense tensor being updated decays at this step.
-    private var tensorDecays = false
+    /// Per parameter: whether its dense accumulator decays in this step.
+    private var tensorDecays: [Bool]
 
     public init(
         namedParameters: [(name: String, parameter: Tensor)], learningRate: Float = 0.01,
@@ -32,6 +33,7 @@ public final class AdagradDecayV2: Optimizer {
         self.decayStep = decayStep
         self.decayRate = decayRate
         tensorDecayCounters = Array(repeating: 0, count: namedParameters.count)
+        tensorDecays = Array(repeating: false, count: namedParameters.count)
         super.init(namedParameters: namedParameters, learningRate: learningRate)
         accumulators = stateBuffers(repeating: initialAccumulator)
         rowDecayCounters = parameters.map { StateBuffer(count: $0.rank == 2 ? $0.shape[0] : 0, repeating: 0) }
@@ -78,15 +80,15 @@ public final class AdagradDecayV2: Optimizer {
 
     public override func beginUpdate(_ index: Int, sparse: Bool) {
         guard !sparse else { return }
-        tensorDecays = period > tensorDecayCounters[index]
-        if tensorDecays { tensorDecayCounters[index] += 1 }
+        tensorDecays[index] = period > tensorDecayCounters[index]
+        if tensorDecays[index] { tensorDecayCounters[index] += 1 }
     }
 
     public override func update(
         _ index: Int, values: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, offset: Int, count: Int,
         row: Int?
     ) {
-        var decays = tensorDecays
+        var decays = tensorDecays[index]
         if let row {
             // Rows are distinct within a step, so each counter is touched by one task only.
             decays = period > rowDecayCounters[index][row]

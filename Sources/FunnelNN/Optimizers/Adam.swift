@@ -23,8 +23,8 @@ public final class Adam: Optimizer {
     public private(set) var firstMoments: [StateBuffer<Float>] = []
     public private(set) var secondMoments: [StateBuffer<Float>] = []
     public internal(set) var parameterSteps: [Int]
-    /// lr/(1 − β₁ᵗ) and √(1 − β₂ᵗ) of the parameter being updated.
-    private var corrections: (stepSize: Float, root2: Float) = (0, 1)
+    /// Per parameter: lr/(1 − β₁ᵗ) and √(1 − β₂ᵗ) of its update in this step.
+    private var corrections: [(stepSize: Float, root2: Float)]
 
     public init(
         namedParameters: [(name: String, parameter: Tensor)], learningRate: Float = 1e-3, beta1: Float = 0.9,
@@ -36,6 +36,7 @@ public final class Adam: Optimizer {
         self.weightDecay = weightDecay
         self.decoupledWeightDecay = decoupledWeightDecay
         parameterSteps = Array(repeating: 0, count: namedParameters.count)
+        corrections = Array(repeating: (0, 1), count: namedParameters.count)
         super.init(namedParameters: namedParameters, learningRate: learningRate)
         firstMoments = stateBuffers()
         secondMoments = stateBuffers()
@@ -83,7 +84,7 @@ public final class Adam: Optimizer {
     public override func beginUpdate(_ index: Int, sparse: Bool) {
         parameterSteps[index] += 1
         let step = Float(parameterSteps[index])
-        corrections = (learningRate / (1 - powf(beta1, step)), (1 - powf(beta2, step)).squareRoot())
+        corrections[index] = (learningRate / (1 - powf(beta1, step)), (1 - powf(beta2, step)).squareRoot())
     }
 
     public override func update(
@@ -92,7 +93,7 @@ public final class Adam: Optimizer {
     ) {
         OptimizerKernels.adam(
             values: values, gradient: gradient, first: firstMoments[index].pointer + offset,
-            second: secondMoments[index].pointer + offset, count: count, constants: constants)
+            second: secondMoments[index].pointer + offset, count: count, constants: constants(index))
     }
 
     public override func updateRows(
@@ -101,13 +102,14 @@ public final class Adam: Optimizer {
     ) {
         OptimizerKernels.adamRows(
             values: values, gradient: gradient, first: firstMoments[index].pointer,
-            second: secondMoments[index].pointer, rows: rows, count: count, width: width, constants: constants)
+            second: secondMoments[index].pointer, rows: rows, count: count, width: width, constants: constants(index))
     }
 
-    /// The kernel's constants for the parameter being updated.
-    private var constants: OptimizerKernels.AdamConstants {
+    /// The kernel's constants for parameter `index` in this step.
+    private func constants(_ index: Int) -> OptimizerKernels.AdamConstants {
         OptimizerKernels.AdamConstants(
-            beta1: beta1, beta2: beta2, epsilon: epsilon, stepSize: corrections.stepSize, root2: corrections.root2,
+            beta1: beta1, beta2: beta2, epsilon: epsilon, stepSize: corrections[index].stepSize,
+            root2: corrections[index].root2,
             coupledDecay: decoupledWeightDecay ? 0 : weightDecay,
             decoupledScale: decoupledWeightDecay ? 1 - learningRate * weightDecay : 1)
     }

@@ -42,46 +42,77 @@ open class Optimizer {
     /// Applies every parameter's gradient and clears it.
     open func step() {
         stepCount += 1
+        var dense: [DenseUpdate] = []
+        var pieces: [(index: Int, width: Int, coalesce: () -> (rows: [Int32], values: [Float]))] = []
+        // A parameter with both kinds of gradient takes its two updates one after the other.
+        var afterDense: [(index: Int, gradient: RowSparseGradient)] = []
         for (index, parameter) in parameters.enumerated() {
             if let gradient = parameter.gradient {
                 precondition(gradient.shape == parameter.shape, "Funnel: gradient shape \(gradient.shape) for parameter \(parameter.shape)")
                 beginUpdate(index, sparse: false)
-                parameter.withUnsafeMutableBufferPointer { values in
-                    gradient.withUnsafeBufferPointer { gradient in
-                        let (values, gradient, count) = (values.baseAddress!, gradient.baseAddress!, values.count)
-                        let tasks = Self.tasks(for: count)
-                        Compute.parallelFor(tasks: tasks) { task in
-                            let range = Compute.range(of: task, tasks: tasks, count: count)
-                            update(
-                                index, values: values + range.lowerBound, gradient: gradient + range.lowerBound,
-                                offset: range.lowerBound, count: range.count, row: nil)
-                        }
+                dense.append(DenseUpdate(index: index, parameter: parameter, gradient: gradient))
+            }
+            guard let sparse = parameter.sparseGradient else { continue }
+            if parameter.gradient != nil {
+                afterDense.append((index, sparse))
+                continue
+            }
+            beginUpdate(index, sparse: true)
+            let parts = Self.tasks(for: sparse.rows.count * sparse.width) == 1 ? 1 : Compute.threadCount * 4
+            pieces += sparse.coalescingPieces(parts).map { (index, sparse.width, $0) }
+        }
+        // One pool call for everything: pieces of the tables' coalescing, each followed by its rows'
+        // updates, and the dense values in equal chunks that may span parameters. Rows of small
+        // fields stay cached and rows of large ones miss, and small parameters were single tasks:
+        // many tasks taken as threads finish keep the threads equally busy. Rows and values are
+        // independent, so the split changes no bit.
+        let total = dense.reduce(0) { $0 + $1.count }
+        let chunks = total == 0 ? 0 : Self.tasks(for: total) == 1 ? 1 : Compute.threadCount * 4
+        Compute.parallelFor(tasks: pieces.count + chunks) { task in
+            guard task >= pieces.count else {
+                let (index, width, coalesce) = pieces[task]
+                let (rows, values) = coalesce()
+                updateRows(index, rows: rows, gradient: values, width: width, tasks: 1)
+                return
+            }
+            var range = Compute.range(of: task - pieces.count, tasks: chunks, count: total)
+            var start = 0
+            for part in dense where !range.isEmpty {
+                defer { start += part.count }
+                guard range.lowerBound < start + part.count else { continue }
+                let offset = range.lowerBound - start
+                let count = Swift.min(range.count, part.count - offset)
+                update(
+                    part.index, values: part.values + offset, gradient: part.gradient + offset, offset: offset,
+                    count: count, row: nil)
+                range = (range.lowerBound + count)..<range.upperBound
+            }
+        }
+        for (index, sparse) in afterDense {
+            beginUpdate(index, sparse: true)
+            let (rows, values) = sparse.coalesced()
+            let tasks = Self.tasks(for: rows.count * sparse.width) == 1 ? 1 : Compute.threadCount * 4
+            updateRows(index, rows: rows, gradient: values, width: sparse.width, tasks: tasks)
+        }
+        for parameter in parameters { parameter.zeroGradient() }
+    }
+
+    /// Updates parameter `index`'s distinct `rows` from their coalesced gradients, in `tasks` shares.
+    private func updateRows(_ index: Int, rows: [Int32], gradient: [Float], width: Int, tasks: Int) {
+        guard !rows.isEmpty else { return }
+        parameters[index].withUnsafeMutableBufferPointer { values in
+            gradient.withUnsafeBufferPointer { gradient in
+                rows.withUnsafeBufferPointer { rows in
+                    let (values, gradient, count) = (values.baseAddress!, gradient.baseAddress!, rows.count)
+                    let rows = rows.baseAddress!
+                    Compute.parallelFor(tasks: tasks) { task in
+                        let range = Compute.range(of: task, tasks: tasks, count: count)
+                        updateRows(
+                            index, values: values, gradient: gradient + range.lowerBound * width,
+                            rows: rows + range.lowerBound, count: range.count, width: width)
                     }
                 }
             }
-            if let sparse = parameter.sparseGradient {
-                beginUpdate(index, sparse: true)
-                let (rows, rowGradients) = sparse.coalesced()
-                let width = sparse.width
-                parameter.withUnsafeMutableBufferPointer { values in
-                    rowGradients.withUnsafeBufferPointer { gradient in
-                        let (values, gradient) = (values.baseAddress!, gradient.baseAddress!)
-                        // Rows of small fields stay cached and rows of large ones miss: equal
-                        // shares of rows are unequal work, so threads take smaller shares as
-                        // they finish.
-                        let tasks = Self.tasks(for: rows.count * width) == 1 ? 1 : Compute.threadCount * 4
-                        rows.withUnsafeBufferPointer { rows in
-                            Compute.parallelFor(tasks: tasks) { task in
-                                let range = Compute.range(of: task, tasks: tasks, count: rows.count)
-                                updateRows(
-                                    index, values: values, gradient: gradient + range.lowerBound * width,
-                                    rows: rows.baseAddress! + range.lowerBound, count: range.count, width: width)
-                            }
-                        }
-                    }
-                }
-            }
-            parameter.zeroGradient()
         }
     }
 
@@ -95,7 +126,9 @@ open class Optimizer {
         stepCount = try state.integers("stepCount", count: 1)[0]
     }
 
-    /// Called once per parameter and step before its updates (bias corrections, decay decisions).
+    /// Called once per parameter and step before its updates (bias corrections, decay decisions):
+    /// for every parameter with a dense gradient before any dense update, then for each one with
+    /// a row-sparse gradient before its row updates. A subclass keeps what it decides per index.
     open func beginUpdate(_ index: Int, sparse: Bool) {}
 
     /// Updates `count` values of parameter `index` starting at element `offset` (where its state
@@ -166,6 +199,25 @@ extension Optimizer {
     @discardableResult
     public func clipGradientNorm(_ maximumNorm: Float) -> Float {
         Self.clipGradientNorm(of: parameters, to: maximumNorm)
+    }
+}
+
+/// One parameter's dense update in ``Optimizer/step()``: pointers to its values and gradient,
+/// which stay valid while the optimizer holds the parameter and the step holds the gradient.
+private struct DenseUpdate {
+    let index: Int
+    let values: UnsafeMutablePointer<Float>
+    let gradient: UnsafePointer<Float>
+    let count: Int
+    /// Keeps the gradient's memory alive for the pointer.
+    let holder: Tensor
+
+    init(index: Int, parameter: Tensor, gradient: Tensor) {
+        self.index = index
+        values = parameter.withUnsafeMutableBufferPointer { $0.baseAddress! }
+        self.gradient = gradient.withUnsafeBufferPointer { $0.baseAddress! }
+        count = parameter.count
+        holder = gradient
     }
 }
 
