@@ -87,6 +87,28 @@ void funnel_add_relu_rows(float *y, const float *bias, long rows, long n) {
 }
 
 typedef struct {
+    const float *row;
+    float *y;
+    long rows, n, tasks;
+} repeat_row_job;
+
+static void repeat_row_task(void *context, long index) {
+    repeat_row_job *job = context;
+    long begin, end;
+    funnel_task_range(job->rows, job->tasks, index, &begin, &end);
+    for (long r = begin; r < end; r++) {
+        float *target = job->y + r * job->n;
+        for (long i = 0; i < job->n; i++) target[i] = job->row[i];
+    }
+}
+
+void funnel_repeat_row(const float *row, float *y, long rows, long n) {
+    long tasks = funnel_task_count(rows * n, PARALLEL_GRAIN);
+    repeat_row_job job = {row, y, rows, n, tasks < rows ? tasks : rows};
+    funnel_parallel_for(job.tasks, repeat_row_task, &job);
+}
+
+typedef struct {
     const float *gradient, *values;
     float *masked, *sums;
     long rows, n, tasks;
@@ -196,9 +218,8 @@ static void reduce_block(const reduce_job *job, long o, long begin, long end) {
     }
     funnel_reduce_op pass = job->op == FUNNEL_REDUCE_LOG_SUM_EXP ? FUNNEL_REDUCE_MAX : job->op;
     for (long i = 0; i < width; i++) y[begin + i] = x[begin + i];
-    for (long a = 1; a < job->axis; a++) {
-        FUNNEL_DISPATCH(funnel_accumulate_row_, pass, x + a * job->inner + begin, y + begin, width);
-    }
+    FUNNEL_DISPATCH(funnel_accumulate_rows_, pass, x + job->inner + begin, job->axis - 1, job->inner,
+                    y + begin, width);
     if (job->op != FUNNEL_REDUCE_LOG_SUM_EXP) return;
     float shift[256], total[256];
     for (long chunk = begin; chunk < end; chunk += 256) {

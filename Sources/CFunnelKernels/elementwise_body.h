@@ -151,6 +151,14 @@ void FUNNEL_NAME(funnel_accumulate_row_)(funnel_reduce_op op, const float *x, fl
     }
 }
 
+/// The same over `rows` rows `stride` apart, in row order: one call for a whole column block,
+/// where a call per row cost more than its few adds (bias gradients of narrow layers).
+FUNNEL_BODY_TARGET
+void FUNNEL_NAME(funnel_accumulate_rows_)(funnel_reduce_op op, const float *x, long rows, long stride,
+                                          float *y, long n) {
+    for (long a = 0; a < rows; a++) FUNNEL_NAME(funnel_accumulate_row_)(op, x + a * stride, y, n);
+}
+
 /// y[i] += exp(x[i] − shift[i]) over a row.
 FUNNEL_BODY_TARGET
 void FUNNEL_NAME(funnel_accumulate_exp_row_)(const float *x, const float *shift, float *y,

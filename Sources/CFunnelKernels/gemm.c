@@ -68,7 +68,7 @@ typedef struct {
     size_t capacity;
 } scratch_buffer;
 
-static _Thread_local scratch_buffer scratch_a, scratch_b, scratch_vector, scratch_small;
+static _Thread_local scratch_buffer scratch_a, scratch_b, scratch_vector, scratch_small, scratch_depth;
 
 static float *reserve(scratch_buffer *buffer, size_t count) {
     if (count > buffer->capacity) {
@@ -286,6 +286,84 @@ static void blocked_path(const funnel_gemm_kernels *kernels, int transpose_a, in
     }
 }
 
+// MARK: - Depth-parallel path
+
+// A weight's gradient (m and n the layer's widths, k the batch's rows) has little work per
+// depth block, so the blocked path keeps it on one thread, block after block. Here each depth
+// block's product goes to its own slice of a scratch buffer, the blocks side by side on the
+// threads, and the slices are then added into C in depth order: the additions the blocked path
+// makes, in its order, so the bits are the same.
+typedef struct {
+    const funnel_gemm_kernels *kernels;
+    int transpose_a, transpose_b;
+    long m, n, k, kc, blocks, tasks;
+    float alpha, beta;
+    const float *a, *b;
+    long lda, ldb;
+    float *partials, *c;
+    long ldc;
+} depth_job;
+
+static void depth_block_task(void *context, long index) {
+    const depth_job *job = context;
+    long begin, end;
+    funnel_task_range(job->blocks, job->tasks, index, &begin, &end);
+    for (long block = begin; block < end; block++) {
+        long pc = block * job->kc, kc = minimum(job->kc, job->k - pc);
+        const float *a = job->transpose_a ? job->a + pc * job->lda : job->a + pc;
+        const float *b = job->transpose_b ? job->b + pc : job->b + pc * job->ldb;
+        // Inside a pool task: one block of depth, one thread.
+        blocked_path(job->kernels, job->transpose_a, job->transpose_b, job->m, job->n, kc, job->alpha,
+                     a, job->lda, b, job->ldb, 0.0f, job->partials + block * job->m * job->n, job->n);
+    }
+}
+
+static void depth_sum_task(void *context, long index) {
+    const depth_job *job = context;
+    long begin, end;
+    funnel_task_range(job->m, job->tasks, index, &begin, &end);
+    long size = job->m * job->n;
+    for (long i = begin; i < end; i++) {
+        float *row = job->c + i * job->ldc;
+        const float *first = job->partials + i * job->n;
+        // The kernel's store: alpha·sum, then fma(beta, C, ·) when beta ≠ 0, then C + block.
+        for (long j = 0; j < job->n; j++)
+            row[j] = job->beta != 0.0f ? __builtin_fmaf(job->beta, row[j], first[j]) : first[j];
+        for (long block = 1; block < job->blocks; block++) {
+            const float *partial = first + block * size;
+            for (long j = 0; j < job->n; j++) row[j] = __builtin_fmaf(1.0f, row[j], partial[j]);
+        }
+    }
+}
+
+// Whether the depth-parallel path applies: the blocked path would run on one thread, and the
+// depth blocks hold enough work for several.
+static int depth_parallel(const funnel_gemm_kernels *kernels, long m, long n, long k) {
+    long depth_block = k <= kernels->kc + kernels->kc / 2 ? k : kernels->kc;
+    long blocks = (k + depth_block - 1) / depth_block;
+    if (blocks < 2 || n > kernels->nc || m * n * blocks > (1L << 22)) return 0;
+    long row_panels = (m + kernels->mr - 1) / kernels->mr;
+    long per_block = row_panels * kernels->mr * n * depth_block;
+    return funnel_task_count(per_block, MINIMUM_TASK_WORK) == 1 &&
+           funnel_task_count(m * n * k, MINIMUM_TASK_WORK) > 1;
+}
+
+static void depth_parallel_path(const funnel_gemm_kernels *kernels, int transpose_a, int transpose_b,
+                                long m, long n, long k, float alpha, const float *a, long lda,
+                                const float *b, long ldb, float beta, float *c, long ldc) {
+    long kc = kernels->kc, blocks = (k + kc - 1) / kc;
+    depth_job job = {
+        .kernels = kernels, .transpose_a = transpose_a, .transpose_b = transpose_b, .m = m, .n = n,
+        .k = k, .kc = kc, .blocks = blocks, .alpha = alpha, .beta = beta, .a = a, .b = b, .lda = lda,
+        .ldb = ldb, .partials = reserve(&scratch_depth, (size_t)(blocks * m * n)), .c = c, .ldc = ldc,
+    };
+    job.tasks = split(blocks, m * n * kc, MINIMUM_TASK_WORK / 4);
+    funnel_parallel_for(job.tasks, depth_block_task, &job);
+    job.tasks = funnel_task_count(m * n * blocks, 1L << 15);
+    if (job.tasks > m) job.tasks = m;
+    funnel_parallel_for(job.tasks, depth_sum_task, &job);
+}
+
 typedef void (*small_gemm)(int, int, long, long, long, float, const float *, long, const float *,
                            long, float, float *, long, float *);
 
@@ -309,6 +387,9 @@ void funnel_sgemm(int transpose_a, int transpose_b, long m, long n, long k, floa
         float *scratch = reserve(&scratch_small, (size_t)(k * ((n + 15) / 16 * 16)));
         small_gemm_for_path()(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
                               ldc, scratch);
+    } else if (depth_parallel(kernels, m, n, k)) {
+        depth_parallel_path(kernels, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta,
+                            c, ldc);
     } else {
         blocked_path(kernels, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
                      ldc);

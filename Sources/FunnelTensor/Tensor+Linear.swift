@@ -39,9 +39,7 @@ extension Tensor {
         }
         let output = Tensor.uninitialized([rows, outputs])
         if !rectified {
-            for row in 0..<rows {
-                (output.storage.pointer + row * outputs).update(from: bias.storage.pointer, count: outputs)
-            }
+            funnel_repeat_row(bias.storage.pointer, output.storage.pointer, rows, outputs)
         }
         for (index, (part, offset)) in zip(parts, offsets).enumerated() {
             funnel_sgemm(

@@ -132,6 +132,8 @@ struct GEMMTests {
         Shape(m: 1, k: 300, n: 5), Shape(m: 70, k: 40, n: 1),
         // Narrow column panels (one, two and three vectors wide).
         Shape(m: 13, k: 20, n: 20), Shape(m: 50, k: 30, n: 100),
+        // Deep and narrow: on 2 threads the depth blocks run side by side (weight gradients).
+        Shape(m: 20, k: 3000, n: 70),
     ]
 
     /// portable, then avx2 and avx512 where the CPU has them.
@@ -181,12 +183,14 @@ struct GEMMTests {
         }
     }
 
-    /// Shapes that the 2-thread split really divides: by rows, by columns (few rows), and both
-    /// matrix-vector forms.
+    /// Shapes that the 2-thread split really divides: by rows, by columns (few rows), both
+    /// matrix-vector forms, and by depth blocks (a weight gradient over 6,400 rows; one block
+    /// past a whole number of them), whose sums must keep the one-thread bits.
     static let splitShapes: [(Shape, Form)] = [
         (Shape(m: 200, k: 300, n: 150), .nn), (Shape(m: 200, k: 300, n: 150), .tn),
         (Shape(m: 8, k: 500, n: 700), .nt), (Shape(m: 2100, k: 300, n: 1), .nn),
         (Shape(m: 2100, k: 300, n: 1), .tn), (Shape(m: 1, k: 300, n: 2100), .nn),
+        (Shape(m: 50, k: 6400, n: 50), .tn), (Shape(m: 50, k: 1100, n: 64), .nt),
     ]
 
     @Test func twoThreadsAreDeterministicAndMatchOneThread() {

@@ -110,6 +110,10 @@ typedef enum {
     FUNNEL_BINARY_SIGMOID_BACKWARD,
 } funnel_binary_op;
 
+/// y[r, i] = row[i] for `rows` rows of `n` values (a bias written into every row before a GEMM
+/// accumulates onto it), split across threads.
+void funnel_repeat_row(const float *row, float *y, long rows, long n);
+
 /// y[r, i] = max(y[r, i] + bias[i], 0) for `rows` rows of `n` values, in place, NaN passing
 /// through: a linear layer's bias and ReLU in one pass.
 void funnel_add_relu_rows(float *y, const float *bias, long rows, long n);
