@@ -336,15 +336,16 @@ static void depth_sum_task(void *context, long index) {
     }
 }
 
-// Whether the depth-parallel path applies: the blocked path would run on one thread, and the
-// depth blocks hold enough work for several.
+// Whether the depth-parallel path applies: the blocked path would split each depth block into
+// pool jobs of a few tens of microseconds (or not at all), and the blocks together hold work for
+// several threads.
 static int depth_parallel(const funnel_gemm_kernels *kernels, long m, long n, long k) {
     long depth_block = k <= kernels->kc + kernels->kc / 2 ? k : kernels->kc;
     long blocks = (k + depth_block - 1) / depth_block;
     if (blocks < 2 || n > kernels->nc || m * n * blocks > (1L << 22)) return 0;
     long row_panels = (m + kernels->mr - 1) / kernels->mr;
     long per_block = row_panels * kernels->mr * n * depth_block;
-    return funnel_task_count(per_block, MINIMUM_TASK_WORK) == 1 &&
+    return funnel_task_count(per_block, 4 * MINIMUM_TASK_WORK) == 1 &&
            funnel_task_count(m * n * k, MINIMUM_TASK_WORK) > 1;
 }
 

@@ -191,6 +191,7 @@ struct GEMMTests {
         (Shape(m: 8, k: 500, n: 700), .nt), (Shape(m: 2100, k: 300, n: 1), .nn),
         (Shape(m: 2100, k: 300, n: 1), .tn), (Shape(m: 1, k: 300, n: 2100), .nn),
         (Shape(m: 50, k: 6400, n: 50), .tn), (Shape(m: 50, k: 1100, n: 64), .nt),
+        (Shape(m: 64, k: 2600, n: 256), .tn),
     ]
 
     @Test func twoThreadsAreDeterministicAndMatchOneThread() {
