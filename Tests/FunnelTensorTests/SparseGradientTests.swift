@@ -146,4 +146,26 @@ import FunnelTestSupport
         #expect(single == Compute.withThreads(2) { run() })
         #expect(single.rows == Array(Set(ids)).sorted())
     }
+
+    /// The optimizer's hashed pieces, run in any order, hold exactly the rows and bits of the
+    /// whole coalescing.
+    @Test(arguments: [1, 3, 8])
+    func piecesHoldTheRowsAndBitsOfTheWhole(parts: Int) {
+        var generator = RandomGenerator(seed: 27)
+        let ids: [Int32] = (0..<3000).map { _ in Int32(generator.next() % 500) }
+        let table = Tensor.randomNormal([500, 8], using: &generator, requiresGradient: true)
+        table.embeddingLookup(ids).backward(seed: Tensor.randomNormal([3000, 8], using: &generator))
+        let sparse = table.sparseGradient!
+        let whole = sparse.coalesced()
+        var rows: [Int32: ArraySlice<Float>] = [:]
+        for piece in sparse.coalescingPieces(parts).reversed() {
+            let (pieceRows, values) = piece()
+            #expect(pieceRows == pieceRows.sorted())
+            for (index, row) in pieceRows.enumerated() { rows[row] = values[(index * 8)..<((index + 1) * 8)] }
+        }
+        #expect(rows.keys.sorted() == whole.rows)
+        for (index, row) in whole.rows.enumerated() {
+            #expect(rows[row].map(Array.init) == Array(whole.values[(index * 8)..<((index + 1) * 8)]))
+        }
+    }
 }
