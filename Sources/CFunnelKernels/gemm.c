@@ -242,14 +242,19 @@ static void compute_task(void *context, long index) {
     }
 }
 
+// The depth of the blocked path's blocks. A depth a little past the block (a first layer reading
+// 320 embedding values) runs as one block: a second block would read and write all of C again
+// for a sliver of the work. The depth-parallel path cuts the same blocks, which keeps its bits.
+static long depth_block_for(const funnel_gemm_kernels *kernels, long k) {
+    return k <= kernels->kc + kernels->kc / 2 ? k : kernels->kc;
+}
+
 static void blocked_path(const funnel_gemm_kernels *kernels, int transpose_a, int transpose_b,
                          long m, long n, long k, float alpha, const float *a, long lda,
                          const float *b, long ldb, float beta, float *c, long ldc) {
     long mr = kernels->mr, nr = kernels->nr;
     long row_panels = (m + mr - 1) / mr;
-    // A depth a little past the block (a first layer reading 320 embedding values) runs as one
-    // block: a second block would read and write all of C again for a sliver of the work.
-    long depth_block = k <= kernels->kc + kernels->kc / 2 ? k : kernels->kc;
+    long depth_block = depth_block_for(kernels, k);
     block_job job = {
         .kernels = kernels, .transpose_a = transpose_a, .transpose_b = transpose_b,
         .m = m, .alpha = alpha, .lda = lda, .ldb = ldb, .ldc = ldc, .row_panels = row_panels,
@@ -340,7 +345,7 @@ static void depth_sum_task(void *context, long index) {
 // pool jobs of a few tens of microseconds (or not at all), and the blocks together hold work for
 // several threads.
 static int depth_parallel(const funnel_gemm_kernels *kernels, long m, long n, long k) {
-    long depth_block = k <= kernels->kc + kernels->kc / 2 ? k : kernels->kc;
+    long depth_block = depth_block_for(kernels, k);
     long blocks = (k + depth_block - 1) / depth_block;
     if (blocks < 2 || n > kernels->nc || m * n * blocks > (1L << 22)) return 0;
     long row_panels = (m + kernels->mr - 1) / kernels->mr;
@@ -352,7 +357,7 @@ static int depth_parallel(const funnel_gemm_kernels *kernels, long m, long n, lo
 static void depth_parallel_path(const funnel_gemm_kernels *kernels, int transpose_a, int transpose_b,
                                 long m, long n, long k, float alpha, const float *a, long lda,
                                 const float *b, long ldb, float beta, float *c, long ldc) {
-    long kc = kernels->kc, blocks = (k + kc - 1) / kc;
+    long kc = depth_block_for(kernels, k), blocks = (k + kc - 1) / kc;
     depth_job job = {
         .kernels = kernels, .transpose_a = transpose_a, .transpose_b = transpose_b, .m = m, .n = n,
         .k = k, .kc = kc, .blocks = blocks, .alpha = alpha, .beta = beta, .a = a, .b = b, .lda = lda,

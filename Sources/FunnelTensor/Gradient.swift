@@ -98,16 +98,16 @@ extension Tensor {
         // a rule's result handed over whole), takes later contributions in place: the same bits
         // as `sum + gradient`, without a new buffer.
         func add(_ gradient: Tensor, to key: ObjectIdentifier) {
-            guard pending[key] != nil else {
+            guard var existing = pending.removeValue(forKey: key) else {
                 pending[key] = gradient
                 return
             }
-            if isKnownUniquelyReferenced(&pending[key]!) && isKnownUniquelyReferenced(&pending[key]!.storage) {
-                let existing = pending[key]!
+            if isKnownUniquelyReferenced(&existing) && isKnownUniquelyReferenced(&existing.storage) {
                 funnel_add_in_place(gradient.storage.pointer, existing.storage.pointer, existing.count)
             } else {
-                pending[key] = pending[key]! + gradient
+                existing = existing + gradient
             }
+            pending[key] = existing
         }
         for (output, seed) in roots { add(seed, to: ObjectIdentifier(output)) }
         withoutGradients {
