@@ -64,11 +64,16 @@ public struct Batch: @unchecked Sendable {
             guard let values = floats[name] else { throw missing(name, "a dense or label column") }
             return values
         }
-        var matrix = [Float](repeating: 0, count: size * columns.count)
-        for (column, values) in values.enumerated() {
-            for row in 0..<size { matrix[row * columns.count + column] = values[row] }
+        let width = columns.count
+        let matrix = Tensor.zeros([size, width])
+        matrix.withUnsafeMutableBufferPointer { matrix in
+            for (column, values) in values.enumerated() {
+                values.withUnsafeBufferPointer { values in
+                    for row in 0..<size { matrix[row * width + column] = values[row] }
+                }
+            }
         }
-        return Tensor(shape: [size, columns.count], scalars: matrix)
+        return matrix
     }
 
     /// One dense or label column as a tensor of shape `[size]`.

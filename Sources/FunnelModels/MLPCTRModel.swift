@@ -60,9 +60,9 @@ public final class MLPCTRModel: Module, FeatureModel, RegisteredModel {
     }
 
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
-        guard let augmentation else { return [label: tower(parts: try input.parts(batch)).reshaped([batch.size])] }
+        guard let augmentation else { return [label: tower(parts: try input.linearParts(batch)).reshaped([batch.size])] }
         let augmented = try augmentation(batch)
-        let logits = tower(parts: try input.parts(batch) + [augmented.vector]).reshaped([batch.size])
+        let logits = tower(parts: try input.linearParts(batch) + [.rows(augmented.vector)]).reshaped([batch.size])
         return RecallAugmentation.outputs(label: label, logits: logits, augmented)
     }
 

@@ -8,8 +8,9 @@ import Darwin
 /// kernels' AVX-512 loads never split a cache line at the start of a buffer.
 ///
 /// Reshapes and `detached()` share a storage; every other operation allocates a new one. Freed
-/// buffers go back to a pool keyed by size, so a training step that repeats the same shapes
-/// allocates (almost) nothing from the system once warm.
+/// buffers go back to a pool keyed by size class, so a training step that repeats the same
+/// shapes, or shapes that vary a little (a batch's distinct ids), allocates (almost) nothing
+/// from the system once warm.
 final class TensorStorage {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
@@ -35,8 +36,13 @@ final class TensorStorage {
     }
 }
 
-/// Free buffers by element count, shared by all threads behind a mutex. Bounded: at most
+/// Free buffers by size class, shared by all threads behind a mutex. Bounded: at most
 /// `maximumBytes` are kept, and small buffers (cheap to allocate) are not pooled at all.
+///
+/// A pooled buffer holds its class's capacity: the count rounded up to one of eight steps per
+/// power of two (at most 12.5 % more). Keyed by the exact count, tensors whose row count varies
+/// from step to step (a batch's distinct ids) would each leave a buffer no later step reuses,
+/// until the pool held its whole gigabyte.
 final class StoragePool: @unchecked Sendable {
     static let shared = StoragePool()
 
@@ -50,22 +56,31 @@ final class StoragePool: @unchecked Sendable {
         pthread_mutex_init(&lock, nil)
     }
 
+    /// The capacity of `count`'s class: `count` rounded up to a multiple of 1/8 of the power of
+    /// two below it.
+    static func capacity(_ count: Int) -> Int {
+        let step = max(1, (1 << (Int.bitWidth - 1 - count.leadingZeroBitCount)) >> 3)
+        return (count + step - 1) / step * step
+    }
+
     func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+        var capacity = max(count, 1)
         if count >= minimumCount {
+            capacity = Self.capacity(count)
             pthread_mutex_lock(&lock)
-            if let pointer = available[count]?.popLast() {
-                pooledBytes -= count * MemoryLayout<Float>.stride
+            if let pointer = available[capacity]?.popLast() {
+                pooledBytes -= capacity * MemoryLayout<Float>.stride
                 pthread_mutex_unlock(&lock)
                 return pointer
             }
             pthread_mutex_unlock(&lock)
         }
         var raw: UnsafeMutableRawPointer?
-        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        let bytes = capacity * MemoryLayout<Float>.stride
         guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
             fatalError("Funnel: could not allocate \(bytes) bytes for a tensor")
         }
-        return raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        return raw.bindMemory(to: Float.self, capacity: capacity)
     }
 
     /// Frees every pooled buffer.
@@ -81,11 +96,12 @@ final class StoragePool: @unchecked Sendable {
     }
 
     func give(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
-        let bytes = count * MemoryLayout<Float>.stride
         if count >= minimumCount {
+            let capacity = Self.capacity(count)
+            let bytes = capacity * MemoryLayout<Float>.stride
             pthread_mutex_lock(&lock)
             if pooledBytes + bytes <= maximumBytes {
-                available[count, default: []].append(pointer)
+                available[capacity, default: []].append(pointer)
                 pooledBytes += bytes
                 pthread_mutex_unlock(&lock)
                 return

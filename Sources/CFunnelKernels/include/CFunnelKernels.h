@@ -196,6 +196,28 @@ void funnel_gather_rows(const float *table, long width, const int32_t *ids, long
 /// thread count.
 void funnel_sum_rows(const float *const *rows, long width, const int32_t *slots, long count, float *sums);
 
+// MARK: - Deduplicated rows
+
+/// The distinct values of ids[0], ids[stride], …, ids[(count − 1)·stride] in the order they
+/// first occur: writes them to `unique`, each position's index among them to inverse[position],
+/// and returns how many there are. `scratch` holds `capacity` int32s, a power of two of at
+/// least 2·count.
+long funnel_deduplicate(const int32_t *ids, long count, long stride, int32_t *scratch, long capacity,
+                        int32_t *unique, int32_t *inverse);
+
+/// Adds rows of `table` picked by index to each row of y (`rows` × n): row r gains
+/// table[indices[p·rows + r]] for p = 0, 1, …, parts − 1 in that order, then bias (then ReLU
+/// with `rectify`). Without `initialized`, y's values are ignored and part 0's row starts the
+/// sum. Split by rows: the bits do not depend on the thread count.
+void funnel_add_indexed_rows(float *y, long rows, long n, const float *bias, const float *table,
+                             const int32_t *indices, long parts, int initialized, int rectify);
+
+/// The backward pass of funnel_add_indexed_rows: sums (`slots` × n) = 0, then for every row r in
+/// order and every part p, sums[indices[p·rows + r]] += x[r]. Split by columns only: the bits do
+/// not depend on the thread count.
+void funnel_segment_sum_rows(const float *x, long rows, long n, const int32_t *indices, long parts, float *sums,
+                             long slots);
+
 /// words[r·⌈bits/64⌉ + w] bit j = 1 where x[r·bits + 64w + j] > 0 (0 for 0 and NaN): the
 /// SimHash signatures of `rows` projected rows.
 void funnel_sign_bits(const float *x, long rows, long bits, uint64_t *words);

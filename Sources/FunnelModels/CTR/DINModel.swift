@@ -114,9 +114,9 @@ public final class DINModel: Module, RegisteredModel {
         let target = embedItems(itemIDs, shape: [rows])
         let behaviours = embedItems(sequence.ids, shape: [rows, sequence.length])
         let interest = attention(target: target, sequence: behaviours, mask: sequence.maskTensor)
-        var parts = try features.parts(batch) + [target, interest]
+        var parts = try features.linearParts(batch) + [.rows(target), .rows(interest)]
         let rar = try augmentation?(batch)
-        if let rar { parts.append(rar.vector) }
+        if let rar { parts.append(.rows(rar.vector)) }
         let logits = tower(parts: parts).reshaped([rows])
         guard let rar else { return [label: logits] }
         return RecallAugmentation.outputs(label: label, logits: logits, rar)

@@ -133,17 +133,20 @@ public final class EntireSpaceNetwork: Module {
     /// One logit `[n]` per head.
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
         // The towers are independent: one per thread, forward and backward.
-        let representations: [[Tensor]]
+        let representations: [[Tensor.LinearPart]]
         if let mixture {
-            representations = mixture(try inputs[0](batch)).map { [$0] }
+            representations = mixture(try inputs[0](batch)).map { [.rows($0)] }
         } else if let bottom {
-            representations = Array(repeating: [bottom(parts: try inputs[0].parts(batch))], count: heads.count)
+            representations = Array(repeating: [.rows(bottom(parts: try inputs[0].linearParts(batch)))], count: heads.count)
         } else {
             // Each tower's first layer reads the embeddings and dense columns where they lie.
-            let parts = try inputs.map { try $0.parts(batch) }
+            let parts = try inputs.map { try $0.linearParts(batch) }
             representations = heads.indices.map { parts[parts.count == 1 ? 0 : $0] }
         }
-        let outputs = try Tensor.concurrently(representations, towers.map { tower in { [tower(parts: $0)] } }).map { $0[0] }
+        let outputs = try Tensor.concurrently(
+            representations.map(\.tensors),
+            zip(representations, towers).map { parts, tower in { [tower(parts: parts.replacingTensors(with: $0))] } }
+        ).map { $0[0] }
         var logits: [String: Tensor] = [:]
         for (index, head) in heads.enumerated() {
             logits[head] = outputs[index].reshaped([batch.size])

@@ -245,9 +245,9 @@ public final class ETAModel: Module, RegisteredModel {
             return interests.count == 1 ? interests[0] : Tensor.concatenated(interests, alongAxis: 0)
         }
         let (shortInterest, longInterest) = (joined(alongside.count), joined(alongside.count + halves.count))
-        var parts = try features.parts(batch) + [target, shortInterest, longInterest]
+        var parts = try features.linearParts(batch) + [.rows(target), .rows(shortInterest), .rows(longInterest)]
         let rar = rarBody.isEmpty ? nil : outputs[given.count]
-        if let rar { parts.append(rar[0]) }
+        if let rar { parts.append(.rows(rar[0])) }
         return (
             tower(parts: parts).reshaped([rows]), Array(outputs.prefix(given.count)),
             rar.map { RecallAugmentation.Output(vector: $0[0], recallLoss: $0.count > 1 ? $0[1] : nil) }

@@ -80,21 +80,25 @@ public final class FieldEmbedding: Module {
         let fields = fieldCount
         precondition(ids.count % fields == 0, "Funnel: \(ids.count) ids for \(fields) fields")
         let batch = ids.count / fields
-        if tables.count == 1 {
-            let rows = [Int32](unsafeUninitializedCapacity: ids.count) { rows, count in
-                for start in stride(from: 0, to: ids.count, by: fields) {
-                    for field in 0..<fields {
-                        rows[start + field] = offsets[field] + checkedRow(ids[start + field], field: field)
-                    }
-                }
-                count = ids.count
-            }
-            return tables[0](rows, shape: [batch, fields])
-        }
+        if tables.count == 1 { return tables[0](sharedRows(ids), shape: [batch, fields]) }
         let columns = (0..<fields).map { field in
             tables[field]((0..<batch).map { checkedRow(ids[$0 * fields + field], field: field) }, shape: [batch, 1])
         }
         return Tensor.concatenated(columns, alongAxis: 1)
+    }
+
+    /// The shared table's row of every id (`[batch × fields]`, row-major): its field's offset
+    /// plus its row within the field.
+    func sharedRows(_ ids: [Int32]) -> [Int32] {
+        let fields = fieldCount
+        return [Int32](unsafeUninitializedCapacity: ids.count) { rows, count in
+            for start in stride(from: 0, to: ids.count, by: fields) {
+                for field in 0..<fields {
+                    rows[start + field] = offsets[field] + checkedRow(ids[start + field], field: field)
+                }
+            }
+            count = ids.count
+        }
     }
 
     private func checkedRow(_ id: Int32, field: Int) -> Int32 {

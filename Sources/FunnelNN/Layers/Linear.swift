@@ -42,9 +42,17 @@ public final class Linear: Module {
     /// Shapes: parts `[..., inᵢ]` with equal leading dimensions and `Σ inᵢ = inputDimensions`
     /// → `[..., outputDimensions]`.
     public func callAsFunction(parts: [Tensor], rectified: Bool = false) -> Tensor {
+        self(parts: parts.map { .rows($0) }, rectified: rectified)
+    }
+
+    /// The layer over parts that may store a batch's repeated rows once
+    /// (``Tensor/LinearPart/indexed(values:range:inverse:)``): their products are computed per
+    /// distinct row. `.indexed` parts are rank 2.
+    public func callAsFunction(parts: [Tensor.LinearPart], rectified: Bool = false) -> Tensor {
         precondition(!parts.isEmpty, "Funnel: a linear layer of no parts")
         guard let bias, inputRecording == nil else {
-            let input = parts.count == 1 ? parts[0] : Tensor.concatenated(parts, alongAxis: -1)
+            let matrices = parts.map(\.materialized)
+            let input = matrices.count == 1 ? matrices[0] : Tensor.concatenated(matrices, alongAxis: -1)
             inputRecording?.latest = input.detached()
             let output = bias.map { bias in
                 Tensor.linear([input.reshaped([-1, inputDimensions])], weight: weight, bias: bias)
@@ -52,10 +60,15 @@ public final class Linear: Module {
             } ?? Tensor.matmul(input, weight, transposeRight: true)
             return rectified ? output.relu() : output
         }
-        let leading = Array(parts[0].shape.dropLast())
-        let rows = parts.map { $0.rank == 2 ? $0 : $0.reshaped([-1, $0.shape[$0.rank - 1]]) }
-        let output = Tensor.linear(rows, weight: weight, bias: bias, rectified: rectified)
-        return leading.count == 1 ? output : output.reshaped(leading + [outputDimensions])
+        guard case .rows(let first) = parts[0], first.rank != 2 else {
+            return Tensor.linear(parts, weight: weight, bias: bias, rectified: rectified)
+        }
+        let leading = Array(first.shape.dropLast())
+        let rows = parts.map { part -> Tensor in
+            let tensor = part.materialized
+            return tensor.rank == 2 ? tensor : tensor.reshaped([-1, tensor.shape[tensor.rank - 1]])
+        }
+        return Tensor.linear(rows, weight: weight, bias: bias, rectified: rectified).reshaped(leading + [outputDimensions])
     }
 }
 

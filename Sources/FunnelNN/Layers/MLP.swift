@@ -56,8 +56,15 @@ public final class MLP: Module {
     ///
     /// Shapes: parts `[..., inᵢ]` with `Σ inᵢ = inputDimensions`.
     public func callAsFunction(parts: [Tensor]) -> Tensor {
+        self(parts: parts.map { .rows($0) })
+    }
+
+    /// The network over parts that may store a batch's repeated rows once: the first layer
+    /// multiplies their distinct rows (``Linear/callAsFunction(parts:rectified:)-(LinearPart…)``).
+    public func callAsFunction(parts: [Tensor.LinearPart]) -> Tensor {
         guard !layers.isEmpty else {
-            let input = parts.count == 1 ? parts[0] : Tensor.concatenated(parts, alongAxis: -1)
+            let matrices = parts.map(\.materialized)
+            let input = matrices.count == 1 ? matrices[0] : Tensor.concatenated(matrices, alongAxis: -1)
             return output.map { $0(input) } ?? input
         }
         return stages(from: layers[0](parts: parts, rectified: fusesReLU), rectified: fusesReLU)

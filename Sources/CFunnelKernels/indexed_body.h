@@ -1,0 +1,47 @@
+// The loops of indexed.c, compiled once per CPU path: the including file defines
+// FUNNEL_BODY_TARGET (a target attribute or nothing) and FUNNEL_BODY_SUFFIX.
+#include "vector_math.h"
+
+// Rows [begin, end) of funnel_add_indexed_rows.
+FUNNEL_BODY_TARGET
+void FUNNEL_NAME(funnel_add_indexed_rows_)(float *y, long rows, long n, const float *bias, const float *table,
+                                           const int32_t *indices, long parts, int initialized, int rectify,
+                                           long begin, long end) {
+    for (long r = begin; r < end; r++) {
+        float *row = y + r * n;
+        long part = 0;
+        if (!initialized) {
+            const float *source = table + (long)indices[r] * n;
+            for (long i = 0; i < n; i++) row[i] = source[i];
+            part = 1;
+        }
+        for (; part < parts; part++) {
+            const float *source = table + (long)indices[part * rows + r] * n;
+#pragma clang loop vectorize(assume_safety)
+            for (long i = 0; i < n; i++) row[i] += source[i];
+        }
+        if (rectify) {
+            for (long i = 0; i < n; i++) row[i] = funnel_relu(row[i] + bias[i]);
+        } else {
+            for (long i = 0; i < n; i++) row[i] += bias[i];
+        }
+    }
+}
+
+// Columns [begin, end) of funnel_segment_sum_rows.
+FUNNEL_BODY_TARGET
+void FUNNEL_NAME(funnel_segment_sum_columns_)(const float *x, long rows, long n, const int32_t *indices,
+                                              long parts, float *sums, long slots, long begin, long end) {
+    for (long slot = 0; slot < slots; slot++) {
+        float *target = sums + slot * n;
+        for (long i = begin; i < end; i++) target[i] = 0.0f;
+    }
+    for (long r = 0; r < rows; r++) {
+        const float *source = x + r * n;
+        for (long part = 0; part < parts; part++) {
+            float *target = sums + (long)indices[part * rows + r] * n;
+#pragma clang loop vectorize(assume_safety)
+            for (long i = begin; i < end; i++) target[i] += source[i];
+        }
+    }
+}

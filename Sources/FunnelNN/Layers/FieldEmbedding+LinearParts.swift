@@ -1,0 +1,57 @@
+import FunnelTensor
+
+extension FieldEmbedding {
+    /// The embeddings of a batch as parts of a linear layer's input
+    /// (``Linear/callAsFunction(parts:rectified:)-(LinearPart…)``), in field order: a field whose
+    /// distinct ids number at most `threshold` × the batch's rows is an `.indexed` part (its
+    /// distinct ids' vectors, looked up once, and each row's index among them), so the layer's
+    /// three products for it cost its distinct ids' rows; each run of other fields is one
+    /// `.rows` part `[batch, run·dimensions]`. Categorical fields of small vocabularies (a
+    /// category, an hour, a device) repeat their ids many times over in a batch.
+    ///
+    /// With one table per field, or where no field qualifies, the single part is this module's
+    /// output `[batch, fields·dimensions]`. The vectors' gradients reach the table as its
+    /// lookups' do.
+    ///
+    /// - Parameter ids: `[batch × fields]` ids, row-major.
+    public func linearParts(_ ids: [Int32], threshold: Double) -> [Tensor.LinearPart] {
+        let fields = fieldCount
+        precondition(ids.count % fields == 0, "Funnel: \(ids.count) ids for \(fields) fields")
+        let batch = ids.count / fields
+        let whole: () -> [Tensor.LinearPart] = { [.rows(self(ids).reshaped([batch, fields * self.dimensions]))] }
+        guard tables.count == 1, batch > 1, threshold > 0 else { return whole() }
+        let rows = sharedRows(ids)
+        let limit = Int((threshold * Double(batch)).rounded(.down))
+        // Fields side by side: this runs before the towers, while the other thread has nothing to do.
+        var columns = [(values: [Int32], inverse: [Int32])](repeating: ([], []), count: fields)
+        columns.withUnsafeMutableBufferPointer { columns in
+            Compute.parallelFor(tasks: fields) { columns[$0] = Tensor.LinearPart.distinct(rows, start: $0, stride: fields, count: batch) }
+        }
+        let repeated = columns.map { $0.values.count <= limit }
+        guard repeated.contains(true) else { return whole() }
+
+        let distinctRows = zip(columns, repeated).flatMap { column, repeated in repeated ? column.values : [] }
+        let vectors = tables[0](distinctRows)
+        var parts: [Tensor.LinearPart] = []
+        var start = 0
+        var field = 0
+        while field < fields {
+            if repeated[field] {
+                let count = columns[field].values.count
+                parts.append(.indexed(values: vectors, range: start..<start + count, inverse: columns[field].inverse))
+                start += count
+                field += 1
+                continue
+            }
+            let end = (field..<fields).first { repeated[$0] } ?? fields
+            let width = end - field
+            var runRows = [Int32](repeating: 0, count: batch * width)
+            for row in 0..<batch {
+                for column in 0..<width { runRows[row * width + column] = rows[row * fields + field + column] }
+            }
+            parts.append(.rows(tables[0](runRows).reshaped([batch, width * dimensions])))
+            field = end
+        }
+        return parts
+    }
+}

@@ -1,0 +1,212 @@
+import CFunnelKernels
+
+extension Tensor {
+    /// One input of ``linear(_:weight:bias:rectified:)-(LinearPart…)``: a matrix read as it is,
+    /// or the rows of a matrix that a batch repeats stored once.
+    public enum LinearPart {
+        /// `[rows, width]`, row r the part's row r.
+        case rows(Tensor)
+        /// Row r of the part is row `range.lowerBound + inverse[r]` of `values` (`[count, width]`);
+        /// `inverse` has one entry per output row, each in `0 ..< range.count`. An embedding
+        /// field whose ids repeat within a batch is its distinct ids' vectors and, per row, the
+        /// index of its id among them.
+        case indexed(values: Tensor, range: Range<Int>, inverse: [Int32])
+
+        /// The number of columns the part contributes.
+        public var width: Int {
+            switch self {
+            case .rows(let tensor): tensor.shape[1]
+            case .indexed(let values, _, _): values.shape[1]
+            }
+        }
+
+        /// The distinct values of `ids[start]`, `ids[start + stride]`, … (`count` of them) in the
+        /// order they first occur, and each position's index among them: what an `.indexed`
+        /// part of an id column holds.
+        public static func distinct(
+            _ ids: [Int32], start: Int = 0, stride: Int = 1, count: Int
+        ) -> (values: [Int32], inverse: [Int32]) {
+            precondition(count == 0 || start + (count - 1) * stride < ids.count, "Funnel: \(count) ids past the end of \(ids.count)")
+            var capacity = 2
+            while capacity < 2 * count { capacity *= 2 }
+            var scratch = [Int32](repeating: 0, count: capacity)
+            var values = [Int32](repeating: 0, count: count)
+            var inverse = [Int32](repeating: 0, count: count)
+            let distinct = ids.withUnsafeBufferPointer { ids in
+                funnel_deduplicate(ids.baseAddress! + start, count, stride, &scratch, capacity, &values, &inverse)
+            }
+            values.removeSubrange(distinct...)
+            return (values, inverse)
+        }
+
+        /// The rows the part stands for: `.rows` as it is, `.indexed` gathered (with the
+        /// gradient of the gather) for consumers that need the matrix itself.
+        public var materialized: Tensor {
+            switch self {
+            case .rows(let tensor): tensor
+            case .indexed(let values, let range, let inverse):
+                values.indexSelect(inverse.map { $0 + Int32(range.lowerBound) })
+            }
+        }
+    }
+
+    /// The affine map of the concatenation of `parts` along their last axis, as
+    /// ``linear(_:weight:bias:rectified:)-([Tensor]…)``, where an `.indexed` part multiplies
+    /// only its distinct rows: `P = values[range]·W[:, columns]ᵀ` (`[range.count, out]`) and row
+    /// r of the output gains `P[inverse[r]]`. The backward pass sums the output gradient's rows
+    /// by index (`S`, `[range.count, out]`) and computes the weight's columns as `Sᵀ·values[range]`
+    /// and the values' gradient as `S·W[:, columns]`, so the three products of an embedding field
+    /// whose ids repeat cost its distinct ids', not the batch's rows'.
+    ///
+    /// Row r sums its `.rows` parts' products (one GEMM accumulation), then its `.indexed` parts'
+    /// rows in order, then the bias; that order is fixed, so the bits depend only on the inputs
+    /// (not on the thread count), although they differ from the materialised parts' linear map by
+    /// rounding. Without `.indexed` parts this is the `[Tensor]` form exactly.
+    ///
+    /// Shapes: parts of equal row count `rows` with `Σ widthᵢ = in`, weight `[out, in]`, bias
+    /// `[out]` → `[rows, out]`.
+    public static func linear(_ parts: [LinearPart], weight: Tensor, bias: Tensor, rectified: Bool = false) -> Tensor {
+        var matrices: [(tensor: Tensor, offset: Int)] = []
+        var indexed: [(values: Tensor, range: Range<Int>, inverse: [Int32], offset: Int)] = []
+        var offset = 0
+        for part in parts {
+            switch part {
+            case .rows(let tensor): matrices.append((tensor, offset))
+            case .indexed(let values, let range, let inverse): indexed.append((values, range, inverse, offset))
+            }
+            offset += part.width
+        }
+        if indexed.isEmpty { return linear(matrices.map(\.tensor), weight: weight, bias: bias, rectified: rectified) }
+        let rows = matrices.first?.tensor.shape[0] ?? indexed[0].inverse.count
+        let (outputs, inputs) = (weight.shape[0], weight.shape[1])
+        precondition(
+            weight.rank == 2 && bias.shape == [outputs] && offset == inputs
+                && matrices.allSatisfy { $0.tensor.rank == 2 && $0.tensor.shape[0] == rows }
+                && indexed.allSatisfy {
+                    $0.values.rank == 2 && $0.inverse.count == rows && $0.range.lowerBound >= 0
+                        && $0.range.upperBound <= $0.values.shape[0]
+                },
+            "Funnel: linear of parts of widths \(parts.map(\.width)) over \(rows) rows, weight \(weight.shape), bias \(bias.shape)")
+        // Part p's products occupy rows starts[p] ..< starts[p] + count of one table; indices
+        // holds, part after part, each output row's row of that table.
+        var starts: [Int] = []
+        var slots = 0
+        for part in indexed {
+            starts.append(slots)
+            slots += part.range.count
+        }
+        var indices = [Int32](repeating: 0, count: indexed.count * rows)
+        for (p, part) in indexed.enumerated() {
+            let start = Int32(starts[p])
+            for (r, index) in part.inverse.enumerated() {
+                precondition(index >= 0 && Int(index) < part.range.count, "Funnel: row index \(index) at row \(r) outside 0..<\(part.range.count)")
+                indices[p * rows + r] = start + index
+            }
+        }
+
+        let output = Tensor.uninitialized([rows, outputs])
+        for (index, (part, offset)) in matrices.enumerated() {
+            funnel_sgemm(
+                0, 1, rows, outputs, part.shape[1], 1, part.storage.pointer, part.shape[1],
+                weight.storage.pointer + offset, inputs, index == 0 ? 0 : 1, output.storage.pointer, outputs)
+        }
+        let products = Tensor.uninitialized([slots, outputs])
+        for (part, start) in zip(indexed, starts) where !part.range.isEmpty {
+            let width = part.values.shape[1]
+            funnel_sgemm(
+                0, 1, part.range.count, outputs, width, 1, part.values.storage.pointer + part.range.lowerBound * width,
+                width, weight.storage.pointer + part.offset, inputs, 0, products.storage.pointer + start * outputs, outputs)
+        }
+        funnel_add_indexed_rows(
+            output.storage.pointer, rows, outputs, bias.storage.pointer, products.storage.pointer, indices,
+            indexed.count, matrices.isEmpty ? 0 : 1, rectified ? 1 : 0)
+
+        // Each distinct values tensor is one input, whatever number of parts read it.
+        var tables: [Tensor] = []
+        for part in indexed where !tables.contains(where: { $0 === part.values }) { tables.append(part.values) }
+        let values = output.detached()
+        return result(output, inputs: matrices.map(\.tensor) + tables + [weight, bias], overwriting: { outputGradient, exclusive in
+            var gradient = outputGradient
+            var biasGradient: Tensor?
+            if rectified {
+                gradient = exclusive ? outputGradient : Tensor.uninitialized([rows, outputs])
+                biasGradient = bias.requiresGradient ? Tensor.uninitialized([outputs]) : nil
+                funnel_relu_backward_rows(
+                    outputGradient.storage.pointer, values.storage.pointer, gradient.storage.pointer,
+                    biasGradient?.storage.pointer, rows, outputs)
+            } else if bias.requiresGradient {
+                biasGradient = gradient.sum(alongAxes: [0])
+            }
+            var gradients: [Tensor?] = matrices.map { part, offset in
+                guard part.requiresGradient else { return nil }
+                let width = part.shape[1]
+                let partGradient = Tensor.uninitialized([rows, width])
+                funnel_sgemm(
+                    0, 0, rows, width, outputs, 1, gradient.storage.pointer, outputs,
+                    weight.storage.pointer + offset, inputs, 0, partGradient.storage.pointer, width)
+                return partGradient
+            }
+            let sums = Tensor.uninitialized([slots, outputs])
+            funnel_segment_sum_rows(gradient.storage.pointer, rows, outputs, indices, indexed.count, sums.storage.pointer, slots)
+            let tableGradients = tables.map { $0.requiresGradient ? Tensor.zeros($0.shape) : nil }
+            let blocks = weight.requiresGradient ? Tensor.uninitialized([outputs, inputs]) : nil
+            for (part, start) in zip(indexed, starts) {
+                let width = part.values.shape[1]
+                let count = part.range.count
+                let partSums = sums.storage.pointer + start * outputs
+                if let blocks {
+                    funnel_sgemm(
+                        1, 0, outputs, width, count, 1, partSums, outputs,
+                        part.values.storage.pointer + part.range.lowerBound * width, width, 0,
+                        blocks.storage.pointer + part.offset, inputs)
+                }
+                if let valuesGradient = tableGradients[tables.firstIndex { $0 === part.values }!] {
+                    funnel_sgemm(
+                        0, 0, count, width, outputs, 1, partSums, outputs, weight.storage.pointer + part.offset, inputs, 1,
+                        valuesGradient.storage.pointer + part.range.lowerBound * width, width)
+                }
+            }
+            if let blocks {
+                for (part, offset) in matrices {
+                    funnel_sgemm(
+                        1, 0, outputs, part.shape[1], rows, 1, gradient.storage.pointer, outputs,
+                        part.storage.pointer, part.shape[1], 0, blocks.storage.pointer + offset, inputs)
+                }
+            }
+            gradients.append(contentsOf: tableGradients)
+            gradients.append(blocks)
+            gradients.append(biasGradient)
+            return gradients
+        })
+    }
+}
+
+extension Array where Element == Tensor.LinearPart {
+    /// The distinct tensors the parts read, in order: a concurrent branch's inputs
+    /// (``Tensor/concurrently(_:_:)-([[Tensor]]…)``).
+    public var tensors: [Tensor] {
+        var tensors: [Tensor] = []
+        for part in self {
+            let tensor: Tensor
+            switch part {
+            case .rows(let rows): tensor = rows
+            case .indexed(let values, _, _): tensor = values
+            }
+            if !tensors.contains(where: { $0 === tensor }) { tensors.append(tensor) }
+        }
+        return tensors
+    }
+
+    /// The same parts reading `replacements[i]` where they read ``tensors``[i] (a branch's views).
+    public func replacingTensors(with replacements: [Tensor]) -> [Tensor.LinearPart] {
+        let originals = tensors
+        precondition(replacements.count == originals.count, "Funnel: \(replacements.count) tensors for \(originals.count)")
+        let replacement = { (tensor: Tensor) in replacements[originals.firstIndex { $0 === tensor }!] }
+        return map { part in
+            switch part {
+            case .rows(let rows): .rows(replacement(rows))
+            case .indexed(let values, let range, let inverse): .indexed(values: replacement(values), range: range, inverse: inverse)
+            }
+        }
+    }
+}
