@@ -70,6 +70,7 @@ typedef struct {
     long rows, n;
     const int32_t *indices;
     long parts;
+    int first_seen_order;
     float *sums;
     long slots, tasks;
 } segment_sum_job;
@@ -81,15 +82,15 @@ static void segment_sum_task(void *context, long index) {
     funnel_task_range((job->n + 15) / 16, job->tasks, index, &begin, &end);
     begin *= 16;
     end = end * 16 < job->n ? end * 16 : job->n;
-    FUNNEL_DISPATCH(funnel_segment_sum_columns_, job->x, job->rows, job->n, job->indices, job->parts, job->sums,
-                    job->slots, begin, end);
+    FUNNEL_DISPATCH(funnel_segment_sum_columns_, job->x, job->rows, job->n, job->indices, job->parts,
+                    job->first_seen_order, job->sums, job->slots, begin, end);
 }
 
-void funnel_segment_sum_rows(const float *x, long rows, long n, const int32_t *indices, long parts, float *sums,
-                             long slots) {
+void funnel_segment_sum_rows(const float *x, long rows, long n, const int32_t *indices, long parts,
+                             int first_seen_order, float *sums, long slots) {
     long tasks = funnel_task_count(rows * n * parts, PARALLEL_GRAIN);
     long blocks = (n + 15) / 16;
-    segment_sum_job job = {x, rows, n, indices, parts, sums, slots, tasks < blocks ? tasks : blocks};
+    segment_sum_job job = {x, rows, n, indices, parts, first_seen_order, sums, slots, tasks < blocks ? tasks : blocks};
     if (job.tasks < 1) job.tasks = 1;
     funnel_parallel_for(job.tasks, segment_sum_task, &job);
 }

@@ -31,15 +31,28 @@ void FUNNEL_NAME(funnel_add_indexed_rows_)(float *y, long rows, long n, const fl
 // Columns [begin, end) of funnel_segment_sum_rows.
 FUNNEL_BODY_TARGET
 void FUNNEL_NAME(funnel_segment_sum_columns_)(const float *x, long rows, long n, const int32_t *indices,
-                                              long parts, float *sums, long slots, long begin, long end) {
-    for (long slot = 0; slot < slots; slot++) {
-        float *target = sums + slot * n;
-        for (long i = begin; i < end; i++) target[i] = 0.0f;
+                                              long parts, int first_seen_order, float *sums, long slots,
+                                              long begin, long end) {
+    if (!first_seen_order || rows == 0) {
+        for (long slot = 0; slot < slots; slot++) {
+            float *target = sums + slot * n;
+            for (long i = begin; i < end; i++) target[i] = 0.0f;
+        }
     }
+    // In first-seen order, a part's slots are first met in increasing order from its row 0's:
+    // the first row of a slot writes it instead of adding, and no pass zeroes the sums.
+    int32_t next[parts > 0 ? parts : 1];
+    for (long part = 0; part < parts; part++) next[part] = first_seen_order && rows > 0 ? indices[part * rows] : -1;
     for (long r = 0; r < rows; r++) {
         const float *source = x + r * n;
         for (long part = 0; part < parts; part++) {
-            float *target = sums + (long)indices[part * rows + r] * n;
+            int32_t slot = indices[part * rows + r];
+            float *target = sums + (long)slot * n;
+            if (slot == next[part]) {
+                next[part]++;
+                for (long i = begin; i < end; i++) target[i] = source[i];
+                continue;
+            }
 #pragma clang loop vectorize(assume_safety)
             for (long i = begin; i < end; i++) target[i] += source[i];
         }

@@ -96,12 +96,18 @@ extension Tensor {
             slots += part.range.count
         }
         var indices = [Int32](repeating: 0, count: indexed.count * rows)
+        // Whether every part meets its rows first in increasing order and meets them all (what
+        // ``distinct(_:start:stride:count:)`` gives): then the backward pass need not zero its sums.
+        var firstSeenOrder = true
         for (p, part) in indexed.enumerated() {
             let start = Int32(starts[p])
+            var next: Int32 = 0
             for (r, index) in part.inverse.enumerated() {
                 precondition(index >= 0 && Int(index) < part.range.count, "Funnel: row index \(index) at row \(r) outside 0..<\(part.range.count)")
                 indices[p * rows + r] = start + index
+                if index == next { next += 1 } else if index > next { firstSeenOrder = false }
             }
+            if Int(next) != part.range.count { firstSeenOrder = false }
         }
 
         let output = Tensor.uninitialized([rows, outputs])
@@ -147,7 +153,9 @@ extension Tensor {
                 return partGradient
             }
             let sums = Tensor.uninitialized([slots, outputs])
-            funnel_segment_sum_rows(gradient.storage.pointer, rows, outputs, indices, indexed.count, sums.storage.pointer, slots)
+            funnel_segment_sum_rows(
+                gradient.storage.pointer, rows, outputs, indices, indexed.count, firstSeenOrder ? 1 : 0, sums.storage.pointer,
+                slots)
             let tableGradients = tables.map { $0.requiresGradient ? Tensor.zeros($0.shape) : nil }
             let blocks = weight.requiresGradient ? Tensor.uninitialized([outputs, inputs]) : nil
             for (part, start) in zip(indexed, starts) {

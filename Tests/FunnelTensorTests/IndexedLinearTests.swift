@@ -20,13 +20,18 @@ import FunnelTestSupport
         let first: [Int32]
         let second: [Int32]
 
-        init(rows: Int, dense: Bool) {
+        /// `firstSeen`: each indexed part meets its rows first in increasing order (what
+        /// `distinct` gives, and the backward pass then writes its sums without zeroing them).
+        init(rows: Int, dense: Bool, firstSeen: Bool = false) {
             self.rows = rows
             self.dense = dense
             values = Tensor(shape: [6, 3], scalars: uniform([6, 3], seed: 11).scalars, requiresGradient: true)
             rowsPart = Tensor(shape: [rows, 2], scalars: uniform([rows, 2], seed: 12).scalars, requiresGradient: true)
             densePart = uniform([rows, 5], seed: 13)
-            first = (0..<rows).map { Int32(($0 * 7 + 1) % 4) }
+            // First seen: 0, 1, 2, 3, 1, 0, 1, 2, 3, 1, … (3 rows or fewer leave a slot unmet).
+            let firstSeenIndex = { (row: Int) -> Int in row % 5 == 4 ? 1 : row % 5 }
+            let otherIndex = { (row: Int) -> Int in (row * 7 + 1) % 4 }
+            first = (0..<rows).map { Int32(firstSeen ? firstSeenIndex($0) : otherIndex($0)) }
             second = (0..<rows).map { Int32($0 % 2) }
         }
 
@@ -47,9 +52,12 @@ import FunnelTestSupport
         }
     }
 
-    @Test(arguments: [(9, true, false), (9, false, true), (40, true, true), (1, false, false)])
-    func matchesTheMaterialisedParts(rows: Int, dense: Bool, rectified: Bool) {
-        let example = Case(rows: rows, dense: dense)
+    @Test(arguments: [
+        (9, true, false, false), (9, false, true, false), (40, true, true, false), (1, false, false, false),
+        (9, true, true, true), (40, false, false, true), (3, true, false, true),
+    ])
+    func matchesTheMaterialisedParts(rows: Int, dense: Bool, rectified: Bool, firstSeen: Bool) {
+        let example = Case(rows: rows, dense: dense, firstSeen: firstSeen)
         let weight = Tensor(shape: [7, example.width], scalars: uniform([7, example.width], seed: 2).scalars, requiresGradient: true)
         let bias = Tensor(shape: [7], scalars: uniform([7], seed: 3).scalars, requiresGradient: true)
         let projection = uniform([rows, 7], seed: 4)
@@ -66,14 +74,16 @@ import FunnelTestSupport
         #expect(example.densePart.gradient == nil)
     }
 
-    @Test func gradientsByFiniteDifferences() {
-        let example = Case(rows: 6, dense: true)
+    @Test(arguments: [false, true])
+    func gradientsByFiniteDifferences(firstSeen: Bool) {
+        let example = Case(rows: 6, dense: true, firstSeen: firstSeen)
         checkGradients(
             [uniform([7, example.width], seed: 2), uniform([7], seed: 3)], parameters: [example.values, example.rowsPart]
         ) { Tensor.linear(example.parts, weight: $0[0], bias: $0[1]) }
     }
 
-    @Test func bitsDoNotDependOnTheThreadCount() {
+    @Test(arguments: [false, true])
+    func bitsDoNotDependOnTheThreadCount(firstSeen: Bool) {
         // Enough rows and columns for the row and column splits to cut the work on 2 threads.
         let rows = 700
         let values = Tensor(shape: [50, 16], scalars: uniform([50, 16], seed: 5).scalars, requiresGradient: true)
@@ -81,8 +91,8 @@ import FunnelTestSupport
         let weight = Tensor(shape: [96, 72], scalars: uniform([96, 72], seed: 7).scalars, requiresGradient: true)
         let bias = Tensor(shape: [96], scalars: uniform([96], seed: 8).scalars, requiresGradient: true)
         let parts: [Tensor.LinearPart] = [
-            .indexed(values: values, range: 0..<30, inverse: (0..<rows).map { Int32($0 * 13 % 30) }),
-            .indexed(values: values, range: 30..<50, inverse: (0..<rows).map { Int32($0 * $0 % 20) }),
+            .indexed(values: values, range: 0..<30, inverse: (0..<rows).map { Int32(firstSeen ? $0 % 30 : $0 * 13 % 30) }),
+            .indexed(values: values, range: 30..<50, inverse: (0..<rows).map { Int32(firstSeen ? $0 % 20 : $0 * $0 % 20) }),
             .rows(dense),
         ]
         let projection = uniform([rows, 96], seed: 9)

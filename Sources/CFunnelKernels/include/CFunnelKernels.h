@@ -213,10 +213,12 @@ void funnel_add_indexed_rows(float *y, long rows, long n, const float *bias, con
                              const int32_t *indices, long parts, int initialized, int rectify);
 
 /// The backward pass of funnel_add_indexed_rows: sums (`slots` × n) = 0, then for every row r in
-/// order and every part p, sums[indices[p·rows + r]] += x[r]. Split by columns only: the bits do
-/// not depend on the thread count.
-void funnel_segment_sum_rows(const float *x, long rows, long n, const int32_t *indices, long parts, float *sums,
-                             long slots);
+/// order and every part p, sums[indices[p·rows + r]] += x[r]. With `first_seen_order` (every
+/// part's slots are a range that its rows meet first in increasing order, each slot at least
+/// once), the first row of each slot is copied instead (0 + x is x) and nothing is zeroed. Split
+/// by columns only: the bits do not depend on the thread count.
+void funnel_segment_sum_rows(const float *x, long rows, long n, const int32_t *indices, long parts,
+                             int first_seen_order, float *sums, long slots);
 
 /// words[r·⌈bits/64⌉ + w] bit j = 1 where x[r·bits + 64w + j] > 0 (0 for 0 and NaN): the
 /// SimHash signatures of `rows` projected rows.
