@@ -40,28 +40,23 @@ public final class FeatureInput: Module {
     /// The columns the batcher must gather.
     public var columns: Set<String> { Set(categorical + dense) }
 
+    /// The embeddings and dense columns concatenated, `[n, width]`.
     public func callAsFunction(_ batch: Batch) throws -> Tensor {
-        let parts = try self.parts(batch)
+        let parts = try self.parts(batch, threshold: 0).map(\.materialized)
         return parts.count == 1 ? parts[0] : Tensor.concatenated(parts, alongAxis: 1)
     }
 
-    /// The output before concatenation: the embeddings `[n, fields·dimensions]` and the dense
-    /// columns `[n, dense]`, whichever exist, for a first layer that reads them where they lie
-    /// (``MLP/callAsFunction(parts:)``).
-    public func parts(_ batch: Batch) throws -> [Tensor] {
-        var parts: [Tensor] = []
-        if let embedding { parts.append(embedding(try batch.idMatrix(categorical)).reshaped([batch.size, -1])) }
-        if !dense.isEmpty { parts.append(try batch.denseTensor(dense)) }
-        precondition(!parts.isEmpty, "Funnel: a feature input without features")
-        return parts
+    /// The output before concatenation, for a first layer that reads it where it lies and
+    /// multiplies a repeated field's distinct ids only (``MLP/callAsFunction(parts:)-(LinearPart…)``):
+    /// the embeddings as ``FieldEmbedding/linearParts(_:threshold:)`` gives them with
+    /// ``deduplicationThreshold``, then the dense columns `[n, dense]`, whichever exist.
+    public func linearParts(_ batch: Batch) throws -> [Tensor.LinearPart] {
+        try parts(batch, threshold: deduplicationThreshold)
     }
 
-    /// ``parts(_:)`` for a first layer that multiplies a repeated field's distinct ids only:
-    /// the embeddings as ``FieldEmbedding/linearParts(_:threshold:)`` gives them, then the dense
-    /// columns.
-    public func linearParts(_ batch: Batch) throws -> [Tensor.LinearPart] {
+    private func parts(_ batch: Batch, threshold: Double) throws -> [Tensor.LinearPart] {
         var parts: [Tensor.LinearPart] = []
-        if let embedding { parts += embedding.linearParts(try batch.idMatrix(categorical), threshold: deduplicationThreshold) }
+        if let embedding { parts += embedding.linearParts(try batch.idMatrix(categorical), threshold: threshold) }
         if !dense.isEmpty { parts.append(.rows(try batch.denseTensor(dense))) }
         precondition(!parts.isEmpty, "Funnel: a feature input without features")
         return parts
