@@ -84,6 +84,9 @@ public enum ModelSpeedBenchmark {
                 options.log("simulated \(fixture.world): \(options.users) users, \(options.days) days, \(try world.split("train").rowCount) training rows")
                 worlds[fixture.world] = world
             }
+            // What the model reads beside the world's rows (a generative model's semantic IDs),
+            // written as the model-zoo test writes it.
+            try fixture.prepare?(worlds[fixture.world]!)
             let result = try measure(kind, dataset: worlds[fixture.world]!, options: options)
             options.log(String(format: "  %@: %.0f samples/s", kind.rawValue, result.samplesPerSecond))
             results.append(result)

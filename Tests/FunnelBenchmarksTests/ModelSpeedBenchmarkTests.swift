@@ -31,6 +31,20 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("mlp ") } && lines.contains { $0.hasPrefix("usd ") }, "\(table)")
     }
 
+    @Test func aModelThatReadsFilesBesideTheWorldHasThemWritten() throws {
+        // FAIR reads the world's semantic IDs, which its fixture writes (the model-zoo test's
+        // `prepare`); without them the registry's measurement stopped at FAIR.
+        var options = ModelSpeedBenchmark.Options()
+        options.models = [.fair]
+        options.users = 300
+        options.batchSize = 64
+        options.warmupSteps = 0
+        options.steps = 1
+        options.blocks = 1
+        let results = try ModelSpeedBenchmark.run(options)
+        #expect(results.count == 1 && results[0].model == "fair" && results[0].samplesPerSecond > 0)
+    }
+
     @Test func aModelOutsideTheChosenOnesIsNotMeasured() throws {
         var options = ModelSpeedBenchmark.Options()
         options.models = [.logisticRegression]
