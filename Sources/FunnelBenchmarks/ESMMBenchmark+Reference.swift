@@ -12,7 +12,9 @@ extension ESMMBenchmark {
         ).run()
         return Result(
             system: report.system(variant), trainSamplesPerSecond: report.number("train_sps_median"),
-            inferenceSamplesPerSecond: report.inference(batchSize: 1024), peakResidentMebibytes: report.number("peak_rss_mib"),
+            inferenceSamplesPerSecond: report.inference(batchSize: 1024),
+            largeBatchInferenceSamplesPerSecond: report.inference(batchSize: largeInferenceBatch),
+            peakResidentMebibytes: report.number("peak_rss_mib"),
             ctrAUC: report.first("auc_ctr_epochs"), ctcvrAUC: report.first("auc_ctcvr_epochs"),
             trainingRows: rows.train, testRows: rows.test, threads: options.threads)
     }
@@ -26,14 +28,23 @@ extension ESMMBenchmark {
                     + String(format: "%9.0f %9.0f %9.0f %8.4f %10.4f", result.trainSamplesPerSecond, result.inferenceSamplesPerSecond,
                              result.peakResidentMebibytes, result.ctrAUC, result.ctcvrAUC))
         }
+        if results.contains(where: { $0.largeBatchInferenceSamplesPerSecond != nil }) {
+            lines.append("inference at batches of \(largeInferenceBatch): " + results.map { result in
+                "\(result.system) " + (result.largeBatchInferenceSamplesPerSecond.map { String(format: "%.0f", $0) } ?? "—")
+            }.joined(separator: ", "))
+        }
         if let funnel = results.first {
             for reference in results.dropFirst() {
-                lines.append(String(
+                var line = String(
                     format: "Funnel / %@: training %.2f×, inference %.2f×, memory %.2f×, AUC %+.4f / %+.4f",
                     reference.system, funnel.trainSamplesPerSecond / reference.trainSamplesPerSecond,
                     funnel.inferenceSamplesPerSecond / reference.inferenceSamplesPerSecond,
                     funnel.peakResidentMebibytes / reference.peakResidentMebibytes,
-                    funnel.ctrAUC - reference.ctrAUC, funnel.ctcvrAUC - reference.ctcvrAUC))
+                    funnel.ctrAUC - reference.ctrAUC, funnel.ctcvrAUC - reference.ctcvrAUC)
+                if let large = funnel.largeBatchInferenceSamplesPerSecond, let other = reference.largeBatchInferenceSamplesPerSecond {
+                    line += String(format: " (inference at batches of %d: %.2f×)", largeInferenceBatch, large / other)
+                }
+                lines.append(line)
             }
         }
         return lines.joined(separator: "\n")
