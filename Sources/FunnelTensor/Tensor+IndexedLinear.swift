@@ -132,26 +132,9 @@ extension Tensor {
         for part in indexed where !tables.contains(where: { $0 === part.values }) { tables.append(part.values) }
         let values = output.detached()
         return result(output, inputs: matrices.map(\.tensor) + tables + [weight, bias], overwriting: { outputGradient, exclusive in
-            var gradient = outputGradient
-            var biasGradient: Tensor?
-            if rectified {
-                gradient = exclusive ? outputGradient : Tensor.uninitialized([rows, outputs])
-                biasGradient = bias.requiresGradient ? Tensor.uninitialized([outputs]) : nil
-                funnel_relu_backward_rows(
-                    outputGradient.storage.pointer, values.storage.pointer, gradient.storage.pointer,
-                    biasGradient?.storage.pointer, rows, outputs)
-            } else if bias.requiresGradient {
-                biasGradient = gradient.sum(alongAxes: [0])
-            }
-            var gradients: [Tensor?] = matrices.map { part, offset in
-                guard part.requiresGradient else { return nil }
-                let width = part.shape[1]
-                let partGradient = Tensor.uninitialized([rows, width])
-                funnel_sgemm(
-                    0, 0, rows, width, outputs, 1, gradient.storage.pointer, outputs,
-                    weight.storage.pointer + offset, inputs, 0, partGradient.storage.pointer, width)
-                return partGradient
-            }
+            let (gradient, biasGradient) = linearOutputGradient(
+                outputGradient, exclusive: exclusive, values: values, bias: bias, rectified: rectified)
+            var gradients = matrices.map { part, offset in linearPartGradient(gradient, part: part, weight: weight, offset: offset) }
             let sums = Tensor.uninitialized([slots, outputs])
             funnel_segment_sum_rows(
                 gradient.storage.pointer, rows, outputs, indices, indexed.count, firstSeenOrder ? 1 : 0, sums.storage.pointer,
@@ -175,11 +158,7 @@ extension Tensor {
                 }
             }
             if let blocks {
-                for (part, offset) in matrices {
-                    funnel_sgemm(
-                        1, 0, outputs, part.shape[1], rows, 1, gradient.storage.pointer, outputs,
-                        part.storage.pointer, part.shape[1], 0, blocks.storage.pointer + offset, inputs)
-                }
+                for (part, offset) in matrices { linearWeightBlock(gradient, part: part, into: blocks, offset: offset) }
             }
             gradients.append(contentsOf: tableGradients)
             gradients.append(blocks)

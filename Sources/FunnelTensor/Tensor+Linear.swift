@@ -53,36 +53,16 @@ extension Tensor {
         // The closure keeps the values, never the output itself: the output holds the closure.
         let values = output.detached()
         return result(output, inputs: parts + [weight, bias], overwriting: { outputGradient, exclusive in
-            var gradient = outputGradient
-            var biasGradient: Tensor?
-            if rectified {
-                // One pass masks by the output's sign and sums the bias gradient, in place when the
-                // engine hands over the gradient.
-                gradient = exclusive ? outputGradient : Tensor.uninitialized([rows, outputs])
-                biasGradient = bias.requiresGradient ? Tensor.uninitialized([outputs]) : nil
-                funnel_relu_backward_rows(
-                    outputGradient.storage.pointer, values.storage.pointer, gradient.storage.pointer,
-                    biasGradient?.storage.pointer, rows, outputs)
-            } else if bias.requiresGradient {
-                biasGradient = gradient.sum(alongAxes: [0])
-            }
-            var gradients: [Tensor?] = zip(parts, offsets).map { part, offset in
-                guard part.requiresGradient else { return nil }
-                // ∂/∂part = G·W[:, columns]: the part's block of W read in place.
-                let width = part.shape[1]
-                let partGradient = Tensor.uninitialized([rows, width])
-                funnel_sgemm(
-                    0, 0, rows, width, outputs, 1, gradient.storage.pointer, outputs,
-                    weight.storage.pointer + offset, inputs, 0, partGradient.storage.pointer, width)
-                return partGradient
+            let (gradient, biasGradient) = linearOutputGradient(
+                outputGradient, exclusive: exclusive, values: values, bias: bias, rectified: rectified)
+            var gradients = zip(parts, offsets).map { part, offset in
+                linearPartGradient(gradient, part: part, weight: weight, offset: offset)
             }
             var weightGradient: Tensor?
             if weight.requiresGradient {
                 let blocks = Tensor.uninitialized([outputs, inputs])
                 for (part, offset) in zip(parts, offsets) {
-                    funnel_sgemm(
-                        1, 0, outputs, part.shape[1], rows, 1, gradient.storage.pointer, outputs,
-                        part.storage.pointer, part.shape[1], 0, blocks.storage.pointer + offset, inputs)
+                    linearWeightBlock(gradient, part: part, into: blocks, offset: offset)
                 }
                 weightGradient = blocks
             }
@@ -90,5 +70,41 @@ extension Tensor {
             gradients.append(biasGradient)
             return gradients
         })
+    }
+
+    /// The backward pass's gradient of a linear map's pre-activation `[rows, out]` and of its
+    /// bias: with `rectified`, one pass masks by the output's sign (`values`) and sums the bias
+    /// gradient, writing into the output's gradient when the engine hands it over (`exclusive`).
+    static func linearOutputGradient(
+        _ outputGradient: Tensor, exclusive: Bool, values: Tensor, bias: Tensor, rectified: Bool
+    ) -> (gradient: Tensor, bias: Tensor?) {
+        guard rectified else { return (outputGradient, bias.requiresGradient ? outputGradient.sum(alongAxes: [0]) : nil) }
+        let (rows, outputs) = (outputGradient.shape[0], outputGradient.shape[1])
+        let gradient = exclusive ? outputGradient : Tensor.uninitialized([rows, outputs])
+        let biasGradient = bias.requiresGradient ? Tensor.uninitialized([outputs]) : nil
+        funnel_relu_backward_rows(
+            outputGradient.storage.pointer, values.storage.pointer, gradient.storage.pointer, biasGradient?.storage.pointer,
+            rows, outputs)
+        return (gradient, biasGradient)
+    }
+
+    /// ∂/∂part = G·W[:, columns] (`nil` for a part that needs no gradient): the part's block of W
+    /// read in place, from column `offset` on.
+    static func linearPartGradient(_ gradient: Tensor, part: Tensor, weight: Tensor, offset: Int) -> Tensor? {
+        guard part.requiresGradient else { return nil }
+        let (rows, outputs, width) = (gradient.shape[0], gradient.shape[1], part.shape[1])
+        let partGradient = Tensor.uninitialized([rows, width])
+        funnel_sgemm(
+            0, 0, rows, width, outputs, 1, gradient.storage.pointer, outputs, weight.storage.pointer + offset,
+            weight.shape[1], 0, partGradient.storage.pointer, width)
+        return partGradient
+    }
+
+    /// Writes Gᵀ·part into the weight gradient's columns from `offset` on.
+    static func linearWeightBlock(_ gradient: Tensor, part: Tensor, into blocks: Tensor, offset: Int) {
+        let (rows, outputs, width) = (gradient.shape[0], gradient.shape[1], part.shape[1])
+        funnel_sgemm(
+            1, 0, outputs, width, rows, 1, gradient.storage.pointer, outputs, part.storage.pointer, width, 0,
+            blocks.storage.pointer + offset, blocks.shape[1])
     }
 }
