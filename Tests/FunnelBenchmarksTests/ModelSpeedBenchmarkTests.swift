@@ -31,29 +31,27 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("mlp ") } && lines.contains { $0.hasPrefix("usd ") }, "\(table)")
     }
 
-    @Test func aModelThatReadsFilesBesideTheWorldHasThemWritten() throws {
-        // FAIR reads the world's semantic IDs, which its fixture writes (the model-zoo test's
-        // `prepare`); without them the registry's measurement stopped at FAIR.
+    /// One step of one model on a small world.
+    private func measureOnce(_ model: ModelKind) throws -> [ModelSpeedBenchmark.Result] {
         var options = ModelSpeedBenchmark.Options()
-        options.models = [.fair]
+        options.models = [model]
         options.users = 300
         options.batchSize = 64
         options.warmupSteps = 0
         options.steps = 1
         options.blocks = 1
-        let results = try ModelSpeedBenchmark.run(options)
+        return try ModelSpeedBenchmark.run(options)
+    }
+
+    @Test func aModelThatReadsFilesBesideTheWorldHasThemWritten() throws {
+        // FAIR reads the world's semantic IDs, which its fixture writes (the model-zoo test's
+        // `prepare`); without them the registry's measurement stopped at FAIR.
+        let results = try measureOnce(.fair)
         #expect(results.count == 1 && results[0].model == "fair" && results[0].samplesPerSecond > 0)
     }
 
     @Test func aModelOutsideTheChosenOnesIsNotMeasured() throws {
-        var options = ModelSpeedBenchmark.Options()
-        options.models = [.logisticRegression]
-        options.users = 300
-        options.batchSize = 64
-        options.warmupSteps = 0
-        options.steps = 1
-        options.blocks = 1
-        let results = try ModelSpeedBenchmark.run(options)
+        let results = try measureOnce(.logisticRegression)
         #expect(results.count == 1 && results[0].model == "logistic-regression" && results[0].samplesPerSecond > 0)
     }
 }
