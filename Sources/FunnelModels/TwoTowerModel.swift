@@ -91,7 +91,7 @@ public final class TwoTowerModel: Module, RegisteredModel {
     }
 
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
-        let users = tower(try userInput(batch))
+        let users = tower(parts: try userInput.linearParts(batch))
         var outputs: [String: Tensor] = [:]
         if let negatives = batch.negatives[configuration.item] {
             guard let positives = batch.ids[configuration.item] else {
