@@ -12,13 +12,9 @@ public final class FeatureInput: Module {
     public let dense: [String]
     public let dimensions: Int
     /// A field is multiplied by the first layer per distinct id when its distinct ids in a batch
-    /// number at most this share of the rows (``FieldEmbedding/linearParts(_:threshold:)``); 0
-    /// multiplies every row. Such a field's forward, weight-gradient and embedding-gradient
-    /// products cost its distinct ids' rows, against two passes over the layer's output (the
-    /// gathered sums forward, the gradient's segment sums backward). On ESMM's benchmark (16-wide
-    /// embeddings, 256-wide first layers, batches of 1,024) training ran fastest with shares
-    /// of 0.3–0.5 and slower at 0.15 and 0.75.
-    public var deduplicationThreshold = 0.5
+    /// number at most this share of the rows (``FieldEmbedding/linearParts(_:threshold:)``,
+    /// ``FieldEmbedding/defaultDeduplicationThreshold``); 0 multiplies every row.
+    public var deduplicationThreshold = FieldEmbedding.defaultDeduplicationThreshold
 
     /// - Parameters:
     ///   - features: the selection, resolved against `dataset`.

@@ -97,6 +97,10 @@ public final class MultiTaskNetwork: Module {
 
     public let embedding: FieldEmbedding?
     public let denseProjection: Linear?
+    /// A field is multiplied by the first layers per distinct id when its distinct ids in a batch
+    /// number at most this share of the rows (``FieldEmbedding/linearParts(_:threshold:)``); 0
+    /// multiplies every row.
+    public var deduplicationThreshold = FieldEmbedding.defaultDeduplicationThreshold
     public let bottom: MLP?
     public let mixture: MixtureOfExperts?
     public let extraction: ProgressiveLayeredExtraction?
@@ -179,14 +183,25 @@ public final class MultiTaskNetwork: Module {
         return parts.count == 1 ? parts[0] : Tensor.concatenated(parts, alongAxis: 1)
     }
 
+    /// ``input(_:)`` before concatenation, for first layers that multiply a repeated field's
+    /// distinct ids only: the embeddings as ``FieldEmbedding/linearParts(_:threshold:)`` gives
+    /// them with ``deduplicationThreshold``, then the projected dense columns.
+    public func inputParts(_ batch: Batch) throws -> [Tensor.LinearPart] {
+        var parts: [Tensor.LinearPart] = []
+        if let embedding { parts += embedding.linearParts(try batch.idMatrix(categorical), threshold: deduplicationThreshold) }
+        if let denseProjection { parts.append(.rows(denseProjection(try batch.denseTensor(dense)))) }
+        return parts
+    }
+
     /// The backbone's task representations, the towers' inputs, one `[n, h]` per task in task
     /// order (the shared bottom's output repeated for `shared-bottom`). EKTM reads them
-    /// (multitask.md §4.2 step 1).
+    /// (multitask.md §4.2 step 1). The experts of MMoE and the shared bottom read the input in
+    /// parts; PLE's extraction layers read it concatenated.
     public func representations(_ batch: Batch) throws -> [Tensor] {
-        let encoded = try input(batch)
-        if let mixture { return mixture(encoded) }
-        if let extraction { return extraction(encoded) }
-        return Array(repeating: bottom!(encoded), count: tasks.count)
+        if let extraction { return extraction(try input(batch)) }
+        let parts = try inputParts(batch)
+        if let mixture { return mixture(parts: parts) }
+        return Array(repeating: bottom!(parts: parts), count: tasks.count)
     }
 
 

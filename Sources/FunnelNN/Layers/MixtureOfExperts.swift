@@ -35,9 +35,19 @@ public final class MixtureOfExperts: Module {
 
     /// The mixed representation of every gate, in gate order.
     public func callAsFunction(_ input: Tensor) -> [Tensor] {
+        self(parts: [.rows(input)])
+    }
+
+    /// The mixed representations over an input given in parts (the experts' and gates' first
+    /// layers multiply a repeated field's distinct ids only, ``Linear/callAsFunction(parts:rectified:)-(LinearPart…)``).
+    public func callAsFunction(parts: [Tensor.LinearPart]) -> [Tensor] {
         // The experts are independent: spread over the threads, forward and backward.
-        let outputs = Tensor.concurrently(Array(repeating: input, count: experts.count), experts.map { expert in { expert($0) } })
-        return gates.map { Self.mix(outputs, logits: $0(input)) }
+        let inputs = parts.tensors
+        let outputs = try! Tensor.concurrently(
+            Array(repeating: inputs, count: experts.count),
+            experts.map { expert in { views in [expert(parts: parts.replacingTensors(with: views))] } }
+        ).map { $0[0] }
+        return gates.map { Self.mix(outputs, logits: $0(parts: parts)) }
     }
 
     /// Each gate's mixture weights `[n, experts]` (softmax rows) for `input`.
