@@ -38,8 +38,7 @@ public final class FeatureInput: Module {
 
     /// The embeddings and dense columns concatenated, `[n, width]`.
     public func callAsFunction(_ batch: Batch) throws -> Tensor {
-        let parts = try self.parts(batch, threshold: 0).map(\.materialized)
-        return parts.count == 1 ? parts[0] : Tensor.concatenated(parts, alongAxis: 1)
+        try parts(batch, threshold: 0).concatenated
     }
 
     /// The output before concatenation, for a first layer that reads it where it lies and

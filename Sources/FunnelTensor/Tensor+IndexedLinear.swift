@@ -184,6 +184,13 @@ extension Array where Element == Tensor.LinearPart {
         return tensors
     }
 
+    /// The parts' rows side by side along the last axis, each materialised
+    /// (``Tensor/LinearPart/materialized``): the input itself, for consumers that need it.
+    public var concatenated: Tensor {
+        let matrices = map(\.materialized)
+        return matrices.count == 1 ? matrices[0] : Tensor.concatenated(matrices, alongAxis: -1)
+    }
+
     /// The same parts reading `replacements[i]` where they read ``tensors``[i] (a branch's views).
     public func replacingTensors(with replacements: [Tensor]) -> [Tensor.LinearPart] {
         let originals = tensors

@@ -177,18 +177,19 @@ public final class MultiTaskNetwork: Module {
 
     /// `e = [E_1; …; E_F; W x_dense + b]`, `[n, (F + 1)·d]`.
     public func input(_ batch: Batch) throws -> Tensor {
-        var parts: [Tensor] = []
-        if let embedding { parts.append(embedding(try batch.idMatrix(categorical)).reshaped([batch.size, -1])) }
-        if let denseProjection { parts.append(denseProjection(try batch.denseTensor(dense))) }
-        return parts.count == 1 ? parts[0] : Tensor.concatenated(parts, alongAxis: 1)
+        try inputParts(batch, threshold: 0).concatenated
     }
 
     /// ``input(_:)`` before concatenation, for first layers that multiply a repeated field's
     /// distinct ids only: the embeddings as ``FieldEmbedding/linearParts(_:threshold:)`` gives
     /// them with ``deduplicationThreshold``, then the projected dense columns.
     public func inputParts(_ batch: Batch) throws -> [Tensor.LinearPart] {
+        try inputParts(batch, threshold: deduplicationThreshold)
+    }
+
+    private func inputParts(_ batch: Batch, threshold: Double) throws -> [Tensor.LinearPart] {
         var parts: [Tensor.LinearPart] = []
-        if let embedding { parts += embedding.linearParts(try batch.idMatrix(categorical), threshold: deduplicationThreshold) }
+        if let embedding { parts += embedding.linearParts(try batch.idMatrix(categorical), threshold: threshold) }
         if let denseProjection { parts.append(.rows(denseProjection(try batch.denseTensor(dense)))) }
         return parts
     }

@@ -51,8 +51,7 @@ public final class Linear: Module {
     public func callAsFunction(parts: [Tensor.LinearPart], rectified: Bool = false) -> Tensor {
         precondition(!parts.isEmpty, "Funnel: a linear layer of no parts")
         guard let bias, inputRecording == nil else {
-            let matrices = parts.map(\.materialized)
-            let input = matrices.count == 1 ? matrices[0] : Tensor.concatenated(matrices, alongAxis: -1)
+            let input = parts.concatenated
             inputRecording?.latest = input.detached()
             let output = bias.map { bias in
                 Tensor.linear([input.reshaped([-1, inputDimensions])], weight: weight, bias: bias)

@@ -63,8 +63,7 @@ public final class MLP: Module {
     /// multiplies their distinct rows (``Linear/callAsFunction(parts:rectified:)-(LinearPart…)``).
     public func callAsFunction(parts: [Tensor.LinearPart]) -> Tensor {
         guard !layers.isEmpty else {
-            let matrices = parts.map(\.materialized)
-            let input = matrices.count == 1 ? matrices[0] : Tensor.concatenated(matrices, alongAxis: -1)
+            let input = parts.concatenated
             return output.map { $0(input) } ?? input
         }
         return stages(from: layers[0](parts: parts, rectified: fusesReLU), rectified: fusesReLU)
