@@ -42,7 +42,8 @@ long funnel_deduplicate(const int32_t *ids, long count, long stride, int32_t *sc
 typedef struct {
     float *y;
     long rows, n;
-    const float *bias, *table;
+    const float *bias;
+    const float *const *tables;
     const int32_t *indices;
     long parts;
     int initialized, rectify;
@@ -53,14 +54,14 @@ static void add_indexed_task(void *context, long index) {
     add_indexed_job *job = context;
     long begin, end;
     funnel_task_range(job->rows, job->tasks, index, &begin, &end);
-    FUNNEL_DISPATCH(funnel_add_indexed_rows_, job->y, job->rows, job->n, job->bias, job->table, job->indices,
+    FUNNEL_DISPATCH(funnel_add_indexed_rows_, job->y, job->rows, job->n, job->bias, job->tables, job->indices,
                     job->parts, job->initialized, job->rectify, begin, end);
 }
 
-void funnel_add_indexed_rows(float *y, long rows, long n, const float *bias, const float *table,
+void funnel_add_indexed_rows(float *y, long rows, long n, const float *bias, const float *const *tables,
                              const int32_t *indices, long parts, int initialized, int rectify) {
     long tasks = funnel_task_count(rows * n * (parts + 1), PARALLEL_GRAIN);
-    add_indexed_job job = {y, rows, n, bias, table, indices, parts, initialized, rectify, tasks < rows ? tasks : rows};
+    add_indexed_job job = {y, rows, n, bias, tables, indices, parts, initialized, rectify, tasks < rows ? tasks : rows};
     if (job.tasks < 1) job.tasks = 1;
     funnel_parallel_for(job.tasks, add_indexed_task, &job);
 }

@@ -4,19 +4,19 @@
 
 // Rows [begin, end) of funnel_add_indexed_rows.
 FUNNEL_BODY_TARGET
-void FUNNEL_NAME(funnel_add_indexed_rows_)(float *y, long rows, long n, const float *bias, const float *table,
-                                           const int32_t *indices, long parts, int initialized, int rectify,
-                                           long begin, long end) {
+void FUNNEL_NAME(funnel_add_indexed_rows_)(float *y, long rows, long n, const float *bias,
+                                           const float *const *tables, const int32_t *indices, long parts,
+                                           int initialized, int rectify, long begin, long end) {
     for (long r = begin; r < end; r++) {
         float *row = y + r * n;
         long part = 0;
         if (!initialized) {
-            const float *source = table + (long)indices[r] * n;
+            const float *source = tables[0] + (long)indices[r] * n;
             for (long i = 0; i < n; i++) row[i] = source[i];
             part = 1;
         }
         for (; part < parts; part++) {
-            const float *source = table + (long)indices[part * rows + r] * n;
+            const float *source = tables[part] + (long)indices[part * rows + r] * n;
 #pragma clang loop vectorize(assume_safety)
             for (long i = 0; i < n; i++) row[i] += source[i];
         }

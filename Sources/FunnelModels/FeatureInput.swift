@@ -49,6 +49,21 @@ public final class FeatureInput: Module {
         try parts(batch, threshold: deduplicationThreshold)
     }
 
+    /// The fold of the embedding fields into `linear`, a first layer reading ``linearParts(_:)``
+    /// (``FieldEmbedding/fold(into:column:budget:)``); `nil` when no field fits `budget` bytes.
+    public func fold(into linear: Linear, budget: Int = FieldEmbedding.defaultFoldBudget) -> FieldFold? {
+        embedding?.fold(into: linear, column: 0, budget: budget)
+    }
+
+    /// ``linearParts(_:)`` for each folded layer, in the folds' order: their folded fields are
+    /// `.products` parts (``FieldEmbedding/linearParts(_:threshold:folds:)``). For inference.
+    public func linearParts(_ batch: Batch, folds: [FieldFold]) throws -> [[Tensor.LinearPart]] {
+        guard let embedding, !folds.isEmpty else { return [try linearParts(batch)] }
+        let dense = self.dense.isEmpty ? [] : [Tensor.LinearPart.rows(try batch.denseTensor(self.dense))]
+        return embedding.linearParts(try batch.idMatrix(categorical), threshold: deduplicationThreshold, folds: folds)
+            .map { $0 + dense }
+    }
+
     private func parts(_ batch: Batch, threshold: Double) throws -> [Tensor.LinearPart] {
         var parts: [Tensor.LinearPart] = []
         if let embedding { parts += embedding.linearParts(try batch.idMatrix(categorical), threshold: threshold) }

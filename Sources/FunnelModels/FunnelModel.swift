@@ -24,10 +24,16 @@ public protocol FunnelModel: Module {
     func objective(_ outputs: [String: Tensor], batch: Batch) throws -> Objective
     /// The step that trains the model (`nil`: the one the training configuration chooses).
     var trainingStep: (any TrainingStep)? { get }
+    /// Readies the model to score many batches with its parameters as they are now: work that
+    /// only they decide is done once (the entire-space network folds its first layers,
+    /// ``EntireSpaceNetwork/foldForInference(budget:)``). Scores stay the same up to rounding; a
+    /// forward pass in training undoes it. A scorer of a loaded model calls it.
+    func prepareForInference()
 }
 
 extension FunnelModel {
     public var trainingStep: (any TrainingStep)? { nil }
+    public func prepareForInference() {}
 }
 
 /// The categorical and dense features and the label of a plain CTR model, chosen by name or,

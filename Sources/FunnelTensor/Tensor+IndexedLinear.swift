@@ -11,12 +11,27 @@ extension Tensor {
         /// field whose ids repeat within a batch is its distinct ids' vectors and, per row, the
         /// index of its id among them.
         case indexed(values: Tensor, range: Range<Int>, inverse: [Int32])
+        /// `width` columns whose products with the layer's weight are precomputed: row r of the
+        /// output gains row `indices[r]` of `table` (`[count, out]`). An embedding field folded
+        /// into a first layer for inference (``Tensor/foldedProducts(table:rows:weight:columns:)``);
+        /// a linear map over such a part records no gradient.
+        case products(table: Tensor, indices: [Int32], width: Int)
 
         /// The number of columns the part contributes.
         public var width: Int {
             switch self {
             case .rows(let tensor): tensor.shape[1]
             case .indexed(let values, _, _): values.shape[1]
+            case .products(_, _, let width): width
+            }
+        }
+
+        /// The tensor the part reads.
+        var tensor: Tensor {
+            switch self {
+            case .rows(let tensor): tensor
+            case .indexed(let values, _, _): values
+            case .products(let table, _, _): table
             }
         }
 
@@ -46,6 +61,8 @@ extension Tensor {
             case .rows(let tensor): tensor
             case .indexed(let values, let range, let inverse):
                 values.indexSelect(inverse.map { $0 + Int32(range.lowerBound) })
+            case .products:
+                preconditionFailure("Funnel: a `.products` part holds a layer's products, not its input rows")
             }
         }
     }
@@ -61,23 +78,29 @@ extension Tensor {
     /// Row r sums its `.rows` parts' products (one GEMM accumulation), then its `.indexed` parts'
     /// rows in order, then the bias; that order is fixed, so the bits depend only on the inputs
     /// (not on the thread count), although they differ from the materialised parts' linear map by
-    /// rounding. Without `.indexed` parts this is the `[Tensor]` form exactly.
+    /// rounding. Without `.indexed` parts this is the `[Tensor]` form exactly. `.products` parts'
+    /// rows are added after the `.indexed` parts', in order; with them the map is for inference
+    /// and records nothing.
     ///
     /// Shapes: parts of equal row count `rows` with `Σ widthᵢ = in`, weight `[out, in]`, bias
     /// `[out]` → `[rows, out]`.
     public static func linear(_ parts: [LinearPart], weight: Tensor, bias: Tensor, rectified: Bool = false) -> Tensor {
         var matrices: [(tensor: Tensor, offset: Int)] = []
         var indexed: [(values: Tensor, range: Range<Int>, inverse: [Int32], offset: Int)] = []
+        var folded: [(table: Tensor, indices: [Int32])] = []
         var offset = 0
         for part in parts {
             switch part {
             case .rows(let tensor): matrices.append((tensor, offset))
             case .indexed(let values, let range, let inverse): indexed.append((values, range, inverse, offset))
+            case .products(let table, let indices, _): folded.append((table, indices))
             }
             offset += part.width
         }
-        if indexed.isEmpty { return linear(matrices.map(\.tensor), weight: weight, bias: bias, rectified: rectified) }
-        let rows = matrices.first?.tensor.shape[0] ?? indexed[0].inverse.count
+        if indexed.isEmpty && folded.isEmpty {
+            return linear(matrices.map(\.tensor), weight: weight, bias: bias, rectified: rectified)
+        }
+        let rows = matrices.first?.tensor.shape[0] ?? indexed.first?.inverse.count ?? folded[0].indices.count
         let (outputs, inputs) = (weight.shape[0], weight.shape[1])
         precondition(
             weight.rank == 2 && bias.shape == [outputs] && offset == inputs
@@ -85,8 +108,10 @@ extension Tensor {
                 && indexed.allSatisfy {
                     $0.values.rank == 2 && $0.inverse.count == rows && $0.range.lowerBound >= 0
                         && $0.range.upperBound <= $0.values.shape[0]
-                },
+                }
+                && folded.allSatisfy { $0.table.rank == 2 && $0.table.shape[1] == outputs && $0.indices.count == rows },
             "Funnel: linear of parts of widths \(parts.map(\.width)) over \(rows) rows, weight \(weight.shape), bias \(bias.shape)")
+        precondition(folded.isEmpty || !GradientMode.isEnabled, "Funnel: `.products` parts are for inference, without gradients")
         // Part p's products occupy rows starts[p] ..< starts[p] + count of one table; indices
         // holds, part after part, each output row's row of that table.
         var starts: [Int] = []
@@ -95,7 +120,7 @@ extension Tensor {
             starts.append(slots)
             slots += part.range.count
         }
-        var indices = [Int32](repeating: 0, count: indexed.count * rows)
+        var indices = [Int32](repeating: 0, count: (indexed.count + folded.count) * rows)
         // Whether every part meets its rows first in increasing order and meets them all (what
         // ``distinct(_:start:stride:count:)`` gives): then the backward pass need not zero its sums.
         var firstSeenOrder = true
@@ -108,6 +133,13 @@ extension Tensor {
                 if index == next { next += 1 } else if index > next { firstSeenOrder = false }
             }
             if Int(next) != part.range.count { firstSeenOrder = false }
+        }
+        for (p, part) in folded.enumerated() {
+            let count = Int32(part.table.shape[0])
+            for (r, index) in part.indices.enumerated() {
+                precondition(index >= 0 && index < count, "Funnel: product row \(index) at row \(r) outside 0..<\(count)")
+            }
+            indices.replaceSubrange((indexed.count + p) * rows..<(indexed.count + p + 1) * rows, with: part.indices)
         }
 
         let output = Tensor.uninitialized([rows, outputs])
@@ -123,9 +155,14 @@ extension Tensor {
                 0, 1, part.range.count, outputs, width, 1, part.values.storage.pointer + part.range.lowerBound * width,
                 width, weight.storage.pointer + part.offset, inputs, 0, products.storage.pointer + start * outputs, outputs)
         }
+        // The `.indexed` parts' indices are rows of `products`; a `.products` part's, of its table.
+        let sources: [UnsafePointer<Float>?] =
+            Array(repeating: UnsafePointer(products.storage.pointer), count: indexed.count)
+            + folded.map { UnsafePointer($0.table.storage.pointer) }
         funnel_add_indexed_rows(
-            output.storage.pointer, rows, outputs, bias.storage.pointer, products.storage.pointer, indices,
-            indexed.count, matrices.isEmpty ? 0 : 1, rectified ? 1 : 0)
+            output.storage.pointer, rows, outputs, bias.storage.pointer, sources, indices, indexed.count + folded.count,
+            matrices.isEmpty ? 0 : 1, rectified ? 1 : 0)
+        if !folded.isEmpty { return output }
 
         // Each distinct values tensor is one input, whatever number of parts read it.
         var tables: [Tensor] = []
@@ -168,19 +205,40 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// The products of blocks of a table's rows with a linear layer's columns, stacked: block i
+    /// is `table[rows[i]]·weight[:, columns[i] ..< columns[i] + width]ᵀ` (`[rows[i].count, out]`),
+    /// where `width` is the table's. Folding an embedding field into a first layer: row `id` of
+    /// a field's block is what the layer's columns for that field make of the id's vector, so a
+    /// `.products` part (``LinearPart/products(table:indices:width:)``) adds it instead of
+    /// multiplying. A constant: it records no gradient and does not follow later changes.
+    ///
+    /// Shapes: table `[count, width]`, weight `[out, in]` → `[Σ rows[i].count, out]`.
+    public static func foldedProducts(table: Tensor, rows: [Range<Int>], weight: Tensor, columns: [Int]) -> Tensor {
+        let (width, outputs, inputs) = (table.shape[1], weight.shape[0], weight.shape[1])
+        precondition(
+            table.rank == 2 && weight.rank == 2 && rows.count == columns.count
+                && rows.allSatisfy { $0.lowerBound >= 0 && $0.upperBound <= table.shape[0] }
+                && columns.allSatisfy { $0 >= 0 && $0 + width <= inputs },
+            "Funnel: folding rows \(rows) of a table \(table.shape) into columns \(columns) of a weight \(weight.shape)")
+        let products = Tensor.uninitialized([rows.reduce(0) { $0 + $1.count }, outputs])
+        var start = 0
+        for (block, column) in zip(rows, columns) where !block.isEmpty {
+            funnel_sgemm(
+                0, 1, block.count, outputs, width, 1, table.storage.pointer + block.lowerBound * width, width,
+                weight.storage.pointer + column, inputs, 0, products.storage.pointer + start * outputs, outputs)
+            start += block.count
+        }
+        return products
+    }
+}
+
 extension Array where Element == Tensor.LinearPart {
     /// The distinct tensors the parts read, in order: a concurrent branch's inputs
     /// (``Tensor/concurrently(_:_:)-([[Tensor]]…)``).
     public var tensors: [Tensor] {
         var tensors: [Tensor] = []
-        for part in self {
-            let tensor: Tensor
-            switch part {
-            case .rows(let rows): tensor = rows
-            case .indexed(let values, _, _): tensor = values
-            }
-            if !tensors.contains(where: { $0 === tensor }) { tensors.append(tensor) }
-        }
+        for part in self where !tensors.contains(where: { $0 === part.tensor }) { tensors.append(part.tensor) }
         return tensors
     }
 
@@ -200,6 +258,7 @@ extension Array where Element == Tensor.LinearPart {
             switch part {
             case .rows(let rows): .rows(replacement(rows))
             case .indexed(let values, let range, let inverse): .indexed(values: replacement(values), range: range, inverse: inverse)
+            case .products(let table, let indices, let width): .products(table: replacement(table), indices: indices, width: width)
             }
         }
     }

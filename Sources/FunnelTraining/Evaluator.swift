@@ -97,6 +97,7 @@ public enum Evaluator {
             dataset: dataset, split: split, batchSize: batchSize, training: false, rows: kept, extraColumns: columns)
         model.train(false)
         defer { model.train() }
+        model.prepareForInference()
         try withoutGradients {
             for slice in batcher.batches(epoch: 0) {
                 let batch = batcher.batch(slice)

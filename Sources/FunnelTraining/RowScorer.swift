@@ -65,6 +65,8 @@ public struct RowScorer {
         self.probabilityTasks = probabilityTasks
         self.valueOutputs = valueOutputs
         if case .ranking = tasks[0].kind { ranks = true } else { ranks = false }
+        // As evaluation does: the same scores as `funnel predict`'s, bit for bit.
+        trained.model.prepareForInference()
     }
 
     /// The model's outputs for encoded rows, in evaluation mode without gradients.

@@ -205,11 +205,11 @@ void funnel_sum_rows(const float *const *rows, long width, const int32_t *slots,
 long funnel_deduplicate(const int32_t *ids, long count, long stride, int32_t *scratch, long capacity,
                         int32_t *unique, int32_t *inverse);
 
-/// Adds rows of `table` picked by index to each row of y (`rows` × n): row r gains
-/// table[indices[p·rows + r]] for p = 0, 1, …, parts − 1 in that order, then bias (then ReLU
-/// with `rectify`). Without `initialized`, y's values are ignored and part 0's row starts the
-/// sum. Split by rows: the bits do not depend on the thread count.
-void funnel_add_indexed_rows(float *y, long rows, long n, const float *bias, const float *table,
+/// Adds rows picked by index to each row of y (`rows` × n): row r gains
+/// tables[p][indices[p·rows + r]] (rows of n floats) for p = 0, 1, …, parts − 1 in that order,
+/// then bias (then ReLU with `rectify`). Without `initialized`, y's values are ignored and part
+/// 0's row starts the sum. Split by rows: the bits do not depend on the thread count.
+void funnel_add_indexed_rows(float *y, long rows, long n, const float *bias, const float *const *tables,
                              const int32_t *indices, long parts, int initialized, int rectify);
 
 /// The backward pass of funnel_add_indexed_rows: sums (`slots` × n) = 0, then for every row r in

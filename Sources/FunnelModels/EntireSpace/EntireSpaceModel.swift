@@ -37,6 +37,10 @@ extension EntireSpaceModel {
         try network(batch)
     }
 
+    public func prepareForInference() {
+        network.foldForInference()
+    }
+
     /// The click `o` and conversion `o·r` labels of a batch, `[n]` each.
     func funnelLabels(_ batch: Batch) throws -> (click: Tensor, conversion: Tensor) {
         (try batch.tensor(network.click), try batch.tensor(network.conversion))

@@ -79,6 +79,9 @@ public final class EntireSpaceNetwork: Module {
     public let click: String
     public let conversion: String
     public let configuration: Configuration
+    /// The first layers folded with the embedding fields for inference, one per input-reading
+    /// MLP (each tower, or the shared bottom); dropped by a forward pass in training.
+    private var folds: [FieldFold] = []
 
     public init(dataset: Dataset, configuration: Configuration, heads: [String], seed: UInt64) throws {
         guard configuration.sharedEmbedding || configuration.backbone == .towers else {
@@ -130,14 +133,44 @@ public final class EntireSpaceNetwork: Module {
     /// The feature and label columns the batcher must gather.
     public var columns: Set<String> { inputs[0].columns.union([click, conversion]) }
 
+    /// Folds the first layers that read the embeddings — each tower's, or the shared bottom's —
+    /// with the fields whose products fit `budget` bytes per layer
+    /// (``FeatureInput/fold(into:budget:)``), so that inference adds a precomputed row per
+    /// folded field and row. Scores match the unfolded network's up to rounding. The folds are a
+    /// snapshot of the parameters: a forward pass in training drops them, and a network that
+    /// loads or changes parameters otherwise must fold again. Returns the bytes the folds hold
+    /// (0 for the `mmoe` backbone, whose experts and gates are not folded).
+    @discardableResult
+    public func foldForInference(budget: Int = FieldEmbedding.defaultFoldBudget) -> Int {
+        folds = []
+        let layers: [(input: FeatureInput, layer: Linear?)]
+        if mixture != nil {
+            layers = []
+        } else if let bottom {
+            layers = [(inputs[0], bottom.layers.first)]
+        } else {
+            layers = zip(towers.indices, towers).map { (inputs[inputs.count == 1 ? 0 : $0], $1.layers.first) }
+        }
+        let folds = layers.map { input, layer in layer.flatMap { input.fold(into: $0, budget: budget) } }
+        guard let first = folds.first, first != nil, folds.allSatisfy({ $0?.starts == first?.starts }) else { return 0 }
+        self.folds = folds.compactMap { $0 }
+        return self.folds.reduce(0) { $0 + $1.bytes }
+    }
+
     /// One logit `[n]` per head.
     public func callAsFunction(_ batch: Batch) throws -> [String: Tensor] {
+        if isTraining || GradientMode.isEnabled { folds = [] }
         // The towers are independent: one per thread, forward and backward.
         let representations: [[Tensor.LinearPart]]
         if let mixture {
             representations = mixture(try inputs[0](batch)).map { [.rows($0)] }
         } else if let bottom {
-            representations = Array(repeating: [.rows(bottom(parts: try inputs[0].linearParts(batch)))], count: heads.count)
+            let parts = try inputs[0].linearParts(batch, folds: folds)[0]
+            representations = Array(repeating: [.rows(bottom(parts: parts))], count: heads.count)
+        } else if !folds.isEmpty {
+            representations = inputs.count == 1
+                ? try inputs[0].linearParts(batch, folds: folds)
+                : try zip(inputs, folds).map { try $0.linearParts(batch, folds: [$1])[0] }
         } else {
             // Each tower's first layer reads the embeddings and dense columns where they lie.
             let parts = try inputs.map { try $0.linearParts(batch) }

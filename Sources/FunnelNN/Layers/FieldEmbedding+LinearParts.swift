@@ -23,35 +23,57 @@ extension FieldEmbedding {
     ///
     /// - Parameter ids: `[batch × fields]` ids, row-major.
     public func linearParts(_ ids: [Int32], threshold: Double) -> [Tensor.LinearPart] {
+        linearParts(ids, threshold: threshold, folded: nil)
+    }
+
+    /// ``linearParts(_:threshold:)`` where the fields `fold` folds are `.products` parts of its
+    /// products.
+    func linearParts(_ ids: [Int32], threshold: Double, folded fold: FieldFold?) -> [Tensor.LinearPart] {
         let fields = fieldCount
         precondition(ids.count % fields == 0, "Funnel: \(ids.count) ids for \(fields) fields")
         let batch = ids.count / fields
         let whole: () -> [Tensor.LinearPart] = { [.rows(self(ids).reshaped([batch, fields * self.dimensions]))] }
-        guard tables.count == 1, batch > 1, threshold > 0 else { return whole() }
+        let starts = fold?.starts ?? Array(repeating: nil, count: fields)
+        precondition(starts.count == fields, "Funnel: a fold of \(starts.count) fields for \(fields)")
+        let deduplicates = batch > 1 && threshold > 0
+        guard tables.count == 1, deduplicates || fold != nil else { return whole() }
         let rows = sharedRows(ids)
         let limit = Int((threshold * Double(batch)).rounded(.down))
         // Fields side by side: this runs before the towers, while the other thread has nothing to do.
         var columns = [(values: [Int32], inverse: [Int32])](repeating: ([], []), count: fields)
-        columns.withUnsafeMutableBufferPointer { columns in
-            Compute.parallelFor(tasks: fields) { columns[$0] = Tensor.LinearPart.distinct(rows, start: $0, stride: fields, count: batch) }
+        if deduplicates {
+            columns.withUnsafeMutableBufferPointer { columns in
+                Compute.parallelFor(tasks: fields) { field in
+                    guard starts[field] == nil else { return }
+                    columns[field] = Tensor.LinearPart.distinct(rows, start: field, stride: fields, count: batch)
+                }
+            }
         }
-        let repeated = columns.map { $0.values.count <= limit }
-        guard repeated.contains(true) else { return whole() }
+        let repeated = (0..<fields).map { deduplicates && starts[$0] == nil && columns[$0].values.count <= limit }
+        let separate = (0..<fields).map { repeated[$0] || starts[$0] != nil }
+        guard separate.contains(true) else { return whole() }
 
         let distinctRows = zip(columns, repeated).flatMap { column, repeated in repeated ? column.values : [] }
-        let vectors = tables[0](distinctRows)
+        let vectors = distinctRows.isEmpty ? nil : tables[0](distinctRows)
         var parts: [Tensor.LinearPart] = []
         var start = 0
         var field = 0
         while field < fields {
+            if let foldStart = starts[field], let fold {
+                let shift = foldStart - offsets[field]
+                let indices = (0..<batch).map { rows[$0 * fields + field] + shift }
+                parts.append(.products(table: fold.products, indices: indices, width: dimensions))
+                field += 1
+                continue
+            }
             if repeated[field] {
                 let count = columns[field].values.count
-                parts.append(.indexed(values: vectors, range: start..<start + count, inverse: columns[field].inverse))
+                parts.append(.indexed(values: vectors!, range: start..<start + count, inverse: columns[field].inverse))
                 start += count
                 field += 1
                 continue
             }
-            let end = (field..<fields).first { repeated[$0] } ?? fields
+            let end = (field..<fields).first { separate[$0] } ?? fields
             let width = end - field
             var runRows = [Int32](repeating: 0, count: batch * width)
             for row in 0..<batch {

@@ -33,6 +33,7 @@ import Testing
                 switch part {
                 case .rows(let tensor): "rows \(tensor.shape[1])"
                 case .indexed(_, let range, _): "indexed \(range.count)"
+                case .products(_, _, let width): "products \(width)"
                 }
             }
         }
