@@ -24,6 +24,17 @@ extension HomepageScenario {
         public var blockEntryShare = 0.5
         public var portalDrivenClicks = true
         public var otherEntryProbability = 0.8
+        public var personalisedPolicy = false
+        public var policyTasteNoise = 1.0
+        public var policyTemperature = 1.0
+        public var policyExploration = 0.1
+        public var intentDrivenAttention = false
+        public var intentAttention = 0.9
+        public var casualBrowsingAttention = 0.3
+        public var displayedPortalChoice = false
+        public var subsidyShare = 0.3
+        public var subsidyPull = 1.5
+        public var firstSlotPull = 0.7
         /// Taste drift and an abrupt shift (all off by default), shared with the funnel world.
         public var drift = DriftKnobs()
 
@@ -52,6 +63,17 @@ extension HomepageScenario {
             ("blockEntryShare", "0.5", "mean share of portal intents entered through the block (the block is one of three entry points, USD Fig. 1a)"),
             ("portalDrivenClicks", "true", "false: no clicks made only to reach the portal (switches the pseudo-positive bias off)"),
             ("otherEntryProbability", "0.8", "an intent not served by the block reaches the portal through icons or notifications (USD §2.2)"),
+            ("personalisedPolicy", "false", "true: the block shows items drawn from a ranker's softmax over a noisy, stale estimate of the user's taste, with exploration, so exposure carries item-level selection bias and its propensity is recorded (exposure_propensity); false: by popularity alone, the same for every user (the first worlds)"),
+            ("policyTasteNoise", "1.0", "the ranker's estimate is the taste of the first warm-up day plus this much noise per dimension (tastes have unit variance: the estimate correlates ≈ 0.7 with the taste, and never follows drift)"),
+            ("policyTemperature", "1.0", "the ranker's softmax temperature over interest-scaled scores: exposure follows the estimated interest as closely as the click logit does"),
+            ("policyExploration", "0.1", "share of draws spread uniformly over the items (a production ranker's exploration traffic), so every item keeps a propensity of at least 0.1 / items"),
+            ("intentDrivenAttention", "false", "true: whether a user looks at the block depends on the day's portal intent — USD §1: users heading for the portal use the block as its entry and see it, users with other goals mostly do not — so portal-only non-clicks were mostly seen; false: attention depends on the visit type only (the first worlds)"),
+            ("intentAttention", "0.9", "with intentDrivenAttention: probability that a user who intends to visit the portal that day looks at the block (one of the portal's three entry points, on the user's way)"),
+            ("casualBrowsingAttention", "0.3", "with intentDrivenAttention: probability that a browsing visit without portal intent looks at the block (goal-driven visits keep goalDrivenAttention): most of their non-clicks are unseen"),
+            ("displayedPortalChoice", "false", "true: a click made only to reach the portal lands on a block item by what the block displays — a subsidy badge and the first slot — so pseudo-positives are item-level bias a click-trained model learns (item side column item_subsidy); false: on a uniformly random slot (the first worlds)"),
+            ("subsidyShare", "0.3", "share of items shown with a subsidy badge, drawn independently of their traits (the badge says nothing of interest)"),
+            ("subsidyPull", "1.5", "with displayedPortalChoice: logit added to a badged item's chance of being the portal click's target (a user only passing through picks the most salient item)"),
+            ("firstSlotPull", "0.7", "with displayedPortalChoice: logit added to the first slot's chance of being the portal click's target"),
         ] + DriftKnobs.documentation
     }
 }

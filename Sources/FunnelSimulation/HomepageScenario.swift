@@ -41,10 +41,16 @@ public enum HomepageScenario: Scenario {
         }
         // Shares enter as logits (open interval); attention and entry are plain probabilities.
         let shares = [knobs.dailyActivity, knobs.goalDrivenShare, knobs.blockEntryShare]
-        let probabilities = [knobs.goalDrivenAttention, knobs.browsingAttention, knobs.otherEntryProbability]
+        let probabilities = [
+            knobs.goalDrivenAttention, knobs.browsingAttention, knobs.otherEntryProbability, knobs.intentAttention,
+            knobs.casualBrowsingAttention, knobs.policyExploration, knobs.subsidyShare,
+        ]
         guard shares.allSatisfy({ $0 > 0 && $0 < 1 }), probabilities.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
             throw KnobParser.KnobError(
-                description: "homepage: dailyActivity, goalDrivenShare and blockEntryShare must lie in (0, 1), attentions and otherEntryProbability in [0, 1]")
+                description: "homepage: dailyActivity, goalDrivenShare and blockEntryShare must lie in (0, 1); attentions, otherEntryProbability, policyExploration and subsidyShare in [0, 1]")
+        }
+        guard knobs.policyTemperature > 0, knobs.policyTasteNoise >= 0 else {
+            throw KnobParser.KnobError(description: "homepage: needs policyTemperature > 0 and policyTasteNoise ≥ 0")
         }
         try knobs.drift.validate(days: days, items: knobs.items, world: "homepage")
         let world = HomepageWorld(seed: seed, knobs: knobs)
@@ -64,6 +70,9 @@ struct HomepageWorld: Sendable {
     let itemBias: [Float]
     let itemCategory: [Int32]
     let itemPriceLevel: [Int32]
+    /// 1 for items shown with a subsidy badge (`subsidyShare` of them, independent of their
+    /// traits: the badge says nothing of interest), drawn from a stream of their own.
+    let itemSubsidy: [Int32]
     /// Walker's alias table of the exposure policy (popular items are shown more): item i is
     /// shown with probability ∝ exp(item bias). With a shift, the table before the shift day.
     let aliasProbability: [Float]
@@ -82,6 +91,8 @@ struct HomepageWorld: Sendable {
         itemBias = (0..<knobs.items).map { _ in random.nextNormal() * Float(knobs.itemPopularitySpread) }
         itemCategory = (0..<knobs.items).map { _ in Int32(random.next() % UInt64(knobs.itemCategories)) }
         itemPriceLevel = (0..<knobs.items).map { _ in Int32(random.next() % 5) }
+        var badges = RandomGenerator(seed: seed ^ 0x5B_51D7)
+        itemSubsidy = (0..<knobs.items).map { _ in Double(badges.nextUnitFloat()) < knobs.subsidyShare ? 1 : 0 }
         let drift = Drift(seed: seed, items: knobs.items, knobs: knobs.drift)
         self.drift = drift
         let weights = itemBias.map { Foundation.exp(Double($0)) }
@@ -111,12 +122,10 @@ struct HomepageWorld: Sendable {
         return (probability, alias)
     }
 
-    /// An item drawn by the exposure policy on `day` (two draws whatever the day).
-    func drawItem(_ random: inout RandomGenerator, day: Int) -> Int {
-        let afterShift = drift.isAfterShift(day)
-        let probability = afterShift ? aliasProbabilityAfterShift : aliasProbability
-        let slot = Int(random.next() % UInt64(probability.count))
-        return random.nextUnitFloat() < probability[slot] ? slot : Int((afterShift ? aliasAfterShift : alias)[slot])
+    /// The policy that fills `user`'s block (``HomepagePolicy``), whose taste on the first
+    /// warm-up day is `taste`.
+    func policy(for user: Int, taste: [Float]) -> HomepagePolicy {
+        knobs.personalisedPolicy ? HomepagePolicy(personalisedFor: user, taste: taste, world: self) : HomepagePolicy(popularityOf: self)
     }
 }
 

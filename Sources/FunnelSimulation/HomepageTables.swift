@@ -17,7 +17,8 @@ struct HomepageTables {
             ColumnSchema(name: "interest_probability", kind: .dense, role: .truth, truthOf: "click"),
             ColumnSchema(name: "attention_propensity", kind: .dense, role: .truth),
             ColumnSchema(name: "portal_click_propensity", kind: .dense, role: .truth),
-        ] + driftColumns
+        ] + (knobs.personalisedPolicy ? [ColumnSchema(name: "exposure_propensity", kind: .dense, role: .truth)] : [])
+            + driftColumns
     }
 
     /// The drift truth columns, written only with drift on (default schemas are unchanged).
@@ -42,7 +43,8 @@ struct HomepageTables {
                 features: [
                     ColumnSchema(name: "item_category", kind: .categorical, vocabulary: .identity(size: knobs.itemCategories)),
                     ColumnSchema(name: "item_price_level", kind: .categorical, vocabulary: .identity(size: 5)),
-                ]),
+                ] + (knobs.displayedPortalChoice
+                    ? [ColumnSchema(name: "item_subsidy", kind: .categorical, vocabulary: .identity(size: 2))] : [])),
             SideTableSchema(
                 name: "user-day", table: TableFile(file: "user_day.csv"), key: ["user", "day"],
                 columns: [
@@ -69,6 +71,7 @@ struct HomepageTables {
                 "attention_propensity": .floats(exposures.map(\.attention)),
                 "portal_click_propensity": .floats(exposures.map(\.portalClick)),
             ]
+            if knobs.personalisedPolicy { table.values["exposure_propensity"] = .floats(exposures.map(\.propensity)) }
             if knobs.drift.isOn {
                 table.values["after_shift"] = .floats(exposures.map(\.afterShift))
                 table.values["shifted"] = .floats(exposures.map(\.shifted))
@@ -83,6 +86,7 @@ struct HomepageTables {
             "item": .ids((0..<Int32(knobs.items)).map { $0 }), "item_category": .ids(world.itemCategory),
             "item_price_level": .ids(world.itemPriceLevel),
         ]
+        if knobs.displayedPortalChoice { item.values["item_subsidy"] = .ids(world.itemSubsidy) }
         var userDay = TableAssembler(name: "user-day", columns: sides[2].columns)
         userDay.values = [
             "user": .ids(logs.map(\.dayUser)), "day": .integers(logs.map(\.dayDay)),
@@ -97,7 +101,7 @@ struct HomepageTables {
         let schema = DatasetSchema.simulated(
             name: "homepage",
             columns: exposureColumns, sideTables: sides,
-            notes: "Simulated by Funnel's homepage scenario (USD's world): \(users) users, \(days) days, the last \(knobs.evaluationDays) for evaluation. Truth columns: interest_probability (click probability had the user looked), attention_propensity, portal_click_propensity; user-day truth portal_intent_probability." + (knobs.drift.isOn ? knobs.drift.notes : ""))
+            notes: "Simulated by Funnel's homepage scenario (USD's world): \(users) users, \(days) days, the last \(knobs.evaluationDays) for evaluation. Truth columns: interest_probability (click probability had the user looked), attention_propensity, portal_click_propensity\(knobs.personalisedPolicy ? ", exposure_propensity (the personalised policy's probability per draw)" : ""); user-day truth portal_intent_probability." + (knobs.drift.isOn ? knobs.drift.notes : ""))
         return SimulatedWorld(
             schema: schema, splits: splits,
             sideTables: [

@@ -4,6 +4,8 @@ import FunnelTensor
 struct HomepageExposures {
     var user: [Int32] = [], item: [Int32] = [], day: [Int64] = [], position: [Int32] = []
     var click: [Float] = [], interest: [Float] = [], attention: [Float] = [], portalClick: [Float] = []
+    /// With the personalised policy (else empty): each exposure's per-draw propensity.
+    var propensity: [Float] = []
     /// With drift on (else empty): the drift truth columns.
     var afterShift: [Float] = [], shifted: [Float] = []
 }
@@ -33,6 +35,7 @@ extension HomepageWorld {
         taste.removeAll(keepingCapacity: true)
         for _ in 0..<dimensions { taste.append(random.nextNormal()) }
         defer { log.scratchTaste = taste }
+        let policy = policy(for: user, taste: taste)
         let activity = sigmoid(logit(knobs.dailyActivity) + Double(random.nextNormal()))
         let goalShare = sigmoid(logit(knobs.goalDrivenShare) + 0.8 * Double(random.nextNormal()))
         let habit = knobs.portalHabitMean + knobs.portalHabitSpread * Double(random.nextNormal())
@@ -64,12 +67,17 @@ extension HomepageWorld {
             let clicksBefore = clicks.count
             if Double(random.nextUnitFloat()) < activity {
                 let goalDriven = Double(random.nextUnitFloat()) < goalShare
-                let attention = knobs.attentionBias ? (goalDriven ? knobs.goalDrivenAttention : knobs.browsingAttention) : 1
+                let attention = knobs.attentionBias ? attentionProbability(goalDriven: goalDriven, intends: intends) : 1
                 let looked = Double(random.nextUnitFloat()) < attention
-                let first = drawItem(&random, day: day)
-                var second = drawItem(&random, day: day)
-                for _ in 0..<4 where second == first { second = drawItem(&random, day: day) }
-                let portalPosition = looked && intends && Double(random.nextUnitFloat()) < entry ? Int(random.next() % 2) : -1
+                let afterShift = drift.isAfterShift(day)
+                let first = policy.drawItem(&random, afterShift: afterShift)
+                var second = policy.drawItem(&random, afterShift: afterShift)
+                for _ in 0..<4 where second == first { second = policy.drawItem(&random, afterShift: afterShift) }
+                // The slot a click made only to reach the portal lands on: uniform, or by what is displayed.
+                let firstSlotChoice = portalChoiceOfFirstSlot(first: first, second: second)
+                let portalPosition = looked && intends && Double(random.nextUnitFloat()) < entry
+                    ? (knobs.displayedPortalChoice ? (Double(random.nextUnitFloat()) < firstSlotChoice ? 0 : 1) : Int(random.next() % 2))
+                    : -1
                 for position in 0..<2 {
                     let item = position == 0 ? first : second
                     var affinity: Float = 0
@@ -93,7 +101,8 @@ extension HomepageWorld {
                         exposures.click.append(clicked ? 1 : 0)
                         exposures.interest.append(Float(interest))
                         exposures.attention.append(Float(attention))
-                        exposures.portalClick.append(Float(intentProbability * entry / 2))
+                        exposures.portalClick.append(Float(intentProbability * entry * (position == 0 ? firstSlotChoice : 1 - firstSlotChoice)))
+                        if let propensity = policy.propensity(of: item, afterShift: afterShift) { exposures.propensity.append(propensity) }
                         if driftOn {
                             exposures.afterShift.append(drift.isAfterShift(day) ? 1 : 0)
                             exposures.shifted.append(drift.isShifted(item: item, user: userDrift, day: day) ? 1 : 0)
@@ -124,5 +133,22 @@ extension HomepageWorld {
                 tokens[day + history] = portal ? 2 : 1
             }
         }
+    }
+
+    /// The probability of looking at the block on a visit: by visit type (goal-driven or
+    /// browsing), or, with `intentDrivenAttention`, high on days of portal intent and by visit
+    /// type otherwise.
+    func attentionProbability(goalDriven: Bool, intends: Bool) -> Double {
+        guard knobs.intentDrivenAttention else { return goalDriven ? knobs.goalDrivenAttention : knobs.browsingAttention }
+        if intends { return knobs.intentAttention }
+        return goalDriven ? knobs.goalDrivenAttention : knobs.casualBrowsingAttention
+    }
+
+    /// The probability that a portal-driven click lands on the first slot: ½, or, with
+    /// `displayedPortalChoice`, a softmax over each slot's badge and the first slot's pull.
+    func portalChoiceOfFirstSlot(first: Int, second: Int) -> Double {
+        guard knobs.displayedPortalChoice else { return 0.5 }
+        let difference = knobs.firstSlotPull + knobs.subsidyPull * Double(itemSubsidy[first] - itemSubsidy[second])
+        return sigmoid(difference)
     }
 }
