@@ -35,6 +35,9 @@ extension HomepageScenario {
         public var subsidyShare = 0.3
         public var subsidyPull = 1.5
         public var firstSlotPull = 0.7
+        public var blockItems = 2
+        public var informativeCategories = false
+        public var profileDimensions = 1
         /// Taste drift and an abrupt shift (all off by default), shared with the funnel world.
         public var drift = DriftKnobs()
 
@@ -74,6 +77,9 @@ extension HomepageScenario {
             ("subsidyShare", "0.3", "share of items shown with a subsidy badge, drawn independently of their traits (the badge says nothing of interest)"),
             ("subsidyPull", "1.5", "with displayedPortalChoice: logit added to a badged item's chance of being the portal click's target (a user only passing through picks the most salient item)"),
             ("firstSlotPull", "0.7", "with displayedPortalChoice: logit added to the first slot's chance of being the portal click's target"),
+            ("blockItems", "2", "items per block view (USD Fig. 1a shows two; more give each user more exposures per visit)"),
+            ("informativeCategories", "false", "true: an item's category is the nearest of itemCategories random directions in trait space, so the category tells part of the item's traits (a shop's taxonomy follows what its items are); false: drawn at random (the first worlds)"),
+            ("profileDimensions", "1", "taste dimensions the profile reveals, each as a coarse, noisy segment (user_segment, then user_segment_1, …): 1 is the first worlds' single segment"),
         ] + DriftKnobs.documentation
     }
 }

@@ -52,6 +52,12 @@ public enum HomepageScenario: Scenario {
         guard knobs.policyTemperature > 0, knobs.policyTasteNoise >= 0 else {
             throw KnobParser.KnobError(description: "homepage: needs policyTemperature > 0 and policyTasteNoise ≥ 0")
         }
+        guard knobs.blockItems >= 1, knobs.blockItems <= knobs.items,
+            (1...knobs.latentDimensions).contains(knobs.profileDimensions)
+        else {
+            throw KnobParser.KnobError(
+                description: "homepage: needs 1 ≤ blockItems ≤ items and 1 ≤ profileDimensions ≤ latentDimensions")
+        }
         try knobs.drift.validate(days: days, items: knobs.items, world: "homepage")
         let world = HomepageWorld(seed: seed, knobs: knobs)
         // Users are independent given the items.
@@ -89,7 +95,10 @@ struct HomepageWorld: Sendable {
         let scale = Float(1 / Double(knobs.latentDimensions).squareRoot())
         itemTraits = (0..<knobs.items * knobs.latentDimensions).map { _ in random.nextNormal() * scale }
         itemBias = (0..<knobs.items).map { _ in random.nextNormal() * Float(knobs.itemPopularitySpread) }
-        itemCategory = (0..<knobs.items).map { _ in Int32(random.next() % UInt64(knobs.itemCategories)) }
+        let drawnCategory = (0..<knobs.items).map { _ in Int32(random.next() % UInt64(knobs.itemCategories)) }
+        itemCategory = knobs.informativeCategories
+            ? Self.nearestDirections(itemTraits, dimensions: knobs.latentDimensions, count: knobs.itemCategories, seed: seed)
+            : drawnCategory
         itemPriceLevel = (0..<knobs.items).map { _ in Int32(random.next() % 5) }
         var badges = RandomGenerator(seed: seed ^ 0x5B_51D7)
         itemSubsidy = (0..<knobs.items).map { _ in Double(badges.nextUnitFloat()) < knobs.subsidyShare ? 1 : 0 }
@@ -99,6 +108,28 @@ struct HomepageWorld: Sendable {
         (aliasProbability, alias) = Self.aliasTable(drift.exposureWeights(weights, afterShift: false))
         (aliasProbabilityAfterShift, aliasAfterShift) =
             knobs.drift.hasShift ? Self.aliasTable(drift.exposureWeights(weights, afterShift: true)) : ([], [])
+    }
+
+    /// Each item's category as the index of the most aligned of `count` random directions (a
+    /// stream of their own): items of one category share the direction of their traits.
+    static func nearestDirections(_ traits: [Float], dimensions: Int, count: Int, seed: UInt64) -> [Int32] {
+        var random = RandomGenerator(seed: seed ^ 0xCA7E_6021)
+        let directions = (0..<count * dimensions).map { _ in random.nextNormal() }
+        return (0..<traits.count / dimensions).map { item in
+            var best = (category: 0, alignment: -Float.infinity)
+            for category in 0..<count {
+                var alignment: Float = 0
+                var norm: Float = 0
+                for dimension in 0..<dimensions {
+                    let direction = directions[category * dimensions + dimension]
+                    alignment += traits[item * dimensions + dimension] * direction
+                    norm += direction * direction
+                }
+                alignment /= norm.squareRoot()
+                if alignment > best.alignment { best = (category, alignment) }
+            }
+            return Int32(best.category)
+        }
     }
 
     /// O(1) draws from a discrete distribution (Walker 1977, Vose's construction).

@@ -12,7 +12,7 @@ struct HomepageTables {
             ColumnSchema(name: "user", kind: .categorical, role: .user, vocabulary: .identity(size: users)),
             ColumnSchema(name: "item", kind: .categorical, role: .item, vocabulary: .identity(size: knobs.items)),
             ColumnSchema(name: "day", kind: .timestamp, role: .day),
-            ColumnSchema(name: "position", kind: .categorical, vocabulary: .identity(size: 2)),
+            ColumnSchema(name: "position", kind: .categorical, vocabulary: .identity(size: knobs.blockItems)),
             ColumnSchema(name: "click", kind: .label),
             ColumnSchema(name: "interest_probability", kind: .dense, role: .truth, truthOf: "click"),
             ColumnSchema(name: "attention_propensity", kind: .dense, role: .truth),
@@ -37,7 +37,9 @@ struct HomepageTables {
                 features: [
                     ColumnSchema(name: "user_segment", kind: .categorical, vocabulary: .identity(size: knobs.userSegments)),
                     ColumnSchema(name: "user_age", kind: .categorical, vocabulary: .identity(size: 8)),
-                ]),
+                ] + (1..<knobs.profileDimensions).map { dimension in
+                    ColumnSchema(name: "user_segment_\(dimension)", kind: .categorical, vocabulary: .identity(size: knobs.userSegments))
+                }),
             SideTableSchema.keyed(
                 by: "item",
                 features: [
@@ -81,6 +83,12 @@ struct HomepageTables {
         let sides = sideSchemas
         var user = TableAssembler(name: "user", columns: sides[0].columns)
         user.values = ["user": .ids(logs.map(\.profileUser)), "user_segment": .ids(logs.map(\.segment)), "user_age": .ids(logs.map(\.age))]
+        let extra = knobs.profileDimensions - 1
+        for dimension in 0..<extra {
+            user.values["user_segment_\(dimension + 1)"] = .ids(logs.map { log in
+                stride(from: dimension, to: log.extraSegments.count, by: extra).map { log.extraSegments[$0] }
+            })
+        }
         var item = TableAssembler(name: "item", columns: sides[1].columns)
         item.values = [
             "item": .ids((0..<Int32(knobs.items)).map { $0 }), "item_category": .ids(world.itemCategory),

@@ -1,3 +1,4 @@
+import Foundation
 import FunnelTensor
 
 /// Exposure rows, column by column.
@@ -21,8 +22,10 @@ struct HomepageLog {
     var clicked: [Int32] = [], clickedOffsets: [Int64] = [0]
     // Users.
     var profileUser: [Int32] = [], segment: [Int32] = [], age: [Int32] = []
+    /// With `profileDimensions` > 1: segments of taste dimensions 1, 2, …, user after user.
+    var extraSegments: [Int32] = []
     // Buffers reused from one user to the next.
-    var scratchTaste: [Float] = [], scratchTokens: [Int32] = [], scratchClicks: [Int32] = []
+    var scratchTaste: [Float] = [], scratchTokens: [Int32] = [], scratchClicks: [Int32] = [], scratchShown: [Int] = []
 }
 
 extension HomepageWorld {
@@ -45,6 +48,14 @@ extension HomepageWorld {
         log.profileUser.append(Int32(user))
         log.segment.append(Int32(Swift.min(knobs.userSegments - 1, Int(segmentPosition * Double(knobs.userSegments)))))
         log.age.append(Int32(random.next() % 8))
+        if knobs.profileDimensions > 1 {
+            // Further taste dimensions, seen as coarsely, from a stream of their own.
+            var profile = userGenerator(seed: seed ^ 0x9F0F_11E5, user: user)
+            for dimension in 1..<knobs.profileDimensions {
+                let position = sigmoid(1.7 * (Double(taste[dimension]) + 0.5 * Double(profile.nextNormal())))
+                log.extraSegments.append(Int32(Swift.min(knobs.userSegments - 1, Int(position * Double(knobs.userSegments)))))
+            }
+        }
 
         let history = knobs.historyDays
         var tokens = log.scratchTokens  // id 1 = token −1 (no portal visit)
@@ -52,9 +63,11 @@ extension HomepageWorld {
         tokens.append(contentsOf: repeatElement(1, count: history + days))
         var clicks = log.scratchClicks
         clicks.removeAll(keepingCapacity: true)
+        var shown = log.scratchShown
         defer {
             log.scratchTokens = tokens
             log.scratchClicks = clicks
+            log.scratchShown = shown
         }
         let driftOn = knobs.drift.isOn
         var userDrift = drift.user(user)
@@ -70,16 +83,18 @@ extension HomepageWorld {
                 let attention = knobs.attentionBias ? attentionProbability(goalDriven: goalDriven, intends: intends) : 1
                 let looked = Double(random.nextUnitFloat()) < attention
                 let afterShift = drift.isAfterShift(day)
-                let first = policy.drawItem(&random, afterShift: afterShift)
-                var second = policy.drawItem(&random, afterShift: afterShift)
-                for _ in 0..<4 where second == first { second = policy.drawItem(&random, afterShift: afterShift) }
+                shown.removeAll(keepingCapacity: true)
+                for _ in 0..<knobs.blockItems {
+                    var item = policy.drawItem(&random, afterShift: afterShift)
+                    for _ in 0..<4 where shown.contains(item) { item = policy.drawItem(&random, afterShift: afterShift) }
+                    shown.append(item)
+                }
                 // The slot a click made only to reach the portal lands on: uniform, or by what is displayed.
-                let firstSlotChoice = portalChoiceOfFirstSlot(first: first, second: second)
+                let choice = portalChoice(shown)
                 let portalPosition = looked && intends && Double(random.nextUnitFloat()) < entry
-                    ? (knobs.displayedPortalChoice ? (Double(random.nextUnitFloat()) < firstSlotChoice ? 0 : 1) : Int(random.next() % 2))
+                    ? (knobs.displayedPortalChoice ? Self.draw(choice, Double(random.nextUnitFloat())) : Int(random.next() % UInt64(shown.count)))
                     : -1
-                for position in 0..<2 {
-                    let item = position == 0 ? first : second
+                for (position, item) in shown.enumerated() {
                     var affinity: Float = 0
                     for dimension in 0..<dimensions { affinity += taste[dimension] * itemTraits[item * dimensions + dimension] }
                     let interest = sigmoid(
@@ -101,7 +116,7 @@ extension HomepageWorld {
                         exposures.click.append(clicked ? 1 : 0)
                         exposures.interest.append(Float(interest))
                         exposures.attention.append(Float(attention))
-                        exposures.portalClick.append(Float(intentProbability * entry * (position == 0 ? firstSlotChoice : 1 - firstSlotChoice)))
+                        exposures.portalClick.append(Float(intentProbability * entry * choice[position]))
                         if let propensity = policy.propensity(of: item, afterShift: afterShift) { exposures.propensity.append(propensity) }
                         if driftOn {
                             exposures.afterShift.append(drift.isAfterShift(day) ? 1 : 0)
@@ -144,11 +159,24 @@ extension HomepageWorld {
         return goalDriven ? knobs.goalDrivenAttention : knobs.casualBrowsingAttention
     }
 
-    /// The probability that a portal-driven click lands on the first slot: ½, or, with
-    /// `displayedPortalChoice`, a softmax over each slot's badge and the first slot's pull.
-    func portalChoiceOfFirstSlot(first: Int, second: Int) -> Double {
-        guard knobs.displayedPortalChoice else { return 0.5 }
-        let difference = knobs.firstSlotPull + knobs.subsidyPull * Double(itemSubsidy[first] - itemSubsidy[second])
-        return sigmoid(difference)
+    /// The probability that a portal-driven click lands on each slot of `shown`: uniform, or,
+    /// with `displayedPortalChoice`, a softmax over each item's badge and the first slot's pull.
+    func portalChoice(_ shown: [Int]) -> [Double] {
+        guard knobs.displayedPortalChoice else { return Array(repeating: 1 / Double(shown.count), count: shown.count) }
+        let weights = shown.enumerated().map { slot, item in
+            Foundation.exp(knobs.subsidyPull * Double(itemSubsidy[item]) + (slot == 0 ? knobs.firstSlotPull : 0))
+        }
+        let total = weights.reduce(0, +)
+        return weights.map { $0 / total }
+    }
+
+    /// The slot a uniform draw `u` picks from `probabilities` (the last slot takes rounding's rest).
+    static func draw(_ probabilities: [Double], _ u: Double) -> Int {
+        var cumulative = 0.0
+        for (slot, probability) in probabilities.enumerated().dropLast() {
+            cumulative += probability
+            if u < cumulative { return slot }
+        }
+        return probabilities.count - 1
     }
 }

@@ -74,4 +74,49 @@ import Testing
         let uniform = try badgeLift(["subsidyPull": "0", "firstSlotPull": "0"])
         #expect(Swift.abs(uniform.clicks / uniform.truth - 1) < 0.04, "\(uniform)")
     }
+
+    /// More items per block view: every visit shows `blockItems` distinct items in positions
+    /// 0 ..< blockItems.
+    @Test func aBlockShowsBlockItemsDistinctItems() throws {
+        let (_, dataset) = try simulate(["blockItems": "4", "displayedPortalChoice": "true"], users: 500)
+        let train = try dataset.split("train")
+        let join = try #require(train.joins["user-day"])
+        let items = train.column("item")!.values.ids!
+        let positions = train.column("position")!.values.ids!
+        var visits: [Int32: [(position: Int32, item: Int32)]] = [:]
+        for row in 0..<train.rowCount { visits[join[row], default: []].append((positions[row], items[row])) }
+        #expect(!visits.isEmpty)
+        for (_, shown) in visits {
+            #expect(shown.map(\.position) == [0, 1, 2, 3])
+            #expect(Set(shown.map(\.item)).count >= 3, "four draws with redraws rarely repeat an item")
+        }
+    }
+
+    /// The profile reveals further taste dimensions: each extra segment follows its dimension of
+    /// the user's taste (the first draws of the user's stream).
+    @Test func extraProfileSegmentsFollowTheirTasteDimension() throws {
+        let (_, dataset) = try simulate(["profileDimensions": "3"], users: 2_000)
+        let users = try #require(dataset.sideTables["user"])
+        #expect(users.column("user_segment_3") == nil)
+        let ids = users.column("user")!.values.ids!
+        for dimension in 1...2 {
+            let segments = try #require(users.column("user_segment_\(dimension)")?.values.ids)
+            let tastes = (0..<users.rowCount).map { row -> Double in
+                var random = userGenerator(seed: 7, user: Int(ids[row]))
+                return (0...dimension).map { _ in Double(random.nextNormal()) }.last!
+            }
+            let correlation = pearson((0..<users.rowCount).map { Double(segments[$0]) }, tastes)
+            #expect(correlation > 0.7, "dimension \(dimension): \(correlation)")
+        }
+        let (_, plain) = try simulate([:], users: 200)
+        #expect(plain.sideTables["user"]?.column("user_segment_1") == nil)
+    }
+
+    private func pearson(_ x: [Double], _ y: [Double]) -> Double {
+        let (mx, my) = (x.reduce(0, +) / Double(x.count), y.reduce(0, +) / Double(y.count))
+        let covariance = zip(x, y).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
+        let vx = x.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
+        let vy = y.reduce(0) { $0 + ($1 - my) * ($1 - my) }
+        return covariance / (vx * vy).squareRoot()
+    }
 }
