@@ -49,4 +49,36 @@ extension ESMMBenchmark {
         }
         return lines.joined(separator: "\n")
     }
+
+    /// The median over rounds of each round's ratios of Funnel (each round's first result) to
+    /// each reference variant, one line per variant; `nil` without references. Each ratio
+    /// compares runs made minutes apart, so a slow stretch of the host moves one round's ratio,
+    /// not the median.
+    public static func medianRatios(_ rounds: [[Result]]) -> String? {
+        guard let first = rounds.first, first.count > 1 else { return nil }
+        func median(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        }
+        return first.indices.dropFirst().map { variant in
+            let pairs = rounds.filter { $0.count == first.count }.map { ($0[0], $0[variant]) }
+            let training = median(pairs.map { $0.trainSamplesPerSecond / $1.trainSamplesPerSecond })
+            let inference = median(pairs.map { $0.inferenceSamplesPerSecond / $1.inferenceSamplesPerSecond })
+            var line = String(
+                format: "median of %d rounds, Funnel / %@: training %.2f× (%@), inference %.2f× (%@)", pairs.count,
+                first[variant].system, training,
+                pairs.map { String(format: "%.2f", $0.trainSamplesPerSecond / $1.trainSamplesPerSecond) }.joined(separator: ", "),
+                inference,
+                pairs.map { String(format: "%.2f", $0.inferenceSamplesPerSecond / $1.inferenceSamplesPerSecond) }.joined(separator: ", "))
+            let large = pairs.compactMap { funnel, reference in
+                funnel.largeBatchInferenceSamplesPerSecond.flatMap { value in
+                    reference.largeBatchInferenceSamplesPerSecond.map { value / $0 }
+                }
+            }
+            if large.count == pairs.count {
+                line += String(format: ", inference at batches of %d %.2f×", largeInferenceBatch, median(large))
+            }
+            return line
+        }.joined(separator: "\n")
+    }
 }

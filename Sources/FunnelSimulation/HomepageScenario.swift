@@ -4,7 +4,8 @@ import FunnelTensor
 
 /// The homepage world of USD (Zheng et al., RecSys 2025; seed `002_…`; entire-space.md §10).
 ///
-/// Users open the homepage on some days and see a marketing block of two items. A visit is
+/// Users open the homepage on some days and see a marketing block of two items (`blockItems`),
+/// shown by popularity or by a personalised ranker (``HomepagePolicy``). A visit is
 /// goal-driven (a search) or browsing; goal-driven visits rarely look at the block, so many
 /// non-clicks are pseudo-negatives. Each day a user may intend to visit the marketing portal;
 /// some enter it by clicking a block item — a pseudo-positive, unrelated to interest in the item —
@@ -16,7 +17,11 @@ import FunnelTensor
 /// `portal_click_propensity`); side tables `user` (profile), `item` (category, price level)
 /// and `user-day` (`portal_visit` y_p, `block_click` y_b, the past-month `intent_sequence` with
 /// tokens −1/0/1 stored as ids 1/2/3, `recent_portal` r_p, the recent `clicked_items`, and the
-/// truth `portal_intent_probability`). Invariants: y = 1 ⇒ y_b = 1 ⇒ y_p = 1; the sequence
+/// truth `portal_intent_probability`). Mechanisms of USD's premise behind knobs (off in the first
+/// worlds): attention that follows the day's portal intent, portal clicks drawn to a subsidy
+/// badge (item column `item_subsidy`) and the first slot, categories that tell the item's traits,
+/// a profile of several taste dimensions (`user_segment_1`, …), and the ranker's propensity per
+/// exposure (`exposure_propensity`). Invariants: y = 1 ⇒ y_b = 1 ⇒ y_p = 1; the sequence
 /// covers the 30 days before the day, never the day itself.
 ///
 /// Drift (the shared ``DriftKnobs``, all off by default; adaptation.md §2): each user's taste may

@@ -61,16 +61,32 @@ extension BenchCommand {
         @Option(help: "Threads for Funnel and the reference.")
         var threads = 2
 
+        @Option(help: "Rounds of Funnel then the reference, one after the other; with more than one, the median of the rounds' ratios is printed too (a shared host's noise moves single ratios by ±20 %).")
+        var rounds = 1
+
         @Flag(help: "Print JSON instead of a table.")
         var json = false
+
+        func validate() throws {
+            guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
+        }
 
         func run() throws {
             var options = ESMMBenchmark.Options(dataDirectory: data)
             options.threads = threads
             options.referenceScript = reference
             options.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
-            let results = try ESMMBenchmark.run(options)
-            print(json ? try encodeJSON(results) : ESMMBenchmark.table(results))
+            var results: [[ESMMBenchmark.Result]] = []
+            for round in 1...rounds {
+                if rounds > 1 { options.log("round \(round) of \(rounds)") }
+                results.append(try ESMMBenchmark.run(options))
+                if !json { print((rounds > 1 ? "round \(round):\n" : "") + ESMMBenchmark.table(results[round - 1])) }
+            }
+            if json {
+                print(rounds == 1 ? try encodeJSON(results[0]) : try encodeJSON(results))
+            } else if rounds > 1, let summary = ESMMBenchmark.medianRatios(results) {
+                print(summary)
+            }
         }
     }
 }
