@@ -32,6 +32,8 @@ import Testing
         #expect(module.foldedFields(outputs: 6, budget: 71) == [])
         #expect(embedding(shared: false).foldedFields(outputs: 6, budget: 1 << 30) == [])
         #expect(embedding(shared: false).fold(into: layers(1)[0], budget: 1 << 30) == nil)
+        var generator = RandomGenerator(seed: 5)
+        #expect(module.fold(into: Linear(18, 6, bias: false, generator: &generator), budget: 1 << 30) == nil, "read concatenated")
     }
 
     @Test(arguments: [0.0, 0.5, 1.0])
