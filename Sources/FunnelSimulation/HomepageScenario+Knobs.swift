@@ -38,6 +38,7 @@ extension HomepageScenario {
         public var blockItems = 2
         public var informativeCategories = false
         public var profileDimensions = 1
+        public var oracleLabels = false
         /// Taste drift and an abrupt shift (all off by default), shared with the funnel world.
         public var drift = DriftKnobs()
 
@@ -80,6 +81,7 @@ extension HomepageScenario {
             ("blockItems", "2", "items per block view (USD Fig. 1a shows two; more give each user more exposures per visit)"),
             ("informativeCategories", "false", "true: an item's category is the nearest of itemCategories random directions in trait space, so the category tells part of the item's traits (a shop's taxonomy follows what its items are); false: drawn at random (the first worlds)"),
             ("profileDimensions", "1", "taste dimensions the profile reveals, each as a coarse, noisy segment (user_segment, then user_segment_1, …): 1 is the first worlds' single segment"),
+            ("oracleLabels", "false", "true: a label column interest_click drawn from interest_probability (a stream of its own) beside the click, so a model can be trained on what the truth would have labelled — the yardstick of how learnable the world is; the click and every other column are unchanged"),
         ] + DriftKnobs.documentation
     }
 }

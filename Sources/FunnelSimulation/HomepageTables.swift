@@ -18,6 +18,7 @@ struct HomepageTables {
             ColumnSchema(name: "attention_propensity", kind: .dense, role: .truth),
             ColumnSchema(name: "portal_click_propensity", kind: .dense, role: .truth),
         ] + (knobs.personalisedPolicy ? [ColumnSchema(name: "exposure_propensity", kind: .dense, role: .truth)] : [])
+            + (knobs.oracleLabels ? [ColumnSchema(name: "interest_click", kind: .label)] : [])
             + driftColumns
     }
 
@@ -74,6 +75,7 @@ struct HomepageTables {
                 "portal_click_propensity": .floats(exposures.map(\.portalClick)),
             ]
             if knobs.personalisedPolicy { table.values["exposure_propensity"] = .floats(exposures.map(\.propensity)) }
+            if knobs.oracleLabels { table.values["interest_click"] = .floats(exposures.map(\.oracleClick)) }
             if knobs.drift.isOn {
                 table.values["after_shift"] = .floats(exposures.map(\.afterShift))
                 table.values["shifted"] = .floats(exposures.map(\.shifted))

@@ -7,6 +7,8 @@ struct HomepageExposures {
     var click: [Float] = [], interest: [Float] = [], attention: [Float] = [], portalClick: [Float] = []
     /// With the personalised policy (else empty): each exposure's per-draw propensity.
     var propensity: [Float] = []
+    /// With `oracleLabels` (else empty): a label drawn from the interest probability.
+    var oracleClick: [Float] = []
     /// With drift on (else empty): the drift truth columns.
     var afterShift: [Float] = [], shifted: [Float] = []
 }
@@ -39,6 +41,7 @@ extension HomepageWorld {
         for _ in 0..<dimensions { taste.append(random.nextNormal()) }
         defer { log.scratchTaste = taste }
         let policy = policy(for: user, taste: taste)
+        var oracle = userGenerator(seed: seed ^ 0x0_AC1E_CA11, user: user)
         let activity = sigmoid(logit(knobs.dailyActivity) + Double(random.nextNormal()))
         let goalShare = sigmoid(logit(knobs.goalDrivenShare) + 0.8 * Double(random.nextNormal()))
         let habit = knobs.portalHabitMean + knobs.portalHabitSpread * Double(random.nextNormal())
@@ -118,6 +121,7 @@ extension HomepageWorld {
                         exposures.attention.append(Float(attention))
                         exposures.portalClick.append(Float(intentProbability * entry * choice[position]))
                         if let propensity = policy.propensity(of: item, afterShift: afterShift) { exposures.propensity.append(propensity) }
+                        if knobs.oracleLabels { exposures.oracleClick.append(Double(oracle.nextUnitFloat()) < interest ? 1 : 0) }
                         if driftOn {
                             exposures.afterShift.append(drift.isAfterShift(day) ? 1 : 0)
                             exposures.shifted.append(drift.isShifted(item: item, user: userDrift, day: day) ? 1 : 0)

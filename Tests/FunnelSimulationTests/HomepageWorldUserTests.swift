@@ -112,6 +112,20 @@ import Testing
         #expect(plain.sideTables["user"]?.column("user_segment_1") == nil)
     }
 
+    /// Oracle labels: drawn from the interest probability on a stream of their own, so the rate
+    /// matches the truth's and the world's own columns are those of the world without them.
+    @Test func oracleLabelsAreDrawsOfTheTruthBesideAnUnchangedWorld() throws {
+        let (_, plain) = try simulate([:], users: 2_000)
+        let (_, oracle) = try simulate(["oracleLabels": "true"], users: 2_000)
+        let train = try oracle.split("train")
+        let labels = try #require(train.column("interest_click")?.values.floats).array
+        let interest = train.column("interest_probability")!.values.floats!.array
+        let (rate, truth) = (mean(labels), mean(interest))
+        #expect(Swift.abs(rate - truth) < 4 * (truth * (1 - truth) / Double(labels.count)).squareRoot(), "\(rate) against \(truth)")
+        #expect(try plain.split("train").column("interest_click") == nil)
+        #expect(try plain.split("train").column("click")!.values.floats!.array == train.column("click")!.values.floats!.array)
+    }
+
     private func pearson(_ x: [Double], _ y: [Double]) -> Double {
         let (mx, my) = (x.reduce(0, +) / Double(x.count), y.reduce(0, +) / Double(y.count))
         let covariance = zip(x, y).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
