@@ -25,7 +25,8 @@ extension FieldEmbedding {
     /// ESMM's 16-wide embeddings and 256-wide first layers), and gathering rows of products that
     /// outgrow the caches costs more than multiplying. ESMM's benchmark (batches of 1,024, two
     /// towers) inferred 6–9 % faster than unfolded with budgets of 4 and 8 MiB (its fields of up
-    /// to 1,274 and 2,069 ids), no faster with 16 MiB and slower with 64 MiB.
+    /// to 1,274 and 2,069 ids); 16 MiB gained 9 % once and under 1 % in three alternated pairs,
+    /// and 64 MiB lost 3 %.
     public static let defaultFoldBudget = 4 << 20
 
     /// The fields a fold of `outputs`-wide products takes within `budget` bytes: the fields of
