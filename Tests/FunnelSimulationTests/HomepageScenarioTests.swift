@@ -84,6 +84,18 @@ import Testing
         #expect(Swift.abs(result.agreement) < 0.1, "\(result)")
     }
 
+    /// The same with the new mechanisms on (a personalised policy, attention that follows intent,
+    /// portal clicks drawn to the badge, informative categories): with both biases off they
+    /// change what is shown, not what a click means.
+    @Test func withBothBiasesOffTheNewMechanismsLeaveLabelsUnbiased() throws {
+        let result = try models([
+            "attentionBias": "false", "portalDrivenClicks": "false", "personalisedPolicy": "true",
+            "intentDrivenAttention": "true", "displayedPortalChoice": "true", "informativeCategories": "true",
+        ])
+        #expect(Swift.abs(result.observed / result.truth - 1) < 0.05, "\(result)")
+        #expect(Swift.abs(result.agreement) < 0.1, "\(result)")
+    }
+
     /// Pseudo-negatives: unlooked blocks make the observed click rate underestimate interest.
     @Test func attentionBiasMakesLabelsUnderestimate() throws {
         let result = try models(["portalDrivenClicks": "false"])
