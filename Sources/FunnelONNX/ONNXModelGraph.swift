@@ -119,6 +119,9 @@ enum ONNXModelGraph {
     }
 
     private static func entireSpaceLogits(_ network: EntireSpaceNetwork, into builder: ONNXGraphBuilder) throws -> [(head: String, value: String)] {
+        guard network.sequence == nil else {
+            throw ONNXExport.Error(description: "the 'eta' backbone (SimHash retrieval over a behaviour sequence) has no ONNX export; the towers, shared-bottom and mmoe backbones have")
+        }
         let encoded = network.inputs.enumerated().map { featureInput($1, name: "inputs.\($0)", into: builder) }
         let representations: [String]
         if let mixture = network.mixture {

@@ -17,11 +17,12 @@ import FunnelTensor
 /// `portal_click_propensity`); side tables `user` (profile), `item` (category, price level)
 /// and `user-day` (`portal_visit` y_p, `block_click` y_b, the past-month `intent_sequence` with
 /// tokens −1/0/1 stored as ids 1/2/3, `recent_portal` r_p, the recent `clicked_items`, and the
-/// truth `portal_intent_probability`). Mechanisms of USD's premise behind knobs (off in the first
-/// worlds): attention that follows the day's portal intent, portal clicks drawn to a subsidy
-/// badge (item column `item_subsidy`) and the first slot, categories that tell the item's traits,
-/// a profile of several taste dimensions (`user_segment_1`, …), and the ranker's propensity per
-/// exposure (`exposure_propensity`). Invariants: y = 1 ⇒ y_b = 1 ⇒ y_p = 1; the sequence
+/// truth `portal_intent_probability`). Mechanisms of USD's premise behind knobs (on by default, off
+/// in the ``firstWorlds``): attention that follows the day's portal intent, portal clicks drawn
+/// to a subsidy badge (item column `item_subsidy`) and the first slot, categories that tell the
+/// item's traits, a profile of several taste dimensions (`user_segment_1`, …), the ranker's
+/// propensity per exposure (`exposure_propensity`) and labels drawn from the truth
+/// (`interest_click`). Invariants: y = 1 ⇒ y_b = 1 ⇒ y_p = 1; the sequence
 /// covers the 30 days before the day, never the day itself.
 ///
 /// Drift (the shared ``DriftKnobs``, all off by default; adaptation.md §2): each user's taste may
@@ -34,6 +35,16 @@ import FunnelTensor
 /// warm-up day's taste (a stale profile). Drift draws come from streams of their own; a changed
 /// click still changes the user's later draws (a block click skips the other-entry draw).
 public enum HomepageScenario: Scenario {
+    /// The knobs of the first homepage worlds, before issue 15 (the earlier tables): blocks of two
+    /// items shown by popularity, attention by visit type alone, portal clicks on a random slot,
+    /// random categories, one profile segment, 8 taste dimensions, no labels drawn from the truth.
+    /// With them a world is the first worlds' bit for bit (`--preset first-worlds`).
+    public static let firstWorlds: [String: String] = [
+        "personalisedPolicy": "false", "intentDrivenAttention": "false", "displayedPortalChoice": "false",
+        "informativeCategories": "false", "blockItems": "2", "profileDimensions": "1", "latentDimensions": "8",
+        "oracleLabels": "false",
+    ]
+
     public static func simulate(users: Int, days: Int, seed: UInt64, knobs: Knobs) throws -> SimulatedWorld {
         guard users > 0, days > knobs.evaluationDays, knobs.evaluationDays > 0 else {
             throw KnobParser.KnobError(description: "homepage: needs users > 0 and days > evaluationDays > 0")

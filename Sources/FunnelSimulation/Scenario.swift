@@ -87,6 +87,12 @@ public enum ScenarioKind: String, CaseIterable, Sendable, Codable {
         }
     }
 
+    /// Named sets of knob overrides (`funnel simulate --preset NAME`): the homepage's
+    /// `first-worlds`, the knobs of the worlds before issue 15 (``HomepageScenario/firstWorlds``).
+    public var presets: [String: [String: String]] {
+        self == .homepage ? ["first-worlds": HomepageScenario.firstWorlds] : [:]
+    }
+
     /// Every knob with its default value and documentation, for `--help` and reports.
     public var knobDocumentation: [(name: String, value: String, rationale: String)] {
         switch self {

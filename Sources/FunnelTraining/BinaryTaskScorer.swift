@@ -90,7 +90,7 @@ struct BinaryTaskScorer: TaskScorer {
             let truthEvaluation = try TruthEvaluation(scores: scores, trueProbabilities: truth, seed: 0)
             values += [
                 ("truth_auc", truthEvaluation.auc), ("truth_logloss", truthEvaluation.logLoss ?? .nan),
-                ("truth_correlation", truthEvaluation.correlation),
+                ("truth_correlation", truthEvaluation.correlation), ("truth_auc_ceiling", truthEvaluation.truthAUC),
             ]
             line += "; truth: labels drawn once (seed 0) from '\(truthColumn)' on those rows (the truth itself reaches AUC \(String(format: "%.4f", truthEvaluation.truthAUC)))"
         }
@@ -130,6 +130,8 @@ struct BinaryTaskScorer: TaskScorer {
     }
 
     static let preferred = ["auc", "gauc_avg", "gauc_show", "gauc_click", "logloss", "truth_auc", "truth_logloss", "truth_correlation"]
-    // Counts belong to the protocol lines, not to the compared metrics.
-    static let counts: Set<String> = ["rows", "positives", "groups_used", "groups_dropped", "rows_in_dropped_groups", "users_without_positives"]
+    // Counts and the truth's own AUC belong to the protocol lines, not to the compared metrics.
+    static let counts: Set<String> = [
+        "rows", "positives", "groups_used", "groups_dropped", "rows_in_dropped_groups", "users_without_positives", "truth_auc_ceiling",
+    ]
 }

@@ -10,7 +10,7 @@ struct SimulateCommand: ParsableCommand {
         commandName: "simulate",
         abstract: "Simulate a world with known ground truth and write it as a dataset folder.",
         discussion: """
-            Writes schema.json and the binary dataset (train and test split by date); truth columns (role "truth") sit beside the observed ones. The same seed and knobs give the same bytes. Knobs override defaults: --knob attentionBias=false --knob portalHabitMean=-1. List a scenario's knobs, their defaults and rationale with --list-knobs.
+            Writes schema.json and the binary dataset (train and test split by date); truth columns (role "truth") sit beside the observed ones. The same seed and knobs give the same bytes. Knobs override defaults: --knob attentionBias=false --knob portalHabitMean=-1; a preset sets several at once, before the --knob overrides (homepage: --preset first-worlds, the worlds before issue 15). List a scenario's knobs, their defaults and rationale with --list-knobs.
 
             Example: funnel simulate homepage --users 20000 --days 14 --seed 1 --out data/homepage
             """)
@@ -33,6 +33,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .customLong("knob"), help: "A knob override, name=value (repeatable).")
     var knobs: [String] = []
 
+    @Option(help: "A named set of knobs, applied before the --knob overrides (homepage: first-worlds).")
+    var preset: String?
+
     @Option(help: "Threads.")
     var threads = 2
 
@@ -48,6 +51,13 @@ struct SimulateCommand: ParsableCommand {
         }
         guard let out else { throw ValidationError("--out is required") }
         var overrides: [String: String] = [:]
+        if let preset {
+            guard let knobs = scenario.presets[preset] else {
+                let known = scenario.presets.keys.sorted().joined(separator: ", ")
+                throw ValidationError("--preset \(preset): \(scenario.rawValue) has \(known.isEmpty ? "no presets" : "the presets \(known)")")
+            }
+            overrides = knobs
+        }
         for knob in knobs {
             let parts = knob.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { throw ValidationError("--knob \(knob): expected name=value") }

@@ -7,9 +7,10 @@ import Testing
 
 /// The homepage block's exposure policy: by popularity (the first worlds), or personalised by a
 /// ranker's stale, noisy estimate of the user's taste with exploration, its propensity recorded.
+/// Knobs are changed from the first worlds (``HomepageScenario/firstWorlds``).
 @Suite struct HomepagePolicyTests {
     private func world(_ overrides: [String: String]) throws -> HomepageWorld {
-        HomepageWorld(seed: 7, knobs: try KnobParser.apply(overrides, to: HomepageScenario.Knobs()))
+        HomepageWorld(seed: 7, knobs: try KnobParser.apply(HomepageScenario.firstWorlds.merging(overrides) { $1 }, to: HomepageScenario.Knobs()))
     }
 
     /// The recorded propensity is what the draws do: 200,000 draws of one user's policy against
@@ -41,7 +42,9 @@ import Testing
     @Test func personalisedExposureCarriesSelection() throws {
         func exposures(_ overrides: [String: String]) throws -> (interest: Double, table: Table) {
             let table = try #require(
-                try ScenarioKind.homepage.simulate(users: 2_000, days: 6, seed: 7, knobs: overrides).splits["train"])
+                try ScenarioKind.homepage.simulate(
+                    users: 2_000, days: 6, seed: 7, knobs: HomepageScenario.firstWorlds.merging(overrides) { $1 }
+                ).splits["train"])
             return (mean(table.column("interest_probability")!.values.floats!.array), table)
         }
         let popularity = try exposures([:])

@@ -5,10 +5,14 @@ import Testing
 
 @testable import FunnelSimulation
 
+/// The homepage world's biases and labels, each measured on the first worlds
+/// (``HomepageScenario/firstWorlds``) with the named knobs changed: the mechanisms of issue 15
+/// have tests of their own (`HomepageWorldUserTests`, `HomepagePolicyTests`).
 @Suite struct HomepageScenarioTests {
     private func simulate(_ knobs: [String: String] = [:], users: Int = 3_000, days: Int = 8, seed: UInt64 = 7) throws -> (TemporaryFolder, Dataset) {
         let folder = try TemporaryFolder()
-        let world = try ScenarioKind.homepage.simulate(users: users, days: days, seed: seed, knobs: knobs)
+        let world = try ScenarioKind.homepage.simulate(
+            users: users, days: days, seed: seed, knobs: HomepageScenario.firstWorlds.merging(knobs) { $1 })
         try world.write(to: folder.path)
         return (folder, try Dataset.load(folder.path))
     }
@@ -112,7 +116,8 @@ import Testing
     /// variance (by chance, 50 categories over 2,000 items explain about 2.5 %).
     @Test func informativeCategoriesTellTheTraits() throws {
         func explained(_ overrides: [String: String]) throws -> Double {
-            let world = HomepageWorld(seed: 7, knobs: try KnobParser.apply(overrides, to: HomepageScenario.Knobs()))
+            let knobs = HomepageScenario.firstWorlds.merging(overrides) { $1 }
+            let world = HomepageWorld(seed: 7, knobs: try KnobParser.apply(knobs, to: HomepageScenario.Knobs()))
             let (dimensions, categories) = (world.knobs.latentDimensions, world.knobs.itemCategories)
             var sums = [Double](repeating: 0, count: categories * dimensions)
             var counts = [Double](repeating: 0, count: categories)

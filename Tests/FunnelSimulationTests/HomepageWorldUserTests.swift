@@ -10,16 +10,21 @@ import Testing
 /// first worlds' settings: portal-only non-clicks were mostly seen when attention follows intent,
 /// and clicks made only to reach the portal make a click-trained model over-rank badged items.
 @Suite struct HomepageWorldUserTests {
-    private func simulate(_ knobs: [String: String], users: Int = 4_000) throws -> (TemporaryFolder, Dataset) {
+    /// A world of the first worlds' knobs with `knobs` changed (`base` `[:]`: the defaults).
+    private func simulate(
+        _ knobs: [String: String], users: Int = 4_000, base: [String: String] = HomepageScenario.firstWorlds
+    ) throws -> (TemporaryFolder, Dataset) {
         let folder = try TemporaryFolder()
-        try ScenarioKind.homepage.simulate(users: users, days: 8, seed: 7, knobs: knobs).write(to: folder.path)
+        try ScenarioKind.homepage.simulate(users: users, days: 8, seed: 7, knobs: base.merging(knobs) { $1 }).write(to: folder.path)
         return (folder, try Dataset.load(folder.path))
     }
 
     /// The mean attention propensity of portal-only non-clicks (y_p = 1, y_b = 0: the rows USD
     /// up-weights as true negatives) and of non-clicks outside the sample (y_p = 0).
-    private func lookedShares(_ knobs: [String: String]) throws -> (portalOnly: Double, unsampled: Double) {
-        let (_, dataset) = try simulate(knobs)
+    private func lookedShares(
+        _ knobs: [String: String], base: [String: String] = HomepageScenario.firstWorlds
+    ) throws -> (portalOnly: Double, unsampled: Double) {
+        let (_, dataset) = try simulate(knobs, base: base)
         let train = try dataset.split("train")
         let userDay = try #require(dataset.sideTables["user-day"])
         let portal = userDay.column("portal_visit")!.values.floats!
@@ -47,8 +52,10 @@ import Testing
 
     /// Mean score of badged items over that of the others, for a logistic model on the item
     /// trained on the clicks and one trained on labels drawn from the true interest.
-    private func badgeLift(_ knobs: [String: String]) throws -> (clicks: Double, truth: Double) {
-        let (_, dataset) = try simulate(knobs.merging(["displayedPortalChoice": "true"]) { $1 }, users: 6_000)
+    private func badgeLift(
+        _ knobs: [String: String], base: [String: String] = HomepageScenario.firstWorlds
+    ) throws -> (clicks: Double, truth: Double) {
+        let (_, dataset) = try simulate(knobs.merging(["displayedPortalChoice": "true"]) { $1 }, users: 6_000, base: base)
         let train = try dataset.split("train")
         let itemColumn = train.column("item")!.values.ids!
         let items = (0..<train.rowCount).map { itemColumn[$0] }
@@ -65,6 +72,14 @@ import Testing
             return mean(badged) / mean(plain)
         }
         return (lift(clicks), lift(drawn))
+    }
+
+    /// The default world (every mechanism on) holds both premises at once.
+    @Test func theDefaultWorldHoldsThePremises() throws {
+        let looked = try lookedShares([:], base: [:])
+        #expect(looked.portalOnly > 0.85 && looked.unsampled < 0.35, "\(looked)")
+        let lift = try badgeLift([:], base: [:])
+        #expect(lift.clicks > lift.truth * 1.08, "\(lift)")
     }
 
     @Test func clickTrainedModelOverRanksBadgedItems() throws {

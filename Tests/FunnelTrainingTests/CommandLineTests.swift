@@ -44,6 +44,33 @@ import Testing
         #expect(discussions >= 8)
     }
 
+    /// `funnel demo` at a tiny size: one world per seed, BASE and USD on each, the table with
+    /// each model's spread and the paired difference USD − BASE, and the curve report.
+    @Test func demoPrintsTheSpreadAndThePairedDifference() throws {
+        let folder = NSTemporaryDirectory() + "funnel-demo-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = try runFunnel(["demo", "--users", "300", "--days", "5", "--seeds", "1", "2", "--out", folder])
+        #expect(run.status == 0, "\(run.errors)")
+        let lines = run.output.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("300 × 5 (seeds 1, 2)") == true && lines.first?.contains("truth_auc") == true, "\(run.output)")
+        #expect(lines.contains { $0.hasPrefix("USD − BASE") && $0.contains("±") }, "\(run.output)")
+        #expect(FileManager.default.fileExists(atPath: folder + "/curve.md"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/worlds/300x5-seed1"))
+    }
+
+    /// `funnel simulate homepage --preset first-worlds` is the first worlds' knobs; an unknown
+    /// preset is refused with the known ones.
+    @Test func simulatePresetsAreNamed() throws {
+        let folder = NSTemporaryDirectory() + "funnel-preset-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let first = try runFunnel(["simulate", "homepage", "--users", "50", "--days", "3", "--preset", "first-worlds", "--out", folder])
+        #expect(first.status == 0, "\(first.errors)")
+        let schema = try String(contentsOfFile: folder + "/schema.json", encoding: .utf8)
+        #expect(!schema.contains("interest_click") && !schema.contains("user_segment_1"))
+        let unknown = try runFunnel(["simulate", "homepage", "--users", "50", "--days", "3", "--preset", "newest", "--out", folder])
+        #expect(unknown.status != 0 && unknown.errors.contains("--preset newest: homepage has the presets first-worlds"), "\(unknown.errors)")
+    }
+
     /// `funnel ecpo run` refuses a configuration mistake before loading anything, naming the
     /// file and the field, and an unknown `--through` stage with the list of stages.
     @Test func ecpoRefusesABadConfigurationNamingTheField() throws {

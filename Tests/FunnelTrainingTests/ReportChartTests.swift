@@ -190,3 +190,17 @@ struct ReportChartTests {
         #expect(colours.count == 10)
     }
 }
+
+/// The line chart's optional spread bars (the learning curve's ± 1 sd).
+@Suite struct LineChartSpreadTests {
+    @Test func spreadsDrawOneBarPerPointAndWidenTheAxis() {
+        let points: [(x: Double, y: Double)] = [(1, 0.6), (2, 0.7)]
+        let plain = LineChart.svg(title: "t", subtitle: "s", xTitle: "x", yTitle: "y", series: [.init(label: "a", points: points)])
+        let barred = LineChart.svg(
+            title: "t", subtitle: "s", xTitle: "x", yTitle: "y", series: [.init(label: "a", points: points, spreads: [0.3, 0])])
+        func count(_ text: String) -> Int { text.components(separatedBy: "<polyline").count - 1 }
+        #expect(count(barred) == count(plain) + 1, "a bar for the first point, none for a spread of 0")
+        // The bar reaches 0.9, beyond the plain chart's axis.
+        #expect(barred.contains(">0.9") && !plain.contains(">0.9"))
+    }
+}

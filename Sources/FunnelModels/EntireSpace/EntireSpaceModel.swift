@@ -11,7 +11,9 @@ public protocol EntireSpaceModel: FunnelModel {
 
 extension EntireSpaceModel {
     public var requirements: DataRequirements {
-        DataRequirements(columns: network.columns, rowSampler: network.configuration.trainOnlyWhere.map { RowSampler(anyOf: [$0]) })
+        DataRequirements(
+            columns: network.columns, sequences: network.sequences,
+            rowSampler: network.configuration.trainOnlyWhere.map { RowSampler(anyOf: [$0]) })
     }
 
     /// entire-space.md §1, in this order: CTCVR-AUC (`ô·r̂` against click ∧ conversion over

@@ -8,7 +8,9 @@ import FunnelTensor
 ///
 /// Backbones: `towers` (each head's MLP reads the embeddings: ESMM's "BASE" network, §4),
 /// `shared-bottom` (a shared MLP, then small towers: ChorusCVR, §8), `mmoe` (multi-gate mixture
-/// of experts, one gate per head: ESCM²'s public code, §5).
+/// of experts, one gate per head: ESCM²'s public code, §5), `eta` (BASE of USD without its MLP,
+/// ``ETAModel``: the towers read its features, target item and retrieved long and DIN short
+/// interests, so that the adapter of §12 runs on USD's backbone).
 ///
 /// Shapes: a batch of `n` rows → `[n, width]` → one logit `[n]` per head.
 public final class EntireSpaceNetwork: Module {
@@ -17,6 +19,7 @@ public final class EntireSpaceNetwork: Module {
             case towers
             case sharedBottom = "shared-bottom"
             case mixtureOfExperts = "mmoe"
+            case eta
         }
 
         /// The feature columns; `features.label` names the click (stage-one) label.
@@ -34,6 +37,9 @@ public final class EntireSpaceNetwork: Module {
         /// The experts of `mmoe`: how many, and each one's hidden layers.
         public var experts = 8
         public var expertHidden = [16]
+        /// The sequence backbone of `eta`: BASE's settings, whose `features` are this network's
+        /// and whose `hidden` layers are the towers' (`towerHidden`).
+        public var eta = ETAModel.Configuration()
         /// Train only on rows where this label column is 1 (`nil`: every row). The adapter of
         /// entire-space.md §12 trains on USD's sample: `user-day.portal_visit`.
         public var trainOnlyWhere: String?
@@ -60,6 +66,10 @@ public final class EntireSpaceNetwork: Module {
             if !sharedEmbedding, backbone != .towers {
                 throw check.refusal("sharedEmbedding", "false needs the 'towers' backbone (found '\(backbone.rawValue)')")
             }
+            if backbone == .eta {
+                try eta.validate(check.nested("eta"))
+                guard eta.rar == nil else { throw check.refusal("eta.rar", "RAR is an option of base, mlp and din, not of a backbone") }
+            }
         }
 
         public init(embeddingDimensions: Int = 18, backbone: Backbone = .towers, towerHidden: [Int] = [200, 80]) {
@@ -73,6 +83,8 @@ public final class EntireSpaceNetwork: Module {
     public let inputs: [FeatureInput]
     public let bottom: MLP?
     public let mixture: MixtureOfExperts?
+    /// The `eta` backbone (its features are ``inputs``' first).
+    public let sequence: ETAModel?
     public let towers: [MLP]
     /// The head names, in tower order.
     public let heads: [String]
@@ -92,14 +104,23 @@ public final class EntireSpaceNetwork: Module {
             try Self.requireLabel(column, in: dataset, reason: "the label 'trainOnlyWhere' samples by")
         }
         var generator = RandomGenerator(seed: seed)
-        inputs = try (0..<(configuration.sharedEmbedding ? 1 : heads.count)).map { _ in
-            try FeatureInput(
-                dataset: dataset, features: configuration.features, dimensions: configuration.embeddingDimensions,
-                generator: &generator)
+        if configuration.backbone == .eta {
+            var eta = configuration.eta
+            eta.features = configuration.features
+            let sequence = try ETAModel(dataset: dataset, configuration: eta, seed: seed, withTower: false)
+            self.sequence = sequence
+            inputs = [sequence.features]
+        } else {
+            sequence = nil
+            inputs = try (0..<(configuration.sharedEmbedding ? 1 : heads.count)).map { _ in
+                try FeatureInput(
+                    dataset: dataset, features: configuration.features, dimensions: configuration.embeddingDimensions,
+                    generator: &generator)
+            }
         }
-        var width = inputs[0].width
+        var width = sequence?.representationWidth ?? inputs[0].width
         switch configuration.backbone {
-        case .towers:
+        case .towers, .eta:
             bottom = nil
             mixture = nil
         case .sharedBottom:
@@ -131,7 +152,12 @@ public final class EntireSpaceNetwork: Module {
     }
 
     /// The feature and label columns the batcher must gather.
-    public var columns: Set<String> { inputs[0].columns.union([click, conversion]) }
+    public var columns: Set<String> {
+        (sequence?.requirements.columns.subtracting([sequence!.label]) ?? inputs[0].columns).union([click, conversion])
+    }
+
+    /// The `eta` backbone's behaviour sequence and its length (none for the other backbones).
+    public var sequences: [String: SequencePolicy] { sequence?.requirements.sequences ?? [:] }
 
     /// Folds the first layers that read the embeddings — each tower's, or the shared bottom's —
     /// with the fields whose products fit `budget` bytes per layer
@@ -139,12 +165,12 @@ public final class EntireSpaceNetwork: Module {
     /// folded field and row. Scores match the unfolded network's up to rounding. The folds are a
     /// snapshot of the parameters: a forward pass in training drops them, and a network that
     /// loads or changes parameters otherwise must fold again. Returns the bytes the folds hold
-    /// (0 for the `mmoe` backbone, whose experts and gates are not folded).
+    /// (0 for the `mmoe` and `eta` backbones, which are not folded).
     @discardableResult
     public func foldForInference(budget: Int = FieldEmbedding.defaultFoldBudget) -> Int {
         folds = []
         let layers: [(input: FeatureInput, layer: Linear?)]
-        if mixture != nil {
+        if mixture != nil || sequence != nil {
             layers = []
         } else if let bottom {
             layers = [(inputs[0], bottom.layers.first)]
@@ -162,7 +188,9 @@ public final class EntireSpaceNetwork: Module {
         if isTraining || GradientMode.isEnabled { folds = [] }
         // The towers are independent: one per thread, forward and backward.
         let representations: [[Tensor.LinearPart]]
-        if let mixture {
+        if let sequence {
+            representations = Array(repeating: try sequence.representation(batch).parts, count: heads.count)
+        } else if let mixture {
             representations = mixture(try inputs[0](batch)).map { [.rows($0)] }
         } else if let bottom {
             let parts = try inputs[0].linearParts(batch, folds: folds)[0]

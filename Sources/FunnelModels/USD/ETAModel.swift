@@ -89,13 +89,21 @@ public final class ETAModel: Module, RegisteredModel {
     public let longAttention: TargetAttention
     public let shortDIN: DINAttention?
     public let shortAttention: TargetAttention?
-    public let tower: MLP
+    /// The MLP over the joined features and interests (`nil` when the model is an entire-space
+    /// network's backbone, whose towers read ``representation(_:)`` instead).
+    public let tower: MLP?
     public let augmentation: RecallAugmentation?
     public let configuration: Configuration
     /// The category id of every item id, and the padding category for the padding id.
     let categoryOfItem: [Int32]
 
-    public init(dataset: Dataset, configuration: Configuration, seed: UInt64) throws {
+    public convenience init(dataset: Dataset, configuration: Configuration, seed: UInt64) throws {
+        try self.init(dataset: dataset, configuration: configuration, seed: seed, withTower: true)
+    }
+
+    /// BASE, or with `withTower` false only its representation: the interests and features
+    /// that ``representation(_:)`` joins (an entire-space network's `eta` backbone).
+    public init(dataset: Dataset, configuration: Configuration, seed: UInt64, withTower: Bool) throws {
         var generator = RandomGenerator(seed: seed)
         let input = try CategorisedItemInput(
             dataset: dataset, item: configuration.item, itemCategory: configuration.itemCategory,
@@ -129,9 +137,11 @@ public final class ETAModel: Module, RegisteredModel {
                 dimensions: itemWidth, attentionDimensions: configuration.attentionDimensions, numHeads: configuration.heads,
                 generator: &generator)
         }
-        tower = RecallAugmentation.tower(
-            inputDimensions: features.width + 3 * itemWidth, rar: configuration.rar, seed: seed, generator: &generator
-        ) { MLP(inputDimensions: $0, hiddenDimensions: configuration.hidden, outputDimensions: 1, generator: &$1) }
+        tower = withTower
+            ? RecallAugmentation.tower(
+                inputDimensions: features.width + 3 * itemWidth, rar: configuration.rar, seed: seed, generator: &generator
+            ) { MLP(inputDimensions: $0, hiddenDimensions: configuration.hidden, outputDimensions: 1, generator: &$1) }
+            : nil
         augmentation = try configuration.rar.map {
             try RecallAugmentation(dataset: dataset, configuration: $0, label: configuration.features.label, seed: seed)
         }
@@ -145,6 +155,9 @@ public final class ETAModel: Module, RegisteredModel {
             sequences: [configuration.behaviours: SequencePolicy(length: configuration.longLength, keep: .last)])
     }
     public var label: String { configuration.features.label }
+    /// The width of ``representation(_:)``: the features, the target item, the short and the
+    /// long interest.
+    public var representationWidth: Int { features.width + 3 * 2 * configuration.embeddingDimensions }
     public var evaluationTasks: [EvaluationTask] { [EvaluationTask(name: "", outputs: [label], label: label)] }
 
     /// Item ids → `[count, 2·dimensions]` (id embedding ⊕ category embedding; zeros for the
@@ -182,6 +195,17 @@ public final class ETAModel: Module, RegisteredModel {
     func forward(
         _ batch: Batch, alongside given: [() throws -> [Tensor]]
     ) throws -> (logits: Tensor, alongside: [[Tensor]], rar: RecallAugmentation.Output?) {
+        guard let tower else { preconditionFailure("Funnel: BASE built without its tower has no logits; read representation(_:)") }
+        let (parts, alongside, rar) = try representation(batch, alongside: given)
+        return (tower(parts: parts).reshaped([batch.size]), alongside, rar)
+    }
+
+    /// The MLP input `[n, representationWidth]` as linear parts — the features' fields where
+    /// they lie, the target item, the short and the long interest (and RAR's `u_aug`) — and the
+    /// outputs of `alongside`.
+    public func representation(
+        _ batch: Batch, alongside given: [() throws -> [Tensor]] = []
+    ) throws -> (parts: [Tensor.LinearPart], alongside: [[Tensor]], rar: RecallAugmentation.Output?) {
         let rarBody: [() throws -> [Tensor]] = augmentation.map { augmentation in
             [{
                 let output = try augmentation(batch)
@@ -249,7 +273,7 @@ public final class ETAModel: Module, RegisteredModel {
         let rar = rarBody.isEmpty ? nil : outputs[given.count]
         if let rar { parts.append(.rows(rar[0])) }
         return (
-            tower(parts: parts).reshaped([rows]), Array(outputs.prefix(given.count)),
+            parts, Array(outputs.prefix(given.count)),
             rar.map { RecallAugmentation.Output(vector: $0[0], recallLoss: $0.count > 1 ? $0[1] : nil) }
         )
     }

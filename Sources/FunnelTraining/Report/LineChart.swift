@@ -3,14 +3,17 @@ import Foundation
 /// A line chart as an SVG document, for reports outside this target (ECPO's satisfaction per
 /// turn): one line with markers per series, the report charts' axes, ticks, palette and legend.
 public enum LineChart {
-    /// One line: its legend label and its points in data coordinates.
+    /// One line: its legend label, its points in data coordinates and, optionally, a spread
+    /// per point drawn as a bar of ± that much (empty: no bars).
     public struct Series: Sendable {
         public var label: String
         public var points: [(x: Double, y: Double)]
+        public var spreads: [Double]
 
-        public init(label: String, points: [(x: Double, y: Double)]) {
+        public init(label: String, points: [(x: Double, y: Double)], spreads: [Double] = []) {
             self.label = label
             self.points = points
+            self.spreads = spreads
         }
     }
 
@@ -21,7 +24,10 @@ public enum LineChart {
     ) -> String {
         let points = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
         let xs = points.map(\.x)
-        let ys = points.map(\.y) + (yRange.map { [$0.lowerBound, $0.upperBound] } ?? [])
+        let bars = series.flatMap { line in
+            zip(line.points, line.spreads).flatMap { point, spread in [point.y - spread, point.y + spread] }
+        }
+        let ys = points.map(\.y) + bars.filter(\.isFinite) + (yRange.map { [$0.lowerBound, $0.upperBound] } ?? [])
         let xTicks = ChartTicks(covering: xs.min() ?? 0, xs.max() ?? 1, count: 6)
         let yTicks = ChartTicks(covering: ys.min() ?? 0, ys.max() ?? 1, count: 6)
         let legend = series.enumerated().map {
@@ -41,6 +47,12 @@ public enum LineChart {
             canvas.polyline(pixels, stroke: ChartPalette.color(index), width: 2.2, dash: ChartPalette.dash(index))
             for pixel in pixels {
                 canvas.circle(center: pixel, radius: 3, fill: ChartPalette.color(index))
+            }
+            for (point, spread) in zip(line.points, line.spreads) where spread > 0 && spread.isFinite {
+                let x = frame.xPosition(point.x)
+                canvas.polyline(
+                    [(x: x, y: frame.yPosition(point.y - spread)), (x: x, y: frame.yPosition(point.y + spread))],
+                    stroke: ChartPalette.color(index), width: 1.2, dash: nil)
             }
         }
         ChartFrame.drawLegend(on: &canvas, legend, x: frame.right + 28, y: frame.top + 12)
