@@ -46,34 +46,39 @@ public struct LearningCurveConfiguration: Codable, Sendable, Equatable {
     public static func read(_ path: String) throws -> LearningCurveConfiguration {
         let data = try StrictJSON.readFile(path)
         do {
-            try StrictJSON.checkSyntax(data)
-            guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-                throw StrictJSON.Error(description: "expected a JSON object with 'scenario', 'sizes' and 'experiment'")
-            }
-            for required in ["scenario", "sizes", "experiment"] where object[required] == nil {
-                throw StrictJSON.Error(description: "field '\(required)' is required")
-            }
-            guard let block = object["experiment"] as? [String: Any] else {
-                throw StrictJSON.Error(description: "field 'experiment': expected an object (an experiment configuration)")
-            }
-            let experiment: ExperimentConfiguration
-            do {
-                experiment = try ExperimentConfiguration.decode(try JSONSerialization.data(withJSONObject: block))
-            } catch let error as StrictJSON.Error {
-                throw StrictJSON.Error(description: "experiment: \(error.description)")
-            }
-            var rest = object
-            rest["experiment"] = nil
-            let head = try StrictJSON.decode(
-                Head.self, from: try JSONSerialization.data(withJSONObject: rest), defaults: Head(scenario: "", sizes: []))
-            let configuration = LearningCurveConfiguration(
-                scenario: head.scenario, knobs: head.knobs, sizes: head.sizes, reference: head.reference,
-                keepWorlds: head.keepWorlds, experiment: experiment)
-            try configuration.validate()
-            return configuration
+            return try decode(data)
         } catch let error as StrictJSON.Error {
             throw StrictJSON.Error(description: "\(path): \(error.description)")
         }
+    }
+
+    /// Decodes and validates a curve configuration strictly, naming the field of any error.
+    public static func decode(_ data: Data) throws -> LearningCurveConfiguration {
+        try StrictJSON.checkSyntax(data)
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw StrictJSON.Error(description: "expected a JSON object with 'scenario', 'sizes' and 'experiment'")
+        }
+        for required in ["scenario", "sizes", "experiment"] where object[required] == nil {
+            throw StrictJSON.Error(description: "field '\(required)' is required")
+        }
+        guard let block = object["experiment"] as? [String: Any] else {
+            throw StrictJSON.Error(description: "field 'experiment': expected an object (an experiment configuration)")
+        }
+        let experiment: ExperimentConfiguration
+        do {
+            experiment = try ExperimentConfiguration.decode(try JSONSerialization.data(withJSONObject: block))
+        } catch let error as StrictJSON.Error {
+            throw StrictJSON.Error(description: "experiment: \(error.description)")
+        }
+        var rest = object
+        rest["experiment"] = nil
+        let head = try StrictJSON.decode(
+            Head.self, from: try JSONSerialization.data(withJSONObject: rest), defaults: Head(scenario: "", sizes: []))
+        let configuration = LearningCurveConfiguration(
+            scenario: head.scenario, knobs: head.knobs, sizes: head.sizes, reference: head.reference,
+            keepWorlds: head.keepWorlds, experiment: experiment)
+        try configuration.validate()
+        return configuration
     }
 
     /// The fields beside the experiment, as the file holds them.
@@ -158,6 +163,10 @@ public enum LearningCurve {
                 experiment.seeds = [seed]
                 rows.append(try Dataset.load(folder).split("train").rowCount)
                 let result = try ExperimentRunner.run(experiment) { log("\(size.label): \($0)") }
+                for run in result.runs {
+                    let shown = result.metricNames.prefix(3).map { "\($0) \(String(format: "%.4f", run.metrics[$0] ?? .nan))" }
+                    log("\(size.label), seed \(seed), \(run.model): \(shown.joined(separator: ", "))")
+                }
                 first = first ?? result
                 runs += result.runs
                 if !configuration.keepWorlds { try? FileManager.default.removeItem(atPath: folder) }

@@ -161,9 +161,9 @@ extension BenchCommand {
     struct BASECommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "base",
-            abstract: "Train the registry model base (ETA-like BASE of USD) on the demo's homepage world for one epoch; samples/s, memory, AUC.",
+            abstract: "Train the registry model base (ETA-like BASE of USD) on the first worlds' demo homepage for one epoch; samples/s, memory, AUC.",
             discussion: """
-                The world is funnel demo's (the homepage scenario, default knobs; the last 2 days are the test split) and the configuration the demo's BASE: long sequence 50, short 10, 20 retrieved by 32-bit SimHash, embeddings 16, target attention 64 dims / 2 heads, DIN [80, 40], MLP [200, 80]; Adam lr 0.01, batch 1024, one epoch in the split's order (no shuffling) after 30 warm-up batches.
+                The world is the first worlds' demo (the homepage scenario at 20,000 users × 14 days with --preset first-worlds, kept so that the numbers stay comparable; the last 2 days are the test split) and the configuration that demo's BASE: long sequence 50, short 10, 20 retrieved by 32-bit SimHash, embeddings 16, target attention 64 dims / 2 heads, DIN [80, 40], MLP [200, 80]; Adam lr 0.01, batch 1024, one epoch in the split's order (no shuffling) after 30 warm-up batches.
 
                 With --reference, the rows Funnel's batcher cuts are written to a dump (header.json + little-endian arrays) and Benchmarks/torch_base.py (`pip install torch==2.13.0+cpu`) trains the same network on them in the same invocation, once per variant: dense-fused (Adam fused=True), dense (Adam), sparse (SparseAdam on the tables: the closest to Funnel's lazy Adam); --compile adds a dense-fused run whose training step is torch.compile'd. The reference starts from Funnel's initial weights and SimHash projection (written into the dump) and prints how far its untrained logits are from Funnel's, so the AUCs differ only by arithmetic and optimizer; --independent-init lets it draw its own.
 

@@ -14,11 +14,11 @@ struct DemoCommand: ParsableCommand {
         discussion: """
             The homepage world (funnel simulate homepage, default knobs) holds pseudo-negatives (users who never looked: most non-clicks outside the portal visitors) and pseudo-positives (clicks made only to reach the portal, drawn to badged items and the first slot); its ground truth is the interest-driven click probability of every exposure. BASE is the ETA-like CTR model trained on every exposure; USD trains it on the day's portal visitors with the intent module's dual-debiasing weights. Each seed draws its own world and the models' initialisation; both are evaluated on every exposure of the last 2 days, and USD − BASE is taken seed by seed. The default size takes under 3 minutes on 2 cores (release build).
 
-            Example: funnel demo --users 20000 --days 14 --seeds 1 2 3
+            Example: funnel demo --users 5000 --days 28 --seeds 1 2 3
             """)
 
-    @Option(help: "Users to simulate.") var users = 20_000
-    @Option(help: "Days to simulate (the last 2 are evaluated).") var days = 14
+    @Option(help: "Users to simulate.") var users = 5_000
+    @Option(help: "Days to simulate (the last 2 are evaluated).") var days = 28
     @Option(parsing: .upToNextOption, help: "The seeds: each draws a world and the models.") var seeds: [UInt64] = [1, 2, 3]
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Where the report goes.") var out = "runs/demo"

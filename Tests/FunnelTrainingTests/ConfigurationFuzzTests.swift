@@ -4,7 +4,7 @@ import FunnelModels
 import FunnelTraining
 import Testing
 
-/// A seeded mutation fuzz of the training and experiment configuration decoders: texts made
+/// A seeded mutation fuzz of the training, experiment and learning-curve configuration decoders: texts made
 /// from the example files and built-in configurations by byte flips, insertions, deletions,
 /// splices and number/string substitutions. Every input must decode and validate or throw —
 /// never stop the process.
@@ -70,13 +70,16 @@ import Testing
     @Test func mutatedConfigurationsNeverCrash() throws {
         let seeds = try Self.seeds()
         var random = RandomGenerator(seed: 13)
-        var counts = (training: 0, experiment: 0, accepted: 0, refused: 0)
+        var counts = (training: 0, experiment: 0, curve: 0, accepted: 0, refused: 0)
         let start = Date()
         for index in 0..<Self.inputs {
             let seed = seeds[index % seeds.count]
             let data = Data(Self.mutate(seed, &random))
             do {
-                if seed.count > 0, String(decoding: seed, as: UTF8.self).contains("\"training\"") {
+                if seed.count > 0, String(decoding: seed, as: UTF8.self).contains("\"sizes\"") {
+                    counts.curve += 1
+                    _ = try LearningCurveConfiguration.decode(data)
+                } else if seed.count > 0, String(decoding: seed, as: UTF8.self).contains("\"training\"") {
                     counts.experiment += 1
                     try ExperimentConfiguration.decode(data).validate()
                 } else {
@@ -89,7 +92,7 @@ import Testing
                 counts.refused += 1
             }
         }
-        print("configuration fuzz: \(Self.inputs) inputs (\(counts.training) training, \(counts.experiment) experiment): \(counts.accepted) accepted, \(counts.refused) refused, no crash, \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+        print("configuration fuzz: \(Self.inputs) inputs (\(counts.training) training, \(counts.experiment) experiment, \(counts.curve) curve): \(counts.accepted) accepted, \(counts.refused) refused, no crash, \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
         #expect(counts.accepted > 0 && counts.refused > 0)
     }
 }

@@ -25,12 +25,17 @@ extension ExperimentReport {
     /// - Returns: UTF-8 JSON text of a ``Document``.
     /// - Throws: `EncodingError` if the encoder fails.
     public static func json(_ result: ExperimentResult) throws -> String {
+        let data = try encoder().encode(Document(result: result, summary: summary(result)))
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The encoder of the reports' JSON: pretty-printed, sorted keys, NaN and ±∞ as strings.
+    static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let data = try encoder.encode(Document(result: result, summary: summary(result)))
-        return String(decoding: data, as: UTF8.self)
+        return encoder
     }
 
     /// A decoder that reads what ``json(_:)`` writes, NaN and infinities included.

@@ -99,10 +99,7 @@ public enum LearningCurveReport {
 
     /// The result as pretty-printed JSON (NaN as `"nan"`, as ``ExperimentReport/json(_:)``).
     public static func json(_ result: LearningCurve.Result) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: try encoder.encode(result), as: UTF8.self)
+        String(decoding: try ExperimentReport.encoder().encode(result), as: UTF8.self)
     }
 
     /// Writes `curve.json`, `curve.md` and the charts into `directory` (each file atomically).
@@ -151,10 +148,10 @@ public enum LearningCurveReport {
         "| \(model) | " + cells.joined(separator: " | ") + " |\n"
     }
 
-    /// `+0.0123 ± 0.0045`: the mean with its sign.
+    /// `+0.0123 ± 0.0045`: the mean with its sign, both with four decimals (a difference
+    /// near 0 reads `+0.0000`, not in scientific notation).
     private static func differenceCell(_ statistic: ExperimentSummary.Statistic) -> String {
-        let cell = ReportNumberFormat.cell(statistic, format: ReportNumberFormat.metric)
-        return (statistic.mean ?? 0) > 0 ? "+" + cell : cell
+        ReportNumberFormat.cell(statistic) { String(format: "%+.4f", $0 + 0) }.replacingOccurrences(of: "± +", with: "± ")
     }
 
     private static func percent(_ value: Double) -> String {
