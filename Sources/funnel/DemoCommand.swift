@@ -14,10 +14,10 @@ struct DemoCommand: ParsableCommand {
         discussion: """
             The homepage world (funnel simulate homepage, default knobs) holds pseudo-negatives (users who never looked: most non-clicks outside the portal visitors) and pseudo-positives (clicks made only to reach the portal, drawn to badged items and the first slot); its ground truth is the interest-driven click probability of every exposure. BASE is the ETA-like CTR model trained on every exposure; USD trains it on the day's portal visitors with the intent module's dual-debiasing weights. Each seed draws its own world and the models' initialisation; both are evaluated on every exposure of the last 2 days, and USD − BASE is taken seed by seed. The default size takes under 3 minutes on 2 cores (release build).
 
-            Example: funnel demo --users 5000 --days 28 --seeds 1 2 3
+            Example: funnel demo --users 10000 --days 28 --seeds 1 2 3
             """)
 
-    @Option(help: "Users to simulate.") var users = 5_000
+    @Option(help: "Users to simulate.") var users = 10_000
     @Option(help: "Days to simulate (the last 2 are evaluated).") var days = 28
     @Option(parsing: .upToNextOption, help: "The seeds: each draws a world and the models.") var seeds: [UInt64] = [1, 2, 3]
     @Option(help: "Threads.") var threads = 2
@@ -36,6 +36,7 @@ struct DemoCommand: ParsableCommand {
         training.optimizer.kind = paperOptimizer ? .adagradDecayV2 : .adam
         training.optimizer.learningRate = 0.01
         training.batchSize = 1024
+        training.epochs = 2
         var experiment = ExperimentConfiguration(training: training, models: Self.models)
         experiment.seeds = seeds
         experiment.metrics = ["truth_auc", "gauc_avg", "gauc_show", "gauc_click", "auc"]
@@ -57,7 +58,7 @@ struct DemoCommand: ParsableCommand {
     /// BASE and USD as `Examples/homepage-curve.json` runs them: the profile, context and item
     /// features without the user id (a user-id embedding memorises a user's few dozen
     /// exposures), long sequence 50, short 5, retrieval keeps 8 (a 28-day world's users have
-    /// clicked about 13 items on average, so SimHash filters); USD's intent module trains as
+    /// clicked about 11.5 items on average, so SimHash filters); USD's intent module trains as
     /// its own parameter group with SGD at learning rate 1, so that α = β = 0.1 of Eq. 8 are its
     /// step sizes (under Adam they would change nothing: the module shares no parameter with BASE).
     static var models: [ExperimentModel] {
