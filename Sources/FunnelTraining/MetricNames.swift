@@ -33,6 +33,7 @@ public struct MetricNames: Sendable, Equatable {
                     + (truth ? ["truth_auc", "truth_logloss", "truth_correlation"] : [])
                     + ["calibration_ratio", "expected_calibration_error"]
                 counts = ["rows", "positives"] + (grouped ? ["groups_used", "groups_dropped", "rows_in_dropped_groups"] : [])
+                    + (truth ? ["truth_auc_ceiling"] : [])
                 values += task.groupedCutoffs.flatMap { ["ndcg@\($0)", "recall@\($0)"] }
                 counts += task.groupedCutoffs.isEmpty ? [] : ["users_without_positives"]
             case .regression(let regression):

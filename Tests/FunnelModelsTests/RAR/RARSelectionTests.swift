@@ -82,7 +82,9 @@ import Testing
         #expect(first.pool.users == second.pool.users && first.pool.users.count == 60)
         let training = try USDModelTests.dataset.split("train").column("user")!.values.ids!.array
         #expect(Set(first.pool.users).isSubset(of: Set(training)))
-        #expect(first.pool.fields == ["user", "user.user_segment", "user.user_age"])
+        #expect(
+            first.pool.fields
+                == ["user", "user.user_segment", "user.user_age", "user.user_segment_1", "user.user_segment_2", "user.user_segment_3"])
         let reseeded = try Self.augmentation { $0.poolSeed = 1 }
         #expect(reseeded.pool.users != first.pool.users)
     }
