@@ -27,14 +27,22 @@ typedef struct {
     long query, key, value, output, weights, mask;
 } pair_offsets;
 
+// Floats between consecutive rows of the queries and keys, and of the values.
+static long query_row_of(const funnel_attention_shape *s) {
+    return s->packed_row > 0 ? s->packed_row : s->heads * s->head_width;
+}
+
+static long value_row_of(const funnel_attention_shape *s) {
+    return s->packed_row > 0 ? s->packed_row : s->heads / s->value_groups * s->value_width;
+}
+
 static pair_offsets offsets_of(const funnel_attention_shape *s, long pair) {
     long batch = pair / s->heads, head = pair % s->heads;
-    long row = s->heads * s->head_width, value_heads = s->heads / s->value_groups;
+    long row = query_row_of(s), value_row = value_row_of(s);
     pair_offsets offsets;
     offsets.query = batch * s->query_length * row + head * s->head_width;
     offsets.key = batch * s->key_length * row + head * s->head_width;
-    offsets.value = batch * s->key_length * value_heads * s->value_width +
-                    head / s->value_groups * s->value_width;
+    offsets.value = batch * s->key_length * value_row + head / s->value_groups * s->value_width;
     offsets.output = batch * s->query_length * s->heads * s->value_width + head * s->value_width;
     offsets.weights = pair * s->query_length * s->key_length;
     offsets.mask = batch * s->mask_strides[0] + head * s->mask_strides[1];
@@ -53,10 +61,9 @@ static float *scratch_for(const funnel_attention_shape *s, long rows) {
 static void forward_task(void *context, long index) {
     const attention_job *job = context;
     const funnel_attention_shape *s = job->shape;
-    long begin, end, row = s->heads * s->head_width;
-    long value_row = s->heads / s->value_groups * s->value_width, output_row = s->heads * s->value_width;
+    long begin, end, row = query_row_of(s), value_row = value_row_of(s), output_row = s->heads * s->value_width;
     funnel_task_range(s->batch * s->heads, job->tasks, index, &begin, &end);
-    float *scratch = scratch_for(s, 2 * s->head_width + 1);
+    float *scratch = scratch_for(s, s->head_width + 8);
     for (long pair = begin; pair < end; pair++) {
         pair_offsets at = offsets_of(s, pair);
         const float *pair_mask = job->mask ? job->mask + at.mask : NULL;
@@ -75,10 +82,10 @@ static void forward_task(void *context, long index) {
 static void backward_task(void *context, long index) {
     const attention_job *job = context;
     const funnel_attention_shape *s = job->shape;
-    long begin, end, row = s->heads * s->head_width;
-    long value_row = s->heads / s->value_groups * s->value_width, output_row = s->heads * s->value_width;
+    long begin, end, row = query_row_of(s), value_row = value_row_of(s), output_row = s->heads * s->value_width;
     funnel_task_range(s->batch * s->heads / s->value_groups, job->tasks, index, &begin, &end);
-    float *scratch = scratch_for(s, 2 * (s->head_width + s->value_width) + 4);
+    // The pair's rows (attention_body.h), then Lq longs: at most Lq more rows of W ≥ 16 floats.
+    float *scratch = scratch_for(s, s->head_width + 2 * s->value_width + 3 * s->query_length + 9);
     for (long pair = begin * s->value_groups; pair < end * s->value_groups; pair++) {
         pair_offsets at = offsets_of(s, pair);
         int accumulate = pair % s->value_groups != 0;

@@ -108,10 +108,83 @@ static void FUNNEL_NAME(funnel_weighted_rows_)(const float *weights, const float
     }
 }
 
+// The small products of a pair's queries, in registers: up to eight rows (queries, or one
+// head's dimensions) share each loaded vector, so that eight independent chains of FMAs are in
+// flight instead of one that waits on each add, and each sum is stored once.
+//
+// out[g·width + b] = Σ_d x[g·x_row + d]·t[d·width + b] (d ascending) for g < count ≤ 8 and the
+// first `blocks` blocks of 16 columns; out holds 8 rows (rows past count are scratch).
+FUNNEL_BODY_TARGET
+static void FUNNEL_NAME(funnel_rows_by_columns_)(const float *x, long x_row, long count, const float *t,
+                                                 long width, long depth, long blocks, float *out) {
+    const float *r[8];
+    for (long g = 0; g < 8; g++) r[g] = x + (g < count ? g : count - 1) * x_row;
+    for (long block = 0; block < blocks * 16; block += 16) {
+        funnel_vector16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+        for (long d = 0; d < depth; d++) {
+            funnel_vector16 c = FUNNEL_LOAD16(t + d * width + block);
+            a0 += r[0][d] * c;
+            a1 += r[1][d] * c;
+            a2 += r[2][d] * c;
+            a3 += r[3][d] * c;
+            a4 += r[4][d] * c;
+            a5 += r[5][d] * c;
+            a6 += r[6][d] * c;
+            a7 += r[7][d] * c;
+        }
+        FUNNEL_STORE16(out + block, a0);
+        FUNNEL_STORE16(out + width + block, a1);
+        FUNNEL_STORE16(out + 2 * width + block, a2);
+        FUNNEL_STORE16(out + 3 * width + block, a3);
+        FUNNEL_STORE16(out + 4 * width + block, a4);
+        FUNNEL_STORE16(out + 5 * width + block, a5);
+        FUNNEL_STORE16(out + 6 * width + block, a6);
+        FUNNEL_STORE16(out + 7 * width + block, a7);
+    }
+}
+
+// out[d·width + b] = Σ_i x[i·x_row + d]·s[i·width + b] (i ascending, over the rows i whose
+// `limits[i]` exceeds b's block: the others add exactly 0) for d < depth, every block of 16 below
+// `columns`: the transposed gradients of keys and values, eight dimensions at a time.
+FUNNEL_BODY_TARGET
+static void FUNNEL_NAME(funnel_columns_by_rows_)(const float *x, long x_row, long rows, const float *s,
+                                                 const long *limits, long width, long depth, long columns,
+                                                 float *out) {
+    for (long first = 0; first < depth; first += 8) {
+        long d[8];
+        for (long g = 0; g < 8; g++) d[g] = first + g < depth ? first + g : depth - 1;
+        for (long block = 0; block < columns; block += 16) {
+            funnel_vector16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+            for (long i = 0; i < rows; i++) {
+                if (limits[i] <= block) continue;
+                const float *xi = x + i * x_row;
+                funnel_vector16 c = FUNNEL_LOAD16(s + i * width + block);
+                a0 += xi[d[0]] * c;
+                a1 += xi[d[1]] * c;
+                a2 += xi[d[2]] * c;
+                a3 += xi[d[3]] * c;
+                a4 += xi[d[4]] * c;
+                a5 += xi[d[5]] * c;
+                a6 += xi[d[6]] * c;
+                a7 += xi[d[7]] * c;
+            }
+            // Clamped dimensions store the same sums to the same row.
+            FUNNEL_STORE16(out + d[0] * width + block, a0);
+            FUNNEL_STORE16(out + d[1] * width + block, a1);
+            FUNNEL_STORE16(out + d[2] * width + block, a2);
+            FUNNEL_STORE16(out + d[3] * width + block, a3);
+            FUNNEL_STORE16(out + d[4] * width + block, a4);
+            FUNNEL_STORE16(out + d[5] * width + block, a5);
+            FUNNEL_STORE16(out + d[6] * width + block, a6);
+            FUNNEL_STORE16(out + d[7] * width + block, a7);
+        }
+    }
+}
+
 // q: Lq rows of `e` values `row` floats apart; k: Lk such rows; v: Lk rows of `ev` values
 // `value_row` apart; o: Lq rows of `ev` values `output_row` apart; mask: this pair's additive
 // mask, `mask_row` and `mask_column` apart (either may be 0), or NULL; p: the Lq×Lk weights,
-// written; scratch: 2·e·W + W floats, 64-byte aligned. A query row whose mask entries are all
+// written; scratch: (e + 8)·W floats, 64-byte aligned. A query row whose mask entries are all
 // ≤ closed_below gets weights 0 and output 0. With a dropout threshold below 2²⁴, the weights
 // (global index weight_base + i·Lk + j) are dropped before they multiply v; p keeps them whole.
 FUNNEL_BODY_TARGET
@@ -124,67 +197,136 @@ void FUNNEL_NAME(funnel_attention_pair_)(const float *q, const float *k, const f
                                          uint32_t dropout_threshold, float dropout_scale,
                                          uint64_t dropout_key) {
     long width = (lk + 15) / 16 * 16;
-    float *keys = scratch, *scores = scratch + 2 * e * width;
+    float *keys = scratch, *products = scratch + e * width;
     int direct = lq == 1;
     if (!direct) FUNNEL_NAME(funnel_transpose_heads_)(k, row, lk, e, width, keys);
-    for (long i = 0; i < lq; i++) {
-        const float *query = q + i * row;
+    for (long group = 0; group < lq; group += 8) {
+        long count = lq - group < 8 ? lq - group : 8;
         // Keys after the last open one (a causal mask's future) get weight exactly 0 either
         // way: their scores, exponentials and products are skipped, the bits unchanged.
-        long limit = lk;
-        if (mask) {
-            while (limit > 0 && !(mask[i * mask_row + (limit - 1) * mask_column] > closed_below)) limit--;
-        }
-        float *weights = p + i * lk;
-        float *output = o + i * output_row;
-        if (limit == 0) {
-            for (long j = 0; j < lk; j++) weights[j] = 0.0f;
-            for (long d = 0; d < ev; d++) output[d] = 0.0f;
-            continue;
-        }
-        long used = (limit + 15) / 16 * 16;
-        if (direct) {
-            FUNNEL_NAME(funnel_row_dots_)(query, k, row, limit, e, scores);
-            for (long j = 0; j < limit; j++) scores[j] *= scale;
-        } else {
-            for (long block = 0; block < used; block += 16) {
-                funnel_vector16 sum = {0};
-                for (long d = 0; d < e; d++) sum += query[d] * FUNNEL_LOAD16(keys + d * width + block);
-                FUNNEL_STORE16(scores + block, sum * scale);
+        long limits[8], blocks = 0;
+        for (long g = 0; g < count; g++) {
+            long i = group + g, limit = lk;
+            if (mask) {
+                while (limit > 0 && !(mask[i * mask_row + (limit - 1) * mask_column] > closed_below)) limit--;
             }
+            limits[g] = limit;
+            blocks = (limit + 15) / 16 > blocks ? (limit + 15) / 16 : blocks;
         }
-        float maximum = -INFINITY;
-        for (long j = 0; j < limit; j++) {
-            if (mask) scores[j] += mask[i * mask_row + j * mask_column];
-            maximum = scores[j] > maximum ? scores[j] : maximum;
+        if (!direct) FUNNEL_NAME(funnel_rows_by_columns_)(q + group * row, row, count, keys, width, e, blocks, products);
+        for (long g = 0; g < count; g++) {
+            long i = group + g, limit = limits[g];
+            float *weights = p + i * lk;
+            float *output = o + i * output_row;
+            float *scores = products + g * width;
+            if (limit == 0) {
+                for (long j = 0; j < lk; j++) weights[j] = 0.0f;
+                for (long d = 0; d < ev; d++) output[d] = 0.0f;
+                continue;
+            }
+            long used = (limit + 15) / 16 * 16;
+            if (direct) {
+                FUNNEL_NAME(funnel_row_dots_)(q + i * row, k, row, limit, e, scores);
+                for (long j = 0; j < limit; j++) scores[j] *= scale;
+            } else {
+                for (long block = 0; block < used; block += 16) {
+                    FUNNEL_STORE16(scores + block, FUNNEL_LOAD16(scores + block) * scale);
+                }
+            }
+            if (mask && mask_column == 1) {
+                const float *open = mask + i * mask_row;
+                for (long j = 0; j < limit; j++) scores[j] += open[j];
+            } else if (mask) {
+                for (long j = 0; j < limit; j++) scores[j] += mask[i * mask_row + j * mask_column];
+            }
+            for (long j = limit; j < used; j++) scores[j] = -INFINITY;
+            // The largest score, NaN ignored (maxnum), lane by lane and then across the lanes.
+            funnel_vector16 top = FUNNEL_LOAD16(scores);
+            for (long block = 16; block < used; block += 16) {
+                top = __builtin_elementwise_max(top, FUNNEL_LOAD16(scores + block));
+            }
+            float maximum = top[0];
+            for (int lane = 1; lane < 16; lane++) maximum = __builtin_fmaxf(maximum, top[lane]);
+            if (maximum == -INFINITY || maximum != maximum) maximum = 0.0f;
+            // A plain loop over the row, so that the exponential vectorises.
+            for (long j = 0; j < used; j++) scores[j] = funnel_exp(scores[j] - maximum);
+            funnel_vector16 partial = {0};
+            for (long block = 0; block < used; block += 16) partial += FUNNEL_LOAD16(scores + block);
+            float inverse = 1.0f / FUNNEL_NAME(funnel_lanes_sum_)(&partial);
+            for (long block = 0; block < used; block += 16) {
+                FUNNEL_STORE16(scores + block, FUNNEL_LOAD16(scores + block) * inverse);
+            }
+            for (long j = 0; j < limit; j++) weights[j] = scores[j];
+            for (long j = limit; j < lk; j++) weights[j] = 0.0f;
+            if (dropout_threshold < (1u << 24)) {
+                long first = weight_base + i * lk;
+                for (long j = 0; j < limit; j++)
+                    scores[j] = funnel_dropout_keeps(first + j, dropout_key, dropout_threshold)
+                                    ? scores[j] * dropout_scale : 0.0f;
+            }
+            FUNNEL_NAME(funnel_weighted_rows_)(scores, v, value_row, limit, ev, output);
         }
-        if (maximum == -INFINITY || maximum != maximum) maximum = 0.0f;
-        for (long j = limit; j < used; j++) scores[j] = -INFINITY;
-        // A plain loop over the row, so that the exponential vectorises.
-        for (long j = 0; j < used; j++) scores[j] = funnel_exp(scores[j] - maximum);
-        funnel_vector16 partial = {0};
-        for (long block = 0; block < used; block += 16) partial += FUNNEL_LOAD16(scores + block);
-        float inverse = 1.0f / FUNNEL_NAME(funnel_lanes_sum_)(&partial);
-        for (long block = 0; block < used; block += 16) {
-            FUNNEL_STORE16(scores + block, FUNNEL_LOAD16(scores + block) * inverse);
-        }
-        for (long j = 0; j < limit; j++) weights[j] = scores[j];
-        for (long j = limit; j < lk; j++) weights[j] = 0.0f;
-        if (dropout_threshold < (1u << 24)) {
-            long first = weight_base + i * lk;
-            for (long j = 0; j < limit; j++)
-                scores[j] = funnel_dropout_keeps(first + j, dropout_key, dropout_threshold)
-                                ? scores[j] * dropout_scale : 0.0f;
-        }
-        FUNNEL_NAME(funnel_weighted_rows_)(scores, v, value_row, limit, ev, output);
+    }
+}
+
+// The backward pass of one query (target attention): each key's and value's gradient is one
+// product, written in place. scratch: 4·W floats, 64-byte aligned.
+FUNNEL_BODY_TARGET
+static void FUNNEL_NAME(funnel_attention_query_backward_)(const float *q, const float *k, const float *v,
+                                                          long row, long value_row, long lk, long e, long ev,
+                                                          int accumulate, float scale, const float *p,
+                                                          const float *dout, float *dq, float *dk, float *dv,
+                                                          float *scratch, long weight_base,
+                                                          uint32_t dropout_threshold, float dropout_scale,
+                                                          uint64_t dropout_key) {
+    long width = (lk + 15) / 16 * 16;
+    float *weights = scratch, *weight_gradients = weights + width;
+    float *score_gradients = weight_gradients + width, *dropped = score_gradients + width;
+    int dropping = dropout_threshold < (1u << 24);
+    for (long j = 0; j < lk; j++) weights[j] = p[j];
+    for (long j = lk; j < width; j++) weights[j] = 0.0f;
+    if (dropping) {
+        for (long j = 0; j < lk; j++)
+            dropped[j] = funnel_dropout_keeps(weight_base + j, dropout_key, dropout_threshold) ? dropout_scale : 0.0f;
+        for (long j = lk; j < width; j++) dropped[j] = 0.0f;
+    }
+    // dW = dO·vᵀ, then the softmax's backward: dS = P ∘ (dW − Σ P∘dW), times the scale.
+    FUNNEL_NAME(funnel_row_dots_)(dout, v, value_row, lk, ev, weight_gradients);
+    for (long j = lk; j < width; j++) weight_gradients[j] = 0.0f;
+    funnel_vector16 dot = {0};
+    for (long block = 0; block < width; block += 16) {
+        funnel_vector16 sum = FUNNEL_LOAD16(weight_gradients + block);
+        if (dropping) sum *= FUNNEL_LOAD16(dropped + block);
+        FUNNEL_STORE16(weight_gradients + block, sum);
+        dot += FUNNEL_LOAD16(weights + block) * sum;
+    }
+    const float *value_weights = weights;
+    if (dropping) {
+        for (long block = 0; block < width; block += 16)
+            FUNNEL_STORE16(dropped + block, FUNNEL_LOAD16(dropped + block) * FUNNEL_LOAD16(weights + block));
+        value_weights = dropped;
+    }
+    float total = FUNNEL_NAME(funnel_lanes_sum_)(&dot);
+    for (long block = 0; block < width; block += 16) {
+        funnel_vector16 w = FUNNEL_LOAD16(weights + block);
+        FUNNEL_STORE16(score_gradients + block, w * (FUNNEL_LOAD16(weight_gradients + block) - total) * scale);
+    }
+    FUNNEL_NAME(funnel_weighted_rows_)(score_gradients, k, row, lk, e, dq);
+    for (long j = 0; j < lk; j++) {
+        for (long d = 0; d < e; d++) dk[j * row + d] = score_gradients[j] * q[d];
+        float *value_gradient = dv + j * value_row;
+        if (accumulate)
+            for (long d = 0; d < ev; d++) value_gradient[d] += value_weights[j] * dout[d];
+        else
+            for (long d = 0; d < ev; d++) value_gradient[d] = value_weights[j] * dout[d];
     }
 }
 
 // The backward pass of one pair: dout as o, p from the forward pass; writes dq (Lq rows) and
 // dk, dv (Lk rows), adding to dv instead when `accumulate` (a value head shared by several
-// query heads). scratch: 2·(e + ev)·W + 4·W floats, 64-byte aligned. The dropout arguments are the
-// forward pass's: v saw the dropped weights D = P∘m/keep, so dV = Dᵀ·dO and the softmax's
-// backward takes dP = (dO·vᵀ)∘m/keep.
+// query heads). scratch: (e + 2·ev + 2·Lq + 9)·W floats and then Lq longs, 64-byte aligned. The
+// dropout arguments are the forward pass's: v saw the dropped weights D = P∘m/keep, so
+// dV = Dᵀ·dO and the softmax's backward takes dP = (dO·vᵀ)∘m/keep.
 FUNNEL_BODY_TARGET
 void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k, const float *v,
                                                   long row, long value_row, long output_row,
@@ -194,112 +336,85 @@ void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k
                                                   float *scratch, long weight_base,
                                                   uint32_t dropout_threshold, float dropout_scale,
                                                   uint64_t dropout_key) {
+    if (lq == 1) {
+        FUNNEL_NAME(funnel_attention_query_backward_)(q, k, v, row, value_row, lk, e, ev, accumulate, scale, p, dout,
+                                                      dq, dk, dv, scratch, weight_base, dropout_threshold,
+                                                      dropout_scale, dropout_key);
+        return;
+    }
     long width = (lk + 15) / 16 * 16;
-    float *values = scratch + e * width;
+    float *values = scratch;
     float *key_gradients = values + ev * width, *value_gradients = key_gradients + e * width;
-    float *weights = value_gradients + ev * width, *weight_gradients = weights + width;
-    float *score_gradients = weight_gradients + width, *dropped = score_gradients + width;
+    // Per query, rows of W: the score gradients dS and the weights that multiplied v.
+    float *score_rows = value_gradients + ev * width, *value_weight_rows = score_rows + lq * width;
+    float *products = value_weight_rows + lq * width, *dropped = products + 8 * width;
+    long *limits = (long *)(dropped + width);
     int dropping = dropout_threshold < (1u << 24);
-    // One query (target attention): each key's and value's gradient is one product, written
-    // in place; several queries accumulate along the keys in the transposed buffers.
-    int direct = lq == 1;
-    if (!direct) {
-        FUNNEL_NAME(funnel_transpose_heads_)(v, value_row, lk, ev, width, values);
-        for (long index = 0; index < (e + ev) * width; index++) key_gradients[index] = 0.0f;
-    }
+    FUNNEL_NAME(funnel_transpose_heads_)(v, value_row, lk, ev, width, values);
+    // Keys after a query's last nonzero weight add exactly 0 to every gradient: skipped.
+    long columns = 0;
     for (long i = 0; i < lq; i++) {
-        const float *gradient = dout + i * output_row;
-        const float *query = q + i * row;
-        // Keys after the last nonzero weight add exactly 0 to every gradient: skipped.
         long limit = lk;
-        if (!direct)
-            while (limit > 0 && p[i * lk + limit - 1] == 0.0f) limit--;
-        long used = (limit + 15) / 16 * 16;
-        for (long j = 0; j < limit; j++) weights[j] = p[i * lk + j];
-        for (long j = limit; j < used; j++) weights[j] = 0.0f;
-        // dropped: each weight's factor m/keep (then, once dW is known, the dropped weights).
-        if (dropping) {
-            long first = weight_base + i * lk;
-            for (long j = 0; j < limit; j++)
-                dropped[j] = funnel_dropout_keeps(first + j, dropout_key, dropout_threshold) ? dropout_scale : 0.0f;
-            for (long j = limit; j < used; j++) dropped[j] = 0.0f;
+        while (limit > 0 && p[i * lk + limit - 1] == 0.0f) limit--;
+        limits[i] = limit;
+        columns = limit > columns ? limit : columns;
+    }
+    columns = (columns + 15) / 16 * 16;
+    for (long group = 0; group < lq; group += 8) {
+        long count = lq - group < 8 ? lq - group : 8, blocks = 0;
+        for (long g = 0; g < count; g++) {
+            long needed = (limits[group + g] + 15) / 16;
+            blocks = needed > blocks ? needed : blocks;
         }
-        // dW = dO·vᵀ, then the softmax's backward: dS = P ∘ (dW − Σ P∘dW), times the scale.
-        funnel_vector16 dot = {0};
-        if (direct) {
-            FUNNEL_NAME(funnel_row_dots_)(gradient, v, value_row, limit, ev, weight_gradients);
-            for (long j = limit; j < used; j++) weight_gradients[j] = 0.0f;
-        }
-        for (long block = 0; block < used; block += 16) {
-            funnel_vector16 sum = {0};
-            if (direct) {
-                sum = FUNNEL_LOAD16(weight_gradients + block);
-            } else {
-                for (long d = 0; d < ev; d++) sum += gradient[d] * FUNNEL_LOAD16(values + d * width + block);
+        // dW = dO·vᵀ for the group's queries.
+        FUNNEL_NAME(funnel_rows_by_columns_)(dout + group * output_row, output_row, count, values, width, ev, blocks,
+                                             products);
+        for (long g = 0; g < count; g++) {
+            long i = group + g, limit = limits[i], span = (limit + 15) / 16 * 16;
+            float *weights = value_weight_rows + i * width, *weight_gradients = products + g * width;
+            float *score_gradients = score_rows + i * width;
+            for (long j = 0; j < limit; j++) weights[j] = p[i * lk + j];
+            for (long j = limit; j < width; j++) weights[j] = 0.0f;
+            // dropped: each weight's factor m/keep (then the dropped weights themselves).
+            if (dropping) {
+                long first = weight_base + i * lk;
+                for (long j = 0; j < limit; j++)
+                    dropped[j] = funnel_dropout_keeps(first + j, dropout_key, dropout_threshold) ? dropout_scale : 0.0f;
+                for (long j = limit; j < span; j++) dropped[j] = 0.0f;
             }
-            if (dropping) sum *= FUNNEL_LOAD16(dropped + block);
-            FUNNEL_STORE16(weight_gradients + block, sum);
-            dot += FUNNEL_LOAD16(weights + block) * sum;
-        }
-        const float *value_weights = weights;
-        if (dropping) {
-            for (long block = 0; block < used; block += 16)
-                FUNNEL_STORE16(dropped + block, FUNNEL_LOAD16(dropped + block) * FUNNEL_LOAD16(weights + block));
-            value_weights = dropped;
-        }
-        float total = FUNNEL_NAME(funnel_lanes_sum_)(&dot);
-        for (long block = 0; block < used; block += 16) {
-            funnel_vector16 w = FUNNEL_LOAD16(weights + block);
-            FUNNEL_STORE16(score_gradients + block, w * (FUNNEL_LOAD16(weight_gradients + block) - total) * scale);
-        }
-        FUNNEL_NAME(funnel_weighted_rows_)(score_gradients, k, row, limit, e, dq + i * row);
-        if (direct) {
-            for (long j = 0; j < lk; j++) {
-                for (long d = 0; d < e; d++) dk[j * row + d] = score_gradients[j] * query[d];
-                float *value_gradient = dv + j * value_row;
-                if (accumulate)
-                    for (long d = 0; d < ev; d++) value_gradient[d] += value_weights[j] * gradient[d];
-                else
-                    for (long d = 0; d < ev; d++) value_gradient[d] = value_weights[j] * gradient[d];
+            // The softmax's backward: dS = P ∘ (dW − Σ P∘dW), times the scale.
+            funnel_vector16 dot = {0};
+            for (long block = 0; block < span; block += 16) {
+                funnel_vector16 sum = FUNNEL_LOAD16(weight_gradients + block);
+                if (dropping) sum *= FUNNEL_LOAD16(dropped + block);
+                dot += FUNNEL_LOAD16(weights + block) * sum;
+                FUNNEL_STORE16(weight_gradients + block, sum);
             }
-            continue;
-        }
-        // Plain attention's widths agree: one fused loop, and the other two run only when
-        // values are wider or narrower than keys.
-        long common = e < ev ? e : ev;
-        for (long d = 0; d < common; d++) {
-            for (long block = 0; block < used; block += 16) {
-                funnel_vector16 s = FUNNEL_LOAD16(score_gradients + block);
-                FUNNEL_STORE16(key_gradients + d * width + block,
-                               FUNNEL_LOAD16(key_gradients + d * width + block) + query[d] * s);
-                FUNNEL_STORE16(value_gradients + d * width + block,
-                               FUNNEL_LOAD16(value_gradients + d * width + block) +
-                                   gradient[d] * FUNNEL_LOAD16(value_weights + block));
+            float total = FUNNEL_NAME(funnel_lanes_sum_)(&dot);
+            for (long block = 0; block < span; block += 16) {
+                funnel_vector16 w = FUNNEL_LOAD16(weights + block);
+                FUNNEL_STORE16(score_gradients + block, w * (FUNNEL_LOAD16(weight_gradients + block) - total) * scale);
             }
-        }
-        for (long d = common; d < e; d++) {
-            for (long block = 0; block < used; block += 16) {
-                FUNNEL_STORE16(key_gradients + d * width + block,
-                               FUNNEL_LOAD16(key_gradients + d * width + block) +
-                                   query[d] * FUNNEL_LOAD16(score_gradients + block));
-            }
-        }
-        for (long d = common; d < ev; d++) {
-            for (long block = 0; block < used; block += 16) {
-                FUNNEL_STORE16(value_gradients + d * width + block,
-                               FUNNEL_LOAD16(value_gradients + d * width + block) +
-                                   gradient[d] * FUNNEL_LOAD16(value_weights + block));
+            for (long j = span; j < width; j++) score_gradients[j] = 0.0f;
+            FUNNEL_NAME(funnel_weighted_rows_)(score_gradients, k, row, limit, e, dq + i * row);
+            if (dropping) {
+                for (long block = 0; block < span; block += 16)
+                    FUNNEL_STORE16(weights + block, FUNNEL_LOAD16(dropped + block) * FUNNEL_LOAD16(weights + block));
             }
         }
     }
-    if (direct) return;
+    // dKᵀ = Σᵢ qᵢ ⊗ dSᵢ and dVᵀ = Σᵢ dOᵢ ⊗ Dᵢ, eight dimensions at a time in registers.
+    FUNNEL_NAME(funnel_columns_by_rows_)(q, row, lq, score_rows, limits, width, e, columns, key_gradients);
+    FUNNEL_NAME(funnel_columns_by_rows_)(dout, output_row, lq, value_weight_rows, limits, width, ev, columns,
+                                         value_gradients);
     for (long j = 0; j < lk; j++) {
-        for (long d = 0; d < e; d++) dk[j * row + d] = key_gradients[d * width + j];
-        float *value_gradient = dv + j * value_row;
+        float *key_gradient = dk + j * row, *value_gradient = dv + j * value_row;
+        int open = j < columns;
+        for (long d = 0; d < e; d++) key_gradient[d] = open ? key_gradients[d * width + j] : 0.0f;
         if (accumulate)
-            for (long d = 0; d < ev; d++) value_gradient[d] += value_gradients[d * width + j];
+            for (long d = 0; d < ev; d++) value_gradient[d] += open ? value_gradients[d * width + j] : 0.0f;
         else
-            for (long d = 0; d < ev; d++) value_gradient[d] = value_gradients[d * width + j];
+            for (long d = 0; d < ev; d++) value_gradient[d] = open ? value_gradients[d * width + j] : 0.0f;
     }
 }
 

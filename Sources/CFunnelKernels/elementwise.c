@@ -109,29 +109,60 @@ void funnel_repeat_row(const float *row, float *y, long rows, long n) {
 }
 
 typedef struct {
+    float *pre, *y;
+    const float *bias;
+    long rows, n, tasks;
+} add_gelu_job;
+
+static void add_gelu_task(void *context, long index) {
+    add_gelu_job *job = context;
+    long begin, end;
+    funnel_task_range(job->rows, job->tasks, index, &begin, &end);
+    FUNNEL_DISPATCH(funnel_add_gelu_rows_, job->pre + begin * job->n, job->bias, job->y + begin * job->n,
+                    end - begin, job->n);
+}
+
+void funnel_add_gelu_rows(float *pre, const float *bias, float *y, long rows, long n) {
+    long tasks = funnel_task_count(rows * n, PARALLEL_GRAIN);
+    add_gelu_job job = {pre, y, bias, rows, n, tasks < rows ? tasks : rows};
+    funnel_parallel_for(job.tasks, add_gelu_task, &job);
+}
+
+typedef struct {
+    int gelu;
     const float *gradient, *values;
     float *masked, *sums;
     long rows, n, tasks;
-} relu_backward_job;
+} activation_backward_job;
 
-static void relu_backward_task(void *context, long index) {
-    relu_backward_job *job = context;
+static void activation_backward_task(void *context, long index) {
+    activation_backward_job *job = context;
     long begin, end;
     // Whole 16-column blocks per task, so a task's stores never share a cache line with another's.
     funnel_task_range((job->n + 15) / 16, job->tasks, index, &begin, &end);
     begin *= 16;
     end = end * 16 < job->n ? end * 16 : job->n;
-    FUNNEL_DISPATCH(funnel_relu_backward_columns_, job->gradient, job->values, job->masked, job->sums,
-                    job->rows, job->n, begin, end);
+    FUNNEL_DISPATCH(funnel_activation_backward_columns_, job->gelu, job->gradient, job->values, job->masked,
+                    job->sums, job->rows, job->n, begin, end);
+}
+
+static void activation_backward_rows(int gelu, const float *gradient, const float *values, float *masked,
+                                     float *sums, long rows, long n) {
+    long tasks = funnel_task_count(rows * n, PARALLEL_GRAIN);
+    long blocks = (n + 15) / 16;
+    activation_backward_job job = {gelu, gradient, values, masked, sums, rows, n, tasks < blocks ? tasks : blocks};
+    if (job.tasks < 1) job.tasks = 1;
+    funnel_parallel_for(job.tasks, activation_backward_task, &job);
 }
 
 void funnel_relu_backward_rows(const float *gradient, const float *values, float *masked, float *sums,
                                long rows, long n) {
-    long tasks = funnel_task_count(rows * n, PARALLEL_GRAIN);
-    long blocks = (n + 15) / 16;
-    relu_backward_job job = {gradient, values, masked, sums, rows, n, tasks < blocks ? tasks : blocks};
-    if (job.tasks < 1) job.tasks = 1;
-    funnel_parallel_for(job.tasks, relu_backward_task, &job);
+    activation_backward_rows(0, gradient, values, masked, sums, rows, n);
+}
+
+void funnel_gelu_backward_rows(const float *gradient, const float *pre, float *masked, float *sums,
+                               long rows, long n) {
+    activation_backward_rows(1, gradient, pre, masked, sums, rows, n);
 }
 
 typedef struct {

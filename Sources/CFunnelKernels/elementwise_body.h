@@ -81,17 +81,38 @@ void FUNNEL_NAME(funnel_add_relu_rows_)(float *y, const float *bias, long rows, 
     }
 }
 
-// Columns [begin, end) of every row. The loop carries no dependency between elements, also
-// when `masked` is `gradient`, which the vectoriser cannot prove on its own.
+// pre[r, i] += bias[i], then y[r, i] = GELU(pre[r, i]): a linear layer's bias and GELU in one
+// pass, the pre-activation kept for the backward pass.
 FUNNEL_BODY_TARGET
-void FUNNEL_NAME(funnel_relu_backward_columns_)(const float *gradient, const float *values, float *masked,
-                                                float *sums, long rows, long n, long begin,
-                                                long end) {
+void FUNNEL_NAME(funnel_add_gelu_rows_)(float *pre, const float *bias, float *y, long rows, long n) {
+    for (long r = 0; r < rows; r++) {
+        float *row = pre + r * n, *out = y + r * n;
+#pragma clang loop vectorize(assume_safety)
+        for (long i = 0; i < n; i++) {
+            float value = row[i] + bias[i];
+            row[i] = value;
+            out[i] = funnel_gelu(value);
+        }
+    }
+}
+
+// Columns [begin, end) of every row: masked = gradient · ReLU′(values) (values > 0), or with
+// `gelu` gradient · GELU′(values) (values the pre-activation). The loop carries no dependency
+// between elements, also when `masked` is `gradient`, which the vectoriser cannot prove on its own.
+FUNNEL_BODY_TARGET
+void FUNNEL_NAME(funnel_activation_backward_columns_)(int gelu, const float *gradient, const float *values,
+                                                      float *masked, float *sums, long rows, long n, long begin,
+                                                      long end) {
     for (long r = 0; r < rows; r++) {
         const float *g = gradient + r * n, *v = values + r * n;
         float *m = masked + r * n;
+        if (gelu) {
 #pragma clang loop vectorize(assume_safety)
-        for (long i = begin; i < end; i++) m[i] = v[i] > 0.0f ? g[i] : 0.0f;
+            for (long i = begin; i < end; i++) m[i] = g[i] * funnel_gelu_derivative(v[i]);
+        } else {
+#pragma clang loop vectorize(assume_safety)
+            for (long i = begin; i < end; i++) m[i] = v[i] > 0.0f ? g[i] : 0.0f;
+        }
         if (!sums) continue;
         if (r == 0) {
             for (long i = begin; i < end; i++) sums[i] = m[i];

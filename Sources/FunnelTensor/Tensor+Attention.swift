@@ -44,6 +44,77 @@ extension Tensor {
         let (batch, queryLength, keyLength) = (queries.shape[0], queries.shape[1], keys.shape[1])
         let headWidth = queries.shape[2] / heads
         let valueWidth = values.shape[2] / (heads / valueGroups)
+        let shape = attentionShape(
+            batch: batch, heads: heads, lengths: (queryLength, keyLength), widths: (headWidth, valueWidth),
+            valueGroups: valueGroups, mask: mask, closedBelow: closedBelow, dropout: dropout)
+        let weights = Tensor.uninitialized([batch, heads, queryLength, keyLength])
+        let output = Tensor.uninitialized([batch, queryLength, heads * valueWidth])
+        let maskPointer = mask.map { UnsafePointer($0.storage.pointer) }
+        withUnsafePointer(to: shape) { shapePointer in
+            funnel_attention(
+                shapePointer, queries.storage.pointer, keys.storage.pointer, values.storage.pointer, maskPointer,
+                weights.storage.pointer, output.storage.pointer)
+        }
+        return result(output, inputs: [queries, keys, values]) { gradient in
+            let (queryGradient, keyGradient, valueGradient) =
+                (Tensor.uninitialized(queries.shape), Tensor.uninitialized(keys.shape), Tensor.uninitialized(values.shape))
+            withUnsafePointer(to: shape) { shapePointer in
+                funnel_attention_backward(
+                    shapePointer, queries.storage.pointer, keys.storage.pointer, values.storage.pointer,
+                    weights.storage.pointer, gradient.storage.pointer, queryGradient.storage.pointer,
+                    keyGradient.storage.pointer, valueGradient.storage.pointer)
+            }
+            return [queryGradient, keyGradient, valueGradient]
+        }
+    }
+
+    /// Self-attention over one projection's output holding the queries, keys and values side by
+    /// side (`[q | k | v]` along the last axis), read and differentiated in place: the three
+    /// projections become one GEMM with one input gradient, and no column block is copied.
+    /// Otherwise as ``attention(queries:keys:values:heads:valueGroups:mask:closedBelow:dropout:)``
+    /// with `queries`, `keys` and `values` the three blocks.
+    ///
+    /// Shapes: packed `[B, L, 3·heads·e]` → `[B, L, heads·e]`.
+    public static func attention(
+        packed: Tensor, heads: Int, mask: Tensor? = nil, closedBelow: Float = -.infinity,
+        dropout: (keep: Float, key: UInt64)? = nil
+    ) -> Tensor {
+        precondition(
+            packed.rank == 3 && heads > 0 && packed.shape[2] % (3 * heads) == 0,
+            "Funnel: packed attention of \(packed.shape) over \(heads) heads")
+        let (batch, length, width) = (packed.shape[0], packed.shape[1], packed.shape[2] / 3)
+        var shape = attentionShape(
+            batch: batch, heads: heads, lengths: (length, length), widths: (width / heads, width / heads),
+            valueGroups: 1, mask: mask, closedBelow: closedBelow, dropout: dropout)
+        shape.packed_row = 3 * width
+        let weights = Tensor.uninitialized([batch, heads, length, length])
+        let output = Tensor.uninitialized([batch, length, width])
+        let maskPointer = mask.map { UnsafePointer($0.storage.pointer) }
+        let base = packed.storage.pointer
+        withUnsafePointer(to: shape) { shapePointer in
+            funnel_attention(
+                shapePointer, base, base + width, base + 2 * width, maskPointer, weights.storage.pointer,
+                output.storage.pointer)
+        }
+        return result(output, inputs: [packed]) { gradient in
+            // The three blocks of every row are written: dq, dk, dv side by side.
+            let packedGradient = Tensor.uninitialized(packed.shape)
+            let target = packedGradient.storage.pointer
+            withUnsafePointer(to: shape) { shapePointer in
+                funnel_attention_backward(
+                    shapePointer, base, base + width, base + 2 * width, weights.storage.pointer,
+                    gradient.storage.pointer, target, target + width, target + 2 * width)
+            }
+            return [packedGradient]
+        }
+    }
+
+    /// The kernels' description of one attention: sizes, scale, mask strides, dropout.
+    private static func attentionShape(
+        batch: Int, heads: Int, lengths: (query: Int, key: Int), widths: (head: Int, value: Int), valueGroups: Int,
+        mask: Tensor?, closedBelow: Float, dropout: (keep: Float, key: UInt64)?
+    ) -> funnel_attention_shape {
+        let (queryLength, keyLength, headWidth, valueWidth) = (lengths.query, lengths.key, widths.head, widths.value)
         var shape = funnel_attention_shape()
         (shape.batch, shape.heads, shape.query_length, shape.key_length, shape.head_width) =
             (batch, heads, queryLength, keyLength, headWidth)
@@ -65,24 +136,6 @@ extension Tensor {
             let strides = Broadcast.strides(of: mask.shape, in: target)
             shape.mask_strides = (strides[0], strides[1], strides[2], strides[3])
         }
-        let weights = Tensor.uninitialized([batch, heads, queryLength, keyLength])
-        let output = Tensor.uninitialized([batch, queryLength, heads * valueWidth])
-        let maskPointer = mask.map { UnsafePointer($0.storage.pointer) }
-        withUnsafePointer(to: shape) { shapePointer in
-            funnel_attention(
-                shapePointer, queries.storage.pointer, keys.storage.pointer, values.storage.pointer, maskPointer,
-                weights.storage.pointer, output.storage.pointer)
-        }
-        return result(output, inputs: [queries, keys, values]) { gradient in
-            let (queryGradient, keyGradient, valueGradient) =
-                (Tensor.uninitialized(queries.shape), Tensor.uninitialized(keys.shape), Tensor.uninitialized(values.shape))
-            withUnsafePointer(to: shape) { shapePointer in
-                funnel_attention_backward(
-                    shapePointer, queries.storage.pointer, keys.storage.pointer, values.storage.pointer,
-                    weights.storage.pointer, gradient.storage.pointer, queryGradient.storage.pointer,
-                    keyGradient.storage.pointer, valueGradient.storage.pointer)
-            }
-            return [queryGradient, keyGradient, valueGradient]
-        }
+        return shape
     }
 }

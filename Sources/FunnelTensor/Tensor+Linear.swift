@@ -72,6 +72,39 @@ extension Tensor {
         })
     }
 
+    /// The affine map followed by GELU (tanh approximation, as ``gelu()``), fused: the GEMM
+    /// writes the products and one pass adds the bias, keeps the sum for the backward pass and
+    /// writes its GELU; backward, one pass multiplies the gradient by GELU′ and sums the bias
+    /// gradient. Unfused, the same takes a pass writing the bias, the GEMM accumulating onto
+    /// it, a GELU pass, a GELU′ pass and a column sum (a Transformer feed-forward's first layer).
+    ///
+    /// Shapes: input `[rows, in]`, weight `[out, in]`, bias `[out]` → `[rows, out]`.
+    public static func linearGELU(_ input: Tensor, weight: Tensor, bias: Tensor) -> Tensor {
+        let (rows, outputs, inputs) = (input.shape[0], weight.shape[0], weight.shape[1])
+        precondition(
+            input.rank == 2 && weight.rank == 2 && input.shape[1] == inputs && bias.shape == [outputs],
+            "Funnel: linear GELU of input \(input.shape), weight \(weight.shape), bias \(bias.shape)")
+        let preActivation = Tensor.uninitialized([rows, outputs])
+        funnel_sgemm(
+            0, 1, rows, outputs, inputs, 1, input.storage.pointer, inputs, weight.storage.pointer, inputs, 0,
+            preActivation.storage.pointer, outputs)
+        let output = Tensor.uninitialized([rows, outputs])
+        funnel_add_gelu_rows(preActivation.storage.pointer, bias.storage.pointer, output.storage.pointer, rows, outputs)
+        return result(output, inputs: [input, weight, bias], overwriting: { outputGradient, exclusive in
+            let gradient = exclusive ? outputGradient : Tensor.uninitialized([rows, outputs])
+            let biasGradient = bias.requiresGradient ? Tensor.uninitialized([outputs]) : nil
+            funnel_gelu_backward_rows(
+                outputGradient.storage.pointer, preActivation.storage.pointer, gradient.storage.pointer,
+                biasGradient?.storage.pointer, rows, outputs)
+            var weightGradient: Tensor?
+            if weight.requiresGradient {
+                weightGradient = Tensor.uninitialized([outputs, inputs])
+                linearWeightBlock(gradient, part: input, into: weightGradient!, offset: 0)
+            }
+            return [linearPartGradient(gradient, part: input, weight: weight, offset: 0), weightGradient, biasGradient]
+        })
+    }
+
     /// The backward pass's gradient of a linear map's pre-activation `[rows, out]` and of its
     /// bias: with `rectified`, one pass masks by the output's sign (`values`) and sums the bias
     /// gradient, writing into the output's gradient when the engine hands it over (`exclusive`).

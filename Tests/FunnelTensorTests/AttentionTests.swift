@@ -62,6 +62,67 @@ import FunnelTestSupport
         }
     }
 
+    /// SASRec-sized pairs (50 causal queries: six groups of eight and a tail of two) and an
+    /// uneven one (11 queries, 37 keys, a head of 20: a tail of dimensions), with and without
+    /// weight dropout: the output and all three gradients equal the composition's.
+    @Test(arguments: [(2, 50, 50, 2, 32, true), (2, 11, 37, 1, 20, false)])
+    func longSequencesMatchTheComposition(shape: (Int, Int, Int, Int, Int, Bool)) {
+        let (batch, lq, lk, heads, e, causal) = shape
+        // Causal, or every third key blocked for odd queries (a last query sees nothing).
+        let mask = Tensor(shape: [lq, lk], scalars: (0..<(lq * lk)).map { index -> Float in
+            let (i, j) = (index / lk, index % lk)
+            if causal { return j > i ? -1e9 : 0 }
+            return i == lq - 1 || (i % 2 == 1 && j % 3 == 0) ? -1e9 : 0
+        })
+        for dropout in [nil, (keep: Float(0.7), key: UInt64(99))] {
+            func inputs() -> [Tensor] {
+                [[batch, lq, heads * e], [batch, lk, heads * e], [batch, lk, heads * e]].enumerated().map { index, shape in
+                    Tensor(shape: shape, scalars: random(shape, seed: 40 + UInt64(index)).scalars, requiresGradient: true)
+                }
+            }
+            let (fusedInputs, unfusedInputs) = (inputs(), inputs())
+            let fused = Tensor.attention(
+                queries: fusedInputs[0], keys: fusedInputs[1], values: fusedInputs[2], heads: heads, mask: mask,
+                closedBelow: -5e8, dropout: dropout)
+            let unfused = reference(
+                unfusedInputs[0], unfusedInputs[1], unfusedInputs[2], heads: heads, mask: mask, closedBelow: -5e8,
+                dropout: dropout)
+            #expect(zip(fused.scalars, unfused.scalars).allSatisfy { abs($0 - $1) <= 1e-5 })
+            let weights = uniform(fused.shape, -1, 1, seed: 41)
+            (fused * weights).sum().backward()
+            (unfused * weights).sum().backward()
+            for (left, right) in zip(fusedInputs, unfusedInputs) {
+                #expect(zip(left.gradient!.scalars, right.gradient!.scalars).allSatisfy { abs($0 - $1) <= 1e-4 })
+            }
+        }
+    }
+
+    /// Queries, keys and values as one packed tensor's column blocks: the output and the packed
+    /// gradient equal the separate tensors' (causal, with weight dropout).
+    @Test func packedBlocksEqualSeparateTensors() {
+        let (batch, length, heads, width) = (2, 9, 2, 8)
+        let packed = Tensor(shape: [batch, length, 3 * width], scalars: random([batch, length, 3 * width], seed: 50).scalars, requiresGradient: true)
+        let blocks = (0..<3).map { block in
+            Tensor(
+                shape: [batch, length, width],
+                scalars: (0..<(batch * length * width)).map { packed.scalars[($0 / width) * 3 * width + block * width + $0 % width] },
+                requiresGradient: true)
+        }
+        let mask = Tensor(shape: [length, length], scalars: (0..<(length * length)).map { $0 % length > $0 / length ? -1e9 : 0 })
+        let dropout = (keep: Float(0.8), key: UInt64(7))
+        let fromPacked = Tensor.attention(packed: packed, heads: heads, mask: mask, closedBelow: -5e8, dropout: dropout)
+        let fromBlocks = Tensor.attention(
+            queries: blocks[0], keys: blocks[1], values: blocks[2], heads: heads, mask: mask, closedBelow: -5e8, dropout: dropout)
+        #expect(fromPacked.scalars == fromBlocks.scalars)
+        let weights = random(fromPacked.shape, seed: 51)
+        (fromPacked * weights).sum().backward()
+        (fromBlocks * weights).sum().backward()
+        let joined = (0..<(batch * length * 3 * width)).map { index in
+            blocks[(index % (3 * width)) / width].gradient!.scalars[(index / (3 * width)) * width + index % width]
+        }
+        #expect(packed.gradient!.scalars == joined)
+    }
+
     @Test func gradientsMatchFiniteDifferences() {
         let mask = Tensor(shape: [1, 1, 1, 5], scalars: [0, 0, -1e9, 0, 0])
         checkGradients([random([2, 3, 4], seed: 4), random([2, 5, 4], seed: 5), random([2, 5, 4], seed: 6)]) {

@@ -199,6 +199,47 @@ import FunnelTestSupport
         #expect(first.scalars == uniform([rows, outputs], seed: 4).scalars)
     }
 
+    @Test func linearGELUGradient() {
+        checkGradients([uniform([4, 3]), uniform([5, 3], seed: 2), uniform([5], seed: 3)]) {
+            Tensor.linearGELU($0[0], weight: $0[1], bias: $0[2])
+        }
+    }
+
+    /// The fused bias + GELU gives the bits of the linear map followed by `gelu()`, forward and
+    /// backward, however the output's gradient arrives (as for the fused ReLU above).
+    @Test(arguments: [(37, 300), (5, 1), (0, 20)])
+    func linearGELUEqualsTheComposite(rows: Int, outputs: Int) {
+        let input = Tensor(shape: [rows, 7], scalars: uniform([rows, 7]).scalars, requiresGradient: true)
+        let weight = Tensor(shape: [outputs, 7], scalars: uniform([outputs, 7], seed: 2).scalars, requiresGradient: true)
+        let bias = Tensor(shape: [outputs], scalars: uniform([outputs], seed: 3).scalars, requiresGradient: true)
+        let (first, second) = (uniform([rows, outputs], seed: 4), uniform([rows, outputs], seed: 5))
+        let parameters = [input, weight, bias]
+        #expect(
+            Tensor.linearGELU(input, weight: weight, bias: bias).scalars
+                == Tensor.linear(input, weight: weight, bias: bias).gelu().scalars)
+        func gradients(_ loss: (Tensor) -> Void, fused: Bool) -> [[Float]] {
+            for tensor in parameters { tensor.zeroGradient() }
+            let output =
+                fused
+                ? Tensor.linearGELU(input, weight: weight, bias: bias)
+                : Tensor.linear(input, weight: weight, bias: bias).gelu()
+            loss(output)
+            return parameters.map { $0.gradient!.scalars }
+        }
+        let uses: [(Tensor) -> Void] = [
+            { $0.backward(seed: first) },
+            { ($0 * first).sum().backward() },
+            { (($0 * first).sum() + ($0 * second).sum()).backward() },
+        ]
+        for use in uses {
+            let (fused, composite) = (gradients(use, fused: true), gradients(use, fused: false))
+            for (left, right) in zip(fused, composite) {
+                #expect(zip(left, right).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+            }
+        }
+        #expect(first.scalars == uniform([rows, outputs], seed: 4).scalars)
+    }
+
     @Test func partsGradient() {
         checkGradients([uniform([4, 3]), uniform([4, 2], seed: 4), uniform([5, 5], seed: 2), uniform([5], seed: 3)]) {
             Tensor.linear([$0[0], $0[1]], weight: $0[2], bias: $0[3])

@@ -126,6 +126,16 @@ void funnel_add_relu_rows(float *y, const float *bias, long rows, long n);
 void funnel_relu_backward_rows(const float *gradient, const float *values, float *masked, float *sums,
                                long rows, long n);
 
+/// pre[r, i] += bias[i] and y[r, i] = GELU(pre[r, i]) (tanh approximation, as
+/// FUNNEL_UNARY_GELU) for `rows` rows of `n` values: a linear layer's bias and GELU in one pass,
+/// the pre-activation kept in `pre` for the backward pass.
+void funnel_add_gelu_rows(float *pre, const float *bias, float *y, long rows, long n);
+
+/// The backward pass of funnel_add_gelu_rows: masked[r, i] = gradient[r, i] · GELU′(pre[r, i]),
+/// and the bias gradient in `sums` as funnel_relu_backward_rows (same order, same split).
+void funnel_gelu_backward_rows(const float *gradient, const float *pre, float *masked, float *sums,
+                               long rows, long n);
+
 /// Broadcast binary operation over an outer loop of `rows` rows of `n` elements:
 /// z[r·n + i] = op(x[r·x_row + i·x_step], y[r·y_row + i·y_step]), where a step is 1 or 0 (a
 /// broadcast scalar within the row) and a row stride may be 0 (a broadcast row).
@@ -296,10 +306,12 @@ void funnel_dropout(const float *x, float *y, long count, uint64_t key, uint32_t
 /// weights 0 (and output 0). With dropout_threshold < 2²⁴ the weights are dropped as
 /// `funnel_dropout` drops elements (weight index (pair·Lq + i)·Lk + j under dropout_key, kept
 /// ones scaled by dropout_scale) before they multiply v; p keeps the undropped weights and the
-/// backward pass recomputes the mask.
+/// backward pass recomputes the mask. With packed_row > 0, q, k and v (and dq, dk, dv) are
+/// column blocks of one tensor [batch, length, packed_row] (one projection's output), the
+/// pointers given at each block's first column; 0: each is a tensor of its own.
 typedef struct {
     long batch, heads, query_length, key_length, head_width;
-    long value_width, value_groups;
+    long value_width, value_groups, packed_row;
     float scale, closed_below;
     long mask_strides[4];
     uint32_t dropout_threshold;

@@ -64,6 +64,12 @@ public final class CausalSelfAttention: Module, RandomLayer {
         queries: Tensor, keys: Tensor, mask: Tensor?, rotate: ((Tensor) -> Tensor)? = nil,
         attend: ((Tensor, Tensor, Tensor, Tensor?, (keep: Float, key: UInt64)?) -> Tensor)? = nil
     ) -> Tensor {
+        if queries === keys, rotate == nil, attend == nil, let packed = packedProjection(queries) {
+            let attended = Tensor.attention(
+                packed: packed, heads: heads, mask: mask, closedBelow: MultiHeadAttention.blocked / 2,
+                dropout: nextWeightDropout())
+            return outputProjection.map { $0(attended) } ?? attended
+        }
         var projectedQueries = queryProjection(queries)
         var projectedKeys = keyProjection(keys)
         if let rotate {
@@ -81,5 +87,22 @@ public final class CausalSelfAttention: Module, RandomLayer {
                 closedBelow: MultiHeadAttention.blocked / 2, dropout: dropout)
         }
         return outputProjection.map { $0(attended) } ?? attended
+    }
+
+    /// Self-attention's three projections as one affine map, `[q | k | v]` side by side (one
+    /// GEMM, one input gradient), the weights and biases joined for the step so that each
+    /// projection keeps its own parameters; `nil` where a projection records its input or has
+    /// no bias.
+    ///
+    /// Shapes: input `[B, L, d]` → `[B, L, 3·d]`.
+    private func packedProjection(_ input: Tensor) -> Tensor? {
+        let projections = [queryProjection, keyProjection, valueProjection]
+        guard input.rank == 3, projections.allSatisfy({ $0.inputRecording == nil }) else { return nil }
+        let biases = projections.compactMap(\.bias)
+        guard biases.count == 3 else { return nil }
+        let weight = Tensor.concatenated(projections.map(\.weight), alongAxis: 0)
+        let bias = Tensor.concatenated(biases, alongAxis: 0)
+        let (batch, length, width) = (input.shape[0], input.shape[1], input.shape[2])
+        return Tensor.linear(input.reshaped([-1, width]), weight: weight, bias: bias).reshaped([batch, length, 3 * width])
     }
 }

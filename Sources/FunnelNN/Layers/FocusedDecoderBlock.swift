@@ -101,7 +101,7 @@ public final class FocusedDecoderBlock: Module {
 
     private func forward(_ input: Tensor, attention: (Tensor) -> Tensor) -> Tensor {
         let attended = input + attentionDropout(attention(attentionNorm(input)))
-        let hidden = feedForwardIn(feedForwardNorm(attended)).gelu()
+        let hidden = feedForwardIn(feedForwardNorm(attended), activation: .gelu)
         return attended + feedForwardDropout(feedForwardOut(hidden))
     }
 }

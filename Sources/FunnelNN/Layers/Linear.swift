@@ -34,6 +34,23 @@ public final class Linear: Module {
         self(parts: [input])
     }
 
+    /// The layer followed by `activation`: ReLU and GELU fused into the bias pass
+    /// (``Tensor/linear(_:weight:bias:rectified:)``, ``Tensor/linearGELU(_:weight:bias:)``).
+    ///
+    /// Shapes: input `[..., inputDimensions]` → `[..., outputDimensions]`.
+    public func callAsFunction(_ input: Tensor, activation: Activation) -> Tensor {
+        switch activation {
+        case .relu:
+            return self(parts: [input], rectified: true)
+        case .gelu:
+            guard let bias, inputRecording == nil else { return self(input).gelu() }
+            let rows = input.reshaped([-1, inputDimensions])
+            return Tensor.linearGELU(rows, weight: weight, bias: bias).reshaped(Array(input.shape.dropLast()) + [outputDimensions])
+        case .sigmoid, .tanh, .identity:
+            return activation(self(input))
+        }
+    }
+
     /// The layer applied to the concatenation of `parts` along their last axis, without
     /// building it (``Tensor/linear(_:weight:bias:rectified:)``): parts that need no gradient
     /// (dense features) cost no input-gradient product. With `rectified`, a ReLU follows, fused

@@ -65,7 +65,7 @@ public final class SequentialEncoderBlock: Module {
             attentionOutputDropout(attention(queries: queries, keys: keys, mask: attentionMask, rotate: rotate, attend: attend))
         }
         func feedForward(_ x: Tensor) -> Tensor {
-            outputDropout(feedForwardOut(hiddenDropout(activation(feedForwardIn(x)))))
+            outputDropout(feedForwardOut(hiddenDropout(feedForwardIn(x, activation: activation))))
         }
         let output: Tensor
         switch arrangement {

@@ -41,7 +41,7 @@ public final class TransformerDecoderBlock: Module {
             attentionDropout(attention(queries: x, keys: x, values: x, mask: mask))
         }
         func feedForward(_ x: Tensor) -> Tensor {
-            feedForwardDropout(feedForwardOut(activation(feedForwardIn(x))))
+            feedForwardDropout(feedForwardOut(feedForwardIn(x, activation: activation)))
         }
         if normFirst {
             let attended = input + selfAttention(attentionNorm(input))
