@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "FunnelServer", targets: ["FunnelServer"]),
         .library(name: "FunnelConversation", targets: ["FunnelConversation"]),
         .library(name: "FunnelONNX", targets: ["FunnelONNX"]),
+        .library(name: "FunnelDistributed", targets: ["FunnelDistributed"]),
         .executable(name: "funnel", targets: ["funnel"]),
     ],
     dependencies: [
@@ -118,6 +119,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Beyond one machine (MPI, loaded at run time)
+        .target(
+            name: "FunnelDistributed",
+            swiftSettings: strictSettings,
+            linkerSettings: [.linkedLibrary("dl")]
+        ),
+
         // MARK: Benchmarks (`funnel bench`)
         .target(
             name: "FunnelBenchmarks",
@@ -140,6 +148,7 @@ let package = Package(
                 "FunnelServer",
                 "FunnelConversation",
                 "FunnelONNX",
+                "FunnelDistributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -185,6 +194,11 @@ let package = Package(
         .testTarget(
             name: "FunnelTrainingTests",
             dependencies: ["FunnelTraining", "FunnelSimulation", "FunnelModels", "FunnelMetrics", "FunnelTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FunnelDistributedTests",
+            dependencies: ["FunnelDistributed"],
             swiftSettings: strictSettings
         ),
         .testTarget(

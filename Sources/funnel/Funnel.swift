@@ -18,6 +18,6 @@ struct Funnel: ParsableCommand {
         subcommands: [
             SimulateCommand.self, DataCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
             ExperimentCommand.self, ModelsCommand.self, MetricsCommand.self, OffPolicyCommand.self, LanguageModelCommand.self, ServeCommand.self,
-            ExportCommand.self, ECPOCommand.self, BenchCommand.self, DemoCommand.self, CurveCommand.self,
+            ExportCommand.self, ECPOCommand.self, BenchCommand.self, DemoCommand.self, CurveCommand.self, DistributedCommand.self,
         ])
 }
