@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "FunnelTraining",
             dependencies: [
-                "FunnelModels", "FunnelData", "FunnelMetrics", "FunnelNN",
+                "FunnelModels", "FunnelData", "FunnelMetrics", "FunnelNN", "FunnelDistributed",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -198,7 +198,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FunnelDistributedTests",
-            dependencies: ["FunnelDistributed"],
+            dependencies: ["FunnelDistributed", "FunnelTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -270,6 +270,14 @@ extension RowSparseGradient {
         runs = [(Tensor(shape: [rows.count, width], scalars: values.map { $0 * factor }), 0, width, rows.count, nil)]
     }
 
+    /// A gradient of the given rows (`rows.count × width` values, row-major), as an exchange
+    /// between processes delivers it.
+    public convenience init(width: Int, rows: [Int32], values: [Float]) {
+        precondition(values.count == rows.count * width, "Funnel: \(values.count) values for \(rows.count) rows of \(width)")
+        self.init(width: width)
+        append(rows: rows, source: Tensor(shape: [rows.count, width], scalars: values), start: 0, stride: width)
+    }
+
     /// Appends another gradient's rows, each value multiplied by `factor` (multi-task steps
     /// summing per-task gradients).
     public func append(_ other: RowSparseGradient, scaledBy factor: Float = 1) {

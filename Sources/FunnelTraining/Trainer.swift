@@ -1,5 +1,6 @@
 import Foundation
 import FunnelData
+import FunnelDistributed
 import FunnelModels
 import FunnelNN
 import FunnelTensor
@@ -18,8 +19,11 @@ public final class Trainer {
     public let dataset: Dataset
     public let model: any FunnelModel
     public let optimizer: OptimizerGroups
-    /// The step every batch is trained by: the model's own, else the configuration's.
-    public let step: any TrainingStep
+    /// The step every batch is trained by: the model's own, else the configuration's (data
+    /// parallel after ``distribute(over:)``).
+    public private(set) var step: any TrainingStep
+    /// The ranks this run trains on, data parallel (``distribute(over:)``); `nil`: alone.
+    public private(set) var communicator: Communicator?
     /// The multi-task rule of a ``MultiTaskTrainingStep`` (its state is checkpointed).
     let multiTaskUpdate: (any MultiTaskUpdate)?
     public private(set) var state: RunState
@@ -106,6 +110,25 @@ public final class Trainer {
         state = RunState(configuration: configuration)
     }
 
+    /// Trains data parallel over the communicator's ranks: every rank draws the same global
+    /// batches, trains on its shard of each (contiguous rows, the first ranks one row more when
+    /// the batch does not divide) and takes the step of the summed gradients
+    /// (``DataParallelTrainingStep``). Rank 0 alone opens, writes and prunes the checkpoint
+    /// folder; every rank evaluates (the parameters are the same everywhere).
+    /// - Throws: for a model with a training step of its own or a multi-task update (their
+    ///   per-task gradients are not exchanged yet).
+    public func distribute(over communicator: Communicator) throws {
+        guard step is StandardTrainingStep else {
+            throw DistributedError(
+                "\(configuration.model.rawValue) trains with \(type(of: step)); data-parallel training runs the standard step only")
+        }
+        self.communicator = communicator
+        step = DataParallelTrainingStep(communicator: communicator)
+    }
+
+    /// Whether this process writes checkpoints, progress and reports: rank 0, or a process alone.
+    public var isLead: Bool { communicator?.isLead ?? true }
+
     /// Continues from the newest valid checkpoint of the configured directory, if it holds any:
     /// checkpoints whose files fail their checksums (or a missing or damaged `latest`) are
     /// skipped and logged. Locks the directory for the run.
@@ -116,14 +139,31 @@ public final class Trainer {
     @discardableResult
     public func resume() throws -> Bool {
         guard let directory = configuration.checkpointDirectory else { return false }
+        if let communicator, !communicator.isLead { return try resumeAsFollower(from: directory, communicator) }
         try openCheckpointFolder(directory, resuming: true)
         do {
-            return try resume(from: directory)
+            let resumed = try resume(from: directory)
+            if let communicator {
+                // The followers load the checkpoint rank 0 chose ("" for none).
+                _ = try communicator.broadcast(Array((resumed ? lastCheckpoint ?? "" : "").utf8), from: 0)
+            }
+            return resumed
         } catch {
             checkpointFolder?.release()
             checkpointFolder = nil
             throw error
         }
+    }
+
+    /// A follower rank's resume: the checkpoint rank 0 chose, read without taking the folder.
+    private func resumeAsFollower(from directory: String, _ communicator: Communicator) throws -> Bool {
+        let path = String(decoding: try communicator.broadcast([UInt8](), from: 0), as: UTF8.self)
+        guard !path.isEmpty else { return false }
+        bestParameters = try Checkpoint.load(path, into: model, optimizer: optimizer, multiTaskUpdate: multiTaskUpdate)
+        state = try Checkpoint.readState(path)
+        state.configuration = configuration
+        lastCheckpoint = path
+        return true
     }
 
     private func resume(from directory: String) throws -> Bool {
@@ -192,7 +232,7 @@ public final class Trainer {
         let totalSteps = perEpoch * configuration.epochs
         let start = Date()
         let startStep = state.step
-        if let directory = configuration.checkpointDirectory { try openCheckpointFolder(directory, resuming: false) }
+        if let directory = configuration.checkpointDirectory, isLead { try openCheckpointFolder(directory, resuming: false) }
         defer {
             checkpointFolder?.release()
             checkpointFolder = nil
@@ -219,7 +259,7 @@ public final class Trainer {
                     state.nextBatch = 0
                 }
                 if stopped || (state.epoch == configuration.epochs && endOfEpoch) { state.finished = true }
-                if let directory = configuration.checkpointDirectory,
+                if let directory = configuration.checkpointDirectory, isLead,
                     state.finished || state.step % Swift.max(configuration.checkpointEvery, 1) == 0
                 {
                     if let (name, value) = Checkpoint.firstNonFiniteParameter(of: model) {
@@ -256,7 +296,7 @@ public final class Trainer {
         var random = RandomGenerator(seed: configuration.seed, epoch: state.epoch, step: state.step)
         let layerSeed = random.next()
         for layer in randomLayers { layer.reseed(layerSeed) }
-        let batch = batcher.batch(rows, random: &random)
+        let batch = shard(of: rows, random: &random)
         optimizer.applySchedules(step: state.step)
         let objective = try step.train(model, on: batch, optimizer: optimizer, clipNorm: configuration.optimizer.clipNorm)
         trainingSeconds += Double(DispatchTime.now().uptimeNanoseconds - stepStart) / 1e9
@@ -273,6 +313,19 @@ public final class Trainer {
             logSums[name] = (running.sum + value, running.count + 1)
         }
         return total
+    }
+
+    /// This rank's rows of a global batch (all of them alone). Sampled negatives are drawn for
+    /// the whole batch and then cut, so that every row gets the negatives a single process
+    /// draws for it; without them only the shard's rows are read.
+    private func shard(of rows: ArraySlice<Int32>, random: inout RandomGenerator) -> Batch {
+        guard let communicator, communicator.size > 1 else { return batcher.batch(rows, random: &random) }
+        let (base, extra) = rows.count.quotientAndRemainder(dividingBy: communicator.size)
+        let start = communicator.rank * base + Swift.min(communicator.rank, extra)
+        let range = start..<start + base + (communicator.rank < extra ? 1 : 0)
+        guard batcher.negativeSampling == nil else { return batcher.batch(rows, random: &random).rows(range) }
+        let first = rows.startIndex
+        return batcher.batch(rows[(first + range.lowerBound)..<(first + range.upperBound)], random: &random)
     }
 
     private func reportProgress(loss: Double, start: Date, startStep: Int, totalSteps: Int) {

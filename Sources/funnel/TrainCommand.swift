@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import FunnelData
+import FunnelDistributed
 import FunnelModels
 import FunnelTraining
 
@@ -42,11 +43,20 @@ struct TrainCommand: ParsableCommand {
         if let data { configuration.data = data }
         if let model { configuration.model = model }
         let trainer = try Trainer(configuration: configuration)
-        if configuration.checkpointDirectory == nil {
+        // Launched by mpirun as one rank of several: data parallel, rank 0 reporting.
+        let communicator = try Communicator.world(environment: ProcessInfo.processInfo.environment)
+        defer { communicator?.finish() }
+        if let communicator { try trainer.distribute(over: communicator) }
+        if configuration.checkpointDirectory == nil && trainer.isLead {
             FileHandle.standardError.write(
                 Data("note: the configuration has no checkpointDirectory: no model will be saved (pass --checkpoint-directory DIR to keep one)\n".utf8))
         }
         if resume { try trainer.resume() }
+        guard trainer.isLead else {
+            trainer.logsEvaluations = false
+            try trainer.train()
+            return
+        }
         let display = ProgressDisplay()
         trainer.progress = display.show
         trainer.logsEvaluations = !display.isTerminal

@@ -1,4 +1,5 @@
 import Foundation
+import FunnelTestSupport
 import Testing
 
 @testable import FunnelDistributed
@@ -22,40 +23,13 @@ import Testing
         }
     }
 
-    /// `mpirun` on the PATH, or nil.
-    static var launcher: String? {
-        let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
-        return folders.map { "\($0)/mpirun" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    /// The `funnel` executable SwiftPM built beside the test bundle.
-    static var funnel: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent("funnel").path
-    }
-
     @Test(arguments: [2, 3])
     func everyCollectiveAgreesAmongLaunchedRanks(ranks: Int) throws {
-        guard let launcher = Self.launcher else {
-            if ProcessInfo.processInfo.environment["CI"] != nil {
-                Issue.record("mpirun is not installed, and CI must run this test: \(DistributedError.installHint)")
-            } else {
-                print("skipped: mpirun is not installed (\(DistributedError.installHint))")
-            }
-            return
-        }
-        try #require(FileManager.default.isExecutableFile(atPath: Self.funnel), "no funnel executable at \(Self.funnel)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: launcher)
-        // Root in CI containers, and more ranks than cores on a 2-core machine.
-        process.arguments = [
-            "--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", Self.funnel, "distributed", "check", "--json",
-            "--megabytes", "1",
-        ]
+        guard let launcher = MPIRun.required() else { return }
+        try #require(FileManager.default.isExecutableFile(atPath: MPIRun.funnel), "no funnel executable at \(MPIRun.funnel)")
         let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try MPIRun.launch(
+            launcher, ranks: ranks, MPIRun.funnel, ["distributed", "check", "--json", "--megabytes", "1"], output: output)
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)

@@ -168,4 +168,14 @@ import FunnelTestSupport
             #expect(rows[row].map(Array.init) == Array(whole.values[(index * 8)..<((index + 1) * 8)]))
         }
     }
+
+    /// A gradient delivered as rows and values (a data-parallel exchange) coalesces as one
+    /// built by lookups: repeated rows summed in order.
+    @Test func gradientFromRowsAndValuesCoalesces() {
+        let gradient = RowSparseGradient(width: 2, rows: [4, 1, 4], values: [1, 2, 3, 4, 5, 6])
+        gradient.append(RowSparseGradient(width: 2, rows: [1], values: [0.5, 0.5]))
+        let (rows, values) = gradient.coalesced()
+        #expect(rows == [1, 4] && values == [3.5, 4.5, 6, 8])
+        #expect(RowSparseGradient(width: 3, rows: [], values: []).coalesced().rows.isEmpty)
+    }
 }

@@ -1,0 +1,60 @@
+import FunnelData
+import FunnelDistributed
+import FunnelModels
+import FunnelNN
+import FunnelTensor
+
+/// The standard step (forward → objective → backward → clip → update) on this rank's shard of
+/// a global batch, with the gradients summed across the ranks (``GradientExchange``) before
+/// the clip and the update, so that every rank takes the step a single process takes on the
+/// global batch — up to the order of the additions (each rank sums its own rows first).
+///
+/// Exact for objectives that are means over rows plus terms that do not depend on the rows (a
+/// penalty on the parameters); an objective that couples a batch's rows (in-batch negatives,
+/// batch statistics) sees each shard alone, as in every data-parallel trainer.
+///
+/// The returned objective holds the global batch's loss and logged values (the ranks' values
+/// weighted by their shares), so every rank logs what a single process would.
+struct DataParallelTrainingStep: TrainingStep {
+    let communicator: Communicator
+    /// Bytes this rank sent in the last step's exchanges.
+    private(set) var lastExchangedBytes = 0
+
+    func train(_ model: any FunnelModel, on batch: Batch, optimizer: OptimizerGroups, clipNorm: Float?) throws -> Objective {
+        let sizes = try communicator.allGather([Int64(batch.size)]).map { $0[0] }
+        let total = sizes.reduce(0, +)
+        let share = total > 0 ? Float(batch.size) / Float(total) : 0
+        let parameters = optimizer.namedParameters.map(\.parameter)
+        var logged: [Float] = []
+        var names: [String] = []
+        if batch.size > 0 {
+            let objective = try model.objective(try model(batch), batch: batch)
+            objective.total.backward()
+            let values = objective.loggedValues
+            names = values.keys.sorted()
+            logged = [Float(objective.total.scalar)] + names.map { Float(values[$0]!) }
+        } else {
+            for parameter in parameters {
+                parameter.gradient = nil
+                parameter.sparseGradient = nil
+            }
+        }
+        try GradientExchange.sum(parameters, share: share, over: communicator)
+        if let clipNorm { optimizer.clipGradientNorm(clipNorm) }
+        optimizer.step()
+        // The global loss and logs: every rank's values weighted by its share (an empty shard
+        // sends none).
+        let everyName = try communicator.allGather(Array(names.joined(separator: "\u{1F}").utf8))
+        let everyValue = try communicator.allGather(logged)
+        let reference = everyName.first { !$0.isEmpty }.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let referenceNames = reference.isEmpty ? [] : reference.components(separatedBy: "\u{1F}")
+        var sums = [Float](repeating: 0, count: referenceNames.count + 1)
+        for (rank, values) in everyValue.enumerated() where values.count == sums.count {
+            let weight = Float(sizes[rank]) / Float(max(total, 1))
+            for index in sums.indices { sums[index] += weight * values[index] }
+        }
+        var logs: [String: Tensor] = [:]
+        for (index, name) in referenceNames.enumerated() { logs[name] = Tensor(sums[index + 1]) }
+        return Objective(Tensor(sums[0]), logs: logs)
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import FunnelModels
+import FunnelNN
+import FunnelSimulation
+import FunnelTestSupport
+import Testing
+
+@testable import FunnelTraining
+
+/// Data-parallel training under `mpirun`: two ranks, each training on its half of every global
+/// batch and summing the gradients in rank order, end with the parameters of one process
+/// trained on the whole batches — ESMM, and BASE with its sequence features — and a two-rank
+/// run killed with SIGKILL resumes on two ranks and on one. Summation order differs (each rank
+/// adds its own rows first), so the comparison allows a relative difference of 1e-4 (measured:
+/// about 5e-6 after an epoch of SGD). Skipped with a printed reason without Open MPI, never in
+/// CI (``MPIRun``).
+@Suite(.serialized) struct DataParallelTests {
+    /// A small funnel world (clicks and conversions) for ESMM.
+    static let funnelWorld: String = {
+        let path = NSTemporaryDirectory() + "funnel-dp-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try! ScenarioKind.funnel.simulate(users: 1_000, days: 4, seed: 3, knobs: [:]).write(to: path)
+        return path
+    }()
+
+    /// Writes a one-thread SGD configuration beside `checkpoints` and returns its path.
+    private func configuration(
+        _ model: ModelKind, data: String, checkpoints: String, epochs: Int = 1, checkpointEvery: Int = 1_000,
+        modelConfiguration: JSONValue? = nil
+    ) throws -> String {
+        var configuration = TrainingConfiguration(data: data, model: model)
+        configuration.epochs = epochs
+        configuration.batchSize = 128
+        configuration.threads = 1
+        configuration.seed = 5
+        configuration.optimizer.kind = .sgd
+        configuration.optimizer.learningRate = 0.1
+        configuration.checkpointDirectory = checkpoints
+        configuration.checkpointEvery = checkpointEvery
+        configuration.modelConfiguration = modelConfiguration
+        let path = checkpoints + ".json"
+        try JSONEncoder().encode(configuration).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// `funnel train` on `ranks` ranks (0: a plain process, no launcher), waited for.
+    private func train(_ launcher: String, ranks: Int, _ arguments: [String]) throws -> Int32 {
+        let process: Process
+        if ranks == 0 {
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: MPIRun.funnel)
+            process.arguments = ["train"] + arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+        } else {
+            process = try MPIRun.launch(launcher, ranks: ranks, MPIRun.funnel, ["train"] + arguments)
+        }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    private func parameters(_ folder: String) throws -> [String: [Float]] {
+        let file = try #require(Checkpoint.latest(in: folder)) + "/model.safetensors"
+        return try SafeTensors.decode(Data(contentsOf: URL(fileURLWithPath: file)), file: file).entries.compactMapValues {
+            if case .float32(let values) = $0.values { return values }
+            return nil
+        }
+    }
+
+    /// Every parameter within 1e-4 of the reference, relative (values below 1e-3 absolute).
+    private func expectClose(_ actual: [String: [Float]], _ expected: [String: [Float]], _ label: String) {
+        #expect(actual.keys.sorted() == expected.keys.sorted(), "\(label): parameter names")
+        for (name, reference) in expected {
+            let values = actual[name] ?? []
+            let worst = zip(values, reference).map { Swift.abs($0 - $1) / Swift.max(1e-3, Swift.abs($1)) }.max() ?? 0
+            #expect(values.count == reference.count && worst <= 1e-4, "\(label): \(name) differs by \(worst) (relative)")
+        }
+    }
+
+    static let models: [(ModelKind, String)] = [(.esmm, "funnel"), (.base, "homepage")]
+
+    @Test(arguments: models)
+    func twoRanksReachTheSingleProcessParameters(model: ModelKind, world: String) throws {
+        guard let launcher = MPIRun.required() else { return }
+        let data = world == "funnel" ? Self.funnelWorld : RunnerFixture.data
+        let sequences: JSONValue? =
+            model == .base ? .object(["longLength": .number(20), "shortLength": .number(5), "retrieved": .number(8)]) : nil
+        let (alone, together) = (RunnerFixture.temporaryDirectory(), RunnerFixture.temporaryDirectory())
+        defer {
+            for path in [alone, together, alone + ".json", together + ".json"] { try? FileManager.default.removeItem(atPath: path) }
+        }
+        let aloneConfiguration = try configuration(model, data: data, checkpoints: alone, modelConfiguration: sequences)
+        let togetherConfiguration = try configuration(model, data: data, checkpoints: together, modelConfiguration: sequences)
+        #expect(try train(launcher, ranks: 0, ["--config", aloneConfiguration]) == Int32(0))
+        #expect(try train(launcher, ranks: 2, ["--config", togetherConfiguration]) == Int32(0))
+        // Rank 0 alone writes the checkpoints.
+        let state = try Checkpoint.readState(try #require(Checkpoint.latest(in: together)))
+        let aloneState = try Checkpoint.readState(try #require(Checkpoint.latest(in: alone)))
+        #expect(state.finished && state.step == aloneState.step)
+        expectClose(try parameters(together), try parameters(alone), "\(model.rawValue) on 2 ranks")
+    }
+
+    @Test func aKilledTwoRankRunResumesOnTwoRanksAndOnOne() throws {
+        guard let launcher = MPIRun.required() else { return }
+        let (killed, straight) = (RunnerFixture.temporaryDirectory(), RunnerFixture.temporaryDirectory())
+        let copy = killed + "-copy"
+        defer {
+            for path in [killed, straight, copy, killed + ".json", straight + ".json"] {
+                try? FileManager.default.removeItem(atPath: path)
+            }
+        }
+        let killedConfiguration = try configuration(.esmm, data: Self.funnelWorld, checkpoints: killed, epochs: 3, checkpointEvery: 4)
+        let straightConfiguration = try configuration(.esmm, data: Self.funnelWorld, checkpoints: straight, epochs: 3, checkpointEvery: 4)
+        #expect(try train(launcher, ranks: 0, ["--config", straightConfiguration]) == Int32(0))
+
+        // Two ranks until the first checkpoint, then both killed without warning.
+        let run = try MPIRun.launch(launcher, ranks: 2, MPIRun.funnel, ["train", "--config", killedConfiguration])
+        let deadline = Date().addingTimeInterval(120)
+        while Checkpoint.latest(in: killed) == nil && run.isRunning && Date() < deadline { usleep(2_000) }
+        for rank in Self.processes(mentioning: killed) { kill(rank, SIGKILL) }
+        run.waitUntilExit()
+        let interrupted = try Checkpoint.readState(try #require(Checkpoint.latest(in: killed)))
+        #expect(!interrupted.finished, "the run finished before it could be killed")
+        try FileManager.default.copyItem(atPath: killed, toPath: copy)
+
+        #expect(try train(launcher, ranks: 2, ["--config", killedConfiguration, "--resume"]) == Int32(0))
+        #expect(try train(launcher, ranks: 0, ["--config", killedConfiguration, "--checkpoint-directory", copy, "--resume"]) == Int32(0))
+        let reference = try parameters(straight)
+        expectClose(try parameters(killed), reference, "resumed on 2 ranks")
+        expectClose(try parameters(copy), reference, "resumed on 1 rank")
+    }
+
+    /// The process ids whose command line mentions `text` (the ranks of one run, not mpirun).
+    static func processes(mentioning text: String) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> pid_t? in
+            guard let pid = pid_t(entry), let line = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+            let arguments = line.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard arguments.contains(where: { $0.contains(text) }), !(arguments.first ?? "").hasSuffix("mpirun") else { return nil }
+            return arguments.first.map { $0.hasSuffix("funnel") } == true ? pid : nil
+        }
+    }
+}
