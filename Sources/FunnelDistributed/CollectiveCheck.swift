@@ -14,6 +14,10 @@ public enum CollectiveCheck {
         /// received (median of the repeats).
         public var gatheredBytes: Int
         public var gatherBytesPerSecond: Double
+        /// How many distinct network stacks the ranks run in (Linux network namespaces, read
+        /// from `/proc/self/ns/net`): 1 on one machine, one per host or namespace otherwise;
+        /// `nil` where the system does not say.
+        public var networkNamespaces: Int?
 
         public var passed: Bool { collectives.values.allSatisfy { $0 } }
     }
@@ -48,11 +52,14 @@ public enum CollectiveCheck {
             rates.append(Double(parts.reduce(0) { $0 + $1.count } * 4) / max(seconds, 1e-9))
         }
         rates.sort()
+        let namespace = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")) ?? ""
+        let namespaces = try communicator.allGather(Array(namespace.utf8))
         // Every rank's verdicts, so that a failure anywhere shows at rank 0.
         let verdicts = try communicator.allGather(found.map { $0.1 ? UInt8(1) : 0 })
         var collectives: [String: Bool] = [:]
         for (index, (name, _)) in found.enumerated() { collectives[name] = verdicts.allSatisfy { $0[index] == 1 } }
         return Report(
-            ranks: size, collectives: collectives, gatheredBytes: payload.count * 4, gatherBytesPerSecond: rates[rates.count / 2])
+            ranks: size, collectives: collectives, gatheredBytes: payload.count * 4, gatherBytesPerSecond: rates[rates.count / 2],
+            networkNamespaces: namespaces.contains([]) ? nil : Set(namespaces).count)
     }
 }

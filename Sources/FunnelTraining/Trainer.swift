@@ -42,6 +42,7 @@ public final class Trainer {
         Double(trainedSamples) / Swift.max(trainingSeconds, 1e-9)
     }
     private var trainedSamples = 0
+    private var trainedSteps = 0
     private var logSums: [String: (sum: Double, count: Int)] = [:]
     /// The mean over this process's steps of every value the objective logged (NaNs left out).
     public var logMeans: [String: Double] {
@@ -124,6 +125,20 @@ public final class Trainer {
         }
         self.communicator = communicator
         step = DataParallelTrainingStep(communicator: communicator)
+    }
+
+    /// Rows of the global batches per second of this process's training steps (data parallel:
+    /// all ranks' rows; alone: ``trainingSamplesPerSecond``).
+    public var globalSamplesPerSecond: Double {
+        guard let step = step as? DataParallelTrainingStep else { return trainingSamplesPerSecond }
+        return Double(step.globalSamples) / Swift.max(trainingSeconds, 1e-9)
+    }
+
+    /// Bytes this rank sent per step in the data-parallel gradient exchanges, dense gradients
+    /// and embedding rows (0 alone).
+    public var exchangedBytesPerStep: (dense: Double, sparse: Double) {
+        guard let step = step as? DataParallelTrainingStep, trainedSteps > 0 else { return (0, 0) }
+        return (Double(step.sentBytes.dense) / Double(trainedSteps), Double(step.sentBytes.sparse) / Double(trainedSteps))
     }
 
     /// Whether this process writes checkpoints, progress and reports: rank 0, or a process alone.
@@ -301,6 +316,7 @@ public final class Trainer {
         let objective = try step.train(model, on: batch, optimizer: optimizer, clipNorm: configuration.optimizer.clipNorm)
         trainingSeconds += Double(DispatchTime.now().uptimeNanoseconds - stepStart) / 1e9
         trainedSamples += batch.size
+        trainedSteps += 1
         let total = Double(objective.total.scalar)
         guard total.isFinite else {
             let terms = objective.loggedValues.filter { !$0.value.isFinite }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.isNaN ? "nan" : "\($0.value)")" }

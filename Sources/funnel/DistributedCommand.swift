@@ -41,7 +41,7 @@ struct DistributedCheckCommand: ParsableCommand {
         if json {
             print(try encodeJSON(report))
         } else {
-            print("\(report.ranks) ranks")
+            print("\(report.ranks) ranks" + (report.networkNamespaces.map { " in \($0) network namespace\($0 == 1 ? "" : "s")" } ?? ""))
             for (name, passed) in report.collectives.sorted(by: { $0.key < $1.key }) {
                 print("  \(name): \(passed ? "ok" : "FAILED on some rank")")
             }

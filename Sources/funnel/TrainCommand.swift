@@ -61,6 +61,12 @@ struct TrainCommand: ParsableCommand {
         trainer.progress = display.show
         trainer.logsEvaluations = !display.isTerminal
         printEvaluation(try trainer.train())
+        if let communicator {
+            let sent = trainer.exchangedBytesPerStep
+            print(String(
+                format: "data parallel over %d ranks: %.0f samples/s in training steps; sent per rank per step: %.1f KiB of dense gradients, %.1f KiB of embedding rows",
+                communicator.size, trainer.globalSamplesPerSecond, sent.dense / 1024, sent.sparse / 1024))
+        }
     }
 }
 

@@ -37,6 +37,28 @@ import Testing
         let report = try JSONDecoder().decode(CollectiveCheck.Report.self, from: data)
         #expect(report.ranks == ranks)
         #expect(report.collectives.count == 4 && report.passed, "\(report.collectives)")
-        #expect(report.gatheredBytes == 1_048_576 && report.gatherBytesPerSecond > 0)
+        #expect(report.gatheredBytes == 1_048_576 && report.gatherBytesPerSecond > 0 && report.networkNamespaces == 1)
+    }
+
+    /// The same check with the two ranks in two network namespaces joined by a veth pair, MPI
+    /// over TCP between them (``VethHosts``); skipped with the reason where namespaces cannot be
+    /// made (no root, no iproute2).
+    @Test func everyCollectiveAgreesAcrossAVethPair() throws {
+        guard let launcher = MPIRun.required() else { return }
+        let hosts: VethHosts
+        switch VethHosts.make() {
+        case .success(let made): hosts = made
+        case .failure(let reason):
+            print("skipped: two network namespaces cannot be made here: \(reason)")
+            return
+        }
+        defer { hosts.remove() }
+        let output = Pipe()
+        let process = try hosts.launch(launcher, MPIRun.funnel, ["distributed", "check", "--json", "--megabytes", "1"], output: output)
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let report = try JSONDecoder().decode(CollectiveCheck.Report.self, from: data)
+        #expect(report.ranks == 2 && report.passed && report.networkNamespaces == 2, "\(report)")
     }
 }

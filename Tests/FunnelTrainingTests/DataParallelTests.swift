@@ -13,7 +13,8 @@ import Testing
 /// run killed with SIGKILL resumes on two ranks and on one. Summation order differs (each rank
 /// adds its own rows first), so the comparison allows a relative difference of 1e-4 (measured:
 /// about 5e-6 after an epoch of SGD). Skipped with a printed reason without Open MPI, never in
-/// CI (``MPIRun``).
+/// CI (``MPIRun``); the same run across two network namespaces joined by a veth pair where they
+/// can be made (``VethHosts``).
 @Suite(.serialized) struct DataParallelTests {
     /// A small funnel world (clicks and conversions) for ESMM.
     static let funnelWorld: String = {
@@ -99,6 +100,30 @@ import Testing
         let aloneState = try Checkpoint.readState(try #require(Checkpoint.latest(in: alone)))
         #expect(state.finished && state.step == aloneState.step)
         expectClose(try parameters(together), try parameters(alone), "\(model.rawValue) on 2 ranks")
+    }
+
+    /// The two ranks in two network namespaces joined by a veth pair, MPI over TCP between them
+    /// (``VethHosts``): the same parameters as one process. Skipped with the reason where
+    /// namespaces cannot be made.
+    @Test func twoRanksAcrossAVethPairReachTheSingleProcessParameters() throws {
+        guard let launcher = MPIRun.required() else { return }
+        let hosts: VethHosts
+        switch VethHosts.make() {
+        case .success(let made): hosts = made
+        case .failure(let reason):
+            print("skipped: two network namespaces cannot be made here: \(reason)")
+            return
+        }
+        defer { hosts.remove() }
+        let (alone, apart) = (RunnerFixture.temporaryDirectory(), RunnerFixture.temporaryDirectory())
+        defer {
+            for path in [alone, apart, alone + ".json", apart + ".json"] { try? FileManager.default.removeItem(atPath: path) }
+        }
+        #expect(try train(launcher, ranks: 0, ["--config", try configuration(.esmm, data: Self.funnelWorld, checkpoints: alone)]) == Int32(0))
+        let run = try hosts.launch(launcher, MPIRun.funnel, ["train", "--config", try configuration(.esmm, data: Self.funnelWorld, checkpoints: apart)])
+        run.waitUntilExit()
+        #expect(run.terminationStatus == 0)
+        expectClose(try parameters(apart), try parameters(alone), "esmm on 2 ranks across a veth pair")
     }
 
     @Test func aKilledTwoRankRunResumesOnTwoRanksAndOnOne() throws {

@@ -15,14 +15,22 @@ import FunnelTensor
 ///
 /// The returned objective holds the global batch's loss and logged values (the ranks' values
 /// weighted by their shares), so every rank logs what a single process would.
-struct DataParallelTrainingStep: TrainingStep {
+final class DataParallelTrainingStep: TrainingStep {
     let communicator: Communicator
-    /// Bytes this rank sent in the last step's exchanges.
-    private(set) var lastExchangedBytes = 0
+    /// Bytes this rank has sent in the gradient exchanges, over all steps: dense gradients, and
+    /// embedding rows.
+    private(set) var sentBytes = (dense: 0, sparse: 0)
+    /// Rows of the global batches trained, over all steps.
+    private(set) var globalSamples = 0
+
+    init(communicator: Communicator) {
+        self.communicator = communicator
+    }
 
     func train(_ model: any FunnelModel, on batch: Batch, optimizer: OptimizerGroups, clipNorm: Float?) throws -> Objective {
         let sizes = try communicator.allGather([Int64(batch.size)]).map { $0[0] }
         let total = sizes.reduce(0, +)
+        globalSamples += Int(total)
         let share = total > 0 ? Float(batch.size) / Float(total) : 0
         let parameters = optimizer.namedParameters.map(\.parameter)
         var logged: [Float] = []
@@ -39,7 +47,8 @@ struct DataParallelTrainingStep: TrainingStep {
                 parameter.sparseGradient = nil
             }
         }
-        try GradientExchange.sum(parameters, share: share, over: communicator)
+        let sent = try GradientExchange.sum(parameters, share: share, over: communicator)
+        sentBytes = (sentBytes.dense + sent.dense, sentBytes.sparse + sent.sparse)
         if let clipNorm { optimizer.clipGradientNorm(clipNorm) }
         optimizer.step()
         // The global loss and logs: every rank's values weighted by its share (an empty shard

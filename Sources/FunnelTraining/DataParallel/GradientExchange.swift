@@ -18,16 +18,16 @@ enum GradientExchange {
     }
 
     /// Replaces every parameter's gradient by the weighted sum over the ranks; `share` is this
-    /// rank's rows over the global batch's. Returns the bytes this rank sent.
-    @discardableResult
-    static func sum(_ parameters: [Tensor], share: Float, over communicator: Communicator) throws -> Int {
+    /// rank's rows over the global batch's. Returns the bytes this rank sent: its dense buffer,
+    /// and its embedding rows (counts, ids and values) with the flags; each collective delivers
+    /// them to every other rank.
+    static func sum(_ parameters: [Tensor], share: Float, over communicator: Communicator) throws -> (dense: Int, sparse: Int) {
         let carriedEverywhere = try communicator.allGather(parameters.map(carried)).reduce(
             [UInt8](repeating: 0, count: parameters.count)
         ) { union, flags in zip(union, flags).map { $0 | $1 } }
-        var sent = parameters.count
-        sent += try sumDense(parameters.indices.filter { carriedEverywhere[$0] & 1 != 0 }.map { parameters[$0] }, share: share, over: communicator)
-        sent += try sumSparse(parameters.indices.filter { carriedEverywhere[$0] & 2 != 0 }.map { parameters[$0] }, share: share, over: communicator)
-        return sent
+        let dense = try sumDense(parameters.indices.filter { carriedEverywhere[$0] & 1 != 0 }.map { parameters[$0] }, share: share, over: communicator)
+        let sparse = try sumSparse(parameters.indices.filter { carriedEverywhere[$0] & 2 != 0 }.map { parameters[$0] }, share: share, over: communicator)
+        return (dense, sparse + parameters.count)
     }
 
     private static func sumDense(_ parameters: [Tensor], share: Float, over communicator: Communicator) throws -> Int {
