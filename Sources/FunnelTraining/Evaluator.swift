@@ -1,5 +1,6 @@
 import Foundation
 import FunnelData
+import FunnelDistributed
 import FunnelMetrics
 import FunnelModels
 import FunnelTensor
@@ -46,9 +47,11 @@ public enum Evaluator {
     ///   - groupColumn: the grouping of GAUC and XGAUC (default: the dataset's user column).
     ///   - truthColumn: the primary task's truth column (default: the one the dataset marks as
     ///     the truth of its label).
+    ///   - communicator: data parallel, the ranks that share the forward passes (every rank
+    ///     calls this and gets the same metrics; ``ScoredBatches``); `nil`: alone.
     public static func evaluate(
         model: some FunnelModel, dataset: Dataset, split: String, rows: [Bool]? = nil, batchSize: Int = 4096,
-        groupColumn: String? = nil, truthColumn: String? = nil
+        groupColumn: String? = nil, truthColumn: String? = nil, communicator: Communicator? = nil
     ) throws -> Evaluation {
         let table = try dataset.split(split)
         let tasks = model.evaluationTasks
@@ -99,9 +102,7 @@ public enum Evaluator {
         defer { model.train() }
         model.prepareForInference()
         try withoutGradients {
-            for slice in batcher.batches(epoch: 0) {
-                let batch = batcher.batch(slice)
-                let outputs = try model(batch)
+            try ScoredBatches.forEach(batcher.batches(epoch: 0), batcher: batcher, model: model, communicator: communicator) { batch, outputs in
                 let groupKeys = group.map { batch.keys[$0] ?? batch.ids[$0]?.map(Int64.init) ?? [] }
                 for index in scorers.indices { try scorers[index].add(outputs, batch: batch, groups: groupKeys) }
             }

@@ -1,5 +1,6 @@
 import Foundation
 import FunnelData
+import FunnelDistributed
 import FunnelModels
 import FunnelNN
 
@@ -64,10 +65,11 @@ public struct TrainedModel {
         URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
-    /// Evaluates a split (default: the run's evaluation split).
-    public func evaluate(split: String? = nil) throws -> Evaluation {
+    /// Evaluates a split (default: the run's evaluation split); with a communicator, the ranks
+    /// share the forward passes.
+    public func evaluate(split: String? = nil, communicator: Communicator? = nil) throws -> Evaluation {
         try Evaluator.evaluate(
             model: model, dataset: dataset, split: split ?? configuration.evaluationSplit, groupColumn: configuration.groupColumn,
-            truthColumn: configuration.truthColumn)
+            truthColumn: configuration.truthColumn, communicator: communicator)
     }
 }

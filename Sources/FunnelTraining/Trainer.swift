@@ -115,7 +115,7 @@ public final class Trainer {
     /// batches, trains on its shard of each (contiguous rows, the first ranks one row more when
     /// the batch does not divide) and takes the step of the summed gradients
     /// (``DataParallelTrainingStep``). Rank 0 alone opens, writes and prunes the checkpoint
-    /// folder; every rank evaluates (the parameters are the same everywhere).
+    /// folder; the ranks share the evaluations' forward passes and all get the metrics.
     /// - Throws: for a model with a training step of its own or a multi-task update (their
     ///   per-task gradients are not exchanged yet).
     public func distribute(over communicator: Communicator) throws {
@@ -359,7 +359,7 @@ public final class Trainer {
     public func evaluate() throws -> Evaluation {
         var evaluation = try Evaluator.evaluate(
             model: model, dataset: dataset, split: configuration.evaluationSplit, groupColumn: configuration.groupColumn,
-            truthColumn: configuration.truthColumn)
+            truthColumn: configuration.truthColumn, communicator: communicator)
         evaluation.protocolDescription.append(selectionDescription)
         return record(evaluation)
     }
@@ -368,7 +368,8 @@ public final class Trainer {
     public func validate() throws -> Evaluation {
         guard let validation else { throw StrictJSON.Error(description: "field 'validation': not configured") }
         let evaluation = try Evaluator.evaluate(
-            model: model, dataset: dataset, split: validation.split, rows: validation.rows, groupColumn: configuration.groupColumn)
+            model: model, dataset: dataset, split: validation.split, rows: validation.rows, groupColumn: configuration.groupColumn,
+            communicator: communicator)
         return record(evaluation)
     }
 

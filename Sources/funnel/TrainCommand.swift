@@ -83,7 +83,11 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let trained = try TrainedModel.load(checkpoint: checkpoint, data: data)
-        let evaluation = try trained.evaluate(split: split)
+        // Under mpirun the ranks share the forward passes; rank 0 prints.
+        let communicator = try Communicator.world(environment: ProcessInfo.processInfo.environment)
+        defer { communicator?.finish() }
+        let evaluation = try trained.evaluate(split: split, communicator: communicator)
+        guard communicator?.isLead ?? true else { return }
         if json {
             print(try encodeJSON(evaluation.metrics))
         } else {

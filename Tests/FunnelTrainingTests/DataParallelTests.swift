@@ -100,6 +100,33 @@ import Testing
         let aloneState = try Checkpoint.readState(try #require(Checkpoint.latest(in: alone)))
         #expect(state.finished && state.step == aloneState.step)
         expectClose(try parameters(together), try parameters(alone), "\(model.rawValue) on 2 ranks")
+        // Evaluation with the batches' forward passes shared by 2 and 3 ranks: the same metrics
+        // to the bit (several batches of 4,096 rows: the ranks take turns).
+        let single = try evaluation(launcher, ranks: 0, checkpoint: alone)
+        #expect(!single.isEmpty)
+        #expect(try evaluation(launcher, ranks: 2, checkpoint: alone) == single)
+        #expect(try evaluation(launcher, ranks: 3, checkpoint: alone) == single)
+    }
+
+    /// `funnel evaluate --json` of a checkpoint folder, alone (0) or on `ranks` ranks: what it printed.
+    private func evaluation(_ launcher: String, ranks: Int, checkpoint: String) throws -> Data {
+        let arguments = ["evaluate", "--checkpoint", checkpoint, "--json"]
+        let output = Pipe()
+        let process: Process
+        if ranks == 0 {
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: MPIRun.funnel)
+            process.arguments = arguments
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+        } else {
+            process = try MPIRun.launch(launcher, ranks: ranks, MPIRun.funnel, arguments, output: output)
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        return data
     }
 
     /// The two ranks in two network namespaces joined by a veth pair, MPI over TCP between them
