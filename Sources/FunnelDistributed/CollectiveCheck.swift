@@ -29,11 +29,12 @@ public enum CollectiveCheck {
         // Rank r sends r + 1 values r·100 + i: counts differ, so the variable gather is exercised.
         let gathered = try communicator.allGather((0...rank).map { Float(rank * 100 + $0) })
         found.append(("allGather", gathered == (0..<size).map { r in (0...r).map { Float(r * 100 + $0) } }))
-        // Values whose sum depends on the order of the additions: the rank-order sum is exact.
+        // Values whose sum depends on the order of the additions, 7 of them so that the ranks'
+        // slices are uneven: the rank-order sum is exact.
         let terms: [Float] = [1e8, 1, -1e8, 0.1]
-        let summed = try communicator.sumInRankOrder([terms[rank % terms.count], Float(rank)])
-        var expected: [Float] = [0, 0]
-        for r in 0..<size { expected = [expected[0] + terms[r % terms.count], expected[1] + Float(r)] }
+        func contribution(_ r: Int) -> [Float] { [terms[r % terms.count], Float(r)] + (0..<5).map { Float(r * 10 + $0) / 3 } }
+        let summed = try communicator.sumInRankOrder(contribution(rank))
+        let expected = (1..<size).reduce(contribution(0)) { sum, r in zip(sum, contribution(r)).map { $0 + $1 } }
         found.append(("sumInRankOrder", summed == expected))
         let broadcast = try communicator.broadcast(rank == size - 1 ? [Int32(7), -3, 11] : [], from: size - 1)
         found.append(("broadcast", broadcast == [7, -3, 11]))

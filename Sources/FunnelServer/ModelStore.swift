@@ -28,6 +28,9 @@ final class ModelStore: @unchecked Sendable {
     private var current: Model
     private var refused: String?
     private var watcher: Task<Void, Never>?
+    /// The reload under way: the watcher and ``reloadIfChanged()``'s other callers take turns,
+    /// so that one checkpoint is never loaded (or refused) twice at once.
+    private var reloading: Task<Void, Never>?
     /// Called after each reload attempt: the checkpoint name, and its step or why it failed.
     private let report: @Sendable (String, Result<Int, any Error>) -> Void
 
@@ -72,8 +75,27 @@ final class ModelStore: @unchecked Sendable {
         task?.cancel()
     }
 
-    /// Loads and swaps in the checkpoint `latest` names when it is neither serving nor refused.
+    /// Loads and swaps in the checkpoint `latest` names when it is neither serving nor refused;
+    /// a caller that finds a reload under way waits for it and then looks again.
     func reloadIfChanged() async {
+        while true {
+            let (own, running): (Task<Void, Never>?, Task<Void, Never>?) = lock.withLock {
+                if let reloading { return (nil, reloading) }
+                let task = Task { await self.reloadOnce() }
+                reloading = task
+                return (task, nil)
+            }
+            if let running {
+                await running.value
+                continue
+            }
+            await own?.value
+            lock.withLock { reloading = nil }
+            return
+        }
+    }
+
+    private func reloadOnce() async {
         guard let name = Self.latestName(in: directory) else { return }
         let (serving, refused) = lock.withLock { (current.name, self.refused) }
         guard name != serving, name != refused else { return }

@@ -6,7 +6,8 @@ import FunnelTensor
 /// the global batch, added in rank order (``Communicator/sumInRankOrder(_:)``), so that every
 /// rank gets the same bits and takes the same optimizer step.
 ///
-/// Dense gradients travel as one buffer per step. Embedding tables' row-sparse gradients travel
+/// Dense gradients travel as one buffer per step, summed slice by slice (a reduce-scatter and an
+/// all-gather, ``Communicator/sumInRankOrder(_:)``). Embedding tables' row-sparse gradients travel
 /// as their coalesced rows (ids and values), never as a table-sized dense array; every rank then
 /// holds the rows of all ranks, in rank order, for the optimizer to coalesce. A parameter that
 /// some rank has no gradient for (its shard never reached it) counts zero there; one that no
@@ -18,9 +19,9 @@ enum GradientExchange {
     }
 
     /// Replaces every parameter's gradient by the weighted sum over the ranks; `share` is this
-    /// rank's rows over the global batch's. Returns the bytes this rank sent: its dense buffer,
-    /// and its embedding rows (counts, ids and values) with the flags; each collective delivers
-    /// them to every other rank.
+    /// rank's rows over the global batch's. Returns the bytes this rank sent: its part of the
+    /// dense sum (2(N − 1)/N of the dense gradients), and its embedding rows (counts, ids and
+    /// values, which every other rank receives) with the flags.
     static func sum(_ parameters: [Tensor], share: Float, over communicator: Communicator) throws -> (dense: Int, sparse: Int) {
         let carriedEverywhere = try communicator.allGather(parameters.map(carried)).reduce(
             [UInt8](repeating: 0, count: parameters.count)
@@ -47,7 +48,7 @@ enum GradientExchange {
             parameter.gradient = Tensor(shape: parameter.shape, scalars: Array(summed[offset..<offset + parameter.count]))
             offset += parameter.count
         }
-        return buffer.count * MemoryLayout<Float>.size
+        return communicator.bytesSentSumming(buffer.count)
     }
 
     private static func sumSparse(_ parameters: [Tensor], share: Float, over communicator: Communicator) throws -> Int {
