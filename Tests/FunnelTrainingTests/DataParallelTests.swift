@@ -46,17 +46,7 @@ import Testing
 
     /// `funnel train` on `ranks` ranks (0: a plain process, no launcher), waited for.
     private func train(_ launcher: String, ranks: Int, _ arguments: [String]) throws -> Int32 {
-        let process: Process
-        if ranks == 0 {
-            process = Process()
-            process.executableURL = URL(fileURLWithPath: MPIRun.funnel)
-            process.arguments = ["train"] + arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-        } else {
-            process = try MPIRun.launch(launcher, ranks: ranks, MPIRun.funnel, ["train"] + arguments)
-        }
+        let process = try MPIRun.launch(launcher, ranks: ranks, MPIRun.funnel, ["train"] + arguments)
         process.waitUntilExit()
         return process.terminationStatus
     }
@@ -110,19 +100,9 @@ import Testing
 
     /// `funnel evaluate --json` of a checkpoint folder, alone (0) or on `ranks` ranks: what it printed.
     private func evaluation(_ launcher: String, ranks: Int, checkpoint: String) throws -> Data {
-        let arguments = ["evaluate", "--checkpoint", checkpoint, "--json"]
         let output = Pipe()
-        let process: Process
-        if ranks == 0 {
-            process = Process()
-            process.executableURL = URL(fileURLWithPath: MPIRun.funnel)
-            process.arguments = arguments
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-        } else {
-            process = try MPIRun.launch(launcher, ranks: ranks, MPIRun.funnel, arguments, output: output)
-        }
+        let process = try MPIRun.launch(
+            launcher, ranks: ranks, MPIRun.funnel, ["evaluate", "--checkpoint", checkpoint, "--json"], output: output)
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
