@@ -8,6 +8,12 @@ extension SafeTensors {
         public var parameter: String
         public var reason: String
 
+        public init(file: String, parameter: String, reason: String) {
+            self.file = file
+            self.parameter = parameter
+            self.reason = reason
+        }
+
         public var description: String { "\(file): parameter '\(parameter)': \(reason)" }
     }
 }

@@ -23,6 +23,14 @@ public enum SafeTensors {
             }
         }
 
+        /// The number of values.
+        public var count: Int {
+            switch self {
+            case .float32(let values): values.count
+            case .int64(let values): values.count
+            }
+        }
+
         var byteCount: Int {
             switch self {
             case .float32(let values): return values.count * 4

@@ -26,16 +26,17 @@ public enum MPIRun {
 
     /// `mpirun -np <ranks> <executable> <arguments>` (as root in CI containers, more ranks than
     /// cores allowed), or with `ranks` 0 the executable alone, without a launcher (the single
-    /// process a run is compared with); its output discarded unless `output` is given.
+    /// process a run is compared with); its output and errors discarded unless `output` and
+    /// `errors` are given.
     public static func launch(
-        _ launcher: String, ranks: Int, _ executable: String, _ arguments: [String], output: Pipe? = nil
+        _ launcher: String, ranks: Int, _ executable: String, _ arguments: [String], output: Pipe? = nil, errors: Pipe? = nil
     ) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ranks == 0 ? executable : launcher)
         process.arguments =
             ranks == 0 ? arguments : ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", executable] + arguments
         process.standardOutput = output ?? FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = errors ?? FileHandle.nullDevice
         try process.run()
         return process
     }

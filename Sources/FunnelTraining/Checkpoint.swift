@@ -68,6 +68,21 @@ public enum Checkpoint {
         directory: String, model: some FunnelModel, optimizer: OptimizerGroups, multiTaskUpdate: (any MultiTaskUpdate)? = nil,
         bestParameters: [String: [Float]]? = nil, state: RunState, keeping previous: String? = nil
     ) throws -> String {
+        try write(
+            directory: directory, model: model, optimizer: optimizer, multiTaskUpdate: multiTaskUpdate, bestParameters: bestParameters,
+            state: state, keeping: previous, shards: nil)
+    }
+
+    /// ``write(directory:model:optimizer:multiTaskUpdate:bestParameters:state:keeping:)``, leaving
+    /// out the tables `shards` names (their rows go to shard files): `shards.write` is called
+    /// with the temporary folder once it exists and returns the shard files it had written
+    /// there, which the checksums then cover.
+    static func write(
+        directory: String, model: some FunnelModel, optimizer: OptimizerGroups, multiTaskUpdate: (any MultiTaskUpdate)?,
+        bestParameters: [String: [Float]]?, state: RunState, keeping previous: String?,
+        shards: (tables: Set<String>, write: (String) throws -> [String: Manifest.Entry])?
+    ) throws -> String {
+        let excluded = shards?.tables ?? []
         if let (name, value) = firstNonFiniteParameter(of: model) {
             throw Error(description: "\(directory): not writing a checkpoint at step \(state.step): parameter '\(name)' holds \(value.isNaN ? "nan" : "\(value)")")
         }
@@ -78,11 +93,20 @@ public enum Checkpoint {
         try? manager.removeItem(atPath: temporary)
         do {
             try manager.createDirectory(atPath: temporary, withIntermediateDirectories: true)
-            try model.saveParameters(
-                to: temporary + "/model.safetensors", metadata: ["format": "pt", "model": state.configuration.model.rawValue])
+            let shardFiles = try shards?.write(temporary) ?? [:]
+            let metadata = ["format": "pt", "model": state.configuration.model.rawValue]
+            if excluded.isEmpty {
+                try model.saveParameters(to: temporary + "/model.safetensors", metadata: metadata)
+            } else {
+                let kept = model.namedState().filter { !excluded.contains($0.name) }.reduce(into: [String: SafeTensors.Entry]()) {
+                    $0[$1.name] = SafeTensors.Entry(shape: $1.tensor.shape, values: .float32($1.tensor.scalars))
+                }
+                try SafeTensors.encode(kept, metadata: metadata).write(to: URL(fileURLWithPath: temporary + "/model.safetensors"))
+            }
             var entries: [String: SafeTensors.Entry] = [:]
             let multiTaskState = multiTaskUpdate?.exportState() ?? OptimizerState()
-            for (prefix, state) in [("", optimizer.exportState()), ("multitask/", multiTaskState)] {
+            let optimizerState = ShardFiles.withoutRows(of: excluded, optimizer.exportState(), model: model)
+            for (prefix, state) in [("", optimizerState), ("multitask/", multiTaskState)] {
                 for (key, values) in state.floats { entries[prefix + key] = SafeTensors.Entry(shape: [values.count], values: .float32(values)) }
                 for (key, values) in state.integers { entries[prefix + key] = SafeTensors.Entry(shape: [values.count], values: .int64(values)) }
             }
@@ -90,7 +114,7 @@ public enum Checkpoint {
             var files = requiredFiles
             if let bestParameters {
                 let best = model.namedState().reduce(into: [String: SafeTensors.Entry]()) { entries, named in
-                    if let values = bestParameters[named.name] { entries[named.name] = SafeTensors.Entry(shape: named.tensor.shape, values: .float32(values)) }
+                    if !excluded.contains(named.name), let values = bestParameters[named.name] { entries[named.name] = SafeTensors.Entry(shape: named.tensor.shape, values: .float32(values)) }
                 }
                 try SafeTensors.encode(best).write(to: URL(fileURLWithPath: temporary + "/" + bestParametersFile))
                 files.append(bestParametersFile)
@@ -98,8 +122,9 @@ public enum Checkpoint {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(state).write(to: URL(fileURLWithPath: temporary + "/state.json"))
-            // The checksums of the bytes on disk, written last.
             var manifest = Manifest()
+            manifest.files = shardFiles
+            // The checksums of the bytes on disk, written last.
             for file in files {
                 let data = try Data(contentsOf: URL(fileURLWithPath: temporary + "/" + file))
                 manifest.files[file] = Manifest.Entry(bytes: data.count, checksum: hex(Checksum.of(data)))
@@ -199,6 +224,8 @@ public enum Checkpoint {
         if manifest.files[bestParametersFile] != nil || FileManager.default.fileExists(atPath: path + "/" + bestParametersFile) {
             files.append(bestParametersFile)
         }
+        // Sharded tables' files (``ShardFiles``): their layout and every rank's rows.
+        files += manifest.files.keys.filter { $0.hasPrefix("shards") }.sorted()
         for file in files { _ = try verifiedContents(path, file, manifest: manifest) }
     }
 
@@ -207,7 +234,7 @@ public enum Checkpoint {
         try verifiedContents(path, file, manifest: try readManifest(path))
     }
 
-    private static func verifiedContents(_ path: String, _ file: String, manifest: Manifest) throws -> Data {
+    static func verifiedContents(_ path: String, _ file: String, manifest: Manifest) throws -> Data {
         let location = path + "/" + file
         guard let entry = manifest.files[file] else {
             throw Error(description: "\(location): not recorded in \(checksumsFile), cannot be verified (the checkpoint is damaged)")
@@ -223,7 +250,7 @@ public enum Checkpoint {
         return data
     }
 
-    private static func readManifest(_ path: String) throws -> Manifest {
+    static func readManifest(_ path: String) throws -> Manifest {
         let location = path + "/" + checksumsFile
         guard FileManager.default.fileExists(atPath: location) else {
             throw Error(description: "\(location): missing, so the checkpoint's files cannot be verified (an incomplete checkpoint, or one written before checkpoints carried checksums)")
@@ -255,25 +282,57 @@ public enum Checkpoint {
     /// Loads the parameters (and, when given, the optimizer and multi-task state) of a
     /// checkpoint; returns the best parameters early stopping kept, if any. Every file read is
     /// verified against the checkpoint's checksums first; nothing is loaded from a damaged one.
+    /// Embedding tables split over ranks, in the checkpoint or in the model, are read by rows
+    /// (``ShardedCheckpointReader``): a checkpoint resumes on any number of ranks.
     @discardableResult
     public static func load(
         _ path: String, into model: some FunnelModel, optimizer: OptimizerGroups? = nil, multiTaskUpdate: (any MultiTaskUpdate)? = nil
     ) throws -> [String: [Float]]? {
         let manifest = try readManifest(path)
-        _ = try verifiedContents(path, "model.safetensors", manifest: manifest)
-        guard let optimizer else {
-            try model.loadParameters(from: path + "/model.safetensors")
-            return nil
-        }
+        let modelFile = path + "/model.safetensors"
+        let (modelEntries, _) = try SafeTensors.decode(try verifiedContents(path, "model.safetensors", manifest: manifest), file: modelFile)
         let stateFile = path + "/optimizer.safetensors"
-        let (stateEntries, _) = try SafeTensors.decode(try verifiedContents(path, "optimizer.safetensors", manifest: manifest), file: stateFile)
+        let stateEntries = optimizer == nil
+            ? [:] : try SafeTensors.decode(try verifiedContents(path, "optimizer.safetensors", manifest: manifest), file: stateFile).entries
         let bestFile = path + "/" + bestParametersFile
-        let bestData = FileManager.default.fileExists(atPath: bestFile) || manifest.files[bestParametersFile] != nil
-            ? try verifiedContents(path, bestParametersFile, manifest: manifest) : nil
-        try model.loadParameters(from: path + "/model.safetensors")
+        let bestEntries = optimizer != nil && (FileManager.default.fileExists(atPath: bestFile) || manifest.files[bestParametersFile] != nil)
+            ? try SafeTensors.decode(try verifiedContents(path, bestParametersFile, manifest: manifest), file: bestFile).entries : nil
+        var rows = try ShardedCheckpointReader(path: path, manifest: manifest, layout: try shardLayout(path, manifest: manifest), model: model)
+        try rows.read(model: modelEntries, optimizer: stateEntries, best: bestEntries)
+
+        // Nothing changes unless every parameter and buffer is found with its shape.
+        var loaded: [(tensor: Tensor, values: [Float])] = []
+        for (name, tensor) in model.namedState() {
+            if rows.targets[name] != nil {
+                guard let values = rows.rows("model/" + name), values.count == tensor.count else {
+                    throw SafeTensors.ParameterError(file: modelFile, parameter: name, reason: "its rows are missing from the checkpoint")
+                }
+                loaded.append((tensor, values))
+                continue
+            }
+            guard let entry = modelEntries[name] else {
+                throw SafeTensors.ParameterError(file: modelFile, parameter: name, reason: "not in the file")
+            }
+            guard entry.shape == tensor.shape else {
+                throw SafeTensors.ParameterError(
+                    file: modelFile, parameter: name, reason: "shape \(entry.shape) in the file, \(tensor.shape) in the model")
+            }
+            guard case .float32(let values) = entry.values else {
+                throw SafeTensors.ParameterError(file: modelFile, parameter: name, reason: "stored as integers, not floating point")
+            }
+            loaded.append((tensor, values))
+        }
+        for (tensor, values) in loaded { tensor.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: values) } }
+        guard let optimizer else { return nil }
         var state = OptimizerState()
         var multiTaskState = OptimizerState()
         for (name, entry) in stateEntries {
+            // A table read by rows takes its per-row state from the rows read.
+            if let table = ShardFiles.parameter(ofKey: name), let target = rows.targets[table],
+                ShardFiles.rowWidth(count: entry.values.count, rows: target.rows, dimensions: target.dimensions) != nil
+            {
+                continue
+            }
             let isMultiTask = name.hasPrefix("multitask/")
             let key = isMultiTask ? String(name.dropFirst("multitask/".count)) : name
             switch entry.values {
@@ -283,17 +342,29 @@ public enum Checkpoint {
                 if isMultiTask { multiTaskState.integers[key] = values } else { state.integers[key] = values }
             }
         }
+        state.merge(rows.optimizerState, prefix: "")
         do {
             try optimizer.importState(state)
             try multiTaskUpdate?.importState(multiTaskState)
         } catch {
             throw Error(description: "\(stateFile): \(error)")
         }
-        guard let bestData else { return nil }
-        let (best, _) = try SafeTensors.decode(bestData, file: bestFile)
-        return best.compactMapValues { entry in
+        guard let bestEntries else { return nil }
+        var best = bestEntries.compactMapValues { entry -> [Float]? in
             if case .float32(let values) = entry.values { return values }
             return nil
+        }
+        for name in rows.targets.keys { best[name] = rows.rows("best/" + name) }
+        return best
+    }
+
+    /// Loads the parameters of a checkpoint, then the best ones early stopping kept (what a
+    /// finished run that restored them ended with).
+    public static func loadBest(_ path: String, into model: some FunnelModel) throws {
+        let best = try load(path, into: model, optimizer: OptimizerGroups(groups: []))
+        for (name, tensor) in model.namedState() {
+            guard let values = best?[name], values.count == tensor.count else { continue }
+            tensor.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: values) }
         }
     }
 
@@ -305,7 +376,7 @@ public enum Checkpoint {
         return nil
     }
 
-    private static func hex(_ value: UInt64) -> String {
+    static func hex(_ value: UInt64) -> String {
         let digits = String(value, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
     }

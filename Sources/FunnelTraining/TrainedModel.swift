@@ -30,11 +30,12 @@ public struct TrainedModel {
         let dataset = try Dataset.load(data ?? resolveData(configuration.data, checkpoint: path))
         let model = try configuration.model.make(
             dataset: dataset, configuration: configuration.modelConfiguration?.data, seed: configuration.seed)
-        try Checkpoint.load(path, into: model)
         // A finished run that restored its best validated parameters ended with those.
         let best = path + "/" + Checkpoint.bestParametersFile
         if state.finished, configuration.earlyStopping?.restoreBest ?? false, FileManager.default.fileExists(atPath: best) {
-            try model.loadParameters(from: best)
+            try Checkpoint.loadBest(path, into: model)
+        } else {
+            try Checkpoint.load(path, into: model)
         }
         return TrainedModel(model: model, dataset: dataset, configuration: configuration, checkpoint: path, step: state.step)
     }

@@ -59,12 +59,21 @@ public final class Trainer {
     /// The checkpoint last written or resumed from (pruning keeps it).
     private(set) var lastCheckpoint: String?
 
+    /// Where the model's embedding tables live and what they cost per rank.
+    public let embeddingPlacement: EmbeddingSharding
+
     /// - Parameters:
     ///   - dataset: the dataset, when already loaded (an experiment loads it once); `nil`:
     ///     `configuration.data`.
     ///   - model: a model built outside the registry (tests, libraries); `nil`: the
     ///     configuration's registry model.
-    public init(configuration: TrainingConfiguration, dataset: Dataset? = nil, model: (any FunnelModel)? = nil) throws {
+    ///   - communicator: the ranks of a distributed run (``distribute(over:)``); `nil`: alone.
+    ///   - embeddings: which embedding tables are split over the ranks, and the memory budget
+    ///     of one rank's tables (a table over it is refused, with the ranks it would need).
+    public init(
+        configuration: TrainingConfiguration, dataset: Dataset? = nil, model: (any FunnelModel)? = nil,
+        communicator: Communicator? = nil, embeddings: EmbeddingPlacement = EmbeddingPlacement()
+    ) throws {
         try configuration.validate()
         // Checkpoints keep the data path absolute: evaluate/predict may run from another folder.
         var configuration = configuration
@@ -75,8 +84,14 @@ public final class Trainer {
         self.dataset = dataset
         try Self.check(configuration, against: dataset)
         let modelName = model.map { "\(type(of: $0))" } ?? configuration.model.rawValue
-        let model = try model ?? configuration.model.make(
-            dataset: dataset, configuration: configuration.modelConfiguration?.data, seed: configuration.seed)
+        let placement = EmbeddingSharding(
+            exchange: communicator.map(CommunicatorRowExchange.init), mode: embeddings.mode, budgetBytes: embeddings.memoryBudgetBytes,
+            stateValues: configuration.optimizer.stateValuesPerParameter)
+        let model = try model ?? placement.withPlacement {
+            try configuration.model.make(dataset: dataset, configuration: configuration.modelConfiguration?.data, seed: configuration.seed)
+        }
+        if let failure = placement.failure { throw DistributedError("memory budget: \(failure)") }
+        embeddingPlacement = placement
         self.model = model
         try Self.check(configuration, model: model, dataset: dataset)
         let requirements = model.requirements
@@ -109,6 +124,7 @@ public final class Trainer {
         }
         randomLayers = model.randomLayers()
         state = RunState(configuration: configuration)
+        if let communicator { try distribute(over: communicator) }
     }
 
     /// Trains data parallel over the communicator's ranks: every rank draws the same global
@@ -119,6 +135,7 @@ public final class Trainer {
     /// - Throws: for a model with a training step of its own or a multi-task update (their
     ///   per-task gradients are not exchanged yet).
     public func distribute(over communicator: Communicator) throws {
+        if self.communicator === communicator { return }
         guard step is StandardTrainingStep else {
             throw DistributedError(
                 "\(configuration.model.rawValue) trains with \(type(of: step)); data-parallel training runs the standard step only")
@@ -134,11 +151,17 @@ public final class Trainer {
         return Double(step.globalSamples) / Swift.max(trainingSeconds, 1e-9)
     }
 
-    /// Bytes this rank sent per step in the data-parallel gradient exchanges, dense gradients
-    /// and embedding rows (0 alone).
-    public var exchangedBytesPerStep: (dense: Double, sparse: Double) {
-        guard let step = step as? DataParallelTrainingStep, trainedSteps > 0 else { return (0, 0) }
-        return (Double(step.sentBytes.dense) / Double(trainedSteps), Double(step.sentBytes.sparse) / Double(trainedSteps))
+    /// Bytes this rank sent per step in the data-parallel exchanges (0 alone): dense gradients,
+    /// rows of replicated embedding tables' gradients, and for the tables split over the ranks,
+    /// the lookups' ids and vectors and the gradient rows sent to their owners.
+    public var exchangedBytesPerStep: (dense: Double, sparse: Double, lookups: Double, shardGradients: Double) {
+        guard let step = step as? DataParallelTrainingStep, trainedSteps > 0 else { return (0, 0, 0, 0) }
+        let shards = shardedTables.map(\.shard.sentBytes)
+        let perStep = { (bytes: Int) in Double(bytes) / Double(self.trainedSteps) }
+        return (
+            perStep(step.sentBytes.dense), perStep(step.sentBytes.sparse), perStep(shards.reduce(0) { $0 + $1.lookups }),
+            perStep(shards.reduce(0) { $0 + $1.gradients })
+        )
     }
 
     /// Whether this process writes checkpoints, progress and reports: rank 0, or a process alone.
@@ -274,17 +297,24 @@ public final class Trainer {
                     state.nextBatch = 0
                 }
                 if stopped || (state.epoch == configuration.epochs && endOfEpoch) { state.finished = true }
-                if let directory = configuration.checkpointDirectory, isLead,
+                let tables = shardedTables
+                if let directory = configuration.checkpointDirectory, isLead || !tables.isEmpty,
                     state.finished || state.step % Swift.max(configuration.checkpointEvery, 1) == 0
                 {
-                    if let (name, value) = Checkpoint.firstNonFiniteParameter(of: model) {
+                    if let cause = try firstNonFiniteParameter(shared: !tables.isEmpty) {
                         throw TrainingDiverged(
                             step: state.step, epoch: state.epoch + (endOfEpoch ? 0 : 1), batch: endOfEpoch ? batches.count : state.nextBatch,
-                            cause: "parameter '\(name)' holds \(value.isNaN ? "nan" : "\(value)") after the update", lastCheckpoint: lastCheckpoint)
+                            cause: cause, lastCheckpoint: lastCheckpoint)
                     }
-                    lastCheckpoint = try Checkpoint.write(
-                        directory: directory, model: model, optimizer: optimizer, multiTaskUpdate: multiTaskUpdate,
-                        bestParameters: bestParameters, state: state, keeping: lastCheckpoint)
+                    if let communicator, !tables.isEmpty {
+                        lastCheckpoint = try Checkpoint.writeSharded(
+                            directory: directory, model: model, optimizer: optimizer, tables: tables, bestParameters: bestParameters,
+                            state: state, keeping: lastCheckpoint, communicator: communicator)
+                    } else {
+                        lastCheckpoint = try Checkpoint.write(
+                            directory: directory, model: model, optimizer: optimizer, multiTaskUpdate: multiTaskUpdate,
+                            bestParameters: bestParameters, state: state, keeping: lastCheckpoint)
+                    }
                 }
                 reportProgress(loss: loss, start: start, startStep: startStep, totalSteps: totalSteps)
                 if stopped || endOfEpoch { break }
@@ -338,10 +368,32 @@ public final class Trainer {
         guard let communicator, communicator.size > 1 else { return batcher.batch(rows, random: &random) }
         let (base, extra) = rows.count.quotientAndRemainder(dividingBy: communicator.size)
         let start = communicator.rank * base + Swift.min(communicator.rank, extra)
-        let range = start..<start + base + (communicator.rank < extra ? 1 : 0)
+        var range = start..<start + base + (communicator.rank < extra ? 1 : 0)
+        if range.isEmpty, !shardedTables.isEmpty, let step = step as? DataParallelTrainingStep {
+            // No rows of this batch here: a stand-in row, counted as none, takes part in the
+            // tables' exchanges.
+            step.nextBatchIsStandIn = true
+            range = 0..<1
+        }
         guard batcher.negativeSampling == nil else { return batcher.batch(rows, random: &random).rows(range) }
         let first = rows.startIndex
         return batcher.batch(rows[(first + range.lowerBound)..<(first + range.upperBound)], random: &random)
+    }
+
+    /// The model's embedding tables split over the ranks.
+    var shardedTables: [ShardedTable] {
+        (step as? DataParallelTrainingStep)?.shardedTables(of: model) ?? []
+    }
+
+    /// What makes the first non-finite parameter non-finite, on any rank when `shared` (every
+    /// rank then calls this, and all get the same answer), else here.
+    private func firstNonFiniteParameter(shared: Bool) throws -> String? {
+        let own = Checkpoint.firstNonFiniteParameter(of: model).map { name, value in
+            "parameter '\(name)' holds \(value.isNaN ? "nan" : "\(value)") after the update"
+                + (shared ? " on rank \(communicator?.rank ?? 0)" : "")
+        }
+        guard shared, let communicator else { return own }
+        return try communicator.allGather(Array((own ?? "").utf8)).map { String(decoding: $0, as: UTF8.self) }.first { !$0.isEmpty }
     }
 
     private func reportProgress(loss: Double, start: Date, startStep: Int, totalSteps: Int) {

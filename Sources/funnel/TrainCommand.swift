@@ -3,6 +3,7 @@ import Foundation
 import FunnelData
 import FunnelDistributed
 import FunnelModels
+import FunnelNN
 import FunnelTraining
 
 /// `funnel train --config FILE`: one run, with progress, evaluation and checkpoints.
@@ -30,6 +31,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Override: checkpoint directory.") var checkpointDirectory: String?
     @Option(help: "Override: the dataset folder.") var data: String?
     @Option(help: "Override: the model.") var model: ModelKind?
+    @Option(help: "Under mpirun, which embedding tables of the categorical fields are split by rows over the ranks (lookups and gradient rows exchanged all-to-all, each row's optimizer state on its rank): auto (those that would not fit --memory-budget whole), all, none.")
+    var shardEmbeddings: EmbeddingSharding.Mode = .auto
+    @Option(help: "The MiB of embedding tables, with their optimizer state, one rank (or a process alone) may hold; a run over it is refused, naming the ranks it would need.")
+    var memoryBudget: Double?
 
     func run() throws {
         bootstrapLogging()
@@ -42,11 +47,15 @@ struct TrainCommand: ParsableCommand {
         if let checkpointDirectory { configuration.checkpointDirectory = checkpointDirectory }
         if let data { configuration.data = data }
         if let model { configuration.model = model }
-        let trainer = try Trainer(configuration: configuration)
+        if let memoryBudget, !(memoryBudget > 0) {
+            throw ValidationError("--memory-budget: \(memoryBudget) is not a number of MiB above 0")
+        }
         // Launched by mpirun as one rank of several: data parallel, rank 0 reporting.
         let communicator = try Communicator.world(environment: ProcessInfo.processInfo.environment)
         defer { communicator?.finish() }
-        if let communicator { try trainer.distribute(over: communicator) }
+        let trainer = try Trainer(
+            configuration: configuration, communicator: communicator,
+            embeddings: EmbeddingPlacement(mode: shardEmbeddings, memoryBudgetBytes: memoryBudget.map { Int($0 * 1_048_576) }))
         if configuration.checkpointDirectory == nil && trainer.isLead {
             FileHandle.standardError.write(
                 Data("note: the configuration has no checkpointDirectory: no model will be saved (pass --checkpoint-directory DIR to keep one)\n".utf8))
@@ -66,6 +75,14 @@ struct TrainCommand: ParsableCommand {
             print(String(
                 format: "data parallel over %d ranks: %.0f samples/s in training steps; sent per rank per step: %.1f KiB of dense gradients, %.1f KiB of embedding rows",
                 communicator.size, trainer.globalSamplesPerSecond, sent.dense / 1024, sent.sparse / 1024))
+            let placement = trainer.embeddingPlacement
+            let sharded = placement.placements.filter(\.sharded)
+            if !sharded.isEmpty {
+                print(String(
+                    format: "embedding tables: %d of %d split over the ranks (%@); %.1f MiB per rank with optimizer state; sent per rank per step for them: %.1f KiB of lookups, %.1f KiB of gradient rows",
+                    sharded.count, placement.placements.count, sharded.map { "\($0.rows) × \($0.dimensions)" }.joined(separator: ", "),
+                    Double(placement.bytesPerRank) / 1_048_576, sent.lookups / 1024, sent.shardGradients / 1024))
+            }
         }
     }
 }
@@ -148,3 +165,4 @@ struct ExperimentCommand: ParsableCommand {
 }
 
 extension ModelKind: ExpressibleByArgument {}
+extension EmbeddingSharding.Mode: ExpressibleByArgument {}

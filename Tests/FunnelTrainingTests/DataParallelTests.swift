@@ -1,4 +1,5 @@
 import Foundation
+import FunnelData
 import FunnelModels
 import FunnelNN
 import FunnelSimulation
@@ -27,11 +28,12 @@ import Testing
     /// Writes a one-thread SGD configuration beside `checkpoints` and returns its path.
     private func configuration(
         _ model: ModelKind, data: String, checkpoints: String, epochs: Int = 1, checkpointEvery: Int = 1_000,
-        modelConfiguration: JSONValue? = nil
+        modelConfiguration: JSONValue? = nil, batchSize: Int = 128, clipNorm: Float? = nil
     ) throws -> String {
         var configuration = TrainingConfiguration(data: data, model: model)
         configuration.epochs = epochs
-        configuration.batchSize = 128
+        configuration.batchSize = batchSize
+        configuration.optimizer.clipNorm = clipNorm
         configuration.threads = 1
         configuration.seed = 5
         configuration.optimizer.kind = .sgd
@@ -57,6 +59,12 @@ import Testing
             if case .float32(let values) = $0.values { return values }
             return nil
         }
+    }
+
+    /// The parameters of a checkpoint folder's newest checkpoint as a process alone loads them
+    /// (tables split over ranks gathered whole).
+    private func loadedParameters(_ folder: String) throws -> [String: [Float]] {
+        Dictionary(uniqueKeysWithValues: try TrainedModel.load(checkpoint: folder).model.namedParameters().map { ($0.name, $0.parameter.scalars) })
     }
 
     /// Every parameter within 1e-4 of the reference, relative (values below 1e-3 absolute).
@@ -141,13 +149,7 @@ import Testing
         #expect(try train(launcher, ranks: 0, ["--config", straightConfiguration]) == Int32(0))
 
         // Two ranks until the first checkpoint, then both killed without warning.
-        let run = try MPIRun.launch(launcher, ranks: 2, MPIRun.funnel, ["train", "--config", killedConfiguration])
-        let deadline = Date().addingTimeInterval(120)
-        while Checkpoint.latest(in: killed) == nil && run.isRunning && Date() < deadline { usleep(2_000) }
-        for rank in Self.processes(mentioning: killed) { kill(rank, SIGKILL) }
-        run.waitUntilExit()
-        let interrupted = try Checkpoint.readState(try #require(Checkpoint.latest(in: killed)))
-        #expect(!interrupted.finished, "the run finished before it could be killed")
+        try killAfterFirstCheckpoint(launcher, ranks: 2, ["train", "--config", killedConfiguration], folder: killed)
         try FileManager.default.copyItem(atPath: killed, toPath: copy)
 
         #expect(try train(launcher, ranks: 2, ["--config", killedConfiguration, "--resume"]) == Int32(0))
@@ -155,6 +157,80 @@ import Testing
         let reference = try parameters(straight)
         expectClose(try parameters(killed), reference, "resumed on 2 ranks")
         expectClose(try parameters(copy), reference, "resumed on 1 rank")
+    }
+
+    /// A table split over the ranks (row-wise sharding): ESMM's embedding table, too large for
+    /// one rank's memory budget, trains on 3 ranks — every lookup fetching its rows and every
+    /// gradient row reaching its owner, with gradient clipping over the shards' norms and a last
+    /// batch of one or two rows (the ranks without one run a stand-in; the evaluation's single
+    /// batch likewise) — to the single process's parameters; alone, the same budget is refused
+    /// with the ranks it needs.
+    @Test func aTableOverOneRanksMemoryBudgetTrainsSplitOverThreeRanks() throws {
+        guard let launcher = MPIRun.required() else { return }
+        let trainRows = try Dataset.load(Self.funnelWorld).splits["train"]!.rowCount
+        let batchSize = try #require((100..<trainRows / 2).first { (1...2).contains(trainRows % $0) }, "\(trainRows) training rows")
+        let (alone, refused, split) = (RunnerFixture.temporaryDirectory(), RunnerFixture.temporaryDirectory(), RunnerFixture.temporaryDirectory())
+        defer {
+            for path in [alone, refused, split].flatMap({ [$0, $0 + ".json"] }) { try? FileManager.default.removeItem(atPath: path) }
+        }
+        func configured(_ folder: String) throws -> String {
+            try configuration(
+                .esmm, data: Self.funnelWorld, checkpoints: folder, epochs: 3, batchSize: batchSize, clipNorm: 0.5)
+        }
+        #expect(try train(launcher, ranks: 0, ["--config", try configured(alone)]) == Int32(0))
+        let table = try #require(try loadedParameters(alone).first { $0.key.hasSuffix("embedding.tables.0.table") })
+        // SGD keeps no state: the table's values are all it costs. A budget of 60 % of it fits a
+        // third of the rows, not all of them.
+        let budget = String(Double(table.value.count * 4) * 0.6 / 1_048_576)
+        let output = Pipe()
+        let lone = try MPIRun.launch(
+            launcher, ranks: 0, MPIRun.funnel, ["train", "--config", try configured(refused), "--memory-budget", budget], output: output,
+            errors: output)
+        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        lone.waitUntilExit()
+        #expect(lone.terminationStatus != 0 && said.contains("over the memory budget") && said.contains("mpirun -np 2"), "\(said)")
+
+        #expect(try train(launcher, ranks: 3, ["--config", try configured(split), "--memory-budget", budget]) == Int32(0))
+        let checkpoint = try #require(Checkpoint.latest(in: split))
+        let layout = try JSONDecoder().decode(ShardFiles.Layout.self, from: Data(contentsOf: URL(fileURLWithPath: checkpoint + "/shards.json")))
+        #expect(layout.ranks == 3 && layout.tables.map(\.name) == [table.key])
+        expectClose(try loadedParameters(split), try loadedParameters(alone), "esmm with its table split over 3 ranks")
+    }
+
+    /// A two-rank run with its table split is killed with SIGKILL after its first checkpoint and
+    /// resumes with the table split over 3 ranks, and from a copy on one process (the shard
+    /// files read into a whole table): both end with the uninterrupted single process's parameters.
+    @Test func aKilledShardedRunResumesSplitOverThreeRanksAndWholeOnOne() throws {
+        guard let launcher = MPIRun.required() else { return }
+        let (killed, straight) = (RunnerFixture.temporaryDirectory(), RunnerFixture.temporaryDirectory())
+        let copy = killed + "-copy"
+        defer {
+            for path in [killed, straight, copy, killed + ".json", straight + ".json"] { try? FileManager.default.removeItem(atPath: path) }
+        }
+        let killedConfiguration = try configuration(.esmm, data: Self.funnelWorld, checkpoints: killed, epochs: 3, checkpointEvery: 4)
+        #expect(try train(launcher, ranks: 0, ["--config", try configuration(.esmm, data: Self.funnelWorld, checkpoints: straight, epochs: 3)]) == Int32(0))
+        try killAfterFirstCheckpoint(launcher, ranks: 2, ["train", "--config", killedConfiguration, "--shard-embeddings", "all"], folder: killed)
+        let interrupted = try #require(Checkpoint.latest(in: killed))
+        #expect(FileManager.default.fileExists(atPath: interrupted + "/shards/rank-00001-of-00002.safetensors"))
+        try FileManager.default.copyItem(atPath: killed, toPath: copy)
+
+        #expect(try train(launcher, ranks: 3, ["--config", killedConfiguration, "--resume", "--shard-embeddings", "all"]) == Int32(0))
+        #expect(try train(launcher, ranks: 0, ["--config", killedConfiguration, "--checkpoint-directory", copy, "--resume"]) == Int32(0))
+        let reference = try loadedParameters(straight)
+        expectClose(try loadedParameters(killed), reference, "resumed split over 3 ranks")
+        expectClose(try loadedParameters(copy), reference, "resumed whole on 1 rank")
+    }
+
+    /// Launches a run and kills its ranks with SIGKILL once it has written a checkpoint in
+    /// `folder`; expects it not to have finished.
+    private func killAfterFirstCheckpoint(_ launcher: String, ranks: Int, _ arguments: [String], folder: String) throws {
+        let run = try MPIRun.launch(launcher, ranks: ranks, MPIRun.funnel, arguments)
+        let deadline = Date().addingTimeInterval(120)
+        while Checkpoint.latest(in: folder) == nil && run.isRunning && Date() < deadline { usleep(2_000) }
+        for rank in Self.processes(mentioning: folder) { kill(rank, SIGKILL) }
+        run.waitUntilExit()
+        let interrupted = try Checkpoint.readState(try #require(Checkpoint.latest(in: folder)))
+        #expect(!interrupted.finished, "the run finished before it could be killed")
     }
 
     /// The process ids whose command line mentions `text` (the ranks of one run, not mpirun).

@@ -6,31 +6,60 @@ import FunnelTensor
 /// Shapes: ids `[n]` (or any shape given as `shape`) → output `[n, dimensions]`
 /// (`shape + [dimensions]`). A `paddingID` reads as zeros and receives no gradient, as
 /// PyTorch's `padding_idx`.
+///
+/// A `shardable` table built inside an ``EmbeddingSharding`` placement that shards it holds
+/// only its rank's rows (``shard``; `table` is then `[shard.localRows, dimensions]`): its
+/// lookups fetch the other rows from their ranks. Only tables read through
+/// ``callAsFunction(_:shape:)`` may be shardable.
 public final class Embedding: Module {
+    /// The rows (this rank's when sharded), `[count, dimensions]` or `[shard.localRows, dimensions]`.
     public let table: Tensor
     public let paddingID: Int32?
+    /// This rank's part of a table split over the ranks; `nil` when the table is whole.
+    public let shard: EmbeddingShard?
 
     public init(
         count: Int, dimensions: Int, paddingID: Int32? = nil,
-        initializer: Initializer = .normal(mean: 0, standardDeviation: 1), generator: inout RandomGenerator
+        initializer: Initializer = .normal(mean: 0, standardDeviation: 1), shardable: Bool = false,
+        generator: inout RandomGenerator
     ) {
-        table = initializer.make([count, dimensions], fanIn: count, fanOut: dimensions, using: &generator)
+        let placed = EmbeddingSharding.current?.place(rows: count, dimensions: dimensions, shardable: shardable)
+        shard = placed.map {
+            EmbeddingShard(rank: $0.rank, ranks: $0.ranks, totalRows: count, dimensions: dimensions, exchange: $0.exchange)
+        }
+        // A shard draws every row's values, as the whole table does, and keeps its own.
+        table = shard.map {
+            initializer.make(rows: count, dimensions: dimensions, keepingEvery: $0.ranks, from: $0.rank, using: &generator)
+        } ?? initializer.make([count, dimensions], fanIn: count, fanOut: dimensions, using: &generator)
         self.paddingID = paddingID
-        if let paddingID {
+        if let paddingID, shard.map({ Int(paddingID) % $0.ranks == $0.rank }) ?? true {
+            let row = shard.map { Int(paddingID) / $0.ranks } ?? Int(paddingID)
             table.withUnsafeMutableBufferPointer { values in
-                for column in 0..<dimensions { values[Int(paddingID) * dimensions + column] = 0 }
+                for column in 0..<dimensions { values[row * dimensions + column] = 0 }
             }
         }
         super.init()
     }
 
-    public var count: Int { table.shape[0] }
+    /// The rows of the whole table.
+    public var count: Int { shard?.totalRows ?? table.shape[0] }
     public var dimensions: Int { table.shape[1] }
 
     /// The vectors of `ids`, shaped `shape + [dimensions]` (default `[ids.count, dimensions]`).
     public func callAsFunction(_ ids: [Int32], shape: [Int]? = nil) -> Tensor {
-        let rows = table.embeddingLookup(ids, paddingID: paddingID)
+        let rows = shard.map {
+            $0.lookup(ids, table: table, paddingID: paddingID, recording: isTraining && GradientMode.isEnabled)
+        } ?? table.embeddingLookup(ids, paddingID: paddingID)
         return shape.map { rows.reshaped($0 + [dimensions]) } ?? rows
+    }
+
+    /// Runs `body`, whose lookups read only `ids`, with their rows fetched from the other ranks
+    /// once when the table is sharded (``EmbeddingShard/fetching(_:table:paddingID:recording:_:)``):
+    /// a layer whose lookups depend on the batch's data (how many distinct ids a field has)
+    /// still makes the same exchanges on every rank.
+    public func fetchingRows<Result>(_ ids: [Int32], _ body: () throws -> Result) rethrows -> Result {
+        guard let shard else { return try body() }
+        return try shard.fetching(ids, table: table, paddingID: paddingID, recording: isTraining && GradientMode.isEnabled, body)
     }
 }
 
@@ -65,10 +94,13 @@ public final class FieldEmbedding: Module {
                 defer { running += Int32(size) }
                 return running
             }
-            tables = [Embedding(count: rows.reduce(0, +), dimensions: dimensions, initializer: initializer, generator: &generator)]
+            tables = [Embedding(
+                count: rows.reduce(0, +), dimensions: dimensions, initializer: initializer, shardable: true, generator: &generator)]
         } else {
             offsets = Array(repeating: 0, count: rows.count)
-            tables = rows.map { Embedding(count: $0, dimensions: dimensions, initializer: initializer, generator: &generator) }
+            tables = rows.map {
+                Embedding(count: $0, dimensions: dimensions, initializer: initializer, shardable: true, generator: &generator)
+            }
         }
         super.init()
     }

@@ -32,7 +32,8 @@ extension FieldEmbedding {
     /// The fields a fold of `outputs`-wide products takes within `budget` bytes: the fields of
     /// fewest rows first, while the stacked blocks fit. In field order.
     public func foldedFields(outputs: Int, budget: Int) -> [Int] {
-        guard tables.count == 1 else { return [] }
+        // A sharded table holds a rank's rows only: its products would miss the others.
+        guard tables.count == 1, tables[0].shard == nil else { return [] }
         var taken: [Int] = []
         var bytes = 0
         for field in rowsPerField.indices.sorted(by: { (rowsPerField[$0], $0) < (rowsPerField[$1], $1) }) {

@@ -29,6 +29,10 @@ extension FieldEmbedding {
     /// ``linearParts(_:threshold:)`` where the fields `fold` folds are `.products` parts of its
     /// products.
     func linearParts(_ ids: [Int32], threshold: Double, folded fold: FieldFold?) -> [Tensor.LinearPart] {
+        // How many lookups follow depends on the batch; a sharded table fetches its rows once.
+        if tables.count == 1, tables[0].shard != nil, !tables[0].shard!.isFetching {
+            return tables[0].fetchingRows(sharedRows(ids)) { linearParts(ids, threshold: threshold, folded: fold) }
+        }
         let fields = fieldCount
         precondition(ids.count % fields == 0, "Funnel: \(ids.count) ids for \(fields) fields")
         let batch = ids.count / fields

@@ -173,6 +173,15 @@ extension Optimizer {
     /// ``OptimizerGroups/clipGradientNorm(_:)`` both clip through this function.
     @discardableResult
     public static func clipGradientNorm(of parameters: [Tensor], to maximumNorm: Float) -> Float {
+        let norm = Float(squaredGradientNorm(of: parameters).squareRoot())
+        guard norm > maximumNorm, norm > 0 else { return norm }
+        scaleGradients(of: parameters, by: maximumNorm / norm)
+        return norm
+    }
+
+    /// The sum of the squares of every gradient value of `parameters` (row-sparse gradients
+    /// with duplicate rows summed), in Double.
+    public static func squaredGradientNorm(of parameters: [Tensor]) -> Double {
         var squares = 0.0
         for parameter in parameters {
             parameter.gradient?.withUnsafeBufferPointer { values in
@@ -182,16 +191,17 @@ extension Optimizer {
                 for value in sparse.coalesced().values { squares += Double(value) * Double(value) }
             }
         }
-        let norm = Float(squares.squareRoot())
-        guard norm > maximumNorm, norm > 0 else { return norm }
-        let scale = maximumNorm / norm
+        return squares
+    }
+
+    /// Multiplies every gradient of `parameters`, dense and row-sparse, by `scale`.
+    public static func scaleGradients(of parameters: [Tensor], by scale: Float) {
         for parameter in parameters {
             parameter.gradient?.withUnsafeMutableBufferPointer { values in
                 for index in values.indices { values[index] *= scale }
             }
             parameter.sparseGradient?.scale(by: scale)
         }
-        return norm
     }
 
     /// Scales this optimizer's gradients so that their global L2 norm is at most `maximumNorm`;

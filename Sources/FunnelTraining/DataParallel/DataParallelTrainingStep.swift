@@ -15,41 +15,83 @@ import FunnelTensor
 ///
 /// The returned objective holds the global batch's loss and logged values (the ranks' values
 /// weighted by their shares), so every rank logs what a single process would.
+///
+/// Embedding tables split over the ranks (``EmbeddingShard``) fetch their rows in the forward
+/// pass and send their gradient rows to the rows' owners after the backward pass; gradient
+/// clipping takes the norm over every rank's shard. A rank whose share of a batch is empty (a
+/// last batch of fewer rows than ranks) still runs a stand-in row, counted as none, so that it
+/// takes part in the tables' exchanges.
 final class DataParallelTrainingStep: TrainingStep {
     let communicator: Communicator
     /// Bytes this rank has sent in the gradient exchanges, over all steps: dense gradients, and
-    /// embedding rows.
+    /// embedding rows of replicated tables.
     private(set) var sentBytes = (dense: 0, sparse: 0)
     /// Rows of the global batches trained, over all steps.
     private(set) var globalSamples = 0
+    /// Whether the next batch is a stand-in row for an empty share (it counts as no rows).
+    var nextBatchIsStandIn = false
+    private var sharded: (model: ObjectIdentifier, tables: [ShardedTable])?
 
     init(communicator: Communicator) {
         self.communicator = communicator
     }
 
+    /// The model's tables split over the ranks.
+    func shardedTables(of model: any FunnelModel) -> [ShardedTable] {
+        if let sharded, sharded.model == ObjectIdentifier(model) { return sharded.tables }
+        let tables = ShardedTable.all(in: model)
+        sharded = (ObjectIdentifier(model), tables)
+        return tables
+    }
+
     func train(_ model: any FunnelModel, on batch: Batch, optimizer: OptimizerGroups, clipNorm: Float?) throws -> Objective {
-        let sizes = try communicator.allGather([Int64(batch.size)]).map { $0[0] }
+        let standIn = nextBatchIsStandIn
+        nextBatchIsStandIn = false
+        let rows = standIn ? 0 : batch.size
+        let sizes = try communicator.allGather([Int64(rows)]).map { $0[0] }
         let total = sizes.reduce(0, +)
         globalSamples += Int(total)
-        let share = total > 0 ? Float(batch.size) / Float(total) : 0
+        let share = total > 0 ? Float(rows) / Float(total) : 0
+        let tables = shardedTables(of: model)
+        let shardedParameters = Set(tables.map { ObjectIdentifier($0.table) })
         let parameters = optimizer.namedParameters.map(\.parameter)
+        let replicated = parameters.filter { !shardedParameters.contains(ObjectIdentifier($0)) }
         var logged: [Float] = []
         var names: [String] = []
         if batch.size > 0 {
             let objective = try model.objective(try model(batch), batch: batch)
             objective.total.backward()
-            let values = objective.loggedValues
-            names = values.keys.sorted()
-            logged = [Float(objective.total.scalar)] + names.map { Float(values[$0]!) }
-        } else {
-            for parameter in parameters {
+            if !standIn {
+                let values = objective.loggedValues
+                names = values.keys.sorted()
+                logged = [Float(objective.total.scalar)] + names.map { Float(values[$0]!) }
+            }
+        }
+        if rows == 0 {
+            for parameter in replicated {
                 parameter.gradient = nil
                 parameter.sparseGradient = nil
             }
         }
-        let sent = try GradientExchange.sum(parameters, share: share, over: communicator)
+        let sent = try GradientExchange.sum(replicated, share: share, over: communicator)
         sentBytes = (sentBytes.dense + sent.dense, sentBytes.sparse + sent.sparse)
-        if let clipNorm { optimizer.clipGradientNorm(clipNorm) }
+        if !tables.isEmpty {
+            let pending = try communicator.allGather(tables.map { share > 0 && $0.shard.hasPendingGradient ? UInt8(1) : 0 })
+            for (index, table) in tables.enumerated() {
+                try table.shard.exchangeGradients(into: table.table, share: share, anyRank: pending.contains { $0[index] != 0 })
+            }
+        }
+        if let clipNorm {
+            if tables.isEmpty {
+                optimizer.clipGradientNorm(clipNorm)
+            } else {
+                // The replicated gradients are the same everywhere; each shard's are its own.
+                let shards = try communicator.allGather([Optimizer.squaredGradientNorm(of: tables.map(\.table))])
+                let squares = shards.reduce(Optimizer.squaredGradientNorm(of: replicated)) { $0 + $1[0] }
+                let norm = Float(squares.squareRoot())
+                if norm > clipNorm { Optimizer.scaleGradients(of: parameters, by: clipNorm / norm) }
+            }
+        }
         optimizer.step()
         // The global loss and logs: every rank's values weighted by its share (an empty shard
         // sends none).

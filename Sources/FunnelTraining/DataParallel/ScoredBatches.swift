@@ -6,7 +6,8 @@ import FunnelTensor
 /// The model's outputs for every evaluation batch, in batch order. Data parallel, the ranks
 /// take the batches in turns (rank r the r-th of every N), then gather each round's outputs, so
 /// that every rank hands its scorers the outputs of every batch in order — the metrics a single
-/// process computes, with 1/N of the forward passes each.
+/// process computes, with 1/N of the forward passes each (every rank runs a forward pass in
+/// every round when embedding tables are split over the ranks, whose lookups are collective).
 enum ScoredBatches {
     /// Calls `body` with each batch of `slices` and the model's outputs for it, in order.
     static func forEach(
@@ -20,10 +21,18 @@ enum ScoredBatches {
             }
             return
         }
+        let sharded = !ShardedTable.all(in: model).isEmpty
         for round in stride(from: 0, to: slices.count, by: communicator.size) {
             let own = round + communicator.rank
             let batches = slices[round..<Swift.min(round + communicator.size, slices.count)].map { batcher.batch($0) }
-            let outputs = own < slices.count ? try model(batches[own - round]) : [:]
+            var outputs: [String: Tensor] = [:]
+            if own < slices.count {
+                outputs = try model(batches[own - round])
+            } else if sharded {
+                // No batch here this round: a stand-in forward pass takes part in the lookups of
+                // the tables split over the ranks; its outputs are not sent.
+                _ = try model(batches[0])
+            }
             let (header, values) = encode(outputs)
             let (headers, allValues) = (try communicator.allGather(header), try communicator.allGather(values))
             for (offset, batch) in batches.enumerated() {
