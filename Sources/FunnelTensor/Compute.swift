@@ -12,6 +12,13 @@ public enum Compute {
         }
     }
 
+    /// Whether ``Tensor/concurrently(_:_:)-(_,[([Tensor])->[Tensor]])``'s branches run their forward passes one after
+    /// the other, in branch order, on the calling thread (their backward passes still run side
+    /// by side). A distributed run whose embedding tables are split over the ranks sets it: a
+    /// branch's lookups exchange rows with the other ranks, and every rank must make its
+    /// exchanges in the same order, from one thread (MPI is not initialised for concurrent calls).
+    nonisolated(unsafe) public static var branchesRunInOrder = false
+
     /// Threads used by large operations (1 by default; this machine kind has 2 cores).
     public static var threadCount: Int {
         get { Int(funnel_thread_count()) }

@@ -56,6 +56,9 @@ extension Tensor {
         count: Int, recording: Bool, _ body: (Int) throws -> Output
     ) throws -> [Output] {
         var results = [Result<Output, any Error>?](repeating: nil, count: count)
+        guard !Compute.branchesRunInOrder else {
+            return try (0..<count).map { try body($0) }
+        }
         results.withUnsafeMutableBufferPointer { results in
             Compute.parallelFor(tasks: count) { branch in
                 // A pool thread does not inherit the caller's task-local gradient mode.

@@ -141,7 +141,10 @@ public final class Trainer {
                 "\(configuration.model.rawValue) trains with \(type(of: step)); data-parallel training runs the standard step only")
         }
         self.communicator = communicator
-        step = DataParallelTrainingStep(communicator: communicator)
+        let dataParallel = DataParallelTrainingStep(communicator: communicator)
+        step = dataParallel
+        // Lookups of tables split over the ranks exchange rows: in the same order on every rank.
+        if !dataParallel.shardedTables(of: model).isEmpty { Compute.branchesRunInOrder = true }
     }
 
     /// Rows of the global batches per second of this process's training steps (data parallel:

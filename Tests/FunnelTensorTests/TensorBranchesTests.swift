@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import FunnelTensor
@@ -58,6 +59,39 @@ import FunnelTestSupport
             let (outputs, gradients) = run(concurrent: true, threads: threads)
             #expect(outputs == sequentialOutputs, "outputs on \(threads) threads")
             #expect(gradients == sequentialGradients, "gradients on \(threads) threads")
+        }
+    }
+
+    /// With ``Compute/branchesRunInOrder`` (a run whose tables are split over MPI ranks), the
+    /// forward passes run one after the other on the calling thread, in branch order, and give
+    /// the same bits.
+    @Test func branchesRunInOrderOnTheCallingThread() {
+        let (sequentialOutputs, sequentialGradients) = run(concurrent: false, threads: 1)
+        Compute.branchesRunInOrder = true
+        defer { Compute.branchesRunInOrder = false }
+        let caller = pthread_self()
+        let order = OrderRecorder()
+        _ = Compute.withThreads(2) {
+            Tensor.concurrently((0..<4).map { _ in Tensor(1) }, (0..<4).map { branch in
+                { input in
+                    order.append(branch, onCaller: pthread_equal(pthread_self(), caller) != 0)
+                    return input
+                }
+            })
+        }
+        #expect(order.entries == (0..<4).map { ($0, true) }.map { "\($0.0):\($0.1)" })
+        let (outputs, gradients) = run(concurrent: true, threads: 2)
+        #expect(outputs == sequentialOutputs && gradients == sequentialGradients)
+    }
+
+    final class OrderRecorder: @unchecked Sendable {
+        private(set) var entries: [String] = []
+        private let lock = NSLock()
+
+        func append(_ branch: Int, onCaller: Bool) {
+            lock.lock()
+            entries.append("\(branch):\(onCaller)")
+            lock.unlock()
         }
     }
 

@@ -25,16 +25,16 @@ import Testing
         return path
     }()
 
-    /// Writes a one-thread SGD configuration beside `checkpoints` and returns its path.
+    /// Writes an SGD configuration (one thread unless told) beside `checkpoints` and returns its path.
     private func configuration(
         _ model: ModelKind, data: String, checkpoints: String, epochs: Int = 1, checkpointEvery: Int = 1_000,
-        modelConfiguration: JSONValue? = nil, batchSize: Int = 128, clipNorm: Float? = nil
+        modelConfiguration: JSONValue? = nil, batchSize: Int = 128, clipNorm: Float? = nil, threads: Int = 1
     ) throws -> String {
         var configuration = TrainingConfiguration(data: data, model: model)
         configuration.epochs = epochs
         configuration.batchSize = batchSize
         configuration.optimizer.clipNorm = clipNorm
-        configuration.threads = 1
+        configuration.threads = threads
         configuration.seed = 5
         configuration.optimizer.kind = .sgd
         configuration.optimizer.learningRate = 0.1
@@ -77,10 +77,13 @@ import Testing
         }
     }
 
-    static let models: [(ModelKind, String)] = [(.esmm, "funnel"), (.base, "homepage")]
+    /// ESMM and BASE with their tables whole on every rank, and BASE with its item, category
+    /// and feature tables split over the ranks (`--shard-embeddings all`) on two threads per
+    /// rank (its branches then run their lookups in order).
+    static let models: [(ModelKind, String, Bool)] = [(.esmm, "funnel", false), (.base, "homepage", false), (.base, "homepage", true)]
 
     @Test(arguments: models)
-    func twoRanksReachTheSingleProcessParameters(model: ModelKind, world: String) throws {
+    func twoRanksReachTheSingleProcessParameters(model: ModelKind, world: String, sharded: Bool) throws {
         guard let launcher = MPIRun.required() else { return }
         let data = world == "funnel" ? Self.funnelWorld : RunnerFixture.data
         let sequences: JSONValue? =
@@ -89,14 +92,22 @@ import Testing
         defer {
             for path in [alone, together, alone + ".json", together + ".json"] { try? FileManager.default.removeItem(atPath: path) }
         }
-        let aloneConfiguration = try configuration(model, data: data, checkpoints: alone, modelConfiguration: sequences)
-        let togetherConfiguration = try configuration(model, data: data, checkpoints: together, modelConfiguration: sequences)
+        let threads = sharded ? 2 : 1
+        let aloneConfiguration = try configuration(model, data: data, checkpoints: alone, modelConfiguration: sequences, threads: threads)
+        let togetherConfiguration = try configuration(model, data: data, checkpoints: together, modelConfiguration: sequences, threads: threads)
         #expect(try train(launcher, ranks: 0, ["--config", aloneConfiguration]) == Int32(0))
-        #expect(try train(launcher, ranks: 2, ["--config", togetherConfiguration]) == Int32(0))
+        #expect(try train(launcher, ranks: 2, ["--config", togetherConfiguration, "--shard-embeddings", sharded ? "all" : "none"]) == Int32(0))
         // Rank 0 alone writes the checkpoints.
         let state = try Checkpoint.readState(try #require(Checkpoint.latest(in: together)))
         let aloneState = try Checkpoint.readState(try #require(Checkpoint.latest(in: alone)))
         #expect(state.finished && state.step == aloneState.step)
+        guard !sharded else {
+            let layout = try JSONDecoder().decode(
+                ShardFiles.Layout.self, from: Data(contentsOf: URL(fileURLWithPath: try #require(Checkpoint.latest(in: together)) + "/shards.json")))
+            #expect(layout.tables.count == 3, "the item, category and feature tables split")
+            expectClose(try loadedParameters(together), try loadedParameters(alone), "base with its tables split over 2 ranks")
+            return
+        }
         expectClose(try parameters(together), try parameters(alone), "\(model.rawValue) on 2 ranks")
         // Evaluation with the batches' forward passes shared by 2 and 3 ranks: the same metrics
         // to the bit (several batches of 4,096 rows: the ranks take turns).

@@ -33,12 +33,13 @@ struct CategorisedItemInput {
         let (categoryOfItem, categoryCount) = try Self.categories(column: itemCategory, in: dataset, items: itemVocabulary.size)
         self.categoryOfItem = categoryOfItem
         let initializer = Initializer.normal(mean: 0, standardDeviation: 0.05)
+        // Read only through ``embed`` (their lookups), so a distributed run may split them.
         items = Embedding(
             count: itemVocabulary.size + 1, dimensions: dimensions, paddingID: Int32(itemVocabulary.size),
-            initializer: initializer, generator: &generator)
+            initializer: initializer, shardable: true, generator: &generator)
         categories = Embedding(
             count: categoryCount + 1, dimensions: dimensions, paddingID: Int32(categoryCount),
-            initializer: initializer, generator: &generator)
+            initializer: initializer, shardable: true, generator: &generator)
         var selection = selection
         if selection.categorical == nil {
             let all = try selection.resolve(in: dataset).categorical
@@ -73,9 +74,23 @@ struct CategorisedItemInput {
         touching: [Int32] = []
     ) -> Tensor {
         let categoryIDs = ids.map { categoryOfItem[Int($0)] }
+        let width = items.dimensions + categories.dimensions
+        if items.shard != nil || categories.shard != nil {
+            let parts = [items(ids, touching: touching), categories(categoryIDs, touching: touching.map { categoryOfItem[Int($0)] })]
+            return Tensor.concatenated(parts, alongAxis: 1).reshaped(shape + [width])
+        }
         let joined = Tensor.embeddingLookups(
             [(items.table, ids, items.paddingID), (categories.table, categoryIDs, categories.paddingID)],
             touching: touching.isEmpty ? [] : [touching, touching.map { categoryOfItem[Int($0)] }])
-        return joined.reshaped(shape + [items.table.shape[1] + categories.table.shape[1]])
+        return joined.reshaped(shape + [width])
+    }
+
+    /// Runs `body`, whose item lookups (``embed(_:shape:items:categories:categoryOfItem:touching:)``)
+    /// read only `ids`, with the rows of tables split over the ranks fetched once
+    /// (``Embedding/fetchingRows(_:_:)``): how many lookups a batch makes may depend on its rows.
+    static func fetching<Result>(
+        _ ids: [Int32], items: Embedding, categories: Embedding, categoryOfItem: [Int32], _ body: () throws -> Result
+    ) rethrows -> Result {
+        try items.fetchingRows(ids) { try categories.fetchingRows(ids.map { categoryOfItem[Int($0)] }, body) }
     }
 }

@@ -225,31 +225,38 @@ public final class ETAModel: Module, RegisteredModel {
         // SimHash signs each distinct item once and only the retrieved behaviours are gathered
         // (no [n, L, d] tensor); every behaviour's rows still get a (zero) gradient row, as the
         // lookup of the whole sequence gave them, so lazy Adam steps the same rows.
-        let selection = retrieval.select(targetIDs: itemIDs, behaviourIDs: sequence.ids, valid: sequence.maskTensor) {
-            embedItems($0, shape: [$0.count])
-        }
-        let (shortIDs, shortMask) = Self.mostRecent(sequence, count: configuration.shortLength)
-        // The long and the short interest are independent given the embeddings: branches on
-        // the pool, after the `alongside` ones. Each runs as two half-batch branches, short ones
-        // first: DIN's forward pass and the long attention's backward pass are the heavier, and
-        // four halves even out between two threads what two whole interests cannot. Each half
-        // looks up its own embeddings, so nothing is sliced.
-        let halves = Self.halves(of: rows)
-        let (kept, shortLength) = (selection.kept, configuration.shortLength)
-        let validities = (long: selection.valid.scalars, short: shortMask)
-        func part<Element>(_ values: [Element], _ half: Range<Int>, width: Int) -> [Element] {
-            Array(values[half.lowerBound * width..<half.upperBound * width])
-        }
-        let slices = halves.enumerated().map { index, half in
-            (
-                target: embedItems(part(itemIDs, half, width: 1), shape: [half.count]),
-                retrieved: embedItems(
-                    part(selection.ids, half, width: kept), shape: [half.count, kept],
-                    touching: index == 0 ? selection.behaviourIDs : []),
-                valid: Tensor(shape: [half.count, kept], scalars: part(validities.long, half, width: kept)),
-                short: embedItems(part(shortIDs, half, width: shortLength), shape: [half.count, shortLength]),
-                shortValid: Tensor(shape: [half.count, shortLength], scalars: part(validities.short, half, width: shortLength))
-            )
+        // How many lookups follow depends on the batch's rows (its halves): tables split over the
+        // ranks fetch the rows of every id here once.
+        let (selection, slices, halves) = CategorisedItemInput.fetching(
+            itemIDs + sequence.ids, items: items, categories: categories, categoryOfItem: categoryOfItem
+        ) {
+            let selection = retrieval.select(targetIDs: itemIDs, behaviourIDs: sequence.ids, valid: sequence.maskTensor) {
+                embedItems($0, shape: [$0.count])
+            }
+            let (shortIDs, shortMask) = Self.mostRecent(sequence, count: configuration.shortLength)
+            // The long and the short interest are independent given the embeddings: branches on
+            // the pool, after the `alongside` ones. Each runs as two half-batch branches, short ones
+            // first: DIN's forward pass and the long attention's backward pass are the heavier, and
+            // four halves even out between two threads what two whole interests cannot. Each half
+            // looks up its own embeddings, so nothing is sliced.
+            let halves = Self.halves(of: rows)
+            let (kept, shortLength) = (selection.kept, configuration.shortLength)
+            let validities = (long: selection.valid.scalars, short: shortMask)
+            func part<Element>(_ values: [Element], _ half: Range<Int>, width: Int) -> [Element] {
+                Array(values[half.lowerBound * width..<half.upperBound * width])
+            }
+            let slices = halves.enumerated().map { index, half in
+                (
+                    target: embedItems(part(itemIDs, half, width: 1), shape: [half.count]),
+                    retrieved: embedItems(
+                        part(selection.ids, half, width: kept), shape: [half.count, kept],
+                        touching: index == 0 ? selection.behaviourIDs : []),
+                    valid: Tensor(shape: [half.count, kept], scalars: part(validities.long, half, width: kept)),
+                    short: embedItems(part(shortIDs, half, width: shortLength), shape: [half.count, shortLength]),
+                    shortValid: Tensor(shape: [half.count, shortLength], scalars: part(validities.short, half, width: shortLength))
+                )
+            }
+            return (selection, slices, halves)
         }
         let target = slices.count == 1 ? slices[0].target : Tensor.concatenated(slices.map(\.target), alongAxis: 0)
         let shortBranches: [([Tensor]) throws -> [Tensor]] = slices.map { slice in

@@ -46,10 +46,16 @@ public final class Embedding: Module {
     public var dimensions: Int { table.shape[1] }
 
     /// The vectors of `ids`, shaped `shape + [dimensions]` (default `[ids.count, dimensions]`).
-    public func callAsFunction(_ ids: [Int32], shape: [Int]? = nil) -> Tensor {
-        let rows = shard.map {
-            $0.lookup(ids, table: table, paddingID: paddingID, recording: isTraining && GradientMode.isEnabled)
-        } ?? table.embeddingLookup(ids, paddingID: paddingID)
+    /// `touching`: further ids whose rows get a zero gradient row (read, not used: lazy
+    /// optimizers step them as a lookup would; ``Tensor/embeddingLookups(_:touching:)``).
+    public func callAsFunction(_ ids: [Int32], shape: [Int]? = nil, touching: [Int32] = []) -> Tensor {
+        let rows = if let shard {
+            shard.lookup(ids, table: table, paddingID: paddingID, recording: isTraining && GradientMode.isEnabled, touching: touching)
+        } else if touching.isEmpty {
+            table.embeddingLookup(ids, paddingID: paddingID)
+        } else {
+            Tensor.embeddingLookups([(table, ids, paddingID)], touching: [touching])
+        }
         return shape.map { rows.reshaped($0 + [dimensions]) } ?? rows
     }
 

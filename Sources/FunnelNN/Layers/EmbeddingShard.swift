@@ -56,16 +56,25 @@ public final class EmbeddingShard {
     /// The vectors of `ids` (global rows), `[ids.count, dimensions]`: read from the rows
     /// fetched by the enclosing ``fetching(_:table:paddingID:recording:_:)``, or fetched for
     /// this lookup alone.
-    func lookup(_ ids: [Int32], table: Tensor, paddingID: Int32?, recording: Bool) -> Tensor {
-        guard let fetched else { return fetching(ids, table: table, paddingID: paddingID, recording: recording) { lookup(ids, table: table, paddingID: paddingID, recording: recording) } }
-        let positions = ids.map { id in
-            guard id != paddingID else { return fetched.padding }
-            guard let position = fetched.index[id] else {
-                preconditionFailure("Funnel: id \(id) was not fetched for this lookup of a sharded table")
+    /// `touching`: ids whose fetched rows get a zero gradient row.
+    func lookup(_ ids: [Int32], table: Tensor, paddingID: Int32?, recording: Bool, touching: [Int32] = []) -> Tensor {
+        guard let fetched else {
+            return fetching(ids + touching, table: table, paddingID: paddingID, recording: recording) {
+                lookup(ids, table: table, paddingID: paddingID, recording: recording, touching: touching)
             }
-            return position
         }
-        return fetched.vectors.embeddingLookup(positions, paddingID: paddingID == nil ? nil : fetched.padding)
+        let positions = { (ids: [Int32]) in
+            ids.map { id in
+                guard id != paddingID else { return fetched.padding }
+                guard let position = fetched.index[id] else {
+                    preconditionFailure("Funnel: id \(id) was not fetched for this lookup of a sharded table")
+                }
+                return position
+            }
+        }
+        return Tensor.embeddingLookups(
+            [(fetched.vectors, positions(ids), paddingID == nil ? nil : fetched.padding)],
+            touching: touching.isEmpty ? [] : [positions(touching)])
     }
 
     /// Runs `body` with the vectors of `ids` fetched once from their ranks (two all-to-all

@@ -28,7 +28,7 @@ enum GradientExchange {
         ) { union, flags in zip(union, flags).map { $0 | $1 } }
         let dense = try sumDense(parameters.indices.filter { carriedEverywhere[$0] & 1 != 0 }.map { parameters[$0] }, share: share, over: communicator)
         let sparse = try sumSparse(parameters.indices.filter { carriedEverywhere[$0] & 2 != 0 }.map { parameters[$0] }, share: share, over: communicator)
-        return (dense, sparse + parameters.count)
+        return (dense, sparse + (communicator.size > 1 ? parameters.count : 0))
     }
 
     private static func sumDense(_ parameters: [Tensor], share: Float, over communicator: Communicator) throws -> Int {
@@ -79,6 +79,6 @@ enum GradientExchange {
             }
         }
         for (parameter, gradient) in zip(parameters, gradients) { parameter.sparseGradient = gradient }
-        return (counts.count + rows.count + values.count) * 4
+        return communicator.size > 1 ? (counts.count + rows.count + values.count) * 4 : 0
     }
 }
