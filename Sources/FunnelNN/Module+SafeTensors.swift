@@ -29,9 +29,19 @@ extension Module {
     ///   ``SafeTensors/ParameterError`` naming the first parameter missing, of another shape, or
     ///   stored as integers.
     public func loadParameters(from file: String) throws {
-        let (entries, _) = try SafeTensors.read(file: file)
+        try loadState(try SafeTensors.read(file: file).entries, file: file)
+    }
+
+    /// ``loadParameters(from:)`` from entries already read from `file` (named in errors);
+    /// `overriding` gives the values of some parameters directly (rows read from elsewhere),
+    /// without an entry. Nothing is changed unless every parameter and buffer is found.
+    public func loadState(_ entries: [String: SafeTensors.Entry], file: String, overriding: [String: [Float]] = [:]) throws {
         var loaded: [(parameter: Tensor, values: [Float])] = []
         for (name, parameter) in namedState() {
+            if let values = overriding[name] {
+                loaded.append((parameter, values))
+                continue
+            }
             guard let entry = entries[name] else {
                 throw SafeTensors.ParameterError(file: file, parameter: name, reason: "not in the file")
             }

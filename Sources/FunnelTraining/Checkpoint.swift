@@ -300,29 +300,14 @@ public enum Checkpoint {
         var rows = try ShardedCheckpointReader(path: path, manifest: manifest, layout: try shardLayout(path, manifest: manifest), model: model)
         try rows.read(model: modelEntries, optimizer: stateEntries, best: bestEntries)
 
-        // Nothing changes unless every parameter and buffer is found with its shape.
-        var loaded: [(tensor: Tensor, values: [Float])] = []
-        for (name, tensor) in model.namedState() {
-            if rows.targets[name] != nil {
-                guard let values = rows.rows("model/" + name), values.count == tensor.count else {
-                    throw SafeTensors.ParameterError(file: modelFile, parameter: name, reason: "its rows are missing from the checkpoint")
-                }
-                loaded.append((tensor, values))
-                continue
+        var split: [String: [Float]] = [:]
+        for (name, tensor) in model.namedState() where rows.targets[name] != nil {
+            guard let values = rows.rows("model/" + name), values.count == tensor.count else {
+                throw SafeTensors.ParameterError(file: modelFile, parameter: name, reason: "its rows are missing from the checkpoint")
             }
-            guard let entry = modelEntries[name] else {
-                throw SafeTensors.ParameterError(file: modelFile, parameter: name, reason: "not in the file")
-            }
-            guard entry.shape == tensor.shape else {
-                throw SafeTensors.ParameterError(
-                    file: modelFile, parameter: name, reason: "shape \(entry.shape) in the file, \(tensor.shape) in the model")
-            }
-            guard case .float32(let values) = entry.values else {
-                throw SafeTensors.ParameterError(file: modelFile, parameter: name, reason: "stored as integers, not floating point")
-            }
-            loaded.append((tensor, values))
+            split[name] = values
         }
-        for (tensor, values) in loaded { tensor.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: values) } }
+        try model.loadState(modelEntries, file: modelFile, overriding: split)
         guard let optimizer else { return nil }
         var state = OptimizerState()
         var multiTaskState = OptimizerState()
