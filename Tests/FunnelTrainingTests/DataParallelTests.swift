@@ -129,9 +129,10 @@ import Testing
     }
 
     /// The two ranks in two network namespaces joined by a veth pair, MPI over TCP between them
-    /// (``VethHosts``): the same parameters as one process. Skipped with the reason where
-    /// namespaces cannot be made.
-    @Test func twoRanksAcrossAVethPairReachTheSingleProcessParameters() throws {
+    /// (``VethHosts``): the same parameters as one process, with the table whole on each rank
+    /// and split over them. Skipped with the reason where namespaces cannot be made.
+    @Test(arguments: [false, true])
+    func twoRanksAcrossAVethPairReachTheSingleProcessParameters(sharded: Bool) throws {
         guard let launcher = MPIRun.required() else { return }
         guard let hosts = VethHosts.madeOrSkipped() else { return }
         defer { hosts.remove() }
@@ -140,10 +141,12 @@ import Testing
             for path in [alone, apart, alone + ".json", apart + ".json"] { try? FileManager.default.removeItem(atPath: path) }
         }
         #expect(try train(launcher, ranks: 0, ["--config", try configuration(.esmm, data: Self.funnelWorld, checkpoints: alone)]) == Int32(0))
-        let run = try hosts.launch(launcher, MPIRun.funnel, ["train", "--config", try configuration(.esmm, data: Self.funnelWorld, checkpoints: apart)])
+        let run = try hosts.launch(
+            launcher, MPIRun.funnel,
+            ["train", "--config", try configuration(.esmm, data: Self.funnelWorld, checkpoints: apart), "--shard-embeddings", sharded ? "all" : "none"])
         run.waitUntilExit()
         #expect(run.terminationStatus == 0)
-        expectClose(try parameters(apart), try parameters(alone), "esmm on 2 ranks across a veth pair")
+        expectClose(try loadedParameters(apart), try loadedParameters(alone), "esmm on 2 ranks across a veth pair\(sharded ? ", its table split" : "")")
     }
 
     @Test func aKilledTwoRankRunResumesOnTwoRanksAndOnOne() throws {
