@@ -13,11 +13,17 @@ public struct Objective {
         public var name: String
         public var loss: Tensor
         public var weight: Float
+        /// The rows the loss is a mean over, when they are a subset of the batch's (a CVR loss
+        /// over the clicked rows: their count); `nil`: a mean over every row of the batch.
+        /// Data-parallel training weights each rank's term by its share of these rows, so
+        /// that the step is the single process's.
+        public var rows: Int?
 
-        public init(name: String, loss: Tensor, weight: Float = 1) {
+        public init(name: String, loss: Tensor, weight: Float = 1, rows: Int? = nil) {
             self.name = name
             self.loss = loss
             self.weight = weight
+            self.rows = rows
         }
 
         /// `weight · loss`, the term's part of the total.

@@ -121,6 +121,7 @@ public final class TwoTowerModel: Module, RegisteredModel {
         let clicked = try batch.tensor(label)
         let loss = Losses.softmaxCrossEntropy(
             logits: sampled, labels: Array(repeating: 0, count: batch.size), weights: clicked, reduction: .sum)
-        return Objective(loss / Swift.max(clicked.sum().scalar, 1))
+        let clicks = clicked.sum().scalar
+        return Objective(tasks: [.init(name: "loss", loss: loss / Swift.max(clicks, 1), rows: Int(clicks))])
     }
 }

@@ -79,15 +79,20 @@ import Testing
 
     /// ESMM and BASE with their tables whole on every rank, and BASE with its item, category
     /// and feature tables split over the ranks (`--shard-embeddings all`) on two threads per
-    /// rank (its branches then run their lookups in order).
-    static let models: [(ModelKind, String, Bool)] = [(.esmm, "funnel", false), (.base, "homepage", false), (.base, "homepage", true)]
+    /// rank (its branches then run their lookups in order). The naive CVR model (its CVR term a
+    /// mean over the clicked rows) and USD (its terms means over the sampled rows and over the
+    /// rows its intent module learns from) weigh each rank by its share of those rows.
+    static let models: [(ModelKind, String, Bool)] = [
+        (.esmm, "funnel", false), (.base, "homepage", false), (.base, "homepage", true), (.naiveCVR, "funnel", false),
+        (.usd, "homepage", false),
+    ]
 
     @Test(arguments: models)
     func twoRanksReachTheSingleProcessParameters(model: ModelKind, world: String, sharded: Bool) throws {
         guard let launcher = MPIRun.required() else { return }
         let data = world == "funnel" ? Self.funnelWorld : RunnerFixture.data
-        let sequences: JSONValue? =
-            model == .base ? .object(["longLength": .number(20), "shortLength": .number(5), "retrieved": .number(8)]) : nil
+        let lengths: JSONValue = .object(["longLength": .number(20), "shortLength": .number(5), "retrieved": .number(8)])
+        let sequences: JSONValue? = model == .base ? lengths : model == .usd ? .object(["base": lengths]) : nil
         let (alone, together) = (RunnerFixture.temporaryDirectory(), RunnerFixture.temporaryDirectory())
         defer {
             for path in [alone, together, alone + ".json", together + ".json"] { try? FileManager.default.removeItem(atPath: path) }
@@ -109,6 +114,7 @@ import Testing
             return
         }
         expectClose(try parameters(together), try parameters(alone), "\(model.rawValue) on 2 ranks")
+        guard model == .esmm || model == .base else { return }
         // Evaluation with the batches' forward passes shared by 2 and 3 ranks: the same metrics
         // to the bit (several batches of 4,096 rows: the ranks take turns).
         let single = try evaluation(launcher, ranks: 0, checkpoint: alone)

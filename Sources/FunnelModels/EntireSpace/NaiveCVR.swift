@@ -38,7 +38,9 @@ public final class NaiveCVR: Module, EntireSpaceModel, RegisteredModel {
     public func objective(_ outputs: [String: Tensor], batch: Batch) throws -> Objective {
         let (click, conversion) = try funnelLabels(batch)
         let terms = Self.losses(ctr: outputs["ctr"]!, cvr: outputs["cvr"]!, click: click, conversion: conversion)
-        return Objective(tasks: [.init(name: "ctr", loss: terms.ctr), .init(name: "cvr", loss: terms.cvr)])
+        return Objective(tasks: [
+            .init(name: "ctr", loss: terms.ctr), .init(name: "cvr", loss: terms.cvr, rows: Int(click.sum().scalar)),
+        ])
     }
 
     /// The two terms, from logits `[n]` and labels `[n]`.

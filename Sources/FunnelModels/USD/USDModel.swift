@@ -160,10 +160,13 @@ public final class USDModel: Module, RegisteredModel {
             let count = rows.sum().scalar
             return count > 0 ? (weights * rows).sum() / count : Tensor(.nan)
         }
+        // Each term is a mean over its own rows: the sampled rows, the rows UIEM learns from.
+        let (sampledCount, uiemCount) = (Int(inSample.sum().scalar), Int(recent.sum().scalar))
         return Objective(
             tasks: [
-                .init(name: "ctr", loss: ctrLoss), .init(name: "portal", loss: portalLoss, weight: configuration.portalLossWeight),
-                .init(name: "block", loss: blockLoss, weight: configuration.blockLossWeight),
+                .init(name: "ctr", loss: ctrLoss, rows: sampledCount),
+                .init(name: "portal", loss: portalLoss, weight: configuration.portalLossWeight, rows: uiemCount),
+                .init(name: "block", loss: blockLoss, weight: configuration.blockLossWeight, rows: uiemCount),
             ],
             logs: ["portal_weight_mean": mean(portalRows), "block_weight_mean": mean(blockRows), "sampled_rows": inSample.sum()])
     }

@@ -9,12 +9,16 @@ import FunnelTensor
 /// the clip and the update, so that every rank takes the step a single process takes on the
 /// global batch — up to the order of the additions (each rank sums its own rows first).
 ///
-/// Exact for objectives that are means over rows plus terms that do not depend on the rows (a
-/// penalty on the parameters); an objective that couples a batch's rows (in-batch negatives,
-/// batch statistics) sees each shard alone, as in every data-parallel trainer.
+/// Exact for objectives whose tasks are means over rows (every row, or the subset a task
+/// declares) plus terms that do not depend on the rows (a penalty on the parameters); an
+/// objective that couples a batch's rows (in-batch negatives, batch statistics, a task adding
+/// means over two subsets) sees each shard alone, as in every data-parallel trainer.
 ///
 /// The returned objective holds the global batch's loss and logged values (the ranks' values
-/// weighted by their shares), so every rank logs what a single process would.
+/// weighted by their shares), so every rank logs what a single process would. A task that is a
+/// mean over a subset of the rows (``Objective/Task/rows``: a CVR loss over the clicked rows)
+/// counts each rank by its share of that subset, so that the step is the single process's;
+/// other logged values (counts, means) are weighted by the ranks' shares of the batch.
 ///
 /// Embedding tables split over the ranks (``EmbeddingShard``) fetch their rows in the forward
 /// pass and send their gradient rows to the rows' owners after the backward pass; gradient
@@ -58,13 +62,28 @@ final class DataParallelTrainingStep: TrainingStep {
         let replicated = parameters.filter { !shardedParameters.contains(ObjectIdentifier($0)) }
         var logged: [Float] = []
         var names: [String] = []
-        if batch.size > 0 {
-            let objective = try model.objective(try model(batch), batch: batch)
-            objective.total.backward()
+        let objective = batch.size > 0 ? try model.objective(try model(batch), batch: batch) : nil
+        // Each task's rows on every rank: a task that is a mean over a subset of the rows
+        // (``Objective/Task/rows``) weighs each rank by its share of that subset.
+        let taskRows = objective?.tasks.map { Int64(rows == 0 ? 0 : $0.rows ?? rows) } ?? []
+        let everyTaskRows = try communicator.allGather(taskRows).filter { $0.count == taskRows.count }
+        if let objective {
+            // Task t's factor: this rank's part of its rows over the rank's share of the batch
+            // (the exchange multiplies by the share): exactly 1 for a mean over every row.
+            let factors = taskRows.indices.map { task -> Float in
+                let global = everyTaskRows.reduce(Int64(0)) { $0 + $1[task] }
+                return share > 0 && global > 0 ? Float(taskRows[task]) / Float(global) / share : 0
+            }
+            let terms = zip(objective.tasks, factors).filter { $1 != 0 }.map { task, factor in (task.weight * factor) * task.loss }
+            let total = factors.allSatisfy { $0 == 1 } ? objective.total : terms.dropFirst().reduce(terms.first ?? Tensor(0), +)
+            if !terms.isEmpty { total.backward() }
             if !standIn {
-                let values = objective.loggedValues
-                names = values.keys.sorted()
-                logged = [Float(objective.total.scalar)] + names.map { Float(values[$0]!) }
+                var values = objective.loggedValues
+                for (task, factor) in zip(objective.tasks, factors) where task.name != "loss" {
+                    values["\(task.name)_loss"] = Double(task.loss.scalar * factor)
+                }
+                names = values.keys.sorted().filter { $0 != "loss" }
+                logged = [Float(total.scalar)] + names.map { Float(values[$0]!) }
             }
         }
         if rows == 0 {
