@@ -75,15 +75,15 @@ final class DataParallelTrainingStep: TrainingStep {
                 return share > 0 && global > 0 ? Float(taskRows[task]) / Float(global) / share : 0
             }
             let terms = zip(objective.tasks, factors).filter { $1 != 0 }.map { task, factor in (task.weight * factor) * task.loss }
-            let total = factors.allSatisfy { $0 == 1 } ? objective.total : terms.dropFirst().reduce(terms.first ?? Tensor(0), +)
-            if !terms.isEmpty { total.backward() }
+            let weighted = factors.allSatisfy { $0 == 1 } ? objective.total : terms.dropFirst().reduce(terms.first ?? Tensor(0), +)
+            if !terms.isEmpty { weighted.backward() }
             if !standIn {
                 var values = objective.loggedValues
                 for (task, factor) in zip(objective.tasks, factors) where task.name != "loss" {
                     values["\(task.name)_loss"] = Double(task.loss.scalar * factor)
                 }
                 names = values.keys.sorted().filter { $0 != "loss" }
-                logged = [Float(total.scalar)] + names.map { Float(values[$0]!) }
+                logged = [Float(weighted.scalar)] + names.map { Float(values[$0]!) }
             }
         }
         if rows == 0 {
