@@ -79,12 +79,11 @@ import Testing
 
     /// ESMM and BASE with their tables whole on every rank, and BASE with its item, category
     /// and feature tables split over the ranks (`--shard-embeddings all`) on two threads per
-    /// rank (its branches then run their lookups in order). The naive CVR model (its CVR term a
-    /// mean over the clicked rows) and USD (its terms means over the sampled rows and over the
-    /// rows its intent module learns from) weigh each rank by its share of those rows.
+    /// rank (its branches then run their lookups in order). The naive CVR model's CVR term, a
+    /// mean over the clicked rows (``Objective/Task/rows``), weighs each rank by its share of
+    /// those rows (USD's terms take the same path; measured, not run here for CI's time).
     static let models: [(ModelKind, String, Bool)] = [
         (.esmm, "funnel", false), (.base, "homepage", false), (.base, "homepage", true), (.naiveCVR, "funnel", false),
-        (.usd, "homepage", false),
     ]
 
     @Test(arguments: models)
@@ -92,7 +91,7 @@ import Testing
         guard let launcher = MPIRun.required() else { return }
         let data = world == "funnel" ? Self.funnelWorld : RunnerFixture.data
         let lengths: JSONValue = .object(["longLength": .number(20), "shortLength": .number(5), "retrieved": .number(8)])
-        let sequences: JSONValue? = model == .base ? lengths : model == .usd ? .object(["base": lengths]) : nil
+        let sequences: JSONValue? = model == .base ? lengths : nil
         let (alone, together) = (RunnerFixture.temporaryDirectory(), RunnerFixture.temporaryDirectory())
         defer {
             for path in [alone, together, alone + ".json", together + ".json"] { try? FileManager.default.removeItem(atPath: path) }
