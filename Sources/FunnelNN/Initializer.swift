@@ -40,7 +40,7 @@ public enum Initializer: Sendable, Equatable, Codable {
     /// holding the others: every value is drawn in the same order and the other rows' are
     /// dropped, so a sharded table starts as its rows of the whole one.
     public func make(rows: Int, dimensions: Int, keepingEvery every: Int, from first: Int, using generator: inout RandomGenerator) -> Tensor {
-        let kept = rows > first ? (rows - first + every - 1) / every : 0
+        let kept = EmbeddingShard.localRows(total: rows, rank: first, ranks: every)
         let tensor: Tensor
         if case .constant(let value) = self {
             tensor = Tensor(shape: [kept, dimensions], repeating: value)

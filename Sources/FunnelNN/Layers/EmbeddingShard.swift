@@ -98,8 +98,7 @@ public final class EmbeddingShard {
                 }
             }
             let received = try exchange.exchange(answers)
-            sentBytes.lookups += 4 * (requests.enumerated().reduce(0) { $0 + ($1.offset == rank ? 0 : $1.element.count) }
-                + answers.enumerated().reduce(0) { $0 + ($1.offset == rank ? 0 : $1.element.count) })
+            sentBytes.lookups += bytesToOthers(requests) + bytesToOthers(answers)
             // Distinct ids are sorted, so each owner's answers come in the order of its ids.
             var next = [Int](repeating: 0, count: ranks)
             vectors.withUnsafeMutableBufferPointer { target in
@@ -122,6 +121,11 @@ public final class EmbeddingShard {
         fetched = (index, vectors, Int32(distinct.count))
         defer { fetched = nil }
         return try body()
+    }
+
+    /// The bytes of the parts of an exchange that leave this rank (4-byte values).
+    private func bytesToOthers<Value>(_ parts: [[Value]]) -> Int {
+        4 * parts.indices.reduce(0) { $0 + ($1 == rank ? 0 : parts[$1].count) }
     }
 
     /// Sends this step's gradient rows, multiplied by `share` (this rank's part of the global
@@ -148,7 +152,7 @@ public final class EmbeddingShard {
             sentValues[owner].append(contentsOf: values[index * dimensions..<(index + 1) * dimensions])
         }
         let (receivedRows, receivedValues) = (try exchange.exchange(sentRows), try exchange.exchange(sentValues))
-        let bytes = 4 * (0..<ranks).filter { $0 != rank }.reduce(0) { $0 + sentRows[$1].count + sentValues[$1].count }
+        let bytes = bytesToOthers(sentRows) + bytesToOthers(sentValues)
         sentBytes.gradients += bytes
         guard anyRank else {
             table.sparseGradient = nil
