@@ -112,6 +112,7 @@ typedef struct {
     float *pre, *y;
     const float *bias;
     long rows, n, tasks;
+    int derivative;
 } add_gelu_job;
 
 static void add_gelu_task(void *context, long index) {
@@ -119,12 +120,12 @@ static void add_gelu_task(void *context, long index) {
     long begin, end;
     funnel_task_range(job->rows, job->tasks, index, &begin, &end);
     FUNNEL_DISPATCH(funnel_add_gelu_rows_, job->pre + begin * job->n, job->bias, job->y + begin * job->n,
-                    end - begin, job->n);
+                    end - begin, job->n, job->derivative);
 }
 
-void funnel_add_gelu_rows(float *pre, const float *bias, float *y, long rows, long n) {
+void funnel_add_gelu_rows(float *pre, const float *bias, float *y, long rows, long n, int derivative) {
     long tasks = funnel_task_count(rows * n, PARALLEL_GRAIN);
-    add_gelu_job job = {pre, y, bias, rows, n, tasks < rows ? tasks : rows};
+    add_gelu_job job = {pre, y, bias, rows, n, tasks < rows ? tasks : rows, derivative};
     funnel_parallel_for(job.tasks, add_gelu_task, &job);
 }
 
@@ -160,9 +161,9 @@ void funnel_relu_backward_rows(const float *gradient, const float *values, float
     activation_backward_rows(0, gradient, values, masked, sums, rows, n);
 }
 
-void funnel_gelu_backward_rows(const float *gradient, const float *pre, float *masked, float *sums,
+void funnel_gelu_backward_rows(const float *gradient, const float *derivative, float *masked, float *sums,
                                long rows, long n) {
-    activation_backward_rows(1, gradient, pre, masked, sums, rows, n);
+    activation_backward_rows(1, gradient, derivative, masked, sums, rows, n);
 }
 
 typedef struct {
@@ -353,6 +354,59 @@ void funnel_softmax_cross_entropy(float *z, long rows, long n, const int32_t *la
     long tasks = funnel_task_count(rows * n, PARALLEL_GRAIN);
     cross_entropy_job job = {z, rows, n, tasks < rows ? tasks : (rows < 1 ? 1 : rows), labels, scale, losses};
     funnel_parallel_for(job.tasks, cross_entropy_task, &job);
+}
+
+// MARK: Sampled softmax cross-entropy
+
+typedef struct {
+    const float *h, *p;
+    float *z, *losses;
+    long d, rows, n, tasks;
+    float shift, scale;
+} sampled_softmax_job;
+
+static void sampled_softmax_task(void *context, long index) {
+    sampled_softmax_job *job = context;
+    long begin, end;
+    funnel_task_range(job->rows, job->tasks, index, &begin, &end);
+    for (long row = begin; row < end; row++) {
+        float *z = job->z + row * job->n;
+        z[0] = FUNNEL_DISPATCH_VALUE(funnel_dot_row_, job->h + row * job->d, job->p + row * job->d, job->d);
+        if (job->shift != 0.0f) {
+            for (long j = 1; j < job->n; j++) z[j] -= job->shift;
+        }
+        job->losses[row] = FUNNEL_DISPATCH_VALUE(funnel_softmax_cross_entropy_row_, z, job->n, 0, job->scale);
+    }
+}
+
+void funnel_sampled_softmax_cross_entropy(const float *h, const float *p, long d, float *z, long rows, long n,
+                                          float shift, float scale, float *losses) {
+    long tasks = funnel_task_count(rows * (n + d), PARALLEL_GRAIN);
+    sampled_softmax_job job = {h, p, z, losses, d, rows, n, tasks < rows ? tasks : (rows < 1 ? 1 : rows), shift, scale};
+    funnel_parallel_for(job.tasks, sampled_softmax_task, &job);
+}
+
+typedef struct {
+    const float *x, *s;
+    float *y;
+    long s_stride, rows, n, tasks;
+    float factor;
+    int accumulate;
+} scaled_rows_job;
+
+static void scaled_rows_task(void *context, long index) {
+    scaled_rows_job *job = context;
+    long begin, end;
+    funnel_task_range(job->rows, job->tasks, index, &begin, &end);
+    FUNNEL_DISPATCH(funnel_scaled_rows_, job->x + begin * job->n, job->s + begin * job->s_stride, job->s_stride,
+                    job->factor, job->y + begin * job->n, end - begin, job->n, job->accumulate);
+}
+
+void funnel_scaled_rows(const float *x, const float *s, long s_stride, float factor, float *y, long rows, long n,
+                        int accumulate) {
+    long tasks = funnel_task_count(rows * n, PARALLEL_GRAIN);
+    scaled_rows_job job = {x, s, y, s_stride, rows, n, tasks < rows ? tasks : (rows < 1 ? 1 : rows), factor, accumulate};
+    funnel_parallel_for(job.tasks, scaled_rows_task, &job);
 }
 
 // MARK: Table softmax cross-entropy

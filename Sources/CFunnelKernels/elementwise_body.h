@@ -82,23 +82,35 @@ void FUNNEL_NAME(funnel_add_relu_rows_)(float *y, const float *bias, long rows, 
 }
 
 // pre[r, i] += bias[i], then y[r, i] = GELU(pre[r, i]): a linear layer's bias and GELU in one
-// pass, the pre-activation kept for the backward pass.
+// pass, the pre-activation kept for the backward pass; with `derivative`, pre[r, i] becomes
+// GELU′ of it instead, which shares the forward's exponential.
 FUNNEL_BODY_TARGET
-void FUNNEL_NAME(funnel_add_gelu_rows_)(float *pre, const float *bias, float *y, long rows, long n) {
+void FUNNEL_NAME(funnel_add_gelu_rows_)(float *pre, const float *bias, float *y, long rows, long n, int derivative) {
     for (long r = 0; r < rows; r++) {
         float *row = pre + r * n, *out = y + r * n;
+        if (derivative) {
 #pragma clang loop vectorize(assume_safety)
-        for (long i = 0; i < n; i++) {
-            float value = row[i] + bias[i];
-            row[i] = value;
-            out[i] = funnel_gelu(value);
+            for (long i = 0; i < n; i++) {
+                float value = row[i] + bias[i];
+                float slope;
+                out[i] = funnel_gelu_and_derivative(value, &slope);
+                row[i] = slope;
+            }
+        } else {
+#pragma clang loop vectorize(assume_safety)
+            for (long i = 0; i < n; i++) {
+                float value = row[i] + bias[i];
+                row[i] = value;
+                out[i] = funnel_gelu(value);
+            }
         }
     }
 }
 
 // Columns [begin, end) of every row: masked = gradient · ReLU′(values) (values > 0), or with
-// `gelu` gradient · GELU′(values) (values the pre-activation). The loop carries no dependency
-// between elements, also when `masked` is `gradient`, which the vectoriser cannot prove on its own.
+// `gelu` gradient · values (values GELU′ of the pre-activation, funnel_add_gelu_rows_'s
+// `derivative`). The loop carries no dependency between elements, also when `masked` is
+// `gradient`, which the vectoriser cannot prove on its own.
 FUNNEL_BODY_TARGET
 void FUNNEL_NAME(funnel_activation_backward_columns_)(int gelu, const float *gradient, const float *values,
                                                       float *masked, float *sums, long rows, long n, long begin,
@@ -108,7 +120,7 @@ void FUNNEL_NAME(funnel_activation_backward_columns_)(int gelu, const float *gra
         float *m = masked + r * n;
         if (gelu) {
 #pragma clang loop vectorize(assume_safety)
-            for (long i = begin; i < end; i++) m[i] = g[i] * funnel_gelu_derivative(v[i]);
+            for (long i = begin; i < end; i++) m[i] = g[i] * v[i];
         } else {
 #pragma clang loop vectorize(assume_safety)
             for (long i = begin; i < end; i++) m[i] = v[i] > 0.0f ? g[i] : 0.0f;
@@ -222,12 +234,38 @@ void FUNNEL_NAME(funnel_softmax_row_)(const float *x, float *y, long n, int log)
 }
 
 
+/// y[r, i] = factor · s[r·s_stride] · x[r, i], or with `accumulate` y[r, i] += that.
+FUNNEL_BODY_TARGET
+void FUNNEL_NAME(funnel_scaled_rows_)(const float *x, const float *s, long s_stride, float factor, float *y,
+                                      long rows, long n, int accumulate) {
+    for (long r = 0; r < rows; r++) {
+        const float *in = x + r * n;
+        float *out = y + r * n;
+        float weight = factor * s[r * s_stride];
+        if (accumulate) {
+            for (long i = 0; i < n; i++) out[i] += weight * in[i];
+        } else {
+            for (long i = 0; i < n; i++) out[i] = weight * in[i];
+        }
+    }
+}
+
 /// One row of funnel_softmax_cross_entropy: the row becomes scale · (softmax − onehot(label));
 /// returns log Σ e^z − z_label, computed as (max − z_label) + log Σ e^(z − max).
 FUNNEL_BODY_TARGET
 float FUNNEL_NAME(funnel_softmax_cross_entropy_row_)(float *z, long n, long label, float scale) {
+    // The maximum 16 lanes at a time (NaN ignored, as the scalar tail): one chain of n
+    // dependent compares would cost more than the exponentials.
+    funnel_vector16 top = {0}, block;
+    for (int lane = 0; lane < 16; lane++) top[lane] = -INFINITY;
+    long at = 0;
+    for (; at + 16 <= n; at += 16) {
+        __builtin_memcpy(&block, z + at, sizeof block);
+        top = __builtin_elementwise_max(top, block);
+    }
     float maximum = -INFINITY;
-    for (long i = 0; i < n; i++) maximum = z[i] > maximum ? z[i] : maximum;
+    for (int lane = 0; lane < 16; lane++) maximum = top[lane] > maximum ? top[lane] : maximum;
+    for (; at < n; at++) maximum = z[at] > maximum ? z[at] : maximum;
     if (maximum == -INFINITY || maximum != maximum) maximum = 0.0f;
     float target = z[label];
     float partial[16] = {0};

@@ -1,7 +1,7 @@
 // Layer normalisation over the last axis as one pass each way (forward: statistics, the
 // normalised values and the affine map; backward: the three gradients), the loops compiled per
 // CPU path (normalization_body.h). Rows split across the pool; the gain and offset gradients
-// sum the rows in order on one thread, so nothing depends on the split.
+// split by columns, each column summing its rows in order, so nothing depends on the split.
 #include "kernels_internal.h"
 
 #include <math.h>
@@ -46,6 +46,23 @@ static void backward_task(void *context, long index) {
                     job->inverse_deviation, job->dx, begin, end, job->width);
 }
 
+typedef struct {
+    const float *dy, *normalized;
+    float *dgain, *doffset;
+    long rows, width, tasks;
+} parameter_gradient_job;
+
+// Whole 16-column blocks per task: each column sums its rows in order on one thread whatever
+// the split, and no two tasks store into one cache line.
+static void parameter_gradient_task(void *context, long index) {
+    const parameter_gradient_job *job = context;
+    long begin, end;
+    funnel_task_range((job->width + 15) / 16, job->tasks, index, &begin, &end);
+    end = end * 16 < job->width ? end * 16 : job->width;
+    FUNNEL_DISPATCH(funnel_layer_norm_parameter_gradients_, job->dy, job->normalized, job->dgain, job->doffset,
+                    job->rows, job->width, begin * 16, end);
+}
+
 void funnel_layer_norm_backward(const float *dy, const float *gain, const float *normalized,
                                 const float *inverse_deviation, float *dx, float *dgain,
                                 float *doffset, long rows, long width) {
@@ -55,7 +72,9 @@ void funnel_layer_norm_backward(const float *dy, const float *gain, const float 
                              .tasks = funnel_task_count(rows * width, NORMALIZATION_GRAIN)};
     if (dx) funnel_parallel_for(job.tasks, backward_task, &job);
     if (dgain || doffset) {
-        FUNNEL_DISPATCH(funnel_layer_norm_parameter_gradients_, dy, normalized, dgain, doffset, rows,
-                        width);
+        long blocks = (width + 15) / 16;
+        parameter_gradient_job parameters = {dy, normalized, dgain, doffset, rows, width,
+                                             job.tasks < blocks ? job.tasks : blocks};
+        funnel_parallel_for(parameters.tasks, parameter_gradient_task, &parameters);
     }
 }

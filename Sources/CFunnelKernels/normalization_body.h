@@ -65,20 +65,34 @@ void FUNNEL_NAME(funnel_layer_norm_backward_rows_)(const float *dy_rows, const f
     }
 }
 
-/// dgain[i] = Σ_r dy·normalized, doffset[i] = Σ_r dy, rows in order (either may be NULL).
+/// Columns [begin, end): dgain[i] = Σ_r dy·normalized, doffset[i] = Σ_r dy, rows in order (either
+/// may be NULL); whole blocks of 16 columns keep their sums in registers down the rows.
 FUNNEL_BODY_TARGET
 void FUNNEL_NAME(funnel_layer_norm_parameter_gradients_)(const float *dy, const float *normalized,
                                                          float *dgain, float *doffset, long rows,
-                                                         long width) {
-    if (dgain) {
-        for (long i = 0; i < width; i++) dgain[i] = 0.0f;
-        for (long r = 0; r < rows; r++)
-            for (long i = 0; i < width; i++) dgain[i] += dy[r * width + i] * normalized[r * width + i];
+                                                         long width, long begin, long end) {
+    long i = begin;
+    for (; i + 16 <= end; i += 16) {
+        funnel_vector16 gain = {0}, offset = {0}, gradient, value;
+        for (long r = 0; r < rows; r++) {
+            __builtin_memcpy(&gradient, dy + r * width + i, sizeof gradient);
+            if (dgain) {
+                __builtin_memcpy(&value, normalized + r * width + i, sizeof value);
+                gain += gradient * value;
+            }
+            offset += gradient;
+        }
+        if (dgain) __builtin_memcpy(dgain + i, &gain, sizeof gain);
+        if (doffset) __builtin_memcpy(doffset + i, &offset, sizeof offset);
     }
-    if (doffset) {
-        for (long i = 0; i < width; i++) doffset[i] = 0.0f;
-        for (long r = 0; r < rows; r++)
-            for (long i = 0; i < width; i++) doffset[i] += dy[r * width + i];
+    for (; i < end; i++) {
+        float gain = 0.0f, offset = 0.0f;
+        for (long r = 0; r < rows; r++) {
+            if (dgain) gain += dy[r * width + i] * normalized[r * width + i];
+            offset += dy[r * width + i];
+        }
+        if (dgain) dgain[i] = gain;
+        if (doffset) doffset[i] = offset;
     }
 }
 

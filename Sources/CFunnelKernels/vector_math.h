@@ -118,11 +118,21 @@ static inline float funnel_gelu(float x) {
     return x / (1.0f + funnel_exp(-twice));
 }
 
-/// d GELU / dx of the tanh approximation: s + x·s·(1 − s)·2u′, s = σ(2u).
+/// funnel_gelu(x), returning its derivative s + x·s·(1 − s)·2u′ (s = σ(2u)) in `derivative`
+/// from the same exponential.
+static inline float funnel_gelu_and_derivative(float x, float *derivative) {
+    float twice = 1.5957691216f * (x + 0.044715f * x * x * x);
+    float denominator = 1.0f + funnel_exp(-twice);
+    float s = 1.0f / denominator;
+    *derivative = s + x * s * (1.0f - s) * 1.5957691216f * (1.0f + 0.134145f * x * x);
+    return x / denominator;
+}
+
+/// d GELU / dx of the tanh approximation.
 static inline float funnel_gelu_derivative(float x) {
-    float square = x * x;
-    float s = 1.0f / (1.0f + funnel_exp(-1.5957691216f * (x + 0.044715f * square * x)));
-    return s + x * s * (1.0f - s) * 1.5957691216f * (1.0f + 0.134145f * square);
+    float derivative;
+    (void)funnel_gelu_and_derivative(x, &derivative);
+    return derivative;
 }
 
 #endif

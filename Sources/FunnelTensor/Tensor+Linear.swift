@@ -73,8 +73,8 @@ extension Tensor {
     }
 
     /// The affine map followed by GELU (tanh approximation, as ``gelu()``), fused: the GEMM
-    /// writes the products and one pass adds the bias, keeps the sum for the backward pass and
-    /// writes its GELU; backward, one pass multiplies the gradient by GELU′ and sums the bias
+    /// writes the products and one pass adds the bias and writes its GELU, keeping GELU′ for the
+    /// backward pass; backward, one pass multiplies the gradient by GELU′ and sums the bias
     /// gradient. Unfused, the same takes a pass writing the bias, the GEMM accumulating onto
     /// it, a GELU pass, a GELU′ pass and a column sum (a Transformer feed-forward's first layer).
     ///
@@ -89,7 +89,11 @@ extension Tensor {
             0, 1, rows, outputs, inputs, 1, input.storage.pointer, inputs, weight.storage.pointer, inputs, 0,
             preActivation.storage.pointer, outputs)
         let output = Tensor.uninitialized([rows, outputs])
-        funnel_add_gelu_rows(preActivation.storage.pointer, bias.storage.pointer, output.storage.pointer, rows, outputs)
+        let needsGradient = GradientMode.isEnabled && [input, weight, bias].contains(where: \.requiresGradient)
+        // Training overwrites the pre-activation with GELU′: the backward pass multiplies
+        // instead of computing a second exponential per value.
+        funnel_add_gelu_rows(
+            preActivation.storage.pointer, bias.storage.pointer, output.storage.pointer, rows, outputs, needsGradient ? 1 : 0)
         return result(output, inputs: [input, weight, bias], overwriting: { outputGradient, exclusive in
             let gradient = exclusive ? outputGradient : Tensor.uninitialized([rows, outputs])
             let biasGradient = bias.requiresGradient ? Tensor.uninitialized([outputs]) : nil

@@ -126,14 +126,16 @@ void funnel_add_relu_rows(float *y, const float *bias, long rows, long n);
 void funnel_relu_backward_rows(const float *gradient, const float *values, float *masked, float *sums,
                                long rows, long n);
 
-/// pre[r, i] += bias[i] and y[r, i] = GELU(pre[r, i]) (tanh approximation, as
-/// FUNNEL_UNARY_GELU) for `rows` rows of `n` values: a linear layer's bias and GELU in one pass,
-/// the pre-activation kept in `pre` for the backward pass.
-void funnel_add_gelu_rows(float *pre, const float *bias, float *y, long rows, long n);
+/// y[r, i] = GELU(pre[r, i] + bias[i]) (tanh approximation, as FUNNEL_UNARY_GELU) for `rows`
+/// rows of `n` values: a linear layer's bias and GELU in one pass. `pre` becomes the
+/// pre-activation, or with `derivative` GELU′ of it for the backward pass (computed from the
+/// same exponential).
+void funnel_add_gelu_rows(float *pre, const float *bias, float *y, long rows, long n, int derivative);
 
-/// The backward pass of funnel_add_gelu_rows: masked[r, i] = gradient[r, i] · GELU′(pre[r, i]),
-/// and the bias gradient in `sums` as funnel_relu_backward_rows (same order, same split).
-void funnel_gelu_backward_rows(const float *gradient, const float *pre, float *masked, float *sums,
+/// The backward pass of funnel_add_gelu_rows: masked[r, i] = gradient[r, i] · derivative[r, i]
+/// (its GELU′), and the bias gradient in `sums` as funnel_relu_backward_rows (same order, same
+/// split).
+void funnel_gelu_backward_rows(const float *gradient, const float *derivative, float *masked, float *sums,
                                long rows, long n);
 
 /// Broadcast binary operation over an outer loop of `rows` rows of `n` elements:
@@ -176,6 +178,18 @@ void funnel_softmax(const float *x, float *y, long rows, long n, int log);
 /// `scale`, scale · (softmax(z_r) − onehot(label)). A row's loss does not depend on the split.
 void funnel_softmax_cross_entropy(float *z, long rows, long n, const int32_t *labels, float scale,
                                   float *losses);
+
+/// Sampled softmax cross-entropy with the positive as class 0: for each row r of z [rows, n],
+/// whose columns 1 ..< n hold the negatives' logits, z[r, 0] = h_r · p_r (h, p [rows, d], the
+/// order of funnel_dot), z[r, j ≥ 1] −= shift (a −∞ logit stays excluded), then as
+/// funnel_softmax_cross_entropy with label 0: losses[r] and z[r] = scale · (softmax − onehot).
+void funnel_sampled_softmax_cross_entropy(const float *h, const float *p, long d, float *z, long rows, long n,
+                                          float shift, float scale, float *losses);
+
+/// y[r, i] = factor · s[r·s_stride] · x[r, i] over `rows` rows of `n` (x, y row-major), or with
+/// `accumulate` y[r, i] += that.
+void funnel_scaled_rows(const float *x, const float *s, long s_stride, float factor, float *y, long rows, long n,
+                        int accumulate);
 
 /// Softmax cross-entropy of the scores h · eᵀ (h [rows, d] row-major, e [n, d]) against
 /// `labels`, never holding all scores: each thread takes a contiguous share of the rows and

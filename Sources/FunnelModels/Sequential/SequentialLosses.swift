@@ -42,22 +42,16 @@ public struct SequentialLosses {
     /// softmax.
     public func sampledSoftmax(hidden: Tensor, targets: [Int32], negatives count: Int, logQCorrection: Bool) -> Tensor {
         let negatives = sampler.draw(count)
-        let positive = (hidden * table.embeddingLookup(targets)).sum(alongAxes: [1])
-        let negativeLogits = Tensor.matmul(hidden, table.embeddingLookup(negatives), transposeRight: true)
         let shift: Float = logQCorrection ? Float(log(Double(count) / Double(itemCount))) : 0
-        let drawn = Set(negatives)
-        var correction = Tensor(shape: [1, 1], scalars: [shift])
-        if targets.contains(where: drawn.contains) {
-            var values = [Float](repeating: shift, count: targets.count * count)
-            for (row, target) in targets.enumerated() where drawn.contains(target) {
-                for (column, negative) in negatives.enumerated() where negative == target {
-                    values[row * count + column] = -MultiHeadAttention.blocked
-                }
-            }
-            correction = Tensor(shape: [targets.count, count], scalars: values)
+        var columns: [Int32: [Int]] = [:]
+        for (column, negative) in negatives.enumerated() { columns[negative, default: []].append(column) }
+        var excluded: [(row: Int, negative: Int)] = []
+        for (row, target) in targets.enumerated() {
+            for column in columns[target] ?? [] { excluded.append((row, column)) }
         }
-        return Losses.sampledSoftmaxCrossEntropy(
-            positiveLogits: positive, negativeLogits: negativeLogits, negativeLogCorrection: correction)
+        return Tensor.sampledSoftmaxCrossEntropy(
+            hidden: hidden, positives: table.embeddingLookup(targets), negatives: table.embeddingLookup(negatives),
+            shift: shift, excluded: excluded)
     }
 
     /// Softmax cross-entropy over every item 1 ... N (RecBole's `CE`, without the padding row),
