@@ -1,10 +1,12 @@
 // Layer normalisation over the last axis as one pass each way (forward: statistics, the
 // normalised values and the affine map; backward: the three gradients), the loops compiled per
 // CPU path (normalization_body.h). Rows split across the pool; the gain and offset gradients
-// split by columns, each column summing its rows in order, so nothing depends on the split.
+// are summed per fixed chunk of rows and the chunks added in order, so nothing depends on the
+// split.
 #include "kernels_internal.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #define FUNNEL_PER_PATH_BODY "normalization_body.h"
 #include "per_path.h"
@@ -12,8 +14,8 @@
 enum { NORMALIZATION_GRAIN = 1L << 15 };
 
 typedef struct {
-    const float *x, *gain, *offset, *dy, *normalized, *inverse_deviation;
-    float *y, *normalized_out, *inverse_deviation_out, *dx;
+    const float *x, *gain, *offset;
+    float *y, *normalized_out, *inverse_deviation_out;
     long rows, width, tasks;
     float epsilon;
 } normalization_job;
@@ -38,43 +40,63 @@ void funnel_layer_norm(const float *x, const float *gain, const float *offset, f
     funnel_parallel_for(job.tasks, forward_task, &job);
 }
 
-static void backward_task(void *context, long index) {
-    const normalization_job *job = context;
-    long begin, end;
-    funnel_task_range(job->rows, job->tasks, index, &begin, &end);
-    FUNNEL_DISPATCH(funnel_layer_norm_backward_rows_, job->dy, job->gain, job->normalized,
-                    job->inverse_deviation, job->dx, begin, end, job->width);
-}
+// The backward pass runs in fixed chunks of rows: a chunk's input gradient, then its partial
+// gain and offset gradients while its rows are in cache. The partials are added in chunk order
+// at the end, so the sums depend on neither the thread count nor the split.
+enum { BACKWARD_CHUNK_ROWS = 128 };
 
 typedef struct {
-    const float *dy, *normalized;
-    float *dgain, *doffset;
-    long rows, width, tasks;
-} parameter_gradient_job;
+    const float *dy, *gain, *normalized, *inverse_deviation;
+    float *dx, *gain_partials, *offset_partials;
+    long rows, width, chunks, tasks;
+} backward_job;
 
-// Whole 16-column blocks per task: each column sums its rows in order on one thread whatever
-// the split, and no two tasks store into one cache line.
-static void parameter_gradient_task(void *context, long index) {
-    const parameter_gradient_job *job = context;
+static void backward_task(void *context, long index) {
+    const backward_job *job = context;
     long begin, end;
-    funnel_task_range((job->width + 15) / 16, job->tasks, index, &begin, &end);
-    end = end * 16 < job->width ? end * 16 : job->width;
-    FUNNEL_DISPATCH(funnel_layer_norm_parameter_gradients_, job->dy, job->normalized, job->dgain, job->doffset,
-                    job->rows, job->width, begin * 16, end);
+    funnel_task_range(job->chunks, job->tasks, index, &begin, &end);
+    for (long chunk = begin; chunk < end; chunk++) {
+        long first = chunk * BACKWARD_CHUNK_ROWS;
+        long last = first + BACKWARD_CHUNK_ROWS < job->rows ? first + BACKWARD_CHUNK_ROWS : job->rows;
+        if (job->dx) {
+            FUNNEL_DISPATCH(funnel_layer_norm_backward_rows_, job->dy, job->gain, job->normalized,
+                            job->inverse_deviation, job->dx, first, last, job->width);
+        }
+        if (job->gain_partials || job->offset_partials) {
+            FUNNEL_DISPATCH(funnel_layer_norm_parameter_gradients_, job->dy + first * job->width,
+                            job->normalized + first * job->width,
+                            job->gain_partials ? job->gain_partials + chunk * job->width : NULL,
+                            job->offset_partials ? job->offset_partials + chunk * job->width : NULL,
+                            last - first, job->width);
+        }
+    }
+}
+
+// target[i] = Σ_c partials[c·width + i], chunks in order.
+static void sum_partials(const float *partials, long chunks, long width, float *target) {
+    for (long i = 0; i < width; i++) target[i] = 0.0f;
+    for (long c = 0; c < chunks; c++)
+        for (long i = 0; i < width; i++) target[i] += partials[c * width + i];
 }
 
 void funnel_layer_norm_backward(const float *dy, const float *gain, const float *normalized,
                                 const float *inverse_deviation, float *dx, float *dgain,
                                 float *doffset, long rows, long width) {
-    normalization_job job = {.dy = dy, .gain = gain, .normalized = normalized,
-                             .inverse_deviation = inverse_deviation, .dx = dx, .rows = rows,
-                             .width = width,
-                             .tasks = funnel_task_count(rows * width, NORMALIZATION_GRAIN)};
-    if (dx) funnel_parallel_for(job.tasks, backward_task, &job);
-    if (dgain || doffset) {
-        long blocks = (width + 15) / 16;
-        parameter_gradient_job parameters = {dy, normalized, dgain, doffset, rows, width,
-                                             job.tasks < blocks ? job.tasks : blocks};
-        funnel_parallel_for(parameters.tasks, parameter_gradient_task, &parameters);
+    long chunks = (rows + BACKWARD_CHUNK_ROWS - 1) / BACKWARD_CHUNK_ROWS;
+    long tasks = funnel_task_count(rows * width, NORMALIZATION_GRAIN);
+    float *partials = NULL;
+    if ((dgain || doffset) && chunks > 0) {
+        partials = malloc((size_t)(2 * chunks * width) * sizeof(float));
+        if (!partials) abort();
     }
+    backward_job job = {.dy = dy, .gain = gain, .normalized = normalized,
+                        .inverse_deviation = inverse_deviation, .dx = dx,
+                        .gain_partials = dgain && partials ? partials : NULL,
+                        .offset_partials = doffset && partials ? partials + chunks * width : NULL,
+                        .rows = rows, .width = width, .chunks = chunks,
+                        .tasks = tasks < chunks ? tasks : (chunks > 0 ? chunks : 1)};
+    if (chunks > 0 && (dx || partials)) funnel_parallel_for(job.tasks, backward_task, &job);
+    if (dgain) sum_partials(partials, chunks, width, dgain);
+    if (doffset) sum_partials(partials ? partials + chunks * width : NULL, chunks, width, doffset);
+    free(partials);
 }

@@ -65,14 +65,14 @@ void FUNNEL_NAME(funnel_layer_norm_backward_rows_)(const float *dy_rows, const f
     }
 }
 
-/// Columns [begin, end): dgain[i] = Σ_r dy·normalized, doffset[i] = Σ_r dy, rows in order (either
-/// may be NULL); whole blocks of 16 columns keep their sums in registers down the rows.
+/// dgain[i] = Σ_r dy·normalized, doffset[i] = Σ_r dy, rows in order (either may be NULL); blocks
+/// of 16 columns keep their sums in registers down the rows.
 FUNNEL_BODY_TARGET
 void FUNNEL_NAME(funnel_layer_norm_parameter_gradients_)(const float *dy, const float *normalized,
                                                          float *dgain, float *doffset, long rows,
-                                                         long width, long begin, long end) {
-    long i = begin;
-    for (; i + 16 <= end; i += 16) {
+                                                         long width) {
+    long i = 0;
+    for (; i + 16 <= width; i += 16) {
         funnel_vector16 gain = {0}, offset = {0}, gradient, value;
         for (long r = 0; r < rows; r++) {
             __builtin_memcpy(&gradient, dy + r * width + i, sizeof gradient);
@@ -85,7 +85,7 @@ void FUNNEL_NAME(funnel_layer_norm_parameter_gradients_)(const float *dy, const 
         if (dgain) __builtin_memcpy(dgain + i, &gain, sizeof gain);
         if (doffset) __builtin_memcpy(doffset + i, &offset, sizeof offset);
     }
-    for (; i < end; i++) {
+    for (; i < width; i++) {
         float gain = 0.0f, offset = 0.0f;
         for (long r = 0; r < rows; r++) {
             if (dgain) gain += dy[r * width + i] * normalized[r * width + i];
