@@ -67,23 +67,35 @@ void funnel_binary(funnel_binary_op op, const float *x, long x_row, long x_step,
     funnel_parallel_for(job.tasks, binary_task, &job);
 }
 
-typedef struct {
-    float *y;
-    const float *bias;
-    long rows, n, tasks;
-} add_relu_job;
+void funnel_epilogue_tile(const funnel_epilogue *epilogue, float *c, long ldc, long rows, long cols, long row,
+                          long column) {
+    float *y = epilogue->gelu_output ? epilogue->gelu_output + row * ldc + column : NULL;
+    FUNNEL_DISPATCH(funnel_epilogue_rows_, epilogue->kind, epilogue->bias + column, c, ldc, y, epilogue->derivative,
+                    rows, cols);
+}
 
-static void add_relu_task(void *context, long index) {
-    add_relu_job *job = context;
+typedef struct {
+    const funnel_epilogue *epilogue;
+    float *c;
+    long ldc, rows, cols, tasks;
+} epilogue_job;
+
+static void epilogue_task(void *context, long index) {
+    epilogue_job *job = context;
     long begin, end;
     funnel_task_range(job->rows, job->tasks, index, &begin, &end);
-    FUNNEL_DISPATCH(funnel_add_relu_rows_, job->y + begin * job->n, job->bias, end - begin, job->n);
+    funnel_epilogue_tile(job->epilogue, job->c + begin * job->ldc, job->ldc, end - begin, job->cols, begin, 0);
+}
+
+void funnel_apply_epilogue(const funnel_epilogue *epilogue, float *c, long ldc, long rows, long cols) {
+    long tasks = funnel_task_count(rows * cols, PARALLEL_GRAIN);
+    epilogue_job job = {epilogue, c, ldc, rows, cols, tasks < rows ? tasks : (rows < 1 ? 1 : rows)};
+    funnel_parallel_for(job.tasks, epilogue_task, &job);
 }
 
 void funnel_add_relu_rows(float *y, const float *bias, long rows, long n) {
-    long tasks = funnel_task_count(rows * n, PARALLEL_GRAIN);
-    add_relu_job job = {y, bias, rows, n, tasks < rows ? tasks : rows};
-    funnel_parallel_for(job.tasks, add_relu_task, &job);
+    funnel_epilogue epilogue = {FUNNEL_EPILOGUE_BIAS_RELU, bias, NULL, 0};
+    funnel_apply_epilogue(&epilogue, y, n, rows, n);
 }
 
 typedef struct {
@@ -106,27 +118,6 @@ void funnel_repeat_row(const float *row, float *y, long rows, long n) {
     long tasks = funnel_task_count(rows * n, PARALLEL_GRAIN);
     repeat_row_job job = {row, y, rows, n, tasks < rows ? tasks : rows};
     funnel_parallel_for(job.tasks, repeat_row_task, &job);
-}
-
-typedef struct {
-    float *pre, *y;
-    const float *bias;
-    long rows, n, tasks;
-    int derivative;
-} add_gelu_job;
-
-static void add_gelu_task(void *context, long index) {
-    add_gelu_job *job = context;
-    long begin, end;
-    funnel_task_range(job->rows, job->tasks, index, &begin, &end);
-    FUNNEL_DISPATCH(funnel_add_gelu_rows_, job->pre + begin * job->n, job->bias, job->y + begin * job->n,
-                    end - begin, job->n, job->derivative);
-}
-
-void funnel_add_gelu_rows(float *pre, const float *bias, float *y, long rows, long n, int derivative) {
-    long tasks = funnel_task_count(rows * n, PARALLEL_GRAIN);
-    add_gelu_job job = {pre, y, bias, rows, n, tasks < rows ? tasks : rows, derivative};
-    funnel_parallel_for(job.tasks, add_gelu_task, &job);
 }
 
 typedef struct {

@@ -71,38 +71,43 @@ void FUNNEL_NAME(funnel_binary_row_)(funnel_binary_op op, const float *x, long x
 }
 #undef FUNNEL_ZIP
 
-// In place, with the output its own pointer: the binary loops' z == x fails the vectoriser's
-// overlap check and runs scalar.
+// A linear layer's epilogue on `rows` rows of `cols` values `ldc` apart (a tile of C, or whole
+// rows): FUNNEL_EPILOGUE_BIAS adds the bias; _BIAS_RELU adds it and rectifies in place;
+// _BIAS_GELU adds it, writes GELU into y (rows `ldc` apart) and leaves the sum in c, or with
+// `derivative` GELU′ of it (sharing the forward's exponential) for the backward pass.
 FUNNEL_BODY_TARGET
-void FUNNEL_NAME(funnel_add_relu_rows_)(float *y, const float *bias, long rows, long n) {
+void FUNNEL_NAME(funnel_epilogue_rows_)(funnel_epilogue_kind kind, const float *bias, float *c, long ldc, float *y,
+                                        int derivative, long rows, long cols) {
     for (long r = 0; r < rows; r++) {
-        float *row = y + r * n;
-        for (long i = 0; i < n; i++) row[i] = funnel_relu(row[i] + bias[i]);
-    }
-}
-
-// pre[r, i] += bias[i], then y[r, i] = GELU(pre[r, i]): a linear layer's bias and GELU in one
-// pass, the pre-activation kept for the backward pass; with `derivative`, pre[r, i] becomes
-// GELU′ of it instead, which shares the forward's exponential.
-FUNNEL_BODY_TARGET
-void FUNNEL_NAME(funnel_add_gelu_rows_)(float *pre, const float *bias, float *y, long rows, long n, int derivative) {
-    for (long r = 0; r < rows; r++) {
-        float *row = pre + r * n, *out = y + r * n;
-        if (derivative) {
+        float *row = c + r * ldc;
+        switch (kind) {
+        case FUNNEL_EPILOGUE_BIAS:
 #pragma clang loop vectorize(assume_safety)
-            for (long i = 0; i < n; i++) {
-                float value = row[i] + bias[i];
-                float slope;
-                out[i] = funnel_gelu_and_derivative(value, &slope);
-                row[i] = slope;
-            }
-        } else {
+            for (long i = 0; i < cols; i++) row[i] += bias[i];
+            break;
+        case FUNNEL_EPILOGUE_BIAS_RELU:
 #pragma clang loop vectorize(assume_safety)
-            for (long i = 0; i < n; i++) {
-                float value = row[i] + bias[i];
-                row[i] = value;
-                out[i] = funnel_gelu(value);
+            for (long i = 0; i < cols; i++) row[i] = funnel_relu(row[i] + bias[i]);
+            break;
+        case FUNNEL_EPILOGUE_BIAS_GELU: {
+            float *out = y + r * ldc;
+            if (derivative) {
+#pragma clang loop vectorize(assume_safety)
+                for (long i = 0; i < cols; i++) {
+                    float slope;
+                    out[i] = funnel_gelu_and_derivative(row[i] + bias[i], &slope);
+                    row[i] = slope;
+                }
+            } else {
+#pragma clang loop vectorize(assume_safety)
+                for (long i = 0; i < cols; i++) {
+                    float value = row[i] + bias[i];
+                    row[i] = value;
+                    out[i] = funnel_gelu(value);
+                }
             }
+            break;
+        }
         }
     }
 }

@@ -177,6 +177,8 @@ typedef struct {
     float *b_packed;
     long row_panels, column_panels;
     long pack_tasks, row_tasks, column_tasks;
+    const funnel_epilogue *epilogue;  // applied to each tile of this depth block when not NULL
+    long column_offset;               // C's column of the block's first column
 } block_job;
 
 static void pack_b_task(void *context, long index) {
@@ -234,9 +236,13 @@ static void compute_task(void *context, long index) {
             }
             float *c_row = job->c + (ic + ir) * job->ldc;
             for (long jr = column_begin; jr < column_end; jr += nr) {
+                long cols = minimum(nr, column_end - jr);
                 kernels->kernel(kc, panel, row_stride, depth_stride, job->b_packed + jr * kc,
-                                c_row + jr, job->ldc, rows, minimum(nr, column_end - jr),
-                                job->alpha, job->beta);
+                                c_row + jr, job->ldc, rows, cols, job->alpha, job->beta);
+                if (job->epilogue) {
+                    funnel_epilogue_tile(job->epilogue, c_row + jr, job->ldc, rows, cols, ic + ir,
+                                         job->column_offset + jr);
+                }
             }
         }
     }
@@ -249,9 +255,12 @@ static long depth_block_for(const funnel_gemm_kernels *kernels, long k) {
     return k <= kernels->kc + kernels->kc / 2 ? k : kernels->kc;
 }
 
+// `epilogue` (or NULL): the bias on each tile at the first depth block's store, an activation
+// at the last block's (funnel_sgemm_epilogue).
 static void blocked_path(const funnel_gemm_kernels *kernels, int transpose_a, int transpose_b,
                          long m, long n, long k, float alpha, const float *a, long lda,
-                         const float *b, long ldb, float beta, float *c, long ldc) {
+                         const float *b, long ldb, float beta, float *c, long ldc,
+                         const funnel_epilogue *epilogue) {
     long mr = kernels->mr, nr = kernels->nr;
     long row_panels = (m + mr - 1) / mr;
     long depth_block = depth_block_for(kernels, k);
@@ -281,6 +290,9 @@ static void blocked_path(const funnel_gemm_kernels *kernels, int transpose_a, in
             job.a = transpose_a ? a + pc * lda : a + pc;
             job.b = transpose_b ? b + jc * ldb + pc : b + pc * ldb + jc;
             job.c = c + jc;
+            job.column_offset = jc;
+            int now = epilogue && (epilogue->kind == FUNNEL_EPILOGUE_BIAS ? pc == 0 : pc + job.kc >= k);
+            job.epilogue = now ? epilogue : NULL;
             job.b_packed = b_packed;
             job.pack_tasks = threads > 1 && job.kc * job.nc >= MINIMUM_PARALLEL_PACK
                                  ? minimum(tasks, job.column_panels)
@@ -319,7 +331,7 @@ static void depth_block_task(void *context, long index) {
         const float *b = job->transpose_b ? job->b + pc : job->b + pc * job->ldb;
         // Inside a pool task: one block of depth, one thread.
         blocked_path(job->kernels, job->transpose_a, job->transpose_b, job->m, job->n, kc, job->alpha,
-                     a, job->lda, b, job->ldb, 0.0f, job->partials + block * job->m * job->n, job->n);
+                     a, job->lda, b, job->ldb, 0.0f, job->partials + block * job->m * job->n, job->n, NULL);
     }
 }
 
@@ -398,7 +410,22 @@ void funnel_sgemm(int transpose_a, int transpose_b, long m, long n, long k, floa
                             c, ldc);
     } else {
         blocked_path(kernels, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
-                     ldc);
+                     ldc, NULL);
+    }
+}
+
+void funnel_sgemm_epilogue(int transpose_a, int transpose_b, long m, long n, long k, const float *a, long lda,
+                           const float *b, long ldb, float *c, long ldc, const funnel_epilogue *epilogue) {
+    if (m <= 0 || n <= 0) return;
+    const funnel_gemm_kernels *kernels = active_kernels();
+    if (k > 0 && n != 1 && m != 1 && m * n * k > SMALL_PRODUCT_WORK && !depth_parallel(kernels, m, n, k)) {
+        blocked_path(kernels, transpose_a, transpose_b, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc, epilogue);
+    } else if (epilogue->kind == FUNNEL_EPILOGUE_BIAS) {
+        for (long i = 0; i < m; i++) memcpy(c + i * ldc, epilogue->bias, (size_t)n * sizeof(float));
+        funnel_sgemm(transpose_a, transpose_b, m, n, k, 1.0f, a, lda, b, ldb, 1.0f, c, ldc);
+    } else {
+        funnel_sgemm(transpose_a, transpose_b, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+        funnel_apply_epilogue(epilogue, c, ldc, m, n);
     }
 }
 

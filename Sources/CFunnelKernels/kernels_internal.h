@@ -21,6 +21,11 @@ typedef float funnel_vector16 __attribute__((vector_size(64)));
 /// returns the number of tasks (1 when the work is too small to be worth a thread).
 long funnel_task_count(long count, long grain);
 
+/// The epilogue on one tile of C: `rows` × `cols` at `c` (rows ldc apart), which is element
+/// (row, column) of the whole C. Runs on the calling thread.
+void funnel_epilogue_tile(const funnel_epilogue *epilogue, float *c, long ldc, long rows, long cols, long row,
+                          long column);
+
 /// The [begin, end) range of task `index` out of `tasks` over `count` items.
 static inline void funnel_task_range(long count, long tasks, long index, long *begin, long *end) {
     long base = count / tasks, extra = count % tasks;

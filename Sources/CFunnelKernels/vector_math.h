@@ -111,21 +111,20 @@ static inline float funnel_tanh(float x) {
 }
 
 /// GELU, tanh approximation (Hendrycks & Gimpel): 0.5·x·(1 + tanh(u)), u = c·(x + 0.044715·x³),
-/// c = √(2/π), evaluated as x·σ(2u) = x / (1 + e^(−2u)) (the same function: one exponential and
-/// one division instead of tanh's two branches).
+/// c = √(2/π), evaluated as x·σ(2u) with σ(2u) = 1 / (1 + e^(−2u)) (the same function: one
+/// exponential and one division instead of tanh's two branches).
 static inline float funnel_gelu(float x) {
     float twice = 1.5957691216f * (x + 0.044715f * x * x * x);
-    return x / (1.0f + funnel_exp(-twice));
+    return x * (1.0f / (1.0f + funnel_exp(-twice)));
 }
 
 /// funnel_gelu(x), returning its derivative s + x·s·(1 − s)·2u′ (s = σ(2u)) in `derivative`
-/// from the same exponential.
+/// from the same exponential and division.
 static inline float funnel_gelu_and_derivative(float x, float *derivative) {
     float twice = 1.5957691216f * (x + 0.044715f * x * x * x);
-    float denominator = 1.0f + funnel_exp(-twice);
-    float s = 1.0f / denominator;
+    float s = 1.0f / (1.0f + funnel_exp(-twice));
     *derivative = s + x * s * (1.0f - s) * 1.5957691216f * (1.0f + 0.134145f * x * x);
-    return x / denominator;
+    return x * s;
 }
 
 /// d GELU / dx of the tanh approximation.

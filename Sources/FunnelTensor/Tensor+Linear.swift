@@ -1,9 +1,10 @@
 import CFunnelKernels
 
 extension Tensor {
-    /// The affine map `input·weightᵀ + bias` as one primitive: the bias is written into the
-    /// output and the GEMM accumulates onto it, so the forward pass makes one pass over the
-    /// output instead of two, and the backward pass computes the three gradients directly.
+    /// The affine map `input·weightᵀ + bias` as one primitive: the GEMM adds the bias to each
+    /// tile of the output as it stores it (`funnel_sgemm_epilogue`), so the forward pass makes
+    /// no pass over the output of its own, and the backward pass computes the three gradients
+    /// directly.
     ///
     /// Shapes: input `[rows, in]`, weight `[out, in]`, bias `[out]` → `[rows, out]`.
     public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor) -> Tensor {
@@ -16,10 +17,11 @@ extension Tensor {
     /// one, so dense features beside embeddings cost no input-gradient product; the weight's
     /// gradient is written column block by column block.
     ///
-    /// With `rectified`, a ReLU follows, fused: the GEMM writes the products and one pass adds
-    /// the bias and rectifies in place (MLP hidden layers), instead of a pass writing the bias,
-    /// the GEMM accumulating onto it and a ReLU pass into a new tensor. The backward pass masks
-    /// the gradient by the output's sign, as ReLU's does.
+    /// With `rectified`, a ReLU follows, fused: the bias and the ReLU are applied in place to
+    /// each tile of the output as the GEMM finishes it (MLP hidden layers; with several parts,
+    /// one pass after the last part's GEMM), instead of a pass writing the bias, the GEMM
+    /// accumulating onto it and a ReLU pass into a new tensor. The backward pass masks the
+    /// gradient by the output's sign, as ReLU's does.
     ///
     /// Shapes: parts `[rows, inᵢ]` with `Σ inᵢ = in`, weight `[out, in]`, bias `[out]` →
     /// `[rows, out]`.
@@ -38,17 +40,26 @@ extension Tensor {
             offset += part.shape[1]
         }
         let output = Tensor.uninitialized([rows, outputs])
-        if !rectified {
-            funnel_repeat_row(bias.storage.pointer, output.storage.pointer, rows, outputs)
-        }
-        for (index, (part, offset)) in zip(parts, offsets).enumerated() {
-            funnel_sgemm(
-                0, 1, rows, outputs, part.shape[1], 1, part.storage.pointer, part.shape[1],
-                weight.storage.pointer + offset, inputs, rectified && index == 0 ? 0 : 1, output.storage.pointer,
-                outputs)
-        }
-        if rectified {
-            funnel_add_relu_rows(output.storage.pointer, bias.storage.pointer, rows, outputs)
+        if parts.count == 1 {
+            var epilogue = funnel_epilogue(
+                kind: rectified ? FUNNEL_EPILOGUE_BIAS_RELU : FUNNEL_EPILOGUE_BIAS, bias: bias.storage.pointer,
+                gelu_output: nil, derivative: 0)
+            funnel_sgemm_epilogue(
+                0, 1, rows, outputs, inputs, parts[0].storage.pointer, inputs, weight.storage.pointer, inputs,
+                output.storage.pointer, outputs, &epilogue)
+        } else {
+            if !rectified {
+                funnel_repeat_row(bias.storage.pointer, output.storage.pointer, rows, outputs)
+            }
+            for (index, (part, offset)) in zip(parts, offsets).enumerated() {
+                funnel_sgemm(
+                    0, 1, rows, outputs, part.shape[1], 1, part.storage.pointer, part.shape[1],
+                    weight.storage.pointer + offset, inputs, rectified && index == 0 ? 0 : 1, output.storage.pointer,
+                    outputs)
+            }
+            if rectified {
+                funnel_add_relu_rows(output.storage.pointer, bias.storage.pointer, rows, outputs)
+            }
         }
         // The closure keeps the values, never the output itself: the output holds the closure.
         let values = output.detached()
@@ -72,9 +83,9 @@ extension Tensor {
         })
     }
 
-    /// The affine map followed by GELU (tanh approximation, as ``gelu()``), fused: the GEMM
-    /// writes the products and one pass adds the bias and writes its GELU, keeping GELU′ for the
-    /// backward pass; backward, one pass multiplies the gradient by GELU′ and sums the bias
+    /// The affine map followed by GELU (tanh approximation, as ``gelu()``), fused: as the GEMM
+    /// finishes each tile of the products, it adds the bias and writes the GELU, keeping GELU′
+    /// for the backward pass; backward, one pass multiplies the gradient by GELU′ and sums the bias
     /// gradient. Unfused, the same takes a pass writing the bias, the GEMM accumulating onto
     /// it, a GELU pass, a GELU′ pass and a column sum (a Transformer feed-forward's first layer).
     ///
@@ -85,15 +96,16 @@ extension Tensor {
             input.rank == 2 && weight.rank == 2 && input.shape[1] == inputs && bias.shape == [outputs],
             "Funnel: linear GELU of input \(input.shape), weight \(weight.shape), bias \(bias.shape)")
         let preActivation = Tensor.uninitialized([rows, outputs])
-        funnel_sgemm(
-            0, 1, rows, outputs, inputs, 1, input.storage.pointer, inputs, weight.storage.pointer, inputs, 0,
-            preActivation.storage.pointer, outputs)
         let output = Tensor.uninitialized([rows, outputs])
         let needsGradient = GradientMode.isEnabled && [input, weight, bias].contains(where: \.requiresGradient)
         // Training overwrites the pre-activation with GELU′: the backward pass multiplies
         // instead of computing a second exponential per value.
-        funnel_add_gelu_rows(
-            preActivation.storage.pointer, bias.storage.pointer, output.storage.pointer, rows, outputs, needsGradient ? 1 : 0)
+        var epilogue = funnel_epilogue(
+            kind: FUNNEL_EPILOGUE_BIAS_GELU, bias: bias.storage.pointer, gelu_output: output.storage.pointer,
+            derivative: needsGradient ? 1 : 0)
+        funnel_sgemm_epilogue(
+            0, 1, rows, outputs, inputs, input.storage.pointer, inputs, weight.storage.pointer, inputs,
+            preActivation.storage.pointer, outputs, &epilogue)
         return result(output, inputs: [input, weight, bias], overwriting: { outputGradient, exclusive in
             let gradient = exclusive ? outputGradient : Tensor.uninitialized([rows, outputs])
             let biasGradient = bias.requiresGradient ? Tensor.uninitialized([outputs]) : nil

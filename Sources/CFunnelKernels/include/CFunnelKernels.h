@@ -57,6 +57,35 @@ void funnel_sgemm(int transpose_a, int transpose_b, long m, long n, long k, floa
                   const float *a, long lda, const float *b, long ldb, float beta, float *c,
                   long ldc);
 
+/// What a linear layer does to its products after the GEMM (funnel_sgemm_epilogue).
+typedef enum {
+    /// C += bias.
+    FUNNEL_EPILOGUE_BIAS,
+    /// C = max(C + bias, 0), NaN passing through.
+    FUNNEL_EPILOGUE_BIAS_RELU,
+    /// gelu_output = GELU(C + bias) (tanh approximation, as FUNNEL_UNARY_GELU), and C becomes
+    /// C + bias, or with `derivative` its GELU′ for the backward pass.
+    FUNNEL_EPILOGUE_BIAS_GELU,
+} funnel_epilogue_kind;
+
+typedef struct {
+    funnel_epilogue_kind kind;
+    const float *bias;   // [n]
+    float *gelu_output;  // [m, n], rows ldc apart: FUNNEL_EPILOGUE_BIAS_GELU only
+    int derivative;
+} funnel_epilogue;
+
+/// C = op(A)·op(B) followed by the epilogue, applied to each tile of C as the blocked kernel
+/// finishes it (while it is in cache) instead of in passes over C before or after: the bias at
+/// the first depth block's store (the bits of writing the bias into C and accumulating onto it
+/// with beta = 1), the activations after the last. Products the blocked kernel does not take
+/// (small, matrix-vector, depth-parallel) run as that GEMM and one pass.
+void funnel_sgemm_epilogue(int transpose_a, int transpose_b, long m, long n, long k, const float *a, long lda,
+                           const float *b, long ldb, float *c, long ldc, const funnel_epilogue *epilogue);
+
+/// The epilogue on `rows` rows of `cols` values of C, rows ldc apart, split across threads.
+void funnel_apply_epilogue(const funnel_epilogue *epilogue, float *c, long ldc, long rows, long cols);
+
 /// `batch` independent GEMMs; matrix i uses a + i·stride_a, b + i·stride_b, c + i·stride_c.
 /// A stride of 0 reuses one operand for every product.
 void funnel_sgemm_batched(int transpose_a, int transpose_b, long batch, long m, long n, long k,
@@ -126,14 +155,9 @@ void funnel_add_relu_rows(float *y, const float *bias, long rows, long n);
 void funnel_relu_backward_rows(const float *gradient, const float *values, float *masked, float *sums,
                                long rows, long n);
 
-/// y[r, i] = GELU(pre[r, i] + bias[i]) (tanh approximation, as FUNNEL_UNARY_GELU) for `rows`
-/// rows of `n` values: a linear layer's bias and GELU in one pass. `pre` becomes the
-/// pre-activation, or with `derivative` GELU′ of it for the backward pass (computed from the
-/// same exponential).
-void funnel_add_gelu_rows(float *pre, const float *bias, float *y, long rows, long n, int derivative);
-
-/// The backward pass of funnel_add_gelu_rows: masked[r, i] = gradient[r, i] · derivative[r, i]
-/// (its GELU′), and the bias gradient in `sums` as funnel_relu_backward_rows (same order, same
+/// The backward pass of FUNNEL_EPILOGUE_BIAS_GELU: masked[r, i] = gradient[r, i] ·
+/// derivative[r, i] (its GELU′), and the bias gradient in `sums` as funnel_relu_backward_rows
+/// (same order, same
 /// split).
 void funnel_gelu_backward_rows(const float *gradient, const float *derivative, float *masked, float *sums,
                                long rows, long n);
