@@ -173,7 +173,8 @@ public final class SASRec: Module, RegisteredModel {
         let loss = SequentialLosses(table: itemTable.table, itemCount: itemCount, sampler: sampler)
         switch configuration.loss {
         case .binaryCrossEntropy:
-            return Objective(loss.binaryCrossEntropy(hidden: hidden, targets: steps.targets, excluded: steps.excluded))
+            return Objective(loss.binaryCrossEntropy(
+                hidden: hidden, targets: steps.targets, excluded: input.seenItems(finalTargets: targets)))
         case .sampledSoftmax:
             return Objective(loss.sampledSoftmax(
                 hidden: hidden, targets: steps.targets, negatives: configuration.negatives, logQCorrection: configuration.logQCorrection))

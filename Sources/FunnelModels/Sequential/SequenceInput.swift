@@ -70,23 +70,31 @@ public struct SequenceInput: Sendable {
 
     /// The positions that have a next item, with it: position t of a row predicts the row's
     /// item t + 1, its last real position predicts `finalTargets[row]` (sequential.md §1.1).
-    /// `excluded` holds, per step, the row's items and its final target (the items a BCE
-    /// negative is never drawn from).
-    public func trainingSteps(finalTargets: [Int32]) -> (positions: [Int32], targets: [Int32], excluded: [Set<Int32>]) {
+    public func trainingSteps(finalTargets: [Int32]) -> (positions: [Int32], targets: [Int32]) {
         var positions: [Int32] = []
         var targets: [Int32] = []
-        var excluded: [Set<Int32>] = []
         positions.reserveCapacity(counts.reduce(0, +))
         targets.reserveCapacity(positions.capacity)
         for row in 0..<rows where counts[row] > 0 {
             let start = row * length + (padsLeft ? length - counts[row] : 0)
-            let seen = Set(ids[start..<(start + counts[row])]).union([finalTargets[row]])
             for offset in 0..<counts[row] {
                 positions.append(Int32(start + offset))
                 targets.append(offset + 1 < counts[row] ? ids[start + offset + 1] : finalTargets[row])
-                excluded.append(seen)
             }
         }
-        return (positions, targets, excluded)
+        return (positions, targets)
+    }
+
+    /// Per step of ``trainingSteps(finalTargets:)``, the row's items and its final target: the
+    /// items a BCE negative is never drawn from. The steps of a row share one set.
+    public func seenItems(finalTargets: [Int32]) -> [Set<Int32>] {
+        var seen: [Set<Int32>] = []
+        seen.reserveCapacity(counts.reduce(0, +))
+        for row in 0..<rows where counts[row] > 0 {
+            let start = row * length + (padsLeft ? length - counts[row] : 0)
+            let items = Set(ids[start..<(start + counts[row])]).union([finalTargets[row]])
+            seen.append(contentsOf: repeatElement(items, count: counts[row]))
+        }
+        return seen
     }
 }

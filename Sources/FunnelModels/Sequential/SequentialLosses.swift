@@ -43,11 +43,13 @@ public struct SequentialLosses {
     public func sampledSoftmax(hidden: Tensor, targets: [Int32], negatives count: Int, logQCorrection: Bool) -> Tensor {
         let negatives = sampler.draw(count)
         let shift: Float = logQCorrection ? Float(log(Double(count) / Double(itemCount))) : 0
-        var columns: [Int32: [Int]] = [:]
-        for (column, negative) in negatives.enumerated() { columns[negative, default: []].append(column) }
+        // Accidental hits, found through an item-indexed table (a hash per position would cost
+        // more than the loss's arithmetic).
+        var drawn = [Bool](repeating: false, count: table.shape[0])
+        for negative in negatives { drawn[Int(negative)] = true }
         var excluded: [(row: Int, negative: Int)] = []
-        for (row, target) in targets.enumerated() {
-            for column in columns[target] ?? [] { excluded.append((row, column)) }
+        for (row, target) in targets.enumerated() where drawn[Int(target)] {
+            for (column, negative) in negatives.enumerated() where negative == target { excluded.append((row, column)) }
         }
         return Tensor.sampledSoftmaxCrossEntropy(
             hidden: hidden, positives: table.embeddingLookup(targets), negatives: table.embeddingLookup(negatives),
