@@ -67,15 +67,17 @@ void funnel_binary(funnel_binary_op op, const float *x, long x_row, long x_step,
     funnel_parallel_for(job.tasks, binary_task, &job);
 }
 
-void funnel_epilogue_tile(const funnel_epilogue *epilogue, float *c, long ldc, long rows, long cols, long row,
-                          long column) {
+void funnel_epilogue_tile(const funnel_epilogue *epilogue, int phase, float *c, long ldc, long rows, long cols,
+                          long row, long column) {
     float *y = epilogue->gelu_output ? epilogue->gelu_output + row * ldc + column : NULL;
-    FUNNEL_DISPATCH(funnel_epilogue_rows_, epilogue->kind, epilogue->bias + column, c, ldc, y, epilogue->derivative,
-                    rows, cols);
+    const float *residual = epilogue->residual ? epilogue->residual + row * ldc + column : NULL;
+    FUNNEL_DISPATCH(funnel_epilogue_rows_, epilogue->kind, phase, epilogue->bias + column, residual, c, ldc, y,
+                    epilogue->derivative, rows, cols);
 }
 
 typedef struct {
     const funnel_epilogue *epilogue;
+    int phase;
     float *c;
     long ldc, rows, cols, tasks;
 } epilogue_job;
@@ -84,17 +86,23 @@ static void epilogue_task(void *context, long index) {
     epilogue_job *job = context;
     long begin, end;
     funnel_task_range(job->rows, job->tasks, index, &begin, &end);
-    funnel_epilogue_tile(job->epilogue, job->c + begin * job->ldc, job->ldc, end - begin, job->cols, begin, 0);
+    funnel_epilogue_tile(job->epilogue, job->phase, job->c + begin * job->ldc, job->ldc, end - begin, job->cols,
+                         begin, 0);
 }
 
 void funnel_apply_epilogue(const funnel_epilogue *epilogue, float *c, long ldc, long rows, long cols) {
+    funnel_apply_epilogue_phase(epilogue, FUNNEL_EPILOGUE_FIRST | FUNNEL_EPILOGUE_LAST, c, ldc, rows, cols);
+}
+
+void funnel_apply_epilogue_phase(const funnel_epilogue *epilogue, int phase, float *c, long ldc, long rows,
+                                 long cols) {
     long tasks = funnel_task_count(rows * cols, PARALLEL_GRAIN);
-    epilogue_job job = {epilogue, c, ldc, rows, cols, tasks < rows ? tasks : (rows < 1 ? 1 : rows)};
+    epilogue_job job = {epilogue, phase, c, ldc, rows, cols, tasks < rows ? tasks : (rows < 1 ? 1 : rows)};
     funnel_parallel_for(job.tasks, epilogue_task, &job);
 }
 
 void funnel_add_relu_rows(float *y, const float *bias, long rows, long n) {
-    funnel_epilogue epilogue = {FUNNEL_EPILOGUE_BIAS_RELU, bias, NULL, 0};
+    funnel_epilogue epilogue = {FUNNEL_EPILOGUE_BIAS_RELU, bias, NULL, NULL, 0};
     funnel_apply_epilogue(&epilogue, y, n, rows, n);
 }
 

@@ -72,24 +72,37 @@ void FUNNEL_NAME(funnel_binary_row_)(funnel_binary_op op, const float *x, long x
 #undef FUNNEL_ZIP
 
 // A linear layer's epilogue on `rows` rows of `cols` values `ldc` apart (a tile of C, or whole
-// rows): FUNNEL_EPILOGUE_BIAS adds the bias; _BIAS_RELU adds it and rectifies in place;
-// _BIAS_GELU adds it, writes GELU into y (rows `ldc` apart) and leaves the sum in c, or with
-// `derivative` GELU′ of it (sharing the forward's exponential) for the backward pass.
+// rows), in the phases of `phase` (FUNNEL_EPILOGUE_FIRST: after the first depth block's store,
+// FUNNEL_EPILOGUE_LAST: after the last's). The bias goes in at the first phase where nothing
+// follows it (plain and residual), the residual (rows `ldc` apart) at the last, and the
+// activations, bias included, at the last: with y (rows `ldc` apart) for GELU, which leaves the
+// sum in c, or with `derivative` GELU′ of it (sharing the forward's exponential).
 FUNNEL_BODY_TARGET
-void FUNNEL_NAME(funnel_epilogue_rows_)(funnel_epilogue_kind kind, const float *bias, float *c, long ldc, float *y,
-                                        int derivative, long rows, long cols) {
+void FUNNEL_NAME(funnel_epilogue_rows_)(funnel_epilogue_kind kind, int phase, const float *bias,
+                                        const float *residual, float *c, long ldc, float *y, int derivative,
+                                        long rows, long cols) {
     for (long r = 0; r < rows; r++) {
         float *row = c + r * ldc;
         switch (kind) {
         case FUNNEL_EPILOGUE_BIAS:
+        case FUNNEL_EPILOGUE_BIAS_RESIDUAL:
+            if (phase & FUNNEL_EPILOGUE_FIRST) {
 #pragma clang loop vectorize(assume_safety)
-            for (long i = 0; i < cols; i++) row[i] += bias[i];
+                for (long i = 0; i < cols; i++) row[i] += bias[i];
+            }
+            if (kind == FUNNEL_EPILOGUE_BIAS_RESIDUAL && (phase & FUNNEL_EPILOGUE_LAST)) {
+                const float *added = residual + r * ldc;
+#pragma clang loop vectorize(assume_safety)
+                for (long i = 0; i < cols; i++) row[i] = added[i] + row[i];
+            }
             break;
         case FUNNEL_EPILOGUE_BIAS_RELU:
+            if (!(phase & FUNNEL_EPILOGUE_LAST)) break;
 #pragma clang loop vectorize(assume_safety)
             for (long i = 0; i < cols; i++) row[i] = funnel_relu(row[i] + bias[i]);
             break;
         case FUNNEL_EPILOGUE_BIAS_GELU: {
+            if (!(phase & FUNNEL_EPILOGUE_LAST)) break;
             float *out = y + r * ldc;
             if (derivative) {
 #pragma clang loop vectorize(assume_safety)
@@ -113,7 +126,7 @@ void FUNNEL_NAME(funnel_epilogue_rows_)(funnel_epilogue_kind kind, const float *
 }
 
 // Columns [begin, end) of every row: masked = gradient · ReLU′(values) (values > 0), or with
-// `gelu` gradient · values (values GELU′ of the pre-activation, funnel_add_gelu_rows_'s
+// `gelu` gradient · values (values GELU′ of the pre-activation, FUNNEL_EPILOGUE_BIAS_GELU's
 // `derivative`). The loop carries no dependency between elements, also when `masked` is
 // `gradient`, which the vectoriser cannot prove on its own.
 FUNNEL_BODY_TARGET

@@ -177,7 +177,8 @@ typedef struct {
     float *b_packed;
     long row_panels, column_panels;
     long pack_tasks, row_tasks, column_tasks;
-    const funnel_epilogue *epilogue;  // applied to each tile of this depth block when not NULL
+    const funnel_epilogue *epilogue;  // applied to each tile of this depth block when not NULL,
+    int epilogue_phase;               // in these phases
     long column_offset;               // C's column of the block's first column
 } block_job;
 
@@ -240,8 +241,8 @@ static void compute_task(void *context, long index) {
                 kernels->kernel(kc, panel, row_stride, depth_stride, job->b_packed + jr * kc,
                                 c_row + jr, job->ldc, rows, cols, job->alpha, job->beta);
                 if (job->epilogue) {
-                    funnel_epilogue_tile(job->epilogue, c_row + jr, job->ldc, rows, cols, ic + ir,
-                                         job->column_offset + jr);
+                    funnel_epilogue_tile(job->epilogue, job->epilogue_phase, c_row + jr, job->ldc, rows, cols,
+                                         ic + ir, job->column_offset + jr);
                 }
             }
         }
@@ -291,8 +292,8 @@ static void blocked_path(const funnel_gemm_kernels *kernels, int transpose_a, in
             job.b = transpose_b ? b + jc * ldb + pc : b + pc * ldb + jc;
             job.c = c + jc;
             job.column_offset = jc;
-            int now = epilogue && (epilogue->kind == FUNNEL_EPILOGUE_BIAS ? pc == 0 : pc + job.kc >= k);
-            job.epilogue = now ? epilogue : NULL;
+            job.epilogue_phase = (pc == 0 ? FUNNEL_EPILOGUE_FIRST : 0) | (pc + job.kc >= k ? FUNNEL_EPILOGUE_LAST : 0);
+            job.epilogue = job.epilogue_phase ? epilogue : NULL;
             job.b_packed = b_packed;
             job.pack_tasks = threads > 1 && job.kc * job.nc >= MINIMUM_PARALLEL_PACK
                                  ? minimum(tasks, job.column_panels)
@@ -420,9 +421,11 @@ void funnel_sgemm_epilogue(int transpose_a, int transpose_b, long m, long n, lon
     const funnel_gemm_kernels *kernels = active_kernels();
     if (k > 0 && n != 1 && m != 1 && m * n * k > SMALL_PRODUCT_WORK && !depth_parallel(kernels, m, n, k)) {
         blocked_path(kernels, transpose_a, transpose_b, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc, epilogue);
-    } else if (epilogue->kind == FUNNEL_EPILOGUE_BIAS) {
+    } else if (epilogue->kind == FUNNEL_EPILOGUE_BIAS || epilogue->kind == FUNNEL_EPILOGUE_BIAS_RESIDUAL) {
         for (long i = 0; i < m; i++) memcpy(c + i * ldc, epilogue->bias, (size_t)n * sizeof(float));
         funnel_sgemm(transpose_a, transpose_b, m, n, k, 1.0f, a, lda, b, ldb, 1.0f, c, ldc);
+        if (epilogue->kind == FUNNEL_EPILOGUE_BIAS_RESIDUAL)
+            funnel_apply_epilogue_phase(epilogue, FUNNEL_EPILOGUE_LAST, c, ldc, m, n);
     } else {
         funnel_sgemm(transpose_a, transpose_b, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
         funnel_apply_epilogue(epilogue, c, ldc, m, n);

@@ -21,10 +21,17 @@ typedef float funnel_vector16 __attribute__((vector_size(64)));
 /// returns the number of tasks (1 when the work is too small to be worth a thread).
 long funnel_task_count(long count, long grain);
 
-/// The epilogue on one tile of C: `rows` × `cols` at `c` (rows ldc apart), which is element
-/// (row, column) of the whole C. Runs on the calling thread.
-void funnel_epilogue_tile(const funnel_epilogue *epilogue, float *c, long ldc, long rows, long cols, long row,
-                          long column);
+/// The phases of an epilogue: after the first depth block's store, after the last's.
+enum { FUNNEL_EPILOGUE_FIRST = 1, FUNNEL_EPILOGUE_LAST = 2 };
+
+/// The epilogue's `phase` on one tile of C: `rows` × `cols` at `c` (rows ldc apart), which is
+/// element (row, column) of the whole C. Runs on the calling thread.
+void funnel_epilogue_tile(const funnel_epilogue *epilogue, int phase, float *c, long ldc, long rows, long cols,
+                          long row, long column);
+
+/// The epilogue's `phase` on `rows` rows of C, split across threads.
+void funnel_apply_epilogue_phase(const funnel_epilogue *epilogue, int phase, float *c, long ldc, long rows,
+                                 long cols);
 
 /// The [begin, end) range of task `index` out of `tasks` over `count` items.
 static inline void funnel_task_range(long count, long tasks, long index, long *begin, long *end) {

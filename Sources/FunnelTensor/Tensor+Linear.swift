@@ -4,11 +4,14 @@ extension Tensor {
     /// The affine map `input·weightᵀ + bias` as one primitive: the GEMM adds the bias to each
     /// tile of the output as it stores it (`funnel_sgemm_epilogue`), so the forward pass makes
     /// no pass over the output of its own, and the backward pass computes the three gradients
-    /// directly.
+    /// directly. With `residual`, the output is `residual + (input·weightᵀ + bias)` (a residual
+    /// connection around the layer), the residual added by the same epilogue and its gradient
+    /// the output's.
     ///
-    /// Shapes: input `[rows, in]`, weight `[out, in]`, bias `[out]` → `[rows, out]`.
-    public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor) -> Tensor {
-        linear([input], weight: weight, bias: bias)
+    /// Shapes: input `[rows, in]`, weight `[out, in]`, bias `[out]`, residual `[rows, out]` →
+    /// `[rows, out]`.
+    public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor, adding residual: Tensor? = nil) -> Tensor {
+        linear([input], weight: weight, bias: bias, adding: residual)
     }
 
     /// The affine map of the concatenation of `parts` along their last axis, without building
@@ -23,16 +26,21 @@ extension Tensor {
     /// accumulating onto it and a ReLU pass into a new tensor. The backward pass masks the
     /// gradient by the output's sign, as ReLU's does.
     ///
+    /// A `residual` (one part, not rectified) is added as in ``linear(_:weight:bias:adding:)``.
+    ///
     /// Shapes: parts `[rows, inᵢ]` with `Σ inᵢ = in`, weight `[out, in]`, bias `[out]` →
     /// `[rows, out]`.
-    public static func linear(_ parts: [Tensor], weight: Tensor, bias: Tensor, rectified: Bool = false) -> Tensor {
+    public static func linear(
+        _ parts: [Tensor], weight: Tensor, bias: Tensor, rectified: Bool = false, adding residual: Tensor? = nil
+    ) -> Tensor {
         precondition(!parts.isEmpty, "Funnel: linear of no parts")
         let rows = parts[0].shape[0]
         let (outputs, inputs) = (weight.shape[0], weight.shape[1])
         precondition(
             weight.rank == 2 && bias.shape == [outputs] && parts.allSatisfy { $0.rank == 2 && $0.shape[0] == rows }
-                && parts.reduce(0) { $0 + $1.shape[1] } == inputs,
-            "Funnel: linear of parts \(parts.map(\.shape)), weight \(weight.shape), bias \(bias.shape)")
+                && parts.reduce(0) { $0 + $1.shape[1] } == inputs
+                && (residual == nil || (parts.count == 1 && !rectified && residual!.shape == [rows, outputs])),
+            "Funnel: linear of parts \(parts.map(\.shape)), weight \(weight.shape), bias \(bias.shape), residual \(residual?.shape ?? [])")
         var offsets: [Int] = []
         var offset = 0
         for part in parts {
@@ -42,8 +50,8 @@ extension Tensor {
         let output = Tensor.uninitialized([rows, outputs])
         if parts.count == 1 {
             var epilogue = funnel_epilogue(
-                kind: rectified ? FUNNEL_EPILOGUE_BIAS_RELU : FUNNEL_EPILOGUE_BIAS, bias: bias.storage.pointer,
-                gelu_output: nil, derivative: 0)
+                kind: rectified ? FUNNEL_EPILOGUE_BIAS_RELU : residual == nil ? FUNNEL_EPILOGUE_BIAS : FUNNEL_EPILOGUE_BIAS_RESIDUAL,
+                bias: bias.storage.pointer, gelu_output: nil, residual: residual?.storage.pointer, derivative: 0)
             funnel_sgemm_epilogue(
                 0, 1, rows, outputs, inputs, parts[0].storage.pointer, inputs, weight.storage.pointer, inputs,
                 output.storage.pointer, outputs, &epilogue)
@@ -63,7 +71,7 @@ extension Tensor {
         }
         // The closure keeps the values, never the output itself: the output holds the closure.
         let values = output.detached()
-        return result(output, inputs: parts + [weight, bias], overwriting: { outputGradient, exclusive in
+        return result(output, inputs: parts + [weight, bias] + (residual.map { [$0] } ?? []), overwriting: { outputGradient, exclusive in
             let (gradient, biasGradient) = linearOutputGradient(
                 outputGradient, exclusive: exclusive, values: values, bias: bias, rectified: rectified)
             var gradients = zip(parts, offsets).map { part, offset in
@@ -79,6 +87,7 @@ extension Tensor {
             }
             gradients.append(weightGradient)
             gradients.append(biasGradient)
+            if residual != nil { gradients.append(outputGradient) }
             return gradients
         })
     }
@@ -102,7 +111,7 @@ extension Tensor {
         // instead of computing a second exponential per value.
         var epilogue = funnel_epilogue(
             kind: FUNNEL_EPILOGUE_BIAS_GELU, bias: bias.storage.pointer, gelu_output: output.storage.pointer,
-            derivative: needsGradient ? 1 : 0)
+            residual: nil, derivative: needsGradient ? 1 : 0)
         funnel_sgemm_epilogue(
             0, 1, rows, outputs, inputs, input.storage.pointer, inputs, weight.storage.pointer, inputs,
             preActivation.storage.pointer, outputs, &epilogue)

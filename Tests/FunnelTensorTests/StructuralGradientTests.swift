@@ -220,6 +220,26 @@ import FunnelTestSupport
         }
     }
 
+    /// The residual added by the GEMM's epilogue gives the bits of adding it afterwards, on the
+    /// blocked kernel's tiles (one depth block and three) and on the small-product path.
+    @Test(arguments: [(37, 300, 7), (40, 70, 520), (3, 4, 5)])
+    func residualEqualsTheSum(size: (rows: Int, outputs: Int, inputs: Int)) {
+        let (rows, outputs, inputs) = size
+        let input = uniform([rows, inputs])
+        let weight = uniform([outputs, inputs], seed: 2)
+        let bias = uniform([outputs], seed: 3)
+        let residual = uniform([rows, outputs], seed: 4)
+        #expect(
+            Tensor.linear(input, weight: weight, bias: bias, adding: residual).scalars
+                == (residual + Tensor.linear(input, weight: weight, bias: bias)).scalars)
+    }
+
+    @Test func residualGradient() {
+        checkGradients([uniform([4, 3]), uniform([5, 3], seed: 2), uniform([5], seed: 3), uniform([4, 5], seed: 4)]) {
+            Tensor.linear($0[0], weight: $0[1], bias: $0[2], adding: $0[3])
+        }
+    }
+
     @Test func partsGradient() {
         checkGradients([uniform([4, 3]), uniform([4, 2], seed: 4), uniform([5, 5], seed: 2), uniform([5], seed: 3)]) {
             Tensor.linear([$0[0], $0[1]], weight: $0[2], bias: $0[3])

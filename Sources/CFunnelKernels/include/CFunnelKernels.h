@@ -66,20 +66,23 @@ typedef enum {
     /// gelu_output = GELU(C + bias) (tanh approximation, as FUNNEL_UNARY_GELU), and C becomes
     /// C + bias, or with `derivative` its GELU′ for the backward pass.
     FUNNEL_EPILOGUE_BIAS_GELU,
+    /// C = residual + (C + bias): a residual connection around the layer.
+    FUNNEL_EPILOGUE_BIAS_RESIDUAL,
 } funnel_epilogue_kind;
 
 typedef struct {
     funnel_epilogue_kind kind;
-    const float *bias;   // [n]
-    float *gelu_output;  // [m, n], rows ldc apart: FUNNEL_EPILOGUE_BIAS_GELU only
+    const float *bias;      // [n]
+    float *gelu_output;     // [m, n], rows ldc apart: FUNNEL_EPILOGUE_BIAS_GELU only
+    const float *residual;  // [m, n], rows ldc apart: FUNNEL_EPILOGUE_BIAS_RESIDUAL only
     int derivative;
 } funnel_epilogue;
 
 /// C = op(A)·op(B) followed by the epilogue, applied to each tile of C as the blocked kernel
 /// finishes it (while it is in cache) instead of in passes over C before or after: the bias at
 /// the first depth block's store (the bits of writing the bias into C and accumulating onto it
-/// with beta = 1), the activations after the last. Products the blocked kernel does not take
-/// (small, matrix-vector, depth-parallel) run as that GEMM and one pass.
+/// with beta = 1), the residual and the activations after the last. Products the blocked
+/// kernel does not take (small, matrix-vector, depth-parallel) run as that GEMM and passes.
 void funnel_sgemm_epilogue(int transpose_a, int transpose_b, long m, long n, long k, const float *a, long lda,
                            const float *b, long ldb, float *c, long ldc, const funnel_epilogue *epilogue);
 

@@ -60,15 +60,25 @@ public final class CausalSelfAttention: Module, RandomLayer {
     ///   - attend: replaces the fused attention of the projected queries, keys and values (each
     ///     `[batch, length, dimensions]`) given the mask and this call's weight dropout, e.g.
     ///     CAPE's attention; `nil`: ``FunnelTensor/Tensor/attention(queries:keys:values:heads:valueGroups:mask:closedBelow:dropout:)``.
+    ///   - residual: added to the output (`[batch, length, dimensions]`), by the output
+    ///     projection's GEMM where there is one (a block's residual connection).
     public func callAsFunction(
         queries: Tensor, keys: Tensor, mask: Tensor?, rotate: ((Tensor) -> Tensor)? = nil,
-        attend: ((Tensor, Tensor, Tensor, Tensor?, (keep: Float, key: UInt64)?) -> Tensor)? = nil
+        attend: ((Tensor, Tensor, Tensor, Tensor?, (keep: Float, key: UInt64)?) -> Tensor)? = nil,
+        adding residual: Tensor? = nil
     ) -> Tensor {
+        func projected(_ attended: Tensor) -> Tensor {
+            switch (outputProjection, residual) {
+            case (let projection?, let residual?): return projection(attended, adding: residual)
+            case (let projection?, nil): return projection(attended)
+            case (nil, let residual?): return residual + attended
+            case (nil, nil): return attended
+            }
+        }
         if queries === keys, rotate == nil, attend == nil, let packed = packedProjection(queries) {
-            let attended = Tensor.attention(
+            return projected(Tensor.attention(
                 packed: packed, heads: heads, mask: mask, closedBelow: MultiHeadAttention.blocked / 2,
-                dropout: nextWeightDropout())
-            return outputProjection.map { $0(attended) } ?? attended
+                dropout: nextWeightDropout()))
         }
         var projectedQueries = queryProjection(queries)
         var projectedKeys = keyProjection(keys)
@@ -86,7 +96,7 @@ public final class CausalSelfAttention: Module, RandomLayer {
                 queries: projectedQueries, keys: projectedKeys, values: values, heads: heads, mask: mask,
                 closedBelow: MultiHeadAttention.blocked / 2, dropout: dropout)
         }
-        return outputProjection.map { $0(attended) } ?? attended
+        return projected(attended)
     }
 
     /// Self-attention's three projections as one affine map, `[q | k | v]` side by side (one

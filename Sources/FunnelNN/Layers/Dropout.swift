@@ -26,8 +26,11 @@ public final class Dropout: Module, RandomLayer {
         generator = RandomGenerator(seed: seed ^ stepSeed)
     }
 
+    /// Whether a call returns its input unchanged (evaluation, or probability 0).
+    public var isIdentity: Bool { !isTraining || probability == 0 }
+
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        guard isTraining, probability > 0 else { return input }
+        guard !isIdentity else { return input }
         return Tensor.dropout(input, keep: 1 - probability, key: generator.next())
     }
 }

@@ -34,6 +34,20 @@ public final class Linear: Module {
         self(parts: [input])
     }
 
+    /// `residual + layer(input)`, the residual added where the GEMM adds the bias
+    /// (``Tensor/linear(_:weight:bias:adding:)``): a residual connection without a pass of its own.
+    ///
+    /// Shapes: input `[..., inputDimensions]`, residual `[..., outputDimensions]` → the residual's.
+    public func callAsFunction(_ input: Tensor, adding residual: Tensor) -> Tensor {
+        guard let bias, inputRecording == nil, residual.shape == Array(input.shape.dropLast()) + [outputDimensions] else {
+            return residual + self(input)
+        }
+        return Tensor.linear(
+            input.reshaped([-1, inputDimensions]), weight: weight, bias: bias,
+            adding: residual.reshaped([-1, outputDimensions])
+        ).reshaped(residual.shape)
+    }
+
     /// The layer followed by `activation`: ReLU and GELU fused into the bias pass
     /// (``Tensor/linear(_:weight:bias:rectified:)``, ``Tensor/linearGELU(_:weight:bias:)``).
     ///

@@ -61,26 +61,33 @@ public final class SequentialEncoderBlock: Module {
         _ input: Tensor, valid: Tensor, attentionMask: Tensor, rotate: ((Tensor) -> Tensor)? = nil,
         attend: ((Tensor, Tensor, Tensor, Tensor?, (keep: Float, key: UInt64)?) -> Tensor)? = nil
     ) -> Tensor {
-        func attended(queries: Tensor, keys: Tensor) -> Tensor {
-            attentionOutputDropout(attention(queries: queries, keys: keys, mask: attentionMask, rotate: rotate, attend: attend))
+        // `residual + sublayer(x)`; without output dropout the output projection's GEMM adds the
+        // residual (the same sums, no pass of their own).
+        func attended(_ residual: Tensor, queries: Tensor, keys: Tensor) -> Tensor {
+            guard attentionOutputDropout.isIdentity else {
+                return residual + attentionOutputDropout(
+                    attention(queries: queries, keys: keys, mask: attentionMask, rotate: rotate, attend: attend))
+            }
+            return attention(queries: queries, keys: keys, mask: attentionMask, rotate: rotate, attend: attend, adding: residual)
         }
-        func feedForward(_ x: Tensor) -> Tensor {
-            outputDropout(feedForwardOut(hiddenDropout(feedForwardIn(x, activation: activation))))
+        func fedForward(_ residual: Tensor, _ x: Tensor) -> Tensor {
+            let hidden = hiddenDropout(feedForwardIn(x, activation: activation))
+            guard outputDropout.isIdentity else { return residual + outputDropout(feedForwardOut(hidden)) }
+            return feedForwardOut(hidden, adding: residual)
         }
         let output: Tensor
         switch arrangement {
         case .normalisedQueryResidual:
             let queries = attentionNorm(input)
-            let mixed = queries + attended(queries: queries, keys: input)
-            let normalised = feedForwardNorm(mixed)
-            output = normalised + feedForward(normalised)
+            let normalised = feedForwardNorm(attended(queries, queries: queries, keys: input))
+            output = fedForward(normalised, normalised)
         case .postNorm:
-            let mixed = attentionNorm(input + attended(queries: input, keys: input))
-            output = feedForwardNorm(mixed + feedForward(mixed))
+            let mixed = attentionNorm(attended(input, queries: input, keys: input))
+            output = feedForwardNorm(fedForward(mixed, mixed))
         case .preNorm:
             let normalised = attentionNorm(input)
-            let mixed = input + attended(queries: normalised, keys: normalised)
-            output = mixed + feedForward(feedForwardNorm(mixed))
+            let mixed = attended(input, queries: normalised, keys: normalised)
+            output = fedForward(mixed, feedForwardNorm(mixed))
         }
         return Self.keepingValid(output, valid)
     }
