@@ -6,6 +6,9 @@
 
 #include <math.h>
 #include <stdlib.h>
+#if FUNNEL_X86
+#include <immintrin.h>
+#endif
 
 #include "vector_math.h"
 

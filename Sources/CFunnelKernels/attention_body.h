@@ -70,6 +70,32 @@ static inline long FUNNEL_NAME(funnel_nonzero_limit_)(const float *weights, long
     return limit;
 }
 
+// x[0 ..< count] in the first lanes (0 ≤ count ≤ 16), zeros after, without reading past
+// x[count − 1]: one masked load on AVX-512, lane by lane elsewhere. Filling a vector this way
+// instead of storing the values into memory it is then loaded from avoids a failed store
+// forwarding (a vector load of scalar stores waits for them to reach the cache).
+FUNNEL_BODY_TARGET
+static inline funnel_vector16 FUNNEL_NAME(funnel_load_first_)(const float *x, long count) {
+#if FUNNEL_BODY_AVX512
+    return (funnel_vector16)_mm512_maskz_loadu_ps((__mmask16)((1u << count) - 1u), x);
+#else
+    funnel_vector16 v = {0};
+    for (long lane = 0; lane < count; lane++) v[lane] = x[lane];
+    return v;
+#endif
+}
+
+// The lanes of x from `count` on replaced by `fill` (0 ≤ count ≤ 16).
+FUNNEL_BODY_TARGET
+static inline funnel_vector16 FUNNEL_NAME(funnel_fill_from_)(funnel_vector16 x, long count, float fill) {
+    typedef int32_t integers16 __attribute__((vector_size(64)));
+    const integers16 lanes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    integers16 keep = lanes < (int32_t)count;
+    funnel_vector16 filler = {0};
+    filler += fill;
+    return (funnel_vector16)(((integers16)x & keep) | ((integers16)filler & ~keep));
+}
+
 // source rows of e values `row` apart (count rows) → target [e × width], zero-padded.
 FUNNEL_BODY_TARGET
 static void FUNNEL_NAME(funnel_transpose_heads_)(const float *source, long row, long count, long e,
@@ -271,27 +297,35 @@ void FUNNEL_NAME(funnel_attention_pair_)(const float *q, const float *k, const f
                 continue;
             }
             long used = (limit + 15) / 16 * 16;
-            if (direct) {
-                FUNNEL_NAME(funnel_row_dots_)(q + i * row, k, row, limit, e, scores);
-                for (long j = 0; j < limit; j++) scores[j] *= scale;
-            } else {
+            if (!direct && (!mask || mask_column == 1)) {
+                // Scale, mask and the closed tail's −∞, a block of 16 scores at a time.
                 for (long block = 0; block < used; block += 16) {
-                    FUNNEL_STORE16(scores + block, FUNNEL_LOAD16(scores + block) * scale);
+                    funnel_vector16 score = FUNNEL_LOAD16(scores + block) * scale;
+                    long open = limit - block < 16 ? limit - block : 16;
+                    if (mask) {
+                        const float *added = mask + i * mask_row + block;
+                        funnel_vector16 values;
+                        if (open == 16) __builtin_memcpy(&values, added, sizeof values);
+                        else values = FUNNEL_NAME(funnel_load_first_)(added, open);
+                        score += values;
+                    }
+                    if (open < 16) score = FUNNEL_NAME(funnel_fill_from_)(score, open, -INFINITY);
+                    FUNNEL_STORE16(scores + block, score);
                 }
-            }
-            if (mask && mask_column == 1) {
-                const float *open = mask + i * mask_row;
-                long j = 0;
-                for (; j + 16 <= limit; j += 16) {
-                    funnel_vector16 added;
-                    __builtin_memcpy(&added, open + j, sizeof added);
-                    FUNNEL_STORE16(scores + j, FUNNEL_LOAD16(scores + j) + added);
+            } else {
+                if (direct) {
+                    FUNNEL_NAME(funnel_row_dots_)(q + i * row, k, row, limit, e, scores);
+                    for (long j = 0; j < limit; j++) scores[j] *= scale;
+                } else {
+                    for (long block = 0; block < used; block += 16) {
+                        FUNNEL_STORE16(scores + block, FUNNEL_LOAD16(scores + block) * scale);
+                    }
                 }
-                for (; j < limit; j++) scores[j] += open[j];
-            } else if (mask) {
-                for (long j = 0; j < limit; j++) scores[j] += mask[i * mask_row + j * mask_column];
+                if (mask) {
+                    for (long j = 0; j < limit; j++) scores[j] += mask[i * mask_row + j * mask_column];
+                }
+                for (long j = limit; j < used; j++) scores[j] = -INFINITY;
             }
-            for (long j = limit; j < used; j++) scores[j] = -INFINITY;
             // The largest score, NaN ignored (maxnum), lane by lane and then across the lanes.
             funnel_vector16 top = FUNNEL_LOAD16(scores);
             for (long block = 16; block < used; block += 16) {
@@ -423,8 +457,13 @@ void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k
             long i = group + g, limit = limits[i], span = (limit + 15) / 16 * 16;
             float *weights = value_weight_rows + i * width, *weight_gradients = products + g * width;
             float *score_gradients = score_rows + i * width;
-            __builtin_memcpy(weights, p + i * lk, (size_t)limit * sizeof(float));
-            __builtin_memset(weights + limit, 0, (size_t)(width - limit) * sizeof(float));
+            for (long block = 0; block < width; block += 16) {
+                long open = limit - block < 16 ? (limit - block > 0 ? limit - block : 0) : 16;
+                funnel_vector16 weight;
+                if (open == 16) __builtin_memcpy(&weight, p + i * lk + block, sizeof weight);
+                else weight = FUNNEL_NAME(funnel_load_first_)(p + i * lk + block, open);
+                FUNNEL_STORE16(weights + block, weight);
+            }
             // dropped: each weight's factor m/keep (then the dropped weights themselves).
             if (dropping) {
                 long first = weight_base + i * lk;

@@ -38,6 +38,9 @@
 #endif
 #endif
 
+// FUNNEL_BODY_AVX512 is 1 while the AVX-512 copy compiles, for the few lines that use its
+// intrinsics (masked loads).
+#define FUNNEL_BODY_AVX512 0
 #define FUNNEL_BODY_TARGET
 #define FUNNEL_BODY_SUFFIX portable
 #include FUNNEL_PER_PATH_BODY
@@ -51,9 +54,12 @@
 #undef FUNNEL_BODY_TARGET
 #undef FUNNEL_BODY_SUFFIX
 
+#undef FUNNEL_BODY_AVX512
+#define FUNNEL_BODY_AVX512 1
 #define FUNNEL_BODY_TARGET FUNNEL_TARGET_AVX512
 #define FUNNEL_BODY_SUFFIX avx512
 #include FUNNEL_PER_PATH_BODY
 #undef FUNNEL_BODY_TARGET
 #undef FUNNEL_BODY_SUFFIX
 #endif
+#undef FUNNEL_BODY_AVX512
