@@ -202,12 +202,36 @@ void FUNNEL_NAME(funnel_accumulate_row_)(funnel_reduce_op op, const float *x, fl
     }
 }
 
+/// y[0 ..< 16·vectors] += Σ_a x[a·stride ..< a·stride + 16·vectors], rows in order, the sums
+/// held in registers down the rows (through y each row's add would wait for the previous row's
+/// store). `vectors` is a constant after inlining (1 or 4).
+FUNNEL_BODY_TARGET
+static inline __attribute__((always_inline)) void FUNNEL_NAME(funnel_sum_columns_)(const float *x, long rows,
+                                                                                  long stride, float *y,
+                                                                                  const int vectors) {
+    funnel_vector16 sums[4] = {{0}}, value;
+    for (int v = 0; v < vectors; v++) __builtin_memcpy(&sums[v], y + 16 * v, sizeof value);
+    for (long a = 0; a < rows; a++) {
+        for (int v = 0; v < vectors; v++) {
+            __builtin_memcpy(&value, x + a * stride + 16 * v, sizeof value);
+            sums[v] += value;
+        }
+    }
+    for (int v = 0; v < vectors; v++) __builtin_memcpy(y + 16 * v, &sums[v], sizeof value);
+}
+
 /// The same over `rows` rows `stride` apart, in row order: one call for a whole column block,
 /// where a call per row cost more than its few adds (bias gradients of narrow layers).
 FUNNEL_BODY_TARGET
 void FUNNEL_NAME(funnel_accumulate_rows_)(funnel_reduce_op op, const float *x, long rows, long stride,
                                           float *y, long n) {
-    for (long a = 0; a < rows; a++) FUNNEL_NAME(funnel_accumulate_row_)(op, x + a * stride, y, n);
+    long i = 0;
+    if (op == FUNNEL_REDUCE_SUM) {
+        // The same additions, row by row, as through y.
+        for (; i + 64 <= n; i += 64) FUNNEL_NAME(funnel_sum_columns_)(x + i, rows, stride, y + i, 4);
+        for (; i + 16 <= n; i += 16) FUNNEL_NAME(funnel_sum_columns_)(x + i, rows, stride, y + i, 1);
+    }
+    for (long a = 0; a < rows; a++) FUNNEL_NAME(funnel_accumulate_row_)(op, x + a * stride + i, y + i, n - i);
 }
 
 /// y[i] += exp(x[i] − shift[i]) over a row.

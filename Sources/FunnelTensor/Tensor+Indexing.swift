@@ -11,6 +11,9 @@ extension Tensor {
         let axis = normalizedAxis(axis)
         let extent = shape[axis]
         for index in indices { checkIndex(index, extent: extent, axis: axis) }
+        // Every slice in order (a batch of full-length sequences picking all its positions):
+        // the tensor itself, without a copy forward or a scatter backward.
+        if indices.count == extent && indices.indices.allSatisfy({ indices[$0] == Int32($0) }) { return self }
         let outer = shape[..<axis].reduce(1, *)
         let inner = shape[(axis + 1)...].reduce(1, *)
         var outputShape = shape
