@@ -319,10 +319,16 @@ float FUNNEL_NAME(funnel_softmax_cross_entropy_row_)(float *z, long n, long labe
             partial[lane] += e;
         }
     }
-    for (; i < n; i++) {
-        float e = funnel_exp(z[i] - maximum);
-        z[i] = e;
-        partial[i & 15] += e;
+    if (i < n) {
+        // The tail as one more vector of 16, −∞ past the row (e = 0 adds exactly nothing):
+        // vectorised, where a lane at a time took a scalar exponential each.
+        float tail[16];
+        for (int lane = 0; lane < 16; lane++) tail[lane] = i + lane < n ? z[i + lane] : -INFINITY;
+        for (int lane = 0; lane < 16; lane++) {
+            tail[lane] = funnel_exp(tail[lane] - maximum);
+            partial[lane] += tail[lane];
+        }
+        for (long lane = 0; i + lane < n; lane++) z[i + lane] = tail[lane];
     }
     for (int width = 8; width >= 1; width /= 2) {
         for (int lane = 0; lane < width; lane++) partial[lane] += partial[lane + width];

@@ -1,5 +1,6 @@
-// Layer normalisation over the last axis as one pass each way (forward: statistics, the
-// normalised values and the affine map; backward: the three gradients), the loops compiled per
+// Layer normalisation over the last axis as one pass each way (forward: statistics and the
+// affine map of the normalised values; backward: the three gradients, the normalised values
+// recomputed from the input and the statistics), the loops compiled per
 // CPU path (normalization_body.h). Rows split across the pool; the gain and offset gradients
 // are summed per fixed chunk of rows and the chunks added in order, so nothing depends on the
 // split.
@@ -15,7 +16,7 @@ enum { NORMALIZATION_GRAIN = 1L << 15 };
 
 typedef struct {
     const float *x, *gain, *offset;
-    float *y, *normalized_out, *inverse_deviation_out;
+    float *y, *means, *inverse_deviation;
     long rows, width, tasks;
     float epsilon;
 } normalization_job;
@@ -24,17 +25,14 @@ static void forward_task(void *context, long index) {
     const normalization_job *job = context;
     long begin, end;
     funnel_task_range(job->rows, job->tasks, index, &begin, &end);
-    FUNNEL_DISPATCH(funnel_layer_norm_rows_, job->x, job->gain, job->offset, job->y,
-                    job->normalized_out, job->inverse_deviation_out, begin, end, job->width,
-                    job->epsilon);
+    FUNNEL_DISPATCH(funnel_layer_norm_rows_, job->x, job->gain, job->offset, job->y, job->means,
+                    job->inverse_deviation, begin, end, job->width, job->epsilon);
 }
 
-void funnel_layer_norm(const float *x, const float *gain, const float *offset, float *y,
-                       float *normalized, float *inverse_deviation, long rows, long width,
-                       float epsilon) {
-    normalization_job job = {.x = x, .gain = gain, .offset = offset, .y = y,
-                             .normalized_out = normalized,
-                             .inverse_deviation_out = inverse_deviation, .rows = rows,
+void funnel_layer_norm(const float *x, const float *gain, const float *offset, float *y, float *means,
+                       float *inverse_deviation, long rows, long width, float epsilon) {
+    normalization_job job = {.x = x, .gain = gain, .offset = offset, .y = y, .means = means,
+                             .inverse_deviation = inverse_deviation, .rows = rows,
                              .width = width, .epsilon = epsilon,
                              .tasks = funnel_task_count(rows * width, NORMALIZATION_GRAIN)};
     funnel_parallel_for(job.tasks, forward_task, &job);
@@ -46,7 +44,7 @@ void funnel_layer_norm(const float *x, const float *gain, const float *offset, f
 enum { BACKWARD_CHUNK_ROWS = 128 };
 
 typedef struct {
-    const float *dy, *gain, *normalized, *inverse_deviation;
+    const float *dy, *gain, *x, *means, *inverse_deviation;
     float *dx, *gain_partials, *offset_partials;
     long rows, width, chunks, tasks;
 } backward_job;
@@ -59,12 +57,12 @@ static void backward_task(void *context, long index) {
         long first = chunk * BACKWARD_CHUNK_ROWS;
         long last = first + BACKWARD_CHUNK_ROWS < job->rows ? first + BACKWARD_CHUNK_ROWS : job->rows;
         if (job->dx) {
-            FUNNEL_DISPATCH(funnel_layer_norm_backward_rows_, job->dy, job->gain, job->normalized,
+            FUNNEL_DISPATCH(funnel_layer_norm_backward_rows_, job->dy, job->gain, job->x, job->means,
                             job->inverse_deviation, job->dx, first, last, job->width);
         }
         if (job->gain_partials || job->offset_partials) {
             FUNNEL_DISPATCH(funnel_layer_norm_parameter_gradients_, job->dy + first * job->width,
-                            job->normalized + first * job->width,
+                            job->x + first * job->width, job->means + first, job->inverse_deviation + first,
                             job->gain_partials ? job->gain_partials + chunk * job->width : NULL,
                             job->offset_partials ? job->offset_partials + chunk * job->width : NULL,
                             last - first, job->width);
@@ -79,7 +77,7 @@ static void sum_partials(const float *partials, long chunks, long width, float *
         for (long i = 0; i < width; i++) target[i] += partials[c * width + i];
 }
 
-void funnel_layer_norm_backward(const float *dy, const float *gain, const float *normalized,
+void funnel_layer_norm_backward(const float *dy, const float *gain, const float *x, const float *means,
                                 const float *inverse_deviation, float *dx, float *dgain,
                                 float *doffset, long rows, long width) {
     long chunks = (rows + BACKWARD_CHUNK_ROWS - 1) / BACKWARD_CHUNK_ROWS;
@@ -89,7 +87,7 @@ void funnel_layer_norm_backward(const float *dy, const float *gain, const float 
         partials = malloc((size_t)(2 * chunks * width) * sizeof(float));
         if (!partials) abort();
     }
-    backward_job job = {.dy = dy, .gain = gain, .normalized = normalized,
+    backward_job job = {.dy = dy, .gain = gain, .x = x, .means = means,
                         .inverse_deviation = inverse_deviation, .dx = dx,
                         .gain_partials = dgain && partials ? partials : NULL,
                         .offset_partials = doffset && partials ? partials + chunks * width : NULL,

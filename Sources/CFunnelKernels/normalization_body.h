@@ -23,22 +23,23 @@
 /// Rows [begin, end) of the forward pass.
 FUNNEL_BODY_TARGET
 void FUNNEL_NAME(funnel_layer_norm_rows_)(const float *x_rows, const float *gain,
-                                          const float *offset, float *y_rows,
-                                          float *normalized_rows, float *inverse_deviation,
-                                          long begin, long end, long width, float epsilon) {
+                                          const float *offset, float *y_rows, float *means,
+                                          float *inverse_deviation, long begin, long end, long width,
+                                          float epsilon) {
     for (long r = begin; r < end; r++) {
         const float *x = x_rows + r * width;
-        float *normalized = normalized_rows + r * width, *y = y_rows + r * width;
+        float *y = y_rows + r * width;
         float mean, variance;
         FUNNEL_LANE_SUM(mean, x[at]);
         mean /= (float)width;
         FUNNEL_LANE_SUM(variance, (x[at] - mean) * (x[at] - mean));
         variance /= (float)width;
         float inverse = 1.0f / sqrtf(variance + epsilon);
+        means[r] = mean;
         inverse_deviation[r] = inverse;
         for (long i = 0; i < width; i++) {
-            normalized[i] = (x[i] - mean) * inverse;
-            y[i] = normalized[i] * gain[i] + offset[i];
+            float normalized = (x[i] - mean) * inverse;
+            y[i] = normalized * gain[i] + offset[i];
         }
     }
 }
@@ -46,39 +47,41 @@ void FUNNEL_NAME(funnel_layer_norm_rows_)(const float *x_rows, const float *gain
 /// Rows [begin, end) of the input's gradient.
 FUNNEL_BODY_TARGET
 void FUNNEL_NAME(funnel_layer_norm_backward_rows_)(const float *dy_rows, const float *gain,
-                                                   const float *normalized_rows,
+                                                   const float *x_rows, const float *means,
                                                    const float *inverse_deviation, float *dx_rows,
                                                    long begin, long end, long width) {
     for (long r = begin; r < end; r++) {
-        const float *dy = dy_rows + r * width, *normalized = normalized_rows + r * width;
+        const float *dy = dy_rows + r * width, *x = x_rows + r * width;
         float *dx = dx_rows + r * width;
+        float mean = means[r], inverse = inverse_deviation[r];
         float mean_gradient, mean_projection;
         FUNNEL_LANE_SUM(mean_gradient, dy[at] * gain[at]);
-        FUNNEL_LANE_SUM(mean_projection, dy[at] * gain[at] * normalized[at]);
+        FUNNEL_LANE_SUM(mean_projection, dy[at] * gain[at] * ((x[at] - mean) * inverse));
         mean_gradient /= (float)width;
         mean_projection /= (float)width;
-        float inverse = inverse_deviation[r];
         for (long i = 0; i < width; i++) {
             float g = dy[i] * gain[i];
-            dx[i] = inverse * (g - mean_gradient - normalized[i] * mean_projection);
+            float normalized = (x[i] - mean) * inverse;
+            dx[i] = inverse * (g - mean_gradient - normalized * mean_projection);
         }
     }
 }
 
-/// dgain[i] = Σ_r dy·normalized, doffset[i] = Σ_r dy, rows in order (either may be NULL); blocks
-/// of 16 columns keep their sums in registers down the rows.
+/// dgain[i] = Σ_r dy·normalized, doffset[i] = Σ_r dy, rows in order (either may be NULL), the
+/// normalised values recomputed from x as the forward pass computed them; blocks of 16 columns
+/// keep their sums in registers down the rows.
 FUNNEL_BODY_TARGET
-void FUNNEL_NAME(funnel_layer_norm_parameter_gradients_)(const float *dy, const float *normalized,
-                                                         float *dgain, float *doffset, long rows,
-                                                         long width) {
+void FUNNEL_NAME(funnel_layer_norm_parameter_gradients_)(const float *dy, const float *x, const float *means,
+                                                         const float *inverse_deviation, float *dgain,
+                                                         float *doffset, long rows, long width) {
     long i = 0;
     for (; i + 16 <= width; i += 16) {
         funnel_vector16 gain = {0}, offset = {0}, gradient, value;
         for (long r = 0; r < rows; r++) {
             __builtin_memcpy(&gradient, dy + r * width + i, sizeof gradient);
             if (dgain) {
-                __builtin_memcpy(&value, normalized + r * width + i, sizeof value);
-                gain += gradient * value;
+                __builtin_memcpy(&value, x + r * width + i, sizeof value);
+                gain += gradient * ((value - means[r]) * inverse_deviation[r]);
             }
             offset += gradient;
         }
@@ -88,7 +91,7 @@ void FUNNEL_NAME(funnel_layer_norm_parameter_gradients_)(const float *dy, const 
     for (; i < width; i++) {
         float gain = 0.0f, offset = 0.0f;
         for (long r = 0; r < rows; r++) {
-            if (dgain) gain += dy[r * width + i] * normalized[r * width + i];
+            if (dgain) gain += dy[r * width + i] * ((x[r * width + i] - means[r]) * inverse_deviation[r]);
             offset += dy[r * width + i];
         }
         if (dgain) dgain[i] = gain;

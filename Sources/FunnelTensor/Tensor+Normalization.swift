@@ -14,17 +14,17 @@ extension Tensor {
             "Funnel: layer normalisation of \(input.shape) with gain \(gain.shape) and offset \(offset.shape)")
         let rows = input.count / Swift.max(width, 1)
         let output = Tensor.uninitialized(input.shape)
-        let normalized = Tensor.uninitialized(input.shape)
+        let means = Tensor.uninitialized([rows])
         let inverseDeviation = Tensor.uninitialized([rows])
         funnel_layer_norm(
             input.storage.pointer, gain.storage.pointer, offset.storage.pointer, output.storage.pointer,
-            normalized.storage.pointer, inverseDeviation.storage.pointer, rows, width, epsilon)
+            means.storage.pointer, inverseDeviation.storage.pointer, rows, width, epsilon)
         return result(output, inputs: [input, gain, offset]) { gradient in
             let inputGradient = input.requiresGradient ? Tensor.uninitialized(input.shape) : nil
             let gainGradient = gain.requiresGradient ? Tensor.uninitialized([width]) : nil
             let offsetGradient = offset.requiresGradient ? Tensor.uninitialized([width]) : nil
             funnel_layer_norm_backward(
-                gradient.storage.pointer, gain.storage.pointer, normalized.storage.pointer,
+                gradient.storage.pointer, gain.storage.pointer, input.storage.pointer, means.storage.pointer,
                 inverseDeviation.storage.pointer, inputGradient?.storage.pointer, gainGradient?.storage.pointer,
                 offsetGradient?.storage.pointer, rows, width)
             return [inputGradient, gainGradient, offsetGradient]

@@ -293,15 +293,16 @@ void funnel_scatter_add(float *table, long stride, const int32_t *ids, long coun
 
 // MARK: - Normalisation
 
-/// Layer normalisation of `rows` rows of `width`: normalized = (x − mean)/√(var + ε) (biased
-/// variance), y = normalized·gain + offset; `normalized` and `inverse_deviation` (1/√(var + ε)
-/// per row) are kept for the backward pass.
-void funnel_layer_norm(const float *x, const float *gain, const float *offset, float *y,
-                       float *normalized, float *inverse_deviation, long rows, long width,
-                       float epsilon);
+/// Layer normalisation of `rows` rows of `width`: normalized = (x − mean)·inverse with inverse =
+/// 1/√(var + ε) (biased variance), y = normalized·gain + offset; `means` and
+/// `inverse_deviation` (per row) are kept for the backward pass.
+void funnel_layer_norm(const float *x, const float *gain, const float *offset, float *y, float *means,
+                       float *inverse_deviation, long rows, long width, float epsilon);
 /// dx = inverse·(g − mean(g) − normalized·mean(g·normalized)) with g = dy·gain; dgain =
-/// Σ_rows dy·normalized; doffset = Σ_rows dy (rows summed in order). Any output may be NULL.
-void funnel_layer_norm_backward(const float *dy, const float *gain, const float *normalized,
+/// Σ_rows dy·normalized; doffset = Σ_rows dy (in fixed chunks of rows, added in order), the
+/// normalised values recomputed from x, `means` and `inverse_deviation` bit for bit as the
+/// forward pass computed them. Any output may be NULL.
+void funnel_layer_norm_backward(const float *dy, const float *gain, const float *x, const float *means,
                                 const float *inverse_deviation, float *dx, float *dgain,
                                 float *doffset, long rows, long width);
 
