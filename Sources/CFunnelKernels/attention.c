@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #if FUNNEL_X86
 #include <immintrin.h>
+
+#include "transpose_avx512.h"
 #endif
 
 #include "vector_math.h"

@@ -5,6 +5,8 @@
 #if FUNNEL_X86
 #include <immintrin.h>
 
+#include "transpose_avx512.h"
+
 // 6×64 tiles: 24 accumulators, 4 vectors of B and a broadcast of A in the 32 registers. A
 // depth block of B (kc×nc, 512 KiB) stays in L2; a micro-panel of A (6×kc) stays in L1.
 enum { MR = 6, VECTORS = 4, NR = 16 * VECTORS, MC = 96, KC = 256, NC = 512 };
@@ -126,36 +128,6 @@ FUNNEL_TARGET_AVX512 static void pack_a(long rows, long depth, const float *a, l
     }
 }
 
-// Transposes the 16×16 block whose rows are rows[0 ..< 16], in place.
-FUNNEL_TARGET_AVX512 INLINE void transpose_sixteen(__m512 rows[16]) {
-    __m512 pairs[16];
-    UNROLL for (int i = 0; i < 8; i++) {
-        pairs[2 * i] = _mm512_unpacklo_ps(rows[2 * i], rows[2 * i + 1]);
-        pairs[2 * i + 1] = _mm512_unpackhi_ps(rows[2 * i], rows[2 * i + 1]);
-    }
-    // quads[4g + e], 128-bit lane l: element 4l + e of rows 4g ... 4g + 3.
-    __m512 quads[16];
-    UNROLL for (int g = 0; g < 4; g++) {
-        __m512d low = _mm512_castps_pd(pairs[4 * g]), high = _mm512_castps_pd(pairs[4 * g + 1]);
-        __m512d low2 = _mm512_castps_pd(pairs[4 * g + 2]);
-        __m512d high2 = _mm512_castps_pd(pairs[4 * g + 3]);
-        quads[4 * g] = _mm512_castpd_ps(_mm512_unpacklo_pd(low, low2));
-        quads[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(low, low2));
-        quads[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(high, high2));
-        quads[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(high, high2));
-    }
-    UNROLL for (int e = 0; e < 4; e++) {
-        __m512 even01 = _mm512_shuffle_f32x4(quads[e], quads[4 + e], 0x88);
-        __m512 odd01 = _mm512_shuffle_f32x4(quads[e], quads[4 + e], 0xDD);
-        __m512 even23 = _mm512_shuffle_f32x4(quads[8 + e], quads[12 + e], 0x88);
-        __m512 odd23 = _mm512_shuffle_f32x4(quads[8 + e], quads[12 + e], 0xDD);
-        rows[e] = _mm512_shuffle_f32x4(even01, even23, 0x88);
-        rows[8 + e] = _mm512_shuffle_f32x4(even01, even23, 0xDD);
-        rows[4 + e] = _mm512_shuffle_f32x4(odd01, odd23, 0x88);
-        rows[12 + e] = _mm512_shuffle_f32x4(odd01, odd23, 0xDD);
-    }
-}
-
 FUNNEL_TARGET_AVX512 static void pack_b(long depth, long cols, const float *b, long ldb,
                                         int transposed, float *packed) {
     for (long j0 = 0; j0 < cols; j0 += NR, packed += NR * depth) {
@@ -183,7 +155,7 @@ FUNNEL_TARGET_AVX512 static void pack_b(long depth, long cols, const float *b, l
                         block[i] = j < count ? _mm512_maskz_loadu_ps(mask, b + (j0 + j) * ldb + p0)
                                              : _mm512_setzero_ps();
                     }
-                    transpose_sixteen(block);
+                    funnel_transpose_sixteen(block);
                     for (long step = 0; step < steps; step++)
                         _mm512_store_ps(packed + (p0 + step) * NR + 16 * group, block[step]);
                 }

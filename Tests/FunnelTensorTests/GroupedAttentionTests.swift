@@ -60,10 +60,11 @@ import FunnelTestSupport
         return Tensor(shape: [batch, 1, lq, lk], scalars: values)
     }
 
-    /// (batch, Lq, Lk, query heads, groups, e, ev); Lq = 1 takes the kernel's direct path.
+    /// (batch, Lq, Lk, query heads, groups, e, ev); Lq = 1 takes the kernel's direct path; 21
+    /// keys of widths 16 and 32 take the 16 × 16 register transposes, a whole block and a tail.
     @Test(arguments: [
         (2, 5, 5, 4, 2, 4, 8), (2, 3, 6, 2, 1, 4, 6), (2, 6, 6, 4, 2, 8, 16), (2, 1, 5, 4, 2, 4, 8),
-        (1, 4, 4, 6, 3, 3, 2),
+        (1, 4, 4, 6, 3, 3, 2), (1, 21, 21, 2, 2, 16, 32),
     ])
     func matchesTheUnfusedCompositionWithGradients(shape: (Int, Int, Int, Int, Int, Int, Int)) {
         let (batch, lq, lk, heads, groups, e, ev) = shape
