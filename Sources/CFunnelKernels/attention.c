@@ -54,6 +54,15 @@ static pair_offsets offsets_of(const funnel_attention_shape *s, long pair) {
     return offsets;
 }
 
+// Asks for the next pair's rows (`count` rows of `width` floats, `stride` apart) while this one
+// computes: the rows sit a whole packed row apart, a stride the hardware prefetcher does not
+// follow, and each pair otherwise starts by waiting on them.
+static void prefetch_rows(const float *first, long count, long width, long stride) {
+    for (long r = 0; r < count; r++) {
+        for (long offset = 0; offset < width; offset += 16) __builtin_prefetch(first + r * stride + offset, 0, 3);
+    }
+}
+
 // Scratch for one task: `rows` rows of the key count rounded up to 16, 64-byte aligned.
 static float *scratch_for(const funnel_attention_shape *s, long rows) {
     long width = (s->key_length + 15) / 16 * 16;
@@ -71,6 +80,12 @@ static void forward_task(void *context, long index) {
     float *scratch = scratch_for(s, s->head_width + 8);
     for (long pair = begin; pair < end; pair++) {
         pair_offsets at = offsets_of(s, pair);
+        if (pair + 1 < end) {
+            pair_offsets next = offsets_of(s, pair + 1);
+            prefetch_rows(job->q + next.query, s->query_length, s->head_width, row);
+            prefetch_rows(job->k + next.key, s->key_length, s->head_width, row);
+            prefetch_rows(job->v + next.value, s->key_length, s->value_width, value_row);
+        }
         const float *pair_mask = job->mask ? job->mask + at.mask : NULL;
 #define FUNNEL_FORWARD_ARGUMENTS                                                               \
     job->q + at.query, job->k + at.key, job->v + at.value, row, value_row, output_row,            \
@@ -93,6 +108,13 @@ static void backward_task(void *context, long index) {
     float *scratch = scratch_for(s, s->head_width + 2 * s->value_width + 3 * s->query_length + 9);
     for (long pair = begin * s->value_groups; pair < end * s->value_groups; pair++) {
         pair_offsets at = offsets_of(s, pair);
+        if (pair + 1 < end * s->value_groups) {
+            pair_offsets next = offsets_of(s, pair + 1);
+            prefetch_rows(job->q + next.query, s->query_length, s->head_width, row);
+            prefetch_rows(job->k + next.key, s->key_length, s->head_width, row);
+            prefetch_rows(job->v + next.value, s->key_length, s->value_width, value_row);
+            prefetch_rows(job->dout + next.output, s->query_length, s->value_width, output_row);
+        }
         int accumulate = pair % s->value_groups != 0;
 #define FUNNEL_BACKWARD_ARGUMENTS                                                              \
     job->q + at.query, job->k + at.key, job->v + at.value, row, value_row, output_row,            \

@@ -275,12 +275,15 @@ static void FUNNEL_NAME(funnel_untranspose_)(const float *transposed, long width
     long j = 0;
 #if FUNNEL_BODY_AVX512
     if (e % 16 == 0) {
-        for (; j + 16 <= count && j + 16 <= columns; j += 16) {
+        // Whole blocks of 16 columns (width is a multiple of 16); rows past `count` not stored.
+        for (; j < count; j += 16) {
+            long stored = count - j < 16 ? count - j : 16;
             for (long d = 0; d < e; d += 16) {
                 __m512 block[16];
-                for (long c = 0; c < 16; c++) block[c] = _mm512_loadu_ps(transposed + (d + c) * width + j);
+                for (long c = 0; c < 16; c++)
+                    block[c] = j < columns ? _mm512_loadu_ps(transposed + (d + c) * width + j) : _mm512_setzero_ps();
                 funnel_transpose_sixteen(block);
-                for (long r = 0; r < 16; r++) {
+                for (long r = 0; r < stored; r++) {
                     float *out = rows + (j + r) * row + d;
                     _mm512_storeu_ps(out, accumulate ? _mm512_add_ps(_mm512_loadu_ps(out), block[r]) : block[r]);
                 }
