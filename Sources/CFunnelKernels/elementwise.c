@@ -70,8 +70,9 @@ void funnel_binary(funnel_binary_op op, const float *x, long x_row, long x_step,
 void funnel_epilogue_tile(const funnel_epilogue *epilogue, int phase, float *c, long ldc, long rows, long cols,
                           long row, long column) {
     float *y = epilogue->gelu_output ? epilogue->gelu_output + row * ldc + column : NULL;
-    const float *residual = epilogue->residual ? epilogue->residual + row * ldc + column : NULL;
-    FUNNEL_DISPATCH(funnel_epilogue_rows_, epilogue->kind, phase, epilogue->bias + column, residual, c, ldc, y,
+    const float *operand = epilogue->operand ? epilogue->operand + row * ldc + column : NULL;
+    const float *bias = epilogue->bias ? epilogue->bias + column : NULL;
+    FUNNEL_DISPATCH(funnel_epilogue_rows_, epilogue->kind, phase, bias, operand, c, ldc, y,
                     epilogue->derivative, rows, cols);
 }
 
@@ -163,6 +164,11 @@ void funnel_relu_backward_rows(const float *gradient, const float *values, float
 void funnel_gelu_backward_rows(const float *gradient, const float *derivative, float *masked, float *sums,
                                long rows, long n) {
     activation_backward_rows(1, gradient, derivative, masked, sums, rows, n);
+}
+
+void funnel_sum_rows_into(const float *x, long rows, long stride, float *y, long n) {
+    memset(y, 0, (size_t)n * sizeof(float));
+    FUNNEL_DISPATCH(funnel_accumulate_rows_, FUNNEL_REDUCE_SUM, x, rows, stride, y, n);
 }
 
 typedef struct {

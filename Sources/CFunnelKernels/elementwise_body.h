@@ -74,12 +74,12 @@ void FUNNEL_NAME(funnel_binary_row_)(funnel_binary_op op, const float *x, long x
 // A linear layer's epilogue on `rows` rows of `cols` values `ldc` apart (a tile of C, or whole
 // rows), in the phases of `phase` (FUNNEL_EPILOGUE_FIRST: after the first depth block's store,
 // FUNNEL_EPILOGUE_LAST: after the last's). The bias goes in at the first phase where nothing
-// follows it (plain and residual), the residual (rows `ldc` apart) at the last, and the
-// activations, bias included, at the last: with y (rows `ldc` apart) for GELU, which leaves the
-// sum in c, or with `derivative` GELU′ of it (sharing the forward's exponential).
+// follows it (plain and residual), the residual or the factor (`operand`, rows `ldc` apart) at
+// the last, and the activations, bias included, at the last: with y (rows `ldc` apart) for GELU,
+// which leaves the sum in c, or with `derivative` GELU′ of it (sharing the forward's exponential).
 FUNNEL_BODY_TARGET
 void FUNNEL_NAME(funnel_epilogue_rows_)(funnel_epilogue_kind kind, int phase, const float *bias,
-                                        const float *residual, float *c, long ldc, float *y, int derivative,
+                                        const float *operand, float *c, long ldc, float *y, int derivative,
                                         long rows, long cols) {
     for (long r = 0; r < rows; r++) {
         float *row = c + r * ldc;
@@ -91,7 +91,7 @@ void FUNNEL_NAME(funnel_epilogue_rows_)(funnel_epilogue_kind kind, int phase, co
                 for (long i = 0; i < cols; i++) row[i] += bias[i];
             }
             if (kind == FUNNEL_EPILOGUE_BIAS_RESIDUAL && (phase & FUNNEL_EPILOGUE_LAST)) {
-                const float *added = residual + r * ldc;
+                const float *added = operand + r * ldc;
 #pragma clang loop vectorize(assume_safety)
                 for (long i = 0; i < cols; i++) row[i] = added[i] + row[i];
             }
@@ -119,6 +119,13 @@ void FUNNEL_NAME(funnel_epilogue_rows_)(funnel_epilogue_kind kind, int phase, co
                     out[i] = funnel_gelu(value);
                 }
             }
+            break;
+        }
+        case FUNNEL_EPILOGUE_MULTIPLY: {
+            if (!(phase & FUNNEL_EPILOGUE_LAST)) break;
+            const float *factor = operand + r * ldc;
+#pragma clang loop vectorize(assume_safety)
+            for (long i = 0; i < cols; i++) row[i] *= factor[i];
             break;
         }
         }

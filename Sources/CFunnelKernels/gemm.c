@@ -68,7 +68,7 @@ typedef struct {
     size_t capacity;
 } scratch_buffer;
 
-static _Thread_local scratch_buffer scratch_a, scratch_b, scratch_vector, scratch_small, scratch_depth;
+static _Thread_local scratch_buffer scratch_a, scratch_b, scratch_vector, scratch_small, scratch_depth, scratch_sums;
 
 static float *reserve(scratch_buffer *buffer, size_t count) {
     if (count > buffer->capacity) {
@@ -320,7 +320,21 @@ typedef struct {
     long lda, ldb;
     float *partials, *c;
     long ldc;
+    float *sums, *partial_sums;  // funnel_sgemm_depth_sums: the sums, and one slice of m per block
 } depth_job;
+
+// sums[i] = Σ_p op(A)[i, p] over one depth block of kc values, p ascending, from 0.
+static void block_depth_sums(int transpose_a, long m, long kc, const float *a, long lda, float *sums) {
+    if (transpose_a) {
+        funnel_sum_rows_into(a, kc, lda, sums, m);
+        return;
+    }
+    for (long i = 0; i < m; i++) {
+        float total = 0.0f;
+        for (long p = 0; p < kc; p++) total += a[i * lda + p];
+        sums[i] = total;
+    }
+}
 
 static void depth_block_task(void *context, long index) {
     const depth_job *job = context;
@@ -333,6 +347,8 @@ static void depth_block_task(void *context, long index) {
         // Inside a pool task: one block of depth, one thread.
         blocked_path(job->kernels, job->transpose_a, job->transpose_b, job->m, job->n, kc, job->alpha,
                      a, job->lda, b, job->ldb, 0.0f, job->partials + block * job->m * job->n, job->n, NULL);
+        // The block of A was just read by the product: summed while it is still in cache.
+        if (job->sums) block_depth_sums(job->transpose_a, job->m, kc, a, job->lda, job->partial_sums + block * job->m);
     }
 }
 
@@ -351,6 +367,11 @@ static void depth_sum_task(void *context, long index) {
             const float *partial = first + block * size;
             for (long j = 0; j < job->n; j++) row[j] = __builtin_fmaf(1.0f, row[j], partial[j]);
         }
+        if (job->sums) {
+            float total = job->partial_sums[i];
+            for (long block = 1; block < job->blocks; block++) total += job->partial_sums[block * job->m + i];
+            job->sums[i] = total;
+        }
     }
 }
 
@@ -367,14 +388,17 @@ static int depth_parallel(const funnel_gemm_kernels *kernels, long m, long n, lo
            funnel_task_count(m * n * k, MINIMUM_TASK_WORK) > 1;
 }
 
+// `sums` (or NULL): funnel_sgemm_depth_sums's.
 static void depth_parallel_path(const funnel_gemm_kernels *kernels, int transpose_a, int transpose_b,
                                 long m, long n, long k, float alpha, const float *a, long lda,
-                                const float *b, long ldb, float beta, float *c, long ldc) {
+                                const float *b, long ldb, float beta, float *c, long ldc, float *sums) {
     long kc = depth_block_for(kernels, k), blocks = (k + kc - 1) / kc;
+    float *partials = reserve(&scratch_depth, (size_t)(blocks * m * n + (sums ? blocks * m : 0)));
     depth_job job = {
         .kernels = kernels, .transpose_a = transpose_a, .transpose_b = transpose_b, .m = m, .n = n,
         .k = k, .kc = kc, .blocks = blocks, .alpha = alpha, .beta = beta, .a = a, .b = b, .lda = lda,
-        .ldb = ldb, .partials = reserve(&scratch_depth, (size_t)(blocks * m * n)), .c = c, .ldc = ldc,
+        .ldb = ldb, .partials = partials, .c = c, .ldc = ldc, .sums = sums,
+        .partial_sums = sums ? partials + blocks * m * n : NULL,
     };
     job.tasks = split(blocks, m * n * kc, MINIMUM_TASK_WORK / 4);
     funnel_parallel_for(job.tasks, depth_block_task, &job);
@@ -408,7 +432,7 @@ void funnel_sgemm(int transpose_a, int transpose_b, long m, long n, long k, floa
                               ldc, scratch);
     } else if (depth_parallel(kernels, m, n, k)) {
         depth_parallel_path(kernels, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta,
-                            c, ldc);
+                            c, ldc, NULL);
     } else {
         blocked_path(kernels, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
                      ldc, NULL);
@@ -429,6 +453,27 @@ void funnel_sgemm_epilogue(int transpose_a, int transpose_b, long m, long n, lon
     } else {
         funnel_sgemm(transpose_a, transpose_b, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
         funnel_apply_epilogue(epilogue, c, ldc, m, n);
+    }
+}
+
+void funnel_sgemm_depth_sums(int transpose_a, int transpose_b, long m, long n, long k, const float *a, long lda,
+                             const float *b, long ldb, float *c, long ldc, float *sums) {
+    if (m <= 0) return;
+    const funnel_gemm_kernels *kernels = active_kernels();
+    if (n > 1 && m > 1 && k > 0 && m * n * k > SMALL_PRODUCT_WORK && depth_parallel(kernels, m, n, k)) {
+        depth_parallel_path(kernels, transpose_a, transpose_b, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc, sums);
+        return;
+    }
+    funnel_sgemm(transpose_a, transpose_b, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+    // The depth-parallel path's additions, one block after another.
+    if (k <= 0) memset(sums, 0, (size_t)m * sizeof(float));
+    long kc = depth_block_for(kernels, k > 0 ? k : 1);
+    float *partial = reserve(&scratch_sums, (size_t)m);
+    for (long pc = 0; pc < k; pc += kc) {
+        const float *block = transpose_a ? a + pc * lda : a + pc;
+        block_depth_sums(transpose_a, m, minimum(kc, k - pc), block, lda, pc == 0 ? sums : partial);
+        if (pc > 0)
+            for (long i = 0; i < m; i++) sums[i] += partial[i];
     }
 }
 

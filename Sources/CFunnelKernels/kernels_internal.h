@@ -33,6 +33,9 @@ void funnel_epilogue_tile(const funnel_epilogue *epilogue, int phase, float *c, 
 void funnel_apply_epilogue_phase(const funnel_epilogue *epilogue, int phase, float *c, long ldc, long rows,
                                  long cols);
 
+/// y[0 ..< n] = Σ_a x[a·stride ..< a·stride + n] from 0, rows in order, on the calling thread.
+void funnel_sum_rows_into(const float *x, long rows, long stride, float *y, long n);
+
 /// The [begin, end) range of task `index` out of `tasks` over `count` items.
 static inline void funnel_task_range(long count, long tasks, long index, long *begin, long *end) {
     long base = count / tasks, extra = count % tasks;

@@ -51,7 +51,7 @@ extension Tensor {
         if parts.count == 1 {
             var epilogue = funnel_epilogue(
                 kind: rectified ? FUNNEL_EPILOGUE_BIAS_RELU : residual == nil ? FUNNEL_EPILOGUE_BIAS : FUNNEL_EPILOGUE_BIAS_RESIDUAL,
-                bias: bias.storage.pointer, gelu_output: nil, residual: residual?.storage.pointer, derivative: 0)
+                bias: bias.storage.pointer, gelu_output: nil, operand: residual?.storage.pointer, derivative: 0)
             funnel_sgemm_epilogue(
                 0, 1, rows, outputs, inputs, parts[0].storage.pointer, inputs, weight.storage.pointer, inputs,
                 output.storage.pointer, outputs, &epilogue)
@@ -72,16 +72,21 @@ extension Tensor {
         // The closure keeps the values, never the output itself: the output holds the closure.
         let values = output.detached()
         return result(output, inputs: parts + [weight, bias] + (residual.map { [$0] } ?? []), overwriting: { outputGradient, exclusive in
-            let (gradient, biasGradient) = linearOutputGradient(
-                outputGradient, exclusive: exclusive, values: values, bias: bias, rectified: rectified)
+            // Unrectified, the bias gradient comes with the first part's weight-gradient product.
+            let summedByProduct = !rectified && weight.requiresGradient && bias.requiresGradient
+            var (gradient, biasGradient) = linearOutputGradient(
+                outputGradient, exclusive: exclusive, values: values, bias: bias, rectified: rectified,
+                summing: !summedByProduct)
             var gradients = zip(parts, offsets).map { part, offset in
                 linearPartGradient(gradient, part: part, weight: weight, offset: offset)
             }
             var weightGradient: Tensor?
             if weight.requiresGradient {
                 let blocks = Tensor.uninitialized([outputs, inputs])
-                for (part, offset) in zip(parts, offsets) {
-                    linearWeightBlock(gradient, part: part, into: blocks, offset: offset)
+                if summedByProduct { biasGradient = Tensor.uninitialized([outputs]) }
+                for (index, (part, offset)) in zip(parts, offsets).enumerated() {
+                    linearWeightBlock(
+                        gradient, part: part, into: blocks, offset: offset, biasGradient: index == 0 ? biasGradient : nil)
                 }
                 weightGradient = blocks
             }
@@ -94,8 +99,8 @@ extension Tensor {
 
     /// The affine map followed by GELU (tanh approximation, as ``gelu()``), fused: as the GEMM
     /// finishes each tile of the products, it adds the bias and writes the GELU, keeping GELU′
-    /// for the backward pass; backward, one pass multiplies the gradient by GELU′ and sums the bias
-    /// gradient. Unfused, the same takes a pass writing the bias, the GEMM accumulating onto
+    /// for the backward pass; backward, one pass multiplies the gradient by GELU′, and the weight
+    /// gradient's product sums the bias gradient. Unfused, the same takes a pass writing the bias, the GEMM accumulating onto
     /// it, a GELU pass, a GELU′ pass and a column sum (a Transformer feed-forward's first layer).
     ///
     /// Shapes: input `[rows, in]`, weight `[out, in]`, bias `[out]` → `[rows, out]`.
@@ -111,21 +116,16 @@ extension Tensor {
         // instead of computing a second exponential per value.
         var epilogue = funnel_epilogue(
             kind: FUNNEL_EPILOGUE_BIAS_GELU, bias: bias.storage.pointer, gelu_output: output.storage.pointer,
-            residual: nil, derivative: needsGradient ? 1 : 0)
+            operand: nil, derivative: needsGradient ? 1 : 0)
         funnel_sgemm_epilogue(
             0, 1, rows, outputs, inputs, input.storage.pointer, inputs, weight.storage.pointer, inputs,
             preActivation.storage.pointer, outputs, &epilogue)
         return result(output, inputs: [input, weight, bias], overwriting: { outputGradient, exclusive in
             let gradient = exclusive ? outputGradient : Tensor.uninitialized([rows, outputs])
-            let biasGradient = bias.requiresGradient ? Tensor.uninitialized([outputs]) : nil
             funnel_gelu_backward_rows(
-                outputGradient.storage.pointer, preActivation.storage.pointer, gradient.storage.pointer,
-                biasGradient?.storage.pointer, rows, outputs)
-            var weightGradient: Tensor?
-            if weight.requiresGradient {
-                weightGradient = Tensor.uninitialized([outputs, inputs])
-                linearWeightBlock(gradient, part: input, into: weightGradient!, offset: 0)
-            }
+                outputGradient.storage.pointer, preActivation.storage.pointer, gradient.storage.pointer, nil, rows,
+                outputs)
+            let (weightGradient, biasGradient) = weightAndBiasGradients(gradient, part: input, weight: weight, bias: bias)
             return [linearPartGradient(gradient, part: input, weight: weight, offset: 0), weightGradient, biasGradient]
         })
     }
@@ -133,10 +133,13 @@ extension Tensor {
     /// The backward pass's gradient of a linear map's pre-activation `[rows, out]` and of its
     /// bias: with `rectified`, one pass masks by the output's sign (`values`) and sums the bias
     /// gradient, writing into the output's gradient when the engine hands it over (`exclusive`).
+    /// Unrectified and without `summing`, no bias gradient (the weight's product sums it).
     static func linearOutputGradient(
-        _ outputGradient: Tensor, exclusive: Bool, values: Tensor, bias: Tensor, rectified: Bool
+        _ outputGradient: Tensor, exclusive: Bool, values: Tensor, bias: Tensor, rectified: Bool, summing: Bool = true
     ) -> (gradient: Tensor, bias: Tensor?) {
-        guard rectified else { return (outputGradient, bias.requiresGradient ? outputGradient.sum(alongAxes: [0]) : nil) }
+        guard rectified else {
+            return (outputGradient, bias.requiresGradient && summing ? outputGradient.sum(alongAxes: [0]) : nil)
+        }
         let (rows, outputs) = (outputGradient.shape[0], outputGradient.shape[1])
         let gradient = exclusive ? outputGradient : Tensor.uninitialized([rows, outputs])
         let biasGradient = bias.requiresGradient ? Tensor.uninitialized([outputs]) : nil
@@ -158,11 +161,21 @@ extension Tensor {
         return partGradient
     }
 
-    /// Writes Gᵀ·part into the weight gradient's columns from `offset` on.
-    static func linearWeightBlock(_ gradient: Tensor, part: Tensor, into blocks: Tensor, offset: Int) {
+    /// Writes Gᵀ·part into the weight gradient's columns from `offset` on, and with
+    /// `biasGradient` the column sums of G into it, summed as the product reads G
+    /// (`funnel_sgemm_depth_sums`).
+    static func linearWeightBlock(
+        _ gradient: Tensor, part: Tensor, into blocks: Tensor, offset: Int, biasGradient: Tensor? = nil
+    ) {
         let (rows, outputs, width) = (gradient.shape[0], gradient.shape[1], part.shape[1])
-        funnel_sgemm(
-            1, 0, outputs, width, rows, 1, gradient.storage.pointer, outputs, part.storage.pointer, width, 0,
-            blocks.storage.pointer + offset, blocks.shape[1])
+        if let biasGradient {
+            funnel_sgemm_depth_sums(
+                1, 0, outputs, width, rows, gradient.storage.pointer, outputs, part.storage.pointer, width,
+                blocks.storage.pointer + offset, blocks.shape[1], biasGradient.storage.pointer)
+        } else {
+            funnel_sgemm(
+                1, 0, outputs, width, rows, 1, gradient.storage.pointer, outputs, part.storage.pointer, width, 0,
+                blocks.storage.pointer + offset, blocks.shape[1])
+        }
     }
 }

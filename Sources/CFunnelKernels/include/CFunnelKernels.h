@@ -68,13 +68,16 @@ typedef enum {
     FUNNEL_EPILOGUE_BIAS_GELU,
     /// C = residual + (C + bias): a residual connection around the layer.
     FUNNEL_EPILOGUE_BIAS_RESIDUAL,
+    /// C = C ∘ operand, no bias: a gradient times an activation's derivative (GELU′ kept by
+    /// FUNNEL_EPILOGUE_BIAS_GELU), as the backward pass's product finishes each tile.
+    FUNNEL_EPILOGUE_MULTIPLY,
 } funnel_epilogue_kind;
 
 typedef struct {
     funnel_epilogue_kind kind;
-    const float *bias;      // [n]
+    const float *bias;      // [n]; NULL for FUNNEL_EPILOGUE_MULTIPLY
     float *gelu_output;     // [m, n], rows ldc apart: FUNNEL_EPILOGUE_BIAS_GELU only
-    const float *residual;  // [m, n], rows ldc apart: FUNNEL_EPILOGUE_BIAS_RESIDUAL only
+    const float *operand;   // [m, n], rows ldc apart: the residual (BIAS_RESIDUAL) or the factor (MULTIPLY)
     int derivative;
 } funnel_epilogue;
 
@@ -88,6 +91,13 @@ void funnel_sgemm_epilogue(int transpose_a, int transpose_b, long m, long n, lon
 
 /// The epilogue on `rows` rows of `cols` values of C, rows ldc apart, split across threads.
 void funnel_apply_epilogue(const funnel_epilogue *epilogue, float *c, long ldc, long rows, long cols);
+
+/// C = op(A)·op(B) and sums[i] = Σ_p op(A)[i, p]: a weight's gradient Gᵀ·X with its bias's
+/// gradient, the column sums of G, each depth block of G summed as the product has just read
+/// it instead of in a pass over G of its own. The sums go by depth blocks (each from its first
+/// row, then the blocks in order), the same additions whatever the thread count.
+void funnel_sgemm_depth_sums(int transpose_a, int transpose_b, long m, long n, long k, const float *a, long lda,
+                             const float *b, long ldb, float *c, long ldc, float *sums);
 
 /// `batch` independent GEMMs; matrix i uses a + i·stride_a, b + i·stride_b, c + i·stride_c.
 /// A stride of 0 reuses one operand for every product.

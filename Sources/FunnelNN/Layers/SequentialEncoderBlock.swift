@@ -71,6 +71,7 @@ public final class SequentialEncoderBlock: Module {
             return attention(queries: queries, keys: keys, mask: attentionMask, rotate: rotate, attend: attend, adding: residual)
         }
         func fedForward(_ residual: Tensor, _ x: Tensor) -> Tensor {
+            if let fused = fusedFeedForward(x, adding: residual) { return fused }
             let hidden = hiddenDropout(feedForwardIn(x, activation: activation))
             guard outputDropout.isIdentity else { return residual + outputDropout(feedForwardOut(hidden)) }
             return feedForwardOut(hidden, adding: residual)
@@ -90,6 +91,24 @@ public final class SequentialEncoderBlock: Module {
             output = fedForward(mixed, feedForwardNorm(mixed))
         }
         return Self.keepingValid(output, valid)
+    }
+
+    /// `residual + feedForwardOut(GELU(feedForwardIn(x)))` as one primitive
+    /// (``Tensor/feedForwardGELU(_:inWeight:inBias:outWeight:outBias:adding:)``, its backward
+    /// fused across the two layers), or `nil` where the sublayer is not that: another
+    /// activation, dropout inside or after it, a layer without bias or recording its input.
+    ///
+    /// Shapes: x and residual `[..., dimensions]` → the residual's.
+    func fusedFeedForward(_ x: Tensor, adding residual: Tensor) -> Tensor? {
+        guard activation == .gelu, hiddenDropout.isIdentity, outputDropout.isIdentity,
+            let inBias = feedForwardIn.bias, let outBias = feedForwardOut.bias,
+            feedForwardIn.inputRecording == nil, feedForwardOut.inputRecording == nil, residual.shape == x.shape
+        else { return nil }
+        let dimensions = x.shape[x.rank - 1]
+        return Tensor.feedForwardGELU(
+            x.reshaped([-1, dimensions]), inWeight: feedForwardIn.weight, inBias: inBias,
+            outWeight: feedForwardOut.weight, outBias: outBias, adding: residual.reshaped([-1, dimensions])
+        ).reshaped(residual.shape)
     }
 
     /// `x * valid`, or `x` itself when every position is real (full-length histories): the
