@@ -142,7 +142,9 @@ public final class SASRec: Module, RegisteredModel {
         let valid = Tensor(shape: [input.rows, input.length, 1], scalars: input.mask)
         x = SequentialEncoderBlock.keepingValid(inputDropout(x), valid)
         var mask = MultiHeadAttention.causalMask(length: input.length)
-        if configuration.rote?.maskPaddingKeys ?? true {
+        // Without padding the key mask adds only zeros: the causal mask alone ([L, L], in cache
+        // for every pair) gives the same sums as the broadcast sum ([batch, 1, L, L]).
+        if configuration.rote?.maskPaddingKeys ?? true, input.mask.contains(where: { $0 != 1 }) {
             mask = mask + MultiHeadAttention.keyPaddingMask(Tensor(shape: [input.rows, input.length], scalars: input.mask))
         }
         let rotation = rotary.map { $0.rotation(times: input.times ?? [], batch: input.rows, length: input.length) }
