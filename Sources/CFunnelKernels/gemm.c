@@ -12,6 +12,7 @@
 // the same order whatever the thread count and wherever its tile falls.
 #include "gemm_kernels.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -295,10 +296,17 @@ static void blocked_path(const funnel_gemm_kernels *kernels, int transpose_a, in
             job.epilogue_phase = (pc == 0 ? FUNNEL_EPILOGUE_FIRST : 0) | (pc + job.kc >= k ? FUNNEL_EPILOGUE_LAST : 0);
             job.epilogue = job.epilogue_phase ? epilogue : NULL;
             job.b_packed = b_packed;
-            job.pack_tasks = threads > 1 && job.kc * job.nc >= MINIMUM_PARALLEL_PACK
-                                 ? minimum(tasks, job.column_panels)
-                                 : 1;
-            funnel_parallel_for(job.pack_tasks, pack_b_task, &job);
+            // One full column panel of row-major B with rows nr apart is already the packed
+            // layout (a weight gradient's 64-wide input): read in place, where the pack would copy
+            // it out of memory for the same bits.
+            if (!transpose_b && job.nc == nr && ldb == nr && ((uintptr_t)job.b & 63) == 0) {
+                job.b_packed = (float *)job.b;
+            } else {
+                job.pack_tasks = threads > 1 && job.kc * job.nc >= MINIMUM_PARALLEL_PACK
+                                     ? minimum(tasks, job.column_panels)
+                                     : 1;
+                funnel_parallel_for(job.pack_tasks, pack_b_task, &job);
+            }
             funnel_parallel_for(job.row_tasks * job.column_tasks, compute_task, &job);
         }
     }

@@ -86,3 +86,36 @@ struct GEMMFusionTests {
         x.count == y.count ? zip(x, y).filter { $0.bitPattern != $1.bitPattern }.count : max(x.count, y.count)
     }
 }
+
+extension GEMMFusionTests {
+    /// A row-major B of exactly one column panel (rows 64 apart, a weight gradient's input) is
+    /// read in place instead of packed: the bits of the same product packed (rows 67 apart), on
+    /// every path, 1 and 2 threads, one depth block and many (the depth-parallel path).
+    @Test(arguments: [300, 3000])
+    func onePanelOfBReadInPlace(depth: Int) {
+        let (m, n) = (40, 64)
+        var generator = GEMMTests.Generator(state: 21)
+        let a = generator.values(depth * m)
+        let b = generator.values(depth * n)
+        let padded = (0..<depth).flatMap { p in Array(b[(p * n)..<(p * n + n)]) + [Float](repeating: 0, count: 3) }
+        // The in-place read needs B 64-byte aligned, as tensor storage is.
+        let aligned = UnsafeMutableRawPointer.allocate(byteCount: b.count * 4, alignment: 64)
+            .bindMemory(to: Float.self, capacity: b.count)
+        defer { aligned.deallocate() }
+        aligned.initialize(from: b, count: b.count)
+        for path in GEMMTests.supportedPaths {
+            for threads in [1, 2] {
+                let (inPlace, packed) = GEMMTests.with(path: path, threads: threads) { () -> ([Float], [Float]) in
+                    var (inPlace, packed) = ([Float](repeating: .nan, count: m * n), [Float](repeating: .nan, count: m * n))
+                    // Gᵀ·X with G [depth, m] and X [depth, n].
+                    funnel_sgemm(1, 0, m, n, depth, 1, a, m, aligned, n, 0, &inPlace, n)
+                    funnel_sgemm(1, 0, m, n, depth, 1, a, m, padded, n + 3, 0, &packed, n)
+                    return (inPlace, packed)
+                }
+                #expect(
+                    Self.differences(inPlace, packed) == 0,
+                    "\(depth) deep, \(String(cString: funnel_path_name(path))), \(threads) threads")
+            }
+        }
+    }
+}
