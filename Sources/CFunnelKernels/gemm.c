@@ -1,6 +1,7 @@
 // SGEMM driver: argument handling, path dispatch, cache blocking, packing buffers, the
-// matrix-vector path and the split over the thread pool. The arithmetic lives in the per-path
-// files (gemm_avx512.c, gemm_avx2.c, gemm_portable.c).
+// depth-parallel path and the split over the thread pool (the matrix-vector path is in
+// gemm_vector.c). The arithmetic lives in the per-path files (gemm_avx512.c, gemm_avx2.c,
+// gemm_portable.c).
 //
 // Blocking (the loops around the micro-kernel), for each block of nc columns and kc depth:
 //   pack op(B)[kc×nc] into nr-column panels (shared by all tasks; stays in L2);
@@ -22,7 +23,6 @@
 enum {
     // Multiply-adds below which a task costs more to hand to another thread than to run.
     MINIMUM_TASK_WORK = 1L << 20,
-    MINIMUM_GEMV_TASK_WORK = 1L << 18,
     // Floats of B below which packing a block is quicker than waking the other threads for it.
     MINIMUM_PARALLEL_PACK = 1L << 16,
     // Work is cut into a few tasks per thread, so that a thread slowed down by other work on
@@ -54,24 +54,16 @@ static const funnel_gemm_kernels *active_kernels(void) {
 
 static long minimum(long x, long y) { return x < y ? x : y; }
 
-// Tasks for `units` pieces of `unit_work` multiply-adds each (1 when not worth splitting).
-static long split(long units, long unit_work, long minimum_task_work) {
+long funnel_gemm_split(long units, long unit_work, long minimum_task_work) {
     long threads = funnel_task_count(units * unit_work, minimum_task_work);
     return threads > 1 ? minimum(threads * TASKS_PER_THREAD, units) : 1;
 }
 
 // MARK: - Scratch buffers
 
-// Packing buffers are per thread and kept between calls: allocating (and faulting in) half a
-// megabyte on every call would cost as much as a small product.
-typedef struct {
-    float *data;
-    size_t capacity;
-} scratch_buffer;
+static _Thread_local funnel_scratch_buffer scratch_a, scratch_b, scratch_small, scratch_depth, scratch_sums;
 
-static _Thread_local scratch_buffer scratch_a, scratch_b, scratch_vector, scratch_small, scratch_depth, scratch_sums;
-
-static float *reserve(scratch_buffer *buffer, size_t count) {
+float *funnel_gemm_reserve(funnel_scratch_buffer *buffer, size_t count) {
     if (count > buffer->capacity) {
         free(buffer->data);
         size_t bytes = (count * sizeof(float) + 63) & ~(size_t)63;
@@ -93,73 +85,6 @@ static void scale_c(long m, long n, float beta, float *c, long ldc) {
             for (long j = 0; j < n; j++) row[j] *= beta;
         }
     }
-}
-
-// MARK: - Matrix-vector path
-
-typedef struct {
-    const funnel_gemm_kernels *kernels;
-    int columns_form;  // y[i] = Σ_p M[p, i] x[p] rather than Σ_p M[i, p] x[p]
-    long outputs, depth;
-    const float *matrix;
-    long ld;
-    const float *x;
-    float alpha, beta;
-    float *y;
-    long incy, tasks;
-} gemv_job;
-
-static void gemv_task(void *context, long index) {
-    const gemv_job *job = context;
-    long blocks = (job->outputs + 15) / 16, begin, end;
-    funnel_task_range(blocks, job->tasks, index, &begin, &end);
-    begin *= 16;
-    end = minimum(end * 16, job->outputs);
-    if (begin >= end) return;
-    if (job->columns_form) {
-        job->kernels->gemv_columns(end - begin, job->depth, job->matrix + begin, job->ld, job->x,
-                                   job->alpha, job->beta, job->y + begin * job->incy, job->incy);
-    } else {
-        job->kernels->gemv_rows(end - begin, job->depth, job->matrix + begin * job->ld, job->ld,
-                                job->x, job->alpha, job->beta, job->y + begin * job->incy,
-                                job->incy);
-    }
-}
-
-// n = 1 or m = 1: one operand is a vector, and a blocked kernel would spend its time packing.
-static void gemv_path(const funnel_gemm_kernels *kernels, int transpose_a, int transpose_b,
-                      long m, long n, long k, float alpha, const float *a, long lda,
-                      const float *b, long ldb, float beta, float *c, long ldc) {
-    gemv_job job = {.kernels = kernels, .depth = k, .alpha = alpha, .beta = beta, .y = c};
-    const float *vector;
-    long vector_stride;
-    if (n == 1) {
-        // c[i] = Σ_p op(A)(i, p) · op(B)(p, 0)
-        vector = b;
-        vector_stride = transpose_b ? 1 : ldb;
-        job.columns_form = transpose_a;
-        job.outputs = m;
-        job.matrix = a;
-        job.ld = lda;
-        job.incy = ldc;
-    } else {
-        // c[j] = Σ_p op(A)(0, p) · op(B)(p, j)
-        vector = a;
-        vector_stride = transpose_a ? lda : 1;
-        job.columns_form = !transpose_b;
-        job.outputs = n;
-        job.matrix = b;
-        job.ld = ldb;
-        job.incy = 1;
-    }
-    if (vector_stride != 1) {
-        float *copy = reserve(&scratch_vector, (size_t)k);
-        for (long p = 0; p < k; p++) copy[p] = vector[p * vector_stride];
-        vector = copy;
-    }
-    job.x = vector;
-    job.tasks = split((job.outputs + 15) / 16, 16 * k, MINIMUM_GEMV_TASK_WORK);
-    funnel_parallel_for(job.tasks, gemv_task, &job);
 }
 
 // MARK: - Blocked path
@@ -207,7 +132,7 @@ static void compute_task(void *context, long index) {
     row_end = minimum(row_end * mr, job->m);
     column_begin *= nr;
     column_end = minimum(column_end * nr, job->nc);
-    float *packed_a = reserve(&scratch_a, (size_t)(kernels->mc * kc));
+    float *packed_a = funnel_gemm_reserve(&scratch_a, (size_t)(kernels->mc * kc));
     // A is read in place when it is row-major (each micro-panel stays in L1 while it meets
     // every column panel) and when it is depth-major but meets few column panels; otherwise
     // mc-row blocks of it are packed.
@@ -281,7 +206,7 @@ static void blocked_path(const funnel_gemm_kernels *kernels, int transpose_a, in
         job.row_tasks = minimum(tasks, row_panels);
         job.column_tasks = 1;
     }
-    float *b_packed = reserve(&scratch_b, (size_t)(depth_block *
+    float *b_packed = funnel_gemm_reserve(&scratch_b, (size_t)(depth_block *
                                                     n_panels * nr));
     for (long jc = 0; jc < n; jc += kernels->nc) {
         job.nc = minimum(kernels->nc, n - jc);
@@ -401,14 +326,14 @@ static void depth_parallel_path(const funnel_gemm_kernels *kernels, int transpos
                                 long m, long n, long k, float alpha, const float *a, long lda,
                                 const float *b, long ldb, float beta, float *c, long ldc, float *sums) {
     long kc = depth_block_for(kernels, k), blocks = (k + kc - 1) / kc;
-    float *partials = reserve(&scratch_depth, (size_t)(blocks * m * n + (sums ? blocks * m : 0)));
+    float *partials = funnel_gemm_reserve(&scratch_depth, (size_t)(blocks * m * n + (sums ? blocks * m : 0)));
     depth_job job = {
         .kernels = kernels, .transpose_a = transpose_a, .transpose_b = transpose_b, .m = m, .n = n,
         .k = k, .kc = kc, .blocks = blocks, .alpha = alpha, .beta = beta, .a = a, .b = b, .lda = lda,
         .ldb = ldb, .partials = partials, .c = c, .ldc = ldc, .sums = sums,
         .partial_sums = sums ? partials + blocks * m * n : NULL,
     };
-    job.tasks = split(blocks, m * n * kc, MINIMUM_TASK_WORK / 4);
+    job.tasks = funnel_gemm_split(blocks, m * n * kc, MINIMUM_TASK_WORK / 4);
     funnel_parallel_for(job.tasks, depth_block_task, &job);
     job.tasks = funnel_task_count(m * n * blocks, 1L << 15);
     if (job.tasks > m) job.tasks = m;
@@ -432,10 +357,10 @@ void funnel_sgemm(int transpose_a, int transpose_b, long m, long n, long k, floa
     }
     const funnel_gemm_kernels *kernels = active_kernels();
     if (n == 1 || m == 1) {
-        gemv_path(kernels, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
+        funnel_gemv_path(kernels, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
                   ldc);
     } else if (m * n * k <= SMALL_PRODUCT_WORK) {
-        float *scratch = reserve(&scratch_small, (size_t)(k * ((n + 15) / 16 * 16)));
+        float *scratch = funnel_gemm_reserve(&scratch_small, (size_t)(k * ((n + 15) / 16 * 16)));
         small_gemm_for_path()(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
                               ldc, scratch);
     } else if (depth_parallel(kernels, m, n, k)) {
@@ -476,7 +401,7 @@ void funnel_sgemm_depth_sums(int transpose_a, int transpose_b, long m, long n, l
     // The depth-parallel path's additions, one block after another.
     if (k <= 0) memset(sums, 0, (size_t)m * sizeof(float));
     long kc = depth_block_for(kernels, k > 0 ? k : 1);
-    float *partial = reserve(&scratch_sums, (size_t)m);
+    float *partial = funnel_gemm_reserve(&scratch_sums, (size_t)m);
     for (long pc = 0; pc < k; pc += kc) {
         const float *block = transpose_a ? a + pc * lda : a + pc;
         block_depth_sums(transpose_a, m, minimum(kc, k - pc), block, lda, pc == 0 ? sums : partial);
@@ -522,7 +447,7 @@ void funnel_sgemm_batched(int transpose_a, int transpose_b, long batch, long m, 
     long work = m * n * (k > 0 ? k : 1);
     // Products big enough to split on their own keep all threads; small ones share the batch.
     if (batch > 1 && work < 4 * MINIMUM_TASK_WORK) {
-        job.tasks = split(batch, work, MINIMUM_TASK_WORK);
+        job.tasks = funnel_gemm_split(batch, work, MINIMUM_TASK_WORK);
     }
     funnel_parallel_for(job.tasks, batch_task, &job);
 }

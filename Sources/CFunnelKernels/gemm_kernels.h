@@ -5,6 +5,8 @@
 
 #include "kernels_internal.h"
 
+#include <stddef.h>
+
 // Fully unrolls the next loop. Loops over a micro-kernel's accumulator array must be unrolled
 // for the array to live in registers; the compiler's size limits can leave the output stage
 // rolled, and then the whole array sits in memory.
@@ -65,5 +67,24 @@ extern const funnel_gemm_kernels funnel_gemm_kernels_portable;
 extern const funnel_gemm_kernels funnel_gemm_kernels_avx2;
 extern const funnel_gemm_kernels funnel_gemm_kernels_avx512;
 #endif
+
+// MARK: - Shared by the driver's files (gemm.c, gemm_vector.c)
+
+/// Packing buffers are per thread and kept between calls: allocating (and faulting in) half a
+/// megabyte on every call would cost as much as a small product.
+typedef struct {
+    float *data;
+    size_t capacity;
+} funnel_scratch_buffer;
+
+/// The buffer's floats, grown (64-byte aligned, contents dropped) to at least `count`.
+float *funnel_gemm_reserve(funnel_scratch_buffer *buffer, size_t count);
+
+/// Tasks for `units` pieces of `unit_work` multiply-adds each (1 when not worth splitting).
+long funnel_gemm_split(long units, long unit_work, long minimum_task_work);
+
+/// n = 1 or m = 1: one operand is a vector, and a blocked kernel would spend its time packing.
+void funnel_gemv_path(const funnel_gemm_kernels *kernels, int transpose_a, int transpose_b, long m, long n, long k,
+                      float alpha, const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
 
 #endif
