@@ -100,8 +100,9 @@ extension Tensor {
     /// The affine map followed by GELU (tanh approximation, as ``gelu()``), fused: as the GEMM
     /// finishes each tile of the products, it adds the bias and writes the GELU, keeping GELU′
     /// for the backward pass; backward, one pass multiplies the gradient by GELU′, and the weight
-    /// gradient's product sums the bias gradient. Unfused, the same takes a pass writing the bias, the GEMM accumulating onto
-    /// it, a GELU pass, a GELU′ pass and a column sum (a Transformer feed-forward's first layer).
+    /// gradient's product sums the bias gradient. Unfused, the same takes a pass writing the bias,
+    /// the GEMM accumulating onto it, a GELU pass, a GELU′ pass and a column sum (a Transformer
+    /// feed-forward's first layer).
     ///
     /// Shapes: input `[rows, in]`, weight `[out, in]`, bias `[out]` → `[rows, out]`.
     public static func linearGELU(_ input: Tensor, weight: Tensor, bias: Tensor) -> Tensor {
