@@ -101,7 +101,9 @@ final class ModelStore: @unchecked Sendable {
         guard name != serving, name != refused else { return }
         let directory = self.directory
         let outcome: Result<Model, any Error> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            // A thread of its own: Linux's global dispatch queues share the cooperative pool's
+            // threads, and a process computing on that pool would hold the load back for as long.
+            Thread.detachNewThread {
                 continuation.resume(returning: Result { try Self.load(directory: directory, name: name) })
             }
         }

@@ -26,7 +26,7 @@ public enum HTTPTestClient {
         return try box.value.get()
     }
 
-    /// Sends a request from a dispatch thread.
+    /// Sends a request from a thread of its own (``blocking(_:)``).
     public static func send(_ url: URL, _ path: String, method: String = "POST", body: String? = nil) async throws -> (status: Int, body: Data) {
         try await blocking { try sendSynchronously(url, path, method: method, body: body) }
     }
@@ -47,9 +47,12 @@ public enum HTTPTestClient {
     }
 }
 
-/// Runs the blocking `body` on a dispatch thread, keeping Swift's cooperative pool free.
+/// Runs the blocking `body` on a thread of its own, keeping Swift's cooperative pool free.
+///
+/// Not on a global dispatch queue: on Linux those share the cooperative pool's threads, so while
+/// long synchronous tests hold that pool the body would wait for them, for minutes.
 public func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
     }
 }

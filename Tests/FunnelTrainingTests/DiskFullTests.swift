@@ -79,7 +79,9 @@ func runFunnel(_ arguments: [String], in folder: String? = nil) throws -> (statu
     let printed = Box()
     let done = DispatchSemaphore(value: 0)
     let reading = output.fileHandleForReading
-    DispatchQueue.global().async {
+    // A thread of its own: a global dispatch queue shares the cooperative pool's threads, which
+    // this test (and others like it) may be holding.
+    Thread.detachNewThread {
         printed.data = reading.readDataToEndOfFile()
         done.signal()
     }
