@@ -87,11 +87,27 @@ public enum FAIRBenchmark {
         public var log: @Sendable (String) -> Void = { _ in }
 
         public init() {}
+
+        /// Throws a ``BenchmarkOptionError`` naming the first option the run cannot use.
+        func validate() throws {
+            try BenchmarkOptionError.require("--threads", threads, atLeast: 1)
+            try BenchmarkOptionError.require("--items", itemCount, atLeast: 1)
+            try BenchmarkOptionError.require("--segments", timedBatches, atLeast: 1)
+            try BenchmarkOptionError.require("--warmup", warmupBatches, atLeast: 0)
+            if paperBatches.isEmpty { throw BenchmarkOptionError("--paper-batches", expected: "at least one batch size", given: "none") }
+            for size in [paper, experiment] {
+                // Every item needs a tuple of its own: K^M ≥ N.
+                if pow(Double(codeSize), Double(size.digits)) < Double(itemCount) {
+                    throw BenchmarkOptionError(
+                        size.name == "paper" ? "--paper-digits" : "the \(size.name) size's digits", expected: "enough digits for \(itemCount) items with \(codeSize) codes each", given: size.digits)
+                }
+            }
+        }
     }
 
     /// Every measurement, in the order taken.
     public static func run(_ options: Options) throws -> Report {
-        precondition(options.timedBatches > 0 && !options.paperBatches.isEmpty, "Funnel: nothing to time")
+        try options.validate()
         Compute.threadCount = options.threads
         var generator = RandomGenerator(seed: options.seed)
         let process = PlantedSequences.Process(itemCount: options.itemCount, generator: &generator)

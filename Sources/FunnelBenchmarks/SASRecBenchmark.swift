@@ -65,14 +65,30 @@ public enum SASRecBenchmark {
         var batchesPerSegment: Int {
             segmentBatches > 0 ? segmentBatches : (trainSequences / batchSize - warmupBatches) / segments
         }
+
+        /// Throws a ``BenchmarkOptionError`` naming the first option the run cannot use: one
+        /// pass over the training sequences must hold the warm-up and every timed segment.
+        func validate() throws {
+            try BenchmarkOptionError.require("--threads", threads, atLeast: 1)
+            // HR@10 ranks the catalogue: it needs ten items at least.
+            try BenchmarkOptionError.require("--items", itemCount, atLeast: 10)
+            try BenchmarkOptionError.require("--test-sequences", testSequences, atLeast: 1)
+            try BenchmarkOptionError.require("--segment-batches", segmentBatches, atLeast: 0)
+            let batches = trainSequences / batchSize
+            let needed = warmupBatches + segments * max(batchesPerSegment, 1)
+            if batchesPerSegment < 1 || needed > batches {
+                let segmentsText = segmentBatches > 0 ? "\(segments) segments of \(segmentBatches)" : "\(segments) segments of at least 1"
+                throw BenchmarkOptionError(
+                    "--train-sequences", expected: "at least \(needed * batchSize) (\(warmupBatches) warm-up batches and \(segmentsText), of \(batchSize) sequences)",
+                    given: trainSequences)
+            }
+        }
     }
 
     /// Runs, for each loss, Funnel and then the reference (when given); returns every figure.
     public static func run(_ options: Options) throws -> [Result] {
         try ReferenceScript.check(options.referenceScript)
-        precondition(
-            options.warmupBatches + options.segments * options.batchesPerSegment <= options.trainSequences / options.batchSize,
-            "Funnel: not enough training sequences for the warm-up and the segments")
+        try options.validate()
         Compute.threadCount = options.threads
         var generator = RandomGenerator(seed: options.seed)
         let process = PlantedSequences.Process(itemCount: options.itemCount, generator: &generator)

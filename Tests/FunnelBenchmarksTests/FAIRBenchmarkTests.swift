@@ -57,6 +57,31 @@ import Testing
         #expect(Swift.abs(slope - 10) < 1e-9 && Swift.abs(intercept - 100) < 1e-9)
     }
 
+    /// Options the run cannot use are refused before any work, naming the option.
+    @Test func unusableOptionsAreRefusedByName() {
+        func refusal(_ change: (inout FAIRBenchmark.Options) -> Void) -> BenchmarkOptionError? {
+            var options = FAIRBenchmark.Options()
+            change(&options)
+            do {
+                try options.validate()
+                return nil
+            } catch {
+                return error as? BenchmarkOptionError
+            }
+        }
+        #expect(refusal { _ in } == nil)
+        #expect(refusal { $0.threads = 0 }?.option == "--threads")
+        #expect(refusal { $0.itemCount = 0 }?.option == "--items")
+        #expect(refusal { $0.timedBatches = 0 }?.option == "--segments")
+        #expect(refusal { $0.paperBatches = [] }?.option == "--paper-batches")
+        // 256 codes give 256 one-digit tuples: too few for 10,000 items, enough for 256.
+        #expect(refusal { $0.paper.digits = 1 }?.option == "--paper-digits")
+        #expect(refusal {
+            $0.paper.digits = 1
+            $0.itemCount = 256
+        } == nil)
+    }
+
     @Test func randomCodesAreUniqueTuples() {
         var options = FAIRBenchmark.Options()
         options.itemCount = 200

@@ -32,6 +32,32 @@ import FunnelTensor
         #expect(SASRecBenchmark.table(results).contains(loss.rawValue))
     }
 
+    /// Options the run cannot use are refused before any work, naming the option.
+    @Test func unusableOptionsAreRefusedByName() {
+        func refusal(_ change: (inout SASRecBenchmark.Options) -> Void) -> BenchmarkOptionError? {
+            var options = SASRecBenchmark.Options()
+            change(&options)
+            do {
+                try options.validate()
+                return nil
+            } catch {
+                return error as? BenchmarkOptionError
+            }
+        }
+        #expect(refusal { _ in } == nil)
+        #expect(refusal { $0.threads = 0 }?.option == "--threads")
+        #expect(refusal { $0.itemCount = 9 }?.option == "--items")
+        #expect(refusal { $0.testSequences = 0 }?.option == "--test-sequences")
+        #expect(refusal { $0.segmentBatches = -1 }?.option == "--segment-batches")
+        // 195 batches of 256 cannot hold 10 warm-up batches and 3 segments of 100.
+        let tooShort = refusal { $0.segmentBatches = 100 }
+        #expect(tooShort?.option == "--train-sequences" && tooShort?.expected.hasPrefix("at least 79360") == true, "\(String(describing: tooShort))")
+        #expect(refusal { $0.segmentBatches = 61 } == nil)
+        // Too few sequences for one batch per segment.
+        #expect(refusal { $0.trainSequences = 3_000 }?.option == "--train-sequences")
+        #expect(refusal { $0.trainSequences = 3_328 } == nil)
+    }
+
     @Test func plantedSequencesStayInTheCatalogue() {
         var generator = RandomGenerator(seed: 1)
         let process = PlantedSequences.Process(itemCount: 50, generator: &generator)
