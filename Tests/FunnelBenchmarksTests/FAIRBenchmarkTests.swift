@@ -60,14 +60,7 @@ import Testing
     /// Options the run cannot use are refused before any work, naming the option.
     @Test func unusableOptionsAreRefusedByName() {
         func refusal(_ change: (inout FAIRBenchmark.Options) -> Void) -> BenchmarkOptionError? {
-            var options = FAIRBenchmark.Options()
-            change(&options)
-            do {
-                try options.validate()
-                return nil
-            } catch {
-                return error as? BenchmarkOptionError
-            }
+            optionRefusal(FAIRBenchmark.Options(), { try $0.validate() }, change)
         }
         #expect(refusal { _ in } == nil)
         #expect(refusal { $0.threads = 0 }?.option == "--threads")

@@ -35,14 +35,7 @@ import FunnelTensor
     /// Options the run cannot use are refused before any work, naming the option.
     @Test func unusableOptionsAreRefusedByName() {
         func refusal(_ change: (inout SASRecBenchmark.Options) -> Void) -> BenchmarkOptionError? {
-            var options = SASRecBenchmark.Options()
-            change(&options)
-            do {
-                try options.validate()
-                return nil
-            } catch {
-                return error as? BenchmarkOptionError
-            }
+            optionRefusal(SASRecBenchmark.Options(), { try $0.validate() }, change)
         }
         #expect(refusal { _ in } == nil)
         #expect(refusal { $0.threads = 0 }?.option == "--threads")
