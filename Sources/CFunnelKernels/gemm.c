@@ -254,6 +254,7 @@ typedef struct {
     float *partials, *c;
     long ldc;
     float *sums, *partial_sums;  // funnel_sgemm_depth_sums: the sums, and one slice of m per block
+    int swapped;                 // the blocks compute Cᵀ = op(B)ᵀ·op(A)ᵀ, partials n×m
 } depth_job;
 
 // sums[i] = Σ_p op(A)[i, p] over one depth block of kc values, p ascending, from 0.
@@ -278,10 +279,42 @@ static void depth_block_task(void *context, long index) {
         const float *a = job->transpose_a ? job->a + pc * job->lda : job->a + pc;
         const float *b = job->transpose_b ? job->b + pc : job->b + pc * job->ldb;
         // Inside a pool task: one block of depth, one thread.
-        blocked_path(job->kernels, job->transpose_a, job->transpose_b, job->m, job->n, kc, job->alpha,
-                     a, job->lda, b, job->ldb, 0.0f, job->partials + block * job->m * job->n, job->n, NULL);
+        float *partial = job->partials + block * job->m * job->n;
+        if (job->swapped) {
+            blocked_path(job->kernels, 1, 0, job->n, job->m, kc, job->alpha, b, job->ldb, a, job->lda, 0.0f, partial,
+                         job->m, NULL);
+        } else {
+            blocked_path(job->kernels, job->transpose_a, job->transpose_b, job->m, job->n, kc, job->alpha, a,
+                         job->lda, b, job->ldb, 0.0f, partial, job->n, NULL);
+        }
         // The block of A was just read by the product: summed while it is still in cache.
         if (job->sums) block_depth_sums(job->transpose_a, job->m, kc, a, job->lda, job->partial_sums + block * job->m);
+    }
+}
+
+// The sums of depth_sum_task for Cᵀ's partials: column j of C gathered in block 0's row j, then
+// written down the column.
+static void transposed_depth_sum_task(void *context, long index) {
+    const depth_job *job = context;
+    long begin, end, m = job->m, size = job->m * job->n;
+    funnel_task_range(job->n, job->tasks, index, &begin, &end);
+    for (long j = begin; j < end; j++) {
+        float *total = job->partials + j * m;
+        if (job->beta != 0.0f) {
+            for (long i = 0; i < m; i++) total[i] = __builtin_fmaf(job->beta, job->c[i * job->ldc + j], total[i]);
+        }
+        for (long block = 1; block < job->blocks; block++) {
+            const float *partial = total + block * size;
+            for (long i = 0; i < m; i++) total[i] = __builtin_fmaf(1.0f, total[i], partial[i]);
+        }
+        for (long i = 0; i < m; i++) job->c[i * job->ldc + j] = total[i];
+    }
+    if (!job->sums) return;
+    funnel_task_range(m, job->tasks, index, &begin, &end);
+    for (long i = begin; i < end; i++) {
+        float total = job->partial_sums[i];
+        for (long block = 1; block < job->blocks; block++) total += job->partial_sums[block * m + i];
+        job->sums[i] = total;
     }
 }
 
@@ -332,12 +365,17 @@ static void depth_parallel_path(const funnel_gemm_kernels *kernels, int transpos
         .k = k, .kc = kc, .blocks = blocks, .alpha = alpha, .beta = beta, .a = a, .b = b, .lda = lda,
         .ldb = ldb, .partials = partials, .c = c, .ldc = ldc, .sums = sums,
         .partial_sums = sums ? partials + blocks * m * n : NULL,
+        // A weight gradient Gᵀ·X with few outputs and many inputs (m ≤ nr < n): each block would
+        // pack n columns of X; as Xᵀ·G, X is read in place as depth-major A and G, one panel
+        // wide, in place as B. fma(a, b, c) = fma(b, a, c), so each sum keeps its bits.
+        .swapped = transpose_a && !transpose_b && m <= kernels->nr && n > kernels->nr,
     };
     job.tasks = funnel_gemm_split(blocks, m * n * kc, MINIMUM_TASK_WORK / 4);
     funnel_parallel_for(job.tasks, depth_block_task, &job);
+    long rows = job.swapped ? n : m;
     job.tasks = funnel_task_count(m * n * blocks, 1L << 15);
-    if (job.tasks > m) job.tasks = m;
-    funnel_parallel_for(job.tasks, depth_sum_task, &job);
+    if (job.tasks > rows) job.tasks = rows;
+    funnel_parallel_for(job.tasks, job.swapped ? transposed_depth_sum_task : depth_sum_task, &job);
 }
 
 typedef void (*small_gemm)(int, int, long, long, long, float, const float *, long, const float *,

@@ -10,9 +10,11 @@ struct GEMMFusionTests {
     typealias Shape = GEMMTests.Shape
 
     /// Weight-gradient shapes (Gᵀ·X over thousands of rows: depth-parallel on 2 threads, and
-    /// one block past a whole number of them), a row-major A, a small product and k = 0.
+    /// one block past a whole number of them; few outputs and many inputs, computed as Xᵀ·G), a
+    /// row-major A, a small product and k = 0.
     static let depthSumShapes: [(Shape, GEMMTests.Form)] = [
-        (Shape(m: 64, k: 6400, n: 64), .tn), (Shape(m: 192, k: 3000, n: 64), .tn), (Shape(m: 20, k: 700, n: 70), .nn),
+        (Shape(m: 64, k: 6400, n: 64), .tn), (Shape(m: 192, k: 3000, n: 64), .tn), (Shape(m: 64, k: 2600, n: 256), .tn),
+        (Shape(m: 20, k: 700, n: 70), .nn),
         (Shape(m: 7, k: 5, n: 3), .tn), (Shape(m: 5, k: 0, n: 4), .tn),
     ]
 

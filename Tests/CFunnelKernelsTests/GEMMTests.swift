@@ -185,7 +185,8 @@ struct GEMMTests {
 
     /// Shapes that the 2-thread split really divides: by rows, by columns (few rows), both
     /// matrix-vector forms, and by depth blocks (a weight gradient over 6,400 rows; one block
-    /// past a whole number of them), whose sums must keep the one-thread bits.
+    /// past a whole number of them; 64 outputs of 256 inputs, computed as Xᵀ·G), whose sums must
+    /// keep the one-thread bits.
     static let splitShapes: [(Shape, Form)] = [
         (Shape(m: 200, k: 300, n: 150), .nn), (Shape(m: 200, k: 300, n: 150), .tn),
         (Shape(m: 8, k: 500, n: 700), .nt), (Shape(m: 2100, k: 300, n: 1), .nn),
