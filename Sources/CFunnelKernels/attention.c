@@ -56,7 +56,12 @@ static pair_offsets offsets_of(const funnel_attention_shape *s, long pair) {
 
 // Asks for the next pair's rows (`count` rows of `width` floats, `stride` apart) while this one
 // computes: the rows sit a whole packed row apart, a stride the hardware prefetcher does not
-// follow, and each pair otherwise starts by waiting on them.
+// follow, and a single query's pair (target attention) otherwise starts by waiting on them. A
+// self-attention pair computes long enough for the hardware to follow: there the hundreds of
+// prefetches at once only stall it (measured on SASRec's 50 × 50 pairs: forward 1.69 → 1.58 ms,
+// backward 1.99 → 1.89 ms without them).
+static int prefetches_next_pair(const funnel_attention_shape *s) { return s->query_length == 1; }
+
 static void prefetch_rows(const float *first, long count, long width, long stride) {
     for (long r = 0; r < count; r++) {
         for (long offset = 0; offset < width; offset += 16) __builtin_prefetch(first + r * stride + offset, 0, 3);
@@ -80,7 +85,7 @@ static void forward_task(void *context, long index) {
     float *scratch = scratch_for(s, s->head_width + 8);
     for (long pair = begin; pair < end; pair++) {
         pair_offsets at = offsets_of(s, pair);
-        if (pair + 1 < end) {
+        if (pair + 1 < end && prefetches_next_pair(s)) {
             pair_offsets next = offsets_of(s, pair + 1);
             prefetch_rows(job->q + next.query, s->query_length, s->head_width, row);
             prefetch_rows(job->k + next.key, s->key_length, s->head_width, row);
@@ -108,7 +113,7 @@ static void backward_task(void *context, long index) {
     float *scratch = scratch_for(s, s->head_width + 2 * s->value_width + 3 * s->query_length + 9);
     for (long pair = begin * s->value_groups; pair < end * s->value_groups; pair++) {
         pair_offsets at = offsets_of(s, pair);
-        if (pair + 1 < end * s->value_groups) {
+        if (pair + 1 < end * s->value_groups && prefetches_next_pair(s)) {
             pair_offsets next = offsets_of(s, pair + 1);
             prefetch_rows(job->q + next.query, s->query_length, s->head_width, row);
             prefetch_rows(job->k + next.key, s->key_length, s->head_width, row);
