@@ -182,6 +182,8 @@ static long depth_block_for(const funnel_gemm_kernels *kernels, long k) {
     return k <= kernels->kc + kernels->kc / 2 ? k : kernels->kc;
 }
 
+long funnel_gemm_depth_block(long k) { return depth_block_for(active_kernels(), k); }
+
 // `epilogue` (or NULL): the bias on each tile at the first depth block's store, an activation
 // at the last block's (funnel_sgemm_epilogue).
 static void blocked_path(const funnel_gemm_kernels *kernels, int transpose_a, int transpose_b,

@@ -80,6 +80,10 @@ typedef struct {
 /// The buffer's floats, grown (64-byte aligned, contents dropped) to at least `count`.
 float *funnel_gemm_reserve(funnel_scratch_buffer *buffer, size_t count);
 
+/// The depth blocks of a product over k rows of depth on the active path (k itself when one
+/// block holds it): the blocks whose products a weight gradient sums in order.
+long funnel_gemm_depth_block(long k);
+
 /// Tasks for `units` pieces of `unit_work` multiply-adds each (1 when not worth splitting).
 long funnel_gemm_split(long units, long unit_work, long minimum_task_work);
 

@@ -9,7 +9,10 @@ extension Tensor {
     ///   finishes each tile (`FUNNEL_EPILOGUE_MULTIPLY`), where the two layers apart write it
     ///   and then read it back for a pass of their own;
     /// - each bias gradient is summed while the weight-gradient product reads the gradient
-    ///   (`funnel_sgemm_depth_sums`).
+    ///   (`funnel_sgemm_depth_sums`);
+    /// - both passes run in chunks of rows, one thread each, so that the hidden layer and its
+    ///   gradient stay in cache between the products (`funnel_feed_forward_gelu`), with the
+    ///   bits of the products over all rows.
     ///
     /// Shapes: input `[rows, d]`, inWeight `[hidden, d]`, inBias `[hidden]`, outWeight
     /// `[out, hidden]`, outBias `[out]`, residual `[rows, out]` → `[rows, out]`.
@@ -32,36 +35,48 @@ extension Tensor {
         // GELU′ of the pre-activation, kept by the first GEMM's epilogue.
         let slopes = Tensor.uninitialized([rows, hiddenWidth])
         let hidden = Tensor.uninitialized([rows, hiddenWidth])
-        var inEpilogue = funnel_epilogue(
-            kind: FUNNEL_EPILOGUE_BIAS_GELU, bias: inBias.storage.pointer, gelu_output: hidden.storage.pointer,
-            operand: nil, derivative: 1)
-        funnel_sgemm_epilogue(
-            0, 1, rows, hiddenWidth, width, input.storage.pointer, width, inWeight.storage.pointer, width,
-            slopes.storage.pointer, hiddenWidth, &inEpilogue)
         let output = Tensor.uninitialized([rows, outputs])
-        var outEpilogue = funnel_epilogue(
-            kind: residual == nil ? FUNNEL_EPILOGUE_BIAS : FUNNEL_EPILOGUE_BIAS_RESIDUAL, bias: outBias.storage.pointer,
-            gelu_output: nil, operand: residual?.storage.pointer, derivative: 0)
-        funnel_sgemm_epilogue(
-            0, 1, rows, outputs, hiddenWidth, hidden.storage.pointer, hiddenWidth, outWeight.storage.pointer,
-            hiddenWidth, output.storage.pointer, outputs, &outEpilogue)
+        funnel_feed_forward_gelu(
+            rows, width, hiddenWidth, outputs, input.storage.pointer, inWeight.storage.pointer, inBias.storage.pointer,
+            outWeight.storage.pointer, outBias.storage.pointer, residual?.storage.pointer, hidden.storage.pointer,
+            slopes.storage.pointer, output.storage.pointer)
         return result(output, inputs: inputs, overwriting: { outputGradient, _ in
-            let (outWeightGradient, outBiasGradient) = weightAndBiasGradients(
-                outputGradient, part: hidden, weight: outWeight, bias: outBias)
-            // dPre = (G·W₂) ∘ GELU′.
-            let preActivationGradient = Tensor.uninitialized([rows, hiddenWidth])
-            var multiply = funnel_epilogue(
-                kind: FUNNEL_EPILOGUE_MULTIPLY, bias: nil, gelu_output: nil, operand: slopes.storage.pointer,
-                derivative: 0)
-            funnel_sgemm_epilogue(
-                0, 0, rows, hiddenWidth, outputs, outputGradient.storage.pointer, outputs, outWeight.storage.pointer,
-                hiddenWidth, preActivationGradient.storage.pointer, hiddenWidth, &multiply)
-            let (inWeightGradient, inBiasGradient) = weightAndBiasGradients(
-                preActivationGradient, part: input, weight: inWeight, bias: inBias)
-            let inputGradient = linearPartGradient(preActivationGradient, part: input, weight: inWeight, offset: 0)
-            return [inputGradient, inWeightGradient, inBiasGradient, outWeightGradient, outBiasGradient]
-                + (residual == nil ? [] : [outputGradient])
+            let parameters = [input, inWeight, inBias, outWeight, outBias]
+            guard parameters.allSatisfy(\.requiresGradient) else {
+                return partialGradients(
+                    outputGradient, input: input, inWeight: inWeight, inBias: inBias, outWeight: outWeight,
+                    outBias: outBias, hidden: hidden, slopes: slopes) + (residual == nil ? [] : [outputGradient])
+            }
+            let gradients = parameters.map { Tensor.uninitialized($0.shape) }
+            funnel_feed_forward_gelu_backward(
+                rows, width, hiddenWidth, outputs, input.storage.pointer, inWeight.storage.pointer,
+                outWeight.storage.pointer, hidden.storage.pointer, slopes.storage.pointer, outputGradient.storage.pointer,
+                gradients[0].storage.pointer, gradients[1].storage.pointer, gradients[2].storage.pointer,
+                gradients[3].storage.pointer, gradients[4].storage.pointer)
+            return gradients + (residual == nil ? [] : [outputGradient])
         })
+    }
+
+    /// The backward pass where some of the input and parameters need no gradient (`nil` for
+    /// those): the products of ``funnel_feed_forward_gelu_backward`` one by one.
+    private static func partialGradients(
+        _ outputGradient: Tensor, input: Tensor, inWeight: Tensor, inBias: Tensor, outWeight: Tensor, outBias: Tensor,
+        hidden: Tensor, slopes: Tensor
+    ) -> [Tensor?] {
+        let (rows, hiddenWidth, outputs) = (input.shape[0], inWeight.shape[0], outWeight.shape[0])
+        let (outWeightGradient, outBiasGradient) = weightAndBiasGradients(
+            outputGradient, part: hidden, weight: outWeight, bias: outBias)
+        // dPre = (G·W₂) ∘ GELU′.
+        let preActivationGradient = Tensor.uninitialized([rows, hiddenWidth])
+        var multiply = funnel_epilogue(
+            kind: FUNNEL_EPILOGUE_MULTIPLY, bias: nil, gelu_output: nil, operand: slopes.storage.pointer, derivative: 0)
+        funnel_sgemm_epilogue(
+            0, 0, rows, hiddenWidth, outputs, outputGradient.storage.pointer, outputs, outWeight.storage.pointer,
+            hiddenWidth, preActivationGradient.storage.pointer, hiddenWidth, &multiply)
+        let (inWeightGradient, inBiasGradient) = weightAndBiasGradients(
+            preActivationGradient, part: input, weight: inWeight, bias: inBias)
+        let inputGradient = linearPartGradient(preActivationGradient, part: input, weight: inWeight, offset: 0)
+        return [inputGradient, inWeightGradient, inBiasGradient, outWeightGradient, outBiasGradient]
     }
 
     /// A linear layer's weight gradient `Gᵀ·part` `[out, in]` and bias gradient `Σ_rows G` `[out]`

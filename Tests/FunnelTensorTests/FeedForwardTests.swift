@@ -9,9 +9,17 @@ import Testing
     /// The same bits as the two layers apart, values and every gradient: the epilogue's
     /// product by GELU′ is the pass's, and both sum the bias gradients with the weight's
     /// product. Sizes: the blocked kernel (a hidden layer of 256 over 300 rows, the weight
-    /// gradients over two depth blocks), the small-product path, and no rows.
-    @Test(arguments: [(300, 16, 256, 16), (5, 3, 4, 3), (0, 4, 8, 4)], [false, true])
+    /// gradients over two depth blocks), chunks of rows (1,024 rows: four depth blocks, a chunk
+    /// each, on 2 threads; 64 outputs, whose weight gradient is summed transposed), the
+    /// small-product path, and no rows; on 1 and 2 threads.
+    @Test(arguments: [(300, 16, 256, 16), (1024, 24, 256, 64), (5, 3, 4, 3), (0, 4, 8, 4)], [false, true])
     func equalsTheTwoLayers(size: (rows: Int, width: Int, hidden: Int, outputs: Int), residual adding: Bool) {
+        for threads in [1, 2] {
+            Compute.withThreads(threads) { compareWithTheTwoLayers(size: size, residual: adding) }
+        }
+    }
+
+    func compareWithTheTwoLayers(size: (rows: Int, width: Int, hidden: Int, outputs: Int), residual adding: Bool) {
         let (rows, width, hidden, outputs) = size
         func parameter(_ shape: [Int], seed: UInt64) -> Tensor {
             Tensor(shape: shape, scalars: uniform(shape, -1, 1, seed: seed).scalars, requiresGradient: true)

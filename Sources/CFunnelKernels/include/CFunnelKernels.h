@@ -99,6 +99,23 @@ void funnel_apply_epilogue(const funnel_epilogue *epilogue, float *c, long ldc, 
 void funnel_sgemm_depth_sums(int transpose_a, int transpose_b, long m, long n, long k, const float *a, long lda,
                              const float *b, long ldb, float *c, long ldc, float *sums);
 
+/// The GELU feed-forward sublayer y = GELU(x·W₁ᵀ + b₁)·W₂ᵀ + b₂ (+ residual when not NULL),
+/// keeping hidden = GELU(·) and slopes = GELU′(·) [rows × hidden_width] for the backward pass;
+/// the values of funnel_sgemm_epilogue with FUNNEL_EPILOGUE_BIAS_GELU and then
+/// FUNNEL_EPILOGUE_BIAS(_RESIDUAL), computed in chunks of rows that keep the hidden layer in
+/// cache. Shapes: x [rows × width], in_weight [hidden_width × width], in_bias [hidden_width],
+/// out_weight [outputs × hidden_width], out_bias [outputs], residual and y [rows × outputs].
+void funnel_feed_forward_gelu(long rows, long width, long hidden_width, long outputs, const float *x,
+                              const float *in_weight, const float *in_bias, const float *out_weight,
+                              const float *out_bias, const float *residual, float *hidden, float *slopes, float *y);
+/// Its backward pass from dy [rows × outputs]: dx, the weight gradients and the bias gradients
+/// (all overwritten), with the bits of the separate products (dPre = (dy·W₂) ∘ slopes;
+/// funnel_sgemm_depth_sums for each weight with its bias; dx = dPre·W₁).
+void funnel_feed_forward_gelu_backward(long rows, long width, long hidden_width, long outputs, const float *x,
+                                       const float *in_weight, const float *out_weight, const float *hidden,
+                                       const float *slopes, const float *dy, float *dx, float *d_in_weight,
+                                       float *d_in_bias, float *d_out_weight, float *d_out_bias);
+
 /// `batch` independent GEMMs; matrix i uses a + i·stride_a, b + i·stride_b, c + i·stride_c.
 /// A stride of 0 reuses one operand for every product.
 void funnel_sgemm_batched(int transpose_a, int transpose_b, long batch, long m, long n, long k,
