@@ -133,12 +133,12 @@ static void backward_task(void *context, long index) {
     free(scratch);
 }
 
-// Tasks over `units` (pairs or groups of pairs), at most one per unit.
+// Tasks over `units` (pairs or groups of pairs), a few per thread, at most one per unit.
 static long attention_tasks(const funnel_attention_shape *s, long units) {
+    if (units < 1) return 1;
     long pairs = s->batch * s->heads;
     long work = pairs * s->query_length * s->key_length * (s->head_width + s->value_width) / 2;
-    long tasks = funnel_task_count(work, ATTENTION_GRAIN);
-    return tasks < units ? tasks : (units > 0 ? units : 1);
+    return funnel_task_split(units, work / units, ATTENTION_GRAIN);
 }
 
 void funnel_attention(const funnel_attention_shape *shape, const float *q, const float *k,

@@ -386,8 +386,7 @@ static void sampled_softmax_task(void *context, long index) {
 
 void funnel_sampled_softmax_cross_entropy(const float *h, const float *p, long d, float *z, long rows, long n,
                                           float shift, float scale, float *losses) {
-    long tasks = funnel_task_count(rows * (n + d), PARALLEL_GRAIN);
-    sampled_softmax_job job = {h, p, z, losses, d, rows, n, tasks < rows ? tasks : (rows < 1 ? 1 : rows), shift, scale};
+    sampled_softmax_job job = {h, p, z, losses, d, rows, n, funnel_task_split(rows, n + d, PARALLEL_GRAIN), shift, scale};
     funnel_parallel_for(job.tasks, sampled_softmax_task, &job);
 }
 

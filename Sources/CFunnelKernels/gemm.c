@@ -25,10 +25,6 @@ enum {
     MINIMUM_TASK_WORK = 1L << 20,
     // Floats of B below which packing a block is quicker than waking the other threads for it.
     MINIMUM_PARALLEL_PACK = 1L << 16,
-    // Work is cut into a few tasks per thread, so that a thread slowed down by other work on
-    // its core holds up the others less. The cut depends only on the shape and the thread
-    // count, and which thread runs a task does not change its arithmetic.
-    TASKS_PER_THREAD = 4,
     // Column panels up to which depth-major A is read in place rather than packed: a packed
     // copy costs a write and a read of A, a strided micro-panel of it a few cache misses per use
     // (measured: in place wins at 1 and 2 panels, packing at 4).
@@ -54,10 +50,6 @@ static const funnel_gemm_kernels *active_kernels(void) {
 
 static long minimum(long x, long y) { return x < y ? x : y; }
 
-long funnel_gemm_split(long units, long unit_work, long minimum_task_work) {
-    long threads = funnel_task_count(units * unit_work, minimum_task_work);
-    return threads > 1 ? minimum(threads * TASKS_PER_THREAD, units) : 1;
-}
 
 // MARK: - Scratch buffers
 
@@ -199,7 +191,7 @@ static void blocked_path(const funnel_gemm_kernels *kernels, int transpose_a, in
     };
     long work_per_row_panel = mr * minimum(n, kernels->nc) * depth_block;
     long threads = funnel_task_count(row_panels * work_per_row_panel, MINIMUM_TASK_WORK);
-    long tasks = threads > 1 ? threads * TASKS_PER_THREAD : 1;
+    long tasks = threads > 1 ? threads * FUNNEL_TASKS_PER_THREAD : 1;
     long n_panels = (minimum(n, kernels->nc) + nr - 1) / nr;
     if (threads > 1 && row_panels < 4 * threads && n_panels >= threads) {
         job.row_tasks = 1;  // too few rows to share out evenly: split the columns instead
@@ -372,7 +364,7 @@ static void depth_parallel_path(const funnel_gemm_kernels *kernels, int transpos
         // wide, in place as B. fma(a, b, c) = fma(b, a, c), so each sum keeps its bits.
         .swapped = transpose_a && !transpose_b && m <= kernels->nr && n > kernels->nr,
     };
-    job.tasks = funnel_gemm_split(blocks, m * n * kc, MINIMUM_TASK_WORK / 4);
+    job.tasks = funnel_task_split(blocks, m * n * kc, MINIMUM_TASK_WORK / 4);
     funnel_parallel_for(job.tasks, depth_block_task, &job);
     long rows = job.swapped ? n : m;
     job.tasks = funnel_task_count(m * n * blocks, 1L << 15);
@@ -487,7 +479,7 @@ void funnel_sgemm_batched(int transpose_a, int transpose_b, long batch, long m, 
     long work = m * n * (k > 0 ? k : 1);
     // Products big enough to split on their own keep all threads; small ones share the batch.
     if (batch > 1 && work < 4 * MINIMUM_TASK_WORK) {
-        job.tasks = funnel_gemm_split(batch, work, MINIMUM_TASK_WORK);
+        job.tasks = funnel_task_split(batch, work, MINIMUM_TASK_WORK);
     }
     funnel_parallel_for(job.tasks, batch_task, &job);
 }

@@ -84,8 +84,6 @@ float *funnel_gemm_reserve(funnel_scratch_buffer *buffer, size_t count);
 /// block holds it): the blocks whose products a weight gradient sums in order.
 long funnel_gemm_depth_block(long k);
 
-/// Tasks for `units` pieces of `unit_work` multiply-adds each (1 when not worth splitting).
-long funnel_gemm_split(long units, long unit_work, long minimum_task_work);
 
 /// n = 1 or m = 1: one operand is a vector, and a blocked kernel would spend its time packing.
 void funnel_gemv_path(const funnel_gemm_kernels *kernels, int transpose_a, int transpose_b, long m, long n, long k,

@@ -69,6 +69,6 @@ void funnel_gemv_path(const funnel_gemm_kernels *kernels, int transpose_a, int t
         vector = copy;
     }
     job.x = vector;
-    job.tasks = funnel_gemm_split((job.outputs + 15) / 16, 16 * k, MINIMUM_GEMV_TASK_WORK);
+    job.tasks = funnel_task_split((job.outputs + 15) / 16, 16 * k, MINIMUM_GEMV_TASK_WORK);
     funnel_parallel_for(job.tasks, gemv_task, &job);
 }

@@ -21,6 +21,16 @@ typedef float funnel_vector16 __attribute__((vector_size(64)));
 /// returns the number of tasks (1 when the work is too small to be worth a thread).
 long funnel_task_count(long count, long grain);
 
+/// Work is cut into a few tasks per thread, so that a thread slowed down by other work on its
+/// core holds up the others less (the pool hands out tasks as threads ask for them). The cut
+/// depends only on the shape and the thread count.
+enum { FUNNEL_TASKS_PER_THREAD = 4 };
+
+/// Tasks for `units` independent pieces of `unit_work` each: a few per thread (at most one per
+/// unit) where the whole is worth `funnel_task_count`'s threads, else 1. For work whose
+/// arithmetic does not depend on the split.
+long funnel_task_split(long units, long unit_work, long minimum_task_work);
+
 /// The phases of an epilogue: after the first depth block's store, after the last's.
 enum { FUNNEL_EPILOGUE_FIRST = 1, FUNNEL_EPILOGUE_LAST = 2 };
 

@@ -34,7 +34,7 @@ void funnel_layer_norm(const float *x, const float *gain, const float *offset, f
     normalization_job job = {.x = x, .gain = gain, .offset = offset, .y = y, .means = means,
                              .inverse_deviation = inverse_deviation, .rows = rows,
                              .width = width, .epsilon = epsilon,
-                             .tasks = funnel_task_count(rows * width, NORMALIZATION_GRAIN)};
+                             .tasks = funnel_task_split(rows, width, NORMALIZATION_GRAIN)};
     funnel_parallel_for(job.tasks, forward_task, &job);
 }
 
@@ -81,7 +81,7 @@ void funnel_layer_norm_backward(const float *dy, const float *gain, const float 
                                 const float *inverse_deviation, float *dx, float *dgain,
                                 float *doffset, long rows, long width) {
     long chunks = (rows + BACKWARD_CHUNK_ROWS - 1) / BACKWARD_CHUNK_ROWS;
-    long tasks = funnel_task_count(rows * width, NORMALIZATION_GRAIN);
+    long tasks = funnel_task_split(chunks, BACKWARD_CHUNK_ROWS * width, NORMALIZATION_GRAIN);
     float *partials = NULL;
     if ((dgain || doffset) && chunks > 0) {
         partials = malloc((size_t)(2 * chunks * width) * sizeof(float));

@@ -105,6 +105,12 @@ int funnel_thread_count(void) {
     return atomic_load_explicit(&requested_threads, memory_order_relaxed);
 }
 
+long funnel_task_split(long units, long unit_work, long minimum_task_work) {
+    long threads = funnel_task_count(units * unit_work, minimum_task_work);
+    long tasks = threads * FUNNEL_TASKS_PER_THREAD;
+    return threads > 1 ? (tasks < units ? tasks : units) : 1;
+}
+
 long funnel_task_count(long count, long grain) {
     if (grain < 1) grain = 1;
     long threads = funnel_thread_count();
