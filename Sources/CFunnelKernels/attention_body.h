@@ -158,6 +158,45 @@ static void FUNNEL_NAME(funnel_columns_by_rows_)(const float *x, long x_row, lon
     }
 }
 
+// The sums of funnel_columns_by_rows_ followed by funnel_untranspose_, computed as rows:
+// out[j·out_row + d] = Σ_i s[i·width + j]·x[i·x_row + d] (i ascending over the rows whose limit
+// exceeds j's block of 16: the others add exactly 0) for keys j < columns, 0 for columns ≤ j <
+// count; with `accumulate`, added to the rows (which keep their values past the columns). Eight
+// keys at a time with the head (VECTORS × 16 values) in registers: no transposes.
+#define FUNNEL_KEY_ROWS(VECTORS)                                                                     \
+    FUNNEL_BODY_TARGET                                                                               \
+    static void FUNNEL_NAME(funnel_key_rows_##VECTORS##_)(const float *x, long x_row, long rows,     \
+                                                          const float *s, const long *limits,        \
+                                                          long width, long count, long columns,      \
+                                                          float *out, long out_row, int accumulate) { \
+        typedef float unaligned16 __attribute__((vector_size(64), aligned(4)));                      \
+        for (long first = 0; first < count; first += 8) {                                           \
+            long keys = count - first < 8 ? count - first : 8, block = first / 16 * 16;               \
+            funnel_vector16 sums[8][VECTORS];                                                        \
+            for (long key = 0; key < 8; key++)                                                       \
+                for (long v = 0; v < VECTORS; v++) sums[key][v] = (funnel_vector16){0};              \
+            for (long i = 0; first < columns && i < rows; i++) {                                     \
+                if (limits[i] <= block) continue;                                                    \
+                const float *weights = s + i * width + first;                                        \
+                funnel_vector16 values[VECTORS];                                                     \
+                for (long v = 0; v < VECTORS; v++) values[v] = *(const unaligned16 *)(x + i * x_row + 16 * v); \
+                for (long key = 0; key < 8; key++)                                                   \
+                    for (long v = 0; v < VECTORS; v++) sums[key][v] += weights[key] * values[v];      \
+            }                                                                                        \
+            for (long key = 0; key < keys; key++) {                                                  \
+                float *target = out + (first + key) * out_row;                                       \
+                for (long v = 0; v < VECTORS; v++) {                                                 \
+                    funnel_vector16 value = sums[key][v];                                            \
+                    if (accumulate) value = *(const unaligned16 *)(target + 16 * v) + value;          \
+                    *(unaligned16 *)(target + 16 * v) = value;                                       \
+                }                                                                                    \
+            }                                                                                        \
+        }                                                                                            \
+    }
+FUNNEL_KEY_ROWS(1)
+FUNNEL_KEY_ROWS(2)
+#undef FUNNEL_KEY_ROWS
+
 // q: Lq rows of `e` values `row` floats apart; k: Lk such rows; v: Lk rows of `ev` values
 // `value_row` apart; o: Lq rows of `ev` values `output_row` apart; mask: this pair's additive
 // mask, `mask_row` and `mask_column` apart (either may be 0), or NULL; p: the Lq×Lk weights,
@@ -399,12 +438,27 @@ void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k
             }
         }
     }
-    // dKᵀ = Σᵢ qᵢ ⊗ dSᵢ and dVᵀ = Σᵢ dOᵢ ⊗ Dᵢ, eight dimensions at a time in registers.
-    FUNNEL_NAME(funnel_columns_by_rows_)(q, row, lq, score_rows, limits, width, e, columns, key_gradients);
-    FUNNEL_NAME(funnel_columns_by_rows_)(dout, output_row, lq, value_weight_rows, limits, width, ev, columns,
-                                         value_gradients);
-    FUNNEL_NAME(funnel_untranspose_)(key_gradients, width, columns, lk, e, dk, row, 0);
-    FUNNEL_NAME(funnel_untranspose_)(value_gradients, width, columns, lk, ev, dv, value_row, accumulate);
+    // dK = Σᵢ dSᵢ ⊗ qᵢ and dV = Σᵢ Dᵢ ⊗ dOᵢ: heads of 16 or 32 values as rows, eight keys at a
+    // time; other widths transposed, eight dimensions at a time, and then transposed back.
+    if (e == 16) {
+        FUNNEL_NAME(funnel_key_rows_1_)(q, row, lq, score_rows, limits, width, lk, columns, dk, row, 0);
+    } else if (e == 32) {
+        FUNNEL_NAME(funnel_key_rows_2_)(q, row, lq, score_rows, limits, width, lk, columns, dk, row, 0);
+    } else {
+        FUNNEL_NAME(funnel_columns_by_rows_)(q, row, lq, score_rows, limits, width, e, columns, key_gradients);
+        FUNNEL_NAME(funnel_untranspose_)(key_gradients, width, columns, lk, e, dk, row, 0);
+    }
+    if (ev == 16) {
+        FUNNEL_NAME(funnel_key_rows_1_)(dout, output_row, lq, value_weight_rows, limits, width, lk, columns, dv,
+                                        value_row, accumulate);
+    } else if (ev == 32) {
+        FUNNEL_NAME(funnel_key_rows_2_)(dout, output_row, lq, value_weight_rows, limits, width, lk, columns, dv,
+                                        value_row, accumulate);
+    } else {
+        FUNNEL_NAME(funnel_columns_by_rows_)(dout, output_row, lq, value_weight_rows, limits, width, ev, columns,
+                                             value_gradients);
+        FUNNEL_NAME(funnel_untranspose_)(value_gradients, width, columns, lk, ev, dv, value_row, accumulate);
+    }
 }
 
 #undef FUNNEL_LOAD16
