@@ -232,12 +232,12 @@ void FUNNEL_NAME(funnel_attention_pair_)(const float *q, const float *k, const f
             blocks = (limit + 15) / 16 > blocks ? (limit + 15) / 16 : blocks;
         }
         if (!direct) FUNNEL_NAME(funnel_rows_by_columns_)(q + group * row, row, count, keys, width, e, blocks, products);
+        float inverses[8];
         for (long g = 0; g < count; g++) {
             long i = group + g, limit = limits[g];
-            float *weights = p + i * lk;
-            float *output = o + i * output_row;
             float *scores = products + g * width;
             if (limit == 0) {
+                float *weights = p + i * lk, *output = o + i * output_row;
                 for (long j = 0; j < lk; j++) weights[j] = 0.0f;
                 for (long d = 0; d < ev; d++) output[d] = 0.0f;
                 continue;
@@ -283,9 +283,17 @@ void FUNNEL_NAME(funnel_attention_pair_)(const float *q, const float *k, const f
             for (long j = 0; j < used; j++) scores[j] = funnel_exp(scores[j] - maximum);
             funnel_vector16 partial = {0};
             for (long block = 0; block < used; block += 16) partial += FUNNEL_LOAD16(scores + block);
-            float inverse = 1.0f / FUNNEL_NAME(funnel_lanes_sum_)(&partial);
+            inverses[g] = 1.0f / FUNNEL_NAME(funnel_lanes_sum_)(&partial);
+        }
+        // Then each row's weights and output: the rows' exponentials and sums above are
+        // independent chains, kept apart from the stores and products that follow them.
+        for (long g = 0; g < count; g++) {
+            long i = group + g, limit = limits[g];
+            if (limit == 0) continue;
+            long used = (limit + 15) / 16 * 16;
+            float *weights = p + i * lk, *output = o + i * output_row, *scores = products + g * width;
             for (long block = 0; block < used; block += 16) {
-                FUNNEL_STORE16(scores + block, FUNNEL_LOAD16(scores + block) * inverse);
+                FUNNEL_STORE16(scores + block, FUNNEL_LOAD16(scores + block) * inverses[g]);
             }
             __builtin_memcpy(weights, scores, (size_t)limit * sizeof(float));
             __builtin_memset(weights + limit, 0, (size_t)(lk - limit) * sizeof(float));
@@ -431,11 +439,14 @@ void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k
                 FUNNEL_STORE16(score_gradients + block, w * (FUNNEL_LOAD16(weight_gradients + block) - total) * scale);
             }
             for (long j = span; j < width; j++) score_gradients[j] = 0.0f;
-            FUNNEL_NAME(funnel_weighted_rows_)(score_gradients, k, row, limit, e, dq + i * row);
             if (dropping) {
                 for (long block = 0; block < span; block += 16)
                     FUNNEL_STORE16(weights + block, FUNNEL_LOAD16(dropped + block) * FUNNEL_LOAD16(weights + block));
             }
+        }
+        // dQ = dS·k, after the group's score gradients (independent chains, kept together).
+        for (long i = group; i < group + count; i++) {
+            FUNNEL_NAME(funnel_weighted_rows_)(score_rows + i * width, k, row, limits[i], e, dq + i * row);
         }
     }
     // dK = Σᵢ dSᵢ ⊗ qᵢ and dV = Σᵢ Dᵢ ⊗ dOᵢ: heads of 16 or 32 values as rows, eight keys at a
