@@ -232,7 +232,7 @@ void FUNNEL_NAME(funnel_attention_pair_)(const float *q, const float *k, const f
             blocks = (limit + 15) / 16 > blocks ? (limit + 15) / 16 : blocks;
         }
         if (!direct) FUNNEL_NAME(funnel_rows_by_columns_)(q + group * row, row, count, keys, width, e, blocks, products);
-        float inverses[8];
+        float maxima[8], inverses[8];
         for (long g = 0; g < count; g++) {
             long i = group + g, limit = limits[g];
             float *scores = products + g * width;
@@ -278,7 +278,12 @@ void FUNNEL_NAME(funnel_attention_pair_)(const float *q, const float *k, const f
                 top = __builtin_elementwise_max(top, FUNNEL_LOAD16(scores + block));
             }
             float maximum = FUNNEL_NAME(funnel_lanes_max_)(&top);
-            if (maximum == -INFINITY || maximum != maximum) maximum = 0.0f;
+            maxima[g] = maximum == -INFINITY || maximum != maximum ? 0.0f : maximum;
+        }
+        for (long g = 0; g < count; g++) {
+            long limit = limits[g], used = (limit + 15) / 16 * 16;
+            if (limit == 0) continue;
+            float *scores = products + g * width, maximum = maxima[g];
             // A plain loop over the row, so that the exponential vectorises.
             for (long j = 0; j < used; j++) scores[j] = funnel_exp(scores[j] - maximum);
             funnel_vector16 partial = {0};
