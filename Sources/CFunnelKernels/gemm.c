@@ -50,7 +50,6 @@ static const funnel_gemm_kernels *active_kernels(void) {
 
 static long minimum(long x, long y) { return x < y ? x : y; }
 
-
 // MARK: - Scratch buffers
 
 static _Thread_local funnel_scratch_buffer scratch_a, scratch_b, scratch_small, scratch_depth, scratch_sums;

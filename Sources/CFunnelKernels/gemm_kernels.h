@@ -84,7 +84,6 @@ float *funnel_gemm_reserve(funnel_scratch_buffer *buffer, size_t count);
 /// block holds it): the blocks whose products a weight gradient sums in order.
 long funnel_gemm_depth_block(long k);
 
-
 /// n = 1 or m = 1: one operand is a vector, and a blocked kernel would spend its time packing.
 void funnel_gemv_path(const funnel_gemm_kernels *kernels, int transpose_a, int transpose_b, long m, long n, long k,
                       float alpha, const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
