@@ -197,6 +197,22 @@ FUNNEL_KEY_ROWS(1)
 FUNNEL_KEY_ROWS(2)
 #undef FUNNEL_KEY_ROWS
 
+// Those sums for heads of `e` values: as rows for 16 and 32, otherwise into the transposed block
+// `transposed` ([e × width]), eight dimensions at a time, and back.
+FUNNEL_BODY_TARGET
+static void FUNNEL_NAME(funnel_gradient_rows_)(const float *x, long x_row, long rows, const float *s,
+                                               const long *limits, long width, long count, long columns, long e,
+                                               float *transposed, float *out, long out_row, int accumulate) {
+    if (e == 16) {
+        FUNNEL_NAME(funnel_key_rows_1_)(x, x_row, rows, s, limits, width, count, columns, out, out_row, accumulate);
+    } else if (e == 32) {
+        FUNNEL_NAME(funnel_key_rows_2_)(x, x_row, rows, s, limits, width, count, columns, out, out_row, accumulate);
+    } else {
+        FUNNEL_NAME(funnel_columns_by_rows_)(x, x_row, rows, s, limits, width, e, columns, transposed);
+        FUNNEL_NAME(funnel_untranspose_)(transposed, width, columns, count, e, out, out_row, accumulate);
+    }
+}
+
 // q: Lq rows of `e` values `row` floats apart; k: Lk such rows; v: Lk rows of `ev` values
 // `value_row` apart; o: Lq rows of `ev` values `output_row` apart; mask: this pair's additive
 // mask, `mask_row` and `mask_column` apart (either may be 0), or NULL; p: the Lq×Lk weights,
@@ -454,27 +470,10 @@ void FUNNEL_NAME(funnel_attention_pair_backward_)(const float *q, const float *k
             FUNNEL_NAME(funnel_weighted_rows_)(score_rows + i * width, k, row, limits[i], e, dq + i * row);
         }
     }
-    // dK = Σᵢ dSᵢ ⊗ qᵢ and dV = Σᵢ Dᵢ ⊗ dOᵢ: heads of 16 or 32 values as rows, eight keys at a
-    // time; other widths transposed, eight dimensions at a time, and then transposed back.
-    if (e == 16) {
-        FUNNEL_NAME(funnel_key_rows_1_)(q, row, lq, score_rows, limits, width, lk, columns, dk, row, 0);
-    } else if (e == 32) {
-        FUNNEL_NAME(funnel_key_rows_2_)(q, row, lq, score_rows, limits, width, lk, columns, dk, row, 0);
-    } else {
-        FUNNEL_NAME(funnel_columns_by_rows_)(q, row, lq, score_rows, limits, width, e, columns, key_gradients);
-        FUNNEL_NAME(funnel_untranspose_)(key_gradients, width, columns, lk, e, dk, row, 0);
-    }
-    if (ev == 16) {
-        FUNNEL_NAME(funnel_key_rows_1_)(dout, output_row, lq, value_weight_rows, limits, width, lk, columns, dv,
-                                        value_row, accumulate);
-    } else if (ev == 32) {
-        FUNNEL_NAME(funnel_key_rows_2_)(dout, output_row, lq, value_weight_rows, limits, width, lk, columns, dv,
-                                        value_row, accumulate);
-    } else {
-        FUNNEL_NAME(funnel_columns_by_rows_)(dout, output_row, lq, value_weight_rows, limits, width, ev, columns,
-                                             value_gradients);
-        FUNNEL_NAME(funnel_untranspose_)(value_gradients, width, columns, lk, ev, dv, value_row, accumulate);
-    }
+    // dK = Σᵢ dSᵢ ⊗ qᵢ and dV = Σᵢ Dᵢ ⊗ dOᵢ.
+    FUNNEL_NAME(funnel_gradient_rows_)(q, row, lq, score_rows, limits, width, lk, columns, e, key_gradients, dk, row, 0);
+    FUNNEL_NAME(funnel_gradient_rows_)(dout, output_row, lq, value_weight_rows, limits, width, lk, columns, ev,
+                                       value_gradients, dv, value_row, accumulate);
 }
 
 #undef FUNNEL_LOAD16
