@@ -106,8 +106,8 @@ static void backward_task(void *context, long index) {
     for (long chunk = begin; chunk < end; chunk++) backward_chunk(job, chunk);
 }
 
-// The chunks' partials added in depth order, as depth_sum_task adds the depth blocks: the
-// weights' with fma(1, sum, partial) (the kernel's store), the biases' with +. Task `index`
+// The chunks' partials added in depth order, as depth_sum_task adds the depth blocks
+// (funnel_add_blocks_in_order: fma(1, sum, partial) is the sum's + as well). Task `index`
 // takes a range of the hidden units: row h of the input weight's gradient, column h of the
 // output weight's, and both biases' elements in its range.
 static void sum_task(void *context, long index) {
@@ -118,30 +118,18 @@ static void sum_task(void *context, long index) {
     for (long h = begin; h < end; h++) {
         float *in_row = job->d_in_weight + h * width;
         memcpy(in_row, job->partials + h * width, (size_t)width * sizeof(float));
-        for (long chunk = 1; chunk < chunks; chunk++) {
-            const float *partial = job->partials + chunk * size + h * width;
-            for (long j = 0; j < width; j++) in_row[j] = __builtin_fmaf(1.0f, in_row[j], partial[j]);
-        }
+        funnel_add_blocks_in_order(in_row, job->partials + size + h * width, size, chunks - 1, width);
         // Row h of the transposed partials is column h of the output weight's gradient.
         float *column = job->partials + hidden * width + h * outputs;
-        for (long chunk = 1; chunk < chunks; chunk++) {
-            const float *partial = column + chunk * size;
-            for (long o = 0; o < outputs; o++) column[o] = __builtin_fmaf(1.0f, column[o], partial[o]);
-        }
+        funnel_add_blocks_in_order(column, column + size, size, chunks - 1, outputs);
         for (long o = 0; o < outputs; o++) job->d_out_weight[o * hidden + h] = column[o];
     }
     const float *biases = job->partials + hidden * (width + outputs);
-    for (long h = begin; h < end; h++) {
-        float total = biases[h];
-        for (long chunk = 1; chunk < chunks; chunk++) total += biases[chunk * size + h];
-        job->d_in_bias[h] = total;
-    }
+    memcpy(job->d_in_bias + begin, biases + begin, (size_t)(end - begin) * sizeof(float));
+    funnel_add_blocks_in_order(job->d_in_bias + begin, biases + size + begin, size, chunks - 1, end - begin);
     funnel_task_range(outputs, job->tasks, index, &begin, &end);
-    for (long o = begin; o < end; o++) {
-        float total = biases[hidden + o];
-        for (long chunk = 1; chunk < chunks; chunk++) total += biases[chunk * size + hidden + o];
-        job->d_out_bias[o] = total;
-    }
+    memcpy(job->d_out_bias + begin, biases + hidden + begin, (size_t)(end - begin) * sizeof(float));
+    funnel_add_blocks_in_order(job->d_out_bias + begin, biases + size + hidden + begin, size, chunks - 1, end - begin);
 }
 
 // The whole-batch backward pass: the products of Tensor.feedForwardGELU before the chunks.

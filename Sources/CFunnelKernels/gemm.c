@@ -285,6 +285,20 @@ static void depth_block_task(void *context, long index) {
     }
 }
 
+void funnel_add_blocks_in_order(float *total, const float *next, long stride, long count, long n) {
+    for (long block = 0; block < count; block++) {
+        const float *partial = next + block * stride;
+        for (long i = 0; i < n; i++) total[i] = __builtin_fmaf(1.0f, total[i], partial[i]);
+    }
+}
+
+// The sums of the blocks' bias partials (one slice of m per block), elements [begin, end).
+static void add_partial_sums(const depth_job *job, long begin, long end) {
+    memcpy(job->sums + begin, job->partial_sums + begin, (size_t)(end - begin) * sizeof(float));
+    funnel_add_blocks_in_order(job->sums + begin, job->partial_sums + job->m + begin, job->m, job->blocks - 1,
+                               end - begin);
+}
+
 // The sums of depth_sum_task for Cᵀ's partials: column j of C gathered in block 0's row j, then
 // written down the column.
 static void transposed_depth_sum_task(void *context, long index) {
@@ -296,19 +310,11 @@ static void transposed_depth_sum_task(void *context, long index) {
         if (job->beta != 0.0f) {
             for (long i = 0; i < m; i++) total[i] = __builtin_fmaf(job->beta, job->c[i * job->ldc + j], total[i]);
         }
-        for (long block = 1; block < job->blocks; block++) {
-            const float *partial = total + block * size;
-            for (long i = 0; i < m; i++) total[i] = __builtin_fmaf(1.0f, total[i], partial[i]);
-        }
+        funnel_add_blocks_in_order(total, total + size, size, job->blocks - 1, m);
         for (long i = 0; i < m; i++) job->c[i * job->ldc + j] = total[i];
     }
-    if (!job->sums) return;
     funnel_task_range(m, job->tasks, index, &begin, &end);
-    for (long i = begin; i < end; i++) {
-        float total = job->partial_sums[i];
-        for (long block = 1; block < job->blocks; block++) total += job->partial_sums[block * m + i];
-        job->sums[i] = total;
-    }
+    if (job->sums) add_partial_sums(job, begin, end);
 }
 
 static void depth_sum_task(void *context, long index) {
@@ -322,16 +328,9 @@ static void depth_sum_task(void *context, long index) {
         // The kernel's store: alpha·sum, then fma(beta, C, ·) when beta ≠ 0, then C + block.
         for (long j = 0; j < job->n; j++)
             row[j] = job->beta != 0.0f ? __builtin_fmaf(job->beta, row[j], first[j]) : first[j];
-        for (long block = 1; block < job->blocks; block++) {
-            const float *partial = first + block * size;
-            for (long j = 0; j < job->n; j++) row[j] = __builtin_fmaf(1.0f, row[j], partial[j]);
-        }
-        if (job->sums) {
-            float total = job->partial_sums[i];
-            for (long block = 1; block < job->blocks; block++) total += job->partial_sums[block * job->m + i];
-            job->sums[i] = total;
-        }
+        funnel_add_blocks_in_order(row, first + size, size, job->blocks - 1, job->n);
     }
+    if (job->sums) add_partial_sums(job, begin, end);
 }
 
 // Whether the depth-parallel path applies: the blocked path would split each depth block into

@@ -84,6 +84,10 @@ float *funnel_gemm_reserve(funnel_scratch_buffer *buffer, size_t count);
 /// block holds it): the blocks whose products a weight gradient sums in order.
 long funnel_gemm_depth_block(long k);
 
+/// total[i] = fma(1, total[i], next[b·stride + i]) for b = 0 ..< count, i < n: the depth blocks'
+/// partial products added to a sum in depth order, as the blocked kernel's store adds them.
+void funnel_add_blocks_in_order(float *total, const float *next, long stride, long count, long n);
+
 /// n = 1 or m = 1: one operand is a vector, and a blocked kernel would spend its time packing.
 void funnel_gemv_path(const funnel_gemm_kernels *kernels, int transpose_a, int transpose_b, long m, long n, long k,
                       float alpha, const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
